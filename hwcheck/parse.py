@@ -1,0 +1,405 @@
+"""User text → numbers, arrays, shapes and assignments. Nothing here is ever evaluated as code.
+
+Every parser accepts both the command-line string form and the native value an answers file
+(TOML) gives, so one request type serves the CLI and the file. Every error names the place
+(``--x: row 2 has 3 entries, row 1 has 2``).
+
+Numbers come back exact: ``int`` for integer literals, :class:`~fractions.Fraction` for
+decimals and fractions (``0.25`` → ``1/4``), so exact modes lose nothing; numeric code calls
+``float()``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import math
+import re
+from fractions import Fraction
+from pathlib import Path
+
+from hwcheck.errors import HwcheckError
+
+MAX_TEXT = 2_000_000  # characters of one option's text
+MAX_ENTRIES = 4_000_000  # numbers in one array
+MAX_RANK = 6
+MAX_DIGITS = 400  # digits in one numeric literal
+MAX_EXPONENT = 400  # |k| in 1e±k / ·10^k
+
+#: Folder that ``@path`` references must stay inside (set while checking an answers file).
+FILE_ROOT: contextvars.ContextVar[Path | None] = contextvars.ContextVar("FILE_ROOT", default=None)
+
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+_MINUS = str.maketrans({"−": "-", "–": "-", "\u2009": "", "\u202f": ""})
+_DECIMAL = re.compile(r"[+-]?(\d+(_\d+)*)?(\.\d*)?([eE][+-]?\d+)?")
+_TEN_POWER = re.compile(r"^(?P<m>.+?)\s*(?:[·×*x]|\\cdot|\\times)\s*10\s*(?:\^|\*\*)\s*\(?(?P<e>[+-]?\d+)\)?$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def _normalise(text: str) -> str:
+    text = text.strip().translate(_MINUS)
+    # 10⁻⁴ → 10^-4
+    text = re.sub(r"10([⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+)", lambda m: "10^" + m.group(1).translate(_SUPERSCRIPTS), text)
+    return text
+
+
+def _decimal(text: str, where: str) -> int | Fraction:
+    if not text or not _DECIMAL.fullmatch(text) or not any(c.isdigit() for c in text):
+        raise HwcheckError(where, f"'{_short(text)}' is not a number")
+    mant = re.split(r"[eE]", text)[0]
+    if sum(c.isdigit() for c in mant) > MAX_DIGITS:
+        raise HwcheckError(where, f"'{_short(text)}' has more than {MAX_DIGITS} digits")
+    if re.search(r"[eE]", text):
+        exp = int(re.split(r"[eE]", text)[1])
+        if abs(exp) > MAX_EXPONENT:
+            raise HwcheckError(where, f"exponent {exp} is out of range (|k| ≤ {MAX_EXPONENT})")
+    value = Fraction(text.replace("_", ""))
+    if "." not in text and "e" not in text.lower():
+        return int(value)
+    return value
+
+
+def parse_number(value, where: str, *, allow_nonfinite: bool = False) -> int | Fraction | float:
+    """A number from text or a native value.
+
+    Accepts integers (``4_640``, ``4,640``), decimals, scientific notation (``1e-3``,
+    ``−1.9·10⁻⁴``, ``1.9×10^-4``), fractions (``1/4``) and signs. ``inf``/``nan`` only when
+    ``allow_nonfinite``.
+
+    >>> parse_number("4,640", "x"), parse_number("1/4", "x"), parse_number("−1.9·10⁻⁴", "x")
+    (4640, Fraction(1, 4), Fraction(-19, 100000))
+    """
+    if isinstance(value, bool):
+        raise HwcheckError(where, f"expected a number, got {str(value).lower()}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            if allow_nonfinite:
+                return value
+            raise HwcheckError(where, f"{value} is not a finite number")
+        return Fraction(repr(value)) if abs(value) < 1e300 else Fraction(value)
+    if not isinstance(value, str):
+        raise HwcheckError(where, f"expected a number, got {_type_name(value)}")
+    if len(value) > 1000:
+        raise HwcheckError(where, "number is too long")
+    text = _normalise(value)
+    low = text.lower().lstrip("+")
+    if low in {"inf", "-inf", "infinity", "-infinity", "nan", "∞", "-∞"}:
+        if not allow_nonfinite:
+            raise HwcheckError(where, f"'{value.strip()}' is not a finite number")
+        return float(low.replace("∞", "inf"))
+    if _THOUSANDS.match(text):
+        text = text.replace(",", "")
+    m = _TEN_POWER.match(text)
+    if m:
+        mant = parse_number(m.group("m"), where)
+        exp = int(m.group("e"))
+        if abs(exp) > MAX_EXPONENT:
+            raise HwcheckError(where, f"exponent {exp} is out of range (|k| ≤ {MAX_EXPONENT})")
+        return Fraction(mant) * Fraction(10) ** exp
+    if "/" in text:
+        num, _, den = text.partition("/")
+        n, d = _decimal(num.strip(), where), _decimal(den.strip(), where)
+        if d == 0:
+            raise HwcheckError(where, f"'{value.strip()}' divides by zero")
+        return Fraction(n) / Fraction(d)
+    return _decimal(text, where)
+
+
+def parse_int(value, where: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """An integer (``4640``, ``4_640``, ``4,640``, ``4640.0``) within optional bounds."""
+    number = parse_number(value, where)
+    if isinstance(number, float) or Fraction(number).denominator != 1:
+        raise HwcheckError(where, f"expected an integer, got {_short(str(value))}")
+    number = int(number)
+    if minimum is not None and number < minimum:
+        raise HwcheckError(where, f"must be at least {minimum}, got {number}")
+    if maximum is not None and number > maximum:
+        raise HwcheckError(where, f"must be at most {maximum:,}, got {number:,}")
+    return number
+
+
+def parse_float(value, where: str, *, positive: bool = False, allow_nonfinite: bool = False) -> float:
+    number = parse_number(value, where, allow_nonfinite=allow_nonfinite)
+    result = float(number)
+    if positive and not result > 0:
+        raise HwcheckError(where, f"must be positive, got {value}")
+    return result
+
+
+# ---------------------------------------------------------------------------- arrays
+
+
+def parse_array(value, where: str, *, max_entries: int = MAX_ENTRIES):
+    """A numeric array of any rank as nested lists of int/Fraction.
+
+    Text forms: ``"1 2 3; 4 5 6"`` (rows by ``;``, entries by spaces or commas; no ``;`` means
+    a 1-D vector), JSON nesting ``[[1,2],[3,4]]``, or ``@path`` to a .json, .csv, .txt or .npy
+    file. Native forms: numbers and (nested) lists.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) > MAX_TEXT:
+            raise HwcheckError(where, f"input is too long ({len(text):,} characters)")
+        if not text:
+            raise HwcheckError(where, "empty matrix")
+        if text.startswith("@"):
+            return _load_file(text[1:], where, max_entries)
+        if text.startswith("["):
+            try:
+                native = json.loads(text)
+            except (json.JSONDecodeError, RecursionError) as exc:
+                msg = getattr(exc, "msg", "nesting too deep")
+                raise HwcheckError(where, f"not a JSON array: {msg}") from None
+            return _validate_nested(native, where, max_entries)
+        return _parse_rows(text, where, max_entries)
+    return _validate_nested(value, where, max_entries)
+
+
+def _parse_rows(text: str, where: str, max_entries: int):
+    rows_text = [r for r in re.split(r"[;\n]", text)]
+    if len(rows_text) > 1 and not rows_text[-1].strip():
+        rows_text = rows_text[:-1]  # a trailing ';' or newline
+    rows = []
+    count = 0
+    for i, row_text in enumerate(rows_text, start=1):
+        tokens = [t for t in re.split(r"[\s,]+", row_text.strip()) if t]
+        if not tokens:
+            raise HwcheckError(where, f"row {i} is empty")
+        count += len(tokens)
+        if count > max_entries:
+            raise HwcheckError(where, f"more than {max_entries:,} entries")
+        row = []
+        for j, tok in enumerate(tokens, start=1):
+            label = f"row {i}, entry {j}" if len(rows_text) > 1 else f"entry {j}"
+            try:
+                row.append(parse_number(tok, where))
+            except HwcheckError as exc:
+                raise HwcheckError(where, f"{label}: {exc.message}") from None
+        if rows and len(row) != len(rows[0]):
+            raise HwcheckError(where, f"row {i} has {len(row)} entries, row 1 has {len(rows[0])}")
+        rows.append(row)
+    return rows[0] if len(rows_text) == 1 else rows
+
+
+def _validate_nested(value, where: str, max_entries: int):
+    counter = [0]
+
+    def walk(node, path: tuple[int, ...], depth: int):
+        if depth > MAX_RANK:
+            raise HwcheckError(where, f"more than {MAX_RANK} nested levels")
+        if isinstance(node, (list, tuple)):
+            if not node:
+                raise HwcheckError(where, "empty " + ("matrix" if not path else f"row {_pos(path)}"))
+            items = [walk(item, path + (k,), depth + 1) for k, item in enumerate(node)]
+            first = _shape_of(items[0])
+            for k, item in enumerate(items[1:], start=1):
+                if _shape_of(item) != first:
+                    if not path:
+                        raise HwcheckError(
+                            where,
+                            f"row {k + 1} has {_describe(item)}, row 1 has {_describe(items[0])}",
+                        )
+                    raise HwcheckError(where, f"ragged array at {_pos(path + (k,))}")
+            return items
+        counter[0] += 1
+        if counter[0] > max_entries:
+            raise HwcheckError(where, f"more than {max_entries:,} entries")
+        try:
+            return parse_number(node, where)
+        except HwcheckError as exc:
+            loc = f"entry {_pos(path)}" if path else "value"
+            raise HwcheckError(where, f"{loc}: {exc.message}") from None
+
+    return walk(value, (), 0)
+
+
+def _describe(item) -> str:
+    if isinstance(item, list):
+        return f"{len(item)} entries"
+    return "1 entry"
+
+
+def _pos(path: tuple[int, ...]) -> str:
+    return ",".join(str(p + 1) for p in path)
+
+
+def _shape_of(node) -> tuple[int, ...]:
+    shape = []
+    while isinstance(node, list):
+        shape.append(len(node))
+        node = node[0]
+    return tuple(shape)
+
+
+def shape_of(array) -> tuple[int, ...]:
+    """Shape of a (validated, rectangular) nested list; ``()`` for a scalar."""
+    return _shape_of(array)
+
+
+def parse_matrix(value, where: str, *, max_entries: int = MAX_ENTRIES):
+    """A 2-D array; a 1-D input becomes one row, a scalar a 1×1 matrix."""
+    array = parse_array(value, where, max_entries=max_entries)
+    rank = len(_shape_of(array))
+    if rank == 0:
+        return [[array]]
+    if rank == 1:
+        return [array]
+    if rank != 2:
+        raise HwcheckError(where, f"expected a matrix, got an array of rank {rank}")
+    return array
+
+
+def parse_vector(value, where: str, *, max_entries: int = MAX_ENTRIES):
+    """A 1-D array; an n×1 or 1×n matrix is accepted, a scalar is a length-1 vector."""
+    array = parse_array(value, where, max_entries=max_entries)
+    shape = _shape_of(array)
+    if len(shape) == 0:
+        return [array]
+    if len(shape) == 1:
+        return array
+    if len(shape) == 2 and 1 in shape:
+        return [x for row in array for x in row]
+    raise HwcheckError(where, f"expected a vector, got shape {list(shape)}")
+
+
+def _load_file(name: str, where: str, max_entries: int):
+    path = resolve_path(name, where)
+    suffix = path.suffix.lower()
+    try:
+        if path.stat().st_size > 64 * 1024 * 1024:
+            raise HwcheckError(where, f"{name}: file is larger than 64 MiB")
+        if suffix == ".npy":
+            import numpy as np
+
+            try:
+                data = np.load(path, allow_pickle=False)
+            except ValueError as exc:
+                raise HwcheckError(where, f"{name}: not a numeric .npy file ({exc})") from None
+            if data.dtype.kind not in "iuf" or data.size > max_entries:
+                raise HwcheckError(where, f"{name}: expected a numeric array of at most {max_entries:,} entries")
+            return _validate_nested(data.tolist(), f"{where} ({name})", max_entries)
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise HwcheckError(where, f"cannot read {name}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise HwcheckError(where, f"{name}: not a UTF-8 text file") from None
+    if suffix == ".json":
+        try:
+            native = json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise HwcheckError(where, f"{name}: not valid JSON: {getattr(exc, 'msg', exc)}") from None
+        return _validate_nested(native, f"{where} ({name})", max_entries)
+    if suffix in {".csv", ".txt", ".tsv", ""}:
+        lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+        if not lines:
+            raise HwcheckError(where, f"{name}: empty file")
+        return _parse_rows("\n".join(lines) + ("\n" if len(lines) == 1 else ""), f"{where} ({name})", max_entries)
+    raise HwcheckError(where, f"{name}: unsupported file type '{suffix}' (use .json, .csv, .txt or .npy)")
+
+
+def resolve_path(name: str, where: str) -> Path:
+    """A user-given path; inside an answers file it must stay in the file's folder."""
+    root = FILE_ROOT.get()
+    path = Path(name).expanduser()
+    if root is not None:
+        path = (root / path).resolve()
+        try:
+            path.relative_to(root.resolve())
+        except ValueError:
+            raise HwcheckError(where, f"path '{name}' leaves the answers file's folder") from None
+    if not path.is_file():
+        raise HwcheckError(where, f"no such file: {name}")
+    return path
+
+
+# ---------------------------------------------------------------------------- shapes, lists
+
+
+def parse_shape(value, where: str, *, rank: int | None = None, maximum: int = 10**18) -> tuple[int, ...]:
+    """``"3x3"``, ``"3×3"``, ``"3,3"``, ``"[3, 3]"``, ``[3, 3]`` or ``3`` → ``(3, 3)``."""
+    if isinstance(value, bool):
+        raise HwcheckError(where, "expected a shape such as 3x3")
+    if isinstance(value, int):
+        items = [value]
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    elif isinstance(value, str):
+        text = value.strip().strip("[]()")
+        if not text:
+            raise HwcheckError(where, "empty shape")
+        items = [t for t in re.split(r"\s*[x×X,*]\s*|\s+", text) if t != ""]
+        if len(items) > 16:
+            raise HwcheckError(where, "too many axes")
+    else:
+        raise HwcheckError(where, f"expected a shape such as 3x3, got {_type_name(value)}")
+    shape = tuple(parse_int(v, where, minimum=1, maximum=maximum) for v in items)
+    if rank is not None and len(shape) != rank:
+        raise HwcheckError(where, f"expected {rank} sizes, got {len(shape)}")
+    return shape
+
+
+def parse_names(value, where: str) -> tuple[str, ...]:
+    """``"w,b"`` or ``["w", "b"]`` → ``("w", "b")``."""
+    if isinstance(value, str):
+        items = [v.strip() for v in value.split(",")]
+    elif isinstance(value, (list, tuple)):
+        items = [v.strip() if isinstance(v, str) else v for v in value]
+    else:
+        raise HwcheckError(where, f"expected a comma-separated list of names, got {_type_name(value)}")
+    out = []
+    for item in items:
+        if not isinstance(item, str) or not item:
+            raise HwcheckError(where, "empty or non-text name in the list")
+        if len(item) > 64:
+            raise HwcheckError(where, "name is too long")
+        out.append(item)
+    return tuple(out)
+
+
+def parse_assignments(value, where: str, *, vectors: bool = False) -> dict[str, object]:
+    """``"w=0.1,b=0"`` (or a mapping) → ``{"w": Fraction(1, 10), "b": 0}``.
+
+    With ``vectors``, values are lists: ``"x=2,1,2,1"`` → ``{"x": [2, 1, 2, 1]}``; several
+    assignments come as a list of such strings or one mapping.
+    """
+    pairs: list[tuple[str, object]] = []
+    if isinstance(value, dict):
+        pairs = list(value.items())
+    elif isinstance(value, (list, tuple)) and vectors:
+        for item in value:
+            pairs.extend(parse_assignments(item, where, vectors=True).items())
+    elif isinstance(value, str):
+        if vectors:
+            name, eq, rest = value.partition("=")
+            if not eq:
+                raise HwcheckError(where, f"expected name=v1,v2,…, got '{_short(value)}'")
+            pairs = [(name.strip(), rest)]
+        else:
+            for part in [p for p in re.split(r"[,;]", value) if p.strip()]:
+                name, eq, rest = part.partition("=")
+                if not eq:
+                    raise HwcheckError(where, f"expected name=value, got '{_short(part.strip())}'")
+                pairs.append((name.strip(), rest.strip()))
+    else:
+        raise HwcheckError(where, f"expected name=value pairs, got {_type_name(value)}")
+    out: dict[str, object] = {}
+    for name, raw in pairs:
+        if not isinstance(name, str) or not re.fullmatch(r"[^\W\d]\w*", name) or name.startswith("_"):
+            raise HwcheckError(where, f"'{_short(str(name))}' is not a valid name")
+        if name in out:
+            raise HwcheckError(where, f"'{name}' is given twice")
+        out[name] = parse_vector(raw, f"{where} ({name})") if vectors else parse_number(raw, f"{where} ({name})")
+    return out
+
+
+def _short(text: str, n: int = 40) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _type_name(value) -> str:
+    return {dict: "a table", list: "a list", tuple: "a list", str: "text", float: "a number",
+            int: "an integer", bool: "a boolean"}.get(type(value), type(value).__name__)

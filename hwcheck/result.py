@@ -1,0 +1,102 @@
+"""What every command returns, and the render-agnostic view of it.
+
+A result is a frozen dataclass of plain Python values. ``to_json()`` gives the CONVENTIONS §3
+document; ``view()`` gives a list of sections (tables, matrices, text) that ``render`` turns
+into a Rich table, Markdown or LaTeX; ``verify()`` judges claims. Fields whose metadata says
+``json=False`` (rendering switches such as ``explain``) stay out of the JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from hwcheck.numfmt import DEFAULT_DIGITS
+
+
+def view_only(default: Any = None) -> Any:
+    """A result field used for rendering only (kept out of the JSON)."""
+    return field(default=default, metadata={"json": False}, compare=False)
+
+
+# ------------------------------------------------------------------------------- views
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows of already formatted cells. ``align`` is one of l/r/c per column."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    title: str | None = None
+    footer: tuple[tuple[str, ...], ...] = ()
+    notes: tuple[str, ...] = ()
+    align: str | None = None
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """A labelled matrix; ``latex`` entries (optional) are used by the LaTeX renderer."""
+
+    entries: tuple[tuple[str, ...], ...]
+    row_labels: tuple[str, ...] = ()
+    col_labels: tuple[str, ...] = ()
+    title: str | None = None
+    notes: tuple[str, ...] = ()
+    latex: tuple[tuple[str, ...], ...] | None = None
+
+
+@dataclass(frozen=True)
+class Text:
+    """Lines of prose or a monospace picture (``preformatted``); ``latex`` overrides in LaTeX."""
+
+    lines: tuple[str, ...]
+    title: str | None = None
+    preformatted: bool = False
+    latex: tuple[str, ...] | None = None
+
+
+Section = Table | Matrix | Text
+
+
+# ------------------------------------------------------------------------------ results
+
+
+@dataclass(frozen=True)
+class Result:
+    """Base of every command's result."""
+
+    command: ClassVar[str] = ""
+
+    def payload(self) -> dict[str, Any]:
+        """The command's result keys (everything but view-only fields)."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if f.metadata.get("json", True)
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        from hwcheck import __version__
+        from hwcheck.jsonout import to_jsonable
+
+        return {"hwcheck": __version__, "command": self.command, **to_jsonable(self.payload())}
+
+    def view(self, digits: int = DEFAULT_DIGITS) -> list[Section]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def claim_kind(self, path: tuple[str | int, ...]) -> str | None:
+        """Override to name a comparator for a key (``"expression"`` for symbolic values)."""
+        return None
+
+    def verify(self, claims, *, rtol: float = 1e-3, atol: float = 1e-9):
+        """Judge claims ``{key: value}`` (or ``[(key, value), …]``) → list of :class:`Verdict`."""
+        from hwcheck.verify import verify
+
+        return verify(self, claims, rtol=rtol, atol=atol)
+
+    def __rich__(self):
+        from hwcheck.render import rich_group
+
+        return rich_group(self.view())
