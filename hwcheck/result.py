@@ -90,6 +90,14 @@ class Result:
         """Override to name a comparator for a key (``"expression"`` for symbolic values)."""
         return None
 
+    def claim_context(self) -> dict[str, Any]:
+        """Extra context for plug-in comparators (derive passes its ``--define`` names)."""
+        return {}
+
+    def exit_code(self) -> int:
+        """0 normally; a result can make the CLI exit 1 on its own verdict (``equiv``)."""
+        return 0
+
     def verify(self, claims, *, rtol: float = 1e-3, atol: float = 1e-9):
         """Judge claims ``{key: value}`` (or ``[(key, value), …]``) → list of :class:`Verdict`."""
         from hwcheck.verify import verify
