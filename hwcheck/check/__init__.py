@@ -1,0 +1,1 @@
+"""Answers files: run every exercise's command and judge its claims (CONVENTIONS §6)."""

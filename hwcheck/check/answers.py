@@ -1,0 +1,169 @@
+"""Reading answers files: untrusted TOML, bounded in size and count, checked key by key.
+
+A file that cannot be read at all is an error for the whole file; a problem inside one
+exercise (unknown command, unknown option, missing claims) belongs to that exercise only.
+"""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hwcheck.errors import HwcheckError, did_you_mean
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_EXERCISES = 5000
+FILE_KEYS = ("exercise", "defaults", "title", "course", "student", "author")
+DEFAULT_KEYS = ("rtol", "atol", "layout", "framework")
+#: keys of an exercise that are not command options
+EXERCISE_KEYS = ("id", "title", "command", "claims", "points", "rtol", "atol", "tolerances", "notes")
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One ``[[exercise]]`` as read; ``problem`` is set when it cannot run."""
+
+    id: str
+    title: str
+    command: str
+    options: dict[str, Any]
+    claims: dict[str, Any]
+    points: float
+    rtol: float
+    atol: float
+    tolerances: dict[str, dict[str, float]] = field(default_factory=dict)
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class AnswersFile:
+    name: str
+    folder: Path
+    exercises: tuple[Exercise, ...]
+
+
+def read_text(name: str) -> tuple[str, Path]:
+    """The file's text and its folder (``-`` reads standard input)."""
+    if name == "-":
+        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        folder = Path.cwd()
+    else:
+        path = Path(name)
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise HwcheckError(name, f"file is larger than {MAX_FILE_BYTES // 1024} KiB")
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise HwcheckError(name, "no such file") from None
+        except IsADirectoryError:
+            raise HwcheckError(name, "is a folder, not an answers file") from None
+        except OSError as exc:
+            raise HwcheckError(name, f"cannot read: {exc.strerror or exc}") from None
+        folder = path.resolve().parent
+    if len(data) > MAX_FILE_BYTES:
+        raise HwcheckError(name, f"input is larger than {MAX_FILE_BYTES // 1024} KiB")
+    try:
+        return data.decode("utf-8"), folder
+    except UnicodeDecodeError as exc:
+        raise HwcheckError(name, f"not UTF-8 text (byte {exc.start})") from None
+
+
+def parse_toml(text: str, name: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise HwcheckError(name, f"malformed TOML: {exc}") from None
+    except RecursionError:
+        raise HwcheckError(name, "malformed TOML: nested too deeply") from None
+
+
+def load(name: str) -> AnswersFile:
+    text, folder = read_text(name)
+    document = parse_toml(text, name)
+    for key in document:
+        if key not in FILE_KEYS:
+            raise HwcheckError(name, f"unknown top-level key '{key}'{did_you_mean(key, FILE_KEYS)}")
+    defaults = _table(document.get("defaults", {}), name, "[defaults]")
+    for key in defaults:
+        if key not in DEFAULT_KEYS:
+            raise HwcheckError(f"{name}: [defaults]", f"unknown key '{key}'{did_you_mean(key, DEFAULT_KEYS)}")
+    raw = document.get("exercise", [])
+    if not isinstance(raw, list) or not all(isinstance(e, dict) for e in raw):
+        raise HwcheckError(name, "'exercise' must be an array of tables: [[exercise]]")
+    if not raw:
+        raise HwcheckError(name, "no [[exercise]] tables")
+    if len(raw) > MAX_EXERCISES:
+        raise HwcheckError(name, f"more than {MAX_EXERCISES:,} exercises")
+    exercises = tuple(_exercise(entry, i, defaults) for i, entry in enumerate(raw))
+    _check_unique_ids(exercises, name)
+    return AnswersFile(name, folder, exercises)
+
+
+def _table(value: Any, name: str, label: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise HwcheckError(name, f"{label} must be a table")
+    return value
+
+
+def _exercise(entry: dict[str, Any], index: int, defaults: dict[str, Any]) -> Exercise:
+    ident = entry.get("id")
+    ident = str(ident) if isinstance(ident, (str, int)) and not isinstance(ident, bool) else f"#{index + 1}"
+    title = entry.get("title") if isinstance(entry.get("title"), str) else ""
+    command = entry.get("command")
+    options = {k: v for k, v in entry.items() if k not in EXERCISE_KEYS}
+    problem = _problem(entry, command)
+    claims = entry.get("claims") if isinstance(entry.get("claims"), dict) else {}
+    tolerances = entry.get("tolerances") if isinstance(entry.get("tolerances"), dict) else {}
+    rtol, atol, points = _tolerance(entry, defaults, "rtol", 1e-3), _tolerance(entry, defaults, "atol", 1e-9), 1.0
+    if isinstance(entry.get("points"), (int, float)) and not isinstance(entry.get("points"), bool):
+        points = float(entry["points"])
+    for key in ("layout", "framework"):
+        if key in defaults and key not in options and command in ("params", "rf"):
+            options[key] = defaults[key]
+    return Exercise(ident, title, str(command), options, claims, points, rtol, atol, tolerances, problem)
+
+
+def _problem(entry: dict[str, Any], command: Any) -> str | None:
+    from hwcheck.commands import COMMANDS
+
+    if "id" not in entry:
+        return "missing 'id'"
+    if not isinstance(command, str):
+        return "missing 'command'" if command is None else "'command' must be text"
+    if command not in COMMANDS or command == "check":
+        return f"unknown command '{command}'{did_you_mean(command, [c for c in COMMANDS if c != 'check'])}"
+    if "claims" not in entry:
+        return "no [exercise.claims]: nothing to check"
+    if not isinstance(entry["claims"], dict) or not entry["claims"]:
+        return "[exercise.claims] must be a non-empty table of KEY = VALUE"
+    for key in ("rtol", "atol", "points"):
+        value = entry.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+            return f"'{key}' must be a non-negative number"
+    tolerances = entry.get("tolerances", {})
+    if not isinstance(tolerances, dict) or not all(
+        isinstance(t, dict) and set(t) <= {"rtol", "atol"} and all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) and x >= 0 for x in t.values())
+        for t in tolerances.values()
+    ):
+        return "[exercise.tolerances] maps a claim key to {rtol = …, atol = …}"
+    return None
+
+
+def _tolerance(entry: dict, defaults: dict, key: str, fallback: float) -> float:
+    for source in (entry, defaults):
+        value = source.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+            return float(value)
+    return fallback
+
+
+def _check_unique_ids(exercises: tuple[Exercise, ...], name: str) -> None:
+    seen: set[str] = set()
+    for exercise in exercises:
+        if exercise.id in seen:
+            raise HwcheckError(name, f"exercise id '{exercise.id}' is used twice")
+        seen.add(exercise.id)

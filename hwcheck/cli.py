@@ -1,0 +1,271 @@
+"""The command line: options → request → core → render → exit code. Nothing else.
+
+Every command is generated from its request type in the registry (:mod:`hwcheck.commands`), so
+an option declared once is a CLI flag, an answers-file key and an API keyword alike. The
+options every calculator shares (``--json``, ``--format``, ``--claim``, ``--digits``,
+``--rtol``, ``--atol``) are added here, once.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+from typing import Annotated, Any, Optional
+
+import typer
+
+from hwcheck import __version__
+from hwcheck.commands import COMMANDS, CommandSpec
+from hwcheck.errors import HwcheckError
+from hwcheck.options import build_request, flag_name, request_fields
+
+def _click_exceptions():
+    """Typer ≥ 0.26 vendors click as ``typer._click``; older versions use click itself."""
+    usage, abort = [], []
+    for name in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            module = __import__(name, fromlist=["UsageError"])
+        except ImportError:
+            continue
+        usage.extend(getattr(module, n) for n in ("UsageError",) if hasattr(module, n))
+        abort.extend(getattr(module, n) for n in ("Abort",) if hasattr(module, n))
+    return tuple(usage), tuple(abort)
+
+
+USAGE_ERRORS, ABORTS = _click_exceptions()
+EXIT_OK, EXIT_WRONG, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+REPORT = "please report this with the command line that caused it"
+
+
+# ------------------------------------------------------------------------- building
+
+
+def _parameter(name: str, annotation: Any, default: Any) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
+def _field_parameters(spec: CommandSpec) -> list[inspect.Parameter]:
+    params = []
+    for f in request_fields(spec.request_type()):
+        meta = f.metadata
+        help_text = meta["help"]
+        if f.default not in (None, False, ()) and not meta.get("positional"):
+            help_text += f" [default: {f.default}]"
+        if meta["kind"] == "choice":
+            help_text += f" ({'|'.join(meta['choices'])})"
+        if meta.get("positional"):
+            many = meta["kind"] == "multi"
+            kind = Optional[list[str]] if many else Optional[str]
+            arg = typer.Argument(help=help_text, show_default=False, metavar=f.name.upper() + ("..." if many else ""))
+            params.append(_parameter(f.name, Annotated[kind, arg], None))
+            if meta.get("also_option"):
+                opt = typer.Option(flag_name(f.name), help=f"{help_text} (same as the argument)", show_default=False)
+                params.append(_parameter(f"{f.name}__option", Annotated[Optional[str], opt], None))
+        elif meta["kind"] == "flag":
+            opt = typer.Option(flag_name(f.name), help=help_text, show_default=False)
+            params.append(_parameter(f.name, Annotated[bool, opt], False))
+        else:
+            many = meta["kind"] == "multi"
+            kind = Optional[list[str]] if many else Optional[str]
+            metavar = {"integer": "INT", "number": "NUM", "choice": "WORD", "names": "A,B"}.get(meta["kind"], "TEXT")
+            opt = typer.Option(flag_name(f.name), help=help_text, show_default=False, metavar=metavar)
+            params.append(_parameter(f.name, Annotated[kind, opt], None))
+    return params
+
+
+def _common_parameters(spec: CommandSpec) -> list[inspect.Parameter]:
+    def opt(*decls, help):
+        return typer.Option(*decls, help=help, show_default=False)
+
+    params = [
+        _parameter("json_", Annotated[bool, opt("--json", help="Print one JSON document (same as --format json).")], False),
+        _parameter("format_", Annotated[Optional[str], opt("--format", help=f"Output format: {'|'.join(spec.formats)} [default: table]")], None),
+        _parameter("digits_", Annotated[Optional[str], opt("--digits", help="Significant digits in tables [default: 6].")], None),
+    ]
+    if spec.calculator:
+        params += [
+            _parameter("claim_", Annotated[Optional[list[str]], opt("--claim", help="KEY=VALUE to verify (repeatable), e.g. total_params=4640.")], None),
+            _parameter("rtol_", Annotated[Optional[str], opt("--rtol", help="Relative tolerance for float claims [default: 1e-3].")], None),
+            _parameter("atol_", Annotated[Optional[str], opt("--atol", help="Absolute tolerance for float claims [default: 1e-9].")], None),
+        ]
+    return params
+
+
+def _make_command(spec: CommandSpec):
+    def command(**values: Any) -> int:
+        return run(spec, values)
+
+    params = _field_parameters(spec) + _common_parameters(spec)
+    command.__signature__ = inspect.Signature(params)
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    command.__name__ = spec.api_name
+    return command
+
+
+def _help(spec: CommandSpec) -> str:
+    examples = "\n".join(f"  hwcheck {e}" for e in spec.examples)
+    return f"{spec.summary}\n\n\b\nExamples:\n{examples}"
+
+
+def show_version(value: bool) -> None:
+    if value:
+        print(f"hwcheck {__version__}")
+        raise typer.Exit()
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        name="hwcheck", no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+        help="Calculator and verifier for deep-learning exercise answers. "
+             "Every command shows its work; --claim KEY=VALUE checks an answer; --json prints one JSON document.",
+        context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
+    )
+
+    @app.callback()
+    def root(version: Annotated[bool, typer.Option("--version", help="Print the version and exit.",
+                                                   is_eager=True, callback=show_version)] = False):
+        """Calculator and verifier for deep-learning exercise answers."""
+
+    for spec in COMMANDS.values():
+        try:
+            spec.request_type()
+        except ModuleNotFoundError as exc:  # a command family not installed; tests require all of them
+            if not (exc.name or "").startswith("hwcheck."):
+                raise
+            continue
+        app.command(spec.name, help=_help(spec), short_help=spec.summary, no_args_is_help=False)(_make_command(spec))
+    return app
+
+
+# -------------------------------------------------------------------------- running
+
+
+def run(spec: CommandSpec, values: dict[str, Any]) -> int:
+    """One command: parse → compute → verify → render. Returns the exit code."""
+    fmt = "json" if values.pop("json_") else (values.pop("format_") or "table")
+    values.pop("format_", None)
+    digits_raw = values.pop("digits_")
+    raw_claims = values.pop("claim_", None) or []
+    rtol_raw, atol_raw = values.pop("rtol_", None), values.pop("atol_", None)
+    try:
+        _merge_option_forms(values)
+        if fmt not in spec.formats:
+            raise HwcheckError("--format", f"expected one of {', '.join(spec.formats)}, got '{fmt}'")
+        digits, rtol, atol = _output_settings(digits_raw, rtol_raw, atol_raw)
+        claims = [_parse_claim(c) for c in raw_claims]
+        request = build_request(spec.request_type(), values, source="cli")
+        result = spec.run(request)
+        verdicts = result.verify(claims, rtol=rtol, atol=atol) if claims else []
+        for v in verdicts:
+            if v.verdict == "error":
+                raise HwcheckError(f"--claim {v.key}", v.hint or v.rule)
+        emit(result, verdicts, fmt, digits)
+        wrong = any(not v.ok for v in verdicts)
+        return EXIT_WRONG if wrong else result.exit_code()
+    except HwcheckError as exc:
+        return report_error(spec.name, exc, fmt)
+    except RecursionError:
+        return report_error(spec.name, HwcheckError("input", "nested too deeply"), fmt)
+    except MemoryError:
+        return report_error(spec.name, HwcheckError("input", "too large to compute here"), fmt)
+
+
+def _merge_option_forms(values: dict[str, Any]) -> None:
+    """A positional that also has an ``--option`` form (``derive EXPR`` / ``--expr EXPR``)."""
+    for key in [k for k in values if k.endswith("__option")]:
+        name = key[: -len("__option")]
+        option = values.pop(key)
+        if option is not None:
+            if values.get(name) is not None:
+                raise HwcheckError(flag_name(name), f"given both as an argument and as {flag_name(name)}")
+            values[name] = option
+
+
+def _output_settings(digits_raw, rtol_raw, atol_raw) -> tuple[int, float, float]:
+    from hwcheck.parse import parse_float, parse_int
+
+    digits = parse_int(digits_raw, "--digits", minimum=1, maximum=17) if digits_raw is not None else 6
+    rtol = parse_float(rtol_raw, "--rtol") if rtol_raw is not None else 1e-3
+    atol = parse_float(atol_raw, "--atol") if atol_raw is not None else 1e-9
+    if rtol < 0 or atol < 0:
+        raise HwcheckError("--rtol" if rtol < 0 else "--atol", "must not be negative")
+    return digits, rtol, atol
+
+
+def _parse_claim(text: str) -> tuple[str, str]:
+    from hwcheck.verify import parse_claim
+
+    return parse_claim(text)
+
+
+def emit(result, verdicts, fmt: str, digits: int) -> None:
+    from hwcheck import render
+
+    if fmt == "table" and sys.stdout.isatty():
+        sections = list(result.view(digits))
+        if verdicts:
+            sections.append(render.verdict_table(verdicts, digits))
+        render.print_rich(sections)
+        return
+    sys.stdout.write(render.render(result, verdicts, fmt, digits))
+
+
+def report_error(command: str, exc: HwcheckError, fmt: str = "table") -> int:
+    """One line on stderr (plus a hint line); with --json also the JSON error on stdout."""
+    line = f"error: {exc.where}: {exc.message}" if exc.where else f"error: {exc.message}"
+    print(" ".join(line.split("\n")), file=sys.stderr)
+    if exc.hint:
+        print("hint: " + " ".join(exc.hint.split("\n")), file=sys.stderr)
+    if fmt == "json":
+        from hwcheck.jsonout import dumps
+
+        sys.stdout.write(dumps({"hwcheck": __version__, "command": command, "error": exc.to_json()}) + "\n")
+    return exc.code
+
+
+def _internal(command: str, exc: BaseException, fmt: str) -> int:
+    name = type(exc).__name__
+    print(f"error: internal error in hwcheck {__version__} ({name}: {str(exc)[:200]}); {REPORT}", file=sys.stderr)
+    if os.environ.get("HWCHECK_DEBUG"):
+        import traceback
+
+        traceback.print_exc()
+    if fmt == "json":
+        from hwcheck.jsonout import dumps
+
+        err = {"code": EXIT_INTERNAL, "where": "internal", "message": f"{name}: {str(exc)[:200]}"}
+        sys.stdout.write(dumps({"hwcheck": __version__, "command": command, "error": err}) + "\n")
+    return EXIT_INTERNAL
+
+
+def _argv_command(argv: list[str]) -> str:
+    return next((a for a in argv if a in COMMANDS), "hwcheck")
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = _argv_command(argv)
+    fmt = "json" if "--json" in argv else "table"
+    try:
+        code = app(args=argv, prog_name="hwcheck", standalone_mode=False)
+    except USAGE_ERRORS as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `hwcheck`: the help, not an error
+            sys.stdout.write(exc.format_message().rstrip() + "\n")
+            sys.exit(0)
+        where = command if command != "hwcheck" else "usage"
+        message = exc.format_message().replace("\n", " ")
+        code = report_error(command, HwcheckError(where, message, hint=f"see 'hwcheck {command if command != 'hwcheck' else ''} --help'".replace("  ", " ")), fmt)
+    except (*ABORTS, KeyboardInterrupt):
+        print("error: interrupted", file=sys.stderr)
+        code = 130
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = 0
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
+        code = _internal(command, exc, fmt)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+app = build_app()
