@@ -1,0 +1,105 @@
+"""Padding, stride and dilation arithmetic (CONVENTIONS §7), per spatial axis.
+
+Output size: floor((n + before + after − d·(k−1) − 1) / s) + 1.
+``same``: output ceil(n/s), total padding max((ceil(n/s) − 1)·s + d·(k−1) + 1 − n, 0), the odd
+pixel after (TensorFlow's rule). ``full``: d·(k−1) on both sides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hwcheck.errors import HwcheckError
+from hwcheck.parse import parse_array, parse_int, parse_shape, shape_of
+
+MODES = ("valid", "same", "full")
+MAX_SIDE = 1 << 20
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One spatial axis of a convolution: sizes, stride, dilation and the padding pair."""
+
+    n: int
+    k: int
+    stride: int
+    dilation: int
+    before: int
+    after: int
+
+    @property
+    def span(self) -> int:
+        """Dilated kernel extent d·(k−1) + 1."""
+        return self.dilation * (self.k - 1) + 1
+
+    @property
+    def padded(self) -> int:
+        return self.n + self.before + self.after
+
+    @property
+    def out(self) -> int:
+        return (self.padded - self.span) // self.stride + 1
+
+
+def parse_per_axis(value, where: str, axes: int = 2) -> tuple[int, ...]:
+    """Stride or dilation: ``2`` or ``"2,1"`` / ``"2x1"`` / ``[2, 1]``; each at least 1."""
+    sizes = parse_shape(value, where, maximum=MAX_SIDE)
+    if len(sizes) == 1:
+        return sizes * axes
+    if len(sizes) != axes:
+        raise HwcheckError(where, f"expected 1 or {axes} values, got {len(sizes)}")
+    return sizes
+
+
+def parse_padding(value, where: str, axes: int = 2):
+    """``valid``/``same``/``full`` (a word) or per-axis ``(before, after)`` pairs."""
+    if isinstance(value, str) and value.strip().lower() in MODES:
+        return value.strip().lower()
+    if isinstance(value, str) and value.strip().isalpha():
+        raise HwcheckError(where, f"expected valid, same, full, a number or pairs, got '{value.strip()}'")
+    array = parse_array(value, where, max_entries=64)
+    shape = shape_of(array)
+    if shape == ():
+        return ((_pad(array, where),) * 2,) * axes
+    if shape == (axes,):
+        return tuple((_pad(v, where),) * 2 for v in array)
+    if shape == (axes, 2):
+        return tuple((_pad(a, where), _pad(b, where)) for a, b in array)
+    raise HwcheckError(where, f"expected N, {axes} values or {axes} pairs [before, after], got shape {list(shape)}")
+
+
+def _pad(value, where: str) -> int:
+    return parse_int(value, where, minimum=0, maximum=MAX_SIDE)
+
+
+def same_padding(n: int, k: int, s: int, d: int) -> tuple[int, int]:
+    """TensorFlow's ``same``: total = max((ceil(n/s) − 1)·s + d·(k−1) + 1 − n, 0), odd pixel after."""
+    total = max((-(-n // s) - 1) * s + d * (k - 1) + 1 - n, 0)
+    return total // 2, total - total // 2
+
+
+def resolve_axes(spatial, kernel, stride, dilation, padding, where: str = "--padding") -> tuple[Axis, ...]:
+    """The spatial axes of one convolution; a kernel larger than the padded input is an error."""
+    axes = []
+    for i, (n, k, s, d) in enumerate(zip(spatial, kernel, stride, dilation)):
+        if padding == "valid":
+            before, after = 0, 0
+        elif padding == "same":
+            before, after = same_padding(n, k, s, d)
+        elif padding == "full":
+            before = after = d * (k - 1)
+        else:
+            before, after = padding[i]
+        axis = Axis(n, k, s, d, before, after)
+        if axis.span > axis.padded:
+            dilated = f" (dilated {axis.span})" if d > 1 else ""
+            raise HwcheckError(where, f"kernel {k}{dilated} is larger than the padded input "
+                               f"{axis.padded} along axis {i}")
+        axes.append(axis)
+    return tuple(axes)
+
+
+def describe_axis(axis: Axis) -> str:
+    """The output-size formula with the numbers substituted."""
+    return (f"⌊({axis.n} + {axis.before} + {axis.after} − {axis.dilation}·({axis.k}−1) − 1) / "
+            f"{axis.stride}⌋ + 1 = {axis.out}")
