@@ -221,9 +221,12 @@ class Comparer:
         items = _as_sequence(claimed, expected)
         exp_shape, got_shape = _shape(expected), _shape(items)
         if exp_shape != got_shape:
-            what = "matrix" if len(exp_shape) > 1 else "list"
-            return Outcome("wrong", f"{what}: shape",
-                           f"claimed shape {list(got_shape)}, expected {list(exp_shape)}")
+            if len(exp_shape) > 1:
+                return Outcome("wrong", "matrix: shape",
+                               f"claimed shape {list(got_shape)}, expected {list(exp_shape)}")
+            what = "shape" if _all_int(expected) else "list"
+            got = f"{got_shape[0]} entries" if len(got_shape) == 1 else f"shape {list(got_shape)}"
+            return Outcome("wrong", f"{what}: length", f"claimed {got}, expected {exp_shape[0]}")
         flat_e, flat_c, index = _flatten(expected), _flatten(items), _indices(exp_shape)
         outcomes, bad, worst_err = [], [], 0.0
         for idx, e, c in zip(index, flat_e, flat_c):

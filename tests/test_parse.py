@@ -1,0 +1,127 @@
+"""The number/matrix/shape parsers: every accepted form, every error names its place."""
+
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hwcheck.errors import HwcheckError
+from hwcheck.parse import (parse_array, parse_assignments, parse_int, parse_matrix, parse_names,
+                           parse_number, parse_shape, parse_vector)
+
+
+@pytest.mark.parametrize("text, value", [
+    ("4640", 4640), ("4_640", 4640), ("4,640", 4640), ("-3", -3), ("+4", 4),
+    ("0.25", Fraction(1, 4)), ("1/4", Fraction(1, 4)), ("-3/8", Fraction(-3, 8)),
+    ("1e-3", Fraction(1, 1000)), ("1E3", 1000), ("−1.9·10⁻⁴", Fraction(-19, 100000)),
+    ("1.9×10^-4", Fraction(19, 100000)), ("2*10^3", 2000), (".5", Fraction(1, 2)),
+])
+def test_numbers(text, value):
+    assert parse_number(text, "x") == value
+
+
+@pytest.mark.parametrize("text", ["abc", "", "1/0", "1e999", "nan", "inf", "1..2", "--1", "0x10", "1 2"])
+def test_bad_numbers_name_the_place(text):
+    with pytest.raises(HwcheckError) as err:
+        parse_number(text, "--lr")
+    assert err.value.where == "--lr"
+
+
+def test_nonfinite_only_when_allowed():
+    assert parse_number("inf", "x", allow_nonfinite=True) == float("inf")
+
+
+def test_int_accepts_integral_decimal_and_bounds():
+    assert parse_int("4640.0", "x") == 4640
+    with pytest.raises(HwcheckError, match="at least 1"):
+        parse_int("0", "--steps", minimum=1)
+    with pytest.raises(HwcheckError, match="integer"):
+        parse_int("2.5", "--steps")
+
+
+def test_matrix_forms_agree():
+    expected = [[1, 2, 3], [4, 5, 6]]
+    assert parse_matrix("1 2 3; 4 5 6", "x") == expected
+    assert parse_matrix("1,2,3;4,5,6", "x") == expected
+    assert parse_matrix("[[1,2,3],[4,5,6]]", "x") == expected
+    assert parse_matrix(expected, "x") == expected
+    assert parse_matrix("1 2 3\n4 5 6\n", "x") == expected
+
+
+def test_matrix_files(tmp_path):
+    (tmp_path / "m.csv").write_text("1,2\n3,4\n")
+    (tmp_path / "m.json").write_text("[[1,2],[3,4]]")
+    (tmp_path / "m.txt").write_text("# a comment\n1 2\n3 4\n")
+    for name in ("m.csv", "m.json", "m.txt"):
+        assert parse_matrix(f"@{tmp_path / name}", "x") == [[1, 2], [3, 4]]
+    np = pytest.importorskip("numpy")
+    np.save(tmp_path / "m.npy", np.array([[1.5, 2], [3, 4]]))
+    assert parse_matrix(f"@{tmp_path / 'm.npy'}", "x") == [[Fraction(3, 2), 2], [3, 4]]
+
+
+def test_ragged_rows_are_named():
+    with pytest.raises(HwcheckError, match="row 2 has 3 entries, row 1 has 2"):
+        parse_matrix("1 2; 3 4 5", "--x")
+    with pytest.raises(HwcheckError, match="row 2 has 3 entries, row 1 has 2"):
+        parse_matrix([[1, 2], [3, 4, 5]], "--x")
+    with pytest.raises(HwcheckError, match="row 2, entry 1: 'a' is not a number"):
+        parse_matrix("1 2; a 4", "--x")
+    with pytest.raises(HwcheckError, match="empty"):
+        parse_matrix("", "--x")
+    with pytest.raises(HwcheckError, match="empty"):
+        parse_matrix([], "--x")
+
+
+def test_array_rank_and_limits():
+    assert parse_array("[[[1]],[[2]]]", "x") == [[[1]], [[2]]]
+    with pytest.raises(HwcheckError, match="nested levels"):
+        parse_array("[" * 10 + "1" + "]" * 10, "x")
+    with pytest.raises(HwcheckError, match="entries"):
+        parse_array("1 " * 50, "x", max_entries=10)
+    with pytest.raises(HwcheckError):
+        parse_array("[" * 100000, "x")
+
+
+def test_vectors_and_shapes():
+    assert parse_vector("1 2 3", "x") == [1, 2, 3]
+    assert parse_vector("1; 2; 3", "x") == [1, 2, 3]
+    assert parse_shape("3x3", "x") == (3, 3)
+    assert parse_shape("2×3×4", "x") == (2, 3, 4)
+    assert parse_shape([5, 5], "x") == (5, 5)
+    assert parse_shape(7, "x") == (7,)
+    with pytest.raises(HwcheckError, match="at least 1"):
+        parse_shape("0x3", "--input")
+
+
+def test_names_and_assignments():
+    assert parse_names("w, b", "x") == ("w", "b")
+    assert parse_assignments("w=0.1,b=0", "x") == {"w": Fraction(1, 10), "b": 0}
+    assert parse_assignments(["x=2,1", "t=0,1"], "x", vectors=True) == {"x": [2, 1], "t": [0, 1]}
+    with pytest.raises(HwcheckError, match="not a valid name"):
+        parse_assignments("__class__=1", "--at")
+    with pytest.raises(HwcheckError, match="given twice"):
+        parse_assignments("w=1,w=2", "--at")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(-10**6, 10**6), min_size=3, max_size=3), min_size=1, max_size=5))
+def test_matrix_text_round_trip(rows):
+    text = "; ".join(" ".join(str(v) for v in row) for row in rows)
+    assert parse_matrix(text, "x") == rows
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.fractions(max_denominator=1000))
+def test_fraction_round_trip(value):
+    assert parse_number(str(value), "x") == value
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=40))
+def test_any_text_parses_or_raises_hwcheck_error(text):
+    for parser in (parse_number, parse_matrix, parse_shape, parse_names, parse_assignments):
+        try:
+            parser(text, "x")
+        except HwcheckError:
+            pass
