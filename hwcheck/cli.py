@@ -155,7 +155,7 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
         digits, rtol, atol = _output_settings(digits_raw, rtol_raw, atol_raw)
         claims = [_parse_claim(c) for c in raw_claims]
         request = build_request(spec.request_type(), values, source="cli")
-        result = spec.run(request)
+        result = _run_with_progress(spec, request)
         verdicts = result.verify(claims, rtol=rtol, atol=atol) if claims else []
         for v in verdicts:
             if v.verdict == "error":
@@ -169,6 +169,21 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
         return report_error(spec.name, HwcheckError("input", "nested too deeply"), fmt)
     except MemoryError:
         return report_error(spec.name, HwcheckError("input", "too large to compute here"), fmt)
+
+
+def _run_with_progress(spec: CommandSpec, request):
+    if spec.name != "check" or not sys.stderr.isatty():
+        return spec.run(request)
+    from hwcheck.check.run import PROGRESS
+    from hwcheck.render import StderrProgress
+
+    bar = StderrProgress()
+    token = PROGRESS.set(bar)
+    try:
+        return spec.run(request)
+    finally:
+        PROGRESS.reset(token)
+        bar.close()
 
 
 def _merge_option_forms(values: dict[str, Any]) -> None:

@@ -218,3 +218,28 @@ def to_latex(sections: list[Section]) -> str:
                 out.extend(latex_escape(line) + r"\\" for line in section.lines)
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+class StderrProgress:
+    """A transient progress bar on stderr for long ``check`` runs (terminals only)."""
+
+    def __init__(self, minimum: int = 20):
+        self.minimum = minimum
+        self.progress = None
+        self.task = None
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        if total < self.minimum:
+            return
+        if self.progress is None:
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.progress = Progress(console=Console(stderr=True), transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task("checking", total=total)
+        self.progress.update(self.task, completed=done, total=total, description=f"checking {label}")
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()

@@ -45,3 +45,27 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "torch" in item.keywords:
                 item.add_marker(skip)
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """Run ``hwcheck ARGS`` in-process: returns (exit code, stdout, stderr)."""
+    import sys
+
+    from hwcheck.cli import main
+
+    def run(*args: str, stdin: str | None = None):
+        if stdin is not None:
+            import io
+
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode()), encoding="utf-8"))
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 0
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

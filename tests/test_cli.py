@@ -1,0 +1,127 @@
+"""The command line as a contract: help, examples, exit codes, one-line errors, strict JSON."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import sys
+
+import pytest
+
+from hwcheck.commands import COMMANDS
+from tests.conftest import ROOT
+
+
+def strict_json(text: str):
+    def reject(token):
+        raise ValueError(f"non-strict JSON token {token}")
+
+    return json.loads(text, parse_constant=reject)
+
+
+def test_every_registered_command_is_on_the_cli():
+    from hwcheck.cli import build_app
+
+    names = {c.name for c in build_app().registered_commands}
+    assert names == set(COMMANDS)
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_help_has_summary_and_example(cli, name):
+    code, out, _ = cli(name, "--help")
+    assert code == 0
+    assert COMMANDS[name].summary.split()[0] in out
+    assert "Examples:" in out and f"hwcheck {COMMANDS[name].examples[0].split()[0]}" in out
+
+
+EXAMPLES = [(name, example) for name, spec in COMMANDS.items() for example in spec.examples]
+
+
+@pytest.mark.parametrize("name, example", EXAMPLES)
+def test_help_examples_run(cli, monkeypatch, name, example):
+    monkeypatch.chdir(ROOT)
+    code, out, err = cli(*shlex.split(example))
+    assert code == 0, err
+    assert out.strip() and not err.strip()
+
+
+@pytest.mark.parametrize("name, example", [e for e in EXAMPLES if "--json" not in e[1] and e[0] != "check"])
+def test_json_output_is_one_strict_document(cli, monkeypatch, name, example):
+    monkeypatch.chdir(ROOT)
+    code, out, _ = cli(*shlex.split(example), "--json")
+    assert code == 0
+    doc = strict_json(out)
+    assert doc["command"] == name and doc["hwcheck"]
+
+
+def test_usage_errors_are_one_line_with_exit_2(cli):
+    code, out, err = cli("conv-cost", "--bogus")
+    lines = err.strip().splitlines()
+    assert code == 2 and lines[0].startswith("error: conv-cost: ") and "--bogus" in lines[0]
+    assert len(lines) <= 2 and out == ""
+    code, out, err = cli("no-such-command")
+    assert code == 2 and err.startswith("error: ")
+
+
+def test_json_errors_also_go_to_stdout(cli):
+    code, out, err = cli("conv-cost", "--size", "zero", "--json")
+    assert code == 2 and err.startswith("error: --size: ")
+    doc = strict_json(out)
+    assert doc["error"]["code"] == 2 and doc["error"]["where"] == "--size"
+
+
+def test_claim_on_missing_key_lists_nearest(cli):
+    code, out, err = cli("conv-cost", "--size", "8", "--claim", "no_such_key=1")
+    assert code == 2
+    assert err.startswith("error: --claim no_such_key: no key 'no_such_key' in the result; nearest:")
+
+
+def test_version_and_bare_command(cli):
+    from hwcheck import __version__
+
+    assert cli("--version")[:2] == (0, f"hwcheck {__version__}\n")
+    code, out, _ = cli()
+    assert code == 0 and "Commands" in out
+
+
+def test_format_choices_are_checked(cli):
+    code, _, err = cli("conv-cost", "--size", "8", "--format", "html")
+    assert code == 2 and "--format" in err
+
+
+def test_python_dash_m_and_console_script_agree():
+    out = subprocess.run([sys.executable, "-m", "hwcheck", "--version"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0 and out.stdout.startswith("hwcheck ")
+
+
+def _imported(code: str) -> set[str]:
+    probe = f"import sys\n{code}\nprint(' '.join(m for m in ('sympy', 'numpy') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    return set(out.stdout.split())
+
+
+def test_help_imports_neither_numpy_nor_sympy():
+    assert _imported("import hwcheck.cli") == set()
+    assert _imported("from hwcheck.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass") == set()
+    assert _imported("import hwcheck") == set()
+
+
+NUMERIC = [
+    ["params", "--spec", "35x35x16 | conv2d filters=32 kernel=3 padding=same"],
+    ["rf", "--spec", "32x32x1 | conv2d filters=1 kernel=3 | conv2d filters=1 kernel=3"],
+    ["conv-matrix", "--input", "3x3", "--kernel", "2x2", "--op", "conv"],
+    ["conv-backprop", "--x", "1 2 3; 4 5 6; 7 8 9", "--f", "1 0; 0 -1", "--loss", "gap"],
+    ["conv-cost", "--size", "64"],
+    ["separable", "--f", "3 6 9; 4 8 12; 5 10 15"],
+    ["sgd", "--steps", "4"],
+    ["adam", "--steps", "4"],
+    ["gd-quadratic", "--H", "2 0; 0 1", "--lr", "0.5"],
+]
+
+
+@pytest.mark.parametrize("argv", NUMERIC, ids=lambda a: a[0])
+def test_numeric_commands_never_import_sympy(argv):
+    code = f"from hwcheck.cli import main\ntry:\n    main({argv!r} + ['--json'])\nexcept SystemExit:\n    pass"
+    assert "sympy" not in _imported(code)
