@@ -1,0 +1,310 @@
+"""``conv-backprop``: forward and backward pass through one convolution, with every gradient.
+
+O = X ⋆ F + b (F flipped first for ``--op conv``). Given ∂L/∂O (``--upstream`` or a loss
+preset), ∂L/∂F = X ⋆ ∂L/∂O, ∂L/∂X = full convolution of rot180(F) with ∂L/∂O (stride: ∂L/∂O
+dilated by s) and ∂L/∂b = Σ ∂L/∂O, computed by :mod:`hwcheck.conv.numeric` and checked by
+central finite differences of the loss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from hwcheck.conv import numeric
+from hwcheck.conv.explain import expansions, identities
+from hwcheck.conv.layout import Geometry, as_array, geometry, parse_rank, to_plain
+from hwcheck.conv.views import grids
+from hwcheck.errors import HwcheckError
+from hwcheck.numfmt import fmt, fmt_shape
+from hwcheck.parse import parse_array, shape_of
+from hwcheck.result import Result, Text, view_only
+
+MAX_PRODUCTS = 4 * 10**9  # multiplications of one forward pass (float64)
+MAX_PRODUCTS_EXACT = 10**6  # … in exact rational arithmetic
+ENTRYWISE_LIMIT = 400  # entries of X, F and b checked one by one; above: random directions
+DIRECTIONS = 3  # random ±1 directions per tensor for large inputs
+H_FLOAT = 1e-3
+
+
+@dataclass(frozen=True)
+class ConvBackpropResult(Result):
+    command = "conv-backprop"
+
+    input_shape: list[int]
+    kernel_shape: list[int]
+    output_shape: list[int]
+    op: str
+    stride: list[int]
+    dilation: list[int]
+    padding: list[list[int]]
+    exact: bool
+    output: Any
+    dL_dO: Any
+    dL_dF: Any
+    dL_dX: Any
+    dL_db: Any
+    loss: Any
+    loss_preset: str | None
+    gradcheck_max_abs_err: Any
+    gradcheck_method: str
+    gradcheck_checked: int
+    x: Any = view_only()
+    f: Any = view_only()
+    geometry: Any = view_only()
+    explained: Any = view_only()
+
+    def payload(self) -> dict[str, Any]:
+        data = super().payload()
+        if data["loss"] is None:
+            del data["loss"]
+        return data
+
+    def view(self, digits: int = 6) -> list:
+        sections: list = [Text(tuple(identities(self)), title="Backpropagation through a convolution")]
+        for title, array in (("X", self.x), ("F", self.f), ("O", self.output), ("∂L/∂O", self.dL_dO), ("∂L/∂F", self.dL_dF),
+                             ("∂L/∂X", self.dL_dX)):
+            sections.extend(grids(array, title, digits))
+        sections.append(Text(tuple(self._summary(digits))))
+        if self.explained:
+            sections.append(Text(tuple(self._expanded(digits)), title="Every element", preformatted=True))
+        return sections
+
+    def _summary(self, digits: int) -> list[str]:
+        lines = [f"∂L/∂b = Σ ∂L/∂O = {_fmt_any(self.dL_db, digits)}"]
+        if self.loss is not None:
+            lines.append(f"L ({self.loss_preset}) = {fmt(self.loss, digits)}")
+        how = ("one entry at a time" if self.gradcheck_method == "entrywise"
+               else f"{self.gradcheck_checked} random ±1 directions")
+        lines.append(f"finite differences ({self.gradcheck_method}, {how}): max |analytic − numeric| = "
+                     f"{fmt(self.gradcheck_max_abs_err, 3)}")
+        return lines
+
+    def _expanded(self, digits: int) -> list[str]:
+        lines = []
+        for name, terms, value in self.explained:
+            symbolic = " + ".join(f"{a}·{b}" for a, _, b, _ in terms) or "0"
+            numbers = " + ".join(f"{_factor(u, digits)}·{_factor(v, digits)}" for _, u, _, v in terms)
+            lines.append(f"{name} = {symbolic} = {numbers or '0'} = {fmt(value, digits)}")
+        return lines
+
+
+def _factor(value, digits: int) -> str:
+    """A factor of a product: negative numbers in parentheses, ``0.25·(-1)``."""
+    text = fmt(value, digits, sep=False)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _fmt_any(value, digits: int) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(fmt(v, digits, sep=False) for v in value) + "]"
+    return fmt(value, digits)
+
+
+# ------------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Channels-first arrays and the geometry; ``single`` marks the 2-D (one-channel) forms."""
+
+    x: Any
+    f: Any  # as the user wrote it; flipped for the forward pass when op == conv
+    bias: Any
+    g: Geometry
+    x_single: bool
+    f_single: bool
+    exact: bool
+
+    @property
+    def f_eff(self):
+        return self.f[:, :, ::-1, ::-1] if self.g.op == "conv" else self.f
+
+
+def parse_problem(request) -> Problem:
+    x, xshape = parse_rank(request.x, "--x", (2, 3), "an H×W or C_in×H×W array")
+    f, fshape = parse_rank(request.f, "--f", (2, 4), "a kh×kw or C_out×C_in×kh×kw kernel")
+    c_in = 1 if len(xshape) == 2 else xshape[0]
+    c_out, f_in = (1, 1) if len(fshape) == 2 else fshape[:2]
+    if f_in != c_in:
+        raise HwcheckError("--f", f"F has C_in = {f_in} ({fmt_shape(fshape)}) but X has {c_in} channels "
+                           f"({fmt_shape(xshape)})", hint="F is C_out×C_in×kh×kw, X is C_in×H×W")
+    g = geometry(c_in, c_out, xshape[-2:], fshape[-2:], request)
+    _check_size(g, request.exact)
+    exact = request.exact
+    xa = as_array(x, exact).reshape(c_in, *xshape[-2:])
+    fa = as_array(f, exact).reshape(c_out, c_in, *fshape[-2:])
+    bias = _bias(request.bias, c_out, exact)
+    return Problem(xa, fa, bias, g, len(xshape) == 2, len(fshape) == 2, exact)
+
+
+def _check_size(g: Geometry, exact: bool) -> None:
+    kh, kw = g.kernel
+    ho, wo = g.out_spatial
+    products = g.out_channels * g.in_channels * kh * kw * ho * wo
+    limit = MAX_PRODUCTS_EXACT if exact else MAX_PRODUCTS
+    if products > limit:
+        mode = "exact arithmetic" if exact else "one forward pass"
+        raise HwcheckError("--x", f"{products:,} multiplications exceed the limit for {mode} ({limit:,})",
+                           hint="drop --exact for large inputs" if exact else None)
+
+
+def _bias(value, c_out: int, exact: bool):
+    if value is None:
+        return as_array([0] * c_out, exact)
+    array = parse_array(value, "--bias", max_entries=1 << 16)
+    shape = shape_of(array)
+    if shape == ():
+        array = [array] * c_out if c_out == 1 else None
+    elif shape != (c_out,):
+        array = None
+    if array is None:
+        raise HwcheckError("--bias", f"expected one bias per output channel ({c_out}), got shape {list(shape)}")
+    return as_array(array, exact)
+
+
+# ------------------------------------------------------------------------------- losses
+
+
+def loss_value(preset: str, o, target, exact: bool):
+    """L(O) for the presets: sum, gap (Σ_c mean O_c), mse (mean of squares), half-sse (½·Σ)."""
+    one = Fraction(1) if exact else 1.0
+    if preset == "sum":
+        return o.sum()
+    if preset == "gap":
+        return o.sum() * (one / (o.shape[1] * o.shape[2]))
+    d = o - target
+    return (d * d).sum() * (one / d.size if preset == "mse" else one / 2)
+
+
+def loss_gradient(preset: str, o, target, exact: bool):
+    """∂L/∂O of each preset."""
+    one = Fraction(1) if exact else 1.0
+    if preset == "sum":
+        return np.full(o.shape, one, dtype=o.dtype)
+    if preset == "gap":
+        return np.full(o.shape, one / (o.shape[1] * o.shape[2]), dtype=o.dtype)
+    d = o - target
+    return d * (2 * one / d.size) if preset == "mse" else d * one
+
+
+def _array_for(value, where: str, o, p: Problem, what: str):
+    """--upstream / --target: an array with exactly O's shape (both shapes printed otherwise)."""
+    array, shape = parse_rank(value, where, (2, 3), f"an array of O's shape {fmt_shape(_user_shape(o, p))}")
+    if list(shape) != list(o.shape) and [1, *shape] != list(o.shape):
+        raise HwcheckError(where, f"{what} has shape {fmt_shape(shape)}, but O has shape {fmt_shape(_user_shape(o, p))}")
+    return as_array(array, p.exact).reshape(o.shape)
+
+
+def _user_shape(o, p: Problem) -> list[int]:
+    return list(o.shape[1:]) if p.x_single and p.f_single else list(o.shape)
+
+
+# ------------------------------------------------------------------------------- gradcheck
+
+
+def gradcheck(loss_of, params: dict, grads: dict, exact: bool):
+    """Central differences (L(θ+h) − L(θ−h)) / 2h against every analytic gradient.
+
+    Small problems: every entry on its own. Large ones: random ±1 directions v, comparing with
+    ⟨∇L, v⟩. L is at most quadratic along any line, so the difference quotient is exact up to
+    rounding; in exact mode (h = 1) the error is exactly 0 when the gradients are right.
+    """
+    h = Fraction(1) if exact else H_FLOAT
+    total = sum(a.size for a in params.values())
+    directions = total > ENTRYWISE_LIMIT
+    rng = np.random.default_rng(0)
+    worst, checked = 0, 0
+    for name, theta in params.items():
+        steps = _directions(theta, rng, exact) if directions else _unit_steps(theta, exact)
+        for v in steps:
+            plus = loss_of(**{**params, name: theta + h * v})
+            minus = loss_of(**{**params, name: theta - h * v})
+            numeric_d = (plus - minus) / (2 * h)
+            worst = max(worst, abs(numeric_d - (grads[name] * v).sum()))
+            checked += 1
+    return worst, ("directional" if directions else "entrywise"), checked
+
+
+def _unit_steps(theta, exact: bool):
+    for k in range(theta.size):
+        v = np.zeros(theta.shape, dtype=theta.dtype)
+        v.flat[k] = 1
+        yield v
+
+
+def _directions(theta, rng, exact: bool):
+    for _ in range(DIRECTIONS):
+        v = rng.choice(np.array([-1, 1]), size=theta.shape)
+        yield v.astype(object) if exact else v.astype(np.float64)
+
+
+# ------------------------------------------------------------------------------- runner
+
+
+def conv_backprop(request) -> ConvBackpropResult:
+    p = parse_problem(request)
+    o = numeric.forward(p.x, p.f_eff, p.g.axes, p.bias)
+    preset, target, upstream = _upstream(request, o, p)
+    df_eff = numeric.grad_kernel(p.x, upstream, p.g.axes, p.f.shape)
+    df = df_eff[:, :, ::-1, ::-1] if p.g.op == "conv" else df_eff
+    dx = numeric.grad_input(p.f_eff, upstream, p.g.axes, p.g.in_channels)
+    db = numeric.grad_bias(upstream)
+    loss = loss_value(preset, o, target, p.exact) if preset else None
+
+    def loss_of(x, f, b):
+        out = numeric.forward(x, f[:, :, ::-1, ::-1] if p.g.op == "conv" else f, p.g.axes, b)
+        return loss_value(preset, out, target, p.exact) if preset else (upstream * out).sum()
+
+    err, method, checked = gradcheck(loss_of, {"x": p.x, "f": p.f, "b": p.bias}, {"x": dx, "f": df, "b": db}, p.exact)
+    return _result(request, p, o, upstream, df, dx, db, loss, preset, (err, method, checked))
+
+
+def _upstream(request, o, p: Problem):
+    """(preset or None, target, ∂L/∂O)."""
+    if request.upstream is not None:
+        if request.loss is not None:
+            raise HwcheckError("--upstream", "give either --upstream or --loss, not both")
+        return None, None, _array_for(request.upstream, "--upstream", o, p, "the upstream gradient ∂L/∂O")
+    preset = request.loss or "sum"
+    target = None
+    if preset in ("mse", "half-sse"):
+        if request.target is None:
+            raise HwcheckError("--target", f"is required with --loss {preset}", hint="the target T has O's shape")
+        target = _array_for(request.target, "--target", o, p, "the target")
+    elif request.target is not None:
+        raise HwcheckError("--target", f"is only used with --loss mse or half-sse, not {preset}")
+    return preset, target, loss_gradient(preset, o, target, p.exact)
+
+
+def _result(request, p: Problem, o, upstream, df, dx, db, loss, preset, check) -> ConvBackpropResult:
+    single_out = p.x_single and p.f_single
+    plain = lambda a: to_plain(a, p.exact)  # noqa: E731
+    out_arrays = [plain(a[0] if single_out else a) for a in (o, upstream)]
+    err, method, checked = check
+    explained = expansions(p, upstream) if request.explain else None
+    return ConvBackpropResult(
+        input_shape=list(p.x.shape[1:] if p.x_single else p.x.shape),
+        kernel_shape=list(p.f.shape[2:] if p.f_single else p.f.shape),
+        output_shape=list(o.shape[1:] if single_out else o.shape),
+        op=p.g.op, stride=[a.stride for a in p.g.axes], dilation=[a.dilation for a in p.g.axes],
+        padding=p.g.padding_pairs(), exact=p.exact,
+        output=out_arrays[0], dL_dO=out_arrays[1],
+        dL_dF=plain(df[0, 0] if p.f_single else df), dL_dX=plain(dx[0] if p.x_single else dx),
+        dL_db=plain(db)[0] if p.f_single else plain(db),
+        loss=_scalar(loss, p.exact), loss_preset=preset,
+        gradcheck_max_abs_err=_scalar(err, p.exact), gradcheck_method=method, gradcheck_checked=checked,
+        x=plain(p.x[0] if p.x_single else p.x), f=plain(p.f[0, 0] if p.f_single else p.f),
+        geometry=p.g, explained=explained)
+
+
+def _scalar(value, exact: bool):
+    if value is None:
+        return None
+    if exact:
+        value = Fraction(value)
+        return int(value) if value.denominator == 1 else value
+    return float(value)
