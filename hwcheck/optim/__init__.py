@@ -1,0 +1,1 @@
+"""Optimizer traces (sgd, adam, adamw, rmsprop, adagrad) and gradient descent on a quadratic."""
