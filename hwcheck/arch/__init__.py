@@ -1,0 +1,1 @@
+"""Architecture calculators: model files, layers, ``params`` and ``rf``."""

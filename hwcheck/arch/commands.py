@@ -1,0 +1,244 @@
+"""The ``params`` and ``rf`` commands: runners and results, with the work shown."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from math import prod
+from typing import Any
+
+from hwcheck.arch import rf as fields
+from hwcheck.arch.layers import split
+from hwcheck.arch.model import Model, load_model, trace
+from hwcheck.errors import HwcheckError
+from hwcheck.numfmt import DEFAULT_DIGITS, fmt, fmt_shape
+from hwcheck.result import Result, Table, Text, view_only
+
+BYTES_PER_FLOAT = 4
+
+
+def model_of(request) -> Model:
+    return load_model(request.model, request.spec, layout=request.layout, framework=request.framework)
+
+
+# =========================================================================== params
+
+
+@dataclass(frozen=True)
+class ParamsResult(Result):
+    command = "params"
+
+    input_shape: list[int]
+    layout: str
+    framework: str
+    layers: list[dict[str, Any]]
+    output_shape: list[int]
+    total_params: int
+    trainable_params: int
+    non_trainable_params: int
+    total_macs: int
+    param_memory_bytes: int
+    activation_memory_bytes: int
+    explain: bool = view_only(False)
+
+    def view(self, digits: int = DEFAULT_DIGITS):
+        rows = [("", "input", "", fmt_shape(self.input_shape), "", "")]
+        rows += [(str(x["index"]), x["name"], x["type"], fmt_shape(x["output_shape"]), x["formula"], fmt(x["macs"]))
+                 for x in self.layers]
+        footer = (("", "total", "", fmt_shape(self.output_shape), fmt(self.total_params), fmt(self.total_macs)),
+                  ("", "trainable", "", "", fmt(self.trainable_params), ""),
+                  ("", "non-trainable", "", "", fmt(self.non_trainable_params), ""))
+        notes = (f"parameter memory (float32): {fmt_bytes(self.param_memory_bytes)}",
+                 f"activation memory (float32, batch 1, input included): {fmt_bytes(self.activation_memory_bytes)}",
+                 f"MACs = multiply–accumulates, bias excluded; FLOPs ≈ 2·MACs = {fmt(2 * self.total_macs)}",
+                 f"layout {self.layout}, {self.framework} counting conventions")
+        table = Table(("#", "name", "type", "output shape", "parameters", "MACs"), tuple(rows), "params",
+                      footer, notes, "rllrrr")
+        return [table, self.size_work()] if self.explain else [table]
+
+    def size_work(self) -> Text:
+        lines = []
+        for x in self.layers:
+            for line in x["size_formula"]:
+                lines.append(f"layers[{x['index']}] {x['name']}: {line}")
+            if x["macs"]:
+                lines.append(f"layers[{x['index']}] {x['name']}: MACs {x['macs_formula']}")
+        return Text(tuple(lines) or ("no layer changes the shape",), "output sizes and MACs")
+
+
+def fmt_bytes(n: int) -> str:
+    for unit, size in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if n >= size:
+            return f"{n:,} bytes ({n / size:.3g} {unit})"
+    return f"{n:,} bytes"
+
+
+def layer_row(layer, out) -> dict[str, Any]:
+    return {"index": layer.index, "name": layer.name, "type": layer.type, "output_shape": list(out.shape),
+            "params": out.params, "trainable": out.trainable, "non_trainable": out.non_trainable,
+            "macs": out.macs, "formula": out.formula, "size_formula": list(out.explain),
+            "macs_formula": out.macs_formula or "0"}
+
+
+def params(request) -> ParamsResult:
+    model = model_of(request)
+    outs = trace(model)
+    rows = [layer_row(layer, out) for layer, out in zip(model.layers, outs)]
+    trainable = sum(o.trainable for o in outs)
+    frozen = sum(o.non_trainable for o in outs)
+    activations = prod(model.input_shape) + sum(prod(o.shape) for o in outs)
+    return ParamsResult(
+        list(model.input_shape), model.layout, model.framework, rows, list(outs[-1].shape),
+        trainable + frozen, trainable, frozen, sum(o.macs for o in outs),
+        BYTES_PER_FLOAT * (trainable + frozen), BYTES_PER_FLOAT * activations, explain=request.explain)
+
+
+# =========================================================================== rf
+
+
+@dataclass(frozen=True)
+class RfResult(Result):
+    command = "rf"
+
+    input_shape: list[int]
+    layers: list[dict[str, Any]]
+    layer: int
+    rf: list[int]
+    jump: list[int] | None
+    start: list[float] | None
+    rf_area: int
+    chain: str
+    unit: list[int] | None
+    region: list[list[int]] | None
+    region_clipped: list[list[int]] | None
+    work: tuple[str, ...] = view_only(())
+    picture: tuple[str, ...] = view_only(())
+
+    def payload(self) -> dict[str, Any]:
+        out = super().payload()
+        keys = list(out)
+        at = keys.index("rf_area") + 1
+        return {**{k: out[k] for k in keys[:at]}, "global": self.is_global, **{k: out[k] for k in keys[at:]}}
+
+    @property
+    def is_global(self) -> bool:
+        return self.jump is None
+
+    def view(self, digits: int = DEFAULT_DIGITS):
+        rows = [("", "input", "", "", "", "", "1", "1", "0")]
+        rows += [rf_row(x) for x in self.layers]
+        sections = [Table(("#", "name", "type", "kernel", "stride", "dilation", "jump", "rf", "start"),
+                          tuple(rows), "receptive fields", notes=self.work, align="rllrrrrrr")]
+        lines = [self.chain]
+        if self.region is not None:
+            lines.append(f"unit {tuple(self.unit)} of layers[{self.layer}] sees input "
+                         + " × ".join(f"{lo}…{hi}" for lo, hi in self.region)
+                         + (" (unclipped); inside the image: " + " × ".join(f"{lo}…{hi}" for lo, hi in self.region_clipped)
+                            if self.region_clipped else " (entirely in the padding)"))
+        sections.append(Text(tuple(lines), "receptive field"))
+        if self.picture:
+            sections.append(Text(self.picture, "the unit's field in the input (■ seen, ● centre)", preformatted=True))
+        return sections
+
+
+def per_axis(values) -> str:
+    if values is None:
+        return "—"
+    return str(values[0]) if len(set(values)) == 1 else ", ".join(map(str, values))
+
+
+def rf_row(x: dict) -> tuple[str, ...]:
+    if x["global"]:
+        return (str(x["index"]), x["name"], x["type"], "—", "—", "—", "—", fields.sizes_text(x["rf"]) + " (all)", "—")
+    start = [fmt(s) for s in x["start"]]
+    return (str(x["index"]), x["name"], x["type"], fields.sizes_text(x["kernel"]), per_axis(x["stride"]),
+            per_axis(x["dilation"]), per_axis(x["jump"]), fields.sizes_text(x["rf"]), per_axis(start))
+
+
+def step_row(step, input_sizes) -> dict[str, Any]:
+    if step.axes is None:
+        return {"index": step.index, "name": step.name, "type": step.type, "kernel": None, "stride": None,
+                "dilation": None, "jump": None, "rf": list(input_sizes), "start": None, "global": True}
+    w, a = step.windows, step.axes
+    return {"index": step.index, "name": step.name, "type": step.type, "kernel": [x.kernel for x in w],
+            "stride": [x.stride for x in w], "dilation": [x.dilation for x in w], "jump": [x.jump for x in a],
+            "rf": [x.rf for x in a], "start": [x.start for x in a], "global": False}
+
+
+def recurrence_work(rows, limit: int = 40) -> tuple[str, ...]:
+    """``layers[1] conv2d_1: r = 3 + (3 − 1)·1 = 5, j = 1·1 = 1, start = 1 + (1 − 0)·1 = 2``."""
+    lines, before = [], fields.Axis()
+    for step in rows:
+        if step.axes is None:
+            lines.append(f"layers[{step.index}] {step.name}: every unit sees the whole input ({step.type})")
+            break
+        w, after = step.windows[0], step.axes[0]
+        if any(x != w for x in step.windows) or any(a != after for a in step.axes):
+            axis_note = " (axis 0)"
+        else:
+            axis_note = ""
+        lines.append(f"layers[{step.index}] {step.name}{axis_note}: r = {before.rf} + ({w.span} − 1)·{before.jump} = {after.rf}, "
+                     f"j = {before.jump}·{w.stride} = {after.jump}, "
+                     f"start = {fmt(before.start)} + ({fmt((w.span - 1) / 2)} − {w.before})·{before.jump} = {fmt(after.start)}")
+        before = step.axes[0]
+    if len(lines) > limit:
+        lines = lines[: limit // 2] + [f"… {len(lines) - limit} more …"] + lines[-(limit // 2):]
+    return ("r = r′ + (k′ − 1)·j′, j = j′·s, start = start′ + ((k′ − 1)/2 − p)·j′ with k′ = d·(k − 1) + 1",
+            *lines)
+
+
+def selected(model: Model, layer: int | None) -> int:
+    n = len(model.layers)
+    index = n - 1 if layer is None else layer + n if layer < 0 else layer
+    if not 0 <= index < n:
+        raise HwcheckError("--layer", f"the model has layers 0…{n - 1}, got {layer}")
+    return index
+
+
+def parse_unit(value: Any, rank: int, sizes) -> tuple[int, ...]:
+    from hwcheck.parse import parse_int
+
+    parts = value if isinstance(value, (list, tuple)) else re.split(r"[,\s×x]+", str(value).strip().strip("()[]"))
+    unit = tuple(parse_int(p, "--unit", minimum=0) for p in parts if p != "")
+    if len(unit) != rank:
+        raise HwcheckError("--unit", f"expected {rank} index{'es' if rank > 1 else ''} (one per spatial axis), got {len(unit)}")
+    for u, n in zip(unit, sizes):
+        if u >= n:
+            raise HwcheckError("--unit", f"index {u} is outside the layer's output (size {n}, indices 0…{n - 1})")
+    return unit
+
+
+def global_chain(model: Model, rows, sizes) -> str:
+    first = next(s for s in rows if s.axes is None)
+    area = f" = {prod(sizes):,}" if len(sizes) > 1 else ""
+    return (f"every unit of layer {len(rows)} sees the whole input ({fields.sizes_text(sizes)}{area} "
+            f"{fields.pixel_word(len(sizes))}): {first.type} at layers[{first.index}] mixes every position")
+
+
+def rf(request) -> RfResult:
+    model = model_of(request)
+    index = selected(model, request.layer)
+    outs = trace(model, index)
+    rows = fields.steps(model, outs)
+    sizes = fields.input_spatial(model)
+    last = rows[-1]
+    table = [step_row(s, sizes) for s in rows]
+    if last.axes is None:
+        if request.unit is not None or request.draw:
+            raise HwcheckError("--unit", f"every unit of layers[{index}] sees the whole input")
+        return RfResult(list(model.input_shape), table, index, list(sizes), None, None, prod(sizes),
+                        global_chain(model, rows, sizes), None, None, None, recurrence_work(rows))
+    out_sizes = split(outs[-1].shape, model.layout)[0] if model.layers[0].type != "embedding" else outs[-1].shape[:-1]
+    unit, bounds, clipped, picture = None, None, None, ()
+    if request.unit is not None or request.draw:
+        unit = parse_unit(request.unit, len(sizes), out_sizes) if request.unit is not None else tuple(n // 2 for n in out_sizes)
+        bounds = fields.region(last.axes, unit)
+        clipped = fields.clip(bounds, sizes)
+        if request.draw:
+            seen = fields.seen_positions(rows, unit) or [list(range(lo, hi + 1)) for lo, hi in bounds]
+            centre = [a.start + u * a.jump for a, u in zip(last.axes, unit)]
+            picture = fields.draw(sizes, seen, centre)
+    axes = last.axes
+    return RfResult(list(model.input_shape), table, index, [a.rf for a in axes], [a.jump for a in axes],
+                    [a.start for a in axes], prod(a.rf for a in axes), fields.chain(rows),
+                    None if unit is None else list(unit), bounds, clipped, recurrence_work(rows), picture)

@@ -1,0 +1,401 @@
+"""Model files (CONVENTIONS §7) → a validated :class:`Model`.
+
+A model comes from a TOML file, ``-`` (standard input), an inline table (answers files, the
+API) or the one-line ``--spec`` form::
+
+    227x227x3 | conv2d filters=256 kernel=5 padding=same | maxpool2d kernel=5 stride=2 | flatten | dense units=512
+
+The first segment is the input shape, optionally followed by ``layout=chw`` and
+``framework=pytorch``; every other segment is a layer type followed by the TOML keys as
+``key=value`` (per-axis values as ``3x3`` or ``[3,3]``, padding pairs as ``[[1,1],[0,1]]``).
+Shorthand: leading bare values fill the type's main keys in order (``conv2d 32 3`` is
+``filters=32 kernel=3``, ``dense 512`` is ``units=512``, ``maxpool2d 2`` is ``kernel=2``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from hwcheck.arch.layers import LAYER_TYPES, MAX_SIZE, Layer, spatial_rank
+from hwcheck.errors import HwcheckError, did_you_mean
+from hwcheck.parse import parse_float, parse_int, parse_shape, resolve_path
+
+MAX_LAYERS = 10_000
+MAX_BYTES = 16 * 1024 * 1024
+MODEL_KEYS = ("input", "layout", "framework", "layers", "name", "title", "description")
+LAYOUTS, FRAMEWORKS = ("hwc", "chw"), ("keras", "pytorch")
+
+
+@dataclass(frozen=True)
+class Model:
+    input_shape: tuple[int, ...]
+    layout: str
+    framework: str
+    layers: tuple[Layer, ...]
+    source: str  # "model.toml", "<stdin>", "model" (inline) or "--spec"
+    spec: str | None = None
+    positions: tuple[int, ...] = ()  # where each layer's segment starts in the spec
+
+    def caret(self, index: int | None) -> str | None:
+        """The spec with a caret under layer ``index`` (for error hints)."""
+        if self.spec is None or index is None or index >= len(self.positions):
+            return None
+        return caret_hint(self.spec, self.positions[index])
+
+
+def caret_hint(text: str, pos: int) -> str:
+    return f"{text}\n{' ' * pos}^"
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def load_model(model: Any, spec: str | None, *, layout: str | None = None, framework: str | None = None) -> Model:
+    """The model of a request: exactly one of ``model`` (path, ``-``, table, TOML text) and ``spec``."""
+    if model is not None and spec is not None:
+        raise HwcheckError("--spec", "give either a model file or --spec, not both")
+    if spec is not None:
+        table, positions = parse_spec(spec)
+        try:
+            return build_model(table, "--spec", layout, framework, spec=spec, positions=positions)
+        except HwcheckError as exc:
+            found = re.search(r"layers\[(\d+)\]", exc.where)
+            if found and exc.hint is None and int(found.group(1)) < len(positions):
+                exc.hint = caret_hint(spec, positions[int(found.group(1))])
+            raise
+    if model is None:
+        raise HwcheckError("<model>", "give a model file, '-' for standard input, or --spec '227x227x3 | conv2d 32 3'")
+    source, table = read_model(model)
+    return build_model(table, source, layout, framework)
+
+
+def read_model(model: Any) -> tuple[str, dict]:
+    if isinstance(model, dict):
+        return "model", model
+    if not isinstance(model, str):
+        raise HwcheckError("model", "expected a file name, '-' or a table")
+    if model == "-":
+        text = sys.stdin.read(MAX_BYTES + 1)
+        if len(text) > MAX_BYTES:
+            raise HwcheckError("<stdin>", "model is larger than 16 MiB")
+        return "<stdin>", parse_toml(text, "<stdin>")
+    if "\n" in model:  # TOML text given directly (API)
+        return "model", parse_toml(model, "model")
+    path = resolve_path(model, "<model>")
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise HwcheckError(model, "model file is larger than 16 MiB")
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise HwcheckError(model, f"cannot read the file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise HwcheckError(model, "not a UTF-8 text file") from None
+    return model, parse_toml(text, model)
+
+
+def parse_toml(text: str, source: str) -> dict:
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise HwcheckError(source, f"malformed TOML: {exc}") from None
+    except RecursionError:
+        raise HwcheckError(source, "malformed TOML: nesting too deep") from None
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def build_model(table: dict, source: str, layout: str | None, framework: str | None, **extra) -> Model:
+    try:
+        return Model(*validate_model(table, layout, framework), source=source, **extra)
+    except HwcheckError as exc:
+        raise exc.within(source) from None
+
+
+def validate_model(table: Any, layout: str | None, framework: str | None):
+    if not isinstance(table, dict):
+        raise HwcheckError("model", "expected a table with 'input' and 'layers'")
+    for key in table:
+        if key not in MODEL_KEYS:
+            raise HwcheckError(str(key), f"unknown key '{key}'{did_you_mean(str(key), MODEL_KEYS)}")
+    if "input" not in table:
+        raise HwcheckError("input", "missing: the input shape without the batch axis, e.g. input = [227, 227, 3]")
+    shape = parse_shape(table["input"], "input", maximum=MAX_SIZE)
+    if len(shape) > 5:
+        raise HwcheckError("input", f"at most 5 axes (3 spatial + channels), got {len(shape)}")
+    layout = layout or word(table.get("layout", "hwc"), "layout", LAYOUTS)
+    framework = framework or word(table.get("framework", "keras"), "framework", FRAMEWORKS)
+    layers = table.get("layers", [])
+    if not isinstance(layers, list) or not layers:
+        raise HwcheckError("layers", "expected at least one [[layers]] table")
+    if len(layers) > MAX_LAYERS:
+        raise HwcheckError("layers", f"at most {MAX_LAYERS:,} layers, got {len(layers):,}")
+    counts: dict[str, int] = {}
+    return shape, layout, framework, tuple(validate_layer(i, t, counts) for i, t in enumerate(layers))
+
+
+def word(value: Any, where: str, choices: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value.lower() not in choices:
+        hint = did_you_mean(value, choices) if isinstance(value, str) else ""
+        raise HwcheckError(where, f"expected one of {', '.join(choices)}, got {value!r}{hint}")
+    return value.lower()
+
+
+def _squash(name: str) -> str:
+    return re.sub(r"[_\-\s]", "", name.lower())
+
+
+ALIASES = {_squash(t): t for t in LAYER_TYPES} | {
+    "linear": "dense", "simplernn": "rnn", "batchnormalization": "batchnorm", "layernormalization": "layernorm",
+    "batchnorm1d": "batchnorm", "batchnorm2d": "batchnorm", "batchnorm3d": "batchnorm",
+    "globalaveragepooling1d": "global_avgpool", "globalaveragepooling2d": "global_avgpool",
+    "globalmaxpooling1d": "global_maxpool", "globalmaxpooling2d": "global_maxpool",
+    **{f"maxpooling{d}d": f"maxpool{d}d" for d in (1, 2, 3)},
+    **{f"averagepooling{d}d": f"avgpool{d}d" for d in (1, 2, 3)},
+    **{f"conv{d}dtranspose": f"conv_transpose{d}d" for d in (1, 2, 3)},
+    **{f"convtranspose{d}d": f"conv_transpose{d}d" for d in (1, 2, 3)},
+    "depthwiseconv2d": "depthwise_conv2d", "separableconv2d": "separable_conv2d", "leakyrelu": "leaky_relu",
+}
+
+
+def layer_type(table: dict, where: str) -> str:
+    if "type" not in table:
+        raise HwcheckError(where, "missing key 'type'")
+    raw = table["type"]
+    if not isinstance(raw, str) or _squash(raw) not in ALIASES:
+        text = raw if isinstance(raw, str) else repr(raw)
+        raise HwcheckError(where, f"unknown layer type '{text}'{did_you_mean(str(text), LAYER_TYPES)}")
+    return ALIASES[_squash(raw)]
+
+
+def validate_layer(index: int, table: Any, counts: dict[str, int]) -> Layer:
+    where = f"layers[{index}]"
+    if not isinstance(table, dict):
+        raise HwcheckError(where, "expected a table (type = ..., ...)")
+    kind = layer_type(table, where)
+    where = f"{where} ({kind})"
+    spec = LAYER_TYPES[kind]
+    allowed = spec.keys + ("type", "name")
+    for key in table:
+        if key not in allowed:
+            raise HwcheckError(where, f"unknown key '{key}'{did_you_mean(str(key), allowed)}",
+                               hint=f"{kind} takes: {', '.join(spec.keys) or 'no keys'}")
+    for key in spec.required:
+        if key not in table:
+            raise HwcheckError(where, f"missing key '{key}'")
+    options = {k: convert(k, v, f"{where}: {k}", kind) for k, v in {**spec.defaults, **table}.items()
+               if k not in ("type", "name")}
+    n = counts.get(kind, 0)
+    counts[kind] = n + 1
+    name = table.get("name", kind if n == 0 else f"{kind}_{n}")
+    if not isinstance(name, str) or not name or len(name) > 64:
+        raise HwcheckError(f"{where}: name", "expected a name of 1 to 64 characters")
+    return Layer(index, kind, name, options)
+
+
+POSITIVE = ("filters", "units", "vocab", "dim", "multiplier", "groups")
+BOOLEANS = ("bias", "ceil_mode", "return_sequences", "bidirectional")
+
+
+def convert(key: str, value: Any, where: str, kind: str) -> Any:
+    """One layer key's value (native TOML or spec text) → int, bool, float or per-axis tuple."""
+    if key in POSITIVE:
+        return parse_int(value, where, minimum=1, maximum=MAX_SIZE)
+    if key in BOOLEANS:
+        return boolean(value, where)
+    if key in ("kernel", "stride", "dilation"):
+        return axes(value, where, spatial_rank(kind), minimum=1)
+    if key == "output_padding":
+        return axes(value, where, spatial_rank(kind), minimum=0)
+    if key == "padding":
+        return padding(value, where, spatial_rank(kind))
+    if key == "rate":
+        rate = parse_float(value, where)
+        if not 0 <= rate < 1:
+            raise HwcheckError(where, f"must be in [0, 1), got {rate}")
+        return rate
+    if key == "alpha":
+        return parse_float(value, where)
+    return value
+
+
+def boolean(value: Any, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise HwcheckError(where, f"expected true or false, got {value!r}")
+
+
+def _listish(value: Any, where: str) -> Any:
+    """Spec text ``3x3``, ``3,3`` or ``[3,3]`` → a list; other values unchanged."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except (json.JSONDecodeError, RecursionError):
+            raise HwcheckError(where, f"'{text[:40]}' is not a list such as [3, 3]") from None
+    if re.search(r"[x×,]", text):
+        return [t for t in re.split(r"\s*[x×,]\s*", text)]
+    return text
+
+
+def axes(value: Any, where: str, rank: int, *, minimum: int) -> tuple[int, ...]:
+    """An int (every axis) or one int per spatial axis."""
+    value = _listish(value, where)
+    if isinstance(value, (list, tuple)):
+        if len(value) != rank:
+            raise HwcheckError(where, f"expected {rank} value{'s' if rank > 1 else ''} (one per spatial axis), got {len(value)}")
+        return tuple(parse_int(v, where, minimum=minimum, maximum=MAX_SIZE) for v in value)
+    return (parse_int(value, where, minimum=minimum, maximum=MAX_SIZE),) * rank
+
+
+def padding(value: Any, where: str, rank: int):
+    """"valid" / "same" / "full", an int, one int per axis, or [[before, after], ...]."""
+    if isinstance(value, str) and value.strip().lower() in ("valid", "same", "full"):
+        return value.strip().lower()
+    value = _listish(value, where)
+    if isinstance(value, str) and not re.fullmatch(r"\s*[+-]?\d+\s*", value):
+        raise HwcheckError(where, f"expected valid, same, full, an integer or [[before, after], ...], got '{value[:40]}'")
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, (list, tuple)) for v in value):
+        if len(value) != rank or any(len(v) != 2 for v in value):
+            raise HwcheckError(where, f"expected {rank} pair{'s' if rank > 1 else ''} [before, after]")
+        return tuple(tuple(parse_int(p, where, minimum=0, maximum=MAX_SIZE) for p in v) for v in value)
+    return tuple((p, p) for p in axes(value, where, rank, minimum=0))
+
+
+# --------------------------------------------------------------------------- the spec grammar
+
+
+def spec_error(spec: str, pos: int, where: str, message: str) -> HwcheckError:
+    """An error in ``--spec`` with a caret under the position in the hint."""
+    return HwcheckError(f"--spec: {where}" if where else "--spec", message, hint=caret_hint(spec, pos))
+
+
+def tokens(spec: str, start: int, end: int) -> list[tuple[str, int]]:
+    """Whitespace-separated tokens of ``spec[start:end]`` with positions; brackets may hold spaces."""
+    out, i = [], start
+    while i < end:
+        if spec[i].isspace():
+            i += 1
+            continue
+        j, depth = i, 0
+        while j < end and (depth or not spec[j].isspace()):
+            depth += {"[": 1, "]": -1}.get(spec[j], 0)
+            if depth < 0:
+                raise spec_error(spec, j, "", "unbalanced ']'")
+            j += 1
+        if depth:
+            raise spec_error(spec, i, "", "unclosed '['")
+        out.append((spec[i:j], i))
+        i = j
+    return out
+
+
+def parse_spec(spec: Any) -> tuple[dict, tuple[int, ...]]:
+    """``"227x227x3 | conv2d filters=256 kernel=5 | flatten"`` → (model table, layer positions)."""
+    if not isinstance(spec, str):
+        raise HwcheckError("--spec", "expected text such as '227x227x3 | conv2d 32 3'")
+    if len(spec) > 2_000_000:
+        raise HwcheckError("--spec", "longer than 2,000,000 characters")
+    bounds, pos = [], 0
+    for part in spec.split("|"):
+        bounds.append((pos, pos + len(part)))
+        pos += len(part) + 1
+    if len(bounds) - 1 > MAX_LAYERS:
+        raise HwcheckError("--spec", f"at most {MAX_LAYERS:,} layers, got {len(bounds) - 1:,}")
+    table = header(spec, *bounds[0])
+    table["layers"], positions = [], []
+    for index, (start, end) in enumerate(bounds[1:]):
+        toks = tokens(spec, start, end)
+        if not toks:
+            raise spec_error(spec, start, f"layers[{index}]", "empty segment: expected a layer type")
+        table["layers"].append(spec_layer(spec, index, toks))
+        positions.append(toks[0][1])
+    if not positions:
+        raise spec_error(spec, len(spec), "", "no layers: add '| conv2d filters=… kernel=…' and so on")
+    return table, tuple(positions)
+
+
+def header(spec: str, start: int, end: int) -> dict:
+    """The first segment: the input shape, then optional layout=… framework=…."""
+    toks = tokens(spec, start, end)
+    if not toks or "=" in toks[0][0] or _squash(toks[0][0]) in ALIASES:
+        at = toks[0][1] if toks else start
+        raise spec_error(spec, at, "input", "the spec starts with the input shape, e.g. '227x227x3 | ...'")
+    table: dict[str, Any] = {}
+    try:
+        table["input"] = list(parse_shape(toks[0][0], "input", maximum=MAX_SIZE))
+    except HwcheckError as exc:
+        raise spec_error(spec, toks[0][1], "input", exc.message) from None
+    for text, at in toks[1:]:
+        key, eq, value = text.partition("=")
+        if not eq or key not in ("layout", "framework"):
+            raise spec_error(spec, at, "input", f"unexpected '{text}' after the input shape (layout=… or framework=…)")
+        table[key] = value
+    return table
+
+
+def spec_layer(spec: str, index: int, toks: list[tuple[str, int]]) -> dict:
+    """``conv2d 32 3 padding=same`` → ``{"type": "conv2d", "filters": "32", ...}``."""
+    (kind_text, at), where = toks[0], f"layers[{index}]"
+    try:
+        kind = layer_type({"type": kind_text}, where)
+    except HwcheckError as exc:
+        raise spec_error(spec, at, where, exc.message) from None
+    where = f"{where} ({kind})"
+    layer: dict[str, Any] = {"type": kind}
+    shorthand = list(LAYER_TYPES[kind].positional)
+    for text, at in toks[1:]:
+        key, eq, value = text.partition("=")
+        if not eq:
+            if not shorthand:
+                raise spec_error(spec, at, where, f"expected key=value, got '{text}'")
+            key, value = shorthand[0], text
+        if key in shorthand:
+            shorthand.remove(key)
+        if key in layer:
+            raise spec_error(spec, at, where, f"'{key}' is given twice")
+        try:
+            check_key(kind, key, value, where)
+        except HwcheckError as exc:
+            raise spec_error(spec, at, exc.where, exc.message) from None
+        layer[key] = value
+    return layer
+
+
+def check_key(kind: str, key: str, value: str, where: str) -> None:
+    """Validate one ``key=value`` where it is written, so the caret points at it."""
+    allowed = LAYER_TYPES[kind].keys + ("name",)
+    if key not in allowed:
+        raise HwcheckError(where, f"unknown key '{key}'{did_you_mean(key, allowed)}")
+    if key != "name":
+        convert(key, value, f"{where}: {key}", kind)
+
+
+# --------------------------------------------------------------------------- shapes through the stack
+
+
+def trace(model: Model, upto: int | None = None):
+    """Every layer's :class:`~hwcheck.arch.layers.LayerOut`, in order (through ``upto``)."""
+    from hwcheck.arch.layers import Context, compute
+
+    ctx, shape, outs = Context(model.layout, model.framework), model.input_shape, []
+    for layer in model.layers[: None if upto is None else upto + 1]:
+        try:
+            out = compute(layer, shape, ctx)
+        except HwcheckError as exc:
+            if exc.hint is None:
+                exc.hint = model.caret(layer.index)
+            raise exc.within(model.source) from None
+        outs.append(out)
+        shape = out.shape
+    return tuple(outs)
