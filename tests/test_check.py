@@ -1,0 +1,179 @@
+"""`hwcheck check`: answers files are untrusted, every exercise reports on its own row."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import ROOT
+
+GOOD = """
+[defaults]
+rtol = 1e-3
+
+[[exercise]]
+id = "sgd-1"
+title = "SGD on the neuron"
+command = "sgd"
+steps = 1
+[exercise.claims]
+"steps.0.params.w" = 0.0727814
+"final.b" = -0.0136093
+
+[[exercise]]
+id = "cm"
+command = "conv-matrix"
+input = "3x3"
+kernel = "2x2"
+op = "conv"
+[exercise.claims]
+"matrix.0" = "W11 W10 0 W01 W00 0 0 0 0"
+"""
+
+
+def write(tmp_path, text, name="answers.toml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_all_correct_exits_0(cli, tmp_path):
+    code, out, err = cli("check", write(tmp_path, GOOD))
+    assert code == 0, out + err
+    assert "2 exercises: 2 passed, 0 failed; 3 of 3 claims correct" in out
+
+
+def test_json_summary(cli, tmp_path):
+    code, out, _ = cli("check", write(tmp_path, GOOD), "--json")
+    doc = json.loads(out)
+    assert (doc["passed"], doc["failed"], code) == (2, 0, 0)
+    assert [e["id"] for e in doc["exercises"]] == ["sgd-1", "cm"]
+    assert all(c["verdict"] == "correct" for e in doc["exercises"] for c in e["claims"])
+
+
+def test_wrong_claim_exits_1_and_show_prints_the_solution(cli, tmp_path):
+    text = GOOD.replace('"final.b" = -0.0136093', '"final.b" = 0.0136093')
+    path = write(tmp_path, text)
+    code, out, _ = cli("check", path)
+    assert code == 1 and "✗ wrong" in out
+    code, out, _ = cli("check", path, "--show")
+    assert "Worked solution of exercise sgd-1" in out
+
+
+@pytest.mark.parametrize("exercise, reason", [
+    ('id = "a"\ncommand = "paramz"\n[exercise.claims]\nx = 1', "unknown command 'paramz' — did you mean 'params'"),
+    ('id = "a"\ncommand = "sgd"\nstepz = 2\n[exercise.claims]\n"final.w" = 1', "unknown option 'stepz' — did you mean 'steps'"),
+    ('id = "a"\ncommand = "sgd"', "no [exercise.claims]"),
+    ('id = "a"\ncommand = "sgd"\n[exercise.claims]\n"finl.w" = 1', "no key 'finl.w' in the result; nearest: final.w"),
+    ('command = "sgd"\n[exercise.claims]\nx = 1', "missing 'id'"),
+    ('id = "a"\ncommand = "sgd"\nsteps = 0\n[exercise.claims]\n"final.w" = 1', "steps: must be at least 1"),
+])
+def test_a_bad_exercise_fails_its_own_row_and_the_run_goes_on(cli, tmp_path, exercise, reason):
+    text = GOOD + "\n[[exercise]]\n" + exercise + "\n"
+    code, out, _ = cli("check", write(tmp_path, text), "--json")
+    doc = json.loads(out)
+    bad = doc["exercises"][-1]
+    assert code == 1 and not bad["ok"] and doc["passed"] == 2
+    text_of_row = bad.get("error", "") + " ".join(c.get("hint", "") or "" for c in bad["claims"])
+    assert reason in text_of_row
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[[exercise]\nid = 1", "malformed TOML"),
+    ("exercises = 1", "unknown top-level key 'exercises' — did you mean 'exercise'"),
+    ("[defaults]\nrtol = 1e-3", "no [[exercise]] tables"),
+    ("[defaults]\nrtool = 1\n[[exercise]]\nid='a'", "unknown key 'rtool'"),
+    ("\x00\xff", "not UTF-8"),
+])
+def test_an_unreadable_file_is_exit_2(cli, tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_bytes(text.encode("utf-8", "surrogateescape") if "\xff" not in text else b"\x00\xff")
+    code, out, err = cli("check", str(path))
+    assert code == 2 and message in err and len(err.strip().splitlines()) <= 2
+
+
+def test_malformed_toml_names_line_and_column(cli, tmp_path):
+    code, _, err = cli("check", write(tmp_path, '[[exercise]]\nid = "a"\ncommand = sgd\n'))
+    assert code == 2 and "line 3" in err and "column" in err
+
+
+def test_many_files_one_unreadable(cli, tmp_path):
+    good = write(tmp_path, GOOD, "good.toml")
+    bad = write(tmp_path, "[[", "bad.toml")
+    code, out, err = cli("check", good, bad, "--json")
+    doc = json.loads(out)
+    assert code == 2 and doc["passed"] == 2 and doc["unreadable"][0]["file"] == bad
+
+
+def test_model_paths_stay_inside_the_answers_folder(cli, tmp_path):
+    (tmp_path / "sub").mkdir()
+    text = '[[exercise]]\nid = "a"\ncommand = "conv-matrix"\ninput = "3x3"\nkernel = "2x2"\nf = "@../../../../etc/passwd"\n[exercise.claims]\n"shape" = [4, 9]\n'
+    code, out, _ = cli("check", write(tmp_path / "sub", text), "--json")
+    doc = json.loads(out)
+    assert "leaves the answers file's folder" in doc["exercises"][0]["error"]
+
+
+def test_stdin(cli):
+    code, out, _ = cli("check", "-", stdin=GOOD)
+    assert code == 0 and "2 passed" in out
+
+
+def test_only(cli, tmp_path):
+    code, out, _ = cli("check", write(tmp_path, GOOD), "--only", "cm", "--json")
+    assert [e["id"] for e in json.loads(out)["exercises"]] == ["cm"]
+
+
+def test_per_claim_tolerances_and_points(cli, tmp_path):
+    first = GOOD.split("[[exercise]]")[1]
+    loose = first.replace('"final.b" = -0.0136093', '"final.b" = -0.0137')
+    strict = "[[exercise]]" + loose.replace('title = "SGD on the neuron"', 'title = "SGD on the neuron"\npoints = 4')
+    code, out, _ = cli("check", write(tmp_path, strict), "--json")
+    doc = json.loads(out)
+    assert doc["exercises"][0]["claims"][1]["verdict"] in ("wrong", "imprecise")
+    tolerant = strict + '[exercise.tolerances]\n"final.b" = {rtol = 0.05}\n'
+    code, out, _ = cli("check", write(tmp_path, tolerant), "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["exercises"][0]["ok"] and doc["exercises"][0]["score"] == 4.0
+
+
+def test_gradescope_file(cli, tmp_path):
+    text = GOOD.replace('"final.b" = -0.0136093', '"final.b" = 0.5')
+    target = tmp_path / "results.json"
+    code, _, _ = cli("check", write(tmp_path, text), "--gradescope", str(target))
+    doc = json.loads(target.read_text())
+    assert code == 1 and doc["score"] == 1.5 and doc["max_score"] == 2.0
+    first = doc["tests"][0]
+    assert set(first) >= {"name", "score", "max_score", "status", "output", "extra_data"}
+    assert first["status"] == "failed" and "final.b: wrong" in first["output"]
+
+
+def test_jobs_keep_the_serial_order(cli, tmp_path):
+    paths = [write(tmp_path, GOOD.replace('id = "cm"', f'id = "cm{i}"'), f"a{i}.toml") for i in range(4)]
+    serial = json.loads(cli("check", *paths, "--json")[1])
+    parallel = json.loads(cli("check", *paths, "--json", "--jobs", "2")[1])
+    assert serial == parallel
+
+
+def test_limits(cli, tmp_path):
+    big = tmp_path / "big.toml"
+    big.write_text("# " + "x" * (2 * 1024 * 1024))
+    code, _, err = cli("check", str(big))
+    assert code == 2 and "larger than" in err
+    many = "".join(f'[[exercise]]\nid = "e{i}"\ncommand = "sgd"\n' for i in range(5001))
+    code, _, err = cli("check", write(tmp_path, many))
+    assert code == 2 and "more than 5,000 exercises" in err
+
+
+@settings(max_examples=15, deadline=None)
+@given(lr=st.floats(0.01, 1.0), steps=st.integers(1, 5), factor=st.sampled_from([1.01, 0.98, -1.0]))
+def test_own_answer_is_correct_and_a_perturbed_one_is_not(lr, steps, factor):
+    import hwcheck
+
+    result = hwcheck.sgd(lr=lr, steps=steps)
+    w = result.to_json()["final"]["w"]
+    assert [v.verdict for v in result.verify({"final.w": w})] == ["correct"]
+    if abs(w) > 1e-6:
+        assert result.verify({"final.w": w * factor})[0].verdict != "correct"
