@@ -108,6 +108,7 @@ class RfResult(Result):
     start: list[float] | None
     rf_area: int
     chain: str
+    field_in_layer: dict[str, list[int]] | None
     unit: list[int] | None
     region: list[list[int]] | None
     region_clipped: list[list[int]] | None
@@ -128,7 +129,8 @@ class RfResult(Result):
         rows = [("", "input", "", "", "", "", "1", "1", "0")]
         rows += [rf_row(x) for x in self.layers]
         sections = [Table(("#", "name", "type", "kernel", "stride", "dilation", "jump", "rf", "start"),
-                          tuple(rows), "receptive fields", notes=self.work, align="rllrrrrrr")]
+                          tuple(rows), "receptive fields", align="rllrrrrrr"),
+                    Text(self.work, "the recurrences (Araujo, Norris & Sim, Distill 2019)")]
         lines = [self.chain]
         if self.region is not None:
             lines.append(f"unit {tuple(self.unit)} of layers[{self.layer}] sees input "
@@ -227,7 +229,7 @@ def rf(request) -> RfResult:
         if request.unit is not None or request.draw:
             raise HwcheckError("--unit", f"every unit of layers[{index}] sees the whole input")
         return RfResult(list(model.input_shape), table, index, list(sizes), None, None, prod(sizes),
-                        global_chain(model, rows, sizes), None, None, None, recurrence_work(rows))
+                        global_chain(model, rows, sizes), None, None, None, None, recurrence_work(rows))
     out_sizes = split(outs[-1].shape, model.layout)[0] if model.layers[0].type != "embedding" else outs[-1].shape[:-1]
     unit, bounds, clipped, picture = None, None, None, ()
     if request.unit is not None or request.draw:
@@ -241,4 +243,5 @@ def rf(request) -> RfResult:
     axes = last.axes
     return RfResult(list(model.input_shape), table, index, [a.rf for a in axes], [a.jump for a in axes],
                     [a.start for a in axes], prod(a.rf for a in axes), fields.chain(rows),
+                    {str(level): size for level, size in fields.chain_sizes(rows)},
                     None if unit is None else list(unit), bounds, clipped, recurrence_work(rows), picture)

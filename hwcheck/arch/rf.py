@@ -124,15 +124,21 @@ def pixel_word(rank: int) -> str:
     return {1: "input positions", 2: "input pixels", 3: "input voxels"}.get(rank, "input positions")
 
 
+def chain_sizes(rows: list[Step]) -> list[tuple[int, list[int]]]:
+    """What one unit of the top layer sees, measured in units of each layer below it:
+    [(level, sizes), ...] from the layer just below down to level 0, the input.
+    Layer k is the output of layers[k−1] (1-based, as students count)."""
+    field, parts = [1] * len(rows[-1].windows), []
+    for level in range(len(rows) - 1, -1, -1):
+        field = [(r - 1) * w.stride + w.span for r, w in zip(field, rows[level].windows)]
+        parts.append((level, list(field)))
+    return parts
+
+
 def chain(rows: list[Step], max_terms: int = 12) -> str:
     """"a unit of layer 4 sees 3×3 units of layer 3, 5×5 of layer 2, 7×7 of layer 1, 9×9 = 81 input pixels"
     (layer k is the output of layers[k−1]; layer 0 is the input)."""
-    top = len(rows)
-    field = [1] * len(rows[-1].windows)
-    parts = []
-    for level in range(top - 1, -1, -1):
-        field = [(r - 1) * w.stride + w.span for r, w in zip(field, rows[level].windows)]
-        parts.append((level, list(field)))
+    top, parts = len(rows), chain_sizes(rows)
     words = [f"{sizes_text(parts[0][1])} units of layer {parts[0][0]}" if top > 1 else None]
     words += [f"{sizes_text(f)} of layer {lv}" for lv, f in parts[1:-1]]
     if len(words) > max_terms:
