@@ -331,7 +331,9 @@ def parse_shape(value, where: str, *, rank: int | None = None, maximum: int = 10
         text = value.strip().strip("[]()")
         if not text:
             raise HwcheckError(where, "empty shape")
-        items = [t for t in re.split(r"\s*[x×X,*]\s*|\s+", text) if t != ""]
+        items = re.split(r"\s*[x×X,]\s*|\s+", text)
+        if "" in items:
+            raise HwcheckError(where, f"'{_short(value.strip())}' is not a shape such as 3x3")
         if len(items) > 16:
             raise HwcheckError(where, "too many axes")
     else:
