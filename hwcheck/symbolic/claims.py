@@ -1,0 +1,88 @@
+"""The symbolic comparator for claims: is the student's expression the expected one?
+
+    >>> compare_expression("x*y*(1 - y)*(y - t)", "(y - t)*y*(1-y)*x")[:2]
+    ('correct', 'expression: structural')
+    >>> compare_expression("x*y*(1 - y)*(y - t)", "y**2*(1-y)*(y-t)*x")[0]
+    'wrong'
+
+``context["definitions"]`` (``{"y": "sigmoid(z)", "z": "w*x+b"}``) is substituted on both
+sides first, so a claim may use the abbreviations or the full expression.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from hwcheck.errors import HwcheckError
+
+CLAIM_TIMEOUT = 3.0  # seconds for the symbolic steps of one claim
+
+
+def _definitions(context: dict | None, assume: str):
+    from hwcheck.symbolic.derive import Definitions, parse_definitions
+
+    texts = (context or {}).get("definitions") or {}
+    return Definitions.from_texts(parse_definitions(texts, "definitions"), "definitions", assume)
+
+
+@lru_cache(maxsize=512)
+def _expected(expected: str, definitions_key: tuple, assume: str):
+    from hwcheck.symbolic.build import expression
+    from hwcheck.symbolic.derive import expand_definitions
+
+    definitions = _definitions({"definitions": dict(definitions_key)}, assume)
+    return expand_definitions(expression(expected, "expected", assume), definitions.full), definitions
+
+
+def _claim_text(claimed) -> str:
+    if isinstance(claimed, bool):
+        raise HwcheckError("claim", "expected an expression, got a boolean")
+    if isinstance(claimed, (int, float)):
+        return repr(claimed)
+    if not isinstance(claimed, str):
+        raise HwcheckError("claim", f"expected an expression, got {type(claimed).__name__}")
+    text = claimed.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        text = text[1:-1]  # a JSON-quoted string
+    return text
+
+
+def compare_expression(expected: str, claimed, *, context: dict | None = None,
+                       where: str = "claim") -> tuple[str, str, str | None]:
+    """(verdict, rule, hint): verdict correct / wrong / inconclusive / error."""
+    from hwcheck.symbolic.build import expression
+    from hwcheck.symbolic.derive import expand_definitions
+    from hwcheck.symbolic.equiv import PROBES, SEED, equivalence
+
+    context = context or {}
+    assume = context.get("assume", "real")
+    try:
+        key = tuple(sorted((str(k), str(v)) for k, v in (context.get("definitions") or {}).items()))
+        target, definitions = _expected(str(expected), key, assume)
+    except HwcheckError as err:
+        return "error", "expression: parse", f"the expected value does not parse: {err}"
+    try:
+        text = _claim_text(claimed)
+        claim = expand_definitions(expression(text, where, assume), definitions.full)
+    except HwcheckError as err:
+        return "error", "expression: parse", f"{err}" + (f"\n{err.hint}" if err.hint else "")
+    found = equivalence(target, claim, timeout=CLAIM_TIMEOUT, positive=assume == "positive")
+    return _verdict(found, PROBES, SEED)
+
+
+def _verdict(found, probes: int, seed: int) -> tuple[str, str, str | None]:
+    if found.method == "numeric":
+        rule = f"expression: numeric ({probes} probes, seed {seed})"
+    else:
+        rule = f"expression: {found.method}"
+    if found.verdict == "equivalent":
+        return "correct", rule, found.reason
+    if found.verdict == "not_equivalent":
+        c = found.counterexample
+        point = ", ".join(f"{k}={v:g}" for k, v in c["at"].items())
+        return "wrong", rule, f"differs at {point}: expected {_show(c['a'])}, claimed {_show(c['b'])}"
+    return "inconclusive", rule, f"could not decide ({found.reason})"
+
+
+def _show(value) -> str:
+    return value if isinstance(value, str) else f"{value:.6g}"

@@ -1,0 +1,142 @@
+"""Runners of ``derive`` and ``equiv`` and their results (JSON keys of CONVENTIONS §3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, ClassVar
+
+from hwcheck.errors import HwcheckError
+from hwcheck.numfmt import DEFAULT_DIGITS, fmt
+from hwcheck.result import Result, Table, Text, view_only
+
+# ---------------------------------------------------------------------------------- derive
+
+
+@dataclass(frozen=True)
+class DeriveResult(Result):
+    command: ClassVar[str] = "derive"
+
+    expr: str
+    derivatives: dict  # variable → {expr, latex, value?}
+    definitions: dict  # name → expression text (the abbreviations used in the results)
+    at: dict | None = None  # the point, when --at was given
+    value: Any = None  # the expression's value at the point
+    notes: list = None
+    assume: str = "real"
+    explain: bool = view_only(False)
+    steps: dict = view_only(None)  # variable → tuple of (text line, latex line)
+    latex: str = view_only("")
+
+    def payload(self) -> dict[str, Any]:
+        out = super().payload()
+        for key in ("at", "value"):
+            if out[key] is None:
+                del out[key]
+        return out
+
+    def claim_kind(self, path: tuple) -> str | None:
+        if path == ("expr",) or (len(path) == 3 and path[0] == "derivatives" and path[2] == "expr"):
+            return "expression"
+        return None
+
+    def claim_context(self) -> dict[str, Any]:
+        return {"definitions": dict(self.definitions), "assume": self.assume}
+
+    def view(self, digits: int = DEFAULT_DIGITS) -> list:
+        from hwcheck.symbolic.views import derive_view
+
+        return derive_view(self, digits)
+
+
+def derive(request) -> DeriveResult:
+    """∂expr/∂v for every v of ``--wrt``, in textbook form, with values and the chain rule."""
+    from hwcheck.symbolic import derive as d
+    from hwcheck.symbolic.build import symbol, to_latex, to_text
+
+    problem = d.make_problem(request.expr, request.define, request.wrt, request.preset, request.assume)
+    point = d.parse_point(request.at)
+    derivatives, steps = {}, {}
+    for name in problem.wrt:
+        exact = problem.full.diff(symbol(name, request.assume))
+        shown = d.textbook(exact, problem.definitions.full)
+        entry = {"expr": to_text(shown), "latex": to_latex(shown)}
+        if request.at is not None:
+            entry["value"] = d.value_at(exact, point)
+        derivatives[name] = entry
+        if request.explain:
+            from hwcheck.symbolic.explain import chain_rule
+
+            steps[name] = chain_rule(problem, name, point if request.at is not None else None)
+    value = d.value_at(problem.full, point) if request.at is not None else None
+    return DeriveResult(
+        expr=to_text(problem.shown), derivatives=derivatives, definitions=dict(problem.definitions.texts),
+        at={k: _plain(v) for k, v in point.items()} if request.at is not None else None,
+        value=value, notes=list(problem.notes), assume=request.assume,
+        explain=request.explain, steps=steps, latex=to_latex(problem.shown))
+
+
+def _plain(v):
+    if isinstance(v, Fraction):
+        return int(v) if v.denominator == 1 else float(v)
+    return v
+
+
+# ----------------------------------------------------------------------------------- equiv
+
+
+@dataclass(frozen=True)
+class EquivResult(Result):
+    command: ClassVar[str] = "equiv"
+
+    a: str
+    b: str
+    verdict: str  # equivalent, not_equivalent, inconclusive
+    method: str  # structural, simplify, equals, numeric
+    seed: int
+    probes: int  # probe points where both sides were defined (and agreed)
+    counterexample: dict | None = None
+    reason: str | None = None
+
+    def payload(self) -> dict[str, Any]:
+        out = super().payload()
+        for key in ("counterexample", "reason"):
+            if out[key] is None:
+                del out[key]
+        return out
+
+    def claim_kind(self, path: tuple) -> str | None:
+        return "expression" if path in (("a",), ("b",)) else None
+
+    def exit_code(self) -> int:
+        return 0 if self.verdict == "equivalent" else 1
+
+    def view(self, digits: int = DEFAULT_DIGITS) -> list:
+        from hwcheck.symbolic.views import equiv_view
+
+        return equiv_view(self, digits)
+
+
+def equiv(request) -> EquivResult:
+    """Is A = B?  structural → simplify → equals → seeded numeric probing."""
+    from hwcheck.symbolic.build import expression, to_text
+    from hwcheck.symbolic.derive import Definitions, expand_definitions, parse_definitions
+    from hwcheck.symbolic.equiv import equivalence
+
+    if not 0 < request.timeout <= 120:
+        raise HwcheckError("--timeout", f"must be between 0 and 120 seconds, got {request.timeout:g}")
+    definitions = Definitions.from_texts(parse_definitions(request.define), assume=request.assume)
+    sides = []
+    for label, text in (("<a>", request.a), ("<b>", request.b)):
+        if not isinstance(text, str):
+            raise HwcheckError(label, f"expected an expression (text), got {type(text).__name__}")
+        sides.append(expand_definitions(expression(text, label, request.assume), definitions.full))
+    found = equivalence(*sides, seed=request.seed, probes=request.probes, timeout=request.timeout,
+                        positive=request.assume == "positive")
+    return EquivResult(a=to_text(sides[0]), b=to_text(sides[1]), verdict=found.verdict, method=found.method,
+                       seed=found.seed, probes=found.probes, counterexample=found.counterexample,
+                       reason=found.reason)
+
+
+def fmt_point(point: dict, digits: int = DEFAULT_DIGITS) -> str:
+    return ", ".join(f"{k}={fmt(v, digits)}" for k, v in point.items())

@@ -1,0 +1,138 @@
+"""The neural-network functions sympy lacks, each with its derivative beside it.
+
+- ``sigmoid(z)`` = 1/(1 + e^(−z)),  d/dz = σ(z)(1 − σ(z))   (the textbook form)
+- ``relu(z)``    = max(0, z),        d/dz = Heaviside(z)
+- ``softplus(z)``= log(1 + e^z),     d/dz = σ(z)
+
+``rewrite(exp)`` expands each into exponentials (for simplification and equivalence); the
+numeric versions below are stable for |z| up to 1e4 and beyond.
+"""
+
+from __future__ import annotations
+
+import math
+
+import sympy
+from sympy import Function, Heaviside, Max, Rational, exp, log
+
+
+class sigmoid(Function):  # noqa: N801 - the textbook name
+    """σ(z) = 1/(1 + e^(−z)); σ'(z) = σ(z)(1 − σ(z))."""
+
+    @classmethod
+    def eval(cls, z):
+        if z.is_zero:
+            return Rational(1, 2)
+        return None
+
+    def fdiff(self, argindex=1):
+        s = sigmoid(self.args[0])
+        return s * (1 - s)
+
+    def _eval_rewrite_as_exp(self, z, **kwargs):
+        return 1 / (1 + exp(-z))
+
+    def _eval_evalf(self, prec):
+        return self.rewrite(exp)._eval_evalf(prec)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_is_positive(self):
+        return self.args[0].is_real
+
+    def _latex(self, printer, exp=None):
+        inner = r"\sigma\left(" + printer._print(self.args[0]) + r"\right)"
+        return inner if exp is None else rf"{inner}^{{{exp}}}"
+
+
+class relu(Function):  # noqa: N801
+    """relu(z) = max(0, z); relu'(z) = H(z) (Heaviside step)."""
+
+    def fdiff(self, argindex=1):
+        return Heaviside(self.args[0])
+
+    def _eval_rewrite_as_exp(self, z, **kwargs):
+        return Max(0, z)
+
+    def _eval_rewrite_as_Max(self, z, **kwargs):
+        return Max(0, z)
+
+    def _eval_evalf(self, prec):
+        return Max(0, self.args[0])._eval_evalf(prec)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _latex(self, printer, exp=None):
+        inner = r"\operatorname{relu}\left(" + printer._print(self.args[0]) + r"\right)"
+        return inner if exp is None else rf"{inner}^{{{exp}}}"
+
+
+class softplus(Function):  # noqa: N801
+    """softplus(z) = log(1 + e^z); softplus'(z) = σ(z)."""
+
+    def fdiff(self, argindex=1):
+        return sigmoid(self.args[0])
+
+    def _eval_rewrite_as_exp(self, z, **kwargs):
+        return log(1 + exp(z))
+
+    def _eval_evalf(self, prec):
+        return self.rewrite(exp)._eval_evalf(prec)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _latex(self, printer, exp=None):
+        inner = r"\operatorname{softplus}\left(" + printer._print(self.args[0]) + r"\right)"
+        return inner if exp is None else rf"{inner}^{{{exp}}}"
+
+
+def expand_nn(expr):
+    """σ, relu and softplus written with exp / Max (for simplify and equality tests)."""
+    return expr.replace(lambda e: isinstance(e, (sigmoid, relu, softplus)), lambda e: e.rewrite(exp))
+
+
+def stable_forms(expr):
+    """log σ(a) → −softplus(−a), log(1 − σ(a)) → −softplus(a), 1 − σ(a) → σ(−a)."""
+    a = sympy.Wild("a")
+    expr = expr.replace(log(sigmoid(a)), -softplus(-a))
+    expr = expr.replace(log(1 - sigmoid(a)), -softplus(a))
+    return expr
+
+
+# --------------------------------------------------------------------- stable numerics
+
+
+def stable_sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def stable_softplus(z: float) -> float:
+    return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
+
+
+def stable_relu(z: float) -> float:
+    return z if z > 0 else 0.0 * z
+
+
+def heaviside(z: float, h0: float = 0.5) -> float:
+    return 1.0 if z > 0 else (0.0 if z < 0 else h0)
+
+
+MATH_FUNCTIONS = {"sigmoid": stable_sigmoid, "softplus": stable_softplus, "relu": stable_relu,
+                  "Heaviside": heaviside}
+
+
+def mpmath_functions():
+    """High-precision versions (mpmath never overflows)."""
+    import mpmath
+
+    return {"sigmoid": lambda z: 1 / (1 + mpmath.exp(-z)),
+            "softplus": lambda z: mpmath.log(1 + mpmath.exp(z)),
+            "relu": lambda z: z if mpmath.re(z) > 0 else 0 * z,
+            "Heaviside": lambda z, h0=0.5: 1 if mpmath.re(z) > 0 else (0 if mpmath.re(z) < 0 else h0)}

@@ -1,0 +1,71 @@
+"""Solution-sheet views of ``derive`` and ``equiv`` results (formatted strings only)."""
+
+from __future__ import annotations
+
+from hwcheck.numfmt import fmt
+from hwcheck.result import Table, Text
+
+
+def _display(text: str) -> str:
+    from hwcheck.symbolic.build import expression, to_display
+
+    try:
+        return to_display(expression(text))
+    except Exception:  # noqa: BLE001 - a view never fails on its own strings
+        return text
+
+
+def _tex_var(name: str) -> str:
+    return r"\lambda" if name == "lam" else name
+
+
+def derive_view(result, digits: int) -> list:
+    sections = [_expression_text(result, digits)]
+    columns = ("derivative", "textbook form") + (("value",) if result.at is not None else ())
+    rows = []
+    for name, entry in result.derivatives.items():
+        row = (f"∂L/∂{_display(name)}", _display(entry["expr"]))
+        rows.append(row + ((fmt(entry["value"], digits),) if "value" in entry else ()))
+    notes = tuple(result.notes or ())
+    sections.append(Table(columns, tuple(rows), title="Derivatives", notes=notes, align="llr"[: len(columns)]))
+    if result.explain:
+        sections += [Text(tuple(t for t, _ in lines), title=f"Chain rule for ∂L/∂{_display(name)}",
+                          preformatted=True, latex=tuple(x for _, x in lines))
+                     for name, lines in (result.steps or {}).items()]
+    sections.append(Text(tuple(_latex_lines(result)), title="LaTeX", latex=tuple(_latex_lines(result))))
+    return sections
+
+
+def _expression_text(result, digits: int) -> Text:
+    lines = [f"L = {_display(result.expr)}"]
+    lines += [f"{name} = {_display(text)}" for name, text in result.definitions.items()]
+    if result.at is not None:
+        lines.append("at " + ", ".join(f"{_display(k)}={fmt(v, digits)}" for k, v in result.at.items()))
+        if result.value is not None:
+            lines.append(f"L = {fmt(result.value, digits)}")
+    latex = [f"L = {result.latex}"]
+    return Text(tuple(lines), title="Expression", latex=tuple(latex))
+
+
+def _latex_lines(result) -> list[str]:
+    return [rf"\frac{{\partial L}}{{\partial {_tex_var(name)}}} = {entry['latex']}"
+            for name, entry in result.derivatives.items()]
+
+
+def equiv_view(result, digits: int) -> list:
+    rows = [("A", _display(result.a)), ("B", _display(result.b)),
+            ("verdict", result.verdict.replace("_", " ")), ("method", _method(result))]
+    if result.counterexample:
+        point = result.counterexample["at"]
+        rows.append(("counterexample", ", ".join(f"{k}={fmt(v, digits)}" for k, v in point.items())))
+        rows.append(("A there", fmt(result.counterexample["a"], digits)))
+        rows.append(("B there", fmt(result.counterexample["b"], digits)))
+    notes = (f"reason: {result.reason}",) if result.reason else ()
+    return [Table(("", ""), tuple(rows), title="Equivalence", notes=notes, align="ll")]
+
+
+def _method(result) -> str:
+    if result.method == "numeric":
+        return f"numeric ({result.probes} probes, seed {result.seed})"
+    return {"structural": "structural (same canonical form)",
+            "simplify": "simplify(A − B) = 0", "equals": "sympy equals"}.get(result.method, result.method)
