@@ -170,7 +170,7 @@ def conv_cost(request) -> ConvCostResult:
         fft_multiplications_1d=fft_multiplications_1d(p), fft_additions_1d=fft_additions_1d(p),
         fft_count_1d=6 * m, pointwise_products=m * m, fft_multiplications=fm, fft_additions=fa,
         recurrence=fft_recurrence(p), direct_order="O(N⁴)" if same else "O(N²·K²)",
-        fft_order="O(N²·log N)" if same else "O((N+K)²·log(N+K))",
+        fft_order="O(N² log N)" if same else "O((N+K)² log(N+K))",
         winner="fft" if fm < dm else ("direct" if dm < fm else "tie"),
         crossover_size=first, fft_wins_from=always, crossover_size_total_ops=first_total,
         search_limit=SEARCH_LIMIT, kernel_equals_size=same)

@@ -23,11 +23,13 @@ def identities(r) -> list[str]:
     if r.op == "conv":
         lines.append("O = X ∗ F + b: true convolution, i.e. X ⋆ rot180(F) + b")
         lines.append("∂L/∂F = rot180(X ⋆ ∂L/∂O)")
-        lines.append("∂L/∂X = full convolution of F with ∂L/∂O (= full cross-correlation of rot180(F))")
+        lines.append("∂L/∂X = full cross-correlation of the zero-padded ∂L/∂O with F "
+                     "(= true full convolution of ∂L/∂O with rot180(F))")
     else:
         lines.append("O = X ⋆ F + b: cross-correlation, O_pq = Σ_ij X_(p+i)(q+j)·F_ij + b")
         lines.append("∂L/∂F = X ⋆ ∂L/∂O: valid cross-correlation of X with ∂L/∂O")
-        lines.append("∂L/∂X = full convolution of rot180(F) with ∂L/∂O")
+        lines.append("∂L/∂X = full convolution of rot180(F) with ∂L/∂O: the zero-padded ∂L/∂O "
+                     "cross-correlated with rot180(F) (= true full convolution of ∂L/∂O with F)")
     if strided:
         lines.append(f"stride {r.stride}: ∂L/∂O is dilated by the stride (s−1 zeros between entries) in both identities")
     if dilated:
