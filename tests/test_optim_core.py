@@ -1,0 +1,360 @@
+"""Optimizer traces and gd-quadratic, checked without torch: closed forms, finite differences,
+the minimum-norm limit, L2 ≡ weight decay, divergence and bad input."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import hwcheck
+from hwcheck.errors import HwcheckError
+from hwcheck.jsonout import dumps
+from hwcheck.optim.commands import sparkline
+from hwcheck.optim.problems import neuron_loss_grad, sigmoid
+
+OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
+
+
+# ------------------------------------------------------------------------------ neuron
+
+
+@settings(max_examples=60, deadline=None)
+@given(w=st.floats(-5, 5), b=st.floats(-5, 5), x=st.floats(-3, 3), t=st.floats(0, 1), lam=st.floats(0, 1))
+def test_neuron_gradient_matches_finite_differences(w, b, x, t, lam):
+    _, gw, gb = neuron_loss_grad(w, b, x, t, lam)
+    h = 1e-6
+    loss = lambda w_, b_: neuron_loss_grad(w_, b_, x, t, lam)[0]  # noqa: E731
+    assert math.isclose(gw, (loss(w + h, b) - loss(w - h, b)) / (2 * h), abs_tol=1e-7)
+    assert math.isclose(gb, (loss(w, b + h) - loss(w, b - h)) / (2 * h), abs_tol=1e-7)
+
+
+def test_sigmoid_is_stable_for_huge_arguments():
+    assert sigmoid(1000.0) == 1.0 and sigmoid(-1000.0) == 0.0
+    assert sigmoid(0.0) == 0.5
+    assert math.isclose(sigmoid(-30.0), math.exp(-30.0) / (1 + math.exp(-30.0)))
+
+
+def test_default_problem_is_the_course_neuron():
+    result = hwcheck.adam(steps=4)
+    doc = result.to_json()
+    assert doc["problem"]["init"] == {"w": 0.1, "b": 0.0}
+    assert doc["problem"]["data"] == {"x": [2.0, 1.0, 2.0, 1.0], "t": [0.0, 1.0, 0.0, 1.0]}
+    assert [s["samples"] for s in doc["steps"]] == [[0], [1], [2], [3]]
+    assert doc["hyper"] == {"lr": 0.1, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0,
+                            "amsgrad": False}
+    step = doc["steps"][0]
+    assert set(step) == {"t", "samples", "loss", "grad", "update", "params", "state"}
+    assert set(step["state"]) == {"exp_avg", "exp_avg_sq", "exp_avg_hat", "exp_avg_sq_hat"}
+    assert doc["final"] == doc["steps"][-1]["params"]
+
+
+def test_exercise_i_first_step_by_hand():
+    # y = σ(0.2), g_w = (y − 0)·y(1 − y)·2, g_b = g_w/2; w₁ = 0.1 − 0.1·g_w
+    y = 1 / (1 + math.exp(-0.2))
+    dz = y * y * (1 - y)
+    step = hwcheck.sgd(steps=1).steps[0]
+    assert math.isclose(step["grad"]["w"], 2 * dz, rel_tol=1e-15)
+    assert math.isclose(step["params"]["w"], 0.1 - 0.1 * 2 * dz, rel_tol=1e-15)
+    assert math.isclose(step["params"]["b"], -0.1 * dz, rel_tol=1e-15)
+
+
+def test_exercise_j_adam_first_step_moves_every_parameter_by_lr():
+    # m̂₁ = g₁, v̂₁ = g₁², so Δθ = −lr·g/(|g| + ε) ≈ −lr·sign(g)
+    step = hwcheck.adam(steps=1).steps[0]
+    for name, g in step["grad"].items():
+        assert math.isclose(step["state"]["exp_avg"][name], 0.1 * g, rel_tol=1e-12)
+        assert math.isclose(step["state"]["exp_avg_hat"][name], g, rel_tol=1e-12)
+        assert math.isclose(step["state"]["exp_avg_sq_hat"][name], g * g, rel_tol=1e-12)
+        assert math.isclose(step["update"][name], -0.1 * g / (abs(g) + 1e-8), rel_tol=1e-9)
+
+
+def test_batch_all_averages_every_sample():
+    full = hwcheck.sgd(steps=1, batch="all").steps[0]
+    singles = [hwcheck.sgd(steps=1, data=[f"x={x}", f"t={t}"]).steps[0] for x, t in ((2, 0), (1, 1), (2, 0), (1, 1))]
+    assert full["samples"] == [0, 1, 2, 3]
+    assert math.isclose(full["grad"]["w"], sum(s["grad"]["w"] for s in singles) / 4, rel_tol=1e-14)
+    assert math.isclose(full["loss"], sum(s["loss"] for s in singles) / 4, rel_tol=1e-14)
+
+
+def test_batch_takes_the_next_samples_cyclically():
+    steps = hwcheck.sgd(steps=3, batch=3).steps
+    assert [s["samples"] for s in steps] == [[0, 1, 2], [3, 0, 1], [2, 3, 0]]
+
+
+def test_lam_regularizes_w_only_and_l2_every_parameter():
+    g0 = hwcheck.sgd(steps=1, init="w=0.5,b=0.3").steps[0]["grad"]
+    g_lam = hwcheck.sgd(steps=1, init="w=0.5,b=0.3", lam=0.2).steps[0]["grad"]
+    g_l2 = hwcheck.sgd(steps=1, init="w=0.5,b=0.3", l2=0.2).steps[0]["grad"]
+    assert math.isclose(g_lam["w"], g0["w"] + 0.1) and g_lam["b"] == g0["b"]
+    assert math.isclose(g_l2["w"], g0["w"] + 0.1) and math.isclose(g_l2["b"], g0["b"] + 0.06)
+
+
+# ---------------------------------------------------------------------- exercise M
+
+
+def _params(result):
+    return [s["params"] for s in result.steps]
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_sgd_l2_equals_weight_decay(momentum):
+    l2 = hwcheck.sgd(steps=6, l2=0.1, momentum=momentum)
+    wd = hwcheck.sgd(steps=6, weight_decay=0.1, momentum=momentum)
+    assert _params(l2) == _params(wd)
+
+
+def test_adam_l2_equals_coupled_weight_decay_but_adamw_differs():
+    l2 = hwcheck.adam(steps=6, l2=0.1)
+    assert _params(l2) == _params(hwcheck.adam(steps=6, weight_decay=0.1))
+    adamw = hwcheck.adamw(steps=6, weight_decay=0.1)
+    assert abs(adamw.final["w"] - l2.final["w"]) > 1e-4
+
+
+def test_sgd_weight_decay_factor_is_one_minus_lr_lambda():
+    # with a zero data gradient (x = 0, σ(b) = t) the step is pure decay: w ← (1 − lr·λ)·w
+    result = hwcheck.sgd(steps=3, init="w=2,b=0", data=["x=0", "t=0.5"], weight_decay=0.3, lr=0.5)
+    assert [s["params"]["w"] for s in result.steps] == pytest.approx([2 * 0.85 ** k for k in (1, 2, 3)], rel=1e-14)
+
+
+def test_adamw_decay_is_decoupled_from_the_denominator():
+    # zero gradient: Adam's update is 0, AdamW still multiplies by (1 − lr·λ)
+    result = hwcheck.adamw(steps=2, init="w=2,b=0", data=["x=0", "t=0.5"], weight_decay=0.3, lr=0.5)
+    assert result.final["w"] == pytest.approx(2 * 0.85 ** 2, rel=1e-14)
+
+
+# --------------------------------------------------------------------- quadratics
+
+
+def test_gd_on_quadratic_matches_the_closed_form():
+    import numpy as np
+
+    H = np.array([[3.0, 1.0, 0.0], [1.0, 2.0, 0.5], [0.0, 0.5, 1.0]])
+    w0 = np.array([1.0, -2.0, 0.5])
+    lr = 0.2
+    result = hwcheck.sgd(problem="quadratic", H=H.tolist(), w0=w0.tolist(), lr=lr, steps=15)
+    for s in result.steps:
+        exact = np.linalg.matrix_power(np.eye(3) - lr * H, s["t"]) @ w0
+        assert list(s["params"].values()) == pytest.approx(exact.tolist(), rel=1e-12, abs=1e-14)
+
+
+def test_quadratic_with_c_converges_to_the_solution_of_Hw_eq_c():
+    result = hwcheck.sgd(problem="quadratic", H="2 0; 0 1", c="2 3", lr=0.5, steps=200)
+    assert result.final == pytest.approx({"w1": 1.0, "w2": 3.0})
+
+
+@pytest.mark.parametrize("batch", ["all", 1])
+def test_lstsq_converges_to_the_minimum_norm_solution(batch):
+    result = hwcheck.sgd(problem="lstsq", X="1 2 0; 0 1 1", y="1 2", steps=600, batch=batch)
+    star = [-1 / 3, 2 / 3, 4 / 3]  # Xᵀ(XXᵀ)⁻¹y by hand
+    assert list(result.min_norm_solution.values()) == pytest.approx(star, rel=1e-12)
+    assert result.min_norm_distance < 1e-9
+    assert list(result.final.values()) == pytest.approx(star, abs=1e-9)
+
+
+def test_lstsq_scale_variants():
+    half = hwcheck.sgd(problem="lstsq", X="1 2; 3 4", y="1 1", steps=1).steps[0]
+    quarter = hwcheck.sgd(problem="lstsq", X="1 2; 3 4", y="1 1", steps=1, scale="1/4").steps[0]
+    mean = hwcheck.sgd(problem="lstsq", X="1 2; 3 4", y="1 1", steps=1, scale="mean").steps[0]
+    assert half["loss"] == pytest.approx(0.5 * (1 + 1)) and quarter["loss"] == pytest.approx(0.5)
+    assert mean["loss"] == pytest.approx(0.5) and mean["grad"]["w1"] == pytest.approx(half["grad"]["w1"] / 2)
+
+
+# ----------------------------------------------------------------------- gd-quadratic
+
+
+def test_gd_quadratic_bounds_exercise_k():
+    r = hwcheck.gd_quadratic(H="2 0; 0 1", lr=0.5, steps=3, w0="1 1")
+    assert r.eigenvalues == [1.0, 2.0]
+    assert r.lr_max == 1.0 and r.lr_opt == pytest.approx(2 / 3) and r.rate == 0.5
+    assert r.newton_lr_max == 2.0
+    assert [s["w"] for s in r.steps] == [[0.0, 0.5], [0.0, 0.25], [0.0, 0.125]]
+    assert r.closed_form_max_error < 1e-15
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(0.1, 10), min_size=2, max_size=4), st.integers(0, 2**32 - 1))
+def test_gd_quadratic_rate_and_closed_form_on_random_spd(eigs, seed):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    Q, _ = np.linalg.qr(rng.normal(size=(len(eigs), len(eigs))))
+    H = Q @ np.diag(eigs) @ Q.T
+    H = (H + H.T) / 2
+    r = hwcheck.gd_quadratic(H=H.tolist(), steps=20)
+    assert r.lr == pytest.approx(2 / (min(eigs) + max(eigs)))
+    kappa = max(eigs) / min(eigs)
+    assert r.rate == pytest.approx((kappa - 1) / (kappa + 1), abs=1e-9)
+    assert r.closed_form_max_error < 1e-9
+    w20 = np.linalg.matrix_power(np.eye(len(eigs)) - r.lr * H, 20) @ np.ones(len(eigs))
+    assert r.steps[-1]["w"] == pytest.approx(w20.tolist(), abs=1e-9)
+
+
+def test_gd_quadratic_indefinite_reports_negative_curvature():
+    r = hwcheck.gd_quadratic(H="1 2; 2 1", lr=0.1, steps=60, w0="1 0")
+    assert r.definiteness == "indefinite" and r.lr_opt is None and not r.converges
+    (item,) = r.negative_curvature
+    assert item["eigenvalue"] == pytest.approx(-1)
+    assert item["direction"] == pytest.approx([1 / math.sqrt(2), -1 / math.sqrt(2)])
+    assert r.rate == pytest.approx(1.1)
+    text = " ".join(line for sec in r.view() if hasattr(sec, "lines") for line in sec.lines)
+    assert "GD diverges along it" in text
+
+
+def test_gd_quadratic_newton():
+    r = hwcheck.gd_quadratic(H="3 1; 1 3", newton=True, lr=0.5, steps=4)
+    assert r.method == "newton" and r.rate == 0.5 and r.newton_lr_max == 2.0
+    assert r.steps[-1]["w"] == pytest.approx([0.5 ** 4, 0.5 ** 4])
+
+
+def test_gd_quadratic_diverges_cleanly():
+    r = hwcheck.gd_quadratic(H="2 0; 0 1", lr=1.5, steps=1000)
+    assert r.diverged["quantity"] == "w1" and r.diverged["t"] == len(r.steps) + 1
+    json.loads(dumps(r.to_json()))
+
+
+# --------------------------------------------------------------------------- divergence
+
+
+def test_divergence_stops_the_trace_with_the_step_and_quantity():
+    r = hwcheck.sgd(problem="quadratic", H="2 0; 0 1", lr=1.5, steps=500)
+    assert r.diverged == {"t": len(r.steps) + 1, "quantity": r.diverged["quantity"], "value": r.diverged["value"]}
+    assert all(math.isfinite(s["loss"]) and abs(s["loss"]) <= 1e12 for s in r.steps)
+    text = "\n".join(line for sec in r.view() if hasattr(sec, "lines") for line in sec.lines)
+    assert f"diverged at step {r.diverged['t']}" in text
+    json.loads(dumps(r.to_json()))  # strict JSON
+
+
+def test_saddle_exercise_p_with_the_quadratic_problem():
+    # f = x² − y² as ½wᵀHw with H = diag(2, −2): SGD multiplies y by 1 + 2·lr each step
+    r = hwcheck.sgd(problem="quadratic", H="2 0; 0 -2", w0="1 0.001", steps=10)
+    assert r.final["w2"] == pytest.approx(0.001 * 1.2 ** 10)
+
+
+# ------------------------------------------------------------------------------ output
+
+
+def test_json_is_deterministic_and_strict():
+    a = dumps(hwcheck.adam(steps=5, amsgrad=True).to_json())
+    b = dumps(hwcheck.adam(steps=5, amsgrad=True).to_json())
+    assert a == b
+    assert "NaN" not in a
+
+
+def test_view_has_formulas_sparkline_and_explain():
+    r = hwcheck.adam(steps=4, explain=True)
+    table, summary, explain = r.view()
+    assert "m = β₁m + (1−β₁)g" in table.columns and "v̂ = v/(1−β₂ᵗ)" in table.columns
+    assert len(table.rows) == 2 + 4 * 2
+    assert any(ch in summary.lines[-1] for ch in "▁▂▃▄▅▆▇█")
+    assert any(line.strip().startswith("m₁ = β₁·m + (1 − β₁)·g₁ = 0.9·0 + 0.1·0.272186 = 0.0272186")
+               for line in explain.lines)
+
+
+def test_long_traces_are_abridged_in_the_table():
+    table = hwcheck.sgd(steps=200).view()[0]
+    assert len(table.rows) == 2 + 36 * 2 - 1
+    assert any("not shown" in n for n in table.notes)
+
+
+def test_sparkline():
+    assert sparkline([3, 2, 1, 0]) == "█▆▃▁"
+    assert sparkline([1, 1]) == "▄▄"
+    assert len(sparkline(list(range(1000)))) == 60
+
+
+def test_numeric_commands_do_not_import_sympy():
+    code = ("import sys, hwcheck; hwcheck.adam(steps=3); hwcheck.sgd(problem='quadratic', H='2 0; 0 1');"
+            "hwcheck.gd_quadratic(H='2 0; 0 1'); print('sympy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_neuron_does_not_import_numpy():
+    code = "import sys, hwcheck; hwcheck.adam(steps=3); print('numpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# -------------------------------------------------------------------------------- expr
+
+
+def test_expr_saddle_exercise_p():
+    pytest.importorskip("sympy")
+    sgd = hwcheck.sgd(problem="expr", objective="x**2 - y**2", init="x=1,y=0.001", steps=20)
+    adam = hwcheck.adam(problem="expr", objective="x**2 - y**2", init="x=1,y=0.001", steps=20)
+    assert sgd.final["y"] == pytest.approx(0.001 * 1.2 ** 20)
+    assert sgd.final["x"] == pytest.approx(0.8 ** 20)
+    assert adam.final["y"] > 1.5  # Adam's normalised step escapes the saddle at ≈ lr per step
+
+
+def test_expr_with_data_matches_the_neuron():
+    pytest.importorskip("sympy")
+    expr = hwcheck.sgd(problem="expr", objective="0.5*(sigmoid(w*x + b) - t)**2", init="w=0.1,b=0",
+                       data=["x=2,1,2,1", "t=0,1,0,1"], steps=4)
+    neuron = hwcheck.sgd(steps=4)
+    for a, b in zip(expr.steps, neuron.steps):
+        assert a["params"] == pytest.approx(b["params"], rel=1e-12)
+
+
+# ---------------------------------------------------------------------------- bad input
+
+
+BAD = [
+    ("sgd", {"lr": 0}, "--lr"),
+    ("adam", {"lr": -1}, "--lr"),
+    ("adam", {"beta1": 1}, "--beta1"),
+    ("adamw", {"beta2": -0.1}, "--beta2"),
+    ("adam", {"eps": 0}, "--eps"),
+    ("rmsprop", {"alpha": 1.5}, "--alpha"),
+    ("adagrad", {"eps": -1}, "--eps"),
+    ("adagrad", {"lr_decay": -1}, "--lr-decay"),
+    ("sgd", {"momentum": -0.5}, "--momentum"),
+    ("sgd", {"steps": 0}, "--steps"),
+    ("sgd", {"steps": 10**6}, "--steps"),
+    ("sgd", {"momentum": 0.9, "nesterov": True, "dampening": 0.1}, "--dampening"),
+    ("sgd", {"nesterov": True}, "--nesterov"),
+    ("sgd", {"problem": "quadratic", "H": "1 2; 3 4"}, "--H"),
+    ("sgd", {"problem": "quadratic", "H": "1 2 3; 4 5 6"}, "--H"),
+    ("sgd", {"problem": "quadratic"}, "--H"),
+    ("sgd", {"problem": "quadratic", "H": "2 0; 0 1", "w0": "1 2 3"}, "--w0"),
+    ("sgd", {"data": ["x=1,2,3", "t=0,1"]}, "--data"),
+    ("sgd", {"data": ["z=1,2"]}, "--data"),
+    ("sgd", {"init": "w=1,c=2"}, "--init"),
+    ("sgd", {"H": "1 0; 0 1"}, "--H"),
+    ("sgd", {"batch": 5}, "--batch"),
+    ("sgd", {"batch": "some"}, "--batch"),
+    ("sgd", {"l2": -1}, "--l2"),
+    ("sgd", {"problem": "lstsq", "X": "1 2; 3 4", "y": "1 2 3"}, "--y"),
+    ("sgd", {"problem": "lstsq", "X": "1 2; 3 4", "y": "1 2", "scale": "big"}, "--scale"),
+    ("sgd", {"problem": "quadratic", "H": [[1.0] * 300] * 300, "steps": 100_000}, "--steps"),
+    ("gd_quadratic", {"H": "1 2; 3 4"}, "--H"),
+    ("gd_quadratic", {"H": "1 2 3"}, "--H"),
+    ("gd_quadratic", {"H": "2 0; 0 1", "w0": "1", "steps": 2}, "--w0"),
+    ("gd_quadratic", {"H": "2 0; 0 1", "lr": 0}, "--lr"),
+    ("gd_quadratic", {"H": "1 0; 0 0", "newton": True}, "--H"),
+    ("gd_quadratic", {"H": "1 0; 0 -1", "steps": 3}, "--lr"),
+    ("gd_quadratic", {"H": "2 0; 0 1", "steps": 200_000}, "steps"),
+]
+
+
+@pytest.mark.parametrize("command,options,where", BAD)
+def test_bad_input_names_the_option(command, options, where):
+    with pytest.raises(HwcheckError) as info:
+        getattr(hwcheck, command)(**options)
+    assert info.value.where.lstrip("-").replace("-", "_") == where.lstrip("-").replace("-", "_")
+
+
+def test_expr_init_missing_a_parameter():
+    pytest.importorskip("sympy")
+    with pytest.raises(HwcheckError) as info:
+        hwcheck.sgd(problem="expr", objective="x**2 - y**2", init="x=1")
+    assert info.value.where == "--init" and "y" in info.value.message
+    with pytest.raises(HwcheckError) as info:
+        hwcheck.sgd(problem="expr", objective="x**2")
+    assert info.value.where == "--init"
