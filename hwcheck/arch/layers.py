@@ -138,17 +138,15 @@ def resolve_padding(layer: Layer, padding, n: int, axis: int, k: int, s: int, d:
 
 
 def output_size(layer: Layer, n: int, w: Window, *, ceil_mode: bool = False, pool: bool = False) -> int:
-    """⌊(n + before + after − d·(k−1) − 1)/s⌋ + 1, PyTorch's ceil_mode rule for pools."""
+    """⌊(n + before + after − d·(k−1) − 1)/s⌋ + 1, with PyTorch's ceil_mode rule for pools."""
     padded = n + w.before + w.after
-    if padded < w.span:
+    out = (padded - w.span + (w.stride - 1 if ceil_mode else 0)) // w.stride + 1
+    if ceil_mode and (out - 1) * w.stride >= n + w.before:  # the last window would start in the right padding
+        out -= 1
+    if out < 1:
         dilated = f" (dilated {w.span})" if w.dilation > 1 else ""
         what = "window" if pool else "kernel"
         raise layer.fail(f"{what} {w.kernel}{dilated} is larger than the padded input {padded}")
-    if not ceil_mode:
-        return (padded - w.span) // w.stride + 1
-    out = -(-(padded - w.span) // w.stride) + 1
-    if (out - 1) * w.stride >= n + w.before:  # the last window would start in the right padding
-        out -= 1
     return out
 
 

@@ -1,0 +1,185 @@
+"""params: published parameter counts, the course exercises, framework conventions."""
+
+from __future__ import annotations
+
+import pytest
+
+import hwcheck
+from hwcheck.errors import HwcheckError
+
+
+def params(spec=None, **kw):
+    return hwcheck.params(spec=spec, **kw) if spec else hwcheck.params(**kw)
+
+
+def vgg16_spec() -> str:
+    blocks = [(64, 2), (128, 2), (256, 3), (512, 3), (512, 3)]
+    layers = ["224x224x3"]
+    for filters, n in blocks:
+        layers += [f"conv2d {filters} 3 padding=same"] * n + ["maxpool2d 2"]
+    layers += ["flatten", "dense 4096", "dense 4096", "dense 1000"]
+    return " | ".join(layers)
+
+
+def test_vgg16_keras_count():
+    """Keras VGG16(include_top=True), 224×224×3: 138,357,544 parameters."""
+    r = params(vgg16_spec())
+    assert r.total_params == 138_357_544
+    assert r.layers[-4]["output_shape"] == [25088]
+
+
+def test_lenet5_count():
+    r = params("32x32x1 | conv2d 6 5 | maxpool2d 2 | conv2d 16 5 | maxpool2d 2 | flatten | dense 120 | dense 84 | dense 10")
+    assert r.total_params == 61_706
+    assert [x["params"] for x in r.layers] == [156, 0, 2416, 0, 0, 48120, 10164, 850]
+
+
+@pytest.mark.parametrize("layer, expected", [
+    ("lstm 128", 98_816),        # Keras RNN guide: Embedding(1000, 64) → LSTM(128)
+    ("gru 256", 247_296),        # GRU(256), reset_after=True
+    ("rnn 128", 24_704),         # SimpleRNN(128) on 64 features: 128·(64 + 128) + 128
+])
+def test_keras_recurrent_counts(layer, expected):
+    r = params(f"10 | embedding vocab=1000 dim=64 | {layer}")
+    assert r.layers[0]["params"] == 64_000
+    assert r.layers[1]["params"] == expected
+
+
+def test_keras_simple_rnn_after_gru_sequences():
+    # Keras RNN guide: GRU(256, return_sequences=True) → SimpleRNN(128): 49,280
+    r = params("10 | embedding 1000 64 | gru 256 return_sequences=true | rnn 128 | dense 10")
+    assert [x["params"] for x in r.layers] == [64_000, 247_296, 49_280, 1_290]
+    assert r.layers[1]["output_shape"] == [10, 256]
+
+
+def test_pytorch_recurrent_biases():
+    r = params("10x64 | lstm 128 | dense 1", framework="pytorch")
+    assert r.layers[0]["params"] == 4 * (128 * (64 + 128) + 2 * 128)
+    r = params("10x64 | rnn 128 bidirectional=true return_sequences=true", framework="pytorch")
+    assert r.layers[0]["params"] == 2 * (128 * 192 + 256)
+    assert r.output_shape == [10, 256]
+
+
+def test_batchnorm_conventions():
+    keras = params("8x8x64 | batchnorm")
+    assert (keras.total_params, keras.trainable_params, keras.non_trainable_params) == (256, 128, 128)
+    torch_ = params("8x8x64 | batchnorm", framework="pytorch")
+    assert (torch_.total_params, torch_.non_trainable_params) == (128, 0)
+    assert params("64x8x8 | batchnorm", layout="chw", framework="pytorch").total_params == 128
+
+
+def test_exercise_b():
+    r = params("35x35x16 | conv2d filters=32 kernel=3 padding=same")
+    assert r.output_shape == [35, 35, 32]
+    assert r.total_params == 4640
+    assert r.layers[0]["formula"] == "3·3·16·32 + 32 = 4,640"
+
+
+def test_exercise_c_and_variant():
+    c = params("227x227x3 | conv2d 256 5 padding=same | conv2d 128 5 padding=same | maxpool2d 5 stride=2 "
+               "| flatten | dense 512 | dense 100")
+    assert [x["params"] for x in c.layers] == [19_456, 819_328, 0, 0, 822_084_096, 51_300]
+    assert c.layers[2]["output_shape"] == [112, 112, 128]
+    assert c.total_params == 822_974_180
+    assert c.layers[0]["formula"] == "5·5·3·256 + 256 = 19,456"
+    v = params("227x227x3 | conv2d 128 5 padding=same | conv2d 256 5 padding=same | maxpool2d 7 stride=5 "
+               "| flatten | dense 512 | dense 100")
+    assert v.layers[2]["output_shape"] == [45, 45, 256]
+    assert v.layers[3]["output_shape"] == [518_400]  # not 1,163,520
+    assert v.layers[4]["params"] == 518_400 * 512 + 512
+    assert v.total_params == 9_728 + 819_456 + 265_421_312 + 51_300 == 266_301_796
+
+
+def test_exercise_g():
+    r = params("500x7 | conv1d 16 3 | maxpool1d 2 | conv1d 32 5 | maxpool1d 2 | conv1d 64 5 | flatten "
+               "| dense 128 | dense 5")
+    shapes = [x["output_shape"] for x in r.layers]
+    assert shapes == [[498, 16], [249, 16], [245, 32], [122, 32], [118, 64], [7552], [128], [5]]
+    assert [x["params"] for x in r.layers] == [352, 0, 2592, 0, 10_304, 0, 966_784, 645]
+
+
+def test_explain_arithmetic():
+    r = params("227x227x3 | conv2d 256 5 padding=same | maxpool2d 3 stride=2 padding=1 ceil_mode=true", explain=True)
+    assert r.layers[0]["size_formula"][0] == "H: ⌊(227 + 2 + 2 − 5)/1⌋ + 1 = 227"
+    assert r.layers[1]["size_formula"][0] == "H: ⌈(227 + 1 + 1 − 3)/2⌉ + 1 = 114"
+    texts = [line for section in r.view() for line in getattr(section, "lines", ())]
+    assert any("⌊(227 + 2 + 2 − 5)/1⌋ + 1 = 227" in t for t in texts)
+
+
+def test_exact_integers_beyond_2_53():
+    r = params("1000000 | dense 1000000 | dense 1000000 | dense 1000000")
+    assert r.total_params == 3 * (10**12 + 10**6) == 3_000_003_000_000
+    big = params("1000000000000 | dense 100000")
+    assert big.total_params == 10**17 + 10**5  # > 2^53, exact
+    assert big.to_json()["total_params"] == 100_000_000_000_100_000
+
+
+def test_grouped_depthwise_separable():
+    r = params("32x32x16 | conv2d 32 3 groups=4 | depthwise_conv2d 3 multiplier=2 | separable_conv2d 10 3")
+    assert r.layers[0]["params"] == 3 * 3 * 4 * 32 + 32
+    assert r.layers[1]["params"] == 3 * 3 * 32 * 2 + 64
+    assert r.layers[1]["output_shape"] == [28, 28, 64]
+    assert r.layers[2]["params"] == 3 * 3 * 64 + 64 * 10 + 10
+
+
+def test_transposed_keras_and_pytorch():
+    assert params("7x7x8 | conv_transpose2d 4 3 stride=2").output_shape == [15, 15, 4]
+    assert params("7x7x8 | conv_transpose2d 4 1 stride=2").output_shape == [14, 14, 4]  # keras n·s + max(k−s, 0)
+    assert params("7x7x8 | conv_transpose2d 4 1 stride=2", framework="pytorch").output_shape == [13, 13, 4]
+    assert params("7x7x8 | conv_transpose2d 4 3 stride=2 padding=same").output_shape == [14, 14, 4]
+    assert params("8x7x7 | conv_transpose2d 4 3 stride=2 padding=1 output_padding=1", layout="chw").output_shape == [4, 14, 14]
+
+
+def test_memory_and_macs():
+    r = params("35x35x16 | conv2d filters=32 kernel=3 padding=same")
+    assert r.total_macs == 35 * 35 * 3 * 3 * 16 * 32
+    assert r.param_memory_bytes == 4 * 4640
+    assert r.activation_memory_bytes == 4 * (35 * 35 * 16 + 35 * 35 * 32)
+
+
+def test_columns_add_up():
+    """torchinfo's check: every column adds up to its total."""
+    r = params(vgg16_spec())
+    assert sum(x["params"] for x in r.layers) == r.total_params
+    assert sum(x["trainable"] for x in r.layers) == r.trainable_params
+    assert sum(x["macs"] for x in r.layers) == r.total_macs
+    assert all(x["params"] == x["trainable"] + x["non_trainable"] for x in r.layers)
+
+
+def test_dense_acts_on_last_axis_and_rnn_shapes():
+    assert params("4x4x8 | dense 3").output_shape == [4, 4, 3]
+    assert params("20x5 | lstm 7 return_sequences=true | gru 3").output_shape == [3]
+    assert params("20 | embedding 100 8 | flatten").output_shape == [160]
+
+
+def test_json_is_deterministic():
+    a = params(vgg16_spec()).to_json()
+    b = params(vgg16_spec()).to_json()
+    from hwcheck.jsonout import dumps
+
+    assert dumps(a) == dumps(b)
+    assert list(a)[:4] == ["hwcheck", "command", "input_shape", "layout"]
+    for key in ("framework", "layers", "output_shape", "total_params", "trainable_params",
+                "non_trainable_params", "total_macs"):
+        assert key in a
+    assert set(a["layers"][0]) >= {"index", "name", "type", "output_shape", "params", "trainable",
+                                   "non_trainable", "macs"}
+
+
+def test_inline_model_and_toml_text():
+    model = {"input": [35, 35, 16], "layers": [{"type": "conv2d", "filters": 32, "kernel": 3, "padding": "same"}]}
+    assert hwcheck.params(model).total_params == 4640
+    text = 'input = [35, 35, 16]\n[[layers]]\ntype = "conv2d"\nfilters = 32\nkernel = [3, 3]\npadding = "same"\n'
+    assert hwcheck.params(text).total_params == 4640
+
+
+def test_spec_shorthands_equal_keys():
+    a = params("35x35x16 | conv2d 32 3 padding=same").to_json()
+    b = params("35x35x16 | conv2d filters=32 kernel=3x3 padding=same").to_json()
+    assert a == b
+
+
+def test_pytorch_rejects_strided_same():
+    with pytest.raises(HwcheckError, match="not supported for strided"):
+        params("8x8x3 | conv2d 4 3 stride=2 padding=same", framework="pytorch")
+    assert params("8x8x3 | conv2d 4 3 stride=2 padding=same").output_shape == [4, 4, 4]
