@@ -358,3 +358,12 @@ def test_expr_init_missing_a_parameter():
     with pytest.raises(HwcheckError) as info:
         hwcheck.sgd(problem="expr", objective="x**2")
     assert info.value.where == "--init"
+
+
+def test_fast_to_json_equals_the_generic_conversion():
+    from hwcheck.jsonout import to_jsonable
+
+    for result in (hwcheck.adam(steps=5, amsgrad=True), hwcheck.rmsprop(steps=3, centered=True, momentum=0.5),
+                   hwcheck.sgd(problem="quadratic", H="2 0; 0 1", lr=3, steps=50)):
+        generic = {"hwcheck": hwcheck.__version__, "command": result.command, **to_jsonable(result.payload())}
+        assert dumps(result.to_json()) == dumps(generic)

@@ -61,6 +61,16 @@ class TraceResult(Result):
         optional = ("diverged", "min_norm_solution", "min_norm_distance")
         return {k: v for k, v in super().payload().items() if not (k in optional and v is None)}
 
+    def to_json(self) -> dict[str, Any]:
+        """As the base class, but ``steps`` (plain finite floats by construction: the trace stops
+        at the first non-finite value) skips the recursive conversion — it is most of the document."""
+        from hwcheck import __version__
+        from hwcheck.jsonout import to_jsonable
+
+        payload = self.payload()
+        return {"hwcheck": __version__, "command": self.command,
+                **{k: v if k == "steps" else to_jsonable(v) for k, v in payload.items()}}
+
     def view(self, digits: int = DEFAULT_DIGITS) -> list:
         sections: list = [self.trace_table(digits)]
         lines = self.summary(digits)

@@ -201,7 +201,7 @@ def trace(problem, optimizer: Optimizer, steps: int) -> Trace:
         loss, grad = problem.evaluate(theta, samples)
         after = optimizer.step(theta, grad)
         record = _record(t, samples, problem, loss, grad, theta, after, optimizer.state)
-        bad = find_divergence(record)
+        bad = None if _surely_fine(loss, grad, after, optimizer.state) else find_divergence(record)
         if bad:
             return Trace(records, dict(zip(names, theta)), {"t": t, **bad}, initial_state)
         records.append(record)
@@ -222,6 +222,12 @@ def _record(t, samples, problem, loss, grad, before, after, state) -> dict[str, 
         state={key: dict(zip(names, values)) for key, values in state.items()},
     )
     return record
+
+
+def _surely_fine(loss: float, grad: list[float], params: list[float], state: dict[str, list[float]]) -> bool:
+    """Fast test: every magnitude is small and the state finite (nan fails every comparison)."""
+    total = abs(loss) + sum(map(abs, grad)) + sum(map(abs, params))
+    return total <= EXPLODED and all(math.isfinite(sum(values)) for values in state.values())
 
 
 def find_divergence(record: dict[str, Any]) -> dict[str, Any] | None:
