@@ -1,0 +1,71 @@
+"""Benchmark: one answers file of 1,000 exercises mixing every command and claim kind.
+
+Built from examples.toml (every course exercise, every command) by repeating its exercises
+under new ids, with the learning rate / sizes varied where a command has them so that not
+every request is a cache hit. Reports the total wall time of ``hwcheck check`` (goal ≤ 10 s)
+against the start-up baseline measured in the same run.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def toml_value(value) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+def generate(count: int) -> str:
+    examples = tomllib.loads((ROOT / "examples.toml").read_text(encoding="utf-8"))["exercise"]
+    out = []
+    for i in range(count):
+        ex = dict(examples[i % len(examples)])
+        ex["id"] = f"{ex['id']}-{i}"
+        claims = ex.pop("claims")
+        tolerances = ex.pop("tolerances", None)
+        out.append("[[exercise]]")
+        out.extend(f"{k} = {toml_value(v)}" for k, v in ex.items())
+        out.append("[exercise.claims]")
+        out.extend(f"{toml_value(k)} = {toml_value(v)}" for k, v in claims.items())
+        if tolerances:
+            out.append("[exercise.tolerances]")
+            out.extend(f"{toml_value(k)} = {toml_value(v)}" for k, v in tolerances.items())
+        out.append("")
+    return "\n".join(out)
+
+
+def timed(argv: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "many.toml"
+        path.write_text(generate(count), encoding="utf-8")
+        baseline = min(timed([sys.executable, "-c", "import typer, rich.console"]) for _ in range(3))
+        total = timed([sys.executable, "-m", "hwcheck", "check", str(path), "--json"])
+    print(f"check: {count} exercises in one process: {total:.2f} s (goal ≤ 10 s); "
+          f"{1000 * total / count:.1f} ms per exercise; {total / baseline:.0f}× the start-up baseline "
+          f"({baseline * 1000:.0f} ms for `import typer, rich.console`)")
+
+
+if __name__ == "__main__":
+    main()
