@@ -18,7 +18,7 @@ from hwcheck.symbolic import functions as nn
 from hwcheck.symbolic.parser import Node, caret, parse
 
 MAX_EXPONENT = 1_000  # |n| in x**n
-MAX_BITS = 100_000  # size of a number computed from literals
+MAX_BITS = 13_000  # size of a number computed from literals (~3,900 digits)
 
 ALIASES = {"λ": "lam"}  # the regularization weight may be written λ or lam
 
@@ -52,6 +52,15 @@ class _Builder:
         if kind == "name":
             return symbol(node.value, self.assume)
         args = [self.build(a) for a in node.args]
+        return self.bounded(node, self.combine(node, args))
+
+    def bounded(self, node: Node, value):
+        if value.is_Rational and int(value.p).bit_length() + int(value.q).bit_length() > MAX_BITS:
+            raise self.fail(node, "a number here is too large to compute exactly")
+        return value
+
+    def combine(self, node: Node, args):
+        kind = node.kind
         if kind == "neg":
             return -args[0]
         if kind == "add":

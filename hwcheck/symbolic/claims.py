@@ -41,10 +41,7 @@ def _claim_text(claimed) -> str:
         return repr(claimed)
     if not isinstance(claimed, str):
         raise HwcheckError("claim", f"expected an expression, got {type(claimed).__name__}")
-    text = claimed.strip()
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
-        text = text[1:-1]  # a JSON-quoted string
-    return text
+    return claimed.strip()
 
 
 def compare_expression(expected: str, claimed, *, context: dict | None = None,
@@ -65,7 +62,7 @@ def compare_expression(expected: str, claimed, *, context: dict | None = None,
         text = _claim_text(claimed)
         claim = expand_definitions(expression(text, where, assume), definitions.full)
     except HwcheckError as err:
-        return "error", "expression: parse", f"{err}" + (f"\n{err.hint}" if err.hint else "")
+        return "error", "expression: parse", f"{err}" + (f" ({err.hint})" if err.hint else "")
     found = equivalence(target, claim, timeout=CLAIM_TIMEOUT, positive=assume == "positive")
     return _verdict(found, PROBES, SEED)
 

@@ -41,13 +41,14 @@ FUNCTIONS: dict[str, tuple[str, int, int]] = {
     "heaviside": ("heaviside", 1, 1), "sign": ("sign", 1, 1),
 }
 
-_TOKEN = re.compile(r"""
+_TOKEN = r"""
     (?P<space>\s+)
   | (?P<number>(?:\d+(?:_\d+)*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<name>[^\W\d⁰¹²³⁴⁵⁶⁷⁸⁹](?:(?![⁰¹²³⁴⁵⁶⁷⁸⁹])\w)*)
   | (?P<op>\*\*|[-+*/^(),−·×⋅])
   | (?P<sup>[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)
-""", re.VERBOSE)
+  | (?P<bad>.)
+"""
 _OPS = {"−": "-", "·": "*", "×": "*", "⋅": "*", "^": "**"}
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _EXPLAIN = {".": "attribute access is not allowed", "[": "indexing is not allowed",
@@ -72,33 +73,31 @@ class Token:
     column: int
 
 
-def caret(text: str, column: int, width: int = 60) -> str:
-    """The text (a window of it) with a caret under ``column``."""
+def caret(text: str, column: int, width: int = 50) -> str:
+    """One line: the text around ``column`` with a caret mark ‸ where the problem starts."""
     line = text.replace("\n", " ").replace("\t", " ")
     start = max(0, column - 1 - width // 2)
-    shown = line[start:start + width]
-    prefix = "…" if start else ""
-    return f"{prefix}{shown}\n{' ' * (len(prefix) + column - 1 - start)}^"
+    before = ("…" if start else "") + line[start:column - 1]
+    after = line[column - 1:column - 1 + width // 2]
+    more = "…" if column - 1 + width // 2 < len(line) else ""
+    return f"here: {before}‸{after}{more}"
 
 
 def _fail(text: str, where: str, message: str, column: int, hint: str | None = None) -> HwcheckError:
     extra = caret(text, column)
-    return HwcheckError(where, f"{message} at column {column}", f"{extra}\n{hint}" if hint else extra)
+    return HwcheckError(where, f"{message} at column {column}", f"{extra}; {hint}" if hint else extra)
 
 
 def tokenize(text: str, where: str = "expression") -> list[Token]:
     """Split ``text`` into tokens; anything outside the language is an error at its column."""
-    tokens, pos = [], 0
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m:
-            ch = text[pos]
-            raise _fail(text, where, f"unexpected character '{ch}'", pos + 1, _EXPLAIN.get(ch))
-        kind = m.lastgroup
+    tokens = []
+    for m in re.finditer(_TOKEN, text, re.VERBOSE | re.DOTALL):
+        kind, word = m.lastgroup, m.group()
+        if kind == "bad":
+            shown = word if word.isprintable() else repr(word)[1:-1]
+            raise _fail(text, where, f"unexpected character '{shown}'", m.start() + 1, _EXPLAIN.get(word))
         if kind != "space":
-            word = m.group()
-            tokens.append(Token(kind, _OPS.get(word, word) if kind == "op" else word, pos + 1))
-        pos = m.end()
+            tokens.append(Token(kind, _OPS.get(word, word) if kind == "op" else word, m.start() + 1))
     tokens.append(Token("end", "", len(text) + 1))
     return tokens
 

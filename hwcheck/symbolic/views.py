@@ -61,11 +61,13 @@ def equiv_view(result, digits: int) -> list:
         rows.append(("A there", fmt(result.counterexample["a"], digits)))
         rows.append(("B there", fmt(result.counterexample["b"], digits)))
     notes = (f"reason: {result.reason}",) if result.reason else ()
-    return [Table(("", ""), tuple(rows), title="Equivalence", notes=notes, align="ll")]
+    return [Table(("", "value"), tuple(rows), title="Equivalence", notes=notes, align="ll")]
 
 
 def _method(result) -> str:
+    if result.method == "numeric" and result.verdict == "not_equivalent":
+        return f"numeric (seeded probe points, seed {result.seed}): they differ at the point below"
     if result.method == "numeric":
-        return f"numeric ({result.probes} probes, seed {result.seed})"
+        return f"numeric (agree at {result.probes} probe points, seed {result.seed})"
     return {"structural": "structural (same canonical form)",
             "simplify": "simplify(A − B) = 0", "equals": "sympy equals"}.get(result.method, result.method)
