@@ -248,12 +248,12 @@ def test_json_is_deterministic_and_strict():
 
 def test_view_has_formulas_sparkline_and_explain():
     r = hwcheck.adam(steps=4, explain=True)
-    table, summary, explain = r.view()
+    table, summary, step1, step2 = r.view()
     assert "m = β₁m + (1−β₁)g" in table.columns and "v̂ = v/(1−β₂ᵗ)" in table.columns
     assert len(table.rows) == 2 + 4 * 2
     assert any(ch in summary.lines[-1] for ch in "▁▂▃▄▅▆▇█")
-    assert any(line.strip().startswith("m₁ = β₁·m + (1 − β₁)·g₁ = 0.9·0 + 0.1·0.272186 = 0.0272186")
-               for line in explain.lines)
+    assert "  m₁ = β₁·m₀ + (1 − β₁)·g₁ = 0.9·0 + 0.1·0.272186 = 0.0272186" in step1.lines
+    assert "  m₂ = β₁·m₁ + (1 − β₁)·g₂ = 0.9·0.0272186 + 0.1·(-0.130917) = 0.011405" in step2.lines
 
 
 def test_long_traces_are_abridged_in_the_table():

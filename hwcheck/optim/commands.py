@@ -77,10 +77,20 @@ class TraceResult(Result):
         if self.steps and len(self.steps) > 1:
             lines.append("loss " + sparkline([s["loss"] for s in self.steps]))
         sections.append(Text(tuple(lines), preformatted=True))
-        if self.explain and self.steps:
-            sections.append(Text(tuple(opt.explain_step(self.command, self.hyper, tuple(self.final),
-                                                        self.steps[0], self.initial_state, digits)),
-                                 title=f"Step 1 written out ({self.command})", preformatted=True))
+        if self.explain:
+            sections += self.explained(digits)
+        return sections
+
+    def explained(self, digits: int) -> list:
+        """Steps 1 and 2 written out (step 2 shows the recurrences with a non-zero state)."""
+        names = tuple(self.final)
+        before = self.initial_state
+        sections = []
+        for step in self.steps[:2]:
+            lines = opt.explain_step(self.command, self.hyper, names, step, before, digits)
+            sections.append(Text(tuple(lines), title=f"Step {step['t']} written out ({self.command})",
+                                 preformatted=True))
+            before = {k: [v[n] for n in names] for k, v in step["state"].items()}
         return sections
 
     def trace_table(self, digits: int) -> Table:

@@ -256,9 +256,20 @@ def explain_step(command: str, hyper, names, record, state_before, digits: int) 
         before = {k: v[i] for k, v in state_before.items()}
         after = {k: v[name] for k, v in record["state"].items()}
         lines.append(f"parameter {name}:")
-        lines += ["  " + line for line in EXPLAIN[command](hyper, t, p, g, before, after, record["params"][name],
-                                                          _Fmt(digits))]
+        lines += ["  " + _bare_result(line) for line in EXPLAIN[command](hyper, t, p, g, before, after,
+                                                                         record["params"][name], _Fmt(digits))]
     return lines
+
+
+def _bare_result(line: str) -> str:
+    """``… = (-0.1)`` → ``… = -0.1``: the result needs no parentheses."""
+    head, sep, last = line.rpartition(" = ")
+    return head + sep + last[1:-1] if sep and last.startswith("(-") and last.endswith(")") else line
+
+
+def superscript(n: int) -> str:
+    """``12`` → ``¹²`` (the power t of β₁ᵗ)."""
+    return str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
 
 
 class _Fmt:
@@ -266,7 +277,9 @@ class _Fmt:
         self.digits = digits
 
     def __call__(self, x) -> str:
-        return fmt(x, self.digits)
+        """A number as a factor: negatives in parentheses (``0.9·(-0.1)``)."""
+        text = fmt(x, self.digits)
+        return f"({text})" if text.startswith("-") else text
 
 
 def _decay_line(h, p, g, f, sub) -> tuple[list[str], float]:
@@ -278,7 +291,7 @@ def _decay_line(h, p, g, f, sub) -> tuple[list[str], float]:
 
 
 def _explain_sgd(h, t, p, g, before, after, new, f) -> list[str]:
-    s = subscript(str(t))
+    s, q = subscript(str(t)), subscript(str(t - 1))
     lines = [f"g{s} = ∂L/∂θ = {f(g)}"]
     decay, g = _decay_line(h, p, g, f, s)
     lines += decay
@@ -287,20 +300,20 @@ def _explain_sgd(h, t, p, g, before, after, new, f) -> list[str]:
         if t == 1:
             lines.append(f"b{s} = g{s} = {f(b)}")
         else:
-            lines.append(f"b{s} = μ·b + (1 − τ)·g{s} = {f(h['momentum'])}·{f(before['momentum_buffer'])} + "
+            lines.append(f"b{s} = μ·b{q} + (1 − τ)·g{s} = {f(h['momentum'])}·{f(before['momentum_buffer'])} + "
                          f"{f(1 - h['dampening'])}·{f(g)} = {f(b)}")
         if h["nesterov"]:
             lines.append(f"g{s} ← g{s} + μ·b{s} = {f(g)} + {f(h['momentum'])}·{f(b)} = {f(g + h['momentum'] * b)}")
             g = g + h["momentum"] * b
         else:
             g = b
-    lines.append(f"θ{s} = θ − lr·{'g' if not h['momentum'] or h['nesterov'] else 'b'}{s} = "
+    lines.append(f"θ{s} = θ{q} − lr·{'g' if not h['momentum'] or h['nesterov'] else 'b'}{s} = "
                  f"{f(p)} − {f(h['lr'])}·{f(g)} = {f(new)}")
     return lines
 
 
 def _explain_adam(h, t, p, g, before, after, new, f, decoupled=False) -> list[str]:
-    s = subscript(str(t))
+    s, q = subscript(str(t)), subscript(str(t - 1))
     b1, b2 = h["beta1"], h["beta2"]
     lines = [f"g{s} = ∂L/∂θ = {f(g)}"]
     if decoupled and h["weight_decay"]:
@@ -311,54 +324,54 @@ def _explain_adam(h, t, p, g, before, after, new, f, decoupled=False) -> list[st
         decay, g = _decay_line(h, p, g, f, s)
         lines += decay
     m, v = after["exp_avg"], after["exp_avg_sq"]
-    lines.append(f"m{s} = β₁·m + (1 − β₁)·g{s} = {f(b1)}·{f(before['exp_avg'])} + {f(1 - b1)}·{f(g)} = {f(m)}")
-    lines.append(f"v{s} = β₂·v + (1 − β₂)·g{s}² = {f(b2)}·{f(before['exp_avg_sq'])} + {f(1 - b2)}·{f(g)}² = {f(v)}")
+    lines.append(f"m{s} = β₁·m{q} + (1 − β₁)·g{s} = {f(b1)}·{f(before['exp_avg'])} + {f(1 - b1)}·{f(g)} = {f(m)}")
+    lines.append(f"v{s} = β₂·v{q} + (1 − β₂)·g{s}² = {f(b2)}·{f(before['exp_avg_sq'])} + {f(1 - b2)}·{f(g)}² = {f(v)}")
     if h["amsgrad"]:
         lines.append(f"v_max = max({f(before['max_exp_avg_sq'])}, {f(v)}) = {f(after['max_exp_avg_sq'])}")
         v = after["max_exp_avg_sq"]
-    lines.append(f"m̂{s} = m{s}/(1 − β₁^{t}) = {f(m)}/{f(1 - b1 ** t)} = {f(after['exp_avg_hat'])}")
-    lines.append(f"v̂{s} = {'v_max' if h['amsgrad'] else 'v' + s}/(1 − β₂^{t}) = {f(v)}/{f(1 - b2 ** t)} = "
+    lines.append(f"m̂{s} = m{s}/(1 − β₁{superscript(t)}) = {f(m)}/{f(1 - b1 ** t)} = {f(after['exp_avg_hat'])}")
+    lines.append(f"v̂{s} = {'v_max' if h['amsgrad'] else 'v' + s}/(1 − β₂{superscript(t)}) = {f(v)}/{f(1 - b2 ** t)} = "
                  f"{f(after['exp_avg_sq_hat'])}")
-    lines.append(f"θ{s} = θ − lr·m̂{s}/(√v̂{s} + ε) = {f(p)} − {f(h['lr'])}·{f(after['exp_avg_hat'])}/"
+    lines.append(f"θ{s} = θ{q} − lr·m̂{s}/(√v̂{s} + ε) = {f(p)} − {f(h['lr'])}·{f(after['exp_avg_hat'])}/"
                  f"(√{f(after['exp_avg_sq_hat'])} + {f(h['eps'])}) = {f(new)}")
     return lines
 
 
 def _explain_rmsprop(h, t, p, g, before, after, new, f) -> list[str]:
-    s = subscript(str(t))
+    s, q = subscript(str(t)), subscript(str(t - 1))
     a = h["alpha"]
     lines = [f"g{s} = ∂L/∂θ = {f(g)}"]
     decay, g = _decay_line(h, p, g, f, s)
     lines += decay
     v = after["square_avg"]
-    lines.append(f"v{s} = α·v + (1 − α)·g{s}² = {f(a)}·{f(before['square_avg'])} + {f(1 - a)}·{f(g)}² = {f(v)}")
+    lines.append(f"v{s} = α·v{q} + (1 − α)·g{s}² = {f(a)}·{f(before['square_avg'])} + {f(1 - a)}·{f(g)}² = {f(v)}")
     denom = f"√v{s} + ε"
     if h["centered"]:
         ga = after["grad_avg"]
-        lines.append(f"ḡ{s} = α·ḡ + (1 − α)·g{s} = {f(a)}·{f(before['grad_avg'])} + {f(1 - a)}·{f(g)} = {f(ga)}")
+        lines.append(f"ḡ{s} = α·ḡ{q} + (1 − α)·g{s} = {f(a)}·{f(before['grad_avg'])} + {f(1 - a)}·{f(g)} = {f(ga)}")
         denom = f"√(v{s} − ḡ{s}²) + ε"
         v = max(v - ga * ga, 0.0)
     avg = math.sqrt(v) + h["eps"]
     lines.append(f"{denom} = {f(avg)}")
     if h["momentum"] > 0:
-        lines.append(f"b{s} = μ·b + g{s}/({denom}) = {f(h['momentum'])}·{f(before['momentum_buffer'])} + "
+        lines.append(f"b{s} = μ·b{q} + g{s}/({denom}) = {f(h['momentum'])}·{f(before['momentum_buffer'])} + "
                      f"{f(g)}/{f(avg)} = {f(after['momentum_buffer'])}")
-        lines.append(f"θ{s} = θ − lr·b{s} = {f(p)} − {f(h['lr'])}·{f(after['momentum_buffer'])} = {f(new)}")
+        lines.append(f"θ{s} = θ{q} − lr·b{s} = {f(p)} − {f(h['lr'])}·{f(after['momentum_buffer'])} = {f(new)}")
     else:
-        lines.append(f"θ{s} = θ − lr·g{s}/({denom}) = {f(p)} − {f(h['lr'])}·{f(g)}/{f(avg)} = {f(new)}")
+        lines.append(f"θ{s} = θ{q} − lr·g{s}/({denom}) = {f(p)} − {f(h['lr'])}·{f(g)}/{f(avg)} = {f(new)}")
     return lines
 
 
 def _explain_adagrad(h, t, p, g, before, after, new, f) -> list[str]:
-    s = subscript(str(t))
+    s, q = subscript(str(t)), subscript(str(t - 1))
     lines = [f"g{s} = ∂L/∂θ = {f(g)}"]
     decay, g = _decay_line(h, p, g, f, s)
     lines += decay
     clr = h["lr"] / (1 + (t - 1) * h["lr_decay"])
     if h["lr_decay"]:
         lines.append(f"lr{s} = lr/(1 + (t − 1)·lr_decay) = {f(h['lr'])}/(1 + {t - 1}·{f(h['lr_decay'])}) = {f(clr)}")
-    lines.append(f"s{s} = s + g{s}² = {f(before['sum'])} + {f(g)}² = {f(after['sum'])}")
-    lines.append(f"θ{s} = θ − lr{s if h['lr_decay'] else ''}·g{s}/(√s{s} + ε) = {f(p)} − {f(clr)}·{f(g)}/"
+    lines.append(f"s{s} = s{q} + g{s}² = {f(before['sum'])} + {f(g)}² = {f(after['sum'])}")
+    lines.append(f"θ{s} = θ{q} − lr{s if h['lr_decay'] else ''}·g{s}/(√s{s} + ε) = {f(p)} − {f(clr)}·{f(g)}/"
                  f"(√{f(after['sum'])} + {f(h['eps'])}) = {f(new)}")
     return lines
 
