@@ -59,6 +59,8 @@ def parse_padding(value, where: str, axes: int = 2):
         raise HwcheckError(where, f"expected valid, same, full, a number or pairs, got '{value.strip()}'")
     array = parse_array(value, where, max_entries=64)
     shape = shape_of(array)
+    if shape == (1,):
+        array, shape = array[0], ()
     if shape == ():
         return ((_pad(array, where),) * 2,) * axes
     if shape == (axes,):

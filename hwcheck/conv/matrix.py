@@ -53,12 +53,12 @@ def triplets(g: Geometry) -> Triplets:
     r = p * ah.stride + i * ah.dilation - ah.before
     t = q * aw.stride + j * aw.dilation - aw.before
     inside = (r >= 0) & (r < ah.n) & (t >= 0) & (t < aw.n)
-    shape6 = inside.shape
-    inside = np.broadcast_to(inside, shape6)
     row = (o * ah.out + p) * aw.out + q
     col = (c * ah.n + r) * aw.n + t
     ki, kj = (ah.k - 1 - i, aw.k - 1 - j) if g.op == "conv" else (i, j)
     kernel_index = ((o * g.in_channels + c) * ah.k + ki) * aw.k + kj
+    shape6 = np.broadcast_shapes(inside.shape, row.shape, col.shape, kernel_index.shape)
+    inside = np.broadcast_to(inside, shape6)
     rows, cols, kidx = (np.broadcast_to(a, shape6)[inside] for a in (row, col, kernel_index))
     order = np.lexsort((cols, rows))
     return Triplets(rows[order], cols[order], kidx[order], matrix_shape(g))
