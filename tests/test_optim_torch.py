@@ -12,29 +12,32 @@ pytestmark = pytest.mark.torch
 
 NEURON_X, NEURON_T = [2.0, 1.0, 2.0, 1.0], [0.0, 1.0, 0.0, 1.0]
 
+def _product(command, **choices):
+    """Every combination of the given flag values (torch-valid ones only)."""
+    import itertools
+
+    keys = list(choices)
+    for values in itertools.product(*choices.values()):
+        options = {k: v for k, v in zip(keys, values) if v}
+        if options.get("nesterov") and (not options.get("momentum") or options.get("dampening")):
+            continue
+        yield command, options
+
+
 CASES = [
-    ("sgd", {}),
-    ("sgd", {"momentum": 0.9}),
-    ("sgd", {"momentum": 0.9, "dampening": 0.3}),
-    ("sgd", {"momentum": 0.8, "nesterov": True}),
-    ("sgd", {"momentum": 0.5, "weight_decay": 0.1}),
-    ("sgd", {"weight_decay": 0.2}),
-    ("adam", {}),
+    *_product("sgd", momentum=[0, 0.9], dampening=[0, 0.3], nesterov=[False, True], weight_decay=[0, 0.1]),
+    *_product("adam", amsgrad=[False, True], weight_decay=[0, 0.1]),
     ("adam", {"beta1": 0.5, "beta2": 0.9, "eps": 1e-6}),
-    ("adam", {"amsgrad": True}),
-    ("adam", {"weight_decay": 0.1}),
-    ("adam", {"weight_decay": 0.1, "amsgrad": True}),
-    ("adamw", {}),
-    ("adamw", {"weight_decay": 0.3, "amsgrad": True}),
-    ("rmsprop", {}),
+    *_product("adamw", amsgrad=[False, True], weight_decay=[0, 0.3]),
+    ("adamw", {"beta1": 0.8, "beta2": 0.99, "eps": 1e-4}),
+    *_product("rmsprop", centered=[False, True], momentum=[0, 0.7], weight_decay=[0, 0.05]),
     ("rmsprop", {"alpha": 0.9, "eps": 1e-4}),
-    ("rmsprop", {"centered": True}),
-    ("rmsprop", {"momentum": 0.7}),
-    ("rmsprop", {"momentum": 0.7, "centered": True, "weight_decay": 0.05}),
-    ("adagrad", {}),
-    ("adagrad", {"lr_decay": 0.2, "initial_accumulator": 0.5}),
-    ("adagrad", {"weight_decay": 0.1, "eps": 1e-6}),
+    *_product("adagrad", lr_decay=[0, 0.2], initial_accumulator=[0, 0.5], weight_decay=[0, 0.1]),
+    ("adagrad", {"eps": 1e-6}),
 ]
+LAM_CASES = [("sgd", {"momentum": 0.9}), ("adam", {"amsgrad": True}), ("adamw", {}),
+             ("rmsprop", {"momentum": 0.7, "centered": True}), ("adagrad", {"lr_decay": 0.2})]
+
 
 TORCH_NAMES = {"beta1": None, "beta2": None, "initial_accumulator": "initial_accumulator_value"}
 
@@ -99,7 +102,7 @@ def test_neuron_matches_torch(command, options, batch):
     compare(result, [w, b], ["w", "b"], optimizer, neuron_closure(torch, w, b, batch), steps)
 
 
-@pytest.mark.parametrize("command,options", [CASES[1], CASES[8], CASES[11], CASES[17], CASES[19]])
+@pytest.mark.parametrize("command,options", LAM_CASES)
 def test_neuron_lam_and_l2_match_torch(command, options):
     torch = pytest.importorskip("torch")
     w = torch.tensor(0.7, dtype=torch.float64, requires_grad=True)
@@ -133,3 +136,25 @@ def test_random_quadratic_matches_torch(command, options, seed):
         return 0.5 * w @ Ht @ w - ct @ w
 
     compare(result, params, [f"w{i + 1}" for i in range(n)], optimizer, closure, 10)
+
+
+@pytest.mark.parametrize("batch", [1, 2, "all"])
+@pytest.mark.parametrize("command,options", LAM_CASES)
+def test_lstsq_matches_torch(command, options, batch):
+    torch = pytest.importorskip("torch")
+    X = [[1.0, 2.0, 0.0], [0.0, 1.0, 1.0], [1.0, -1.0, 2.0]]
+    y = [1.0, 2.0, -1.0]
+    params = [torch.tensor(0.0, dtype=torch.float64, requires_grad=True) for _ in range(3)]
+    optimizer = torch_optimizer(torch, command, params, 0.05, options)
+    result = getattr(hwcheck, command)(problem="lstsq", X=X, y=y, batch=batch, lr=0.05, steps=7, **options)
+    size = 3 if batch == "all" else batch
+    Xt, yt = torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
+    counter = [0]
+
+    def closure():
+        rows = [(counter[0] * size + k) % 3 for k in range(size)]
+        counter[0] += 1
+        r = Xt[rows] @ torch.stack(params) - yt[rows]
+        return 0.5 * (r @ r)
+
+    compare(result, params, ["w1", "w2", "w3"], optimizer, closure, 7)
