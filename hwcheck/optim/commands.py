@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -168,7 +169,8 @@ class TraceResult(Result):
         lines = ["final: " + ", ".join(f"{k} = {fmt(v, digits)}" for k, v in self.final.items())]
         if self.diverged:
             d = self.diverged
-            lines.append(f"diverged at step {d['t']}: {d['quantity']} = {fmt(d['value'], digits)} — "
+            why = "is not finite" if not math.isfinite(d["value"]) else f"exceeds {fmt(opt.EXPLODED)} in magnitude"
+            lines.append(f"diverged at step {d['t']}: {d['quantity']} = {fmt(d['value'], digits)} {why} — "
                          f"the trace stops there (try a smaller --lr)")
         if self.min_norm_solution is not None:
             lines.append("minimum-norm solution Xᵀ(XXᵀ)⁻¹y = " + vec(list(self.min_norm_solution.values()), digits)

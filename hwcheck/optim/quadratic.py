@@ -199,5 +199,6 @@ def trace_table(result, f):
         notes.append(f"steps 41–{len(result.steps)} are not shown; --json has every step")
     if result.diverged:
         d = result.diverged
-        notes.append(f"diverged at step {d['t']}: {d['quantity']} = {f(d['value'])} — the trace stops there")
+        notes.append(f"diverged at step {d['t']}: {d['quantity']} = {f(d['value'])}, beyond {f(EXPLODED)} — "
+                     "the trace stops there")
     return Table(columns=("t", name, "f(w) = ½wᵀHw"), rows=tuple(rows), title="Trace", notes=tuple(notes))
