@@ -266,6 +266,7 @@ def test_sparkline():
     assert sparkline([3, 2, 1, 0]) == "█▆▃▁"
     assert sparkline([1, 1]) == "▄▄"
     assert len(sparkline(list(range(1000)))) == 60
+    assert sparkline([1, 10, 100, 1000, 10000]) == "▁▃▅▇█"  # log scale
 
 
 def test_numeric_commands_do_not_import_sympy():

@@ -187,9 +187,12 @@ def vec(values: list[float], digits: int) -> str:
 
 
 def sparkline(values: list[float], width: int = 60) -> str:
-    """``▁▂▃▄▅▆▇█`` from the loss values (sampled evenly to at most ``width`` marks)."""
+    """``▁▂▃▄▅▆▇█`` from the loss values (sampled evenly to at most ``width`` marks; a log
+    scale when positive values span more than three orders of magnitude)."""
     if len(values) > width:
         values = [values[round(i * (len(values) - 1) / (width - 1))] for i in range(width)]
+    if min(values) > 0 and max(values) > 1e3 * min(values):
+        values = [math.log10(v) for v in values]  # many orders of magnitude: log scale
     lo, hi = min(values), max(values)
     if hi - lo <= 1e-15 * max(1.0, abs(hi)):
         return SPARKS[3] * len(values)
