@@ -1,7 +1,7 @@
 """Requests of the optimizer commands (light: no numpy, no sympy).
 
-The five optimizers share the problem options (:class:`ProblemOptions`); each adds its own
-hyperparameters, named as in ``torch.optim`` (``--weight-decay`` ↔ ``weight_decay``).
+The five optimizers share the trace options (:class:`TraceOptions`) and the problem options
+(:class:`ProblemOptions`); each adds its own hyperparameters, named as in ``torch.optim`` (``--weight-decay`` ↔ ``weight_decay``).
 Defaults are torch's, except ``--lr`` = 0.1 everywhere (CONVENTIONS §8).
 """
 
@@ -33,13 +33,19 @@ class ProblemOptions:
     y: Any = text(None, "lstsq: the targets y")
     scale: Any = text(None, "lstsq: loss factor s in s·‖Xw − y‖²: a number (default 1/2), or mean for 1/(2n)")
     objective: Any = text(None, "expr: the objective, e.g. \"x**2 - y**2\"")
-    lr: float = number(0.1, "learning rate")
-    steps: int = integer(4, "number of steps", minimum=1, maximum=MAX_STEPS)
-    explain: bool = flag("write step 1 out with the numbers substituted")
 
 
 @dataclass(frozen=True)
-class SgdRequest(ProblemOptions):
+class TraceOptions:
+    """Options every optimizer has (listed first in --help)."""
+
+    lr: float = number(0.1, "learning rate")
+    steps: int = integer(4, "number of steps", minimum=1, maximum=MAX_STEPS)
+    explain: bool = flag("write steps 1 and 2 out with the numbers substituted")
+
+
+@dataclass(frozen=True)
+class SgdOptions:
     momentum: float = number(0.0, "momentum factor")
     dampening: float = number(0.0, "dampening of the momentum")
     nesterov: bool = flag("Nesterov momentum")
@@ -47,7 +53,7 @@ class SgdRequest(ProblemOptions):
 
 
 @dataclass(frozen=True)
-class AdamRequest(ProblemOptions):
+class AdamOptions:
     beta1: float = number(0.9, "decay of the first moment m")
     beta2: float = number(0.999, "decay of the second moment v")
     eps: float = number(1e-8, "added to √v̂ in the denominator")
@@ -56,12 +62,12 @@ class AdamRequest(ProblemOptions):
 
 
 @dataclass(frozen=True)
-class AdamwRequest(AdamRequest):
+class AdamwOptions(AdamOptions):
     weight_decay: float = number(0.01, "decoupled weight decay: θ ← θ·(1 − lr·λ) before the Adam step")
 
 
 @dataclass(frozen=True)
-class RmspropRequest(ProblemOptions):
+class RmspropOptions:
     alpha: float = number(0.99, "smoothing constant of the square average")
     eps: float = number(1e-8, "added to the root of the square average")
     momentum: float = number(0.0, "momentum factor")
@@ -70,11 +76,39 @@ class RmspropRequest(ProblemOptions):
 
 
 @dataclass(frozen=True)
-class AdagradRequest(ProblemOptions):
+class AdagradOptions:
     lr_decay: float = number(0.0, "learning-rate decay: lr/(1 + (t−1)·lr_decay)")
     initial_accumulator: float = number(0.0, "initial value of the accumulated sum of squares")
     eps: float = number(1e-10, "added to the root of the sum")
     weight_decay: float = number(0.0, "L2 penalty added to the gradient (coupled)")
+
+
+# Field order (reversed MRO): lr, steps, explain; the optimizer's options; the problem's.
+
+
+@dataclass(frozen=True)
+class SgdRequest(ProblemOptions, SgdOptions, TraceOptions):
+    pass
+
+
+@dataclass(frozen=True)
+class AdamRequest(ProblemOptions, AdamOptions, TraceOptions):
+    pass
+
+
+@dataclass(frozen=True)
+class AdamwRequest(ProblemOptions, AdamwOptions, TraceOptions):
+    pass
+
+
+@dataclass(frozen=True)
+class RmspropRequest(ProblemOptions, RmspropOptions, TraceOptions):
+    pass
+
+
+@dataclass(frozen=True)
+class AdagradRequest(ProblemOptions, AdagradOptions, TraceOptions):
+    pass
 
 
 @dataclass(frozen=True)
