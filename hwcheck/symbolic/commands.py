@@ -59,7 +59,7 @@ def derive(request) -> DeriveResult:
     derivatives, steps = {}, {}
     for name in problem.wrt:
         exact = problem.full.diff(symbol(name, request.assume))
-        shown = d.textbook(exact, problem.definitions.full)
+        shown = d.textbook(exact, tuple(problem.definitions.full.items()))
         entry = {"expr": to_text(shown), "latex": to_latex(shown)}
         if request.at is not None:
             entry["value"] = d.value_at(exact, point)

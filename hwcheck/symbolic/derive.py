@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from fractions import Fraction
 
 import sympy
@@ -17,7 +18,7 @@ from hwcheck.errors import HwcheckError
 from hwcheck.symbolic.build import ALIASES, expression, symbol
 from hwcheck.symbolic.parser import FUNCTIONS
 
-TIDY_TIMEOUT = 3.0  # seconds for simplifying one derivative
+TIDY_TIMEOUT = 2.0  # seconds for simplifying one derivative
 
 #: preset → (expression, definitions, variables, textbook form used for differentiating)
 PRESETS: dict[str, dict] = {
@@ -125,18 +126,23 @@ def abbreviate(expr, definitions: dict):
 # -------------------------------------------------------------------------- textbook form
 
 
-def _tidy_candidates(d):
-    candidates = [sympy.factor_terms(d), sympy.factor_terms(sympy.simplify(d))]
-    return min(candidates, key=sympy.count_ops)
+def _expanded_form(d):
+    return sympy.factor_terms(sympy.expand(d))
 
 
-def textbook(d, definitions: dict):
-    """The tidiest of a few forms (σ kept opaque, so σ(1 − σ) stays), in defined names."""
+@lru_cache(maxsize=256)
+def textbook(d, definitions: tuple):
+    """The tidier of two forms (σ kept opaque, so σ(1 − σ) stays), in defined names.
+
+    ``factor_terms`` keeps the chain-rule product; the expanded form wins only when shorter
+    (``x*(σ − t)`` for the cross-entropy). Expanding runs under a time bound.
+    """
     from hwcheck.symbolic.equiv import run_bounded
 
+    definitions = dict(definitions)
     tidy = sympy.factor_terms(d)
     if sympy.count_ops(d) > 2:
-        finished, better = run_bounded(_tidy_candidates, (d,), TIDY_TIMEOUT)
+        finished, better = run_bounded(_expanded_form, (d,), TIDY_TIMEOUT)
         if finished and sympy.count_ops(better) < sympy.count_ops(tidy):
             tidy = better
     return sympy.factor_terms(abbreviate(tidy, definitions))
