@@ -368,3 +368,37 @@ def test_fast_to_json_equals_the_generic_conversion():
                    hwcheck.sgd(problem="quadratic", H="2 0; 0 1", lr=3, steps=50)):
         generic = {"hwcheck": hwcheck.__version__, "command": result.command, **to_jsonable(result.payload())}
         assert dumps(result.to_json()) == dumps(generic)
+
+
+finite = st.floats(-1e6, 1e6, allow_nan=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(command=st.sampled_from(OPTIMIZERS), lr=st.floats(1e-6, 1e6), w=finite, b=finite,
+       x=st.lists(finite, min_size=1, max_size=3), momentum=st.sampled_from([0.0, 0.9]), steps=st.integers(1, 30))
+def test_any_input_gives_a_trace_or_a_clear_error(command, lr, w, b, x, momentum, steps):
+    options = {"lr": lr, "steps": steps, "init": {"w": w, "b": b},
+               "data": {"x": x, "t": [0.5] * len(x)}}
+    if command in ("sgd", "rmsprop"):
+        options["momentum"] = momentum
+    try:
+        result = getattr(hwcheck, command)(**options)
+    except HwcheckError:
+        return
+    doc = json.loads(dumps(result.to_json()))
+    assert len(doc["steps"]) == steps or doc["diverged"]["t"] == len(doc["steps"]) + 1
+    result.view()
+
+
+@settings(max_examples=40, deadline=None)
+@given(entries=st.lists(st.floats(-1e200, 1e200), min_size=4, max_size=4), lr=st.floats(1e-3, 1e3))
+def test_quadratic_with_huge_entries_never_crashes(entries, lr):
+    a, b, _, d = entries
+    try:
+        result = hwcheck.sgd(problem="quadratic", H=[[a, b], [b, d]], lr=lr, steps=20)
+        gd = hwcheck.gd_quadratic(H=[[a, b], [b, d]], lr=lr, steps=20)
+    except HwcheckError:
+        return
+    json.loads(dumps(result.to_json()))
+    json.loads(dumps(gd.to_json()))
+    gd.view()

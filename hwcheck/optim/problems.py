@@ -112,8 +112,9 @@ def quadratic(request) -> Problem:
 
     def loss_grad(theta, samples):
         w = np.array(theta)
-        Hw = H @ w
-        return float(0.5 * w @ Hw - c @ w), (Hw - c).tolist()
+        with np.errstate(all="ignore"):
+            Hw = H @ w
+            return float(0.5 * w @ Hw - c @ w), (Hw - c).tolist()
 
     names = tuple(f"w{i + 1}" for i in range(n))
     describe = {"name": "quadratic", "loss": "½wᵀHw − cᵀw", "params": list(names),
@@ -156,9 +157,10 @@ def lstsq(request) -> Problem:
 
     def loss_grad(theta, samples):
         rows = list(samples)
-        r = X[rows] @ np.array(theta) - y[rows]
         s = scale_of(len(rows))
-        return float(s * (r @ r)), (2 * s * (X[rows].T @ r)).tolist()
+        with np.errstate(all="ignore"):
+            r = X[rows] @ np.array(theta) - y[rows]
+            return float(s * (r @ r)), (2 * s * (X[rows].T @ r)).tolist()
 
     names = tuple(f"w{i + 1}" for i in range(n))
     describe = {"name": "lstsq", "loss": f"{scale_text}·‖Xw − y‖² over the samples of a step",
@@ -249,18 +251,27 @@ BUILDERS = {"neuron": neuron, "quadratic": quadratic, "lstsq": lstsq, "expr": ex
 def build_problem(request) -> Problem:
     """The request's problem, with ``--l2``; options of another problem are errors."""
     for option, users in OPTION_PROBLEMS.items():
-        value = getattr(request, option)
-        if value not in (None, (), 0, 0.0) and request.problem not in users:
+        if _given(getattr(request, option)) and request.problem not in users:
             raise HwcheckError(f"--{option.replace('_', '-')}",
                                f"is not used by --problem {request.problem} (only by {', '.join(users)})")
     l2 = float(request.l2)
-    if l2 < 0:
-        raise HwcheckError("--l2", f"must be at least 0, got {request.l2}")
+    for name in ("l2", "lam"):
+        if getattr(request, name) < 0:
+            raise HwcheckError(f"--{name}", f"must be at least 0, got {getattr(request, name):g}")
     problem = BUILDERS[request.problem](request)
     _check_work(problem, request.steps)
     describe = dict(problem.describe, l2=l2)
     return Problem(problem.name, problem.names, problem.init, problem.loss_grad, describe,
                    problem.n_samples, problem.batch, l2, problem.sample_label)
+
+
+def _given(value) -> bool:
+    """An option counts as given unless it is absent, empty or a zero number."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, (int, float)):
+        return value != 0
+    return not (isinstance(value, (tuple, list, dict, str)) and len(value) == 0)
 
 
 def _check_work(problem: Problem, steps: int) -> None:

@@ -35,7 +35,10 @@ def analyse(H, lr: float | None, newton: bool) -> dict[str, Any]:
     """Eigenvalues, the learning-rate bounds and the contraction rate of GD (or Newton)."""
     import numpy as np
 
-    values, vectors = np.linalg.eigh(H)
+    try:
+        values, vectors = np.linalg.eigh(H)
+    except np.linalg.LinAlgError as err:
+        raise HwcheckError("--H", f"cannot compute the eigenvalues ({err})") from None
     eig = [float(v) for v in values]
     tol = tolerance(eig)
     lam_min, lam_max = eig[0], eig[-1]
