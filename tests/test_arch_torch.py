@@ -188,7 +188,8 @@ def test_rf_is_the_support_of_the_gradient(stack, data):
     out[0, 0, i, j].backward()
     support = {(a, b) for a, b in (image.grad[0, 0] != 0).nonzero().tolist()}
     rows = steps(model, outs)
-    seen = seen_positions(rows, (i, j))
+    in_sizes = [(h, w), *(tuple(o.shape[1:]) for o in outs[:-1])]
+    seen = seen_positions(rows, (i, j), in_sizes)
     expected = {(a, b) for a in seen[0] for b in seen[1] if 0 <= a < h and 0 <= b < w}
     assert support == expected
     r = hwcheck.rf(spec=text, layout="chw", unit=f"{i},{j}")
@@ -196,7 +197,7 @@ def test_rf_is_the_support_of_the_gradient(stack, data):
         (r0, r1), (c0, c1) = r.region_clipped
         assert min(a for a, _ in support) >= r0 and max(a for a, _ in support) <= r1
         assert min(b for _, b in support) >= c0 and max(b for _, b in support) <= c1
-    # without holes (dilation 1, stride ≤ kernel everywhere) the region is exactly the support's box
-    if all(d == 1 and s <= k for _, k, s, d, _ in layers) and support:
+    # without holes (dilation 1, stride ≤ kernel) or padding, the region is exactly the support's box
+    if all(d == 1 and s <= k and p == 0 for _, k, s, d, p in layers) and support:
         assert (r0, r1) == (min(a for a, _ in support), max(a for a, _ in support))
         assert (c0, c1) == (min(b for _, b in support), max(b for _, b in support))

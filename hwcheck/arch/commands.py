@@ -11,10 +11,15 @@ from hwcheck.arch import rf as fields
 from hwcheck.arch.layers import split
 from hwcheck.arch.model import Model, load_model, trace
 from hwcheck.errors import HwcheckError
-from hwcheck.numfmt import DEFAULT_DIGITS, fmt, fmt_shape
+from hwcheck.numfmt import DEFAULT_DIGITS, fmt
 from hwcheck.result import Result, Table, Text, view_only
 
 BYTES_PER_FLOAT = 4
+
+
+def fmt_shape(shape) -> str:
+    """``[227, 227, 3]`` → ``227×227×3``; ``[1605632]`` → ``1,605,632``."""
+    return "×".join(fmt(n) for n in shape)
 
 
 def model_of(request) -> Model:
@@ -75,7 +80,7 @@ def fmt_bytes(n: int) -> str:
 
 def layer_row(layer, out) -> dict[str, Any]:
     return {"index": layer.index, "name": layer.name, "type": layer.type, "output_shape": list(out.shape),
-            "params": out.params, "trainable": out.trainable, "non_trainable": out.non_trainable,
+            "size": prod(out.shape), "params": out.params, "trainable": out.trainable, "non_trainable": out.non_trainable,
             "macs": out.macs, "formula": out.formula, "size_formula": list(out.explain),
             "macs_formula": out.macs_formula or "0"}
 
@@ -217,6 +222,11 @@ def global_chain(model: Model, rows, sizes) -> str:
             f"{fields.pixel_word(len(sizes))}): {first.type} at layers[{first.index}] mixes every position")
 
 
+def spatial_sizes(model: Model, shape) -> tuple[int, ...]:
+    """The spatial sizes of a layer's output (after an embedding: every axis but the last)."""
+    return shape[:-1] if model.layers[0].type == "embedding" else split(shape, model.layout)[0]
+
+
 def rf(request) -> RfResult:
     model = model_of(request)
     index = selected(model, request.layer)
@@ -230,14 +240,15 @@ def rf(request) -> RfResult:
             raise HwcheckError("--unit", f"every unit of layers[{index}] sees the whole input")
         return RfResult(list(model.input_shape), table, index, list(sizes), None, None, prod(sizes),
                         global_chain(model, rows, sizes), None, None, None, None, recurrence_work(rows))
-    out_sizes = split(outs[-1].shape, model.layout)[0] if model.layers[0].type != "embedding" else outs[-1].shape[:-1]
+    in_sizes = [sizes, *(spatial_sizes(model, o.shape) for o in outs[:-1])]
+    out_sizes = spatial_sizes(model, outs[-1].shape)
     unit, bounds, clipped, picture = None, None, None, ()
     if request.unit is not None or request.draw:
         unit = parse_unit(request.unit, len(sizes), out_sizes) if request.unit is not None else tuple(n // 2 for n in out_sizes)
         bounds = fields.region(last.axes, unit)
         clipped = fields.clip(bounds, sizes)
         if request.draw:
-            seen = fields.seen_positions(rows, unit) or [list(range(lo, hi + 1)) for lo, hi in bounds]
+            seen = fields.seen_positions(rows, unit, in_sizes) or [list(range(lo, hi + 1)) for lo, hi in bounds]
             centre = [a.start + u * a.jump for a, u in zip(last.axes, unit)]
             picture = fields.draw(sizes, seen, centre)
     axes = last.axes

@@ -98,17 +98,18 @@ def clip(bounds: list[list[int]], sizes) -> list[list[int]] | None:
     return None if any(lo > hi for lo, hi in out) else out
 
 
-def seen_positions(rows: list[Step], unit: tuple[int, ...]) -> list[list[int]] | None:
-    """Per axis, exactly which input positions (unclipped) the unit sees — dilation and
-    strides larger than kernels leave holes. None when a field is too large to list."""
+def seen_positions(rows: list[Step], unit: tuple[int, ...], in_sizes) -> list[list[int]] | None:
+    """Per axis, exactly which input positions the unit sees: dilation and strides larger than
+    kernels leave holes, and positions in a layer's padding lead nowhere. ``in_sizes[l]`` are
+    the spatial sizes entering layer l. None when a field is too large to list."""
     if any(a.rf > MAX_EXACT for a in rows[-1].axes):
         return None
     out = []
     for axis, u in enumerate(unit):
         seen = {u}
-        for row in reversed(rows):
-            w = row.windows[axis]
-            seen = {p * w.stride - w.before + w.dilation * t for p in seen for t in range(w.kernel)}
+        for row, sizes in zip(reversed(rows), reversed(in_sizes)):
+            w, n = row.windows[axis], sizes[axis]
+            seen = {q for p in seen for t in range(w.kernel) if 0 <= (q := p * w.stride - w.before + w.dilation * t) < n}
         out.append(sorted(seen))
     return out
 
