@@ -114,20 +114,25 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = 0.0
         return state | {"exp_avg_hat": 0.0, "exp_avg_sq_hat": 0.0}
 
-    def update(self, i, p, g):
+    def step(self, theta: list[float], grad: list[float]) -> list[float]:
+        self.t += 1
         h, s, t = self.hyper, self.state, self.t
-        if self.decoupled:
-            p = p * (1 - h["lr"] * h["weight_decay"])
-        else:
-            g = self.with_decay(p, g)
-        s["exp_avg"][i] = m = h["beta1"] * s["exp_avg"][i] + (1 - h["beta1"]) * g
-        s["exp_avg_sq"][i] = v = h["beta2"] * s["exp_avg_sq"][i] + (1 - h["beta2"]) * g * g
-        if h["amsgrad"]:
-            s["max_exp_avg_sq"][i] = v = max(s["max_exp_avg_sq"][i], v)
-        bc1, bc2 = 1 - h["beta1"] ** t, 1 - h["beta2"] ** t
-        s["exp_avg_hat"][i], s["exp_avg_sq_hat"][i] = m / bc1, v / bc2
-        denom = math.sqrt(v) / bc2 ** 0.5 + h["eps"]
-        return p - (h["lr"] / bc1) * (m / denom)
+        b1, b2, lr, eps, wd = h["beta1"], h["beta2"], h["lr"], h["eps"], h["weight_decay"]
+        bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
+        m, v, m_hat, v_hat = s["exp_avg"], s["exp_avg_sq"], s["exp_avg_hat"], s["exp_avg_sq_hat"]
+        out = []
+        for i, (p, g) in enumerate(zip(theta, grad)):
+            if wd and self.decoupled:
+                p = p * (1 - lr * wd)  # AdamW: decay outside the adaptive step
+            elif wd:
+                g = g + wd * p  # Adam: coupled, as L2
+            m[i] = b1 * m[i] + (1 - b1) * g
+            v[i] = vi = b2 * v[i] + (1 - b2) * g * g
+            if h["amsgrad"]:
+                s["max_exp_avg_sq"][i] = vi = max(s["max_exp_avg_sq"][i], vi)
+            m_hat[i], v_hat[i] = m[i] / bc1, vi / bc2
+            out.append(p - (lr / bc1) * (m[i] / (math.sqrt(vi) / bc2 ** 0.5 + eps)))
+        return out
 
 
 class AdamW(Adam):
