@@ -13,7 +13,7 @@ from hwcheck.optim.problems import build_problem, min_norm_solution
 from hwcheck.result import Result, Table, Text, view_only
 
 SPARKS = "▁▂▃▄▅▆▇█"
-MAX_ROWS = 40  # longer traces show the first 25 and the last 10 steps
+MAX_ROWS, HEAD, TAIL = 20, 10, 5  # longer traces show the first HEAD and the last TAIL steps
 MAX_CELL = 6  # entries of a parameter vector shown in one cell
 MAX_NAMES = 8  # parameters shown per step in the trace table
 
@@ -109,7 +109,7 @@ class TraceResult(Result):
                 + (fmt(self.problem["init"][n], digits),) for k, n in enumerate(shown)]
         steps = self.steps
         if len(steps) > MAX_ROWS:
-            steps = steps[:25] + [None] + steps[-10:]
+            steps = steps[:HEAD] + [None] + steps[-TAIL:]
         rows = []
         for step in steps:
             if step is None:
@@ -162,7 +162,7 @@ class TraceResult(Result):
         if self.problem.get("l2"):
             notes.append(f"L includes --l2: (λ/2)·‖θ‖², λ = {fmt(self.problem['l2'])}")
         if len(self.steps) > MAX_ROWS:
-            notes.append(f"steps 26–{len(self.steps) - 10} are not shown; --json has every step")
+            notes.append(f"steps {HEAD + 1}–{len(self.steps) - TAIL} are not shown; --json has every step")
         return notes
 
     def summary(self, digits: int) -> list[str]:

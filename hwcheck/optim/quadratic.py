@@ -196,10 +196,11 @@ def trace_table(result, f):
     name = "w(t) = (1 − ε)ᵗw(0)" if result.method == "newton" else "w(t) = (I − εH)ᵗw(0)"
     show = lambda w: "(" + ", ".join(f(v) for v in w[:6]) + (", …" if len(w) > 6 else "") + ")"  # noqa: E731
     rows = [("0", show(result.w0), "")]
-    rows += [(str(s["t"]), show(s["w"]), f(s["loss"])) for s in result.steps[:40]]
+    steps = result.steps if len(result.steps) <= 20 else result.steps[:10] + [None] + result.steps[-5:]
+    rows += [(str(s["t"]), show(s["w"]), f(s["loss"])) if s else ("…", "…", "…") for s in steps]
     notes = [f"plain iteration agrees with the closed form to {f(result.closed_form_max_error)} (relative)"]
-    if len(result.steps) > 40:
-        notes.append(f"steps 41–{len(result.steps)} are not shown; --json has every step")
+    if len(result.steps) > 20:
+        notes.append(f"steps 11–{len(result.steps) - 5} are not shown; --json has every step")
     if result.diverged:
         d = result.diverged
         notes.append(f"diverged at step {d['t']}: {d['quantity']} = {f(d['value'])}, beyond {f(EXPLODED)} — "
