@@ -138,7 +138,7 @@ class RfResult(Result):
                     Text(self.work, "the recurrences (Araujo, Norris & Sim, Distill 2019)")]
         lines = [self.chain]
         if self.region is not None:
-            lines.append(f"unit {tuple(self.unit)} of layers[{self.layer}] sees input "
+            lines.append(f"unit ({', '.join(map(str, self.unit))}) of layers[{self.layer}] sees input "
                          + " × ".join(f"{lo}…{hi}" for lo, hi in self.region)
                          + (" (unclipped); inside the image: " + " × ".join(f"{lo}…{hi}" for lo, hi in self.region_clipped)
                             if self.region_clipped else " (entirely in the padding)"))
