@@ -18,7 +18,8 @@ MAX_CELL = 6  # entries of a parameter vector shown in one cell
 MAX_NAMES = 8  # parameters shown per step in the trace table
 
 STATE_HEADERS = {
-    "momentum_buffer": {"sgd": "b = μb + (1−τ)g", "rmsprop": "b = μb + g/(√v + ε)"},
+    "momentum_buffer": {"sgd": "b = μb + (1−τ)g", "rmsprop": "b = μb + g/(√v + ε)",
+                        "rmsprop-centered": "b = μb + g/(√(v − ḡ²) + ε)"},
     "exp_avg": "m = β₁m + (1−β₁)g",
     "exp_avg_sq": "v = β₂v + (1−β₂)g²",
     "max_exp_avg_sq": "v_max = max(v_max, v)",
@@ -37,7 +38,8 @@ def update_header(command: str, hyper: dict[str, Any]) -> str:
         decay = "−lr·λ·θ " if command == "adamw" and hyper["weight_decay"] else ""
         return f"Δθ = {decay}−lr·m̂/(√v̂ + ε)"
     if command == "rmsprop":
-        return "Δθ = −lr·b" if hyper["momentum"] > 0 else "Δθ = −lr·g/(√v + ε)"
+        root = "√(v − ḡ²)" if hyper["centered"] else "√v"
+        return "Δθ = −lr·b" if hyper["momentum"] > 0 else f"Δθ = −lr·g/({root} + ε)"
     return "Δθ = −lrₜ·g/(√s + ε)"
 
 
@@ -123,16 +125,15 @@ class TraceResult(Result):
 
     def _state_header(self, key: str) -> str:
         header = STATE_HEADERS[key]
-        return header[self.command] if isinstance(header, dict) else header
+        if not isinstance(header, dict):
+            return header
+        return header[self.command + ("-centered" if self.hyper.get("centered") else "")]
 
     def _cells(self, step, name, state_keys, digits) -> tuple[str, ...]:
         own = (name,) if len(self.final) > 1 else ()
         return (own + (fmt(step["grad"][name], digits),)
                 + tuple(fmt(step["state"][k][name], digits) for k in state_keys)
                 + (fmt(step["update"][name], digits), fmt(step["params"][name], digits)))
-
-    def problem_init(self) -> list[float]:
-        return list(self.problem["init"].values())
 
     def sample_text(self, samples: list[int]) -> str:
         data = self.problem.get("data") or {}
