@@ -248,9 +248,12 @@ def rf(request) -> RfResult:
         bounds = fields.region(last.axes, unit)
         clipped = fields.clip(bounds, sizes)
         if request.draw:
-            seen = fields.seen_positions(rows, unit, in_sizes) or [list(range(lo, hi + 1)) for lo, hi in bounds]
+            exact = fields.seen_positions(rows, unit, in_sizes)
+            seen = exact or [list(range(max(lo, 0), min(hi, n - 1) + 1)) for (lo, hi), n in zip(bounds, sizes)]
             centre = [a.start + u * a.jump for a, u in zip(last.axes, unit)]
             picture = fields.draw(sizes, seen, centre)
+            if exact is None:
+                picture += ("(too many paths to trace pixel by pixel: the field's bounding box is shaded)",)
     axes = last.axes
     return RfResult(list(model.input_shape), table, index, [a.rf for a in axes], [a.jump for a in axes],
                     [a.start for a in axes], prod(a.rf for a in axes), fields.chain(rows),

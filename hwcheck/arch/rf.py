@@ -21,7 +21,7 @@ from hwcheck.arch.model import Model
 from hwcheck.errors import HwcheckError
 
 MAX_DRAW = 64  # input pixels per side that --draw shows
-MAX_EXACT = 4096  # field sizes up to which the exact set of seen pixels is computed
+MAX_EXACT = 100_000  # work bound for tracing the exact set of seen pixels, per layer
 
 
 @dataclass(frozen=True)
@@ -102,13 +102,13 @@ def seen_positions(rows: list[Step], unit: tuple[int, ...], in_sizes) -> list[li
     """Per axis, exactly which input positions the unit sees: dilation and strides larger than
     kernels leave holes, and positions in a layer's padding lead nowhere. ``in_sizes[l]`` are
     the spatial sizes entering layer l. None when a field is too large to list."""
-    if any(a.rf > MAX_EXACT for a in rows[-1].axes):
-        return None
     out = []
     for axis, u in enumerate(unit):
         seen = {u}
         for row, sizes in zip(reversed(rows), reversed(in_sizes)):
             w, n = row.windows[axis], sizes[axis]
+            if len(seen) * w.kernel > MAX_EXACT:
+                return None
             seen = {q for p in seen for t in range(w.kernel) if 0 <= (q := p * w.stride - w.before + w.dilation * t) < n}
         out.append(sorted(seen))
     return out
