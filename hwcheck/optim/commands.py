@@ -90,7 +90,7 @@ class TraceResult(Result):
         before = self.initial_state
         sections = []
         for step in self.steps[:2]:
-            lines = opt.explain_step(self.command, self.hyper, names, step, before, digits)
+            lines = opt.explain_step(self.command, self.hyper, names[:MAX_NAMES], step, before, digits)
             sections.append(Text(tuple(lines), title=f"Step {step['t']} written out ({self.command})",
                                  preformatted=True))
             before = {k: [v[n] for n in names] for k, v in step["state"].items()}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from hwcheck.errors import HwcheckError, did_you_mean
@@ -42,7 +42,6 @@ class Problem:
     n_samples: int = 0  # 0: the objective has no samples
     batch: int = 0
     l2: float = 0.0
-    sample_label: Callable[[tuple[int, ...]], str] = field(default=lambda s: "")
 
     def samples(self, t: int) -> tuple[int, ...]:
         """Indices used by step t (1-based): the next ``batch`` samples, cyclically."""
@@ -94,8 +93,7 @@ def neuron(request) -> Problem:
     batch = _batch(request.batch, len(xs), default=1)
     describe = {"name": "neuron", "loss": "½(σ(w·x + b) − t)² + (lam/2)·w²", "params": ["w", "b"],
                 "init": init, "data": data, "lam": lam, "batch": batch}
-    return Problem("neuron", ("w", "b"), tuple(init.values()), loss_grad, describe, len(xs), batch,
-                   sample_label=lambda s: _sample_text(s, data))
+    return Problem("neuron", ("w", "b"), tuple(init.values()), loss_grad, describe, len(xs), batch)
 
 
 # --------------------------------------------------------------------------- quadratic
@@ -166,8 +164,7 @@ def lstsq(request) -> Problem:
     describe = {"name": "lstsq", "loss": f"{scale_text}·‖Xw − y‖² over the samples of a step",
                 "params": list(names), "X": X.tolist(), "y": y.tolist(), "scale": request.scale or "1/2",
                 "init": dict(zip(names, w0.tolist())), "batch": batch}
-    return Problem("lstsq", names, tuple(w0.tolist()), loss_grad, describe, m, batch,
-                   sample_label=lambda s: _rows_text(s))
+    return Problem("lstsq", names, tuple(w0.tolist()), loss_grad, describe, m, batch)
 
 
 def min_norm_solution(X: list[list[float]], y: list[float]) -> list[float]:
@@ -238,8 +235,7 @@ def _expr_problem(text, init, data, objective, batch_raw) -> Problem:
     describe = {"name": "expr", "objective": text, "params": list(names), "init": init, "data": data}
     if n:
         describe["batch"] = batch
-    return Problem("expr", names, tuple(init.values()), loss_grad, describe, n, batch,
-                   sample_label=lambda s: _sample_text(s, data))
+    return Problem("expr", names, tuple(init.values()), loss_grad, describe, n, batch)
 
 
 # ------------------------------------------------------------------------------ building
@@ -262,7 +258,7 @@ def build_problem(request) -> Problem:
     _check_work(problem, request.steps)
     describe = dict(problem.describe, l2=l2)
     return Problem(problem.name, problem.names, problem.init, problem.loss_grad, describe,
-                   problem.n_samples, problem.batch, l2, problem.sample_label)
+                   problem.n_samples, problem.batch, l2)
 
 
 def _given(value) -> bool:
@@ -340,18 +336,3 @@ def _batch(raw, n: int, *, default: int) -> int:
     from hwcheck.parse import parse_int
 
     return parse_int(raw, "--batch", minimum=1, maximum=n)
-
-
-def _sample_text(samples: tuple[int, ...], data: dict[str, list[float]]) -> str:
-    if len(samples) == 1:
-        i = samples[0]
-        return f"#{i + 1}: " + ", ".join(f"{k}={_short(col[i])}" for k, col in data.items())
-    return _rows_text(samples)
-
-
-def _rows_text(samples: tuple[int, ...]) -> str:
-    return "#" + ",".join(str(i + 1) for i in samples)
-
-
-def _short(v: float) -> str:
-    return f"{v:g}"
