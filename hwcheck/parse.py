@@ -80,7 +80,7 @@ def parse_number(value, where: str, *, allow_nonfinite: bool = False) -> int | F
             if allow_nonfinite:
                 return value
             raise HwcheckError(where, f"{value} is not a finite number")
-        return Fraction(repr(value)) if abs(value) < 1e300 else Fraction(value)
+        return Fraction(repr(float(value))) if abs(value) < 1e300 else Fraction(float(value))  # numpy floats too
     if not isinstance(value, str):
         raise HwcheckError(where, f"expected a number, got {_type_name(value)}")
     if len(value) > 1000:
