@@ -56,19 +56,21 @@ def derive(request) -> DeriveResult:
 
     problem = d.make_problem(request.expr, request.define, request.wrt, request.preset, request.assume)
     point = d.parse_point(request.at)
-    derivatives, steps = {}, {}
-    for name in problem.wrt:
-        exact = problem.full.diff(symbol(name, request.assume))
-        shown = d.textbook(exact, tuple(problem.definitions.full.items()))
-        entry = {"expr": to_text(shown), "latex": to_latex(shown)}
-        if request.at is not None:
-            entry["value"] = d.value_at(exact, point)
-        derivatives[name] = entry
-        if request.explain:
-            from hwcheck.symbolic.explain import chain_rule
+    exact = {name: problem.full.diff(symbol(name, request.assume)) for name in problem.wrt}
+    derivatives = {}
+    for name, derivative in exact.items():
+        shown = d.textbook(derivative, tuple(problem.definitions.full.items()))
+        derivatives[name] = {"expr": to_text(shown), "latex": to_latex(shown)}
+    value = None
+    if request.at is not None:
+        value, *values = d.values_at((problem.full, *exact.values()), point)
+        for entry, number in zip(derivatives.values(), values):
+            entry["value"] = number
+    steps = {}
+    if request.explain:
+        from hwcheck.symbolic.explain import chain_rule
 
-            steps[name] = chain_rule(problem, name, point if request.at is not None else None)
-    value = d.value_at(problem.full, point) if request.at is not None else None
+        steps = {name: chain_rule(problem, name, point if request.at is not None else None) for name in exact}
     return DeriveResult(
         expr=to_text(problem.shown), derivatives=derivatives, definitions=dict(problem.definitions.texts),
         at={k: _plain(v) for k, v in point.items()} if request.at is not None else None,

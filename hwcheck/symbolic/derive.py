@@ -151,36 +151,76 @@ def textbook(d, definitions: tuple):
 # ------------------------------------------------------------------------------- values
 
 
+VALUE_TIMEOUT = 2.0  # seconds for one value at a point
+MAX_VALUE_BITS = 13_000  # exact values larger than this (~3,900 digits) are given as floats
+
+
 def value_at(expr, point: dict, where: str = "--at"):
     """Exact (int / Fraction) when the result is rational, else a float; errors name the point."""
-    needed = sorted(str(s) for s in expr.free_symbols)
+    return values_at((expr,), point, where)[0]
+
+
+def values_at(exprs, point: dict, where: str = "--at") -> list:
+    """Several values in one bounded worker: exactly first, then in 30-digit floating point
+    (``2**x`` at x = 10**400 must not hang)."""
+    from hwcheck.symbolic.equiv import run_bounded
+
+    needed = sorted({str(s) for e in exprs for s in e.free_symbols})
     missing = [n for n in needed if n not in point]
     if missing:
         raise HwcheckError(where, "no value for " + ", ".join(missing), "give them all: " +
                            ",".join(f"{n}=…" for n in needed))
-    subs = {symbol(n): _sympy_number(point[n]) for n in needed}
+    shown = ", ".join(f"{n}={_short(point[n])}" for n in needed)
+    for exact in (True, False):
+        subs = {symbol(n): _sympy_number(point[n], exact) for n in needed}
+        if needed:
+            finished, values = run_bounded(_substitute_all, (tuple(exprs), subs), VALUE_TIMEOUT)
+        else:
+            finished, values = True, _substitute_all(tuple(exprs), {})
+        if finished and values is not None:
+            return [_plain_number(v, where, shown) for v in values]
+    raise HwcheckError(where, f"could not evaluate at {shown} within {2 * VALUE_TIMEOUT:g} s")
+
+
+def _substitute_all(exprs, subs):
+    return [_substitute(e, subs) for e in exprs]
+
+
+def _short(v) -> str:
+    text = str(v)
+    return text if len(text) <= 24 else f"{float(v):.6g}" if abs(v) < 1e300 else f"{text[:6]}…"
+
+
+def _substitute(expr, subs):
     value = expr.xreplace(subs)
-    if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-        shown = ", ".join(f"{n}={point[n]}" for n in needed)
-        raise HwcheckError(where, f"division by zero (or undefined) at {shown}")
-    return _plain_number(value, where)
+    if value.is_Rational and int(value.p).bit_length() + int(value.q).bit_length() > MAX_VALUE_BITS:
+        value = value.evalf(30)
+    if not value.is_Number and not value.has(sympy.zoo, sympy.nan, sympy.oo):
+        value = value.evalf(30)
+    return value
 
 
-def _sympy_number(v):
+def _sympy_number(v, exact: bool = True):
+    if not exact:
+        return sympy.Float(float(v) if abs(v) < 1e300 else str(v), 30)
     if isinstance(v, Fraction):
         return sympy.Rational(v.numerator, v.denominator)
     return sympy.Integer(v) if isinstance(v, int) else sympy.Float(v, 30)
 
 
-def _plain_number(value, where: str):
+def _plain_number(value, where: str, shown: str):
+    if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        raise HwcheckError(where, f"division by zero (or undefined) at {shown}")
     if value.is_Integer:
         return int(value)
     if value.is_Rational:
         return Fraction(int(value.p), int(value.q))
-    number = value.evalf(30)
-    if not number.is_real or not number.is_Number:
-        raise HwcheckError(where, f"the value is not a real number ({sympy.sstr(number)[:60]})")
-    return float(number)
+    if not value.is_real or not value.is_Number:
+        raise HwcheckError(where, f"the value at {shown} is not a real number ({sympy.sstr(value)[:60]})")
+    number = float(value)
+    if number in (float("inf"), float("-inf")):
+        raise HwcheckError(where, f"the value at {shown} is beyond floating-point range (|value| > 1.8e308)")
+    return number
 
 
 # ---------------------------------------------------------------------------- chain rule
