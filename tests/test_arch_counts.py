@@ -183,3 +183,12 @@ def test_pytorch_rejects_strided_same():
     with pytest.raises(HwcheckError, match="not supported for strided"):
         params("8x8x3 | conv2d 4 3 stride=2 padding=same", framework="pytorch")
     assert params("8x8x3 | conv2d 4 3 stride=2 padding=same").output_shape == [4, 4, 4]
+
+
+def test_explain_transposed_and_dropped_window():
+    r = params("8x7x7 | conv_transpose2d 4 3 stride=2 padding=1 output_padding=1", layout="chw")
+    assert r.layers[0]["size_formula"][0] == "H: (7 − 1)·2 − 1 − 1 + 1·(3 − 1) + 1 + 1 = 14"
+    assert params("7x7x8 | conv_transpose2d 4 3 stride=2").layers[0]["size_formula"][0] == "H: 7·2 + max(3 − 2, 0) = 15"
+    r = params("5x1 | maxpool1d 2 stride=2 padding=1 ceil_mode=true")
+    assert r.output_shape == [3, 1]
+    assert r.layers[0]["size_formula"][0].startswith("L: ⌈(5 + 1 + 1 − 2)/2⌉ + 1 = 4 − 1 = 3")

@@ -155,10 +155,11 @@ def explain_size(name: str, n: int, w: Window, out: int, *, ceil_mode: bool = Fa
     terms = str(n) + "".join(f" + {p}" for p in (w.before, w.after) if p)
     kernel = str(w.kernel) if w.dilation == 1 else f"({w.dilation}·({w.kernel} − 1) + 1)"
     left, right = ("⌈", "⌉") if ceil_mode else ("⌊", "⌋")
-    text = f"{name}: {left}({terms} − {kernel})/{w.stride}{right} + 1 = {out}"
-    if ceil_mode and out != -(-(n + w.before + w.after - w.span) // w.stride) + 1:
-        text += " (the last window would start in the padding: dropped)"
-    return text
+    text = f"{name}: {left}({terms} − {kernel})/{w.stride}{right} + 1 = "
+    rounded = -(-(n + w.before + w.after - w.span) // w.stride) + 1
+    if ceil_mode and out != rounded:
+        return text + f"{rounded} − 1 = {out} (the last window would start in the right padding: dropped)"
+    return text + str(out)
 
 
 def windows(layer: Layer, spatial) -> tuple[Window, ...]:
