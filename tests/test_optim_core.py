@@ -74,6 +74,12 @@ def test_exercise_j_adam_first_step_moves_every_parameter_by_lr():
         assert math.isclose(step["update"][name], -0.1 * g / (abs(g) + 1e-8), rel_tol=1e-9)
 
 
+def test_numpy_scalars_are_accepted_as_options():
+    import numpy as np
+
+    assert hwcheck.sgd(lr=np.float64(0.1), steps=2).final == hwcheck.sgd(steps=2).final
+
+
 def test_batch_all_averages_every_sample():
     full = hwcheck.sgd(steps=1, batch="all").steps[0]
     singles = [hwcheck.sgd(steps=1, data=[f"x={x}", f"t={t}"]).steps[0] for x, t in ((2, 0), (1, 1), (2, 0), (1, 1))]
@@ -403,3 +409,22 @@ def test_quadratic_with_huge_entries_never_crashes(entries, lr):
     json.loads(dumps(result.to_json()))
     json.loads(dumps(gd.to_json()))
     gd.view()
+
+
+@settings(max_examples=15, deadline=None)
+@given(m=st.integers(1, 3), extra=st.integers(1, 3), seed=st.integers(0, 2**32 - 1))
+def test_lstsq_gd_from_zero_reaches_Xt_XXt_inv_y(m, extra, seed):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(m, m + extra))
+    y = rng.normal(size=m)
+    gram = X @ X.T
+    eig = np.linalg.eigvalsh(gram)
+    if eig[0] < 0.05 * eig[-1]:
+        return  # badly conditioned: convergence would need too many steps
+    star = X.T @ np.linalg.solve(gram, y)  # Xᵀ(XXᵀ)⁻¹y, computed directly
+    steps = int(np.ceil(40 * eig[-1] / eig[0]))  # error factor (1 − λ_min/λ_max)ᵗ < e⁻⁴⁰
+    result = hwcheck.sgd(problem="lstsq", X=X.tolist(), y=y.tolist(), lr=1 / eig[-1], steps=steps)
+    assert list(result.min_norm_solution.values()) == pytest.approx(star.tolist(), abs=1e-9)
+    assert result.min_norm_distance < 1e-6 * max(1.0, float(np.linalg.norm(star)))
