@@ -366,6 +366,12 @@ def test_expr_init_missing_a_parameter():
     with pytest.raises(HwcheckError) as info:
         hwcheck.sgd(problem="expr", objective="x**2")
     assert info.value.where == "--init"
+    with pytest.raises(HwcheckError) as info:
+        hwcheck.sgd(problem="expr", objective="x**2", init="x=1", batch=2)
+    assert info.value.where == "--batch"
+    with pytest.raises(HwcheckError) as info:
+        hwcheck.sgd(problem="expr", objective="x**2 + t", init="x=1", data="x=1,2")
+    assert info.value.where == "--data"
 
 
 def test_fast_to_json_equals_the_generic_conversion():

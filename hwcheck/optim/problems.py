@@ -217,6 +217,8 @@ def _check_names(text: str, init: dict, data: dict) -> None:
 def _expr_problem(text, init, data, objective, batch_raw) -> Problem:
     names = tuple(init)
     n = len(next(iter(data.values()))) if data else 0
+    if batch_raw is not None and not n:
+        raise HwcheckError("--batch", "the objective has no samples (give --data columns to batch over)")
     batch = _batch(batch_raw, n, default=1) if n else 0
 
     def at(theta, i):
