@@ -94,7 +94,7 @@ register(CommandSpec(
     "derive", "Symbolic derivatives in textbook form, with the chain rule and values at a point.",
     ("derive \"0.5*(sigmoid(w*x+b) - t)**2 + lam/2*w**2\" --wrt w,b",
      "derive --preset sigmoid-mse-l2 --wrt w --at w=0.1,b=0,x=2,t=0,lam=0.01",
-     "derive --wrt z -- \"-t*log(sigmoid(z))\""),
+     "derive --wrt z --expr \"-t*log(sigmoid(z))\""),
     "hwcheck.symbolic.request:DeriveRequest", "hwcheck.symbolic.commands:derive"))
 register(CommandSpec(
     "equiv", "Are two expressions equivalent? Symbolic, then numeric probing.",
