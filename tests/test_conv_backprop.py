@@ -90,7 +90,7 @@ def test_large_inputs_use_directional_differences():
     rng = np.random.default_rng(0)
     r = hwcheck.conv_backprop(x=rng.normal(size=(2, 20, 20)).tolist(), f=rng.normal(size=(3, 2, 3, 3)).tolist(),
                               stride=2, padding="same", loss="half-sse", target=np.zeros((3, 10, 10)).tolist())
-    assert r.gradcheck_method == "directional" and r.gradcheck_checked == 9
+    assert r.gradcheck_method == "directional" and r.gradcheck_checked == 1
     assert r.gradcheck_max_abs_err < 1e-6
 
 

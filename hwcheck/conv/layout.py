@@ -43,19 +43,50 @@ def geometry(in_channels, out_channels, spatial, kernel, request) -> Geometry:
     return Geometry(in_channels, out_channels, axes, request.op)
 
 
-def parse_rank(value, where: str, ranks: tuple[int, ...], what: str):
-    """A numeric array of one of the allowed ranks → (nested list, shape)."""
-    array = parse_array(value, where)
-    shape = shape_of(array)
-    if len(shape) not in ranks:
+def parse_rank(value, where: str, ranks: tuple[int, ...] | None, what: str = "", *, exact: bool = True):
+    """A numeric array of one of the allowed ranks → (nested list, shape).
+
+    A numpy array from the Python API skips the text parser when exact values are not needed
+    (it is returned as float64 after the same checks: numeric, finite, non-empty).
+    """
+    if not exact and _is_ndarray(value):
+        array, shape = _checked_ndarray(value, where), tuple(value.shape)
+    else:
+        array = parse_array(_native(value), where)
+        shape = shape_of(array)
+    if ranks is not None and len(shape) not in ranks:
         raise HwcheckError(where, f"expected {what}, got an array of shape {list(shape)}")
     return array, shape
+
+
+def _is_ndarray(value) -> bool:
+    return type(value).__module__ == "numpy" and hasattr(value, "shape") and hasattr(value, "dtype")
+
+
+def _native(value):
+    """A numpy array for the exact path: nested Python numbers, parsed like any other input."""
+    return value.tolist() if _is_ndarray(value) else value
+
+
+def _checked_ndarray(value, where: str):
+    import numpy as np
+
+    if value.dtype.kind not in "iuf":
+        raise HwcheckError(where, f"expected a numeric array, got dtype {value.dtype}")
+    if value.size == 0:
+        raise HwcheckError(where, "empty matrix")
+    array = np.asarray(value, dtype=np.float64)
+    if not np.isfinite(array).all():
+        raise HwcheckError(where, "contains a non-finite number")
+    return array
 
 
 def as_array(nested, exact: bool):
     """Nested lists of ints/Fractions → numpy float64, or object (exact) arrays."""
     import numpy as np
 
+    if _is_ndarray(nested):
+        return nested.astype(np.float64) if not exact else np.array(nested.tolist(), dtype=object)
     if exact:
         return np.array(nested, dtype=object)
     return np.array(_floats(nested), dtype=np.float64)

@@ -1,8 +1,8 @@
 """Vectorised convolution forward and backward passes (numpy), channels first.
 
 Arrays: X ``[C_in, H, W]``, F ``[C_out, C_in, kh, kw]`` (already flipped for ``--op conv``),
-∂L/∂O ``[C_out, H_out, W_out]``. The only Python loop is over the kh·kw kernel offsets; each
-offset is one matrix product over every pixel at once. The same code runs in float64 and, with
+∂L/∂O ``[C_out, H_out, W_out]``. The only Python loops are over the kh·kw kernel offsets (copying
+or scattering one strided window each); the arithmetic is one matrix product (im2col). The same code runs in float64 and, with
 ``dtype=object`` arrays of ints and Fractions, in exact rational arithmetic.
 
 For kernel offset (i, j) the input pixels it touches form the strided window
@@ -38,41 +38,56 @@ def crop(xp, axes: tuple[Axis, Axis]):
     return xp[:, ah.before:ah.before + ah.n, aw.before:aw.before + aw.n]
 
 
-def forward(x, f, axes, bias=None):
-    """O = X ⋆ F (+ b), valid cross-correlation of the padded input."""
+def columns(x, axes):
+    """im2col: row (c, i, j) holds the pixels kernel offset (i, j) of channel c meets, one per output."""
     xp = pad(x, axes)
-    out = np.zeros((f.shape[0], axes[0].out, axes[1].out), dtype=_dtype(x, f))
-    for i in range(f.shape[2]):
-        for j in range(f.shape[3]):
-            out += np.tensordot(f[:, :, i, j], window(xp, axes, i, j), axes=1)
+    kh, kw = axes[0].k, axes[1].k
+    cols = np.empty((x.shape[0], kh, kw, axes[0].out, axes[1].out), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, i, j] = window(xp, axes, i, j)
+    return cols.reshape(x.shape[0] * kh * kw, -1)
+
+
+def forward(x, f, axes, bias=None):
+    """O = X ⋆ F (+ b): one matrix product F[o, (c,i,j)] · columns[(c,i,j), (p,q)]."""
+    cols = columns(x, axes)
+    dtype = _dtype(x, f)
+    out = _as(f.reshape(f.shape[0], -1), dtype) @ _as(cols, dtype)
+    out = out.reshape(f.shape[0], axes[0].out, axes[1].out)
     if bias is not None:
-        out += bias[:, None, None]
+        out = out + bias[:, None, None]
     return out
 
 
 def grad_kernel(x, g, axes, kernel_shape):
-    """∂L/∂F = X ⋆ ∂L/∂O: each offset's window against the upstream gradient."""
-    xp = pad(x, axes)
-    df = np.zeros(kernel_shape, dtype=_dtype(x, g))
-    for i in range(kernel_shape[2]):
-        for j in range(kernel_shape[3]):
-            df[:, :, i, j] = np.tensordot(g, window(xp, axes, i, j), axes=([1, 2], [1, 2]))
-    return df
+    """∂L/∂F = X ⋆ ∂L/∂O: ∂L/∂O[o, (p,q)] · columnsᵀ[(p,q), (c,i,j)]."""
+    cols = columns(x, axes)
+    dtype = _dtype(x, g)
+    # (columns · ∂L/∂Oᵀ)ᵀ: the long pixel axis inner in both operands (BLAS is much faster so)
+    return (_as(cols, dtype) @ _as(g.reshape(g.shape[0], -1), dtype).T).T.reshape(kernel_shape)
 
 
 def grad_input(f, g, axes, channels: int):
-    """∂L/∂X: scatter Fᵀ·∂L/∂O back through every offset's window, then drop the padding."""
+    """∂L/∂X: Fᵀ·∂L/∂O gives each offset's share; scatter it back through the windows, drop the padding."""
     ah, aw = axes
-    dxp = np.zeros((channels, ah.padded, aw.padded), dtype=_dtype(f, g))
-    for i in range(f.shape[2]):
-        for j in range(f.shape[3]):
-            window(dxp, axes, i, j)[...] += np.tensordot(f[:, :, i, j].T, g, axes=1)
+    dtype = _dtype(f, g)
+    share = _as(f.reshape(f.shape[0], -1), dtype).T @ _as(g.reshape(g.shape[0], -1), dtype)
+    share = share.reshape(channels, ah.k, aw.k, ah.out, aw.out)
+    dxp = np.zeros((channels, ah.padded, aw.padded), dtype=dtype)
+    for i in range(ah.k):
+        for j in range(aw.k):
+            window(dxp, axes, i, j)[...] += share[:, i, j]
     return crop(dxp, axes)
 
 
 def grad_bias(g):
     """∂L/∂b[o] = Σ_{p,q} ∂L/∂O[o,p,q]."""
     return g.sum(axis=(1, 2))
+
+
+def _as(a, dtype):
+    return a if a.dtype == dtype else a.astype(dtype)
 
 
 def _dtype(*arrays):
