@@ -168,13 +168,14 @@ def bounds_lines(result, f) -> list[str]:
     for item in result.negative_curvature:
         lines.append(f"negative curvature λ = {f(item['eigenvalue'])} along {fmt_seq(item['direction'], 6)}: "
                      f"|1 − ε·λ| = 1 + ε·{f(-item['eigenvalue'])} > 1 for every ε > 0 — GD diverges along it")
-    if result.definiteness == "positive semidefinite":
+    if any(abs(v) <= tolerance(eig) for v in eig):
         lines.append("a zero eigenvalue: |1 − ε·0| = 1, GD neither converges nor diverges along its direction")
     if result.newton_lr_max is not None:
         lines.append("Newton: w ← w − ε·H⁻¹∇f = (1 − ε)·w, so w(t) = (1 − ε)ᵗw(0); "
                      f"converges iff |1 − ε| < 1: 0 < ε < {f(result.newton_lr_max)}")
         if result.negative_curvature:
-            lines.append("(on an indefinite H Newton's method is attracted to the saddle point w = 0)")
+            kind = "saddle point" if result.definiteness == "indefinite" else "maximum"
+            lines.append(f"(with negative curvature Newton's method is attracted to the {kind} w = 0 all the same)")
     if result.rate is not None:
         lines.append(rate_line(result, f))
     return lines
