@@ -16,7 +16,7 @@ import numpy as np
 
 from hwcheck.conv import numeric
 from hwcheck.conv.explain import expansions, identities
-from hwcheck.conv.layout import Geometry, as_array, geometry, parse_rank, to_plain
+from hwcheck.conv.layout import Geometry, as_array, geometry, parse_rank, same_shape, to_plain
 from hwcheck.conv.views import grids
 from hwcheck.errors import HwcheckError
 from hwcheck.numfmt import fmt, fmt_shape
@@ -192,9 +192,9 @@ def loss_gradient(preset: str, o, target, exact: bool):
 def _array_for(value, where: str, o, p: Problem, what: str):
     """--upstream / --target: an array with exactly O's shape (both shapes printed otherwise)."""
     array, shape = parse_rank(value, where, None, exact=p.exact)
-    if list(shape) != list(o.shape) and [1, *shape] != list(o.shape):
+    if not same_shape(shape, o.shape):
         raise HwcheckError(where, f"{what} has shape {fmt_shape(shape)}, but O has shape {fmt_shape(_user_shape(o, p))}")
-    return as_array(array, p.exact).reshape(o.shape)
+    return as_array(array, p.exact).reshape(o.shape)  # same entries, O's layout
 
 
 def _user_shape(o, p: Problem) -> list[int]:

@@ -54,9 +54,29 @@ def parse_rank(value, where: str, ranks: tuple[int, ...] | None, what: str = "",
     else:
         array = parse_array(_native(value), where)
         shape = shape_of(array)
+    if ranks is not None and 2 in ranks and len(shape) < 2:  # a number or one row: a 1×n matrix
+        array, shape = _as_matrix(array, shape)
     if ranks is not None and len(shape) not in ranks:
         raise HwcheckError(where, f"expected {what}, got an array of shape {list(shape)}")
     return array, shape
+
+
+def _as_matrix(array, shape):
+    if _is_ndarray(array):
+        return array.reshape(1, -1), (1, max(array.size, 1))
+    if len(shape) == 0:
+        return [[array]], (1, 1)
+    return [array], (1, shape[0])
+
+
+def same_shape(a, b) -> bool:
+    """Shapes equal up to leading 1s ([2, 2] and [1, 2, 2]; a row [3] and [1, 1, 3])."""
+    a, b = list(a), list(b)
+    while a and a[0] == 1:
+        a.pop(0)
+    while b and b[0] == 1:
+        b.pop(0)
+    return a == b
 
 
 def _is_ndarray(value) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 
 from hwcheck.conv import matrix as M
 from hwcheck.conv.geometry import describe_axis
-from hwcheck.conv.layout import Geometry, all_integers, geometry, parse_rank
+from hwcheck.conv.layout import Geometry, all_integers, geometry, parse_rank, same_shape
 from hwcheck.conv.views import grid_labels, matrix_section
 from hwcheck.errors import HwcheckError
 from hwcheck.numfmt import fmt, fmt_shape
@@ -223,7 +223,7 @@ def _product_check(request, g: Geometry, t, values_f, shapes) -> dict:
     in_shape, k_shape, out_shape = shapes
     expect = out_shape if request.transpose else in_shape
     x, xshape = parse_rank(request.x, "--x", (2, 3), f"an array of shape {fmt_shape(expect)}")
-    if list(xshape) != list(expect) and [1, *xshape] != list(expect):
+    if not same_shape(xshape, expect):
         what = "the output (∂L/∂Y)" if request.transpose else "the input"
         raise HwcheckError("--x", f"shape {fmt_shape(xshape)} is not the shape of {what}, {fmt_shape(expect)}")
     exact = all_integers(x) and all_integers(values_f)
