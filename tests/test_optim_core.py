@@ -434,3 +434,12 @@ def test_lstsq_gd_from_zero_reaches_Xt_XXt_inv_y(m, extra, seed):
     result = hwcheck.sgd(problem="lstsq", X=X.tolist(), y=y.tolist(), lr=1 / eig[-1], steps=steps)
     assert list(result.min_norm_solution.values()) == pytest.approx(star.tolist(), abs=1e-9)
     assert result.min_norm_distance < 1e-6 * max(1.0, float(np.linalg.norm(star)))
+
+
+@pytest.mark.parametrize("module", ["problems", "optimizers", "quadratic", "commands"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    failed, _ = doctest.testmod(importlib.import_module(f"hwcheck.optim.{module}"))
+    assert failed == 0

@@ -189,7 +189,11 @@ def vec(values: list[float], digits: int) -> str:
 
 def sparkline(values: list[float], width: int = 60) -> str:
     """``▁▂▃▄▅▆▇█`` from the loss values (sampled evenly to at most ``width`` marks; a log
-    scale when positive values span more than three orders of magnitude)."""
+    scale when positive values span more than three orders of magnitude).
+
+    >>> sparkline([4, 3, 2, 1, 0])
+    '█▇▅▃▁'
+    """
     if len(values) > width:
         values = [values[round(i * (len(values) - 1) / (width - 1))] for i in range(width)]
     if min(values) > 0 and max(values) > 1e3 * min(values):

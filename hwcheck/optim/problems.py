@@ -63,7 +63,11 @@ class Problem:
 
 
 def sigmoid(z: float) -> float:
-    """σ(z) = 1/(1 + e^(−z)), computed without overflow for any z."""
+    """σ(z) = 1/(1 + e^(−z)), computed without overflow for any z.
+
+    >>> sigmoid(0.0), sigmoid(-1000.0), round(sigmoid(0.2), 6)
+    (0.5, 0.0, 0.549834)
+    """
     if z >= 0:
         return 1.0 / (1.0 + math.exp(-z))
     e = math.exp(z)
@@ -71,7 +75,13 @@ def sigmoid(z: float) -> float:
 
 
 def neuron_loss_grad(w: float, b: float, x: float, t: float, lam: float) -> tuple[float, float, float]:
-    """L = ½(σ(wx + b) − t)² + (lam/2)·w²; ∂L/∂w = (y − t)·y(1 − y)·x + lam·w, ∂L/∂b = (y − t)·y(1 − y)."""
+    """L = ½(σ(wx + b) − t)² + (lam/2)·w²; ∂L/∂w = (y − t)·y(1 − y)·x + lam·w, ∂L/∂b = (y − t)·y(1 − y).
+
+    Exercise I, step 1 (w = 0.1, b = 0, x = 2, t = 0):
+
+    >>> [round(v, 6) for v in neuron_loss_grad(0.1, 0.0, 2.0, 0.0, 0.0)]
+    [0.151159, 0.272186, 0.136093]
+    """
     y = sigmoid(w * x + b)
     dz = (y - t) * y * (1.0 - y)
     return 0.5 * (y - t) * (y - t) + lam / 2 * w * w, dz * x + lam * w, dz

@@ -69,7 +69,11 @@ def _default_lr(lr, newton, info) -> float | None:
 
 
 def contraction_rate(eigenvalues, lr: float | None, newton: bool) -> float | None:
-    """max|1 − ε·λᵢ| (GD) or |1 − ε| (Newton): the factor the error shrinks by per step."""
+    """max|1 − ε·λᵢ| (GD) or |1 − ε| (Newton): the factor the error shrinks by per step.
+
+    >>> contraction_rate([1.0, 2.0], 0.5, newton=False), contraction_rate([1.0, 2.0], 1.5, newton=True)
+    (0.5, 0.5)
+    """
     if lr is None:
         return None
     if newton:
