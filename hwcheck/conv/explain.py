@@ -85,8 +85,7 @@ def expansions(p, upstream):
                 out.append(_input_element(p, upstream, (c, r, t), multi))
     for o in range(co):
         terms = [(_o(o, pq, multi), upstream[o][pq], "1", 1) for pq in _grid(ho, wo)]
-        out.append((_label("∂L/∂b", (), (o,) if multi else ()) if multi else "∂L/∂b", _clip(terms),
-                    upstream[o].sum()))
+        out.append(("∂L/∂" + name("b", (o,)) if multi else "∂L/∂b", _clip(terms), upstream[o].sum()))
     return tuple(out)
 
 
@@ -96,10 +95,6 @@ def _grid(h, w):
 
 def _o(o, pq, multi):
     return "∂L/∂" + name("O", pq, (o,) if multi else ())
-
-
-def _label(prefix, index, channels):
-    return prefix + name("", index, channels)
 
 
 def _kernel_element(p, g, idx, multi):
