@@ -48,6 +48,11 @@ def to_jsonable(value):
     return str(value)
 
 
-def dumps(document, *, indent: int | None = 2) -> str:
-    """One strict JSON document (byte-identical for the same input)."""
-    return json.dumps(to_jsonable(document), indent=indent, ensure_ascii=False, allow_nan=False)
+def dumps(document, *, plain: bool = False) -> str:
+    """One strict JSON document on one line (byte-identical for the same input).
+
+    Compact, so that the C encoder writes it (a 10,000-step trace in milliseconds); pipe it
+    through ``jq .`` to read it. ``plain=True`` skips the conversion for documents that are
+    already plain JSON values (what ``Result.to_json`` returns).
+    """
+    return json.dumps(document if plain else to_jsonable(document), ensure_ascii=False, allow_nan=False)

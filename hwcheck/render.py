@@ -40,7 +40,7 @@ def verdict_table(verdicts, digits: int = 6, *, exercise: str | None = None) -> 
 def render(result, verdicts, fmt: str, digits: int, *, width: int | None = None) -> str:
     """The whole output of a command in one format."""
     if fmt == "json":
-        return dumps(document(result, verdicts)) + "\n"
+        return dumps(document(result, verdicts), plain=True) + "\n"
     sections = list(result.view(digits))
     if verdicts:
         sections.append(verdict_table(verdicts, digits))
