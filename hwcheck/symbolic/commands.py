@@ -130,6 +130,8 @@ def equiv(request) -> EquivResult:
     definitions = Definitions.from_texts(parse_definitions(request.define), assume=request.assume)
     sides = []
     for label, text in (("<a>", request.a), ("<b>", request.b)):
+        if isinstance(text, (int, float)) and not isinstance(text, bool):
+            text = repr(text)
         if not isinstance(text, str):
             raise HwcheckError(label, f"expected an expression (text), got {type(text).__name__}")
         sides.append(expand_definitions(expression(text, label, request.assume), definitions.full))

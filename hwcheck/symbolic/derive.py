@@ -295,6 +295,8 @@ def _preset(expr_text, preset: str | None) -> dict:
     if expr_text is None:
         raise HwcheckError("expression", "is required (or use --preset)",
                            "e.g. hwcheck derive \"0.5*(sigmoid(w*x+b) - t)**2\" --wrt w,b")
+    if isinstance(expr_text, (int, float)) and not isinstance(expr_text, bool):
+        return {"expr": repr(expr_text)}
     if not isinstance(expr_text, str):
         raise HwcheckError("expression", f"expected text, got {type(expr_text).__name__}")
     return {}

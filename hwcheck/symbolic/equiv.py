@@ -134,7 +134,12 @@ def run_bounded(function, args: tuple, timeout: float):
     ctx = multiprocessing.get_context(method)
     receive, send = ctx.Pipe(duplex=False)
     worker = ctx.Process(target=_worker, args=(function, args, send), daemon=True)
-    worker.start()
+    try:
+        worker.start()
+    except (AssertionError, OSError):  # a daemonic parent, or no processes left: no bound possible
+        send.close()
+        receive.close()
+        return True, function(*args)
     send.close()
     try:
         if receive.poll(timeout):
