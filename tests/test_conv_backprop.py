@@ -60,7 +60,7 @@ def test_explain_expands_every_element():
 def test_golden_exercise_f(golden):
     r = hwcheck.conv_backprop(x=X, f=F, loss="gap", exact=True, explain=True)
     golden("conv/exercise_f.txt", render(r, None, "table", 6, width=120))
-    golden("conv/exercise_f.json", dumps(r.to_json()) + "\n")
+    golden("conv/exercise_f.json", render(r, None, "json", 6))
 
 
 def test_loss_presets():
@@ -177,3 +177,67 @@ def test_cli(cli):
     assert code == 0 and out.count('"verdict": "correct"') == 2
     code, out, err = cli("conv-backprop", "--x", X, "--f", F, "--upstream", "1 2 3")
     assert code == 2 and err.startswith("error: --upstream: the upstream gradient ∂L/∂O has shape 3, but O has shape 2×2")
+
+
+# --------------------------------------------------------------------------- identities with stride
+
+
+def _dilate(g, s):
+    out = np.zeros(((g.shape[0] - 1) * s + 1, (g.shape[1] - 1) * s + 1))
+    out[::s, ::s] = g
+    return out
+
+
+def _xcorr(a, k):
+    return np.array([[np.sum(a[i:i + k.shape[0], j:j + k.shape[1]] * k) for j in range(a.shape[1] - k.shape[1] + 1)]
+                     for i in range(a.shape[0] - k.shape[0] + 1)])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(3, 9), st.integers(1, 3), st.integers(1, 3), st.integers(0, 2), st.integers(0, 2**16))
+def test_stated_identities_with_stride_and_padding(n, k, s, p, seed):
+    """∂L/∂F = Xpad ⋆ dilate_s(∂L/∂O); ∂L/∂X = full conv of rot180(F) with dilate_s(∂L/∂O), cropped."""
+    if k > n + 2 * p:
+        return
+    rng = np.random.default_rng(seed)
+    x, f = rng.normal(size=(n, n)), rng.normal(size=(k, k))
+    out = (n + 2 * p - k) // s + 1
+    g = rng.normal(size=(out, out))
+    r = hwcheck.conv_backprop(x=x.tolist(), f=f.tolist(), upstream=g.tolist(), stride=s, padding=p)
+    gd = _dilate(g, s)
+    xp = np.pad(x, p)
+    assert np.allclose(r.dL_dF, _xcorr(xp, gd)[:k, :k])
+    full = _xcorr(np.pad(gd, k - 1), f[::-1, ::-1])  # full convolution of rot180(F) with dilated ∂L/∂O
+    dxp = np.zeros_like(xp)
+    dxp[:full.shape[0], :full.shape[1]] = full[:xp.shape[0], :xp.shape[1]]
+    assert np.allclose(r.dL_dX, dxp[p:p + n, p:p + n])
+
+
+@settings(max_examples=30, deadline=None)
+@given(cases)
+def test_explained_elements_add_up_to_the_gradients(c):
+    rng = np.random.default_rng(c["seed"])
+    x = rng.integers(-3, 4, (c["ci"], c["h"], c["w"])).tolist()
+    f = rng.integers(-3, 4, (c["co"], c["ci"], c["kh"], c["kw"])).tolist()
+    try:
+        r = hwcheck.conv_backprop(x=x, f=f, stride=c["s"], padding=c["p"], dilation=c["d"], op=c["op"], explain=True)
+    except HwcheckError:
+        return
+    values = [value for _, _, value in r.explained]
+    expected = np.concatenate([np.ravel(r.dL_dF), np.ravel(r.dL_dX), np.ravel(r.dL_db)])
+    assert np.allclose(values, expected)
+    for _, terms, value in r.explained:
+        if all(t[0] != "…" for t in terms):
+            assert np.isclose(sum(float(u) * float(v) for _, u, _, v in terms), float(value))
+
+
+@pytest.mark.torch
+@settings(max_examples=30, deadline=None)
+@given(st.integers(2, 9), st.integers(2, 9), st.integers(1, 4), st.integers(1, 4), st.integers(1, 2))
+def test_same_padding_matches_torch_at_stride_1(h, w, kh, kw, d):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(h * 100 + w * 10 + kh)
+    x, f = rng.normal(size=(h, w)), rng.normal(size=(kh, kw))
+    r = hwcheck.conv_backprop(x=x.tolist(), f=f.tolist(), padding="same", dilation=d)
+    ref = torch.nn.functional.conv2d(torch.tensor(x)[None, None], torch.tensor(f)[None, None], padding="same", dilation=d)
+    assert np.allclose(r.output, ref.numpy()[0, 0])
