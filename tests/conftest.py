@@ -22,6 +22,10 @@ def golden(request):
     update = request.config.getoption("--update-golden")
 
     def check(name: str, text: str) -> None:
+        if name.endswith(".json"):  # stored indented so that changes are reviewable diffs
+            import json
+
+            text = json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
         path = GOLDEN / name
         if update or not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
