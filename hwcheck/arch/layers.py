@@ -308,6 +308,11 @@ def pool(layer: Layer, shape, ctx: Context) -> LayerOut:
             if max(w.before, w.after) > w.kernel // 2:
                 raise layer.fail(f"padding {max(w.before, w.after)} is more than half the window {w.kernel}",
                                  hint="PyTorch requires padding ≤ kernel // 2")
+    if layer.type == "avgpool3d" and ctx.framework == "pytorch":  # torch's avg_pool3d checks the unpadded input
+        for n, w in zip(spatial, wins):
+            if n < w.kernel:
+                raise layer.fail(f"the input {n} is smaller than the window {w.kernel} (PyTorch's avg_pool3d "
+                                 "does not count the padding here)")
     sizes, lines = slide(layer, spatial, wins, ceil_mode=o.get("ceil_mode", False), pool=True)
     return LayerOut(check_size(layer, join(sizes, channels, ctx.layout)), explain=lines, field=wins)
 
