@@ -166,7 +166,7 @@ def test_against_torch_autograd(c):
     ({"x": X, "f": F, "loss": "gap", "target": "1 1; 1 1"}, "--target", "only used"),
     ({"x": X, "f": F, "stride": 0}, "--stride", "at least 1"),
     ({"x": X, "f": F, "dilation": 0}, "--dilation", "at least 1"),
-    ({"x": X, "f": "1 2 3 4; 5 6 7 8"}, "--padding", "kernel 4 is larger than the padded input 3"),
+    ({"x": X, "f": "1 2 3 4; 5 6 7 8"}, "--f", "kernel 4 is larger than the padded input 3 along axis 1 (width)"),
     ({"x": X, "f": F, "bias": "1 2"}, "--bias", "one bias per output channel (1)"),
     ({"x": X, "f": F, "loss": "cross-entropy"}, "loss", "expected one of"),
     ({"x": np.ones((70, 70)).tolist(), "f": np.ones((20, 20)).tolist(), "exact": True}, "--x", "exact arithmetic"),

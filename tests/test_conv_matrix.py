@@ -217,8 +217,8 @@ def test_dense_limit_suggests_sparse():
 
 
 @pytest.mark.parametrize("options, where, text", [
-    ({"input": "3x3", "kernel": "5x5"}, "--padding", "larger than the padded input"),
-    ({"input": "3x3", "kernel": "2x2", "dilation": 3}, "--padding", "dilated 4"),
+    ({"input": "3x3", "kernel": "5x5"}, "--kernel", "larger than the padded input 3 along axis 0 (height)"),
+    ({"input": "3x3", "kernel": "2x2", "dilation": 3}, "--kernel", "dilated 4"),
     ({"input": "3x3", "kernel": "2x2", "stride": 0}, "--stride", "at least 1"),
     ({"input": "3x3", "kernel": "2x2", "dilation": "0"}, "--dilation", "at least 1"),
     ({"input": "3x3", "kernel": "2x2", "padding": "smae"}, "--padding", "expected valid"),
@@ -243,4 +243,4 @@ def test_cli_exercise_d_and_errors(cli):
                          "--claim", "matrix.0.0=W11", "--claim", "matrix.0.1=W11")
     assert code == 1 and '"verdict": "wrong"' in out
     code, out, err = cli("conv-matrix", "--input", "3x3", "--kernel", "4x4")
-    assert code == 2 and err.startswith("error: --padding: kernel 4 is larger than the padded input 3")
+    assert code == 2 and err.startswith("error: --kernel: kernel 4 is larger than the padded input 3")

@@ -130,7 +130,7 @@ def parse_problem(request) -> Problem:
     if f_in != c_in:
         raise HwcheckError("--f", f"F has C_in = {f_in} ({fmt_shape(fshape)}) but X has {c_in} channels "
                            f"({fmt_shape(xshape)})", hint="F is C_out×C_in×kh×kw, X is C_in×H×W")
-    g = geometry(c_in, c_out, xshape[-2:], fshape[-2:], request)
+    g = geometry(c_in, c_out, xshape[-2:], fshape[-2:], request, "--f")
     _check_size(g, request.exact)
     exact = request.exact
     xa = as_array(x, exact).reshape(c_in, *xshape[-2:])

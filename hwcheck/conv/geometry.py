@@ -80,7 +80,7 @@ def same_padding(n: int, k: int, s: int, d: int) -> tuple[int, int]:
     return total // 2, total - total // 2
 
 
-def resolve_axes(spatial, kernel, stride, dilation, padding, where: str = "--padding") -> tuple[Axis, ...]:
+def resolve_axes(spatial, kernel, stride, dilation, padding, where: str = "--kernel") -> tuple[Axis, ...]:
     """The spatial axes of one convolution; a kernel larger than the padded input is an error."""
     axes = []
     for i, (n, k, s, d) in enumerate(zip(spatial, kernel, stride, dilation)):
@@ -96,7 +96,7 @@ def resolve_axes(spatial, kernel, stride, dilation, padding, where: str = "--pad
         if axis.span > axis.padded:
             dilated = f" (dilated {axis.span})" if d > 1 else ""
             raise HwcheckError(where, f"kernel {k}{dilated} is larger than the padded input "
-                               f"{axis.padded} along axis {i}")
+                               f"{axis.padded} along axis {i} ({('height', 'width')[i] if len(spatial) == 2 else i})")
         axes.append(axis)
     return tuple(axes)
 

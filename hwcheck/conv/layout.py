@@ -34,12 +34,12 @@ class Geometry:
         return [[a.before, a.after] for a in self.axes]
 
 
-def geometry(in_channels, out_channels, spatial, kernel, request) -> Geometry:
+def geometry(in_channels, out_channels, spatial, kernel, request, kernel_where: str = "--kernel") -> Geometry:
     """Resolve stride, dilation and padding of ``request`` for these sizes."""
     stride = parse_per_axis(request.stride, "--stride")
     dilation = parse_per_axis(request.dilation, "--dilation")
     padding = parse_padding(request.padding, "--padding")
-    axes = resolve_axes(spatial, kernel, stride, dilation, padding)
+    axes = resolve_axes(spatial, kernel, stride, dilation, padding, kernel_where)
     return Geometry(in_channels, out_channels, axes, request.op)
 
 

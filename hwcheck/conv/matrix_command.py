@@ -118,7 +118,7 @@ def conv_matrix(request) -> ConvMatrixResult:
     if len(input_shape) not in (2, 3):
         raise HwcheckError("--input", f"expected HxW or CxHxW, got {len(input_shape)} sizes")
     kernel, values_f, in_c, out_c = _kernel(request, input_shape)
-    g = geometry(in_c, out_c, input_shape[-2:], kernel, request)
+    g = geometry(in_c, out_c, input_shape[-2:], kernel, request, "--f" if request.kernel is None else "--kernel")
     shapes = _shapes(input_shape, values_f, g)
     symbolic = values_f is None
     values = M.symbolic_kernel(g, _name(request.name), request.index_base) if symbolic else _flat(values_f)
