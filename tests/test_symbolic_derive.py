@@ -26,8 +26,8 @@ def central_difference(objective, env, name, h=1e-6):
 def test_exercise_h_textbook_forms():
     r = hwcheck.derive(preset="sigmoid-mse-l2")
     d = {k: v["expr"] for k, v in r.to_json()["derivatives"].items()}
-    assert d == {"w": "lam*w + x*y*(1 - y)*(-t + y)", "x": "w*y*(1 - y)*(-t + y)",
-                 "b": "y*(1 - y)*(-t + y)", "lam": "w**2/2", "t": "t - y"}
+    assert d == {"w": "lam*w + x*y*(1 - y)*(y - t)", "x": "w*y*(1 - y)*(y - t)",
+                 "b": "y*(1 - y)*(y - t)", "lam": "w**2/2", "t": "t - y"}
     assert r.to_json()["definitions"] == {"z": "w*x + b", "y": "sigmoid(z)"}
     assert "exp" not in " ".join(d.values())  # σ(1 − σ), never exp(−z)/(1 + exp(−z))²
 
@@ -123,7 +123,7 @@ def test_explain_shows_each_chain_factor():
     r = hwcheck.derive(preset="sigmoid-mse-l2", wrt="w", explain=True, at="w=0.1,b=0,x=2,t=0,lam=0.01")
     lines = r.steps["w"]
     text = "\n".join(t for t, _ in lines)
-    assert "∂L/∂y = -t + y = 0.549834" in text
+    assert "∂L/∂y = y - t = 0.549834" in text
     assert "∂y/∂z = y·(1 - y) = 0.247517" in text
     assert "∂z/∂w = x = 2" in text
     assert "∂L/∂w = ∂L/∂y · ∂y/∂z · ∂z/∂w + ∂L/∂w (direct)" in text
@@ -153,7 +153,7 @@ def test_deterministic_json():
 
 def test_defines_expand_and_abbreviate():
     r = hwcheck.derive("0.5*(y - t)**2", define=["z=w*x+b", "y=sigmoid(z)"], wrt="w")
-    assert r.derivatives["w"]["expr"] == "x*y*(1 - y)*(-t + y)"
+    assert r.derivatives["w"]["expr"] == "x*y*(1 - y)*(y - t)"
 
 
 def test_lambda_alias():
@@ -211,14 +211,14 @@ def test_cli_derive_json_and_latex(cli):
     import json
 
     code, out, _ = cli("derive", "--preset", "sigmoid-mse-l2", "--wrt", "w", "--json")
-    assert code == 0 and json.loads(out)["derivatives"]["w"]["expr"] == "lam*w + x*y*(1 - y)*(-t + y)"
+    assert code == 0 and json.loads(out)["derivatives"]["w"]["expr"] == "lam*w + x*y*(1 - y)*(y - t)"
     code, out, _ = cli("derive", "--preset", "sigmoid-mse-l2", "--wrt", "w", "--format", "latex")
     assert code == 0 and r"\lambda w + x y \left(1 - y\right)" in out
 
 
 def test_cli_leading_minus_expression(cli):
     code, out, _ = cli("derive", "--wrt", "z", "--json", "--", "-t*log(sigmoid(z))")
-    assert code == 0 and '"t*(sigmoid(z) - 1)"' in out
+    assert code == 0 and '"t*(-1 + sigmoid(z))"' in out
     code, out, _ = cli("derive", "--expr", "-t*log(sigmoid(z))", "--wrt", "z", "--json")
     assert code == 0
 
@@ -227,3 +227,19 @@ def test_cli_bad_expression_is_one_line_with_position(cli):
     code, out, err = cli("derive", "w*x + foo(b)")
     assert code == 2
     assert err.splitlines()[0] == "error: expression: unknown function 'foo' at column 7"
+
+
+# ----------------------------------------------------------------------------- golden
+
+
+def test_golden_exercise_h_explained(cli, golden):
+    code, out, _ = cli("derive", "--preset", "sigmoid-mse-l2", "--explain", "--at",
+                       "w=0.1,b=0,x=2,t=0,lam=0.01", "--format", "markdown")
+    assert code == 0
+    golden("symbolic/derive_h_explain.md", out)
+
+
+def test_golden_exercise_l_json(cli, golden):
+    code, out, _ = cli("equiv", "exp(z1)/(exp(z1)+exp(z2))", "sigmoid(z1-z2)", "--json")
+    assert code == 0
+    golden("symbolic/equiv_l.json", out)

@@ -146,7 +146,7 @@ def _printer():
         def _print_Exp1(self, e):
             return "exp(1)"
 
-    return LanguagePrinter()
+    return LanguagePrinter({"order": "old"})
 
 
 def to_text(expr) -> str:
@@ -162,4 +162,4 @@ def to_display(expr) -> str:
 
 def to_latex(expr) -> str:
     names = {s: r"\lambda" for s in expr.free_symbols if str(s) == "lam"}
-    return sympy.latex(expr, symbol_names=names)
+    return sympy.latex(expr, symbol_names=names, order="old")

@@ -86,6 +86,11 @@ def _factor_lines(paths, definitions: Definitions, point, several: bool) -> list
     return lines
 
 
+def _factor_text(expr) -> str:
+    text = to_display(expr)
+    return text if expr.is_Atom or expr.is_Function else f"({text})"
+
+
 def _product_lines(paths, variable: str, definitions: Definitions, point) -> list[tuple[str, str]]:
     shorten = _names(definitions)
     labels = [[_partial(f.top, f.bottom, len(path) == 1) for f in path] for path in paths]
@@ -93,7 +98,7 @@ def _product_lines(paths, variable: str, definitions: Definitions, point) -> lis
     tex_symbolic = " + ".join(r" \cdot ".join(tex for _, tex in path) for path in labels)
     product = sympy.Add(*[sympy.Mul(*[shorten(f.expr) for f in path]) for path in paths])
     head, tex_head = _partial("L", variable)
-    substituted = " + ".join(" · ".join(f"({to_display(shorten(f.expr))})" for f in path) for path in paths)
+    substituted = " + ".join(" · ".join(_factor_text(shorten(f.expr)) for f in path) for path in paths)
     lines = [(f"{head} = {symbolic}", f"{tex_head} = {tex_symbolic}"),
              (f"{head} = {substituted}", f"{tex_head} = {to_latex(product)}")]
     if point is not None:
