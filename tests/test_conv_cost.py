@@ -73,6 +73,8 @@ def test_exercise_o_numbers():
     assert (r.fft_size, r.log2_fft_size) == (128, 7)
     assert r.fft_count_1d == 6 * 128 and r.pointwise_products == 128**2
     assert r.fft_multiplications == 768 * 448 + 128**2 and r.fft_additions == 768 * 896
+    assert r.fft_real_multiplications == 4 * r.fft_multiplications
+    assert r.fft_real_additions == 2 * r.fft_multiplications + 2 * r.fft_additions
     assert r.direct_order == "O(N⁴)" and r.fft_order == "O(N² log N)" and r.winner == "fft"
 
 
