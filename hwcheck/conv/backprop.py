@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from hwcheck.conv import numeric
-from hwcheck.conv.explain import expansions, identities
+from hwcheck.conv.explain import MAX_EXPLAINED, expansions, identities
 from hwcheck.conv.layout import Geometry, as_array, geometry, parse_rank, same_shape, to_plain
 from hwcheck.conv.views import grids
 from hwcheck.errors import HwcheckError
@@ -67,8 +67,9 @@ class ConvBackpropResult(Result):
                              ("∂L/∂X", self.dL_dX)):
             sections.extend(grids(array, title, digits))
         sections.append(Text(tuple(self._summary(digits))))
-        if self.explained:
-            sections.append(Text(tuple(self._expanded(digits)), title="Every element", preformatted=True))
+        if self.explained is not None:
+            lines = self._expanded(digits) or [f"more than {MAX_EXPLAINED} gradient elements: not expanded"]
+            sections.append(Text(tuple(lines), title="Every element", preformatted=True))
         return sections
 
     def _summary(self, digits: int) -> list[str]:
@@ -290,7 +291,10 @@ def _upstream(request, o, p: Problem):
 
 def _result(request, p: Problem, o, upstream, df, dx, db, loss, preset, check) -> ConvBackpropResult:
     single_out = p.x_single and p.f_single
-    plain = lambda a: to_plain(a, p.exact)  # noqa: E731
+
+    def plain(a):
+        return to_plain(a, p.exact)
+
     out_arrays = [plain(a[0] if single_out else a) for a in (o, upstream)]
     err, method, checked = check
     explained = expansions(p, upstream) if request.explain else None

@@ -81,8 +81,8 @@ class ConvMatrixResult(Result):
         return lines
 
     def _labels(self) -> tuple[list[str], list[str]]:
-        outs = grid_labels("y", _grid(self.output_shape), self.index_base)
-        ins = grid_labels("x", _grid(self.input_shape), self.index_base)
+        outs = grid_labels("y", tuple(self.output_shape), self.index_base)
+        ins = grid_labels("x", tuple(self.input_shape), self.index_base)
         return (ins, outs) if self.transposed else (outs, ins)
 
     def _matrix_view(self, digits: int):
@@ -104,10 +104,6 @@ class ConvMatrixResult(Result):
         agree = "agree" if self.agree else "DISAGREE"
         return (grids(self.product, f"{what}, reshaped", digits) + grids(self.direct, ref, digits)
                 + [Text((f"{what} and the {ref} {agree}: max |difference| = {fmt(self.max_abs_diff, digits)}",))])
-
-
-def _grid(shape: list[int]) -> tuple[int, ...]:
-    return tuple(shape)
 
 
 # ------------------------------------------------------------------------------- runner
