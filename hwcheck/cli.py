@@ -22,10 +22,12 @@ from hwcheck.options import build_request, flag_name, request_fields
 
 def _click_exceptions():
     """Typer ≥ 0.26 vendors click as ``typer._click``; older versions use click itself."""
+    import importlib
+
     usage, abort = [], []
     for name in ("typer._click.exceptions", "click.exceptions"):
         try:
-            module = __import__(name, fromlist=["UsageError"])
+            module = importlib.import_module(name)
         except ImportError:
             continue
         usage.extend(getattr(module, n) for n in ("UsageError",) if hasattr(module, n))

@@ -435,6 +435,8 @@ def _all_int(values: list) -> bool:
 
 def describe_value(value: Any, digits: int = 6) -> str:
     """A claimed or expected value, short, for tables."""
+    if isinstance(value, dict) and "expr" in value:
+        value = value["expr"]
     if isinstance(value, str):
         text = value
     elif isinstance(value, (list, dict)):
