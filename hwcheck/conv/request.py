@@ -26,7 +26,8 @@ class ConvMatrixRequest:
     name: Any = text("W", "name of the symbolic kernel entries (W → W00, W01, …)")
     index_base: int = integer(0, "first index of symbolic entries and labels: 0 or 1", minimum=0, maximum=1)
     f: Any = text(None, "numeric kernel (khxkw, or C_out×C_in×kh×kw as JSON): numeric matrix")
-    x: Any = text(None, "input values: also print A·vec(x) beside the direct convolution (needs --f)")
+    x: Any = text(None, "input values: also print A·vec(x) beside the direct convolution (needs --f); "
+                  "with --transpose, ∂L/∂Y (the output's shape) for Aᵀ·vec(∂L/∂Y)")
     transpose: bool = flag("show Aᵀ: the transposed convolution, mapping ∂L/∂Y to ∂L/∂X")
     sparse: bool = flag("COO triplets (row, column, value) instead of a dense matrix")
 

@@ -18,9 +18,12 @@ def label(name: str, indices: tuple[int, ...], base: int = 0) -> str:
 
 
 def grid_labels(name: str, shape: tuple[int, ...], base: int) -> list[str]:
-    """Labels of every position of a (C×)H×W grid, row-major."""
+    """Labels of every position of an H×W grid (``x₁₂``) or C×H×W grid (``x₀,₁₂``), row-major."""
     from itertools import product
 
+    if len(shape) == 3:
+        return [label(name, (c,), base) + "," + label("", idx, base)
+                for c in range(shape[0]) for idx in product(range(shape[1]), range(shape[2]))]
     return [label(name, idx, base) for idx in product(*(range(n) for n in shape))]
 
 
