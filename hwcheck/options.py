@@ -93,7 +93,9 @@ def build_request(request_type, values: dict[str, Any], *, source: str = "file")
         where = flag_name(key) if source == "cli" else key
         kwargs[key] = convert(fields[key], raw, where)
     for name, f in fields.items():
-        if f.metadata.get("required") and kwargs.get(name) in (None, ()) and f.default in (None, MISSING, ()):
+        given = kwargs.get(name)
+        missing = given is None or (isinstance(given, tuple) and not given)
+        if f.metadata.get("required") and missing and f.default in (None, MISSING, ()):
             where = (f"<{name}>" if f.metadata.get("positional") else flag_name(name)) if source == "cli" else name
             raise HwcheckError(where, "is required", hint=f.metadata["help"])
     return request_type(**kwargs)
