@@ -96,10 +96,10 @@ def test_python_dash_m_and_console_script_agree():
 
 
 def _imported(code: str) -> set[str]:
-    probe = f"import sys\n{code}\nprint(' '.join(m for m in ('sympy', 'numpy') if m in sys.modules))"
+    probe = f"import sys\n{code}\nprint('\\nloaded:', ' '.join(m for m in ('sympy', 'numpy') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
-    return set(out.stdout.split())
+    return set(out.stdout.rsplit("loaded:", 1)[1].split())
 
 
 def test_help_imports_neither_numpy_nor_sympy():
