@@ -236,8 +236,8 @@ def report_error(command: str, exc: HwcheckError, fmt: str = "table") -> int:
     """One line on stderr (plus a hint line); with --json also the JSON error on stdout."""
     line = f"error: {exc.where}: {exc.message}" if exc.where else f"error: {exc.message}"
     print(" ".join(line.split("\n")), file=sys.stderr)
-    if exc.hint:
-        print("hint: " + " ".join(exc.hint.split("\n")), file=sys.stderr)
+    if exc.hint:  # a second line may follow, aligned (a caret under a --spec position)
+        print("hint: " + exc.hint.replace("\n", "\n      "), file=sys.stderr)
     if fmt == "json":
         from hwcheck.jsonout import dumps
 

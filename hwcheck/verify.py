@@ -400,6 +400,8 @@ def _as_sequence(claimed: Any, expected: list) -> Any:
     if re.fullmatch(r"[\[(]?\s*\d+(\s*[x×X]\s*\d+)+\s*[\])]?", text):
         return [int(t) for t in re.findall(r"\d+", text)]
     text = text.strip("()")
+    if _shape(expected) == (1,) and _as_number(text) is not None:
+        return [_as_number(text)]  # "1,605,632" for a one-axis shape is one number
     try:
         return parse_array(text, "claim")
     except HwcheckError as exc:

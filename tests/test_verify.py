@@ -65,6 +65,19 @@ def test_shapes(claimed):
     assert verdict("shape", claimed).verdict == "correct"
 
 
+def test_thousands_separators_in_a_one_axis_shape():
+    @dataclass(frozen=True)
+    class Flat(Result):
+        command: ClassVar[str] = "flat"
+        output_shape: list = (1605632,)
+
+        def view(self, digits=6):
+            return []
+
+    assert verify(Flat(), {"output_shape": "1,605,632"})[0].verdict == "correct"
+    assert verify(Flat(), {"output_shape": "[1605632]"})[0].verdict == "correct"
+
+
 def test_shape_mismatch_names_the_shapes():
     v = verdict("shape", "35x35")
     assert (v.verdict, v.rule, v.hint) == ("wrong", "shape: length", "claimed 2 entries, expected 3")
