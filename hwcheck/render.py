@@ -34,7 +34,8 @@ def verdict_table(verdicts, digits: int = 6, *, exercise: str | None = None) -> 
         row = (v.key, describe_value(v.claimed, digits), describe_value(v.expected, digits), verdict,
                v.rule + (f" — {v.hint}" if v.hint else ""))
         rows.append(((exercise,) if exercise is not None else ()) + row)
-    return Table(columns=columns, rows=tuple(rows), title="Claims")
+    keys = (0, 1, 4) if exercise is not None else (0, 3)
+    return Table(columns=columns, rows=tuple(rows), title="Claims", nowrap=keys)
 
 
 def render(result, verdicts, fmt: str, digits: int, *, width: int | None = None) -> str:
@@ -67,9 +68,11 @@ def rich_group(sections: list[Section]):
                               caption="\n".join(section.notes) or None, caption_justify="left",
                               show_footer=False)
             aligns = section.align or "l" * len(section.columns)
-            for name, align in zip(section.columns, aligns):
+            for i, (name, align) in enumerate(zip(section.columns, aligns)):
+                last = i == len(section.columns) - 1 and len(section.columns) > 4
                 table.add_column(name, justify={"l": "left", "r": "right", "c": "center"}[align],
-                                 overflow="fold")
+                                 overflow="fold", no_wrap=i in section.nowrap,
+                                 min_width=30 if last else None)  # the explaining column stays readable
             for row in section.rows:
                 table.add_row(*[_styled(cell) for cell in row])
             if section.footer:

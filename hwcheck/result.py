@@ -33,6 +33,7 @@ class Table:
     footer: tuple[tuple[str, ...], ...] = ()
     notes: tuple[str, ...] = ()
     align: str | None = None
+    nowrap: tuple[int, ...] = ()  # columns that never wrap (keys, verdicts)
 
 
 @dataclass(frozen=True)

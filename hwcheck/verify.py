@@ -57,7 +57,8 @@ class Tolerance:
     atol: float = 1e-9
 
     def describe(self) -> str:
-        return f"rtol={self.rtol:g}, atol={self.atol:g}"
+        text = f"rtol {self.rtol:g}"
+        return text if self.atol == 1e-9 else f"{text}, atol {self.atol:g}"
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,8 @@ class Comparer:
             return Outcome("correct", f"{what}: empty")
         found = worst(outcomes)
         if found.verdict == "correct":
+            if what == "shape":
+                return Outcome("correct", "shape: exact")
             return Outcome("correct", f"{what}: element-wise ({found.rule})")
         shown = ", ".join("[" + ",".join(map(str, i)) + "]" for i in bad[:6]) + (" …" if len(bad) > 6 else "")
         hint = f"{len(bad)} of {len(flat_e)} entries differ at {shown}"
@@ -289,13 +292,12 @@ def compare_number(expected: Any, claimed: Any, tol: Tolerance) -> Outcome:
     err = abs(c - e)
     bound = tol.atol + tol.rtol * abs(e)
     if err <= bound:
-        return Outcome("correct", f"float: |Δ| ≤ atol + rtol·|expected| ({tol.describe()})")
+        return Outcome("correct", f"float: within {tol.describe()}")
     figures = significant_figures(claimed)
     if figures and _round_sig(e, figures) == _round_sig(c, figures) and c != 0:
-        return Outcome("imprecise", f"float: right only to {figures} significant figure{'s' * (figures > 1)}",
-                       f"{fmt(e, 10)} rounded to {figures} figures; give more digits (needs |Δ| ≤ {fmt(bound)})")
-    return Outcome("wrong", f"float: |Δ| ≤ atol + rtol·|expected| ({tol.describe()})",
-                   f"expected {fmt(e, 8)}, |Δ| = {fmt(err)}")
+        return Outcome("imprecise", f"float: right to {figures} figure{'s' * (figures > 1)} only",
+                       f"the value is {fmt(e, 10)}: give more digits (|Δ| ≤ {fmt(bound, 3)} needed)")
+    return Outcome("wrong", f"float: within {tol.describe()}", f"|Δ| = {fmt(err, 3)}")
 
 
 def compare_text(expected: str, claimed: Any) -> Outcome:
@@ -445,4 +447,4 @@ def describe_value(value: Any, digits: int = 6) -> str:
         text = fmt_seq(value, digits) if isinstance(value, list) else json.dumps(value, ensure_ascii=False)
     else:
         text = fmt(value, digits)
-    return text if len(text) <= 60 else text[:59] + "…"
+    return text if len(text) <= 40 else text[:39] + "…"

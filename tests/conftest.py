@@ -73,3 +73,23 @@ def cli(capsys, monkeypatch):
         return code, out, err
 
     return run
+
+
+FAMILIES = {
+    "arch": {"params", "rf"},
+    "conv": {"conv-matrix", "conv-backprop", "conv-cost", "separable"},
+    "symbolic": {"derive", "equiv"},
+    "optim": {"sgd", "adam", "adamw", "rmsprop", "adagrad", "gd-quadratic"},
+}
+
+
+def course_exercises(name: str) -> list[dict]:
+    """One command family's exercises: ``examples_conv.toml`` → the conv exercises of
+    examples.toml; ``course_claims_conv.toml`` → those of tests/data/course_claims.toml."""
+    import re
+    import tomllib
+
+    kind, family = re.fullmatch(r"(examples|course_claims)_(\w+)\.toml", name).groups()
+    path = ROOT / "examples.toml" if kind == "examples" else DATA / "course_claims.toml"
+    exercises = tomllib.loads(path.read_text(encoding="utf-8"))["exercise"]
+    return [e for e in exercises if e["command"] in FAMILIES[family]]

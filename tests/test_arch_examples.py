@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import course_exercises
+
 from hwcheck.commands import get
 from hwcheck.options import build_request
 
@@ -19,7 +21,7 @@ ROOT = Path(__file__).parent.parent
 
 
 def exercises(name: str):
-    return tomllib.loads((DATA / name).read_text(encoding="utf-8"))["exercise"]
+    return course_exercises(name)
 
 
 def run(exercise: dict):

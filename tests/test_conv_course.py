@@ -6,16 +6,17 @@ import tomllib
 
 import pytest
 
+from tests.conftest import course_exercises
+
 from hwcheck.commands import get
 from hwcheck.options import build_request
-from tests.conftest import DATA
+from tests.conftest import DATA, ROOT
 
 OPTION_KEYS = {"id", "title", "command", "claims"}
 
 
 def exercises(name: str):
-    with open(DATA / name, "rb") as fh:
-        return tomllib.load(fh)["exercise"]
+    return course_exercises(name)
 
 
 def run(exercise):
@@ -62,5 +63,6 @@ def test_a_name_where_the_matrix_has_zero_is_wrong_not_error():
 
 
 def test_answers_files_run_through_check(cli):
-    code, out, err = cli("check", str(DATA / "examples_conv.toml"), str(DATA / "course_claims_conv.toml"))
+    ids = ",".join(e["id"] for e in course_exercises("examples_conv.toml"))
+    code, out, err = cli("check", str(ROOT / "examples.toml"), str(DATA / "course_claims.toml"), "--only", ids)
     assert code == 0, out + err

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import course_exercises
+
 from hwcheck import commands
 from hwcheck.options import build_request
 
@@ -18,7 +20,7 @@ NOT_OPTIONS = ("id", "title", "command", "claims")
 
 
 def exercises(name: str) -> list[dict]:
-    return tomllib.loads((DATA / name).read_text(encoding="utf-8"))["exercise"]
+    return course_exercises(name)
 
 
 def run(exercise: dict):

@@ -6,6 +6,8 @@ import time
 import tomllib
 
 import pytest
+
+from tests.conftest import course_exercises
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -131,7 +133,7 @@ STUDENT_VERDICTS = {("H", "derivatives.w"): "wrong", ("H", "derivatives.x"): "wr
 
 
 def _exercises(name: str):
-    return tomllib.loads((DATA / name).read_text(encoding="utf-8"))["exercise"]
+    return course_exercises(name)
 
 
 def _run(exercise: dict):

@@ -47,7 +47,7 @@ def test_integer_wrong_and_unreadable():
 def test_float_tolerance_and_imprecise():
     assert verdict("lr", "0.1372").verdict == "correct"
     imprecise = verdict("lr", "0.14")
-    assert imprecise.verdict == "imprecise" and "2 significant figures" in imprecise.rule
+    assert imprecise.verdict == "imprecise" and "right to 2 figures only" in imprecise.rule
     assert verdict("lr", "0.15").verdict == "wrong"
     assert verdict("lr", "0.14", rtol=0.05).verdict == "correct"
     assert verdict("lr", "1.3724061·10⁻¹").verdict == "correct"

@@ -71,7 +71,8 @@ class CheckResult(Result):
                              describe_value(c["expected"], digits), mark, rule))
         files = sorted({ex.file for ex in self.exercises})
         title = "Claims in " + ", ".join(files) if len(files) <= 3 else f"Claims in {len(files)} files"
-        sections: list = [Table(("exercise", "claim", "claimed", "expected", "verdict", "rule"), tuple(rows), title=title)]
+        sections: list = [Table(("exercise", "claim", "claimed", "expected", "verdict", "rule"), tuple(rows),
+                                title=title, nowrap=(0, 1, 4))]
         for bad in self.unreadable:
             sections.append(Text((f"error: {bad['file']}: {bad['message']}",)))
         sections.append(Text((self.summary(),)))
