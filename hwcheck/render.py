@@ -13,6 +13,7 @@ from hwcheck.jsonout import dumps
 from hwcheck.result import Matrix, Section, Table, Text
 
 VERDICT_MARK = {"correct": "✓", "wrong": "✗", "imprecise": "≈", "inconclusive": "?", "error": "!"}
+RULE_WIDTH = (0, 0, 0, 0, 0, 30)  # verdict tables: the explaining last column stays readable
 VERDICT_STYLE = {"correct": "green", "wrong": "red", "imprecise": "yellow", "inconclusive": "yellow", "error": "red"}
 
 
@@ -35,7 +36,7 @@ def verdict_table(verdicts, digits: int = 6, *, exercise: str | None = None) -> 
                v.rule + (f" — {v.hint}" if v.hint else ""))
         rows.append(((exercise,) if exercise is not None else ()) + row)
     keys = (0, 1, 4) if exercise is not None else (0, 3)
-    return Table(columns=columns, rows=tuple(rows), title="Claims", nowrap=keys)
+    return Table(columns=columns, rows=tuple(rows), title="Claims", nowrap=keys, min_widths=RULE_WIDTH[-len(columns):])
 
 
 def render(result, verdicts, fmt: str, digits: int, *, width: int | None = None) -> str:
@@ -69,10 +70,9 @@ def rich_group(sections: list[Section]):
                               show_footer=False)
             aligns = section.align or "l" * len(section.columns)
             for i, (name, align) in enumerate(zip(section.columns, aligns)):
-                last = i == len(section.columns) - 1 and len(section.columns) > 4
+                minimum = section.min_widths[i] if i < len(section.min_widths) else 0
                 table.add_column(name, justify={"l": "left", "r": "right", "c": "center"}[align],
-                                 overflow="fold", no_wrap=i in section.nowrap,
-                                 min_width=30 if last else None)  # the explaining column stays readable
+                                 overflow="fold", no_wrap=i in section.nowrap, min_width=minimum or None)
             for row in section.rows:
                 table.add_row(*[_styled(cell) for cell in row])
             if section.footer:

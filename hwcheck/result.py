@@ -34,6 +34,7 @@ class Table:
     notes: tuple[str, ...] = ()
     align: str | None = None
     nowrap: tuple[int, ...] = ()  # columns that never wrap (keys, verdicts)
+    min_widths: tuple[int, ...] = ()  # per column, 0 for no minimum
 
 
 @dataclass(frozen=True)

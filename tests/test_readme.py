@@ -86,3 +86,32 @@ def test_json_keys_table_matches_output(cli, monkeypatch):
         doc = json.loads(out)
         for key in re.findall(r"`([a-z_0-9]+)`", keys):
             assert key in doc, f"README says {name} emits '{key}'"
+
+
+def test_readme_python_examples():
+    import doctest
+
+    text = README.read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert blocks
+    parser = doctest.DocTestParser()
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    for i, block in enumerate(blocks):
+        runner.run(parser.get_doctest(block, {}, f"README python block {i}", str(README), 0))
+    assert runner.failures == 0
+
+
+def test_docstring_examples():
+    import doctest
+    import importlib
+    import pkgutil
+
+    import hwcheck
+
+    failures = 0
+    for info in pkgutil.walk_packages(hwcheck.__path__, "hwcheck."):
+        if info.name.endswith("__main__"):
+            continue
+        failures += doctest.testmod(importlib.import_module(info.name), optionflags=doctest.ELLIPSIS).failed
+    failures += doctest.testmod(hwcheck).failed
+    assert failures == 0

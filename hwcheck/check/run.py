@@ -72,7 +72,7 @@ class CheckResult(Result):
         files = sorted({ex.file for ex in self.exercises})
         title = "Claims in " + ", ".join(files) if len(files) <= 3 else f"Claims in {len(files)} files"
         sections: list = [Table(("exercise", "claim", "claimed", "expected", "verdict", "rule"), tuple(rows),
-                                title=title, nowrap=(0, 1, 4))]
+                                title=title, nowrap=(0, 1, 4), min_widths=(0, 0, 0, 0, 0, 30))]
         for bad in self.unreadable:
             sections.append(Text((f"error: {bad['file']}: {bad['message']}",)))
         sections.append(Text((self.summary(),)))
