@@ -14,6 +14,7 @@ from math import prod
 from typing import Any
 
 from hwcheck.errors import HwcheckError
+from hwcheck.geometry import dilated_span, full_padding, same_padding
 from hwcheck.numfmt import fmt
 
 MAX_SIZE = 10**18  # any size along one axis
@@ -53,7 +54,7 @@ class Window:
     @property
     def span(self) -> int:
         """The dilated kernel: d·(k − 1) + 1."""
-        return self.dilation * (self.kernel - 1) + 1
+        return dilated_span(self.kernel, self.dilation)
 
 
 #: How a layer maps positions, for ``rf``: windows per axis, or one of these words.
@@ -125,15 +126,12 @@ def macs_text(positions, kernel, c_in: int, c_out: int, macs: int) -> str:
 
 def resolve_padding(layer: Layer, padding, n: int, axis: int, k: int, s: int, d: int) -> tuple[int, int]:
     """(before, after) along one axis for valid / same / full / explicit padding."""
-    span = d * (k - 1) + 1
     if padding == "valid":
         return 0, 0
     if padding == "full":
-        return span - 1, span - 1
+        return full_padding(k, d)
     if padding == "same":
-        out = -(-n // s)
-        total = max((out - 1) * s + span - n, 0)
-        return total // 2, total - total // 2  # the odd pixel after (TensorFlow's rule)
+        return same_padding(n, k, s, d)  # the odd pixel after (TensorFlow's rule)
     return padding[axis]
 
 

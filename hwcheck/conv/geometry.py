@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hwcheck.errors import HwcheckError
+from hwcheck.geometry import dilated_span, output_size, same_padding
 from hwcheck.parse import parse_array, parse_int, parse_shape, shape_of
 
 MODES = ("valid", "same", "full")
@@ -30,7 +31,7 @@ class Axis:
     @property
     def span(self) -> int:
         """Dilated kernel extent d·(k−1) + 1."""
-        return self.dilation * (self.k - 1) + 1
+        return dilated_span(self.k, self.dilation)
 
     @property
     def padded(self) -> int:
@@ -38,7 +39,7 @@ class Axis:
 
     @property
     def out(self) -> int:
-        return (self.padded - self.span) // self.stride + 1
+        return output_size(self.n, self.before, self.after, self.k, self.stride, self.dilation)
 
 
 def parse_per_axis(value, where: str, axes: int = 2) -> tuple[int, ...]:
@@ -74,10 +75,6 @@ def _pad(value, where: str) -> int:
     return parse_int(value, where, minimum=0, maximum=MAX_SIDE)
 
 
-def same_padding(n: int, k: int, s: int, d: int) -> tuple[int, int]:
-    """TensorFlow's ``same``: total = max((ceil(n/s) − 1)·s + d·(k−1) + 1 − n, 0), odd pixel after."""
-    total = max((-(-n // s) - 1) * s + d * (k - 1) + 1 - n, 0)
-    return total // 2, total - total // 2
 
 
 def resolve_axes(spatial, kernel, stride, dilation, padding, where: str = "--kernel") -> tuple[Axis, ...]:
