@@ -153,6 +153,9 @@ def textbook(d, definitions: tuple):
 
 VALUE_TIMEOUT = 2.0  # seconds for one value at a point
 MAX_VALUE_BITS = 13_000  # exact values larger than this (~3,900 digits) are given as floats
+#: working precision evalf may climb to: 1 − σ(z) at z = 10⁴ cancels ~4,343 digits (the default
+#: 100 silently returned −log(1 − σ(10⁴)) = 352.1 instead of 10,000)
+MAX_WORKING_DIGITS = 6_000
 
 
 def value_at(expr, point: dict, where: str = "--at"):
@@ -194,9 +197,9 @@ def _short(v) -> str:
 def _substitute(expr, subs):
     value = expr.xreplace(subs)
     if value.is_Rational and int(value.p).bit_length() + int(value.q).bit_length() > MAX_VALUE_BITS:
-        value = value.evalf(30)
+        value = value.evalf(30, maxn=MAX_WORKING_DIGITS)
     if not value.is_Number and not value.has(sympy.zoo, sympy.nan, sympy.oo):
-        value = value.evalf(30)
+        value = value.evalf(30, maxn=MAX_WORKING_DIGITS)
     return value
 
 
