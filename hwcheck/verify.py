@@ -26,6 +26,7 @@ _SEVERITY = {v: i for i, v in enumerate(VERDICTS)}
 
 #: comparators for ``Result.claim_kind`` names, as "module:function" (imported on first use).
 PLUGINS: dict[str, str] = {"expression": "hwcheck.symbolic.claims:compare_expression"}
+_PLUGIN_CACHE: dict[tuple, Outcome] = {}
 
 
 @dataclass(frozen=True)
@@ -196,8 +197,16 @@ class Comparer:
             outcome = compare_text(expected, claimed)
             return Outcome(outcome.verdict, f"{kind}: text (normalised)", outcome.hint)
         text = claimed if isinstance(claimed, str) else json.dumps(claimed)
-        verdict, rule, hint = function(expected, text, context=self.result.claim_context())
-        return Outcome(verdict, rule, hint)
+        context = self.result.claim_context()
+        key = (kind, expected, text, json.dumps(context, sort_keys=True, default=str))
+        if key not in _PLUGIN_CACHE:  # a class's answers repeat: decide each pair once
+            verdict, rule, hint = function(expected, text, context=context)
+            if verdict == "inconclusive":  # a time bound decided it: do not remember
+                return Outcome(verdict, rule, hint)
+            if len(_PLUGIN_CACHE) >= 4096:
+                _PLUGIN_CACHE.clear()
+            _PLUGIN_CACHE[key] = Outcome(verdict, rule, hint)
+        return _PLUGIN_CACHE[key]
 
     def mapping(self, path: tuple, expected: dict, claimed: Any) -> Outcome:
         claimed = _maybe_json(claimed)
