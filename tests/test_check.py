@@ -177,3 +177,62 @@ def test_own_answer_is_correct_and_a_perturbed_one_is_not(lr, steps, factor):
     assert [v.verdict for v in result.verify({"final.w": w})] == ["correct"]
     if abs(w) > 1e-6:
         assert result.verify({"final.w": w * factor})[0].verdict != "correct"
+
+
+def _leaves(node, path=()):
+    """Every numeric leaf of a JSON result, with its dotted path."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if not path and key in ("hwcheck", "command"):
+                continue
+            yield from _leaves(value, path + (str(key),))
+    elif isinstance(node, list):
+        for i, value in enumerate(node[:20]):
+            yield from _leaves(value, path + (str(i),))
+    elif isinstance(node, (int, float)) and not isinstance(node, bool):
+        yield ".".join(path), node
+
+
+def _example_results():
+    import tomllib
+
+    from hwcheck.commands import get
+    from hwcheck.options import build_request
+    from hwcheck.parse import FILE_ROOT
+
+    exercises = tomllib.loads((ROOT / "examples.toml").read_text(encoding="utf-8"))["exercise"]
+    results = []
+    token = FILE_ROOT.set(ROOT)
+    try:
+        for ex in exercises:
+            options = {k: v for k, v in ex.items() if k not in ("id", "title", "command", "claims", "tolerances")}
+            spec = get(ex["command"])
+            results.append((ex["id"], spec.run(build_request(spec.request_type(), options))))
+    finally:
+        FILE_ROOT.reset(token)
+    return results
+
+
+EXAMPLE_RESULTS = []
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_any_exercise_own_numbers_are_correct_and_perturbed_ones_are_not(data):
+    """For random exercises of every command: a claim made from hwcheck's own answer is
+    correct; the same claim off by 1% (or by one, for integers) never is."""
+    if not EXAMPLE_RESULTS:
+        EXAMPLE_RESULTS.extend(_example_results())
+    ident, result = data.draw(st.sampled_from(EXAMPLE_RESULTS))
+    leaves = list(_leaves(result.to_json()))
+    if not leaves:
+        return
+    key, value = data.draw(st.sampled_from(leaves))
+    assert result.verify({key: value})[0].verdict == "correct", (ident, key)
+    if isinstance(value, int):
+        wrong = value + 1
+    elif isinstance(value, float) and value != 0 and abs(value) > 1e-6:
+        wrong = value * 1.01
+    else:
+        return
+    assert result.verify({key: wrong})[0].verdict != "correct", (ident, key, value)

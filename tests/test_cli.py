@@ -118,6 +118,7 @@ NUMERIC = [
     ["sgd", "--steps", "4"],
     ["adam", "--steps", "4"],
     ["gd-quadratic", "--H", "2 0; 0 1", "--lr", "0.5"],
+    ["check", "examples.toml", "--only", "A,B,C,E,F,G,I,J,K,M-adamw,N,O"],  # numeric claims only
 ]
 
 
