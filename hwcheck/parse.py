@@ -316,6 +316,18 @@ def resolve_path(name: str, where: str) -> Path:
     return path
 
 
+def parse_toml(text: str, where: str) -> dict:
+    """A TOML document; a syntax error names its line and column (tomllib's message)."""
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise HwcheckError(where, f"malformed TOML: {exc}") from None
+    except RecursionError:
+        raise HwcheckError(where, "malformed TOML: nested too deeply") from None
+
+
 # ---------------------------------------------------------------------------- shapes, lists
 
 

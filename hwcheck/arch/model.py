@@ -22,7 +22,7 @@ from typing import Any
 
 from hwcheck.arch.layers import LAYER_TYPES, MAX_SIZE, Layer, spatial_rank
 from hwcheck.errors import HwcheckError, did_you_mean
-from hwcheck.parse import parse_float, parse_int, parse_shape, resolve_path
+from hwcheck.parse import parse_float, parse_int, parse_shape, parse_toml, resolve_path
 
 MAX_LAYERS = 10_000
 MAX_BYTES = 16 * 1024 * 1024
@@ -95,17 +95,6 @@ def read_model(model: Any) -> tuple[str, dict]:
     except UnicodeDecodeError:
         raise HwcheckError(model, "not a UTF-8 text file") from None
     return model, parse_toml(text, model)
-
-
-def parse_toml(text: str, source: str) -> dict:
-    import tomllib
-
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise HwcheckError(source, f"malformed TOML: {exc}") from None
-    except RecursionError:
-        raise HwcheckError(source, "malformed TOML: nesting too deep") from None
 
 
 # --------------------------------------------------------------------------- validation

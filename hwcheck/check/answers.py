@@ -7,12 +7,12 @@ exercise (unknown command, unknown option, missing claims) belongs to that exerc
 from __future__ import annotations
 
 import sys
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hwcheck.errors import HwcheckError, did_you_mean
+from hwcheck.parse import parse_toml
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_EXERCISES = 5000
@@ -69,15 +69,6 @@ def read_text(name: str) -> tuple[str, Path]:
         return data.decode("utf-8"), folder
     except UnicodeDecodeError as exc:
         raise HwcheckError(name, f"not UTF-8 text (byte {exc.start})") from None
-
-
-def parse_toml(text: str, name: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise HwcheckError(name, f"malformed TOML: {exc}") from None
-    except RecursionError:
-        raise HwcheckError(name, "malformed TOML: nested too deeply") from None
 
 
 def load(name: str) -> AnswersFile:
