@@ -53,3 +53,17 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     if not close:
         return ""
     return " — did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+
+
+def pointer(text: str, index: int, width: int = 60) -> str:
+    """A hint of two lines: the text around 0-based ``index``, and a caret under that place.
+
+    >>> print(pointer("w*x + foo(b)", 6))
+    w*x + foo(b)
+          ^
+    """
+    line = text.replace("\n", " ").replace("\t", " ")
+    start = 0 if len(line) <= width else max(0, min(index - width // 2, len(line) - width))
+    end = start + width
+    shown = ("…" if start else "") + line[start:end] + ("…" if end < len(line) else "")
+    return f"{shown}\n{' ' * (index - start + (1 if start else 0))}^"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hwcheck.arch.layers import LAYER_TYPES, MAX_SIZE, Layer, spatial_rank
-from hwcheck.errors import HwcheckError, did_you_mean
+from hwcheck.errors import HwcheckError, did_you_mean, pointer
 from hwcheck.parse import parse_float, parse_int, parse_shape, parse_toml, resolve_path
 
 MAX_LAYERS = 10_000
@@ -44,11 +44,7 @@ class Model:
         """The spec with a caret under layer ``index`` (for error hints)."""
         if self.spec is None or index is None or index >= len(self.positions):
             return None
-        return caret_hint(self.spec, self.positions[index])
-
-
-def caret_hint(text: str, pos: int) -> str:
-    return f"{text}\n{' ' * pos}^"
+        return pointer(self.spec, self.positions[index])
 
 
 # --------------------------------------------------------------------------- reading
@@ -65,7 +61,7 @@ def load_model(model: Any, spec: str | None, *, layout: str | None = None, frame
         except HwcheckError as exc:
             found = re.search(r"layers\[(\d+)\]", exc.where)
             if found and exc.hint is None and int(found.group(1)) < len(positions):
-                exc.hint = caret_hint(spec, positions[int(found.group(1))])
+                exc.hint = pointer(spec, positions[int(found.group(1))])
             raise
     if model is None:
         raise HwcheckError("<model>", "give a model file, '-' for standard input, or --spec '227x227x3 | conv2d 32 3'")
@@ -266,7 +262,7 @@ def padding(value: Any, where: str, rank: int):
 
 def spec_error(spec: str, pos: int, where: str, message: str) -> HwcheckError:
     """An error in ``--spec`` with a caret under the position in the hint."""
-    return HwcheckError(f"--spec: {where}" if where else "--spec", message, hint=caret_hint(spec, pos))
+    return HwcheckError(f"--spec: {where}" if where else "--spec", message, hint=pointer(spec, pos))
 
 
 def tokens(spec: str, start: int, end: int) -> list[tuple[str, int]]:

@@ -13,9 +13,9 @@ from functools import lru_cache
 
 import sympy
 
-from hwcheck.errors import HwcheckError
+from hwcheck.errors import HwcheckError, pointer
 from hwcheck.symbolic import functions as nn
-from hwcheck.symbolic.parser import Node, caret, parse
+from hwcheck.symbolic.parser import Node, parse
 
 MAX_EXPONENT = 1_000  # |n| in x**n
 MAX_BITS = 13_000  # size of a number computed from literals (~3,900 digits)
@@ -42,7 +42,7 @@ class _Builder:
         self.text, self.where, self.assume = text, where, assume
 
     def fail(self, node: Node, message: str) -> HwcheckError:
-        return HwcheckError(self.where, f"{message} at column {node.column}", caret(self.text, node.column))
+        return HwcheckError(self.where, f"{message} at column {node.column}", pointer(self.text, node.column - 1))
 
     def build(self, node: Node):
         kind = node.kind

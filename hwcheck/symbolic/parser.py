@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from hwcheck.errors import HwcheckError, did_you_mean
+from hwcheck.errors import HwcheckError, did_you_mean, pointer
 
 MAX_LENGTH = 4_000  # characters
 MAX_NODES = 600
@@ -73,19 +73,9 @@ class Token:
     column: int
 
 
-def caret(text: str, column: int, width: int = 50) -> str:
-    """One line: the text around ``column`` with a caret mark ‸ where the problem starts."""
-    line = text.replace("\n", " ").replace("\t", " ")
-    start = max(0, column - 1 - width // 2)
-    before = ("…" if start else "") + line[start:column - 1]
-    after = line[column - 1:column - 1 + width // 2]
-    more = "…" if column - 1 + width // 2 < len(line) else ""
-    return f"here: {before}‸{after}{more}"
-
-
 def _fail(text: str, where: str, message: str, column: int, hint: str | None = None) -> HwcheckError:
-    extra = caret(text, column)
-    return HwcheckError(where, f"{message} at column {column}", f"{extra}; {hint}" if hint else extra)
+    extra = pointer(text, column - 1)
+    return HwcheckError(where, f"{message} at column {column}", f"{extra} {hint}" if hint else extra)
 
 
 def tokenize(text: str, where: str = "expression") -> list[Token]:
