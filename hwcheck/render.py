@@ -109,12 +109,24 @@ def _styled(cell: str):
     return RichText(cell)
 
 
+#: widths for text that is not going to a terminal: as wide as the content needs (so numbers
+#: never fold), within these bounds
+MIN_WIDTH, MAX_WIDTH = 100, 160
+
+
 def to_text(sections: list[Section], *, width: int | None = None) -> str:
-    """Rich rendering captured as text (colour only when the console is a terminal)."""
+    """Rich rendering captured as plain text, at ``width`` or at the content's natural width."""
+    if width is None:
+        natural = max((len(line) for line in _captured(sections, 1000).splitlines()), default=0)
+        width = min(max(natural, MIN_WIDTH), MAX_WIDTH)
+    return _captured(sections, width)
+
+
+def _captured(sections: list[Section], width: int) -> str:
     from rich.console import Console
 
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width or 120, color_system=None, highlight=False,
+    console = Console(file=buffer, width=width, color_system=None, highlight=False,
                       emoji=False, markup=False, soft_wrap=False)
     console.print(rich_group(sections))
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
