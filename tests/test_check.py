@@ -70,6 +70,8 @@ def test_wrong_claim_exits_1_and_show_prints_the_solution(cli, tmp_path):
     ('id = "a"\ncommand = "sgd"\n[exercise.claims]\n"finl.w" = 1', "no key 'finl.w' in the result; nearest: final.w"),
     ('command = "sgd"\n[exercise.claims]\nx = 1', "missing 'id'"),
     ('id = "a"\ncommand = "sgd"\nsteps = 0\n[exercise.claims]\n"final.w" = 1', "steps: must be at least 1"),
+    ('id = "a"\ncommand = "sgd"\nlr = -1\n[exercise.claims]\n"final.w" = 1', "lr: "),
+    ('id = "a"\ncommand = "adam"\nweight_decay = -1\n[exercise.claims]\n"final.w" = 1', "weight_decay"),
 ])
 def test_a_bad_exercise_fails_its_own_row_and_the_run_goes_on(cli, tmp_path, exercise, reason):
     text = GOOD + "\n[[exercise]]\n" + exercise + "\n"

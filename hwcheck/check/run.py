@@ -171,7 +171,7 @@ def run_exercise(answers: AnswersFile, exercise: Exercise, request) -> ExerciseO
     try:
         result = _compute(answers, exercise)
     except HwcheckError as exc:
-        return failed(str(exc))
+        return failed(_as_file_keys(str(exc)))
     except (RecursionError, MemoryError) as exc:
         return failed(f"input too large or too deeply nested ({type(exc).__name__})")
     except Exception as exc:  # noqa: BLE001 - one exercise's crash must not stop a class's run
@@ -182,6 +182,13 @@ def run_exercise(answers: AnswersFile, exercise: Exercise, request) -> ExerciseO
     score = exercise.points * sum(v.ok for v in verdicts) / len(verdicts) if verdicts else 0.0
     return ExerciseOutcome(answers.name, exercise.id, exercise.title, exercise.command, ok, claims,
                            exercise.points, round(score, 6), None, result)
+
+
+def _as_file_keys(message: str) -> str:
+    """Name options as the answers file spells them: ``--weight-decay: …`` → ``weight_decay: …``."""
+    import re
+
+    return re.sub(r"(?<![\w-])--([A-Za-z][\w-]*)", lambda m: m.group(1).replace("-", "_"), message)
 
 
 def _compute(answers: AnswersFile, exercise: Exercise):
