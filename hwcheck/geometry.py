@@ -6,6 +6,24 @@ disagree about a shape.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Window:
+    """A sliding window along one axis: kernel, stride, dilation and padding before/after."""
+
+    kernel: int
+    stride: int
+    dilation: int
+    before: int
+    after: int
+
+    @property
+    def span(self) -> int:
+        """The dilated kernel: d·(k − 1) + 1."""
+        return dilated_span(self.kernel, self.dilation)
+
 
 def dilated_span(k: int, d: int) -> int:
     """The dilated kernel's extent d·(k − 1) + 1."""

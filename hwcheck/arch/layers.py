@@ -14,7 +14,7 @@ from math import prod
 from typing import Any
 
 from hwcheck.errors import HwcheckError
-from hwcheck.geometry import dilated_span, full_padding, same_padding
+from hwcheck.geometry import Window, full_padding, same_padding
 from hwcheck.numfmt import fmt
 
 MAX_SIZE = 10**18  # any size along one axis
@@ -39,22 +39,6 @@ class Layer:
 class Context:
     layout: str  # "hwc" or "chw"
     framework: str  # "keras" or "pytorch"
-
-
-@dataclass(frozen=True)
-class Window:
-    """A sliding window along one axis: kernel, stride, dilation and padding before/after."""
-
-    kernel: int
-    stride: int
-    dilation: int
-    before: int
-    after: int
-
-    @property
-    def span(self) -> int:
-        """The dilated kernel: d·(k − 1) + 1."""
-        return dilated_span(self.kernel, self.dilation)
 
 
 #: How a layer maps positions, for ``rf``: windows per axis, or one of these words.

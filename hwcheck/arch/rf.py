@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import prod
 
-from hwcheck.arch.layers import GLOBAL, IDENTITY, Window, split
+from hwcheck.arch.layers import GLOBAL, IDENTITY, split
+from hwcheck.geometry import Window
 from hwcheck.arch.model import Model
 from hwcheck.errors import HwcheckError
 

@@ -101,7 +101,7 @@ def _kernel_element(p, g, idx, multi):
     """∂L/∂F[o,c,i,j] = Σ_pq ∂L/∂O[o,p,q]·Xpad[c, i'·d + p·s, j'·d + q·s] (i', j' flipped for conv)."""
     o, c, i, j = idx
     ah, aw = p.g.axes
-    ie, je = (ah.k - 1 - i, aw.k - 1 - j) if p.g.op == "conv" else (i, j)
+    ie, je = (ah.kernel - 1 - i, aw.kernel - 1 - j) if p.g.op == "conv" else (i, j)
     terms, total = [], 0
     for pp, qq in _grid(ah.out, aw.out):
         r, t = ie * ah.dilation + pp * ah.stride - ah.before, je * aw.dilation + qq * aw.stride - aw.before
@@ -117,15 +117,15 @@ def _input_element(p, g, idx, multi):
     ah, aw = p.g.axes
     terms, total = [], 0
     for o in range(p.f.shape[0]):
-        for ie in range(ah.k):
-            for je in range(aw.k):
+        for ie in range(ah.kernel):
+            for je in range(aw.kernel):
                 pr, qr = r + ah.before - ie * ah.dilation, t + aw.before - je * aw.dilation
                 if pr % ah.stride or qr % aw.stride:
                     continue
                 pp, qq = pr // ah.stride, qr // aw.stride
                 if not (0 <= pp < ah.out and 0 <= qq < aw.out):
                     continue
-                i, j = (ah.k - 1 - ie, aw.k - 1 - je) if p.g.op == "conv" else (ie, je)
+                i, j = (ah.kernel - 1 - ie, aw.kernel - 1 - je) if p.g.op == "conv" else (ie, je)
                 terms.append((_o(o, (pp, qq), multi), g[o, pp, qq], name("F", (i, j), (o, c) if multi else ()), p.f[o, c, i, j]))
                 total += g[o, pp, qq] * p.f[o, c, i, j]
     return "∂L/∂" + name("X", (r, t), (c,) if multi else ()), _clip(terms), total

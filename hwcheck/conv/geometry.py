@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hwcheck.errors import HwcheckError
-from hwcheck.geometry import dilated_span, output_size, same_padding
+from hwcheck.geometry import Window, output_size, same_padding
 from hwcheck.parse import parse_array, parse_int, parse_shape, shape_of
 
 MODES = ("valid", "same", "full")
@@ -18,20 +18,10 @@ MAX_SIDE = 1 << 20
 
 
 @dataclass(frozen=True)
-class Axis:
-    """One spatial axis of a convolution: sizes, stride, dilation and the padding pair."""
+class Axis(Window):
+    """One spatial axis of a convolution: the window over an input of size ``n``."""
 
     n: int
-    k: int
-    stride: int
-    dilation: int
-    before: int
-    after: int
-
-    @property
-    def span(self) -> int:
-        """Dilated kernel extent d·(k−1) + 1."""
-        return dilated_span(self.k, self.dilation)
 
     @property
     def padded(self) -> int:
@@ -39,7 +29,7 @@ class Axis:
 
     @property
     def out(self) -> int:
-        return output_size(self.n, self.before, self.after, self.k, self.stride, self.dilation)
+        return output_size(self.n, self.before, self.after, self.kernel, self.stride, self.dilation)
 
 
 def parse_per_axis(value, where: str, axes: int = 2) -> tuple[int, ...]:
@@ -89,7 +79,7 @@ def resolve_axes(spatial, kernel, stride, dilation, padding, where: str = "--ker
             before = after = d * (k - 1)
         else:
             before, after = padding[i]
-        axis = Axis(n, k, s, d, before, after)
+        axis = Axis(kernel=k, stride=s, dilation=d, before=before, after=after, n=n)
         if axis.span > axis.padded:
             dilated = f" (dilated {axis.span})" if d > 1 else ""
             raise HwcheckError(where, f"kernel {k}{dilated} is larger than the padded input "
@@ -100,5 +90,5 @@ def resolve_axes(spatial, kernel, stride, dilation, padding, where: str = "--ker
 
 def describe_axis(axis: Axis) -> str:
     """The output-size formula with the numbers substituted."""
-    return (f"⌊({axis.n} + {axis.before} + {axis.after} − {axis.dilation}·({axis.k}−1) − 1) / "
+    return (f"⌊({axis.n} + {axis.before} + {axis.after} − {axis.dilation}·({axis.kernel}−1) − 1) / "
             f"{axis.stride}⌋ + 1 = {axis.out}")

@@ -20,7 +20,7 @@ class Geometry:
 
     @property
     def kernel(self) -> tuple[int, int]:
-        return self.axes[0].k, self.axes[1].k
+        return self.axes[0].kernel, self.axes[1].kernel
 
     @property
     def spatial(self) -> tuple[int, int]:

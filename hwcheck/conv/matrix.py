@@ -49,14 +49,14 @@ def triplets(g: Geometry) -> Triplets:
         raise HwcheckError("--input", f"the matrix would have up to {nonzero_bound(g):,} non-zeros "
                            f"(limit {MAX_NONZEROS:,})")
     ah, aw = g.axes
-    o, c, i, j, p, q = np.ix_(*(np.arange(n) for n in (g.out_channels, g.in_channels, ah.k, aw.k, ah.out, aw.out)))
+    o, c, i, j, p, q = np.ix_(*(np.arange(n) for n in (g.out_channels, g.in_channels, ah.kernel, aw.kernel, ah.out, aw.out)))
     r = p * ah.stride + i * ah.dilation - ah.before
     t = q * aw.stride + j * aw.dilation - aw.before
     inside = (r >= 0) & (r < ah.n) & (t >= 0) & (t < aw.n)
     row = (o * ah.out + p) * aw.out + q
     col = (c * ah.n + r) * aw.n + t
-    ki, kj = (ah.k - 1 - i, aw.k - 1 - j) if g.op == "conv" else (i, j)
-    kernel_index = ((o * g.in_channels + c) * ah.k + ki) * aw.k + kj
+    ki, kj = (ah.kernel - 1 - i, aw.kernel - 1 - j) if g.op == "conv" else (i, j)
+    kernel_index = ((o * g.in_channels + c) * ah.kernel + ki) * aw.kernel + kj
     shape6 = np.broadcast_shapes(inside.shape, row.shape, col.shape, kernel_index.shape)
     inside = np.broadcast_to(inside, shape6)
     rows, cols, kidx = (np.broadcast_to(a, shape6)[inside] for a in (row, col, kernel_index))

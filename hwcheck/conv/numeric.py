@@ -41,7 +41,7 @@ def crop(xp, axes: tuple[Axis, Axis]):
 def columns(x, axes):
     """im2col: row (c, i, j) holds the pixels kernel offset (i, j) of channel c meets, one per output."""
     xp = pad(x, axes)
-    kh, kw = axes[0].k, axes[1].k
+    kh, kw = axes[0].kernel, axes[1].kernel
     cols = np.empty((x.shape[0], kh, kw, axes[0].out, axes[1].out), dtype=x.dtype)
     for i in range(kh):
         for j in range(kw):
@@ -73,10 +73,10 @@ def grad_input(f, g, axes, channels: int):
     ah, aw = axes
     dtype = _dtype(f, g)
     share = _as(f.reshape(f.shape[0], -1), dtype).T @ _as(g.reshape(g.shape[0], -1), dtype)
-    share = share.reshape(channels, ah.k, aw.k, ah.out, aw.out)
+    share = share.reshape(channels, ah.kernel, aw.kernel, ah.out, aw.out)
     dxp = np.zeros((channels, ah.padded, aw.padded), dtype=dtype)
-    for i in range(ah.k):
-        for j in range(aw.k):
+    for i in range(ah.kernel):
+        for j in range(aw.kernel):
             window(dxp, axes, i, j)[...] += share[:, i, j]
     return crop(dxp, axes)
 
