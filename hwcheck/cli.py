@@ -77,19 +77,19 @@ def _field_parameters(spec: CommandSpec) -> list[inspect.Parameter]:
 
 
 def _common_parameters(spec: CommandSpec) -> list[inspect.Parameter]:
-    def opt(*decls, help):
-        return typer.Option(*decls, help=help, show_default=False)
+    def opt(*decls, help, metavar=None):
+        return typer.Option(*decls, help=help, show_default=False, metavar=metavar)
 
     params = [
         _parameter("json_", Annotated[bool, opt("--json", help="Print one JSON document (same as --format json).")], False),
-        _parameter("format_", Annotated[Optional[str], opt("--format", help=f"Output format: {'|'.join(spec.formats)} [default: table]")], None),
-        _parameter("digits_", Annotated[Optional[str], opt("--digits", help="Significant digits in tables [default: 6].")], None),
+        _parameter("format_", Annotated[Optional[str], opt("--format", help=f"Output format: {'|'.join(spec.formats)} [default: table]", metavar="WORD")], None),
+        _parameter("digits_", Annotated[Optional[str], opt("--digits", help="Significant digits in tables [default: 6].", metavar="INT")], None),
     ]
     if spec.calculator:
         params += [
-            _parameter("claim_", Annotated[Optional[list[str]], opt("--claim", help="KEY=VALUE to verify (repeatable), e.g. total_params=4640.")], None),
-            _parameter("rtol_", Annotated[Optional[str], opt("--rtol", help="Relative tolerance for float claims [default: 1e-3].")], None),
-            _parameter("atol_", Annotated[Optional[str], opt("--atol", help="Absolute tolerance for float claims [default: 1e-9].")], None),
+            _parameter("claim_", Annotated[Optional[list[str]], opt("--claim", help="KEY=VALUE to verify (repeatable), e.g. total_params=4640.", metavar="KEY=VALUE")], None),
+            _parameter("rtol_", Annotated[Optional[str], opt("--rtol", help="Relative tolerance for float claims [default: 1e-3].", metavar="NUM")], None),
+            _parameter("atol_", Annotated[Optional[str], opt("--atol", help="Absolute tolerance for float claims [default: 1e-9].", metavar="NUM")], None),
         ]
     return params
 
