@@ -53,6 +53,7 @@ def test_json_output_is_one_strict_document(cli, monkeypatch, name, example):
     assert code == 0
     doc = strict_json(out)
     assert doc["command"] == name and doc["hwcheck"]
+    assert cli(*shlex.split(example), "--json")[1] == out, "the same input gives byte-identical JSON"
 
 
 def test_usage_errors_are_one_line_with_exit_2(cli):
