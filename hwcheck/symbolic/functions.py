@@ -20,7 +20,7 @@ class sigmoid(Function):  # noqa: N801 - the textbook name
     """σ(z) = 1/(1 + e^(−z)); σ'(z) = σ(z)(1 − σ(z))."""
 
     @classmethod
-    def eval(cls, z):
+    def eval(cls, z):  # sympy's hook for automatic simplification (σ(0) = 1/2), not Python's eval
         if z.is_zero:
             return Rational(1, 2)
         return None
