@@ -14,6 +14,7 @@ from math import prod
 from typing import Any
 
 from hwcheck.errors import HwcheckError
+from hwcheck import geometry
 from hwcheck.geometry import Window, full_padding, same_padding
 from hwcheck.numfmt import fmt
 
@@ -108,7 +109,7 @@ def macs_text(positions, kernel, c_in: int, c_out: int, macs: int) -> str:
 # --------------------------------------------------------------------------- windows
 
 
-def resolve_padding(layer: Layer, padding, n: int, axis: int, k: int, s: int, d: int) -> tuple[int, int]:
+def resolve_padding(padding, n: int, axis: int, k: int, s: int, d: int) -> tuple[int, int]:
     """(before, after) along one axis for valid / same / full / explicit padding."""
     if padding == "valid":
         return 0, 0
@@ -119,10 +120,16 @@ def resolve_padding(layer: Layer, padding, n: int, axis: int, k: int, s: int, d:
     return padding[axis]
 
 
+def rounded_size(n: int, w: Window, ceil_mode: bool) -> int:
+    """:func:`geometry.output_size`, or with ⌈⌉ instead of ⌊⌋ when ``ceil_mode``."""
+    floor = geometry.output_size(n, w.before, w.after, w.kernel, w.stride, w.dilation)
+    return floor + 1 if ceil_mode and (n + w.before + w.after - w.span) % w.stride else floor
+
+
 def output_size(layer: Layer, n: int, w: Window, *, ceil_mode: bool = False, pool: bool = False) -> int:
     """⌊(n + before + after − d·(k−1) − 1)/s⌋ + 1, with PyTorch's ceil_mode rule for pools."""
     padded = n + w.before + w.after
-    out = (padded - w.span + (w.stride - 1 if ceil_mode else 0)) // w.stride + 1
+    out = rounded_size(n, w, ceil_mode)
     if ceil_mode and (out - 1) * w.stride >= n + w.before:  # the last window would start in the right padding
         out -= 1
     if out < 1:
@@ -138,7 +145,7 @@ def explain_size(name: str, n: int, w: Window, out: int, *, ceil_mode: bool = Fa
     kernel = str(w.kernel) if w.dilation == 1 else f"({w.dilation}·({w.kernel} − 1) + 1)"
     left, right = ("⌈", "⌉") if ceil_mode else ("⌊", "⌋")
     text = f"{name}: {left}({terms} − {kernel})/{w.stride}{right} + 1 = "
-    rounded = -(-(n + w.before + w.after - w.span) // w.stride) + 1
+    rounded = rounded_size(n, w, ceil_mode)
     if ceil_mode and out != rounded:
         return text + f"{rounded} − 1 = {out} (the last window would start in the right padding: dropped)"
     return text + str(out)
@@ -154,7 +161,7 @@ def windows(layer: Layer, spatial) -> tuple[Window, ...]:
     out = []
     for axis, n in enumerate(spatial):
         k, s, d = kernel[axis], stride[axis], dilation[axis]
-        before, after = resolve_padding(layer, padding, n, axis, k, s, d)
+        before, after = resolve_padding(padding, n, axis, k, s, d)
         out.append(Window(k, s, d, before, after))
     return tuple(out)
 
@@ -207,7 +214,7 @@ def conv(layer: Layer, shape, ctx: Context) -> LayerOut:
     return LayerOut(check_size(layer, join(sizes, filters, ctx.layout)), total, 0, macs, formula, lines, wins, work)
 
 
-def transposed_size(layer: Layer, n: int, w: Window, op: int, padding, framework: str) -> tuple[int, str]:
+def transposed_size(n: int, w: Window, op: int, padding, framework: str) -> tuple[int, str]:
     """Output length of a transposed convolution along one axis, with the arithmetic."""
     s, k, d = w.stride, w.kernel, w.dilation
     if padding == "same":
@@ -232,9 +239,9 @@ def conv_transpose(layer: Layer, shape, ctx: Context) -> LayerOut:
         k, s, d, op = o["kernel"][axis], o["stride"][axis], o["dilation"][axis], o["output_padding"][axis]
         if op and not (op < s or op < d):
             raise layer.fail(f"output_padding {op} must be smaller than the stride {s} or the dilation {d}")
-        before, after = (0, 0) if padding in ("valid", "same") else resolve_padding(layer, padding, n, axis, k, s, d)
+        before, after = (0, 0) if padding in ("valid", "same") else resolve_padding(padding, n, axis, k, s, d)
         w = Window(k, s, d, before, after)
-        size, text = transposed_size(layer, n, w, op, padding, ctx.framework)
+        size, text = transposed_size(n, w, op, padding, ctx.framework)
         if size < 1:
             raise layer.fail(f"output size {size} along {name} is below 1 (padding too large)")
         wins.append(w), sizes.append(size), lines.append(f"{name}: {text}")
