@@ -11,14 +11,14 @@ from hwcheck.arch import rf as fields
 from hwcheck.arch.layers import split
 from hwcheck.arch.model import Model, load_model, trace
 from hwcheck.errors import HwcheckError
-from hwcheck.numfmt import DEFAULT_DIGITS, fmt
+from hwcheck.numfmt import DEFAULT_DIGITS, fmt, fmt_shape
 from hwcheck.result import Result, Table, Text, view_only
 
 BYTES_PER_FLOAT = 4
 
 
-def fmt_shape(shape) -> str:
-    """``[227, 227, 3]`` → ``227×227×3``; ``[1605632]`` → ``1,605,632``."""
+def shape_cell(shape) -> str:
+    """``[227, 227, 3]`` → ``227×227×3``; ``[1605632]`` → ``1,605,632`` (numfmt.fmt_shape, with separators)."""
     return "×".join(fmt(n) for n in shape)
 
 
@@ -47,10 +47,10 @@ class ParamsResult(Result):
     explain: bool = view_only(False)
 
     def view(self, digits: int = DEFAULT_DIGITS):
-        rows = [("", "input", "", fmt_shape(self.input_shape), "", "")]
-        rows += [(str(x["index"]), x["name"], x["type"], fmt_shape(x["output_shape"]), x["formula"], fmt(x["macs"]))
+        rows = [("", "input", "", shape_cell(self.input_shape), "", "")]
+        rows += [(str(x["index"]), x["name"], x["type"], shape_cell(x["output_shape"]), x["formula"], fmt(x["macs"]))
                  for x in self.layers]
-        footer = (("", "total", "", fmt_shape(self.output_shape), fmt(self.total_params), fmt(self.total_macs)),
+        footer = (("", "total", "", shape_cell(self.output_shape), fmt(self.total_params), fmt(self.total_macs)),
                   ("", "trainable", "", "", fmt(self.trainable_params), ""),
                   ("", "non-trainable", "", "", fmt(self.non_trainable_params), ""))
         notes = (f"parameter memory (float32): {fmt_bytes(self.param_memory_bytes)}",
@@ -156,10 +156,10 @@ def per_axis(values) -> str:
 
 def rf_row(x: dict) -> tuple[str, ...]:
     if x["global"]:
-        return (str(x["index"]), x["name"], x["type"], "—", "—", "—", "—", fields.sizes_text(x["rf"]) + " (all)", "—")
+        return (str(x["index"]), x["name"], x["type"], "—", "—", "—", "—", fmt_shape(x["rf"]) + " (all)", "—")
     start = [fmt(s) for s in x["start"]]
-    return (str(x["index"]), x["name"], x["type"], fields.sizes_text(x["kernel"]), per_axis(x["stride"]),
-            per_axis(x["dilation"]), per_axis(x["jump"]), fields.sizes_text(x["rf"]), per_axis(start))
+    return (str(x["index"]), x["name"], x["type"], fmt_shape(x["kernel"]), per_axis(x["stride"]),
+            per_axis(x["dilation"]), per_axis(x["jump"]), fmt_shape(x["rf"]), per_axis(start))
 
 
 def step_row(step, input_sizes) -> dict[str, Any]:
@@ -180,10 +180,7 @@ def recurrence_work(rows, limit: int = 40) -> tuple[str, ...]:
             lines.append(f"layers[{step.index}] {step.name}: every unit sees the whole input ({step.type})")
             break
         w, after = step.windows[0], step.axes[0]
-        if any(x != w for x in step.windows) or any(a != after for a in step.axes):
-            axis_note = " (axis 0)"
-        else:
-            axis_note = ""
+        axis_note = "" if set(step.windows) == {w} and set(step.axes) == {after} else " (axis 0)"
         lines.append(f"layers[{step.index}] {step.name}{axis_note}: r = {before.rf} + ({w.span} − 1)·{before.jump} = {after.rf}, "
                      f"j = {before.jump}·{w.stride} = {after.jump}, "
                      f"start = {fmt(before.start)} + ({fmt((w.span - 1) / 2)} − {w.before})·{before.jump} = {fmt(after.start)}")
@@ -215,10 +212,10 @@ def parse_unit(value: Any, rank: int, sizes) -> tuple[int, ...]:
     return unit
 
 
-def global_chain(model: Model, rows, sizes) -> str:
+def global_chain(rows, sizes) -> str:
     first = next(s for s in rows if s.axes is None)
     area = f" = {prod(sizes):,}" if len(sizes) > 1 else ""
-    return (f"every unit of layer {len(rows)} sees the whole input ({fields.sizes_text(sizes)}{area} "
+    return (f"every unit of layer {len(rows)} sees the whole input ({fmt_shape(sizes)}{area} "
             f"{fields.pixel_word(len(sizes))}): {first.type} at layers[{first.index}] mixes every position")
 
 
@@ -239,7 +236,7 @@ def rf(request) -> RfResult:
         if request.unit is not None or request.draw:
             raise HwcheckError("--unit", f"every unit of layers[{index}] sees the whole input")
         return RfResult(list(model.input_shape), table, index, list(sizes), None, None, prod(sizes),
-                        global_chain(model, rows, sizes), None, None, None, None, recurrence_work(rows))
+                        global_chain(rows, sizes), None, None, None, None, recurrence_work(rows))
     in_sizes = [sizes, *(spatial_sizes(model, o.shape) for o in outs[:-1])]
     out_sizes = spatial_sizes(model, outs[-1].shape)
     unit, bounds, clipped, picture = None, None, None, ()

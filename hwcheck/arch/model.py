@@ -20,7 +20,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from hwcheck.arch.layers import LAYER_TYPES, MAX_SIZE, Layer, spatial_rank
+from hwcheck.arch.layers import LAYER_TYPES, MAX_SIZE, Context, Layer, compute, spatial_rank
 from hwcheck.errors import HwcheckError, did_you_mean, pointer
 from hwcheck.parse import parse_float, parse_int, parse_shape, parse_toml, resolve_path
 
@@ -371,8 +371,6 @@ def check_key(kind: str, key: str, value: str, where: str) -> None:
 
 def trace(model: Model, upto: int | None = None):
     """Every layer's :class:`~hwcheck.arch.layers.LayerOut`, in order (through ``upto``)."""
-    from hwcheck.arch.layers import Context, compute
-
     ctx, shape, outs = Context(model.layout, model.framework), model.input_shape, []
     for layer in model.layers[: None if upto is None else upto + 1]:
         try:

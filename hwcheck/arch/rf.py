@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from math import prod
 
 from hwcheck.arch.layers import GLOBAL, IDENTITY, split
-from hwcheck.geometry import Window
 from hwcheck.arch.model import Model
 from hwcheck.errors import HwcheckError
+from hwcheck.geometry import Window
+from hwcheck.numfmt import fmt_shape
 
 MAX_DRAW = 64  # input pixels per side that --draw shows
 MAX_EXACT = 100_000  # work bound for tracing the exact set of seen pixels, per layer
@@ -118,10 +119,6 @@ def seen_positions(rows: list[Step], unit: tuple[int, ...], in_sizes) -> list[li
 # --------------------------------------------------------------------------- in words
 
 
-def sizes_text(sizes) -> str:
-    return "×".join(map(str, sizes))
-
-
 def pixel_word(rank: int) -> str:
     return {1: "input positions", 2: "input pixels", 3: "input voxels"}.get(rank, "input positions")
 
@@ -141,20 +138,20 @@ def chain(rows: list[Step], max_terms: int = 12) -> str:
     """"a unit of layer 4 sees 3×3 units of layer 3, 5×5 of layer 2, 7×7 of layer 1, 9×9 = 81 input pixels"
     (layer k is the output of layers[k−1]; layer 0 is the input)."""
     top, parts = len(rows), chain_sizes(rows)
-    words = [f"{sizes_text(parts[0][1])} units of layer {parts[0][0]}" if top > 1 else None]
-    words += [f"{sizes_text(f)} of layer {lv}" for lv, f in parts[1:-1]]
+    words = [f"{fmt_shape(parts[0][1])} units of layer {parts[0][0]}" if top > 1 else None]
+    words += [f"{fmt_shape(f)} of layer {lv}" for lv, f in parts[1:-1]]
     if len(words) > max_terms:
         words = words[: max_terms // 2] + ["…"] + words[-(max_terms // 2):]
     final = parts[-1][1]
     area = f" = {prod(final):,}" if len(final) > 1 else ""
-    words.append(f"{sizes_text(final)}{area} {pixel_word(len(final))}")
+    words.append(f"{fmt_shape(final)}{area} {pixel_word(len(final))}")
     return f"a unit of layer {top} sees " + ", ".join(w for w in words if w)
 
 
 def draw(sizes, unit_positions, centre) -> tuple[str, ...]:
     """The input grid with the unit's field shaded (■) and its centre marked (●)."""
     if len(sizes) > 2 or max(sizes) > MAX_DRAW:
-        raise HwcheckError("--draw", f"draws 1-D or 2-D inputs up to {MAX_DRAW} per side, the input is {sizes_text(sizes)}")
+        raise HwcheckError("--draw", f"draws 1-D or 2-D inputs up to {MAX_DRAW} per side, the input is {fmt_shape(sizes)}")
     grid = [sizes[0], sizes[1]] if len(sizes) == 2 else [1, sizes[0]]
     seen = unit_positions if len(sizes) == 2 else [[0], unit_positions[0]]
     mid = centre if len(sizes) == 2 else [0.0, centre[0]]
