@@ -62,7 +62,7 @@ def startup() -> None:
     print(f"startup: hwcheck params (exercise C)  {ours * 1000:7.1f} ms   ratio {ours / base:.2f}× (goal ≤ 1.5×)")
 
 
-def big_stack() -> None:
+def big_stack() -> float:
     import hwcheck
 
     hwcheck.params(spec="8x8x1 | relu")  # warm the imports
