@@ -19,7 +19,7 @@ from hwcheck.conv.explain import MAX_EXPLAINED, expansions, identities
 from hwcheck.conv.layout import Geometry, as_array, geometry, parse_rank, same_shape, to_plain
 from hwcheck.conv.views import grids
 from hwcheck.errors import HwcheckError
-from hwcheck.numfmt import fmt, fmt_shape
+from hwcheck.numfmt import fmt, fmt_seq, fmt_shape
 from hwcheck.result import Result, Text, view_only
 
 MAX_PRODUCTS = 4 * 10**9  # multiplications of one forward pass (float64)
@@ -73,7 +73,8 @@ class ConvBackpropResult(Result):
         return sections
 
     def _summary(self, digits: int) -> list[str]:
-        lines = [f"∂L/∂b = Σ ∂L/∂O = {_fmt_any(self.dL_db, digits)}"]
+        db = fmt_seq(self.dL_db, digits) if isinstance(self.dL_db, list) else fmt(self.dL_db, digits)
+        lines = [f"∂L/∂b = Σ ∂L/∂O = {db}"]
         if self.loss is not None:
             lines.append(f"L ({self.loss_preset}) = {fmt(self.loss, digits)}")
         how = ("each entry of X, F and b on its own" if self.gradcheck_method == "entrywise"
@@ -97,12 +98,6 @@ def _factor(value, digits: int) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-def _fmt_any(value, digits: int) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(fmt(v, digits, sep=False) for v in value) + "]"
-    return fmt(value, digits)
-
-
 # ------------------------------------------------------------------------------- inputs
 
 
@@ -120,7 +115,7 @@ class Problem:
 
     @property
     def f_eff(self):
-        return self.f[:, :, ::-1, ::-1] if self.g.op == "conv" else self.f
+        return numeric.oriented(self.f, self.g.op)
 
 
 def parse_problem(request) -> Problem:
@@ -141,13 +136,10 @@ def parse_problem(request) -> Problem:
 
 
 def _check_size(g: Geometry, exact: bool) -> None:
-    kh, kw = g.kernel
-    ho, wo = g.out_spatial
-    products = g.out_channels * g.in_channels * kh * kw * ho * wo
     limit = MAX_PRODUCTS_EXACT if exact else MAX_PRODUCTS
-    if products > limit:
+    if g.products > limit:
         mode = "exact arithmetic" if exact else "one forward pass"
-        raise HwcheckError("--x", f"{products:,} multiplications exceed the limit for {mode} ({limit:,})",
+        raise HwcheckError("--x", f"{g.products:,} multiplications exceed the limit for {mode} ({limit:,})",
                            hint="drop --exact for large inputs" if exact else None)
 
 
@@ -258,13 +250,13 @@ def conv_backprop(request) -> ConvBackpropResult:
     o = numeric.forward(p.x, p.f_eff, p.g.axes, p.bias)
     preset, target, upstream = _upstream(request, o, p)
     df_eff = numeric.grad_kernel(p.x, upstream, p.g.axes, p.f.shape)
-    df = df_eff[:, :, ::-1, ::-1] if p.g.op == "conv" else df_eff
+    df = numeric.oriented(df_eff, p.g.op)
     dx = numeric.grad_input(p.f_eff, upstream, p.g.axes, p.g.in_channels)
     db = numeric.grad_bias(upstream)
     loss = loss_value(preset, o, target, p.exact) if preset else None
 
     def loss_of(x, f, b):
-        out = numeric.forward(x, f[:, :, ::-1, ::-1] if p.g.op == "conv" else f, p.g.axes, b)
+        out = numeric.forward(x, numeric.oriented(f, p.g.op), p.g.axes, b)
         return loss_value(preset, out, target, p.exact) if preset else (upstream * out).sum()
 
     err, method, checked = gradcheck(loss_of, {"x": p.x, "f": p.f, "b": p.bias}, {"x": dx, "f": df, "b": db},

@@ -17,7 +17,6 @@ What is counted (integers, exact):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from hwcheck.numfmt import fmt
 from hwcheck.result import Result, Table, Text

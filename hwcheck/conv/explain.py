@@ -7,7 +7,8 @@ the channel indices come first, separated by a comma (F₁₂,₁₁ = F[o=1, c=
 from __future__ import annotations
 
 from hwcheck.conv.geometry import describe_axis
-from hwcheck.numfmt import subscript
+from hwcheck.conv.views import label
+from hwcheck.numfmt import fmt
 
 MAX_EXPLAINED = 400  # elements expanded with --explain
 MAX_TERMS = 9  # terms written out per element (then "…")
@@ -42,8 +43,6 @@ def identities(r) -> list[str]:
 
 
 def _upstream_line(r) -> str:
-    from hwcheck.numfmt import fmt
-
     n = 1
     for size in r.output_shape[-2:]:
         n *= size
@@ -58,12 +57,7 @@ def _upstream_line(r) -> str:
 
 def name(symbol: str, index: tuple[int, ...], channels: tuple[int, ...] = ()) -> str:
     """``X₁₂``, ``F₁₂,₁₁`` (1-based; indices above 9 joined with commas)."""
-
-    def part(ix):
-        shifted = [k + 1 for k in ix]
-        return subscript(("," if any(k > 9 for k in shifted) else "").join(map(str, shifted)))
-
-    return symbol + (part(channels) + "," if channels else "") + part(index)
+    return label(symbol, index, 1, channels)
 
 
 def expansions(p, upstream):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hwcheck.errors import HwcheckError
-from hwcheck.geometry import Window, output_size, same_padding
+from hwcheck.geometry import Window, full_padding, output_size, same_padding
 from hwcheck.parse import parse_array, parse_int, parse_shape, shape_of
 
 MODES = ("valid", "same", "full")
@@ -65,8 +65,6 @@ def _pad(value, where: str) -> int:
     return parse_int(value, where, minimum=0, maximum=MAX_SIDE)
 
 
-
-
 def resolve_axes(spatial, kernel, stride, dilation, padding, where: str = "--kernel") -> tuple[Axis, ...]:
     """The spatial axes of one convolution; a kernel larger than the padded input is an error."""
     axes = []
@@ -76,7 +74,7 @@ def resolve_axes(spatial, kernel, stride, dilation, padding, where: str = "--ker
         elif padding == "same":
             before, after = same_padding(n, k, s, d)
         elif padding == "full":
-            before = after = d * (k - 1)
+            before, after = full_padding(k, d)
         else:
             before, after = padding[i]
         axis = Axis(kernel=k, stride=s, dilation=d, before=before, after=after, n=n)

@@ -30,6 +30,13 @@ class Geometry:
     def out_spatial(self) -> tuple[int, int]:
         return self.axes[0].out, self.axes[1].out
 
+    @property
+    def products(self) -> int:
+        """Multiplications of one forward pass, C_out·C_in·kh·kw·H_out·W_out (at most A's non-zeros)."""
+        kh, kw = self.kernel
+        ho, wo = self.out_spatial
+        return self.out_channels * self.in_channels * kh * kw * ho * wo
+
     def padding_pairs(self) -> list[list[int]]:
         return [[a.before, a.after] for a in self.axes]
 

@@ -37,16 +37,10 @@ def matrix_shape(g: Geometry) -> tuple[int, int]:
     return g.out_channels * ho * wo, g.in_channels * h * w
 
 
-def nonzero_bound(g: Geometry) -> int:
-    kh, kw = g.kernel
-    (ho, wo) = g.out_spatial
-    return g.out_channels * g.in_channels * kh * kw * ho * wo
-
-
 def triplets(g: Geometry) -> Triplets:
     """Every (row, column, kernel entry) of A, vectorised over channels, offsets and pixels."""
-    if nonzero_bound(g) > MAX_NONZEROS:
-        raise HwcheckError("--input", f"the matrix would have up to {nonzero_bound(g):,} non-zeros "
+    if g.products > MAX_NONZEROS:
+        raise HwcheckError("--input", f"the matrix would have up to {g.products:,} non-zeros "
                            f"(limit {MAX_NONZEROS:,})")
     ah, aw = g.axes
     o, c, i, j, p, q = np.ix_(*(np.arange(n) for n in (g.out_channels, g.in_channels, ah.kernel, aw.kernel, ah.out, aw.out)))

@@ -8,7 +8,7 @@ from typing import Any
 from hwcheck.conv import matrix as M
 from hwcheck.conv.geometry import describe_axis
 from hwcheck.conv.layout import Geometry, all_integers, geometry, parse_rank, same_shape
-from hwcheck.conv.views import grid_labels, matrix_section
+from hwcheck.conv.views import grid_labels, grids, matrix_section
 from hwcheck.errors import HwcheckError
 from hwcheck.numfmt import fmt, fmt_shape
 from hwcheck.parse import parse_shape
@@ -99,8 +99,6 @@ class ConvMatrixResult(Result):
     def _check_view(self, digits: int) -> list:
         what = "Aᵀ·vec(g)" if self.transposed else "A·vec(x)"
         ref = "direct transposed convolution (∂L/∂X)" if self.transposed else "direct convolution"
-        from hwcheck.conv.views import grids
-
         agree = "agree" if self.agree else "DISAGREE"
         return (grids(self.product, f"{what}, reshaped", digits) + grids(self.direct, ref, digits)
                 + [Text((f"{what} and the {ref} {agree}: max |difference| = {fmt(self.max_abs_diff, digits)}",))])
@@ -226,7 +224,7 @@ def _product_check(request, g: Geometry, t, values_f, shapes) -> dict:
     xa = as_array(x, exact)
     f_user = as_array(values_f, exact).reshape(g.out_channels, g.in_channels, *g.kernel)
     product = M.matvec(t, f_user, xa, request.transpose)  # the triplets index F as the user wrote it
-    fa = f_user[:, :, ::-1, ::-1] if g.op == "conv" else f_user
+    fa = numeric.oriented(f_user, g.op)
     if request.transpose:
         direct = numeric.grad_input(fa, xa.reshape(g.out_channels, *g.out_spatial), g.axes, g.in_channels)
     else:

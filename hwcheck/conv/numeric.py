@@ -20,6 +20,12 @@ import numpy as np
 from hwcheck.conv.geometry import Axis
 
 
+def oriented(f, op: str):
+    """F as the forward pass multiplies it: rot180 of each kh×kw slice for ``--op conv`` (its own
+    inverse, so it also turns ∂L/∂F of the flipped kernel back into ∂L/∂F)."""
+    return f[:, :, ::-1, ::-1] if op == "conv" else f
+
+
 def window(a, axes: tuple[Axis, Axis], i: int, j: int):
     """The view of padded ``a`` that kernel offset (i, j) multiplies, one pixel per output."""
     ah, aw = axes

@@ -17,7 +17,7 @@ from typing import Any
 
 from hwcheck.conv.views import matrix_section
 from hwcheck.errors import HwcheckError
-from hwcheck.numfmt import fmt
+from hwcheck.numfmt import fmt, fmt_seq
 from hwcheck.parse import parse_matrix
 from hwcheck.result import Result, Text
 
@@ -56,9 +56,7 @@ def bareiss_rank(a: list[list[int]]) -> int:
 
 def rank_one_factors(a: list[list[Fraction]]) -> tuple[list, list]:
     """u, v with a = u·vᵀ: v = the first non-zero row made primitive, u = column j / v_j."""
-    row = next(r for r in a if any(v != 0 for v in r))
-    scale = math.lcm(*(Fraction(v).denominator for v in row))
-    ints = [int(Fraction(v) * scale) for v in row]
+    ints = integer_rows([next(r for r in a if any(v != 0 for v in r))])[0]
     g = math.gcd(*ints)
     first = next(v for v in ints if v != 0)
     v = [x // g * (1 if first > 0 else -1) for x in ints]
@@ -102,7 +100,7 @@ class SeparableResult(Result):
                  "singular values: " + ", ".join(fmt(s, digits) for s in self.singular_values)]
         sections: list = [matrix_section(self.kernel, "F", digits)]
         if self.separable:
-            lines += [f"F = u·vᵀ with u = [{_seq(self.u, digits)}]ᵀ and v = [{_seq(self.v, digits)}]",
+            lines += [f"F = u·vᵀ with u = {fmt_seq(self.u, digits)}ᵀ and v = {fmt_seq(self.v, digits)}",
                       f"one {kh}×{kw} convolution = a {kh}×1 convolution with u, then a 1×{kw} with v",
                       f"multiplications per output: {kh}·{kw} = {self.multiplications_direct} → "
                       f"{kh} + {kw} = {self.multiplications_separable}"]
@@ -111,13 +109,9 @@ class SeparableResult(Result):
                       f"best rank-1 approximation σ₁·u₁·v₁ᵀ: Frobenius error √(σ₂² + …) = "
                       f"{fmt(self.best_rank1_error, digits)} ({fmt(100 * self.best_rank1_relative_error, 3)}% of ‖F‖)"]
             if self.best_rank1_u is not None:
-                lines.append(f"σ₁·u₁ = [{_seq(self.best_rank1_u, digits)}], v₁ = [{_seq(self.best_rank1_v, digits)}]")
+                lines.append(f"σ₁·u₁ = {fmt_seq(self.best_rank1_u, digits)}, v₁ = {fmt_seq(self.best_rank1_v, digits)}")
         sections.append(Text(tuple(lines), title="Separability"))
         return sections
-
-
-def _seq(values, digits):
-    return ", ".join(fmt(v, digits, sep=False) for v in values)
 
 
 def separable(request) -> SeparableResult:
@@ -125,15 +119,13 @@ def separable(request) -> SeparableResult:
     exact = [[Fraction(v) for v in row] for row in a]
     kh, kw = len(a), len(a[0])
     rank = bareiss_rank(integer_rows(exact))
+    if rank == 0:
+        raise HwcheckError("--f", "the kernel is all zeros")
     sv, u1, v1 = _svd(exact)
     sv = sv[:rank] + [0.0] * (len(sv) - rank)  # exactly zero beyond the exact rank
     total = math.sqrt(sum(s * s for s in sv))
     err = math.sqrt(sum(s * s for s in sv[1:]))
-    u = v = None
-    if rank == 1:
-        u, v = rank_one_factors(exact)
-    if rank == 0:
-        raise HwcheckError("--f", "the kernel is all zeros")
+    u, v = rank_one_factors(exact) if rank == 1 else (None, None)
     return SeparableResult(
         kernel=[[_plain(x) for x in row] for row in exact], kernel_shape=[kh, kw], rank=rank,
         separable=rank == 1, u=u, v=v, multiplications_direct=kh * kw,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from hwcheck.numfmt import fmt, fmt_shape, subscript
 from hwcheck.result import Matrix
@@ -10,11 +11,14 @@ from hwcheck.result import Matrix
 MAX_VIEW = 40  # rows and columns shown of one matrix (JSON always has everything)
 
 
-def label(name: str, indices: tuple[int, ...], base: int = 0) -> str:
-    """``y₀₁``, ``x₁₂``; indices joined with ``,`` when any exceeds 9."""
-    shifted = [k + base for k in indices]
-    sep = "," if any(k > 9 for k in shifted) else ""
-    return name + subscript(sep.join(str(k) for k in shifted))
+def label(name: str, indices: tuple[int, ...], base: int = 0, channels: tuple[int, ...] = ()) -> str:
+    """``y₀₁``, ``x₁₂``, with channels first ``x₀,₁₂``; indices joined with ``,`` when any exceeds 9."""
+
+    def part(ix):
+        shifted = [k + base for k in ix]
+        return subscript(("," if any(k > 9 for k in shifted) else "").join(map(str, shifted)))
+
+    return name + (part(channels) + "," if channels else "") + part(indices)
 
 
 def grid_labels(name: str, shape: tuple[int, ...], base: int) -> list[str]:
@@ -22,7 +26,7 @@ def grid_labels(name: str, shape: tuple[int, ...], base: int) -> list[str]:
     from itertools import product
 
     if len(shape) == 3:
-        return [label(name, (c,), base) + "," + label("", idx, base)
+        return [label(name, idx, base, (c,))
                 for c in range(shape[0]) for idx in product(range(shape[1]), range(shape[2]))]
     return [label(name, idx, base) for idx in product(*(range(n) for n in shape))]
 
@@ -65,6 +69,5 @@ def grids(array, title: str, digits: int, channel_name: str = "c", base: int = 0
     for k, sub in enumerate(array[:8]):
         out.extend(grids(sub, f"{title}[{channel_name}={k + base}]", digits, "c", base))
     if len(array) > 8:
-        out[-1] = Matrix(out[-1].entries, title=out[-1].title, latex=out[-1].latex,
-                         notes=out[-1].notes + (f"showing 8 of {len(array)} channels; --json has all",))
+        out[-1] = replace(out[-1], notes=out[-1].notes + (f"showing 8 of {len(array)} channels; --json has all",))
     return out
