@@ -117,8 +117,6 @@ def build(tree: Node, text: str = "", where: str = "expression", assume: str = "
 @lru_cache(maxsize=2048)
 def expression(text: str, where: str = "expression", assume: str = "real"):
     """Parse and build in one step (cached: claims repeat the same expected expression)."""
-    if isinstance(text, str) and len(text) > 10_000:
-        parse(text, where)  # raises the length error without caching a huge key
     return build(parse(text, where), text, where, assume)
 
 
@@ -158,6 +156,16 @@ def to_display(expr) -> str:
     """For tables: σ for sigmoid, λ for lam, ^ for powers, · for products."""
     text = to_text(expr).replace("**", "^").replace("*", "·").replace("sigmoid(", "σ(")
     return re.sub(r"\blam\b", "λ", text)
+
+
+def display_name(name: str) -> str:
+    """A variable's name for people: ``lam`` → ``λ``."""
+    return "λ" if name == "lam" else name
+
+
+def tex_name(name: str) -> str:
+    """A variable's name in LaTeX: ``lam`` → ``\\lambda``."""
+    return r"\lambda" if name == "lam" else name
 
 
 def to_latex(expr) -> str:

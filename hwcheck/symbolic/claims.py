@@ -49,7 +49,7 @@ def compare_expression(expected: str, claimed, *, context: dict | None = None,
     """(verdict, rule, hint): verdict correct / wrong / inconclusive / error."""
     from hwcheck.symbolic.build import expression
     from hwcheck.symbolic.derive import expand_definitions
-    from hwcheck.symbolic.equiv import PROBES, SEED, equivalence
+    from hwcheck.symbolic.equiv import equivalence
 
     context = context or {}
     assume = context.get("assume", "real")
@@ -64,12 +64,14 @@ def compare_expression(expected: str, claimed, *, context: dict | None = None,
     except HwcheckError as err:
         return "error", "expression: parse", f"{err}" + (f" ({err.hint})" if err.hint else "")
     found = equivalence(target, claim, timeout=CLAIM_TIMEOUT, positive=assume == "positive")
-    return _verdict(found, PROBES, SEED)
+    return _verdict(found)
 
 
-def _verdict(found, probes: int, seed: int) -> tuple[str, str, str | None]:
+def _verdict(found) -> tuple[str, str, str | None]:
+    from hwcheck.symbolic.equiv import PROBES
+
     if found.method == "numeric":
-        rule = f"expression: numeric ({probes} probes, seed {seed})"
+        rule = f"expression: numeric ({PROBES} probes, seed {found.seed})"
     else:
         rule = f"expression: {found.method}"
     if found.verdict == "equivalent":

@@ -7,8 +7,8 @@ from fractions import Fraction
 from typing import Any, ClassVar
 
 from hwcheck.errors import HwcheckError
-from hwcheck.numfmt import DEFAULT_DIGITS, fmt
-from hwcheck.result import Result, Table, Text, view_only
+from hwcheck.numfmt import DEFAULT_DIGITS
+from hwcheck.result import Result, view_only
 
 # ---------------------------------------------------------------------------------- derive
 
@@ -141,6 +141,3 @@ def equiv(request) -> EquivResult:
                        seed=found.seed, probes=found.probes, counterexample=found.counterexample,
                        reason=found.reason)
 
-
-def fmt_point(point: dict, digits: int = DEFAULT_DIGITS) -> str:
-    return ", ".join(f"{k}={fmt(v, digits)}" for k, v in point.items())

@@ -16,7 +16,7 @@ import sympy
 
 from hwcheck.errors import HwcheckError
 from hwcheck.symbolic.build import ALIASES, expression, symbol
-from hwcheck.symbolic.parser import FUNCTIONS
+from hwcheck.symbolic.parser import FUNCTIONS, names_in, parse
 
 TIDY_TIMEOUT = 2.0  # seconds for simplifying one derivative
 
@@ -306,8 +306,6 @@ def _preset(expr_text, preset: str | None) -> dict:
 
 
 def _variable_order(text: str, texts: dict[str, str], full) -> list[str]:
-    from hwcheck.symbolic.parser import names_in, parse
-
     order: list[str] = []
     for source in [text, *texts.values()]:
         for name in names_in(parse(source)):

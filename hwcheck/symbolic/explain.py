@@ -10,7 +10,7 @@ import sympy
 
 from hwcheck.errors import HwcheckError
 from hwcheck.numfmt import fmt
-from hwcheck.symbolic.build import symbol, to_display, to_latex
+from hwcheck.symbolic.build import display_name, symbol, tex_name, to_display, to_latex
 from hwcheck.symbolic.derive import Definitions, abbreviate, chain_paths, expand_definitions, value_at
 
 
@@ -22,17 +22,9 @@ def _names(definitions: Definitions):
 
 
 def _partial(top: str, bottom: str, direct: bool = False) -> tuple[str, str]:
-    text = f"∂{_show(top)}/∂{_show(bottom)}" + (" (direct)" if direct else "")
-    tex = rf"\frac{{\partial {_tex_name(top)}}}{{\partial {_tex_name(bottom)}}}" + (r"\Big|_{\text{direct}}" if direct else "")
+    text = f"∂{display_name(top)}/∂{display_name(bottom)}" + (" (direct)" if direct else "")
+    tex = rf"\frac{{\partial {tex_name(top)}}}{{\partial {tex_name(bottom)}}}" + (r"\Big|_{\text{direct}}" if direct else "")
     return text, tex
-
-
-def _show(name: str) -> str:
-    return "λ" if name == "lam" else name
-
-
-def _tex_name(name: str) -> str:
-    return r"\lambda" if name == "lam" else name
 
 
 def _number(expr, definitions: Definitions, point) -> str:
@@ -57,8 +49,8 @@ def chain_rule(problem, variable: str, point=None) -> tuple[tuple[str, str], ...
     lines = [_definition_line(name, expr, definitions, point) for name, expr in definitions.local.items()]
     lines.append((f"L = {to_display(top)}", f"L = {to_latex(top)}"))
     if not paths:
-        return tuple(lines) + ((f"∂L/∂{variable} = 0 (L does not depend on {variable})",
-                                rf"\frac{{\partial L}}{{\partial {_tex_name(variable)}}} = 0"),)
+        return tuple(lines) + ((f"∂L/∂{display_name(variable)} = 0 (L does not depend on {display_name(variable)})",
+                                rf"\frac{{\partial L}}{{\partial {tex_name(variable)}}} = 0"),)
     lines += _factor_lines(paths, definitions, point, several=len(paths) > 1)
     if len(paths) > 1 or len(paths[0]) > 1:
         lines += _product_lines(paths, variable, definitions, point)

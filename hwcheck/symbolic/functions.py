@@ -126,13 +126,3 @@ def heaviside(z: float, h0: float = 0.5) -> float:
 
 MATH_FUNCTIONS = {"sigmoid": stable_sigmoid, "softplus": stable_softplus, "relu": stable_relu,
                   "Heaviside": heaviside}
-
-
-def mpmath_functions():
-    """High-precision versions (mpmath never overflows)."""
-    import mpmath
-
-    return {"sigmoid": lambda z: 1 / (1 + mpmath.exp(-z)),
-            "softplus": lambda z: mpmath.log(1 + mpmath.exp(z)),
-            "relu": lambda z: z if mpmath.re(z) > 0 else 0 * z,
-            "Heaviside": lambda z, h0=0.5: 1 if mpmath.re(z) > 0 else (0 if mpmath.re(z) < 0 else h0)}

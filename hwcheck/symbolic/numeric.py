@@ -20,24 +20,13 @@ from typing import Callable
 from hwcheck.errors import HwcheckError
 
 
-def _lambdify(symbols, expr, modules):
-    import sympy
-
-    return sympy.lambdify(symbols, expr, modules=modules, dummify=True)
-
-
 def math_function(symbols, expr) -> Callable:
     """A plain-float function of ``symbols`` (stable σ, softplus; Heaviside for relu′)."""
+    import sympy
+
     from hwcheck.symbolic.functions import MATH_FUNCTIONS, stable_forms
 
-    return _lambdify(symbols, stable_forms(expr), [MATH_FUNCTIONS, "math"])
-
-
-def mpmath_function(symbols, expr) -> Callable:
-    """A high-precision function (mpmath: no overflow; complex where the reals end)."""
-    from hwcheck.symbolic.functions import mpmath_functions
-
-    return _lambdify(symbols, expr, [mpmath_functions(), "mpmath"])
+    return sympy.lambdify(symbols, stable_forms(expr), modules=[MATH_FUNCTIONS, "math"], dummify=True)
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,6 @@ def _display(text: str) -> str:
         return text
 
 
-def _tex_var(name: str) -> str:
-    return r"\lambda" if name == "lam" else name
-
-
 def derive_view(result, digits: int) -> list:
     sections = [_expression_text(result, digits)]
     columns = ("derivative", "textbook form") + (("value",) if result.at is not None else ())
@@ -48,7 +44,9 @@ def _expression_text(result, digits: int) -> Text:
 
 
 def _latex_lines(result) -> list[str]:
-    return [rf"\frac{{\partial L}}{{\partial {_tex_var(name)}}} = {entry['latex']}"
+    from hwcheck.symbolic.build import tex_name
+
+    return [rf"\frac{{\partial L}}{{\partial {tex_name(name)}}} = {entry['latex']}"
             for name, entry in result.derivatives.items()]
 
 
