@@ -195,9 +195,9 @@ def _validate_nested(value, where: str, max_entries: int):
             if not node:
                 raise HwcheckError(where, "empty " + ("matrix" if not path else f"row {_pos(path)}"))
             items = [walk(item, path + (k,), depth + 1) for k, item in enumerate(node)]
-            first = _shape_of(items[0])
+            first = shape_of(items[0])
             for k, item in enumerate(items[1:], start=1):
-                if _shape_of(item) != first:
+                if shape_of(item) != first:
                     if not path:
                         raise HwcheckError(
                             where,
@@ -227,23 +227,21 @@ def _pos(path: tuple[int, ...]) -> str:
     return ",".join(str(p + 1) for p in path)
 
 
-def _shape_of(node) -> tuple[int, ...]:
-    shape = []
-    while isinstance(node, list):
-        shape.append(len(node))
-        node = node[0]
-    return tuple(shape)
-
-
 def shape_of(array) -> tuple[int, ...]:
-    """Shape of a (validated, rectangular) nested list; ``()`` for a scalar."""
-    return _shape_of(array)
+    """Shape of a rectangular nested list, read along the first entries; ``()`` for a scalar."""
+    shape = []
+    while isinstance(array, list):
+        shape.append(len(array))
+        if not array:
+            break
+        array = array[0]
+    return tuple(shape)
 
 
 def parse_matrix(value, where: str, *, max_entries: int = MAX_ENTRIES):
     """A 2-D array; a 1-D input becomes one row, a scalar a 1×1 matrix."""
     array = parse_array(value, where, max_entries=max_entries)
-    rank = len(_shape_of(array))
+    rank = len(shape_of(array))
     if rank == 0:
         return [[array]]
     if rank == 1:
@@ -256,7 +254,7 @@ def parse_matrix(value, where: str, *, max_entries: int = MAX_ENTRIES):
 def parse_vector(value, where: str, *, max_entries: int = MAX_ENTRIES):
     """A 1-D array; an n×1 or 1×n matrix is accepted, a scalar is a length-1 vector."""
     array = parse_array(value, where, max_entries=max_entries)
-    shape = _shape_of(array)
+    shape = shape_of(array)
     if len(shape) == 0:
         return [array]
     if len(shape) == 1:

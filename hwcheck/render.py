@@ -12,8 +12,6 @@ from typing import Any
 from hwcheck.jsonout import dumps
 from hwcheck.result import Matrix, Section, Table, Text
 
-VERDICT_MARK = {"correct": "✓", "wrong": "✗", "imprecise": "≈", "inconclusive": "?", "error": "!"}
-RULE_WIDTH = (0, 0, 0, 0, 0, 30)  # verdict tables: the explaining last column stays readable
 VERDICT_STYLE = {"correct": "green", "wrong": "red", "imprecise": "yellow", "inconclusive": "yellow", "error": "red"}
 
 
@@ -25,18 +23,11 @@ def document(result, verdicts=None) -> dict[str, Any]:
     return doc
 
 
-def verdict_table(verdicts, digits: int = 6, *, exercise: str | None = None) -> Table:
-    from hwcheck.verify import describe_value
+def verdict_table(verdicts, digits: int = 6) -> Table:
+    from hwcheck.verify import CLAIM_COLUMNS, CLAIM_MIN_WIDTHS, claim_cells
 
-    columns = (("exercise",) if exercise is not None else ()) + ("claim", "claimed", "expected", "verdict", "rule")
-    rows = []
-    for v in verdicts:
-        verdict = f"{VERDICT_MARK[v.verdict]} {v.verdict}"
-        row = (v.key, describe_value(v.claimed, digits), describe_value(v.expected, digits), verdict,
-               v.rule + (f" — {v.hint}" if v.hint else ""))
-        rows.append(((exercise,) if exercise is not None else ()) + row)
-    keys = (0, 1, 4) if exercise is not None else (0, 3)
-    return Table(columns=columns, rows=tuple(rows), title="Claims", nowrap=keys, min_widths=RULE_WIDTH[-len(columns):])
+    rows = tuple(claim_cells(v.to_json(), digits) for v in verdicts)
+    return Table(columns=CLAIM_COLUMNS, rows=rows, title="Claims", nowrap=(0, 3), min_widths=CLAIM_MIN_WIDTHS)
 
 
 def render(result, verdicts, fmt: str, digits: int, *, width: int | None = None) -> str:
@@ -102,6 +93,8 @@ def rich_group(sections: list[Section]):
 
 def _styled(cell: str):
     from rich.text import Text as RichText
+
+    from hwcheck.verify import VERDICT_MARK
 
     for verdict, mark in VERDICT_MARK.items():
         if cell.startswith(mark + " ") and cell.endswith(verdict):

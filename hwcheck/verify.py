@@ -19,9 +19,12 @@ from typing import Any
 
 from hwcheck.errors import HwcheckError, suggest
 from hwcheck.numfmt import fmt, fmt_seq
-from hwcheck.parse import parse_array, parse_number
+from hwcheck.parse import parse_array, parse_number, shape_of
 
 VERDICTS = ("correct", "imprecise", "inconclusive", "wrong", "error")
+VERDICT_MARK = {"correct": "✓", "wrong": "✗", "imprecise": "≈", "inconclusive": "?", "error": "!"}
+CLAIM_COLUMNS = ("claim", "claimed", "expected", "verdict", "rule")
+CLAIM_MIN_WIDTHS = (0, 0, 0, 0, 30)  # the explaining rule column stays readable
 _SEVERITY = {v: i for i, v in enumerate(VERDICTS)}
 
 #: comparators for ``Result.claim_kind`` names, as "module:function" (imported on first use).
@@ -122,9 +125,9 @@ def lookup(data: dict, key: str) -> tuple[tuple, Any]:
             node = node[part]
             path.append(part)
         elif isinstance(node, list) and re.fullmatch(r"-?\d+", part) and -len(node) <= int(part) < len(node):
-            index = int(part)
+            index = int(part) % len(node)  # a negative index counts from the end
             node = node[index]
-            path.append(index % len(node) if False else index)
+            path.append(index)
         else:
             raise HwcheckError(f"claim {key}", _missing_message(data, key))
     return tuple(path), node
@@ -139,10 +142,10 @@ def _missing_message(data: dict, key: str) -> str:
     return f"no key '{key}' in the result; nearest: {', '.join(near)}"
 
 
-def valid_keys(data: Any, prefix: str = "", depth: int = 0, limit: int = 2000):
+def valid_keys(data: Any, limit: int = 2000):
     """Every dotted path in a JSON result (bounded)."""
     count = 0
-    stack = [(prefix, data, depth)]
+    stack = [("", data, 0)]
     while stack and count < limit:
         pre, node, d = stack.pop(0)
         if isinstance(node, dict):
@@ -229,7 +232,7 @@ class Comparer:
 
     def sequence(self, path: tuple, expected: list, claimed: Any) -> Outcome:
         items = _as_sequence(claimed, expected)
-        exp_shape, got_shape = _shape(expected), _shape(items)
+        exp_shape, got_shape = shape_of(expected), shape_of(items)
         if exp_shape != got_shape:
             if len(exp_shape) > 1:
                 return Outcome("wrong", "matrix: shape",
@@ -290,13 +293,13 @@ def compare_int(expected: int, claimed: Any) -> Outcome:
 def compare_number(expected: Any, claimed: Any, tol: Tolerance) -> Outcome:
     exact = _expected_exact(expected)
     value = _claim_number(claimed, "a number")
-    e = float(exact) if exact is not None else float(expected)
-    if not math.isfinite(e) or (isinstance(value, float) and not math.isfinite(value)):
-        same = (math.isnan(e) and isinstance(value, float) and math.isnan(value)) or float(value) == e
-        return Outcome("correct" if same else "wrong", "float: non-finite values match exactly")
+    e = _float(exact if exact is not None else expected)
+    c = _float(value)
     if exact is not None and not isinstance(value, float) and Fraction(value) == exact:
         return Outcome("correct", "fraction: exact")
-    c = float(value)
+    if not (math.isfinite(e) and math.isfinite(c)):
+        same = (math.isnan(e) and math.isnan(c)) or c == e
+        return Outcome("correct" if same else "wrong", "float: non-finite values match exactly")
     err = abs(c - e)
     bound = tol.atol + tol.rtol * abs(e)
     if err <= bound:
@@ -331,6 +334,14 @@ def significant_figures(claimed: Any) -> int | None:
     else:
         digits = digits.lstrip("0").rstrip("0")
     return len(digits) or None
+
+
+def _float(x) -> float:
+    """A number as a float; beyond the float range (a claim of 1e400) it is ±inf."""
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
 
 
 def _round_sig(x: float, figures: int) -> float:
@@ -376,9 +387,9 @@ def _abs_error(e: Any, c: Any) -> float | None:
         ev, cv = _as_number(e), _as_number(c)
         if ev is None or cv is None or isinstance(e, bool):
             return None
-        err = abs(float(ev) - float(cv))
+        err = abs(_float(ev) - _float(cv))
         return err if math.isfinite(err) else None
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError):
         return None
 
 
@@ -404,28 +415,18 @@ def _as_sequence(claimed: Any, expected: list) -> Any:
     text = claimed.strip()
     symbolic = any(isinstance(x, str) for x in _flatten(expected))
     if symbolic:
-        rows = [r for r in re.split(r";", text)]
+        rows = text.split(";")
         tokens = [[t for t in re.split(r"[\s,]+", r.strip()) if t] for r in rows]
-        return tokens if len(_shape(expected)) > 1 and len(rows) > 1 else tokens[0]
+        return tokens if len(shape_of(expected)) > 1 and len(rows) > 1 else tokens[0]
     if re.fullmatch(r"[\[(]?\s*\d+(\s*[x×X]\s*\d+)+\s*[\])]?", text):
         return [int(t) for t in re.findall(r"\d+", text)]
     text = text.strip("()")
-    if _shape(expected) == (1,) and _as_number(text) is not None:
+    if shape_of(expected) == (1,) and _as_number(text) is not None:
         return [_as_number(text)]  # "1,605,632" for a one-axis shape is one number
     try:
         return parse_array(text, "claim")
     except HwcheckError as exc:
         raise HwcheckError("claim", f"cannot read a list from '{text[:60]}': {exc.message}") from None
-
-
-def _shape(value: Any) -> tuple[int, ...]:
-    shape = []
-    while isinstance(value, list):
-        shape.append(len(value))
-        if not value:
-            break
-        value = value[0]
-    return tuple(shape)
 
 
 def _flatten(value: Any) -> list:
@@ -443,6 +444,13 @@ def _indices(shape: tuple[int, ...]) -> list[tuple[int, ...]]:
 
 def _all_int(values: list) -> bool:
     return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+
+
+def claim_cells(claim: dict[str, Any], digits: int = 6) -> tuple[str, ...]:
+    """One judged claim (its JSON) as the cells of ``CLAIM_COLUMNS``."""
+    rule = claim["rule"] + (f" — {claim['hint']}" if claim.get("hint") else "")
+    return (claim["key"], describe_value(claim["claimed"], digits), describe_value(claim["expected"], digits),
+            f"{VERDICT_MARK[claim['verdict']]} {claim['verdict']}", rule)
 
 
 def describe_value(value: Any, digits: int = 6) -> str:

@@ -53,6 +53,11 @@ def test_float_tolerance_and_imprecise():
     assert verdict("lr", "1.3724061·10⁻¹").verdict == "correct"
 
 
+def test_claims_beyond_the_float_range_are_wrong_not_a_crash():
+    assert verdict("lr", "1e400").verdict == "wrong"
+    assert verdict("total_params", "-1e400").verdict == "wrong"
+
+
 def test_significant_figures():
     assert significant_figures("0.0014") == 2
     assert significant_figures("−1.9·10⁻⁴") == 2

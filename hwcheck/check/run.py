@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextvars
-import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, ClassVar
@@ -57,22 +57,17 @@ class CheckResult(Result):
         return 1 if self.failed else 0
 
     def view(self, digits: int = 6) -> list:
-        from hwcheck.render import VERDICT_MARK
-        from hwcheck.verify import describe_value
+        from hwcheck.verify import CLAIM_COLUMNS, CLAIM_MIN_WIDTHS, claim_cells
 
         rows = []
         for ex in self.exercises:
             if ex.error:
                 rows.append((ex.id, "—", "", "", "! error", ex.error))
-            for c in ex.claims:
-                mark = f"{VERDICT_MARK[c['verdict']]} {c['verdict']}"
-                rule = c["rule"] + (f" — {c['hint']}" if c.get("hint") else "")
-                rows.append((ex.id, c["key"], describe_value(c["claimed"], digits),
-                             describe_value(c["expected"], digits), mark, rule))
+            rows.extend((ex.id, *claim_cells(c, digits)) for c in ex.claims)
         files = sorted({ex.file for ex in self.exercises})
         title = "Claims in " + ", ".join(files) if len(files) <= 3 else f"Claims in {len(files)} files"
-        sections: list = [Table(("exercise", "claim", "claimed", "expected", "verdict", "rule"), tuple(rows),
-                                title=title, nowrap=(0, 1, 4), min_widths=(0, 0, 0, 0, 0, 30))]
+        sections: list = [Table(("exercise", *CLAIM_COLUMNS), tuple(rows), title=title, nowrap=(0, 1, 4),
+                                min_widths=(0, *CLAIM_MIN_WIDTHS))]
         for bad in self.unreadable:
             sections.append(Text((f"error: {bad['file']}: {bad['message']}",)))
         sections.append(Text((self.summary(),)))
@@ -113,10 +108,8 @@ def check(request) -> CheckResult:
     files = [str(f) for f in request.files]
     if not files:
         raise HwcheckError("files", "no answers file given")
-    if len(files) == 1:
-        loaded = [load(files[0])]  # a single unreadable file is an error (exit 2)
-        outcomes = [run_file(loaded[0], request)]
-        unreadable: list[dict[str, str]] = []
+    if len(files) == 1:  # a single unreadable file is an error of the run (exit 2)
+        outcomes, unreadable = [run_file(load(files[0]), request)], []
     else:
         outcomes, unreadable = _run_many(files, request)
     exercises = [ex for per_file in outcomes for ex in per_file]
@@ -186,8 +179,6 @@ def run_exercise(answers: AnswersFile, exercise: Exercise, request) -> ExerciseO
 
 def _as_file_keys(message: str) -> str:
     """Name options as the answers file spells them: ``--weight-decay: …`` → ``weight_decay: …``."""
-    import re
-
     return re.sub(r"(?<![\w-])--([A-Za-z][\w-]*)", lambda m: m.group(1).replace("-", "_"), message)
 
 
@@ -211,14 +202,16 @@ def _compute(answers: AnswersFile, exercise: Exercise):
 
 
 def _judge(result, exercise: Exercise, request) -> list:
-    from hwcheck.verify import verify
+    """Every claim of the exercise, each with its own tolerance (the result's JSON built once)."""
+    from hwcheck.verify import Tolerance, judge
 
+    data = result.to_json()
     verdicts = []
     for key, claimed in exercise.claims.items():
         tol = exercise.tolerances.get(key, {})
         rtol = tol.get("rtol", request.rtol if request.rtol is not None else exercise.rtol)
         atol = tol.get("atol", request.atol if request.atol is not None else exercise.atol)
-        verdicts.extend(verify(result, [(key, claimed)], rtol=rtol, atol=atol))
+        verdicts.append(judge(result, data, key, claimed, Tolerance(rtol, atol)))
     return verdicts
 
 
@@ -233,11 +226,9 @@ def _summarise(exercises: list[ExerciseOutcome], unreadable: list[dict[str, str]
 
 
 def _write_gradescope(result: CheckResult, path: str) -> None:
-    from hwcheck.jsonout import to_jsonable
+    from hwcheck.jsonout import dumps
 
-    target = Path(path)
     try:
-        target.write_text(json.dumps(to_jsonable(result.gradescope()), indent=2, ensure_ascii=False,
-                                     allow_nan=False) + "\n", encoding="utf-8")
+        Path(path).write_text(dumps(result.gradescope(), indent=2) + "\n", encoding="utf-8")
     except OSError as exc:
         raise HwcheckError("--gradescope", f"cannot write {path}: {exc.strerror or exc}") from None
