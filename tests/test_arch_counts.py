@@ -30,8 +30,10 @@ def test_vgg16_keras_count():
 
 def test_lenet5_count():
     r = params("32x32x1 | conv2d 6 5 | maxpool2d 2 | conv2d 16 5 | maxpool2d 2 | flatten | dense 120 | dense 84 | dense 10")
-    assert r.total_params == 61_706
-    assert [x["params"] for x in r.layers] == [156, 0, 2416, 0, 0, 48120, 10164, 850]
+    assert r.total_params == 61_706  # published
+    # k·k·C_in·C_out + C_out per conv, n_in·units + units per dense; flatten: (((32 − 4)/2 − 4)/2)²·16 = 400
+    assert [x["params"] for x in r.layers] == [5 * 5 * 1 * 6 + 6, 0, 5 * 5 * 6 * 16 + 16, 0, 0,
+                                               400 * 120 + 120, 120 * 84 + 84, 84 * 10 + 10]
 
 
 @pytest.mark.parametrize("layer, expected", [
@@ -78,24 +80,34 @@ def test_exercise_b():
 def test_exercise_c_and_variant():
     c = params("227x227x3 | conv2d 256 5 padding=same | conv2d 128 5 padding=same | maxpool2d 5 stride=2 "
                "| flatten | dense 512 | dense 100")
-    assert [x["params"] for x in c.layers] == [19_456, 819_328, 0, 0, 822_084_096, 51_300]
-    assert c.layers[2]["output_shape"] == [112, 112, 128]
+    pooled = (227 - 5) // 2 + 1  # 'same' convolutions keep 227; the pool is valid
+    assert [x["params"] for x in c.layers] == [5 * 5 * 3 * 256 + 256, 5 * 5 * 256 * 128 + 128, 0, 0,
+                                               pooled * pooled * 128 * 512 + 512, 512 * 100 + 100]
+    assert c.layers[2]["output_shape"] == [pooled, pooled, 128] == [112, 112, 128]
     assert c.total_params == 822_974_180
     assert c.layers[0]["formula"] == "5·5·3·256 + 256 = 19,456"
     v = params("227x227x3 | conv2d 128 5 padding=same | conv2d 256 5 padding=same | maxpool2d 7 stride=5 "
                "| flatten | dense 512 | dense 100")
-    assert v.layers[2]["output_shape"] == [45, 45, 256]
+    assert v.layers[2]["output_shape"] == [(227 - 7) // 5 + 1] * 2 + [256] == [45, 45, 256]
     assert v.layers[3]["output_shape"] == [518_400]  # not 1,163,520
     assert v.layers[4]["params"] == 518_400 * 512 + 512
-    assert v.total_params == 9_728 + 819_456 + 265_421_312 + 51_300 == 266_301_796
+    convs = (5 * 5 * 3 * 128 + 128) + (5 * 5 * 128 * 256 + 256)
+    assert v.total_params == convs + 265_421_312 + 51_300 == 266_301_796
 
 
 def test_exercise_g():
     r = params("500x7 | conv1d 16 3 | maxpool1d 2 | conv1d 32 5 | maxpool1d 2 | conv1d 64 5 | flatten "
                "| dense 128 | dense 5")
+    lengths = [500]
+    for kind, k in [("conv", 3), ("pool", 2), ("conv", 5), ("pool", 2), ("conv", 5)]:
+        lengths.append(lengths[-1] - k + 1 if kind == "conv" else lengths[-1] // k)
+    flat = lengths[-1] * 64
     shapes = [x["output_shape"] for x in r.layers]
+    assert shapes == [[lengths[1], 16], [lengths[2], 16], [lengths[3], 32], [lengths[4], 32], [lengths[5], 64],
+                      [flat], [128], [5]]
     assert shapes == [[498, 16], [249, 16], [245, 32], [122, 32], [118, 64], [7552], [128], [5]]
-    assert [x["params"] for x in r.layers] == [352, 0, 2592, 0, 10_304, 0, 966_784, 645]
+    assert [x["params"] for x in r.layers] == [3 * 7 * 16 + 16, 0, 5 * 16 * 32 + 32, 0, 5 * 32 * 64 + 64, 0,
+                                               flat * 128 + 128, 128 * 5 + 5]
 
 
 def test_explain_arithmetic():
@@ -123,11 +135,14 @@ def test_grouped_depthwise_separable():
 
 
 def test_transposed_keras_and_pytorch():
-    assert params("7x7x8 | conv_transpose2d 4 3 stride=2").output_shape == [15, 15, 4]
-    assert params("7x7x8 | conv_transpose2d 4 1 stride=2").output_shape == [14, 14, 4]  # keras n·s + max(k−s, 0)
-    assert params("7x7x8 | conv_transpose2d 4 1 stride=2", framework="pytorch").output_shape == [13, 13, 4]
-    assert params("7x7x8 | conv_transpose2d 4 3 stride=2 padding=same").output_shape == [14, 14, 4]
-    assert params("8x7x7 | conv_transpose2d 4 3 stride=2 padding=1 output_padding=1", layout="chw").output_shape == [4, 14, 14]
+    n = 7  # (n − 1)·s − 2p + (k − 1) + output_padding + 1, as torch.nn.ConvTranspose2d documents
+    assert params("7x7x8 | conv_transpose2d 4 3 stride=2").output_shape == [(n - 1) * 2 + 3] * 2 + [4]
+    assert params("7x7x8 | conv_transpose2d 4 1 stride=2").output_shape == [n * 2 + max(1 - 2, 0)] * 2 + [4]  # keras
+    torch_ = params("7x7x8 | conv_transpose2d 4 1 stride=2", framework="pytorch")
+    assert torch_.output_shape == [(n - 1) * 2 + 1] * 2 + [4]
+    assert params("7x7x8 | conv_transpose2d 4 3 stride=2 padding=same").output_shape == [n * 2] * 2 + [4]
+    assert params("8x7x7 | conv_transpose2d 4 3 stride=2 padding=1 output_padding=1", layout="chw").output_shape == [
+        4, *[(n - 1) * 2 - 2 * 1 + (3 - 1) + 1 + 1] * 2]
 
 
 def test_memory_and_macs():

@@ -66,7 +66,9 @@ def test_dilation_and_start():
 
 def test_unit_region_and_clipping():
     r = hwcheck.rf(spec="16x16x1 | conv2d 1 3 padding=same | conv2d 1 3 stride=2 padding=same", unit="0,7")
-    assert r.region == [[-1, 3], [13, 17]]
+    # layer 1 pads 1 before; layer 2's 'same' pads (8 − 1)·2 + 3 − 16 = 1, after, so none before.
+    # Unit u of layer 2 sees layer-1 units 2u … 2u + 2; unit p of layer 1 sees input p − 1 … p + 1.
+    assert r.region == [[2 * u - 1, 2 * u + 2 + 1] for u in (0, 7)] == [[-1, 3], [13, 17]]
     assert r.region_clipped == [[0, 3], [13, 15]]
     with pytest.raises(HwcheckError, match="outside"):
         hwcheck.rf(spec=A, unit="24,0")
