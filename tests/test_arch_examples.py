@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -16,12 +15,7 @@ from tests.conftest import course_exercises
 from hwcheck.commands import get
 from hwcheck.options import build_request
 
-DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
-
-
-def exercises(name: str):
-    return course_exercises(name)
 
 
 def run(exercise: dict):
@@ -30,7 +24,7 @@ def run(exercise: dict):
     return spec.run(build_request(spec.request_type(), options, source="file"))
 
 
-@pytest.mark.parametrize("exercise", exercises("examples_arch.toml"), ids=lambda e: e["id"])
+@pytest.mark.parametrize("exercise", course_exercises("examples_arch.toml"), ids=lambda e: e["id"])
 def test_examples_are_correct(exercise):
     verdicts = run(exercise).verify(exercise["claims"])
     assert [(v.key, v.verdict) for v in verdicts] == [(k, "correct") for k in exercise["claims"]]
@@ -45,7 +39,7 @@ WRONG = {
 }
 
 
-@pytest.mark.parametrize("exercise", exercises("course_claims_arch.toml"), ids=lambda e: e["id"])
+@pytest.mark.parametrize("exercise", course_exercises("course_claims_arch.toml"), ids=lambda e: e["id"])
 def test_students_claims_verdicts(exercise):
     verdicts = run(exercise).verify(exercise["claims"])
     got = {v.key: v.verdict for v in verdicts}
@@ -59,7 +53,7 @@ def test_students_claims_verdicts(exercise):
 def rendered(exercise_id: str, fmt: str) -> str:
     from hwcheck import render
 
-    exercise = next(e for e in exercises("examples_arch.toml") if e["id"] == exercise_id)
+    exercise = next(e for e in course_exercises("examples_arch.toml") if e["id"] == exercise_id)
     result = run({**exercise, "explain": True} if exercise["command"] == "params" else exercise)
     return render.render(result, [], fmt, 6, width=120)
 
