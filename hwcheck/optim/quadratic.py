@@ -42,17 +42,16 @@ def analyse(H, lr: float | None, newton: bool) -> dict[str, Any]:
     eig = [float(v) for v in values]
     tol = tolerance(eig)
     lam_min, lam_max = eig[0], eig[-1]
+    directions = [_sign_fixed(vectors[:, i].tolist()) for i in range(len(eig))]
     out: dict[str, Any] = {
         "method": "newton" if newton else "gd",
         "eigenvalues": eig,
-        "eigenvectors": [_sign_fixed(vectors[:, i].tolist()) for i in range(len(eig))],
+        "eigenvectors": directions,
         "definiteness": definiteness(eig),
         "lr_max": 2 / lam_max if lam_max > tol else None,
         "lr_opt": 2 / (lam_min + lam_max) if lam_min > tol else None,
         "newton_lr_max": 2.0 if min(abs(v) for v in eig) > tol else None,
-        "negative_curvature": [{"eigenvalue": v, "direction": d}
-                               for v, d in zip(eig, (_sign_fixed(vectors[:, i].tolist()) for i in range(len(eig))))
-                               if v < -tol],
+        "negative_curvature": [{"eigenvalue": v, "direction": d} for v, d in zip(eig, directions) if v < -tol],
     }
     out["lr"] = _default_lr(lr, newton, out)
     out["rate"] = contraction_rate(eig, out["lr"], newton)
@@ -87,15 +86,11 @@ def _sign_fixed(v: list[float]) -> list[float]:
     return [x if v[k] > 0 else -x for x in v] if v[k] else v
 
 
-def closed_form(H, lr: float, w0, t: int, newton: bool):
-    """w(t) = (I − εH)ᵗw(0) = Q(I − εΛ)ᵗQᵀw(0), or (1 − ε)ᵗw(0) for Newton."""
-    import numpy as np
-
+def closed_form(values, Q, lr: float, w0, t: int, newton: bool):
+    """w(t) = (I − εH)ᵗw(0) = Q(I − εΛ)ᵗQᵀw(0) from H = QΛQᵀ, or (1 − ε)ᵗw(0) for Newton."""
     if newton:
         return (1 - lr) ** t * w0
-    values, Q = np.linalg.eigh(H)
-    with np.errstate(all="ignore"):
-        return Q @ ((1 - lr * values) ** t * (Q.T @ w0))
+    return Q @ ((1 - lr * values) ** t * (Q.T @ w0))
 
 
 def iterate(H, lr: float, w0, steps: int, newton: bool) -> tuple[list[dict[str, Any]], dict | None, float]:
@@ -105,7 +100,9 @@ def iterate(H, lr: float, w0, steps: int, newton: bool) -> tuple[list[dict[str, 
     between iteration and closed form."""
     import numpy as np
 
-    w = np.array(w0, dtype=float)
+    start = np.array(w0, dtype=float)
+    values, Q = np.linalg.eigh(H)  # once: the closed form at every t reuses it
+    w = start
     records, worst = [], 0.0
     with np.errstate(all="ignore"):
         for t in range(1, steps + 1):
@@ -114,7 +111,7 @@ def iterate(H, lr: float, w0, steps: int, newton: bool) -> tuple[list[dict[str, 
             bad = _divergence(w)
             if bad:
                 return records, {"t": t, **bad}, worst
-            exact = closed_form(H, lr, np.array(w0, dtype=float), t, newton)
+            exact = closed_form(values, Q, lr, start, t, newton)
             scale = max(1.0, float(np.abs(exact).max()))
             worst = max(worst, float(np.abs(w - exact).max()) / scale)
             records.append({"t": t, "w": w.tolist(), "loss": float(0.5 * w @ H @ w)})
