@@ -238,3 +238,12 @@ def test_any_exercise_own_numbers_are_correct_and_perturbed_ones_are_not(data):
     else:
         return
     assert result.verify({key: wrong})[0].verdict != "correct", (ident, key, value)
+
+
+def test_defaults_layout_and_framework_reach_the_model_commands(cli, tmp_path):
+    text = ('[defaults]\nframework = "pytorch"\n[[exercise]]\nid = "bn"\ncommand = "params"\n'
+            'spec = "8x8x4 | batchnorm"\n[exercise.claims]\ntotal_params = 8\n'
+            '[[exercise]]\nid = "sgd"\ncommand = "sgd"\nsteps = 1\n[exercise.claims]\n"final.w" = 0.0727814\n')
+    code, out, err = cli("check", write(tmp_path, text), "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["passed"] == 2, out + err  # pytorch counts BatchNorm as 2·C (keras: 4·C)

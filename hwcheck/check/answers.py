@@ -108,13 +108,22 @@ def _exercise(entry: dict[str, Any], index: int, defaults: dict[str, Any]) -> Ex
     problem = _problem(entry, command)
     claims = entry.get("claims") if isinstance(entry.get("claims"), dict) else {}
     tolerances = entry.get("tolerances") if isinstance(entry.get("tolerances"), dict) else {}
-    rtol, atol, points = _tolerance(entry, defaults, "rtol", 1e-3), _tolerance(entry, defaults, "atol", 1e-9), 1.0
-    if isinstance(entry.get("points"), (int, float)) and not isinstance(entry.get("points"), bool):
-        points = float(entry["points"])
-    for key in ("layout", "framework"):
-        if key in defaults and key not in options and command in ("params", "rf"):
-            options[key] = defaults[key]
+    rtol = _first_number((entry, defaults), "rtol", 1e-3)
+    atol = _first_number((entry, defaults), "atol", 1e-9)
+    points = _first_number((entry,), "points", 1.0)
+    if problem is None:
+        options = _with_defaults(command, options, defaults)
     return Exercise(ident, title, str(command), options, claims, points, rtol, atol, tolerances, problem)
+
+
+def _with_defaults(command: str, options: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """``[defaults]`` layout/framework for every command that has those options."""
+    from hwcheck.commands import get
+    from hwcheck.options import request_fields
+
+    accepted = {f.name for f in request_fields(get(command).request_type())}
+    extra = {k: v for k, v in defaults.items() if k in ("layout", "framework") and k in accepted and k not in options}
+    return {**options, **extra}
 
 
 def _problem(entry: dict[str, Any], command: Any) -> str | None:
@@ -144,8 +153,8 @@ def _problem(entry: dict[str, Any], command: Any) -> str | None:
     return None
 
 
-def _tolerance(entry: dict, defaults: dict, key: str, fallback: float) -> float:
-    for source in (entry, defaults):
+def _first_number(sources: tuple[dict, ...], key: str, fallback: float) -> float:
+    for source in sources:
         value = source.get(key)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
             return float(value)
