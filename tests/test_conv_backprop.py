@@ -32,6 +32,11 @@ def test_exercise_f_gap_follow_up_exact():
     assert r.dL_dF == [[3, 4], [6, 7]]
     assert r.dL_dX == [[Q, Q, 0], [Q, 0, -Q], [0, -Q, -Q]]
     assert r.dL_db == 1 and r.loss == -4 and r.gradcheck_max_abs_err == 0
+    # the worked values again, by the definitions: O = X ⋆ F, ∂L/∂F = X ⋆ ∂L/∂O, ∂L/∂X = pad(∂L/∂O) ⋆ rot180(F)
+    x, f, g = np.arange(1, 10).reshape(3, 3), np.array([[1, 0], [0, -1]]), np.full((2, 2), 0.25)
+    assert np.array_equal(r.output, _xcorr(x, f)) and r.loss == _xcorr(x, f).mean()
+    assert np.array_equal(np.array(r.dL_dF, dtype=float), _xcorr(x, g))
+    assert np.array_equal(np.array(r.dL_dX, dtype=float), _xcorr(np.pad(g, 1), f[::-1, ::-1]))
     doc = r.to_json()
     assert doc["dL_dO"][0][0] == "1/4" and doc["dL_dX"][1][2] == "-1/4" and doc["dL_dF"][0][0] == 3
 
@@ -47,11 +52,9 @@ def test_exercise_f_identities_by_hand():
     rng = np.random.default_rng(3)
     x, f, g = rng.normal(size=(5, 6)), rng.normal(size=(2, 3)), rng.normal(size=(4, 4))
     r = hwcheck.conv_backprop(x=x.tolist(), f=f.tolist(), upstream=g.tolist())
-    xcorr = lambda a, k: np.array([[np.sum(a[i:i + k.shape[0], j:j + k.shape[1]] * k)  # noqa: E731
-                                    for j in range(a.shape[1] - k.shape[1] + 1)] for i in range(a.shape[0] - k.shape[0] + 1)])
-    assert np.allclose(r.dL_dF, xcorr(x, g))
+    assert np.allclose(r.dL_dF, _xcorr(x, g))
     padded = np.pad(g, ((1, 1), (2, 2)))
-    assert np.allclose(r.dL_dX, xcorr(padded, f[::-1, ::-1]))
+    assert np.allclose(r.dL_dX, _xcorr(padded, f[::-1, ::-1]))
     assert np.isclose(r.dL_db, g.sum())
 
 
@@ -90,6 +93,9 @@ def test_bias_and_channels():
     assert r.output_shape == [3, 2, 2] and r.kernel_shape == [3, 2, 1, 1]
     assert r.output[0] == [[2, 5], [6, 5]] and r.dL_db == [4, 4, 4]
     assert r.dL_dX == [[[2, 2], [2, 2]], [[2, 2], [2, 2]]]
+    w = np.array(f)[:, :, 0, 0]  # a 1×1 convolution is a channel mix: O = W·X + b, ∂L/∂X = Wᵀ·1
+    assert np.array_equal(r.output, np.einsum("oc,chw->ohw", w, x) + np.array([1, 2, 3])[:, None, None])
+    assert np.array_equal(r.dL_dX, np.einsum("oc,ohw->chw", w, np.ones((3, 2, 2))))
 
 
 def test_large_inputs_use_directional_differences():
@@ -227,7 +233,8 @@ def test_explained_elements_add_up_to_the_gradients(c):
     f = rng.integers(-3, 4, (c["co"], c["ci"], c["kh"], c["kw"])).tolist()
     try:
         r = hwcheck.conv_backprop(x=x, f=f, stride=c["s"], padding=c["p"], dilation=c["d"], op=c["op"], explain=True)
-    except HwcheckError:
+    except HwcheckError as exc:  # the only way these inputs can fail
+        assert "larger than the padded input" in exc.message
         return
     values = [value for _, _, value in r.explained]
     expected = np.concatenate([np.ravel(r.dL_dF), np.ravel(r.dL_dX), np.ravel(r.dL_db)])

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
-
 import pytest
-
-from tests.conftest import course_exercises
 
 from hwcheck.commands import get
 from hwcheck.options import build_request
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, ROOT, course_exercises
 
 OPTION_KEYS = {"id", "title", "command", "claims"}
-
-
-def exercises(name: str):
-    return course_exercises(name)
 
 
 def run(exercise):
@@ -25,7 +17,7 @@ def run(exercise):
     return spec.run(build_request(spec.request_type(), options, source="file"))
 
 
-@pytest.mark.parametrize("exercise", exercises("examples_conv.toml"), ids=lambda e: e["id"])
+@pytest.mark.parametrize("exercise", course_exercises("examples_conv.toml"), ids=lambda e: e["id"])
 def test_examples_file_answers_are_correct(exercise):
     verdicts = run(exercise).verify(exercise["claims"])
     assert [v.verdict for v in verdicts] == ["correct"] * len(verdicts)
@@ -44,20 +36,20 @@ STUDENT_VERDICTS = {
 }
 
 
-@pytest.mark.parametrize("exercise", exercises("course_claims_conv.toml"), ids=lambda e: e["id"])
+@pytest.mark.parametrize("exercise", course_exercises("course_claims_conv.toml"), ids=lambda e: e["id"])
 def test_student_claims_verdicts(exercise):
     verdicts = run(exercise).verify(exercise["claims"])
     assert {v.key: v.verdict for v in verdicts} == STUDENT_VERDICTS[exercise["id"]]
 
 
 def test_a_wrong_student_row_is_caught():
-    ex = exercises("course_claims_conv.toml")[1]
+    ex = course_exercises("course_claims_conv.toml")[1]
     verdicts = run(ex).verify({"matrix.2": [0, "W01", "W01", 0, 0, 0, 0, 0, 0]})
     assert verdicts[0].verdict == "wrong"
 
 
 def test_a_name_where_the_matrix_has_zero_is_wrong_not_error():
-    ex = exercises("course_claims_conv.toml")[1]
+    ex = course_exercises("course_claims_conv.toml")[1]
     verdicts = run(ex).verify({"matrix.3": [0, 0, "W01", "W00", 0, 0, 0, 0, 0]})
     assert verdicts[0].verdict == "wrong"
 

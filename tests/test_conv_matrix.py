@@ -11,9 +11,8 @@ from hypothesis import strategies as st
 
 import hwcheck
 from hwcheck.errors import HwcheckError
-from hwcheck.jsonout import dumps
 from hwcheck.render import render
-from tests.test_conv_backprop import canonical_json
+from tests.test_conv_backprop import _xcorr, canonical_json
 
 D_A = [
     ["W11", "W10", 0, "W01", "W00", 0, 0, 0, 0],
@@ -95,6 +94,7 @@ def test_symbolic_claims_compare_as_expressions():
 def test_product_check_and_transpose():
     r = hwcheck.conv_matrix(input="3x3", kernel="2x2", f="1 2; 3 4", x="1 2 3; 4 5 6; 7 8 9")
     assert r.product == r.direct == [[37, 47], [67, 77]] and r.agree
+    assert np.array_equal(r.direct, _xcorr(np.arange(1, 10).reshape(3, 3), np.array([[1, 2], [3, 4]])))
     r = hwcheck.conv_matrix(input="3x3", kernel="2x2", f="1 2; 3 4", x="1 2; 3 4", transpose=True, op="conv")
     assert r.shape == [9, 4] and r.product == r.direct and r.agree
 
