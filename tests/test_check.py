@@ -34,6 +34,16 @@ op = "conv"
 """
 
 
+def test_the_numbers_above_are_one_sgd_step_worked_by_hand():
+    """w₁ = w₀ − lr·(σ(z) − t)·σ(z)(1 − σ(z))·x, b₁ = b₀ − lr·(σ(z) − t)·σ(z)(1 − σ(z)), z = 0.1·2 + 0."""
+    import math
+
+    s = 1 / (1 + math.exp(-0.2))
+    delta = (s - 0) * s * (1 - s)
+    assert abs((0.1 - 0.1 * delta * 2) - 0.0727814) < 1e-7
+    assert abs((0 - 0.1 * delta) - (-0.0136093)) < 1e-7
+
+
 def write(tmp_path, text, name="answers.toml"):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
