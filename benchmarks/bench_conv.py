@@ -69,7 +69,6 @@ def main() -> int:
     except ImportError:
         print("  torch not installed: no reference timing")
     else:
-        torch.set_num_threads(max(1, torch.get_num_threads()))
         dF, dX = core(x, f)
         tF, tX = torch_autograd(torch, x, f)
         assert np.allclose(dF, tF.numpy()) and np.allclose(dX, tX.numpy()[0]), "gradients differ from torch"
