@@ -127,3 +127,13 @@ NUMERIC = [
 def test_numeric_commands_never_import_sympy(argv):
     code = f"from hwcheck.cli import main\ntry:\n    main({argv!r} + ['--json'])\nexcept SystemExit:\n    pass"
     assert "sympy" not in _imported(code)
+
+
+def test_no_request_declares_a_shared_option():
+    """--json, --format, --claim, --digits, --rtol, --atol are added by the CLI to every calculator."""
+    from hwcheck.options import COMMON_OPTIONS, request_fields
+
+    for spec in COMMANDS.values():
+        names = {f.name for f in request_fields(spec.request_type())}
+        shared = set(COMMON_OPTIONS) if spec.calculator else {"json", "format", "digits"}
+        assert not names & shared, (spec.name, names & shared)
