@@ -11,9 +11,17 @@ from hypothesis import strategies as st
 
 import hwcheck
 from hwcheck.errors import HwcheckError
+from hwcheck.numfmt import fmt
 from hwcheck.symbolic.numeric import compile_objective
 
 H_POINT = {"w": 0.1, "b": 0.0, "x": 2.0, "t": 0.0, "lam": 0.01}
+
+
+def exercise_h_by_hand(w=0.1, b=0.0, x=2.0, t=0.0, lam=0.01):
+    """Exercise H worked with math alone: y = σ(wx + b), L = ½(y − t)² + (λ/2)w², ∂L/∂w, ∂y/∂z."""
+    y = 1 / (1 + math.exp(-(w * x + b)))
+    return {"y": y, "dy_dz": y * (1 - y), "L": (y - t) ** 2 / 2 + lam / 2 * w**2,
+            "dL_dw": x * y * (1 - y) * (y - t) + lam * w}
 
 
 def central_difference(objective, env, name, h=1e-6):
@@ -60,8 +68,9 @@ def test_exact_values_where_inputs_are_rational():
     r = hwcheck.derive(preset="sigmoid-mse-l2", at="w=0.1,b=0,x=2,t=0,lam=0.01")
     assert r.derivatives["lam"]["value"] == Fraction(1, 200)
     assert r.to_json()["derivatives"]["lam"]["value"] == "1/200"
-    assert r.derivatives["w"]["value"] == pytest.approx(0.2731860531504931, rel=1e-12)
-    assert r.value == pytest.approx(0.151208712300309, rel=1e-12)
+    hand = exercise_h_by_hand()
+    assert r.derivatives["w"]["value"] == pytest.approx(hand["dL_dw"], rel=1e-12)
+    assert r.value == pytest.approx(hand["L"], rel=1e-12)
 
 
 @pytest.mark.torch
@@ -123,11 +132,12 @@ def test_explain_shows_each_chain_factor():
     r = hwcheck.derive(preset="sigmoid-mse-l2", wrt="w", explain=True, at="w=0.1,b=0,x=2,t=0,lam=0.01")
     lines = r.steps["w"]
     text = "\n".join(t for t, _ in lines)
-    assert "∂L/∂y = y - t = 0.549834" in text
-    assert "∂y/∂z = y·(1 - y) = 0.247517" in text
+    hand = exercise_h_by_hand()
+    assert f"∂L/∂y = y - t = {fmt(hand['y'])}" in text  # t = 0
+    assert f"∂y/∂z = y·(1 - y) = {fmt(hand['dy_dz'])}" in text
     assert "∂z/∂w = x = 2" in text
     assert "∂L/∂w = ∂L/∂y · ∂y/∂z · ∂z/∂w + ∂L/∂w (direct)" in text
-    assert text.splitlines()[-1].endswith("= 0.273186")
+    assert text.splitlines()[-1].endswith(f"= {fmt(hand['dL_dw'])}")
     assert all(tex for _, tex in lines)
 
 
