@@ -12,19 +12,22 @@ SPEC_HELP = "The model on one line: '227x227x3 | conv2d filters=256 kernel=5 pad
 
 
 @dataclass(frozen=True)
-class ParamsRequest:
+class ModelRequest:
+    """The model, given once for both commands: a file or table, or ``--spec``, and the layout."""
+
     model: Any = text(None, MODEL_HELP, positional=True)
     spec: Any = text(None, SPEC_HELP)
     layout: str | None = choice(None, ("hwc", "chw"), "Override the model's layout: hwc (channels last) or chw.")
+
+
+@dataclass(frozen=True)
+class ParamsRequest(ModelRequest):
     framework: str | None = choice(None, ("keras", "pytorch"), "Override the model's counting convention.")
     explain: bool = flag("Show the output-size arithmetic of every axis.")
 
 
 @dataclass(frozen=True)
-class RfRequest:
-    model: Any = text(None, MODEL_HELP, positional=True)
-    spec: Any = text(None, SPEC_HELP)
-    layout: str | None = choice(None, ("hwc", "chw"), "Override the model's layout: hwc (channels last) or chw.")
+class RfRequest(ModelRequest):
     framework: str | None = choice(None, ("keras", "pytorch"), "Override the model's framework.")
     layer: int | None = integer(None, "The layer to report (0-based index as in the table; negative counts from the end).",
                                 minimum=-10_000, maximum=10_000)
