@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from hwcheck.errors import HwcheckError
@@ -48,8 +48,12 @@ def update_header(command: str, hyper: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class TraceResult(Result):
-    """An optimizer trace (CONVENTIONS §3): problem, hyper, steps, final."""
+    """An optimizer trace (CONVENTIONS §3): problem, hyper, steps, final.
 
+    One type serves sgd, adam, adamw, rmsprop and adagrad, so ``command`` is a value here, not
+    a class constant: everything that depends on the optimizer already branches on it."""
+
+    command: str = field(metadata={"json": False})  # to_json puts it first, as for every result
     problem: dict[str, Any]
     hyper: dict[str, Any]
     steps: list[dict[str, Any]]
@@ -204,35 +208,6 @@ def sparkline(values: list[float], width: int = 60) -> str:
     return "".join(SPARKS[min(7, int((v - lo) / (hi - lo) * 8))] for v in values)
 
 
-@dataclass(frozen=True)
-class SgdResult(TraceResult):
-    command: ClassVar[str] = "sgd"
-
-
-@dataclass(frozen=True)
-class AdamResult(TraceResult):
-    command: ClassVar[str] = "adam"
-
-
-@dataclass(frozen=True)
-class AdamwResult(TraceResult):
-    command: ClassVar[str] = "adamw"
-
-
-@dataclass(frozen=True)
-class RmspropResult(TraceResult):
-    command: ClassVar[str] = "rmsprop"
-
-
-@dataclass(frozen=True)
-class AdagradResult(TraceResult):
-    command: ClassVar[str] = "adagrad"
-
-
-RESULTS = {"sgd": SgdResult, "adam": AdamResult, "adamw": AdamwResult, "rmsprop": RmspropResult,
-           "adagrad": AdagradResult}
-
-
 # -------------------------------------------------------------------------------- runners
 
 
@@ -244,8 +219,8 @@ def run_trace(command: str, request) -> TraceResult:
     extra = {}
     if problem.name == "lstsq":
         extra = _min_norm(problem, trace.final)
-    return RESULTS[command](problem.describe, hyper, trace.steps, trace.final, trace.diverged, **extra,
-                            initial_state=trace.initial_state, explain=request.explain)
+    return TraceResult(command, problem.describe, hyper, trace.steps, trace.final, trace.diverged, **extra,
+                       initial_state=trace.initial_state, explain=request.explain)
 
 
 def _min_norm(problem, final: dict[str, float]) -> dict[str, Any]:
@@ -254,23 +229,23 @@ def _min_norm(problem, final: dict[str, float]) -> dict[str, Any]:
     return {"min_norm_solution": dict(zip(problem.names, star)), "min_norm_distance": distance}
 
 
-def sgd(request) -> SgdResult:
+def sgd(request) -> TraceResult:
     return run_trace("sgd", request)
 
 
-def adam(request) -> AdamResult:
+def adam(request) -> TraceResult:
     return run_trace("adam", request)
 
 
-def adamw(request) -> AdamwResult:
+def adamw(request) -> TraceResult:
     return run_trace("adamw", request)
 
 
-def rmsprop(request) -> RmspropResult:
+def rmsprop(request) -> TraceResult:
     return run_trace("rmsprop", request)
 
 
-def adagrad(request) -> AdagradResult:
+def adagrad(request) -> TraceResult:
     return run_trace("adagrad", request)
 
 
