@@ -436,7 +436,7 @@ def test_lstsq_gd_from_zero_reaches_Xt_XXt_inv_y(m, extra, seed):
     assert result.min_norm_distance < 1e-6 * max(1.0, float(np.linalg.norm(star)))
 
 
-@pytest.mark.parametrize("module", ["problems", "optimizers", "quadratic", "commands"])
+@pytest.mark.parametrize("module", ["problems", "optimizers", "quadratic", "commands", "request"])
 def test_docstring_examples(module):
     import doctest
     import importlib

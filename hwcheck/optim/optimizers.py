@@ -13,6 +13,8 @@ from typing import Any
 
 from hwcheck.errors import HwcheckError
 from hwcheck.numfmt import fmt, subscript
+from hwcheck.optim.request import hyperparameters
+from hwcheck.options import flag_name
 
 EXPLODED = 1e12  # a loss, gradient or parameter above this in magnitude stops the trace
 
@@ -22,15 +24,15 @@ EXPLODED = 1e12  # a loss, gradient or parameter above this in magnitude stops t
 
 def check_hyper(request) -> dict[str, Any]:
     """The optimizer's hyperparameters from the request, validated as torch does (and a bit more)."""
-    hyper = {name: getattr(request, name) for name in HYPER[type(request).__name__]}
+    hyper = {name: getattr(request, name) for name in hyperparameters(type(request))}
     _positive(hyper, "lr")
     _positive(hyper, "eps")
     for name in ("momentum", "dampening", "weight_decay", "lr_decay", "initial_accumulator"):
         if name in hyper and not hyper[name] >= 0:
-            raise HwcheckError(_flag(name), f"must be at least 0, got {hyper[name]:g}")
+            raise HwcheckError(flag_name(name), f"must be at least 0, got {hyper[name]:g}")
     for name in ("beta1", "beta2", "alpha"):
         if name in hyper and not 0 <= hyper[name] < 1:
-            raise HwcheckError(_flag(name), f"must be in [0, 1), got {hyper[name]:g}")
+            raise HwcheckError(flag_name(name), f"must be in [0, 1), got {hyper[name]:g}")
     if hyper.get("nesterov") and hyper["momentum"] <= 0:
         raise HwcheckError("--nesterov", "needs --momentum > 0 (torch rejects it too)")
     if hyper.get("nesterov") and hyper["dampening"] != 0:
@@ -40,20 +42,7 @@ def check_hyper(request) -> dict[str, Any]:
 
 def _positive(hyper: dict, name: str) -> None:
     if name in hyper and not hyper[name] > 0:
-        raise HwcheckError(_flag(name), f"must be positive, got {hyper[name]:g}")
-
-
-def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
-
-
-HYPER = {
-    "SgdRequest": ("lr", "momentum", "dampening", "nesterov", "weight_decay"),
-    "AdamRequest": ("lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad"),
-    "AdamwRequest": ("lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad"),
-    "RmspropRequest": ("lr", "alpha", "eps", "momentum", "centered", "weight_decay"),
-    "AdagradRequest": ("lr", "lr_decay", "initial_accumulator", "eps", "weight_decay"),
-}
+        raise HwcheckError(flag_name(name), f"must be positive, got {hyper[name]:g}")
 
 
 # ----------------------------------------------------------------------------- optimizers

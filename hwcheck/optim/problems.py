@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from hwcheck.errors import HwcheckError, did_you_mean
-from hwcheck.parse import parse_assignments, parse_float, parse_matrix, parse_vector
+from hwcheck.options import flag_name
+from hwcheck.parse import parse_assignments, parse_float, parse_int, parse_matrix, parse_vector
 
 MAX_SAMPLES = 100_000
 MAX_PARAMS = 1_000
@@ -260,12 +261,12 @@ def build_problem(request) -> Problem:
     """The request's problem, with ``--l2``; options of another problem are errors."""
     for option, users in OPTION_PROBLEMS.items():
         if _given(getattr(request, option)) and request.problem not in users:
-            raise HwcheckError(f"--{option.replace('_', '-')}",
+            raise HwcheckError(flag_name(option),
                                f"is not used by --problem {request.problem} (only by {', '.join(users)})")
     l2 = float(request.l2)
     for name in ("l2", "lam"):
         if getattr(request, name) < 0:
-            raise HwcheckError(f"--{name}", f"must be at least 0, got {getattr(request, name):g}")
+            raise HwcheckError(flag_name(name), f"must be at least 0, got {getattr(request, name):g}")
     problem = BUILDERS[request.problem](request)
     _check_work(problem, request.steps)
     describe = dict(problem.describe, l2=l2)
@@ -345,6 +346,4 @@ def _batch(raw, n: int, *, default: int) -> int:
         return default
     if isinstance(raw, str) and raw.strip().lower() == "all":
         return n
-    from hwcheck.parse import parse_int
-
     return parse_int(raw, "--batch", minimum=1, maximum=n)

@@ -7,7 +7,7 @@ Defaults are torch's, except ``--lr`` = 0.1 everywhere (CONVENTIONS §8).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from hwcheck.options import choice, flag, integer, multi, number, text
@@ -118,3 +118,13 @@ class GdQuadraticRequest:
     w0: Any = text(None, "starting point w(0) (default: all ones)")
     steps: int | None = integer(None, "iterate this many steps", minimum=1, maximum=MAX_STEPS)
     newton: bool = flag("Newton's method w ← w − ε·H⁻¹∇f instead of gradient descent")
+
+
+def hyperparameters(request_type) -> tuple[str, ...]:
+    """``lr`` and the optimizer's own options, in declaration order: the trace's ``hyper`` keys.
+
+    >>> hyperparameters(SgdRequest)
+    ('lr', 'momentum', 'dampening', 'nesterov', 'weight_decay')
+    """
+    shared = {f.name for f in fields(ProblemOptions) + fields(TraceOptions)} - {"lr"}
+    return tuple(f.name for f in fields(request_type) if f.name not in shared)
