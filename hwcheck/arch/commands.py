@@ -12,6 +12,7 @@ from hwcheck.arch.layers import split
 from hwcheck.arch.model import Model, load_model, trace
 from hwcheck.errors import HwcheckError
 from hwcheck.numfmt import DEFAULT_DIGITS, fmt, fmt_shape
+from hwcheck.parse import parse_int
 from hwcheck.result import Result, Table, Text, view_only
 
 BYTES_PER_FLOAT = 4
@@ -200,8 +201,6 @@ def selected(model: Model, layer: int | None) -> int:
 
 
 def parse_unit(value: Any, rank: int, sizes) -> tuple[int, ...]:
-    from hwcheck.parse import parse_int
-
     parts = value if isinstance(value, (list, tuple)) else re.split(r"[,\s×x]+", str(value).strip().strip("()[]"))
     unit = tuple(parse_int(p, "--unit", minimum=0) for p in parts if p != "")
     if len(unit) != rank:

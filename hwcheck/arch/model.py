@@ -229,7 +229,7 @@ def _listish(value: Any, where: str) -> Any:
         except (json.JSONDecodeError, RecursionError):
             raise HwcheckError(where, f"'{text[:40]}' is not a list such as [3, 3]") from None
     if re.search(r"[x×,]", text):
-        return [t for t in re.split(r"\s*[x×,]\s*", text)]
+        return re.split(r"\s*[x×,]\s*", text)
     return text
 
 
