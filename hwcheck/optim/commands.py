@@ -113,11 +113,8 @@ class TraceResult(Result):
         shown = names[:MAX_NAMES]
         init = [("0" if k == 0 else "",) + ("",) * (len(lead) - 1) + ((n,) if len(names) > 1 else ()) + ("",) * blank
                 + (fmt(self.problem["init"][n], digits),) for k, n in enumerate(shown)]
-        steps = self.steps
-        if len(steps) > MAX_ROWS:
-            steps = steps[:HEAD] + [None] + steps[-TAIL:]
         rows = []
-        for step in steps:
+        for step in abridged(self.steps)[0]:
             if step is None:
                 rows.append(("…",) * len(columns))
                 continue
@@ -166,9 +163,7 @@ class TraceResult(Result):
                          "not divided by √v̂ + ε")
         if self.problem.get("l2"):
             notes.append(f"L includes --l2: (λ/2)·‖θ‖², λ = {fmt(self.problem['l2'])}")
-        if len(self.steps) > MAX_ROWS:
-            notes.append(f"steps {HEAD + 1}–{len(self.steps) - TAIL} are not shown; --json has every step")
-        return notes
+        return notes + abridged(self.steps)[1]
 
     def summary(self, digits: int) -> list[str]:
         lines = ["final: " + ", ".join(f"{k} = {fmt(v, digits)}" for k, v in self.final.items())]
@@ -181,6 +176,14 @@ class TraceResult(Result):
             lines.append("minimum-norm solution Xᵀ(XXᵀ)⁻¹y = " + vec(list(self.min_norm_solution.values()), digits)
                          + f"; distance ‖w − w*‖ = {fmt(self.min_norm_distance, digits)}")
         return lines
+
+
+def abridged(steps: list) -> tuple[list, list[str]]:
+    """The steps a table shows (``None`` where it skips) and the note that says so."""
+    if len(steps) <= MAX_ROWS:
+        return steps, []
+    note = f"steps {HEAD + 1}–{len(steps) - TAIL} are not shown; --json has every step"
+    return steps[:HEAD] + [None] + steps[-TAIL:], [note]
 
 
 def vec(values: list[float], digits: int) -> str:

@@ -193,16 +193,15 @@ def rate_line(result, f) -> str:
 
 
 def trace_table(result, f):
+    from hwcheck.optim.commands import MAX_CELL, abridged
     from hwcheck.result import Table
 
     name = "w(t) = (1 − ε)ᵗw(0)" if result.method == "newton" else "w(t) = (I − εH)ᵗw(0)"
-    show = lambda w: "(" + ", ".join(f(v) for v in w[:6]) + (", …" if len(w) > 6 else "") + ")"  # noqa: E731
+    show = lambda w: "(" + ", ".join(f(v) for v in w[:MAX_CELL]) + (", …" if len(w) > MAX_CELL else "") + ")"  # noqa: E731
     rows = [("0", show(result.w0), "")]
-    steps = result.steps if len(result.steps) <= 20 else result.steps[:10] + [None] + result.steps[-5:]
+    steps, skipped = abridged(result.steps)
     rows += [(str(s["t"]), show(s["w"]), f(s["loss"])) if s else ("…", "…", "…") for s in steps]
-    notes = [f"plain iteration agrees with the closed form to {f(result.closed_form_max_error)} (relative)"]
-    if len(result.steps) > 20:
-        notes.append(f"steps 11–{len(result.steps) - 5} are not shown; --json has every step")
+    notes = [f"plain iteration agrees with the closed form to {f(result.closed_form_max_error)} (relative)"] + skipped
     if result.diverged:
         d = result.diverged
         notes.append(f"diverged at step {d['t']}: {d['quantity']} = {f(d['value'])}, beyond {f(EXPLODED)} — "
