@@ -34,22 +34,13 @@ def _expected(expected: str, definitions_key: tuple, assume: str):
     return expand_definitions(expression(expected, "expected", assume), definitions.full), definitions
 
 
-def _claim_text(claimed) -> str:
-    if isinstance(claimed, bool):
-        raise HwcheckError("claim", "expected an expression, got a boolean")
-    if isinstance(claimed, (int, float)):
-        return repr(claimed)
-    if not isinstance(claimed, str):
-        raise HwcheckError("claim", f"expected an expression, got {type(claimed).__name__}")
-    return claimed.strip()
-
-
 def compare_expression(expected: str, claimed, *, context: dict | None = None,
                        where: str = "claim") -> tuple[str, str, str | None]:
     """(verdict, rule, hint): verdict correct / wrong / inconclusive / error."""
     from hwcheck.symbolic.build import expression
     from hwcheck.symbolic.derive import expand_definitions
     from hwcheck.symbolic.equiv import equivalence
+    from hwcheck.symbolic.parser import as_text
 
     context = context or {}
     assume = context.get("assume", "real")
@@ -59,8 +50,7 @@ def compare_expression(expected: str, claimed, *, context: dict | None = None,
     except HwcheckError as err:
         return "error", "expression: parse", f"the expected value does not parse: {err}"
     try:
-        text = _claim_text(claimed)
-        claim = expand_definitions(expression(text, where, assume), definitions.full)
+        claim = expand_definitions(expression(as_text(claimed, where).strip(), where, assume), definitions.full)
     except HwcheckError as err:
         return "error", "expression: parse", f"{err}" + (f" ({err.hint})" if err.hint else "")
     found = equivalence(target, claim, timeout=CLAIM_TIMEOUT, positive=assume == "positive")

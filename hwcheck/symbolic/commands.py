@@ -124,17 +124,14 @@ def equiv(request) -> EquivResult:
     from hwcheck.symbolic.build import expression, to_text
     from hwcheck.symbolic.derive import Definitions, expand_definitions, parse_definitions
     from hwcheck.symbolic.equiv import equivalence
+    from hwcheck.symbolic.parser import as_text
 
     if not 0 < request.timeout <= 120:
         raise HwcheckError("--timeout", f"must be between 0 and 120 seconds, got {request.timeout:g}")
     definitions = Definitions.from_texts(parse_definitions(request.define), assume=request.assume)
     sides = []
     for label, text in (("<a>", request.a), ("<b>", request.b)):
-        if isinstance(text, (int, float)) and not isinstance(text, bool):
-            text = repr(text)
-        if not isinstance(text, str):
-            raise HwcheckError(label, f"expected an expression (text), got {type(text).__name__}")
-        sides.append(expand_definitions(expression(text, label, request.assume), definitions.full))
+        sides.append(expand_definitions(expression(as_text(text, label), label, request.assume), definitions.full))
     found = equivalence(*sides, seed=request.seed, probes=request.probes, timeout=request.timeout,
                         positive=request.assume == "positive")
     return EquivResult(a=to_text(sides[0]), b=to_text(sides[1]), verdict=found.verdict, method=found.method,

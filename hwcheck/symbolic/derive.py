@@ -16,7 +16,7 @@ import sympy
 
 from hwcheck.errors import HwcheckError
 from hwcheck.symbolic.build import ALIASES, expression, symbol
-from hwcheck.symbolic.parser import FUNCTIONS, names_in, parse
+from hwcheck.symbolic.parser import FUNCTIONS, as_text, names_in, parse
 
 TIDY_TIMEOUT = 2.0  # seconds for simplifying one derivative
 
@@ -298,11 +298,7 @@ def _preset(expr_text, preset: str | None) -> dict:
     if expr_text is None:
         raise HwcheckError("expression", "is required (or use --preset)",
                            "e.g. hwcheck derive \"0.5*(sigmoid(w*x+b) - t)**2\" --wrt w,b")
-    if isinstance(expr_text, (int, float)) and not isinstance(expr_text, bool):
-        return {"expr": repr(expr_text)}
-    if not isinstance(expr_text, str):
-        raise HwcheckError("expression", f"expected text, got {type(expr_text).__name__}")
-    return {}
+    return {"expr": as_text(expr_text)}
 
 
 def _variable_order(text: str, texts: dict[str, str], full) -> list[str]:

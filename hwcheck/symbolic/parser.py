@@ -92,6 +92,15 @@ def tokenize(text: str, where: str = "expression") -> list[Token]:
     return tokens
 
 
+def as_text(value, where: str = "expression") -> str:
+    """An expression as given: text, or a plain number from an answers file (``expr = 0.5``)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value)
+    if not isinstance(value, str):
+        raise HwcheckError(where, f"expected an expression (text), got {type(value).__name__}")
+    return value
+
+
 def _check_size(text: str, where: str) -> None:
     if not isinstance(text, str):
         raise HwcheckError(where, f"expected an expression (text), got {type(text).__name__}")
