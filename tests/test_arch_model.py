@@ -74,6 +74,7 @@ def test_malformed_toml_has_line_and_column(tmp_path):
     ({"layers": [{"type": "relu"}]}, "model: input", "missing"),
     ({"input": [0, 3], "layers": [{"type": "relu"}]}, "model: input", "at least 1"),
     ({"input": [2.5, 3], "layers": [{"type": "relu"}]}, "model: input", "integer"),
+    ({"input": [], "layers": [{"type": "batchnorm"}]}, "model: input", "got 0"),  # found by hypothesis
     ({"input": [8, 8, 3], "layers": [{"type": "conv2", "filters": 1, "kernel": 3}]}, "model: layers[0]",
      "unknown layer type 'conv2' — did you mean 'conv2d'"),
     ({"input": [8, 8, 3], "layers": [{"type": "relu"}, {"type": "relu"}, {"type": "relu"},

@@ -112,8 +112,8 @@ def validate_model(table: Any, layout: str | None, framework: str | None):
     if "input" not in table:
         raise HwcheckError("input", "missing: the input shape without the batch axis, e.g. input = [227, 227, 3]")
     shape = parse_shape(table["input"], "input", maximum=MAX_SIZE)
-    if len(shape) > 5:
-        raise HwcheckError("input", f"at most 5 axes (3 spatial + channels), got {len(shape)}")
+    if not 1 <= len(shape) <= 5:
+        raise HwcheckError("input", f"expected 1 to 5 axes (up to 3 spatial + channels), got {len(shape)}")
     layout = layout or word(table.get("layout", "hwc"), "layout", LAYOUTS)
     framework = framework or word(table.get("framework", "keras"), "framework", FRAMEWORKS)
     layers = table.get("layers", [])
