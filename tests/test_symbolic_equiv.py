@@ -168,3 +168,9 @@ def test_cli_derive_claim_verdicts(cli):
     code, out, _ = cli("derive", "--preset", "sigmoid-mse-l2", "--claim",
                        "derivatives.b=sigmoid(w*x+b)**2*(1 - sigmoid(w*x+b))*(y - t)")
     assert code == 1
+
+
+def test_golden_exercise_l_json(cli, golden):
+    code, out, _ = cli("equiv", "exp(z1)/(exp(z1)+exp(z2))", "sigmoid(z1-z2)", "--json")
+    assert code == 0
+    golden("symbolic/equiv_l.json", out)
