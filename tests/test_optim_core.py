@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 import hwcheck
 from hwcheck.errors import HwcheckError
 from hwcheck.jsonout import dumps
+from hwcheck.numfmt import fmt
 from hwcheck.optim.commands import sparkline
 from hwcheck.optim.problems import neuron_loss_grad, sigmoid
 
@@ -62,6 +63,31 @@ def test_exercise_i_first_step_by_hand():
     assert math.isclose(step["grad"]["w"], 2 * dz, rel_tol=1e-15)
     assert math.isclose(step["params"]["w"], 0.1 - 0.1 * 2 * dz, rel_tol=1e-15)
     assert math.isclose(step["params"]["b"], -0.1 * dz, rel_tol=1e-15)
+
+
+def _neuron_grad(w, b, x, t):
+    y = 1 / (1 + math.exp(-(w * x + b)))
+    dz = (y - t) * y * (1 - y)
+    return dz * x, dz
+
+
+def test_exercise_i_and_j_traces_by_hand():
+    """SGD (exercise I) and Adam (exercise J) on the course neuron, four steps in plain Python."""
+    samples = [(2, 0), (1, 1), (2, 0), (1, 1)]
+    w, b = 0.1, 0.0
+    for step, (x, t) in zip(hwcheck.sgd(steps=4).steps, samples, strict=True):
+        gw, gb = _neuron_grad(w, b, x, t)
+        w, b = w - 0.1 * gw, b - 0.1 * gb
+        assert step["params"] == pytest.approx({"w": w, "b": b}, rel=1e-12)
+    theta, m, v = [0.1, 0.0], [0.0, 0.0], [0.0, 0.0]
+    for k, (step, (x, t)) in enumerate(zip(hwcheck.adam(steps=4).steps, samples, strict=True), start=1):
+        g = _neuron_grad(*theta, x, t)
+        m = [0.9 * mi + 0.1 * gi for mi, gi in zip(m, g)]
+        v = [0.999 * vi + 0.001 * gi * gi for vi, gi in zip(v, g)]
+        theta = [p - 0.1 * (mi / (1 - 0.9 ** k)) / (math.sqrt(vi / (1 - 0.999 ** k)) + 1e-8)
+                 for p, mi, vi in zip(theta, m, v)]
+        assert list(step["params"].values()) == pytest.approx(theta, rel=1e-12, abs=1e-15)
+        assert list(step["state"]["exp_avg"].values()) == pytest.approx(m, rel=1e-12)
 
 
 def test_exercise_j_adam_first_step_moves_every_parameter_by_lr():
@@ -229,7 +255,12 @@ def test_gd_quadratic_diverges_cleanly():
 
 def test_divergence_stops_the_trace_with_the_step_and_quantity():
     r = hwcheck.sgd(problem="quadratic", H="2 0; 0 1", lr=1.5, steps=500)
-    assert r.diverged == {"t": len(r.steps) + 1, "quantity": r.diverged["quantity"], "value": r.diverged["value"]}
+    # θₜ₋₁ = ((−2)ᵗ⁻¹, (−½)ᵗ⁻¹), so L(θₜ₋₁) = 4ᵗ⁻¹ + ½·4¹⁻ᵗ passes 1e12 (before |g| or |θ| does)
+    # at t − 1 = ⌈log₄ 10¹²⌉
+    t = math.ceil(math.log(1e12, 4)) + 1
+    loss = 4.0 ** (t - 1) + 0.5 * 0.25 ** (t - 1)
+    assert r.diverged == {"t": t, "quantity": "loss", "value": pytest.approx(loss)}
+    assert len(r.steps) == t - 1
     assert all(math.isfinite(s["loss"]) and abs(s["loss"]) <= 1e12 for s in r.steps)
     text = "\n".join(line for sec in r.view() if hasattr(sec, "lines") for line in sec.lines)
     assert f"diverged at step {r.diverged['t']}" in text
@@ -258,8 +289,17 @@ def test_view_has_formulas_sparkline_and_explain():
     assert "m = β₁m + (1−β₁)g" in table.columns and "v̂ = v/(1−β₂ᵗ)" in table.columns
     assert len(table.rows) == 2 + 4 * 2
     assert any(ch in summary.lines[-1] for ch in "▁▂▃▄▅▆▇█")
-    assert "  m₁ = β₁·m₀ + (1 − β₁)·g₁ = 0.9·0 + 0.1·0.272186 = 0.0272186" in step1.lines
-    assert "  m₂ = β₁·m₁ + (1 − β₁)·g₂ = 0.9·0.0272186 + 0.1·(-0.130917) = 0.011405" in step2.lines
+    # g₁ = ∂L/∂w at w = 0.1, b = 0, x = 2, t = 0; Adam's first step moves w and b by −lr·sign(g);
+    # g₂ at x = 1, t = 1 from there
+    y = 1 / (1 + math.exp(-0.2))
+    g1 = 2 * y * y * (1 - y)
+    w1, b1 = 0.1 - 0.1 * g1 / (g1 + 1e-8), -0.1 * (g1 / 2) / (g1 / 2 + 1e-8)
+    y2 = 1 / (1 + math.exp(-(w1 + b1)))
+    g2 = (y2 - 1) * y2 * (1 - y2)
+    m1, m2 = 0.1 * g1, 0.9 * 0.1 * g1 + 0.1 * g2
+    assert g2 < 0  # written in parentheses as a factor
+    assert f"  m₁ = β₁·m₀ + (1 − β₁)·g₁ = 0.9·0 + 0.1·{fmt(g1)} = {fmt(m1)}" in step1.lines
+    assert f"  m₂ = β₁·m₁ + (1 − β₁)·g₂ = 0.9·{fmt(m1)} + 0.1·({fmt(g2)}) = {fmt(m2)}" in step2.lines
 
 
 def test_long_traces_are_abridged_in_the_table():
