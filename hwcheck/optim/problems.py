@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hwcheck.errors import HwcheckError, did_you_mean
@@ -269,9 +269,7 @@ def build_problem(request) -> Problem:
             raise HwcheckError(flag_name(name), f"must be at least 0, got {getattr(request, name):g}")
     problem = BUILDERS[request.problem](request)
     _check_work(problem, request.steps)
-    describe = dict(problem.describe, l2=l2)
-    return Problem(problem.name, problem.names, problem.init, problem.loss_grad, describe,
-                   problem.n_samples, problem.batch, l2)
+    return replace(problem, describe=dict(problem.describe, l2=l2), l2=l2)
 
 
 def _given(value) -> bool:
