@@ -113,6 +113,9 @@ def test_unsupported_layers_say_so():
     assert hwcheck.rf(spec="10x4 | lstm 3").to_json()["global"] is True
     with pytest.raises(HwcheckError, match="no spatial axes"):
         hwcheck.rf(spec="10 | dense 3")
+    with pytest.raises(HwcheckError, match="not supported"):  # was an IndexError (found by fuzzing)
+        hwcheck.rf(spec="1 | embedding 10 4 | embedding 10 4", draw=True)
+    assert hwcheck.rf(spec="20 | embedding 100 8 | conv1d 4 3").rf == [3]
 
 
 def test_rf_json_keys():

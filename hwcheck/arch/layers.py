@@ -361,8 +361,12 @@ def elementwise(layer: Layer, shape, ctx: Context) -> LayerOut:
 
 
 def embedding(layer: Layer, shape, ctx: Context) -> LayerOut:
+    """Input [T] (token indices), output [T, dim]. For ``rf`` only a first-layer embedding has a
+    field: later, the axis it expands was the feature axis, not a spatial one."""
     vocab, dim = layer.options["vocab"], layer.options["dim"]
-    return LayerOut(check_size(layer, (*shape, dim)), vocab * dim, 0, 0, f"{dot(vocab, dim)} = {fmt(vocab * dim)}")
+    field = IDENTITY if layer.index == 0 else "unsupported: an embedding after layers[0] makes the feature axis spatial"
+    return LayerOut(check_size(layer, (*shape, dim)), vocab * dim, 0, 0, f"{dot(vocab, dim)} = {fmt(vocab * dim)}",
+                    field=field)
 
 
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
