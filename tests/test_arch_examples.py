@@ -126,6 +126,7 @@ def test_numeric_commands_never_import_sympy_or_numpy():
 
 
 def test_core_modules_are_clean():
+    """test_style's rules, plus: the arch core imports neither sympy nor numpy, not even lazily."""
     import ast
 
     for path in (ROOT / "hwcheck" / "arch").glob("*.py"):
@@ -133,6 +134,6 @@ def test_core_modules_are_clean():
         for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-                assert not any(n.split(".")[0] in ("typer", "rich", "click", "sympy") for n in names), path
+                assert not any(n.split(".")[0] in ("typer", "rich", "click", "sympy", "numpy") for n in names), path
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 assert node.func.id not in ("print", "exit", "eval", "exec"), path
