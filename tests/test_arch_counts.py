@@ -198,6 +198,9 @@ def test_pytorch_rejects_strided_same():
     with pytest.raises(HwcheckError, match="not supported for strided"):
         params("8x8x3 | conv2d 4 3 stride=2 padding=same", framework="pytorch")
     assert params("8x8x3 | conv2d 4 3 stride=2 padding=same").output_shape == [4, 4, 4]
+    with pytest.raises(HwcheckError, match="not supported for strided"):  # torch.nn.Conv2d(groups=C) refuses it too
+        params("8x8x3 | depthwise_conv2d 3 stride=2 padding=same", framework="pytorch")
+    assert params("8x8x3 | depthwise_conv2d 3 stride=2 padding=same").output_shape == [4, 4, 3]
 
 
 def test_explain_transposed_and_dropped_window():

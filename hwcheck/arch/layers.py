@@ -190,6 +190,14 @@ def check_groups(layer: Layer, channels: int, filters: int, groups: int) -> None
         raise layer.fail(f"groups {groups} does not divide the filters {filters}")
 
 
+def conv_windows(layer: Layer, spatial, ctx: Context) -> tuple[Window, ...]:
+    """:func:`windows`, refusing what torch.nn.Conv*d refuses: 'same' with a stride above 1."""
+    o = layer.options
+    if ctx.framework == "pytorch" and o.get("padding") == "same" and any(s > 1 for s in o["stride"]):
+        raise layer.fail("padding 'same' is not supported for strided convolutions in PyTorch")
+    return windows(layer, spatial)
+
+
 def weight_formula(kernel, c_in: int, groups: int, c_out: int, bias: bool) -> tuple[int, str]:
     """``5·5·3·256 + 256 = 19,456`` (k₁·…·k_m·(C_in/groups)·C_out + C_out)."""
     c_part = str(c_in) if groups == 1 else f"({c_in}/{groups})"
@@ -204,9 +212,7 @@ def conv(layer: Layer, shape, ctx: Context) -> LayerOut:
     o = layer.options
     filters, groups = o["filters"], o.get("groups", 1)
     check_groups(layer, c_in, filters, groups)
-    if ctx.framework == "pytorch" and o.get("padding") == "same" and any(s > 1 for s in o["stride"]):
-        raise layer.fail("padding 'same' is not supported for strided convolutions in PyTorch")
-    wins = windows(layer, spatial)
+    wins = conv_windows(layer, spatial, ctx)
     sizes, lines = slide(layer, spatial, wins)
     total, formula = weight_formula(o["kernel"], c_in, groups, filters, o["bias"])
     macs = prod(sizes) * prod(o["kernel"]) * (c_in // groups) * filters
@@ -256,7 +262,7 @@ def depthwise(layer: Layer, shape, ctx: Context) -> LayerOut:
     spatial, c_in = conv_input(layer, shape, ctx)
     o = layer.options
     m = o.get("multiplier", 1)
-    wins = windows(layer, spatial)
+    wins = conv_windows(layer, spatial, ctx)
     sizes, lines = slide(layer, spatial, wins)
     k = prod(o["kernel"])
     depth = k * c_in * m
@@ -272,7 +278,7 @@ def separable(layer: Layer, shape, ctx: Context) -> LayerOut:
     spatial, c_in = conv_input(layer, shape, ctx)
     o = layer.options
     m, filters = o.get("multiplier", 1), o["filters"]
-    wins = windows(layer, spatial)
+    wins = conv_windows(layer, spatial, ctx)
     sizes, lines = slide(layer, spatial, wins)
     k = prod(o["kernel"])
     depth, point = k * c_in * m, c_in * m * filters
