@@ -337,10 +337,12 @@ def parse_shape(value, where: str, *, rank: int | None = None, maximum: int = 10
         items = [value]
     elif isinstance(value, (list, tuple)):
         items = list(value)
+        if not items:
+            raise HwcheckError(where, "empty shape: expected at least one size, got 0")
     elif isinstance(value, str):
         text = value.strip().strip("[]()")
         if not text:
-            raise HwcheckError(where, "empty shape")
+            raise HwcheckError(where, "empty shape: expected at least one size, got 0")
         items = re.split(r"\s*[x×X,]\s*|\s+", text)
         if "" in items:
             raise HwcheckError(where, f"'{_short(value.strip())}' is not a shape such as 3x3")
@@ -372,6 +374,12 @@ def parse_names(value, where: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def is_name(text) -> bool:
+    """A variable name users may write: a letter (Unicode too: λ) then letters, digits or _,
+    at most 64 characters, and not starting with ``_`` (no dunders)."""
+    return isinstance(text, str) and len(text) <= 64 and bool(re.fullmatch(r"[^\W\d_]\w*", text))
+
+
 def parse_assignments(value, where: str, *, vectors: bool = False) -> dict[str, object]:
     """``"w=0.1,b=0"`` (or a mapping) → ``{"w": Fraction(1, 10), "b": 0}``.
 
@@ -400,7 +408,7 @@ def parse_assignments(value, where: str, *, vectors: bool = False) -> dict[str, 
         raise HwcheckError(where, f"expected name=value pairs, got {_type_name(value)}")
     out: dict[str, object] = {}
     for name, raw in pairs:
-        if not isinstance(name, str) or not re.fullmatch(r"[^\W\d]\w*", name) or name.startswith("_"):
+        if not is_name(name):
             raise HwcheckError(where, f"'{_short(str(name))}' is not a valid name")
         if name in out:
             raise HwcheckError(where, f"'{name}' is given twice")

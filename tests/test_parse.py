@@ -92,6 +92,9 @@ def test_vectors_and_shapes():
     assert parse_shape(7, "x") == (7,)
     with pytest.raises(HwcheckError, match="at least 1"):
         parse_shape("0x3", "--input")
+    for empty in ("", "[]", [], ()):
+        with pytest.raises(HwcheckError, match="empty shape"):
+            parse_shape(empty, "--input")
 
 
 def test_names_and_assignments():
@@ -100,6 +103,11 @@ def test_names_and_assignments():
     assert parse_assignments(["x=2,1", "t=0,1"], "x", vectors=True) == {"x": [2, 1], "t": [0, 1]}
     with pytest.raises(HwcheckError, match="not a valid name"):
         parse_assignments("__class__=1", "--at")
+    with pytest.raises(HwcheckError, match="not a valid name"):
+        parse_assignments("1w=1", "--at")
+    with pytest.raises(HwcheckError, match="not a valid name"):
+        parse_assignments("w" * 65 + "=1", "--at")
+    assert parse_assignments("λ=1", "--at") == {"λ": 1}
     with pytest.raises(HwcheckError, match="given twice"):
         parse_assignments("w=1,w=2", "--at")
 

@@ -112,7 +112,7 @@ def validate_model(table: Any, layout: str | None, framework: str | None):
     if "input" not in table:
         raise HwcheckError("input", "missing: the input shape without the batch axis, e.g. input = [227, 227, 3]")
     shape = parse_shape(table["input"], "input", maximum=MAX_SIZE)
-    if not 1 <= len(shape) <= 5:
+    if len(shape) > 5:  # parse_shape has refused an empty one
         raise HwcheckError("input", f"expected 1 to 5 axes (up to 3 spatial + channels), got {len(shape)}")
     layout = layout or word(table.get("layout", "hwc"), "layout", LAYOUTS)
     framework = framework or word(table.get("framework", "keras"), "framework", FRAMEWORKS)

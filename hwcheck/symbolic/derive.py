@@ -15,6 +15,7 @@ from fractions import Fraction
 import sympy
 
 from hwcheck.errors import HwcheckError
+from hwcheck.parse import is_name
 from hwcheck.symbolic.build import ALIASES, expression, symbol
 from hwcheck.symbolic.parser import FUNCTIONS, as_text, names_in, parse
 
@@ -63,7 +64,7 @@ def parse_definitions(raw, where: str = "--define") -> dict[str, str]:
 
 
 def _check_definition_name(name: str, seen: dict, where: str) -> None:
-    if not re.fullmatch(r"[^\W\d]\w*", name) or name.startswith("_") or len(name) > 64:
+    if not is_name(name):
         raise HwcheckError(where, f"'{name[:40]}' is not a valid name")
     if name in FUNCTIONS:
         raise HwcheckError(where, f"'{name}' is a function name")
@@ -317,7 +318,7 @@ def _check_wrt(names: tuple[str, ...], definitions: Definitions, full) -> tuple[
     defined = {str(s) for s in definitions.local}
     for raw in names:
         name = ALIASES.get(raw, raw)
-        if not re.fullmatch(r"[^\W\d]\w*", name) or name.startswith("_"):
+        if not is_name(name):
             raise HwcheckError("--wrt", f"'{raw[:40]}' is not a valid variable name")
         if name in defined:
             raise HwcheckError("--wrt", f"'{name}' is a defined abbreviation; differentiate by the variables it stands for")
