@@ -49,3 +49,26 @@ def full_padding(k: int, d: int) -> tuple[int, int]:
 def output_size(n: int, before: int, after: int, k: int, s: int, d: int) -> int:
     """⌊(n + before + after − d·(k − 1) − 1)/s⌋ + 1 (may be below 1: the caller says why)."""
     return (n + before + after - dilated_span(k, d)) // s + 1
+
+
+def padding_pair(padding, axis: int, n: int, k: int, s: int, d: int) -> tuple[int, int]:
+    """(before, after) along ``axis`` for ``valid`` / ``same`` / ``full`` or explicit pairs."""
+    if padding == "valid":
+        return 0, 0
+    if padding == "full":
+        return full_padding(k, d)
+    if padding == "same":
+        return same_padding(n, k, s, d)
+    return padding[axis]
+
+
+def size_arithmetic(n: int, w: Window, ceil_mode: bool = False) -> str:
+    """The output-size formula with the numbers substituted, up to the rounding.
+
+    >>> size_arithmetic(227, Window(5, 1, 1, 2, 2)), size_arithmetic(7, Window(3, 2, 2, 0, 0))
+    ('⌊(227 + 2 + 2 − 5)/1⌋ + 1', '⌊(7 − (2·(3 − 1) + 1))/2⌋ + 1')
+    """
+    terms = str(n) + "".join(f" + {p}" for p in (w.before, w.after) if p)
+    kernel = str(w.kernel) if w.dilation == 1 else f"({w.dilation}·({w.kernel} − 1) + 1)"
+    left, right = ("⌈", "⌉") if ceil_mode else ("⌊", "⌋")
+    return f"{left}({terms} − {kernel})/{w.stride}{right} + 1"

@@ -15,7 +15,7 @@ from typing import Any
 
 from hwcheck.errors import HwcheckError
 from hwcheck import geometry
-from hwcheck.geometry import Window, full_padding, same_padding
+from hwcheck.geometry import Window
 from hwcheck.numfmt import fmt
 
 MAX_SIZE = 10**18  # any size along one axis
@@ -109,17 +109,6 @@ def macs_text(positions, kernel, c_in: int, c_out: int, macs: int) -> str:
 # --------------------------------------------------------------------------- windows
 
 
-def resolve_padding(padding, n: int, axis: int, k: int, s: int, d: int) -> tuple[int, int]:
-    """(before, after) along one axis for valid / same / full / explicit padding."""
-    if padding == "valid":
-        return 0, 0
-    if padding == "full":
-        return full_padding(k, d)
-    if padding == "same":
-        return same_padding(n, k, s, d)  # the odd pixel after (TensorFlow's rule)
-    return padding[axis]
-
-
 def rounded_size(n: int, w: Window, ceil_mode: bool) -> int:
     """:func:`geometry.output_size`, or with ⌈⌉ instead of ⌊⌋ when ``ceil_mode``."""
     floor = geometry.output_size(n, w.before, w.after, w.kernel, w.stride, w.dilation)
@@ -141,10 +130,7 @@ def output_size(layer: Layer, n: int, w: Window, *, ceil_mode: bool = False, poo
 
 def explain_size(name: str, n: int, w: Window, out: int, *, ceil_mode: bool = False) -> str:
     """``H: ⌊(227 + 2 + 2 − 5)/1⌋ + 1 = 227``."""
-    terms = str(n) + "".join(f" + {p}" for p in (w.before, w.after) if p)
-    kernel = str(w.kernel) if w.dilation == 1 else f"({w.dilation}·({w.kernel} − 1) + 1)"
-    left, right = ("⌈", "⌉") if ceil_mode else ("⌊", "⌋")
-    text = f"{name}: {left}({terms} − {kernel})/{w.stride}{right} + 1 = "
+    text = f"{name}: {geometry.size_arithmetic(n, w, ceil_mode)} = "
     rounded = rounded_size(n, w, ceil_mode)
     if ceil_mode and out != rounded:
         return text + f"{rounded} − 1 = {out} (the last window would start in the right padding: dropped)"
@@ -161,7 +147,7 @@ def windows(layer: Layer, spatial) -> tuple[Window, ...]:
     out = []
     for axis, n in enumerate(spatial):
         k, s, d = kernel[axis], stride[axis], dilation[axis]
-        before, after = resolve_padding(padding, n, axis, k, s, d)
+        before, after = geometry.padding_pair(padding, axis, n, k, s, d)
         out.append(Window(k, s, d, before, after))
     return tuple(out)
 
@@ -245,7 +231,7 @@ def conv_transpose(layer: Layer, shape, ctx: Context) -> LayerOut:
         k, s, d, op = o["kernel"][axis], o["stride"][axis], o["dilation"][axis], o["output_padding"][axis]
         if op and not (op < s or op < d):
             raise layer.fail(f"output_padding {op} must be smaller than the stride {s} or the dilation {d}")
-        before, after = (0, 0) if padding in ("valid", "same") else resolve_padding(padding, n, axis, k, s, d)
+        before, after = (0, 0) if padding in ("valid", "same") else geometry.padding_pair(padding, axis, n, k, s, d)
         w = Window(k, s, d, before, after)
         size, text = transposed_size(n, w, op, padding, ctx.framework)
         if size < 1:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hwcheck.errors import HwcheckError
-from hwcheck.geometry import Window, full_padding, output_size, same_padding
+from hwcheck.geometry import Window, output_size, padding_pair, size_arithmetic
 from hwcheck.parse import parse_array, parse_int, parse_shape, shape_of
 
 MODES = ("valid", "same", "full")
@@ -69,14 +69,7 @@ def resolve_axes(spatial, kernel, stride, dilation, padding, where: str = "--ker
     """The spatial axes of one convolution; a kernel larger than the padded input is an error."""
     axes = []
     for i, (n, k, s, d) in enumerate(zip(spatial, kernel, stride, dilation)):
-        if padding == "valid":
-            before, after = 0, 0
-        elif padding == "same":
-            before, after = same_padding(n, k, s, d)
-        elif padding == "full":
-            before, after = full_padding(k, d)
-        else:
-            before, after = padding[i]
+        before, after = padding_pair(padding, i, n, k, s, d)
         axis = Axis(kernel=k, stride=s, dilation=d, before=before, after=after, n=n)
         if axis.span > axis.padded:
             dilated = f" (dilated {axis.span})" if d > 1 else ""
@@ -88,5 +81,4 @@ def resolve_axes(spatial, kernel, stride, dilation, padding, where: str = "--ker
 
 def describe_axis(axis: Axis) -> str:
     """The output-size formula with the numbers substituted."""
-    return (f"⌊({axis.n} + {axis.before} + {axis.after} − {axis.dilation}·({axis.kernel}−1) − 1) / "
-            f"{axis.stride}⌋ + 1 = {axis.out}")
+    return f"{size_arithmetic(axis.n, axis)} = {axis.out}"
