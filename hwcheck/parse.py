@@ -15,12 +15,14 @@ import contextvars
 import json
 import math
 import re
+import sys
 from fractions import Fraction
 from pathlib import Path
 
 from hwcheck.errors import HwcheckError
 
 MAX_TEXT = 2_000_000  # characters of one option's text
+MAX_FILE_BYTES = 64 * 1024 * 1024  # one @file
 MAX_ENTRIES = 4_000_000  # numbers in one array
 MAX_RANK = 6
 MAX_DIGITS = 400  # digits in one numeric literal
@@ -267,24 +269,9 @@ def parse_vector(value, where: str, *, max_entries: int = MAX_ENTRIES):
 def _load_file(name: str, where: str, max_entries: int):
     path = resolve_path(name, where)
     suffix = path.suffix.lower()
-    try:
-        if path.stat().st_size > 64 * 1024 * 1024:
-            raise HwcheckError(where, f"{name}: file is larger than 64 MiB")
-        if suffix == ".npy":
-            import numpy as np
-
-            try:
-                data = np.load(path, allow_pickle=False)
-            except ValueError as exc:
-                raise HwcheckError(where, f"{name}: not a numeric .npy file ({exc})") from None
-            if data.dtype.kind not in "iuf" or data.size > max_entries:
-                raise HwcheckError(where, f"{name}: expected a numeric array of at most {max_entries:,} entries")
-            return _validate_nested(data.tolist(), f"{where} ({name})", max_entries)
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise HwcheckError(where, f"cannot read {name}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise HwcheckError(where, f"{name}: not a UTF-8 text file") from None
+    if suffix == ".npy":
+        return _load_npy(path, name, where, max_entries)
+    text = read_text_file(name, where, MAX_FILE_BYTES, path)
     if suffix == ".json":
         try:
             native = json.loads(text)
@@ -297,6 +284,45 @@ def _load_file(name: str, where: str, max_entries: int):
             raise HwcheckError(where, f"{name}: empty file")
         return _parse_rows("\n".join(lines) + ("\n" if len(lines) == 1 else ""), f"{where} ({name})", max_entries)
     raise HwcheckError(where, f"{name}: unsupported file type '{suffix}' (use .json, .csv, .txt or .npy)")
+
+
+def _load_npy(path: Path, name: str, where: str, max_entries: int):
+    import numpy as np
+
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise HwcheckError(where, f"{name} is larger than {MAX_FILE_BYTES // 1024:,} KiB")
+        data = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise HwcheckError(where, f"{name}: not a numeric .npy file ({exc})") from None
+    if data.dtype.kind not in "iuf" or data.size > max_entries:
+        raise HwcheckError(where, f"{name}: expected a numeric array of at most {max_entries:,} entries")
+    return _validate_nested(data.tolist(), f"{where} ({name})", max_entries)
+
+
+def read_text_file(name: str, where: str, max_bytes: int, path: Path | None = None) -> str:
+    """The UTF-8 text of file ``path`` (default ``name``), or of standard input for ``-``;
+    at most ``max_bytes`` are read, so no input (``/dev/zero`` either) can exhaust memory."""
+    it = "it" if where == name else name
+    try:
+        if name == "-":
+            stream = getattr(sys.stdin, "buffer", None)
+            data = stream.read(max_bytes + 1) if stream else sys.stdin.read(max_bytes + 1).encode("utf-8")
+        else:
+            with open(path or name, "rb") as handle:
+                data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise HwcheckError(where, f"no such file: {name}") from None
+    except IsADirectoryError:
+        raise HwcheckError(where, f"{it} is a folder, not a file") from None
+    except OSError as exc:
+        raise HwcheckError(where, f"cannot read {it}: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise HwcheckError(where, f"{it} is larger than {max_bytes // 1024:,} KiB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HwcheckError(where, f"{it} is not UTF-8 text (byte {exc.start})") from None
 
 
 def resolve_path(name: str, where: str) -> Path:

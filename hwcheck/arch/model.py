@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from dataclasses import dataclass
 from typing import Any
 
 from hwcheck.arch.layers import LAYER_TYPES, MAX_SIZE, Context, Layer, compute, spatial_rank
 from hwcheck.errors import HwcheckError, did_you_mean, pointer
-from hwcheck.parse import parse_float, parse_int, parse_shape, parse_toml, resolve_path
+from hwcheck.parse import parse_float, parse_int, parse_shape, parse_toml, read_text_file, resolve_path
 
 MAX_LAYERS = 10_000
 MAX_BYTES = 16 * 1024 * 1024
@@ -75,22 +74,11 @@ def read_model(model: Any) -> tuple[str, dict]:
     if not isinstance(model, str):
         raise HwcheckError("model", "expected a file name, '-' or a table")
     if model == "-":
-        text = sys.stdin.read(MAX_BYTES + 1)
-        if len(text) > MAX_BYTES:
-            raise HwcheckError("<stdin>", "model is larger than 16 MiB")
-        return "<stdin>", parse_toml(text, "<stdin>")
+        return "<stdin>", parse_toml(read_text_file("-", "<stdin>", MAX_BYTES), "<stdin>")
     if "\n" in model:  # TOML text given directly (API)
         return "model", parse_toml(model, "model")
     path = resolve_path(model, "<model>")
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise HwcheckError(model, "model file is larger than 16 MiB")
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise HwcheckError(model, f"cannot read the file: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise HwcheckError(model, "not a UTF-8 text file") from None
-    return model, parse_toml(text, model)
+    return model, parse_toml(read_text_file(model, model, MAX_BYTES, path), model)
 
 
 # --------------------------------------------------------------------------- validation

@@ -6,13 +6,12 @@ exercise (unknown command, unknown option, missing claims) belongs to that exerc
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hwcheck.errors import HwcheckError, did_you_mean
-from hwcheck.parse import parse_toml
+from hwcheck.parse import parse_toml, read_text_file
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_EXERCISES = 5000
@@ -47,28 +46,8 @@ class AnswersFile:
 
 def read_text(name: str) -> tuple[str, Path]:
     """The file's text and its folder (``-`` reads standard input)."""
-    if name == "-":
-        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
-        folder = Path.cwd()
-    else:
-        path = Path(name)
-        try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                raise HwcheckError(name, f"file is larger than {MAX_FILE_BYTES // 1024} KiB")
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise HwcheckError(name, "no such file") from None
-        except IsADirectoryError:
-            raise HwcheckError(name, "is a folder, not an answers file") from None
-        except OSError as exc:
-            raise HwcheckError(name, f"cannot read: {exc.strerror or exc}") from None
-        folder = path.resolve().parent
-    if len(data) > MAX_FILE_BYTES:
-        raise HwcheckError(name, f"input is larger than {MAX_FILE_BYTES // 1024} KiB")
-    try:
-        return data.decode("utf-8"), folder
-    except UnicodeDecodeError as exc:
-        raise HwcheckError(name, f"not UTF-8 text (byte {exc.start})") from None
+    folder = Path.cwd() if name == "-" else Path(name).resolve().parent
+    return read_text_file(name, name, MAX_FILE_BYTES), folder
 
 
 def load(name: str) -> AnswersFile:
