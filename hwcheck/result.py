@@ -67,7 +67,11 @@ Section = Table | Matrix | Text
 
 @dataclass(frozen=True)
 class Result:
-    """Base of every command's result."""
+    """Base of every command's result.
+
+    ``command`` is normally a class constant; a result type that serves several commands (the
+    optimizer traces) may carry it as a view-only field instead.
+    """
 
     command: ClassVar[str] = ""
 

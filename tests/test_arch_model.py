@@ -170,14 +170,12 @@ def test_sizes_are_bounded():
     assert "at most" in error(spec="10000000000000000000 | relu").message
 
 
-def test_large_stack_is_fast():
-    import time
-
+def test_large_stack():
+    """2,000 layers are within bounds (their speed is measured in benchmarks/bench_arch.py)."""
     spec = "64x64x3 | " + " | ".join(["conv2d 8 3 padding=same", "relu"] * 1000)
-    t = time.perf_counter()
     r = hwcheck.params(spec=spec)
-    assert time.perf_counter() - t < 5
     assert len(r.layers) == 2000
+    assert r.total_params == 3 * 3 * 3 * 8 + 8 + 999 * (3 * 3 * 8 * 8 + 8)
 
 
 # ------------------------------------------------------------------------ property tests
