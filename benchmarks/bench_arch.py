@@ -9,15 +9,12 @@
 
 from __future__ import annotations
 
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from timing import ROOT, wall_times
+
 sys.path.insert(0, str(ROOT))
 
 EXERCISE_C = ("227x227x3 | conv2d filters=256 kernel=5 padding=same | conv2d filters=128 kernel=5 padding=same "
@@ -25,21 +22,9 @@ EXERCISE_C = ("227x227x3 | conv2d filters=256 kernel=5 padding=same | conv2d fil
 STACK = "64x64x3 | " + " | ".join(["conv2d filters=16 kernel=3 padding=same", "relu"] * 1000)
 
 
-#: Byte-code cached as an installed package has it (PYTHONDONTWRITEBYTECODE would make every run
-#: recompile hwcheck while typer and rich load from their cached .pyc files).
-ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-ENV["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "hwcheck-bench-pycache")
-
-
 def wall(argv: list[str], repeat: int = 7) -> float:
     """Median wall time of a fresh process (after one warm-up run)."""
-    subprocess.run(argv, cwd=ROOT, check=True, capture_output=True, env=ENV)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(argv, cwd=ROOT, check=True, capture_output=True, env=ENV)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(wall_times(argv, repeat))
 
 
 def inproc(function, repeat: int = 5) -> float:

@@ -8,14 +8,13 @@ against the start-up baseline measured in the same run.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
-import time
 import tomllib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from timing import ROOT, wall_times
+
 
 
 def toml_value(value) -> str:
@@ -49,19 +48,13 @@ def generate(count: int) -> str:
     return "\n".join(out)
 
 
-def timed(argv: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
-
-
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "many.toml"
         path.write_text(generate(count), encoding="utf-8")
-        baseline = min(timed([sys.executable, "-c", "import typer, rich.console"]) for _ in range(3))
-        total = timed([sys.executable, "-m", "hwcheck", "check", str(path), "--json"])
+        baseline = min(wall_times([sys.executable, "-c", "import typer, rich.console"], 3))
+        total = wall_times([sys.executable, "-m", "hwcheck", "check", str(path), "--json"], 1, warm_up=False)[0]
     print(f"check: {count} exercises in one process: {total:.2f} s (goal ≤ 10 s); "
           f"{1000 * total / count:.1f} ms per exercise; {total / baseline:.0f}× the start-up baseline "
           f"({baseline * 1000:.0f} ms for `import typer, rich.console`)")

@@ -8,22 +8,12 @@ JSON text) so a regression can be located.
 from __future__ import annotations
 
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from timing import ROOT, wall_times
+
 COMMAND = [sys.executable, "-m", "hwcheck", "adam", "--steps", "10000", "--json"]
-
-
-def wall(repeats: int) -> list[float]:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        subprocess.run(COMMAND, cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
-        times.append(time.perf_counter() - start)
-    return times
 
 
 def split() -> dict[str, float]:
@@ -43,7 +33,7 @@ def split() -> dict[str, float]:
 
 def main() -> None:
     repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    times = wall(repeats)
+    times = wall_times(COMMAND, repeats)
     print(f"{' '.join(COMMAND[1:])}: median {statistics.median(times):.3f} s, best {min(times):.3f} s "
           f"({repeats} runs; goal < 1 s)")
     for part, seconds in split().items():

@@ -15,9 +15,9 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from timing import ROOT, wall_times
+
 DERIVE = [sys.executable, "-m", "hwcheck", "derive", "--preset", "sigmoid-mse-l2", "--json"]
 CONTEXT = {"definitions": {"y": "sigmoid(z)", "z": "w*x + b"}}
 CLAIMS = [  # (expected, claimed): the shapes of claims students write for exercises H and L
@@ -27,15 +27,6 @@ CLAIMS = [  # (expected, claimed): the shapes of claims students write for exerc
     ("t - y", "-(y - t)"),  # structural
     ("w**2/2", "0.5*w**2"),  # structural
 ]
-
-
-def wall(command: list[str], repeats: int) -> list[float]:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
-        times.append(time.perf_counter() - start)
-    return times
 
 
 def derive_in_process() -> float:
@@ -72,7 +63,7 @@ def numeric_start_imports_no_sympy() -> bool:
 def main() -> None:
     sys.path.insert(0, str(ROOT))
     repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    times = wall(DERIVE, repeats)
+    times = wall_times(DERIVE, repeats)
     print(f"{' '.join(DERIVE[1:])}: median {statistics.median(times):.3f} s, best {min(times):.3f} s "
           f"({repeats} runs, start-up included)")
     print(f"  in process (first call, with --at): {derive_in_process():.3f} s")
