@@ -17,8 +17,10 @@ from timing import ROOT, wall_times
 
 sys.path.insert(0, str(ROOT))
 
-EXERCISE_C = ("227x227x3 | conv2d filters=256 kernel=5 padding=same | conv2d filters=128 kernel=5 padding=same "
-              "| maxpool2d kernel=5 stride=2 | flatten | dense units=512 | dense units=100")
+EXERCISE_C = (
+    "227x227x3 | conv2d filters=256 kernel=5 padding=same | conv2d filters=128 kernel=5 padding=same "
+    "| maxpool2d kernel=5 stride=2 | flatten | dense units=512 | dense units=100"
+)
 STACK = "64x64x3 | " + " | ".join(["conv2d filters=16 kernel=3 padding=same", "relu"] * 1000)
 
 
@@ -43,8 +45,12 @@ def startup() -> None:
     core = wall([sys.executable, "-c", f"import hwcheck; hwcheck.params(spec={EXERCISE_C!r})"])
     print(f"startup: import typer, rich.console {base * 1000:7.1f} ms")
     print(f"startup: import hwcheck.cli         {cli * 1000:7.1f} ms   (the CLI layer alone)")
-    print(f"startup: hwcheck.params via the API {core * 1000:7.1f} ms   (core, no CLI, no rendering)")
-    print(f"startup: hwcheck params (exercise C)  {ours * 1000:7.1f} ms   ratio {ours / base:.2f}× (goal ≤ 1.5×)")
+    print(
+        f"startup: hwcheck.params via the API {core * 1000:7.1f} ms   (core, no CLI, no rendering)"
+    )
+    print(
+        f"startup: hwcheck params (exercise C)  {ours * 1000:7.1f} ms   ratio {ours / base:.2f}× (goal ≤ 1.5×)"
+    )
 
 
 def big_stack() -> float:
@@ -54,8 +60,10 @@ def big_stack() -> float:
     p = inproc(lambda: hwcheck.params(spec=STACK))
     r = inproc(lambda: hwcheck.rf(spec=STACK))
     j = inproc(lambda: hwcheck.params(spec=STACK).to_json())
-    print(f"2,000 layers: params {p * 1000:7.1f} ms, rf {r * 1000:7.1f} ms, params + JSON {j * 1000:7.1f} ms "
-          f"(goal < 1000 ms)")
+    print(
+        f"2,000 layers: params {p * 1000:7.1f} ms, rf {r * 1000:7.1f} ms, params + JSON {j * 1000:7.1f} ms "
+        f"(goal < 1000 ms)"
+    )
     return p
 
 
@@ -71,7 +79,9 @@ def torchinfo_compare(ours: float) -> None:
         layers += [torch.nn.Conv2d(16, 16, 3, padding=1), torch.nn.ReLU()]
     model = torch.nn.Sequential(torch.nn.Conv2d(3, 16, 3, padding=1), *layers[2:])
     t = inproc(lambda: torchinfo.summary(model, input_size=(1, 3, 64, 64), verbose=0), repeat=1)
-    print(f"torchinfo.summary on the same stack: {t * 1000:7.1f} ms   ratio {t / ours:.1f}× slower (expected ≥ 10×)")
+    print(
+        f"torchinfo.summary on the same stack: {t * 1000:7.1f} ms   ratio {t / ours:.1f}× slower (expected ≥ 10×)"
+    )
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ from pathlib import Path
 from timing import ROOT, wall_times
 
 
-
 def toml_value(value) -> str:
     import json
 
@@ -54,10 +53,14 @@ def main() -> None:
         path = Path(folder) / "many.toml"
         path.write_text(generate(count), encoding="utf-8")
         baseline = min(wall_times([sys.executable, "-c", "import typer, rich.console"], 3))
-        total = wall_times([sys.executable, "-m", "hwcheck", "check", str(path), "--json"], 1, warm_up=False)[0]
-    print(f"check: {count} exercises in one process: {total:.2f} s (goal ≤ 10 s); "
-          f"{1000 * total / count:.1f} ms per exercise; {total / baseline:.0f}× the start-up baseline "
-          f"({baseline * 1000:.0f} ms for `import typer, rich.console`)")
+        total = wall_times(
+            [sys.executable, "-m", "hwcheck", "check", str(path), "--json"], 1, warm_up=False
+        )[0]
+    print(
+        f"check: {count} exercises in one process: {total:.2f} s (goal ≤ 10 s); "
+        f"{1000 * total / count:.1f} ms per exercise; {total / baseline:.0f}× the start-up baseline "
+        f"({baseline * 1000:.0f} ms for `import typer, rich.console`)"
+    )
 
 
 if __name__ == "__main__":

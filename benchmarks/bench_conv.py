@@ -18,11 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-import hwcheck  # noqa: E402
-from hwcheck.conv import numeric  # noqa: E402
-from hwcheck.conv.geometry import resolve_axes  # noqa: E402
+import hwcheck
+from hwcheck.conv import numeric
+from hwcheck.conv.geometry import resolve_axes
 
 
 def best(fn, repeat: int) -> float:
@@ -71,16 +71,24 @@ def main() -> int:
     else:
         dF, dX = core(x, f)
         tF, tX = torch_autograd(torch, x, f)
-        assert np.allclose(dF, tF.numpy()) and np.allclose(dX, tX.numpy()[0]), "gradients differ from torch"
+        assert np.allclose(dF, tF.numpy()) and np.allclose(dX, tX.numpy()[0]), (
+            "gradients differ from torch"
+        )
         t_torch = best(lambda: torch_autograd(torch, x, f), args.repeat)
         print(f"  torch conv2d + autograd:                          {t_torch * 1000:8.1f} ms")
-        print(f"  core / torch = {t_core / t_torch:.2f}×, command / torch = {t_api / t_torch:.2f}× (goal ≤ 3×)")
+        print(
+            f"  core / torch = {t_core / t_torch:.2f}×, command / torch = {t_api / t_torch:.2f}× (goal ≤ 3×)"
+        )
 
     kernel = "1 2 3; 4 5 6; 7 8 9"
-    t_sparse = best(lambda: hwcheck.conv_matrix(input="128x128", f=kernel, sparse=True), args.repeat)
+    t_sparse = best(
+        lambda: hwcheck.conv_matrix(input="128x128", f=kernel, sparse=True), args.repeat
+    )
     r = hwcheck.conv_matrix(input="128x128", f=kernel, sparse=True)
-    print(f"sparse conv-matrix 128×128 input, 3×3 kernel: {r.nnz:,} non-zeros, "
-          f"{r.shape[0]:,}×{r.shape[1]:,}: {t_sparse * 1000:.1f} ms (goal well under 1 s)")
+    print(
+        f"sparse conv-matrix 128×128 input, 3×3 kernel: {r.nnz:,} non-zeros, "
+        f"{r.shape[0]:,}×{r.shape[1]:,}: {t_sparse * 1000:.1f} ms (goal well under 1 s)"
+    )
     return 0
 
 

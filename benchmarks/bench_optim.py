@@ -34,8 +34,10 @@ def split() -> dict[str, float]:
 def main() -> None:
     repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     times = wall_times(COMMAND, repeats)
-    print(f"{' '.join(COMMAND[1:])}: median {statistics.median(times):.3f} s, best {min(times):.3f} s "
-          f"({repeats} runs; goal < 1 s)")
+    print(
+        f"{' '.join(COMMAND[1:])}: median {statistics.median(times):.3f} s, best {min(times):.3f} s "
+        f"({repeats} runs; goal < 1 s)"
+    )
     for part, seconds in split().items():
         print(f"  in process: {part:10s} {seconds:.3f} s")
 

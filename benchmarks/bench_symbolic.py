@@ -52,11 +52,13 @@ def claim_verdicts(count: int = 100) -> tuple[list[float], dict[str, int]]:
 
 
 def numeric_start_imports_no_sympy() -> bool:
-    code = ("import sys; from hwcheck.cli import main\n"
-            "try:\n    main(['params', '--spec', '35x35x16 | conv2d filters=32 kernel=3', '--json'])\n"
-            "except SystemExit:\n    pass\n"
-            "sys.stderr.write(str('sympy' in sys.modules))")
-    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    code = (
+        "import sys; from hwcheck.cli import main\n"
+        "try:\n    main(['params', '--spec', '35x35x16 | conv2d filters=32 kernel=3', '--json'])\n"
+        "except SystemExit:\n    pass\n"
+        "sys.stderr.write(str('sympy' in sys.modules))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)  # noqa: PLW1510
     return run.stderr.strip().endswith("False")
 
 
@@ -64,12 +66,16 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     times = wall_times(DERIVE, repeats)
-    print(f"{' '.join(DERIVE[1:])}: median {statistics.median(times):.3f} s, best {min(times):.3f} s "
-          f"({repeats} runs, start-up included)")
+    print(
+        f"{' '.join(DERIVE[1:])}: median {statistics.median(times):.3f} s, best {min(times):.3f} s "
+        f"({repeats} runs, start-up included)"
+    )
     print(f"  in process (first call, with --at): {derive_in_process():.3f} s")
     per_claim, verdicts = claim_verdicts()
-    print(f"100 symbolic claim verdicts: median {1000 * statistics.median(per_claim):.1f} ms, "
-          f"worst {1000 * max(per_claim):.1f} ms, total {sum(per_claim):.2f} s")
+    print(
+        f"100 symbolic claim verdicts: median {1000 * statistics.median(per_claim):.1f} ms, "
+        f"worst {1000 * max(per_claim):.1f} ms, total {sum(per_claim):.2f} s"
+    )
     for name, count in sorted(verdicts.items()):
         print(f"  {count:3d} × {name}")
     print(f"numeric command leaves sympy unimported: {numeric_start_imports_no_sympy()}")

@@ -17,9 +17,25 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "HwcheckError", "params", "rf", "conv_matrix", "conv_backprop",
-           "conv_cost", "separable", "derive", "equiv", "sgd", "adam", "adamw", "rmsprop",
-           "adagrad", "gd_quadratic", "check"]
+__all__ = [
+    "HwcheckError",
+    "__version__",
+    "adagrad",
+    "adam",
+    "adamw",
+    "check",
+    "conv_backprop",
+    "conv_cost",
+    "conv_matrix",
+    "derive",
+    "equiv",
+    "gd_quadratic",
+    "params",
+    "rf",
+    "rmsprop",
+    "separable",
+    "sgd",
+]
 
 
 def __getattr__(name: str):

@@ -9,6 +9,7 @@ options every calculator shares (``--json``, ``--format``, ``--claim``, ``--digi
 from __future__ import annotations
 
 import inspect
+import itertools
 import os
 import sys
 from typing import Annotated, Any, Optional
@@ -19,6 +20,7 @@ from hwcheck import __version__
 from hwcheck.commands import COMMANDS, CommandSpec
 from hwcheck.errors import HwcheckError
 from hwcheck.options import build_request, flag_name, request_fields
+
 
 def _click_exceptions():
     """Typer ≥ 0.26 vendors click as ``typer._click``; older versions use click itself."""
@@ -44,7 +46,9 @@ REPORT = "please report this with the command line that caused it"
 
 
 def _parameter(name: str, annotation: Any, default: Any) -> inspect.Parameter:
-    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
+    )
 
 
 def _field_parameters(spec: CommandSpec) -> list[inspect.Parameter]:
@@ -57,19 +61,29 @@ def _field_parameters(spec: CommandSpec) -> list[inspect.Parameter]:
         if meta["kind"] == "choice":
             help_text += f" ({'|'.join(meta['choices'])})"
         many = meta["kind"] == "multi"
-        kind = Optional[list[str]] if many else Optional[str]  # values are parsed by build_request
+        kind = Optional[list[str]] if many else Optional[str]  # noqa: UP045 (typer reads Optional)  # values are parsed by build_request
         if meta.get("positional"):
-            arg = typer.Argument(help=help_text, show_default=False, metavar=f.name.upper() + ("..." if many else ""))
+            arg = typer.Argument(
+                help=help_text, show_default=False, metavar=f.name.upper() + ("..." if many else "")
+            )
             params.append(_parameter(f.name, Annotated[kind, arg], None))
             if meta.get("also_option"):
-                opt = typer.Option(flag_name(f.name), help=f"{help_text} (same as the argument)", show_default=False)
-                params.append(_parameter(f"{f.name}__option", Annotated[Optional[str], opt], None))
+                opt = typer.Option(
+                    flag_name(f.name),
+                    help=f"{help_text} (same as the argument)",
+                    show_default=False,
+                )
+                params.append(_parameter(f"{f.name}__option", Annotated[str | None, opt], None))
         elif meta["kind"] == "flag":
             opt = typer.Option(flag_name(f.name), help=help_text, show_default=False)
             params.append(_parameter(f.name, Annotated[bool, opt], False))
         else:
-            metavar = {"integer": "INT", "number": "NUM", "choice": "WORD", "names": "A,B"}.get(meta["kind"], "TEXT")
-            opt = typer.Option(flag_name(f.name), help=help_text, show_default=False, metavar=metavar)
+            metavar = {"integer": "INT", "number": "NUM", "choice": "WORD", "names": "A,B"}.get(
+                meta["kind"], "TEXT"
+            )
+            opt = typer.Option(
+                flag_name(f.name), help=help_text, show_default=False, metavar=metavar
+            )
             params.append(_parameter(f.name, Annotated[kind, opt], None))
     return params
 
@@ -79,15 +93,70 @@ def _common_parameters(spec: CommandSpec) -> list[inspect.Parameter]:
         return typer.Option(*decls, help=help, show_default=False, metavar=metavar)
 
     params = [
-        _parameter("json_", Annotated[bool, opt("--json", help="Print one JSON document (same as --format json).")], False),
-        _parameter("format_", Annotated[Optional[str], opt("--format", help=f"Output format: {'|'.join(spec.formats)} [default: table]", metavar="WORD")], None),
-        _parameter("digits_", Annotated[Optional[str], opt("--digits", help="Significant digits in tables [default: 6].", metavar="INT")], None),
+        _parameter(
+            "json_",
+            Annotated[bool, opt("--json", help="Print one JSON document (same as --format json).")],
+            False,
+        ),
+        _parameter(
+            "format_",
+            Annotated[
+                str | None,
+                opt(
+                    "--format",
+                    help=f"Output format: {'|'.join(spec.formats)} [default: table]",
+                    metavar="WORD",
+                ),
+            ],
+            None,
+        ),
+        _parameter(
+            "digits_",
+            Annotated[
+                str | None,
+                opt("--digits", help="Significant digits in tables [default: 6].", metavar="INT"),
+            ],
+            None,
+        ),
     ]
     if spec.calculator:
         params += [
-            _parameter("claim_", Annotated[Optional[list[str]], opt("--claim", help="KEY=VALUE to verify (repeatable), e.g. total_params=4640.", metavar="KEY=VALUE")], None),
-            _parameter("rtol_", Annotated[Optional[str], opt("--rtol", help="Relative tolerance for float claims [default: 1e-3].", metavar="NUM")], None),
-            _parameter("atol_", Annotated[Optional[str], opt("--atol", help="Absolute tolerance for float claims [default: 1e-9].", metavar="NUM")], None),
+            _parameter(
+                "claim_",
+                Annotated[
+                    list[str] | None,
+                    opt(
+                        "--claim",
+                        help="KEY=VALUE to verify (repeatable), e.g. total_params=4640.",
+                        metavar="KEY=VALUE",
+                    ),
+                ],
+                None,
+            ),
+            _parameter(
+                "rtol_",
+                Annotated[
+                    str | None,
+                    opt(
+                        "--rtol",
+                        help="Relative tolerance for float claims [default: 1e-3].",
+                        metavar="NUM",
+                    ),
+                ],
+                None,
+            ),
+            _parameter(
+                "atol_",
+                Annotated[
+                    str | None,
+                    opt(
+                        "--atol",
+                        help="Absolute tolerance for float claims [default: 1e-9].",
+                        metavar="NUM",
+                    ),
+                ],
+                None,
+            ),
         ]
     return params
 
@@ -118,21 +187,35 @@ def build_app(only: str | None = None) -> typer.Typer:
     """The Typer app: every command, or just ``only`` (what one invocation needs, so a
     calculator in a loop does not pay for building fifteen commands)."""
     app = typer.Typer(
-        name="hwcheck", no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+        name="hwcheck",
+        no_args_is_help=True,
+        add_completion=False,
+        rich_markup_mode=None,
         help="Calculator and verifier for deep-learning exercise answers. "
-             "Every command shows its work; --claim KEY=VALUE checks an answer; --json prints one JSON document.",
+        "Every command shows its work; --claim KEY=VALUE checks an answer; --json prints one JSON document.",
         context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
     )
 
     @app.callback()
-    def root(version: Annotated[bool, typer.Option("--version", help="Print the version and exit.",
-                                                   is_eager=True, callback=show_version)] = False):
+    def root(
+        version: Annotated[
+            bool,
+            typer.Option(
+                "--version",
+                help="Print the version and exit.",
+                is_eager=True,
+                callback=show_version,
+            ),
+        ] = False,
+    ):
         """Calculator and verifier for deep-learning exercise answers."""
 
     for spec in COMMANDS.values():
         if only is not None and spec.name != only:
             continue
-        app.command(spec.name, help=_help(spec), short_help=spec.summary, no_args_is_help=False)(_make_command(spec))
+        app.command(spec.name, help=_help(spec), short_help=spec.summary, no_args_is_help=False)(
+            _make_command(spec)
+        )
     return app
 
 
@@ -149,7 +232,9 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
     try:
         _merge_option_forms(values)
         if fmt not in spec.formats:
-            raise HwcheckError("--format", f"expected one of {', '.join(spec.formats)}, got '{fmt}'")
+            raise HwcheckError(
+                "--format", f"expected one of {', '.join(spec.formats)}, got '{fmt}'"
+            )
         digits, rtol, atol = _output_settings(digits_raw, rtol_raw, atol_raw)
         from hwcheck.verify import parse_claim
 
@@ -193,14 +278,18 @@ def _merge_option_forms(values: dict[str, Any]) -> None:
         option = values.pop(key)
         if option is not None:
             if values.get(name) is not None:
-                raise HwcheckError(flag_name(name), f"given both as an argument and as {flag_name(name)}")
+                raise HwcheckError(
+                    flag_name(name), f"given both as an argument and as {flag_name(name)}"
+                )
             values[name] = option
 
 
 def _output_settings(digits_raw, rtol_raw, atol_raw) -> tuple[int, float, float]:
     from hwcheck.parse import parse_float, parse_int
 
-    digits = parse_int(digits_raw, "--digits", minimum=1, maximum=17) if digits_raw is not None else 6
+    digits = (
+        parse_int(digits_raw, "--digits", minimum=1, maximum=17) if digits_raw is not None else 6
+    )
     rtol = parse_float(rtol_raw, "--rtol") if rtol_raw is not None else 1e-3
     atol = parse_float(atol_raw, "--atol") if atol_raw is not None else 1e-9
     if rtol < 0 or atol < 0:
@@ -239,19 +328,27 @@ def _json_error(command: str, error: dict) -> None:
 
 def _internal(command: str, exc: BaseException, fmt: str) -> int:
     name = type(exc).__name__
-    print(f"error: internal error in hwcheck {__version__} ({name}: {str(exc)[:200]}); {REPORT}", file=sys.stderr)
+    print(
+        f"error: internal error in hwcheck {__version__} ({name}: {str(exc)[:200]}); {REPORT}",
+        file=sys.stderr,
+    )
     if os.environ.get("HWCHECK_DEBUG"):
         import traceback
 
         traceback.print_exc()
     if fmt == "json":
-        _json_error(command, {"code": EXIT_INTERNAL, "where": "internal", "message": f"{name}: {str(exc)[:200]}"})
+        _json_error(
+            command,
+            {"code": EXIT_INTERNAL, "where": "internal", "message": f"{name}: {str(exc)[:200]}"},
+        )
     return EXIT_INTERNAL
 
 
 def _wants_json(argv: list[str]) -> bool:
     """--json or --format json on the command line (for errors raised before options are parsed)."""
-    return "--json" in argv or any(a == "--format" and b == "json" for a, b in zip(argv, argv[1:]))
+    return "--json" in argv or any(
+        a == "--format" and b == "json" for a, b in itertools.pairwise(argv)
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

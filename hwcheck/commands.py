@@ -59,70 +59,156 @@ def get(name: str) -> CommandSpec:
 # ----------------------------------------------------------------------------- registry
 # Order here is the order of `hwcheck --help`.
 
-register(CommandSpec(
-    "params", "Output shape, parameters and MACs of every layer of a model, with the arithmetic.",
-    ("params --spec \"35x35x16 | conv2d filters=32 kernel=3 padding=same\"",
-     "params --spec \"500x7 | conv1d filters=16 kernel=3 | maxpool1d kernel=2 | flatten | dense units=5\" --explain",
-     "params --spec \"35x35x16 | conv2d filters=32 kernel=3 padding=same\" --claim total_params=4640"),
-    "hwcheck.arch.request:ParamsRequest", "hwcheck.arch.commands:params"))
-register(CommandSpec(
-    "rf", "Receptive field, jump and start of every layer of a model (Araujo et al., Distill 2019).",
-    ("rf --spec \"32x32x1 | conv2d filters=1 kernel=3 | conv2d filters=1 kernel=3 | conv2d filters=1 kernel=3 | conv2d filters=1 kernel=3\"",
-     "rf --spec \"16x16x1 | conv2d filters=1 kernel=3 | conv2d filters=1 kernel=3 stride=2\" --unit 2,2 --draw",
-     "rf --spec \"32x32x1 | conv2d filters=1 kernel=3 | conv2d filters=1 kernel=3\" --claim rf_area=25"),
-    "hwcheck.arch.request:RfRequest", "hwcheck.arch.commands:rf"))
-register(CommandSpec(
-    "conv-matrix", "A convolution written as a matrix: y = A·vec(x), symbolic or numeric.",
-    ("conv-matrix --input 3x3 --kernel 2x2 --op conv",
-     "conv-matrix --input 3x3 --kernel 2x2 --op conv --padding full --format latex",
-     "conv-matrix --input 3x3 --kernel 2x2 --f \"1 2; 3 4\" --x \"1 2 3; 4 5 6; 7 8 9\""),
-    "hwcheck.conv.request:ConvMatrixRequest", "hwcheck.conv.commands:conv_matrix"))
-register(CommandSpec(
-    "conv-backprop", "Forward and backward pass through a small convolution, with every gradient.",
-    ("conv-backprop --x \"1 2 3; 4 5 6; 7 8 9\" --f \"1 0; 0 -1\" --loss gap --exact",
-     "conv-backprop --x \"1 2 3; 4 5 6; 7 8 9\" --f \"1 0; 0 -1\" --loss half-sse --target \"0 0; 0 0\" --explain"),
-    "hwcheck.conv.request:ConvBackpropRequest", "hwcheck.conv.commands:conv_backprop"))
-register(CommandSpec(
-    "conv-cost", "Multiplications and additions of direct vs FFT 2-D convolution.",
-    ("conv-cost --size 64", "conv-cost --size 256 --kernel 5"),
-    "hwcheck.conv.request:ConvCostRequest", "hwcheck.conv.commands:conv_cost"))
-register(CommandSpec(
-    "separable", "Is a kernel spatially separable? Rank, factors u·vᵀ and the cost saved.",
-    ("separable --f \"3 6 9; 4 8 12; 5 10 15\"",),
-    "hwcheck.conv.request:SeparableRequest", "hwcheck.conv.commands:separable"))
-register(CommandSpec(
-    "derive", "Symbolic derivatives in textbook form, with the chain rule and values at a point.",
-    ("derive \"0.5*(sigmoid(w*x+b) - t)**2 + lam/2*w**2\" --wrt w,b",
-     "derive --preset sigmoid-mse-l2 --wrt w --at w=0.1,b=0,x=2,t=0,lam=0.01",
-     "derive --wrt z --expr \"-t*log(sigmoid(z))\""),
-    "hwcheck.symbolic.request:DeriveRequest", "hwcheck.symbolic.commands:derive"))
-register(CommandSpec(
-    "equiv", "Are two expressions equivalent? Symbolic, then numeric probing.",
-    ("equiv \"exp(z1)/(exp(z1)+exp(z2))\" \"sigmoid(z1-z2)\"",
-     "equiv \"sigmoid(z)*(1-sigmoid(z))\" \"exp(-z)/(1+exp(-z))**2\""),
-    "hwcheck.symbolic.request:EquivRequest", "hwcheck.symbolic.commands:equiv"))
+register(
+    CommandSpec(
+        "params",
+        "Output shape, parameters and MACs of every layer of a model, with the arithmetic.",
+        (
+            'params --spec "35x35x16 | conv2d filters=32 kernel=3 padding=same"',
+            'params --spec "500x7 | conv1d filters=16 kernel=3 | maxpool1d kernel=2 | flatten | dense units=5" --explain',
+            'params --spec "35x35x16 | conv2d filters=32 kernel=3 padding=same" --claim total_params=4640',
+        ),
+        "hwcheck.arch.request:ParamsRequest",
+        "hwcheck.arch.commands:params",
+    )
+)
+register(
+    CommandSpec(
+        "rf",
+        "Receptive field, jump and start of every layer of a model (Araujo et al., Distill 2019).",
+        (
+            'rf --spec "32x32x1 | conv2d filters=1 kernel=3 | conv2d filters=1 kernel=3 | conv2d filters=1 kernel=3 | conv2d filters=1 kernel=3"',
+            'rf --spec "16x16x1 | conv2d filters=1 kernel=3 | conv2d filters=1 kernel=3 stride=2" --unit 2,2 --draw',
+            'rf --spec "32x32x1 | conv2d filters=1 kernel=3 | conv2d filters=1 kernel=3" --claim rf_area=25',
+        ),
+        "hwcheck.arch.request:RfRequest",
+        "hwcheck.arch.commands:rf",
+    )
+)
+register(
+    CommandSpec(
+        "conv-matrix",
+        "A convolution written as a matrix: y = A·vec(x), symbolic or numeric.",
+        (
+            "conv-matrix --input 3x3 --kernel 2x2 --op conv",
+            "conv-matrix --input 3x3 --kernel 2x2 --op conv --padding full --format latex",
+            'conv-matrix --input 3x3 --kernel 2x2 --f "1 2; 3 4" --x "1 2 3; 4 5 6; 7 8 9"',
+        ),
+        "hwcheck.conv.request:ConvMatrixRequest",
+        "hwcheck.conv.commands:conv_matrix",
+    )
+)
+register(
+    CommandSpec(
+        "conv-backprop",
+        "Forward and backward pass through a small convolution, with every gradient.",
+        (
+            'conv-backprop --x "1 2 3; 4 5 6; 7 8 9" --f "1 0; 0 -1" --loss gap --exact',
+            'conv-backprop --x "1 2 3; 4 5 6; 7 8 9" --f "1 0; 0 -1" --loss half-sse --target "0 0; 0 0" --explain',
+        ),
+        "hwcheck.conv.request:ConvBackpropRequest",
+        "hwcheck.conv.commands:conv_backprop",
+    )
+)
+register(
+    CommandSpec(
+        "conv-cost",
+        "Multiplications and additions of direct vs FFT 2-D convolution.",
+        ("conv-cost --size 64", "conv-cost --size 256 --kernel 5"),
+        "hwcheck.conv.request:ConvCostRequest",
+        "hwcheck.conv.commands:conv_cost",
+    )
+)
+register(
+    CommandSpec(
+        "separable",
+        "Is a kernel spatially separable? Rank, factors u·vᵀ and the cost saved.",
+        ('separable --f "3 6 9; 4 8 12; 5 10 15"',),
+        "hwcheck.conv.request:SeparableRequest",
+        "hwcheck.conv.commands:separable",
+    )
+)
+register(
+    CommandSpec(
+        "derive",
+        "Symbolic derivatives in textbook form, with the chain rule and values at a point.",
+        (
+            'derive "0.5*(sigmoid(w*x+b) - t)**2 + lam/2*w**2" --wrt w,b',
+            "derive --preset sigmoid-mse-l2 --wrt w --at w=0.1,b=0,x=2,t=0,lam=0.01",
+            'derive --wrt z --expr "-t*log(sigmoid(z))"',
+        ),
+        "hwcheck.symbolic.request:DeriveRequest",
+        "hwcheck.symbolic.commands:derive",
+    )
+)
+register(
+    CommandSpec(
+        "equiv",
+        "Are two expressions equivalent? Symbolic, then numeric probing.",
+        (
+            'equiv "exp(z1)/(exp(z1)+exp(z2))" "sigmoid(z1-z2)"',
+            'equiv "sigmoid(z)*(1-sigmoid(z))" "exp(-z)/(1+exp(-z))**2"',
+        ),
+        "hwcheck.symbolic.request:EquivRequest",
+        "hwcheck.symbolic.commands:equiv",
+    )
+)
 for _name, _summary, _example in (
-    ("sgd", "SGD trace (momentum, dampening, Nesterov, weight decay) as torch.optim.SGD computes it.",
-     "sgd --steps 4"),
-    ("adam", "Adam trace with moments and bias corrections, as torch.optim.Adam computes it.",
-     "adam --steps 4 --explain"),
-    ("adamw", "AdamW trace (decoupled weight decay), as torch.optim.AdamW computes it.",
-     "adamw --steps 4 --weight-decay 0.01"),
-    ("rmsprop", "RMSprop trace (alpha, centered, momentum), as torch.optim.RMSprop computes it.",
-     "rmsprop --steps 4"),
-    ("adagrad", "Adagrad trace (lr decay, initial accumulator), as torch.optim.Adagrad computes it.",
-     "adagrad --steps 4"),
+    (
+        "sgd",
+        "SGD trace (momentum, dampening, Nesterov, weight decay) as torch.optim.SGD computes it.",
+        "sgd --steps 4",
+    ),
+    (
+        "adam",
+        "Adam trace with moments and bias corrections, as torch.optim.Adam computes it.",
+        "adam --steps 4 --explain",
+    ),
+    (
+        "adamw",
+        "AdamW trace (decoupled weight decay), as torch.optim.AdamW computes it.",
+        "adamw --steps 4 --weight-decay 0.01",
+    ),
+    (
+        "rmsprop",
+        "RMSprop trace (alpha, centered, momentum), as torch.optim.RMSprop computes it.",
+        "rmsprop --steps 4",
+    ),
+    (
+        "adagrad",
+        "Adagrad trace (lr decay, initial accumulator), as torch.optim.Adagrad computes it.",
+        "adagrad --steps 4",
+    ),
 ):
-    register(CommandSpec(
-        _name, _summary, (_example, f"{_name} --problem quadratic --H \"2 0; 0 1\" --w0 \"1 1\" --steps 3"),
-        f"hwcheck.optim.request:{_name.capitalize()}Request", f"hwcheck.optim.commands:{_name}"))
-register(CommandSpec(
-    "gd-quadratic", "Gradient descent on ½wᵀHw: eigenvalues, learning-rate bounds, rate, trace.",
-    ("gd-quadratic --H \"2 0; 0 1\" --lr 0.5 --steps 3 --w0 \"1 1\"",
-     "gd-quadratic --H \"3 1; 1 3\" --newton --lr 1"),
-    "hwcheck.optim.request:GdQuadraticRequest", "hwcheck.optim.commands:gd_quadratic"))
-register(CommandSpec(
-    "check", "Check every claim of one or more answers files (TOML).",
-    ("check examples.toml", "check examples.toml --json"),
-    "hwcheck.check.request:CheckRequest", "hwcheck.check.run:check",
-    formats=("table", "json", "markdown"), calculator=False))
+    register(
+        CommandSpec(
+            _name,
+            _summary,
+            (_example, f'{_name} --problem quadratic --H "2 0; 0 1" --w0 "1 1" --steps 3'),
+            f"hwcheck.optim.request:{_name.capitalize()}Request",
+            f"hwcheck.optim.commands:{_name}",
+        )
+    )
+register(
+    CommandSpec(
+        "gd-quadratic",
+        "Gradient descent on ½wᵀHw: eigenvalues, learning-rate bounds, rate, trace.",
+        (
+            'gd-quadratic --H "2 0; 0 1" --lr 0.5 --steps 3 --w0 "1 1"',
+            'gd-quadratic --H "3 1; 1 3" --newton --lr 1',
+        ),
+        "hwcheck.optim.request:GdQuadraticRequest",
+        "hwcheck.optim.commands:gd_quadratic",
+    )
+)
+register(
+    CommandSpec(
+        "check",
+        "Check every claim of one or more answers files (TOML).",
+        ("check examples.toml", "check examples.toml --json"),
+        "hwcheck.check.request:CheckRequest",
+        "hwcheck.check.run:check",
+        formats=("table", "json", "markdown"),
+        calculator=False,
+    )
+)

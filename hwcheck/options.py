@@ -37,8 +37,14 @@ def flag(help: str, **meta: Any) -> Any:
     return _opt("flag", False, help, **meta)
 
 
-def integer(default: int | None, help: str, *, minimum: int | None = None,
-            maximum: int | None = None, **meta: Any) -> Any:
+def integer(
+    default: int | None,
+    help: str,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    **meta: Any,
+) -> Any:
     return _opt("integer", default, help, minimum=minimum, maximum=maximum, **meta)
 
 
@@ -96,7 +102,11 @@ def build_request(request_type, values: dict[str, Any], *, source: str = "file")
         given = kwargs.get(name)
         missing = given is None or (isinstance(given, tuple) and not given)
         if f.metadata.get("required") and missing and f.default in (None, MISSING, ()):
-            where = (f"<{name}>" if f.metadata.get("positional") else flag_name(name)) if source == "cli" else name
+            where = (
+                (f"<{name}>" if f.metadata.get("positional") else flag_name(name))
+                if source == "cli"
+                else name
+            )
             raise HwcheckError(where, "is required", hint=f.metadata["help"])
     return request_type(**kwargs)
 

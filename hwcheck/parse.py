@@ -34,14 +34,18 @@ FILE_ROOT: contextvars.ContextVar[Path | None] = contextvars.ContextVar("FILE_RO
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 _MINUS = str.maketrans({"−": "-", "–": "-", "\u2009": "", "\u202f": ""})
 _DECIMAL = re.compile(r"[+-]?(\d+(_\d+)*)?(\.\d*)?([eE][+-]?\d+)?")
-_TEN_POWER = re.compile(r"^(?P<m>.+?)\s*(?:[·×*x]|\\cdot|\\times)\s*10\s*(?:\^|\*\*)\s*\(?(?P<e>[+-]?\d+)\)?$")
+_TEN_POWER = re.compile(
+    r"^(?P<m>.+?)\s*(?:[·×*x]|\\cdot|\\times)\s*10\s*(?:\^|\*\*)\s*\(?(?P<e>[+-]?\d+)\)?$"
+)
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
 def _normalise(text: str) -> str:
     text = text.strip().translate(_MINUS)
     # 10⁻⁴ → 10^-4
-    text = re.sub(r"10([⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+)", lambda m: "10^" + m.group(1).translate(_SUPERSCRIPTS), text)
+    text = re.sub(
+        r"10([⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+)", lambda m: "10^" + m.group(1).translate(_SUPERSCRIPTS), text
+    )
     return text
 
 
@@ -82,7 +86,9 @@ def parse_number(value, where: str, *, allow_nonfinite: bool = False) -> int | F
             if allow_nonfinite:
                 return value
             raise HwcheckError(where, f"{value} is not a finite number")
-        return Fraction(repr(float(value))) if abs(value) < 1e300 else Fraction(float(value))  # numpy floats too
+        return (
+            Fraction(repr(float(value))) if abs(value) < 1e300 else Fraction(float(value))
+        )  # numpy floats too
     if not isinstance(value, str):
         raise HwcheckError(where, f"expected a number, got {_type_name(value)}")
     if len(value) > 1000:
@@ -124,7 +130,9 @@ def parse_int(value, where: str, *, minimum: int | None = None, maximum: int | N
     return number
 
 
-def parse_float(value, where: str, *, positive: bool = False, allow_nonfinite: bool = False) -> float:
+def parse_float(
+    value, where: str, *, positive: bool = False, allow_nonfinite: bool = False
+) -> float:
     number = parse_number(value, where, allow_nonfinite=allow_nonfinite)
     result = float(number)
     if positive and not result > 0:
@@ -195,7 +203,9 @@ def _validate_nested(value, where: str, max_entries: int):
             raise HwcheckError(where, f"more than {MAX_RANK} nested levels")
         if isinstance(node, (list, tuple)):
             if not node:
-                raise HwcheckError(where, "empty " + ("matrix" if not path else f"row {_pos(path)}"))
+                raise HwcheckError(
+                    where, "empty " + ("matrix" if not path else f"row {_pos(path)}")
+                )
             items = [walk(item, path + (k,), depth + 1) for k, item in enumerate(node)]
             first = shape_of(items[0])
             for k, item in enumerate(items[1:], start=1):
@@ -276,14 +286,20 @@ def _load_file(name: str, where: str, max_entries: int):
         try:
             native = json.loads(text)
         except (json.JSONDecodeError, RecursionError) as exc:
-            raise HwcheckError(where, f"{name}: not valid JSON: {getattr(exc, 'msg', exc)}") from None
+            raise HwcheckError(
+                where, f"{name}: not valid JSON: {getattr(exc, 'msg', exc)}"
+            ) from None
         return _validate_nested(native, f"{where} ({name})", max_entries)
     if suffix in {".csv", ".txt", ".tsv", ""}:
         lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
         if not lines:
             raise HwcheckError(where, f"{name}: empty file")
-        return _parse_rows("\n".join(lines) + ("\n" if len(lines) == 1 else ""), f"{where} ({name})", max_entries)
-    raise HwcheckError(where, f"{name}: unsupported file type '{suffix}' (use .json, .csv, .txt or .npy)")
+        return _parse_rows(
+            "\n".join(lines) + ("\n" if len(lines) == 1 else ""), f"{where} ({name})", max_entries
+        )
+    raise HwcheckError(
+        where, f"{name}: unsupported file type '{suffix}' (use .json, .csv, .txt or .npy)"
+    )
 
 
 def _load_npy(path: Path, name: str, where: str, max_entries: int):
@@ -296,7 +312,9 @@ def _load_npy(path: Path, name: str, where: str, max_entries: int):
     except (ValueError, OSError) as exc:
         raise HwcheckError(where, f"{name}: not a numeric .npy file ({exc})") from None
     if data.dtype.kind not in "iuf" or data.size > max_entries:
-        raise HwcheckError(where, f"{name}: expected a numeric array of at most {max_entries:,} entries")
+        raise HwcheckError(
+            where, f"{name}: expected a numeric array of at most {max_entries:,} entries"
+        )
     return _validate_nested(data.tolist(), f"{where} ({name})", max_entries)
 
 
@@ -307,7 +325,11 @@ def read_text_file(name: str, where: str, max_bytes: int, path: Path | None = No
     try:
         if name == "-":
             stream = getattr(sys.stdin, "buffer", None)
-            data = stream.read(max_bytes + 1) if stream else sys.stdin.read(max_bytes + 1).encode("utf-8")
+            data = (
+                stream.read(max_bytes + 1)
+                if stream
+                else sys.stdin.read(max_bytes + 1).encode("utf-8")
+            )
         else:
             with open(path or name, "rb") as handle:
                 data = handle.read(max_bytes + 1)
@@ -355,7 +377,9 @@ def parse_toml(text: str, where: str) -> dict:
 # ---------------------------------------------------------------------------- shapes, lists
 
 
-def parse_shape(value, where: str, *, rank: int | None = None, maximum: int = 10**18) -> tuple[int, ...]:
+def parse_shape(
+    value, where: str, *, rank: int | None = None, maximum: int = 10**18
+) -> tuple[int, ...]:
     """``"3x3"``, ``"3×3"``, ``"3,3"``, ``"[3, 3]"``, ``[3, 3]`` or ``3`` → ``(3, 3)``."""
     if isinstance(value, bool):
         raise HwcheckError(where, "expected a shape such as 3x3")
@@ -389,7 +413,9 @@ def parse_names(value, where: str) -> tuple[str, ...]:
     elif isinstance(value, (list, tuple)):
         items = [v.strip() if isinstance(v, str) else v for v in value]
     else:
-        raise HwcheckError(where, f"expected a comma-separated list of names, got {_type_name(value)}")
+        raise HwcheckError(
+            where, f"expected a comma-separated list of names, got {_type_name(value)}"
+        )
     out = []
     for item in items:
         if not isinstance(item, str) or not item:
@@ -438,7 +464,11 @@ def parse_assignments(value, where: str, *, vectors: bool = False) -> dict[str, 
             raise HwcheckError(where, f"'{_short(str(name))}' is not a valid name")
         if name in out:
             raise HwcheckError(where, f"'{name}' is given twice")
-        out[name] = parse_vector(raw, f"{where} ({name})") if vectors else parse_number(raw, f"{where} ({name})")
+        out[name] = (
+            parse_vector(raw, f"{where} ({name})")
+            if vectors
+            else parse_number(raw, f"{where} ({name})")
+        )
     return out
 
 
@@ -447,5 +477,12 @@ def _short(text: str, n: int = 40) -> str:
 
 
 def _type_name(value) -> str:
-    return {dict: "a table", list: "a list", tuple: "a list", str: "text", float: "a number",
-            int: "an integer", bool: "a boolean"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a table",
+        list: "a list",
+        tuple: "a list",
+        str: "text",
+        float: "a number",
+        int: "an integer",
+        bool: "a boolean",
+    }.get(type(value), type(value).__name__)

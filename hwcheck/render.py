@@ -10,9 +10,15 @@ import io
 from typing import Any
 
 from hwcheck.jsonout import dumps
-from hwcheck.result import Matrix, Section, Table, Text
+from hwcheck.result import Matrix, Section, Table
 
-VERDICT_STYLE = {"correct": "green", "wrong": "red", "imprecise": "yellow", "inconclusive": "yellow", "error": "red"}
+VERDICT_STYLE = {
+    "correct": "green",
+    "wrong": "red",
+    "imprecise": "yellow",
+    "inconclusive": "yellow",
+    "error": "red",
+}
 
 
 def document(result, verdicts=None) -> dict[str, Any]:
@@ -27,7 +33,9 @@ def verdict_table(verdicts, digits: int = 6) -> Table:
     from hwcheck.verify import CLAIM_COLUMNS, CLAIM_MIN_WIDTHS, claim_cells
 
     rows = tuple(claim_cells(v.to_json(), digits) for v in verdicts)
-    return Table(columns=CLAIM_COLUMNS, rows=rows, title="Claims", nowrap=(0, 3), min_widths=CLAIM_MIN_WIDTHS)
+    return Table(
+        columns=CLAIM_COLUMNS, rows=rows, title="Claims", nowrap=(0, 3), min_widths=CLAIM_MIN_WIDTHS
+    )
 
 
 def render(result, verdicts, fmt: str, digits: int, *, width: int | None = None) -> str:
@@ -56,14 +64,24 @@ def rich_group(sections: list[Section]):
     parts = []
     for section in sections:
         if isinstance(section, Table):
-            table = RichTable(title=section.title, box=box.SIMPLE_HEAD, title_justify="left",
-                              caption="\n".join(section.notes) or None, caption_justify="left",
-                              show_footer=False)
+            table = RichTable(
+                title=section.title,
+                box=box.SIMPLE_HEAD,
+                title_justify="left",
+                caption="\n".join(section.notes) or None,
+                caption_justify="left",
+                show_footer=False,
+            )
             aligns = section.align or "l" * len(section.columns)
             for i, (name, align) in enumerate(zip(section.columns, aligns)):
                 minimum = section.min_widths[i] if i < len(section.min_widths) else 0
-                table.add_column(name, justify={"l": "left", "r": "right", "c": "center"}[align],
-                                 overflow="fold", no_wrap=i in section.nowrap, min_width=minimum or None)
+                table.add_column(
+                    name,
+                    justify={"l": "left", "r": "right", "c": "center"}[align],
+                    overflow="fold",
+                    no_wrap=i in section.nowrap,
+                    min_width=minimum or None,
+                )
             for row in section.rows:
                 table.add_row(*[_styled(cell) for cell in row])
             if section.footer:
@@ -72,11 +90,18 @@ def rich_group(sections: list[Section]):
                     table.add_row(*[RichText(cell, style="bold") for cell in row])
             parts.append(table)
         elif isinstance(section, Matrix):
-            table = RichTable(title=section.title, box=box.SIMPLE, title_justify="left",
-                              caption="\n".join(section.notes) or None, caption_justify="left")
+            table = RichTable(
+                title=section.title,
+                box=box.SIMPLE,
+                title_justify="left",
+                caption="\n".join(section.notes) or None,
+                caption_justify="left",
+            )
             if section.row_labels:
                 table.add_column("", style="dim")
-            for label in section.col_labels or [""] * len(section.entries[0] if section.entries else ()):
+            for label in section.col_labels or [""] * len(
+                section.entries[0] if section.entries else ()
+            ):
                 table.add_column(label, justify="right")
             for i, row in enumerate(section.entries):
                 label = (section.row_labels[i],) if section.row_labels else ()
@@ -86,7 +111,13 @@ def rich_group(sections: list[Section]):
             if section.title:
                 parts.append(RichText(section.title, style="bold"))
             body = "\n".join(section.lines)
-            parts.append(RichText(body, no_wrap=section.preformatted, overflow="ignore" if section.preformatted else "fold"))
+            parts.append(
+                RichText(
+                    body,
+                    no_wrap=section.preformatted,
+                    overflow="ignore" if section.preformatted else "fold",
+                )
+            )
             parts.append(RichText(""))
     return Group(*parts)
 
@@ -119,8 +150,15 @@ def _captured(sections: list[Section], width: int) -> str:
     from rich.console import Console
 
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, color_system=None, highlight=False,
-                      emoji=False, markup=False, soft_wrap=False)
+    console = Console(
+        file=buffer,
+        width=width,
+        color_system=None,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        soft_wrap=False,
+    )
     console.print(rich_group(sections))
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
@@ -147,7 +185,11 @@ def to_markdown(sections: list[Section]) -> str:
         if isinstance(section, Table):
             aligns = section.align or "l" * len(section.columns)
             out.append("| " + " | ".join(map(_md_escape, section.columns)) + " |")
-            out.append("|" + "|".join({"l": " --- ", "r": " ---: ", "c": " :---: "}[a] for a in aligns) + "|")
+            out.append(
+                "|"
+                + "|".join({"l": " --- ", "r": " ---: ", "c": " :---: "}[a] for a in aligns)
+                + "|"
+            )
             for row in section.rows + section.footer:
                 out.append("| " + " | ".join(map(_md_escape, row)) + " |")
             out.extend([""] + [f"{n}  " for n in section.notes])
@@ -171,12 +213,40 @@ def to_markdown(sections: list[Section]) -> str:
 
 # ---------------------------------------------------------------------------- LaTeX
 
-_LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-                   "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}"}
-_UNICODE_MATH = {"·": r"$\cdot$", "×": r"$\times$", "−": "-", "⌊": r"$\lfloor$", "⌋": r"$\rfloor$",
-                 "σ": r"$\sigma$", "λ": r"$\lambda$", "∂": r"$\partial$", "≤": r"$\le$", "≈": r"$\approx$",
-                 "✓": r"$\checkmark$", "✗": r"$\times$", "√": r"$\surd$", "²": r"$^2$", "ᵀ": r"$^T$",
-                 "→": r"$\to$", "ε": r"$\varepsilon$", "β": r"$\beta$", "α": r"$\alpha$", "η": r"$\eta$"}
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\^{}",
+}
+_UNICODE_MATH = {
+    "·": r"$\cdot$",
+    "×": r"$\times$",
+    "−": "-",
+    "⌊": r"$\lfloor$",
+    "⌋": r"$\rfloor$",
+    "σ": r"$\sigma$",
+    "λ": r"$\lambda$",
+    "∂": r"$\partial$",
+    "≤": r"$\le$",
+    "≈": r"$\approx$",
+    "✓": r"$\checkmark$",
+    "✗": r"$\times$",
+    "√": r"$\surd$",
+    "²": r"$^2$",
+    "ᵀ": r"$^T$",
+    "→": r"$\to$",
+    "ε": r"$\varepsilon$",
+    "β": r"$\beta$",
+    "α": r"$\alpha$",
+    "η": r"$\eta$",
+}
 
 
 def latex_escape(text: str) -> str:
@@ -246,7 +316,9 @@ class StderrProgress:
             self.progress = Progress(console=Console(stderr=True), transient=True)
             self.progress.start()
             self.task = self.progress.add_task("checking", total=total)
-        self.progress.update(self.task, completed=done, total=total, description=f"checking {label}")
+        self.progress.update(
+            self.task, completed=done, total=total, description=f"checking {label}"
+        )
 
     def close(self) -> None:
         if self.progress is not None:

@@ -48,8 +48,13 @@ class Verdict:
     def to_json(self) -> dict[str, Any]:
         from hwcheck.jsonout import to_jsonable
 
-        out = {"key": self.key, "claimed": to_jsonable(self.claimed),
-               "expected": to_jsonable(self.expected), "verdict": self.verdict, "rule": self.rule}
+        out = {
+            "key": self.key,
+            "claimed": to_jsonable(self.claimed),
+            "expected": to_jsonable(self.expected),
+            "verdict": self.verdict,
+            "rule": self.rule,
+        }
         if self.hint:
             out["hint"] = self.hint
         return out
@@ -124,7 +129,11 @@ def lookup(data: dict, key: str) -> tuple[tuple, Any]:
         if isinstance(node, dict) and part in node and not (not path and part in _META_KEYS):
             node = node[part]
             path.append(part)
-        elif isinstance(node, list) and re.fullmatch(r"-?\d+", part) and -len(node) <= int(part) < len(node):
+        elif (
+            isinstance(node, list)
+            and re.fullmatch(r"-?\d+", part)
+            and -len(node) <= int(part) < len(node)
+        ):
             index = int(part) % len(node)  # a negative index counts from the end
             node = node[index]
             path.append(index)
@@ -138,7 +147,9 @@ def _missing_message(data: dict, key: str) -> str:
     near = suggest(key, paths, n=5)
     if not near:
         prefix = key.rsplit(".", 1)[0]
-        near = [p for p in paths if p.startswith(prefix + ".")][:5] or [p for p in paths if "." not in p][:8]
+        near = [p for p in paths if p.startswith(prefix + ".")][:5] or [
+            p for p in paths if "." not in p
+        ][:8]
     return f"no key '{key}' in the result; nearest: {', '.join(near)}"
 
 
@@ -187,7 +198,9 @@ class Comparer:
         if isinstance(expected, float) or _is_number_text(expected):
             return compare_number(expected, claimed, self.tol)
         if expected is None:
-            ok = claimed is None or (isinstance(claimed, str) and claimed.strip().lower() in {"null", "none"})
+            ok = claimed is None or (
+                isinstance(claimed, str) and claimed.strip().lower() in {"null", "none"}
+            )
             return Outcome("correct" if ok else "wrong", "null: exact")
         return compare_text(str(expected), claimed)
 
@@ -217,7 +230,11 @@ class Comparer:
             outcomes = []
             for key, value in claimed.items():
                 if key not in expected:
-                    return Outcome("error", "object: key by key", f"no key '{key}' here; keys: {', '.join(expected)}")
+                    return Outcome(
+                        "error",
+                        "object: key by key",
+                        f"no key '{key}' here; keys: {', '.join(expected)}",
+                    )
                 outcomes.append(self.compare(path + (key,), expected[key], value))
             if not outcomes:
                 return Outcome("error", "object: key by key", "the claimed object is empty")
@@ -227,16 +244,22 @@ class Comparer:
             if "value" in expected and _as_number(claimed) is not None:
                 return self.compare(path + ("value",), expected["value"], claimed)
             return self.compare(path + ("expr",), expected["expr"], claimed)
-        return Outcome("error", "object: key by key",
-                       f"claim a JSON object or one of its keys ({', '.join(list(expected)[:6])})")
+        return Outcome(
+            "error",
+            "object: key by key",
+            f"claim a JSON object or one of its keys ({', '.join(list(expected)[:6])})",
+        )
 
     def sequence(self, path: tuple, expected: list, claimed: Any) -> Outcome:
         items = _as_sequence(claimed, expected)
         exp_shape, got_shape = shape_of(expected), shape_of(items)
         if exp_shape != got_shape:
             if len(exp_shape) > 1:
-                return Outcome("wrong", "matrix: shape",
-                               f"claimed shape {list(got_shape)}, expected {list(exp_shape)}")
+                return Outcome(
+                    "wrong",
+                    "matrix: shape",
+                    f"claimed shape {list(got_shape)}, expected {list(exp_shape)}",
+                )
             what = "shape" if _all_int(expected) else "list"
             got = f"{got_shape[0]} entries" if len(got_shape) == 1 else f"shape {list(got_shape)}"
             return Outcome("wrong", f"{what}: length", f"claimed {got}, expected {exp_shape[0]}")
@@ -258,7 +281,9 @@ class Comparer:
             if what == "shape":
                 return Outcome("correct", "shape: exact")
             return Outcome("correct", f"{what}: element-wise ({found.rule})")
-        shown = ", ".join("[" + ",".join(map(str, i)) + "]" for i in bad[:6]) + (" …" if len(bad) > 6 else "")
+        shown = ", ".join("[" + ",".join(map(str, i)) + "]" for i in bad[:6]) + (
+            " …" if len(bad) > 6 else ""
+        )
         hint = f"{len(bad)} of {len(flat_e)} entries differ at {shown}"
         if worst_err:
             hint += f"; worst |error| {fmt(worst_err)}"
@@ -306,17 +331,23 @@ def compare_number(expected: Any, claimed: Any, tol: Tolerance) -> Outcome:
         return Outcome("correct", f"float: within {tol.describe()}")
     figures = significant_figures(claimed)
     if figures and _round_sig(e, figures) == _round_sig(c, figures) and c != 0:
-        return Outcome("imprecise", f"float: right to {figures} figure{'s' * (figures > 1)} only",
-                       f"the value is {fmt(e, 10)}: give more digits (|Δ| ≤ {fmt(bound, 3)} needed)")
+        return Outcome(
+            "imprecise",
+            f"float: right to {figures} figure{'s' * (figures > 1)} only",
+            f"the value is {fmt(e, 10)}: give more digits (|Δ| ≤ {fmt(bound, 3)} needed)",
+        )
     return Outcome("wrong", f"float: within {tol.describe()}", f"|Δ| = {fmt(err, 3)}")
 
 
 def compare_text(expected: str, claimed: Any) -> Outcome:
     got = claimed if isinstance(claimed, str) else json.dumps(claimed)
-    norm = lambda s: re.sub(r"\s+", "", s).casefold()  # noqa: E731
+    norm = lambda s: re.sub(r"\s+", "", s).casefold()
     ok = norm(got) == norm(expected)
-    return Outcome("correct" if ok else "wrong", "text: exact (ignoring case and spaces)",
-                   None if ok else f"expected '{expected}'")
+    return Outcome(
+        "correct" if ok else "wrong",
+        "text: exact (ignoring case and spaces)",
+        None if ok else f"expected '{expected}'",
+    )
 
 
 def significant_figures(claimed: Any) -> int | None:
@@ -379,7 +410,8 @@ def _expected_exact(expected: Any) -> Fraction | None:
 
 def _is_number_text(expected: Any) -> bool:
     return isinstance(expected, str) and (
-        _expected_exact(expected) is not None or expected in {"inf", "-inf", "nan"})
+        _expected_exact(expected) is not None or expected in {"inf", "-inf", "nan"}
+    )
 
 
 def _abs_error(e: Any, c: Any) -> float | None:
@@ -426,7 +458,9 @@ def _as_sequence(claimed: Any, expected: list) -> Any:
     try:
         return parse_array(text, "claim")
     except HwcheckError as exc:
-        raise HwcheckError("claim", f"cannot read a list from '{text[:60]}': {exc.message}") from None
+        raise HwcheckError(
+            "claim", f"cannot read a list from '{text[:60]}': {exc.message}"
+        ) from None
 
 
 def _flatten(value: Any) -> list:
@@ -449,8 +483,13 @@ def _all_int(values: list) -> bool:
 def claim_cells(claim: dict[str, Any], digits: int = 6) -> tuple[str, ...]:
     """One judged claim (its JSON) as the cells of ``CLAIM_COLUMNS``."""
     rule = claim["rule"] + (f" — {claim['hint']}" if claim.get("hint") else "")
-    return (claim["key"], describe_value(claim["claimed"], digits), describe_value(claim["expected"], digits),
-            f"{VERDICT_MARK[claim['verdict']]} {claim['verdict']}", rule)
+    return (
+        claim["key"],
+        describe_value(claim["claimed"], digits),
+        describe_value(claim["expected"], digits),
+        f"{VERDICT_MARK[claim['verdict']]} {claim['verdict']}",
+        rule,
+    )
 
 
 def describe_value(value: Any, digits: int = 6) -> str:
@@ -460,7 +499,11 @@ def describe_value(value: Any, digits: int = 6) -> str:
     if isinstance(value, str):
         text = value
     elif isinstance(value, (list, dict)):
-        text = fmt_seq(value, digits) if isinstance(value, list) else json.dumps(value, ensure_ascii=False)
+        text = (
+            fmt_seq(value, digits)
+            if isinstance(value, list)
+            else json.dumps(value, ensure_ascii=False)
+        )
     else:
         text = fmt(value, digits)
     return text if len(text) <= 40 else text[:39] + "…"

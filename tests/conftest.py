@@ -13,7 +13,9 @@ ROOT = Path(__file__).parent.parent
 
 
 def pytest_addoption(parser):
-    parser.addoption("--update-golden", action="store_true", help="rewrite golden files from current output")
+    parser.addoption(
+        "--update-golden", action="store_true", help="rewrite golden files from current output"
+    )
 
 
 @pytest.fixture
@@ -35,8 +37,14 @@ def golden(request):
             return
         stored = path.read_text(encoding="utf-8")
         if stored != text:
-            diff = "".join(difflib.unified_diff(stored.splitlines(True), text.splitlines(True), "golden", "now"))
-            pytest.fail(f"output differs from golden file {name} (run pytest --update-golden if intended):\n{diff}")
+            diff = "".join(
+                difflib.unified_diff(
+                    stored.splitlines(True), text.splitlines(True), "golden", "now"
+                )
+            )
+            pytest.fail(
+                f"output differs from golden file {name} (run pytest --update-golden if intended):\n{diff}"
+            )
 
     return check
 
@@ -62,7 +70,9 @@ def cli(capsys, monkeypatch):
         if stdin is not None:
             import io
 
-            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode()), encoding="utf-8"))
+            monkeypatch.setattr(
+                sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode()), encoding="utf-8")
+            )
         capsys.readouterr()
         try:
             main(list(args))

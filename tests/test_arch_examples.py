@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import course_exercises
-
 from hwcheck.commands import get
 from hwcheck.options import build_request
+from tests.conftest import course_exercises
 
 ROOT = Path(__file__).parent.parent
 
@@ -31,19 +30,23 @@ def test_examples_are_correct(exercise):
 
 
 WRONG = {
-    ("C-variant", "layers.3.size"),       # 45·45·256 = 518,400, not 1,163,520
-    ("C-variant", "layers.4.params"),     # 518,400·512 + 512 = 265,421,312
-    ("C-variant", "total_params"),        # 266,301,796
-    ("G", "layers.5.size"),               # 118·64 = 7,552, not 3,776 (= 59·64)
-    ("G", "layers.6.params"),             # 7,552·128 + 128 = 966,784
+    ("C-variant", "layers.3.size"),  # 45·45·256 = 518,400, not 1,163,520
+    ("C-variant", "layers.4.params"),  # 518,400·512 + 512 = 265,421,312
+    ("C-variant", "total_params"),  # 266,301,796
+    ("G", "layers.5.size"),  # 118·64 = 7,552, not 3,776 (= 59·64)
+    ("G", "layers.6.params"),  # 7,552·128 + 128 = 966,784
 }
 
 
-@pytest.mark.parametrize("exercise", course_exercises("course_claims_arch.toml"), ids=lambda e: e["id"])
+@pytest.mark.parametrize(
+    "exercise", course_exercises("course_claims_arch.toml"), ids=lambda e: e["id"]
+)
 def test_students_claims_verdicts(exercise):
     verdicts = run(exercise).verify(exercise["claims"])
     got = {v.key: v.verdict for v in verdicts}
-    expected = {k: "wrong" if (exercise["id"], k) in WRONG else "correct" for k in exercise["claims"]}
+    expected = {
+        k: "wrong" if (exercise["id"], k) in WRONG else "correct" for k in exercise["claims"]
+    }
     assert got == expected
 
 
@@ -75,8 +78,14 @@ def test_golden_json_is_strict_and_exact():
 
 
 def cli(*args: str, stdin: str | None = None):
-    return subprocess.run([sys.executable, "-m", "hwcheck", *args], capture_output=True, text=True, cwd=ROOT,
-                          input=stdin, timeout=60)
+    return subprocess.run(  # noqa: PLW1510
+        [sys.executable, "-m", "hwcheck", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        input=stdin,
+        timeout=60,
+    )
 
 
 def test_cli_claims_and_exit_codes():
@@ -90,11 +99,15 @@ def test_cli_claims_and_exit_codes():
 def test_cli_errors_are_one_line():
     bad = cli("params", "--spec", "227x227x3 | conv2d filters=256 kernal=5")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
-    assert bad.stderr.splitlines()[0] == ("error: --spec: layers[0] (conv2d): unknown key 'kernal' — did you mean "
-                                          "'kernel'?")
+    assert bad.stderr.splitlines()[0] == (
+        "error: --spec: layers[0] (conv2d): unknown key 'kernal' — did you mean 'kernel'?"
+    )
     as_json = cli("rf", "--spec", "9x9x3 | conv2d 4 7 dilation=2", "--json")
     assert as_json.returncode == 2
-    assert json.loads(as_json.stdout)["error"]["message"] == "kernel 7 (dilated 13) is larger than the padded input 9"
+    assert (
+        json.loads(as_json.stdout)["error"]["message"]
+        == "kernel 7 (dilated 13) is larger than the padded input 9"
+    )
     missing = cli("params", "--spec", "35x35x16 | conv2d 32 3", "--claim", "total_param=1")
     assert missing.returncode == 2 and "total_params" in missing.stderr
     nonnumeric = cli("params", "--spec", "35x35x16 | conv2d 32 3", "--claim", "total_params=lots")
@@ -118,10 +131,14 @@ def test_registry_examples_run(name):
 
 
 def test_numeric_commands_never_import_sympy_or_numpy():
-    code = ("import sys, hwcheck; r = hwcheck.params(spec='35x35x16 | conv2d 32 3'); "
-            "hwcheck.rf(spec='9x9x1 | conv2d 1 3', draw=True); "
-            "print('sympy' in sys.modules, 'numpy' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    code = (
+        "import sys, hwcheck; r = hwcheck.params(spec='35x35x16 | conv2d 32 3'); "
+        "hwcheck.rf(spec='9x9x1 | conv2d 1 3', draw=True); "
+        "print('sympy' in sys.modules, 'numpy' in sys.modules)"
+    )
+    out = subprocess.run(  # noqa: PLW1510
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
     assert out.stdout.split() == ["False", "False"]
 
 
@@ -133,7 +150,13 @@ def test_core_modules_are_clean():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
-                names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-                assert not any(n.split(".")[0] in ("typer", "rich", "click", "sympy", "numpy") for n in names), path
+                names = (
+                    [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else [node.module or ""]
+                )
+                assert not any(
+                    n.split(".")[0] in ("typer", "rich", "click", "sympy", "numpy") for n in names
+                ), path
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 assert node.func.id not in ("print", "exit", "eval", "exec"), path

@@ -70,38 +70,107 @@ def test_malformed_toml_has_line_and_column(tmp_path):
     assert exc.where == str(path) and "line 3" in exc.message and "column" in exc.message
 
 
-@pytest.mark.parametrize("model, where, message", [
-    ({"layers": [{"type": "relu"}]}, "model: input", "missing"),
-    ({"input": [0, 3], "layers": [{"type": "relu"}]}, "model: input", "at least 1"),
-    ({"input": [2.5, 3], "layers": [{"type": "relu"}]}, "model: input", "integer"),
-    ({"input": [], "layers": [{"type": "batchnorm"}]}, "model: input", "got 0"),  # found by hypothesis
-    ({"input": [8, 8, 3], "layers": [{"type": "conv2", "filters": 1, "kernel": 3}]}, "model: layers[0]",
-     "unknown layer type 'conv2' — did you mean 'conv2d'"),
-    ({"input": [8, 8, 3], "layers": [{"type": "relu"}, {"type": "relu"}, {"type": "relu"},
-                                     {"type": "conv2d", "filter": 4, "kernel": 3}]},
-     "model: layers[3] (conv2d)", "unknown key 'filter' — did you mean 'filters'?"),
-    ({"input": [8, 8, 3], "layers": [{"type": "conv2d", "kernel": 3}]}, "model: layers[0] (conv2d)",
-     "missing key 'filters'"),
-    ({"input": [8, 8, 3], "layers": [{"type": "conv2d", "filters": "many", "kernel": 3}]},
-     "model: layers[0] (conv2d): filters", "not a number"),
-    ({"input": [8, 8, 3], "layers": [{"type": "conv2d", "filters": 4, "kernel": [3, 3, 3]}]},
-     "model: layers[0] (conv2d): kernel", "expected 2 values"),
-    ({"input": [8, 8, 3], "layers": [{"type": "conv2d", "filters": 4, "kernel": 3, "bias": "yes"}]},
-     "model: layers[0] (conv2d): bias", "true or false"),
-    ({"input": [9, 9, 3], "layers": [{"type": "conv2d", "filters": 4, "kernel": 7, "dilation": 2}]},
-     "model: layers[0] (conv2d)", "kernel 7 (dilated 13) is larger than the padded input 9"),
-    ({"input": [8, 8, 3], "layers": [{"type": "conv2d", "filters": 4, "kernel": 3, "groups": 2}]},
-     "model: layers[0] (conv2d)", "groups 2 does not divide the input channels 3"),
-    ({"input": [8, 8, 4], "layers": [{"type": "maxpool2d", "kernel": 3, "padding": 2}]},
-     "model: layers[0] (maxpool2d)", "more than half"),
-    ({"input": [8, 8, 4], "layers": [{"type": "dense", "units": 0}]}, "model: layers[0] (dense): units", "at least 1"),
-    ({"input": [8, 8, 4], "layers": [{"type": "dropout", "rate": 1.5}]}, "model: layers[0] (dropout): rate", "[0, 1)"),
-    ({"input": [8, 4], "layers": [{"type": "conv2d", "filters": 1, "kernel": 3}]}, "model: layers[0] (conv2d)",
-     "rank 3"),
-    ({"input": [8, 8, 4], "layers": []}, "model: layers", "at least one"),
-    ({"input": [8, 8, 4], "layers": [{"type": "relu"}], "layot": "chw"}, "model: layot", "did you mean 'layout'"),
-    ({"input": [8, 8, 4], "layers": [{"type": "relu"}], "framework": "jax"}, "model: framework", "keras, pytorch"),
-])
+@pytest.mark.parametrize(
+    "model, where, message",
+    [
+        ({"layers": [{"type": "relu"}]}, "model: input", "missing"),
+        ({"input": [0, 3], "layers": [{"type": "relu"}]}, "model: input", "at least 1"),
+        ({"input": [2.5, 3], "layers": [{"type": "relu"}]}, "model: input", "integer"),
+        (
+            {"input": [], "layers": [{"type": "batchnorm"}]},
+            "model: input",
+            "got 0",
+        ),  # found by hypothesis
+        (
+            {"input": [8, 8, 3], "layers": [{"type": "conv2", "filters": 1, "kernel": 3}]},
+            "model: layers[0]",
+            "unknown layer type 'conv2' — did you mean 'conv2d'",
+        ),
+        (
+            {
+                "input": [8, 8, 3],
+                "layers": [
+                    {"type": "relu"},
+                    {"type": "relu"},
+                    {"type": "relu"},
+                    {"type": "conv2d", "filter": 4, "kernel": 3},
+                ],
+            },
+            "model: layers[3] (conv2d)",
+            "unknown key 'filter' — did you mean 'filters'?",
+        ),
+        (
+            {"input": [8, 8, 3], "layers": [{"type": "conv2d", "kernel": 3}]},
+            "model: layers[0] (conv2d)",
+            "missing key 'filters'",
+        ),
+        (
+            {"input": [8, 8, 3], "layers": [{"type": "conv2d", "filters": "many", "kernel": 3}]},
+            "model: layers[0] (conv2d): filters",
+            "not a number",
+        ),
+        (
+            {"input": [8, 8, 3], "layers": [{"type": "conv2d", "filters": 4, "kernel": [3, 3, 3]}]},
+            "model: layers[0] (conv2d): kernel",
+            "expected 2 values",
+        ),
+        (
+            {
+                "input": [8, 8, 3],
+                "layers": [{"type": "conv2d", "filters": 4, "kernel": 3, "bias": "yes"}],
+            },
+            "model: layers[0] (conv2d): bias",
+            "true or false",
+        ),
+        (
+            {
+                "input": [9, 9, 3],
+                "layers": [{"type": "conv2d", "filters": 4, "kernel": 7, "dilation": 2}],
+            },
+            "model: layers[0] (conv2d)",
+            "kernel 7 (dilated 13) is larger than the padded input 9",
+        ),
+        (
+            {
+                "input": [8, 8, 3],
+                "layers": [{"type": "conv2d", "filters": 4, "kernel": 3, "groups": 2}],
+            },
+            "model: layers[0] (conv2d)",
+            "groups 2 does not divide the input channels 3",
+        ),
+        (
+            {"input": [8, 8, 4], "layers": [{"type": "maxpool2d", "kernel": 3, "padding": 2}]},
+            "model: layers[0] (maxpool2d)",
+            "more than half",
+        ),
+        (
+            {"input": [8, 8, 4], "layers": [{"type": "dense", "units": 0}]},
+            "model: layers[0] (dense): units",
+            "at least 1",
+        ),
+        (
+            {"input": [8, 8, 4], "layers": [{"type": "dropout", "rate": 1.5}]},
+            "model: layers[0] (dropout): rate",
+            "[0, 1)",
+        ),
+        (
+            {"input": [8, 4], "layers": [{"type": "conv2d", "filters": 1, "kernel": 3}]},
+            "model: layers[0] (conv2d)",
+            "rank 3",
+        ),
+        ({"input": [8, 8, 4], "layers": []}, "model: layers", "at least one"),
+        (
+            {"input": [8, 8, 4], "layers": [{"type": "relu"}], "layot": "chw"},
+            "model: layot",
+            "did you mean 'layout'",
+        ),
+        (
+            {"input": [8, 8, 4], "layers": [{"type": "relu"}], "framework": "jax"},
+            "model: framework",
+            "keras, pytorch",
+        ),
+    ],
+)
 def test_validation_messages(model, where, message):
     exc = error(model=model)
     assert exc.where == where
@@ -121,18 +190,25 @@ def test_spec_errors_point_with_a_caret():
     assert exc.hint.split("\n")[1].index("^") == spec.index("conv2d")
 
 
-@pytest.mark.parametrize("spec, where, message", [
-    ("conv2d 3 3", "--spec: input", "starts with the input shape"),
-    ("8x8x3", "--spec", "no layers"),
-    ("8x8x3 |  | relu", "--spec: layers[0]", "empty segment"),
-    ("8x8x3 | conv2d 4 3 5 6", "--spec: layers[0] (conv2d)", "expected key=value"),
-    ("8x8x3 | conv2d 4 kernel=3 kernel=3", "--spec: layers[0] (conv2d)", "given twice"),
-    ("8x8x3 | conv2d 4 3 padding=[[1,1]", "--spec", "unclosed '['"),
-    ("8x8x3 | conv2d 4 3 padding=sideways", "--spec: layers[0] (conv2d): padding", "expected valid, same"),
-    ("8x8x3 colour=red | relu", "--spec: input", "unexpected 'colour=red'"),
-    ("8x8x3 | dense", "--spec: layers[0] (dense)", "missing key 'units'"),
-    ("8x8x3 | convolution 3", "--spec: layers[0]", "unknown layer type"),
-])
+@pytest.mark.parametrize(
+    "spec, where, message",
+    [
+        ("conv2d 3 3", "--spec: input", "starts with the input shape"),
+        ("8x8x3", "--spec", "no layers"),
+        ("8x8x3 |  | relu", "--spec: layers[0]", "empty segment"),
+        ("8x8x3 | conv2d 4 3 5 6", "--spec: layers[0] (conv2d)", "expected key=value"),
+        ("8x8x3 | conv2d 4 kernel=3 kernel=3", "--spec: layers[0] (conv2d)", "given twice"),
+        ("8x8x3 | conv2d 4 3 padding=[[1,1]", "--spec", "unclosed '['"),
+        (
+            "8x8x3 | conv2d 4 3 padding=sideways",
+            "--spec: layers[0] (conv2d): padding",
+            "expected valid, same",
+        ),
+        ("8x8x3 colour=red | relu", "--spec: input", "unexpected 'colour=red'"),
+        ("8x8x3 | dense", "--spec: layers[0] (dense)", "missing key 'units'"),
+        ("8x8x3 | convolution 3", "--spec: layers[0]", "unknown layer type"),
+    ],
+)
 def test_spec_syntax_errors(spec, where, message):
     exc = error(spec=spec)
     assert exc.where == where and message in exc.message
@@ -150,7 +226,7 @@ def test_missing_file():
 
 
 def test_padding_forms():
-    p = lambda spec: hwcheck.params(spec=spec).output_shape  # noqa: E731
+    p = lambda spec: hwcheck.params(spec=spec).output_shape
     assert p("10x10x1 | conv2d 1 3 padding=full") == [12, 12, 1]
     assert p("10x10x1 | conv2d 1 3 padding=1x0") == [10, 8, 1]
     assert p("10x10x1 | conv2d 1 3 padding=[[0,2],[1,1]]") == [10, 10, 1]
@@ -159,8 +235,14 @@ def test_padding_forms():
 
 
 def test_layout_chw():
-    r = hwcheck.params(spec="3x227x227 | conv2d 256 5 padding=same | maxpool2d 5 stride=2 | flatten", layout="chw")
-    assert r.layers[0]["output_shape"] == [256, 227, 227] and r.layers[1]["output_shape"] == [256, 112, 112]
+    r = hwcheck.params(
+        spec="3x227x227 | conv2d 256 5 padding=same | maxpool2d 5 stride=2 | flatten", layout="chw"
+    )
+    assert r.layers[0]["output_shape"] == [256, 227, 227] and r.layers[1]["output_shape"] == [
+        256,
+        112,
+        112,
+    ]
     assert hwcheck.params(spec="3x32x32 layout=chw | conv2d 8 3").output_shape == [8, 30, 30]
 
 
@@ -193,22 +275,65 @@ def test_random_bytes_never_crash(tmp_path_factory, data):
 
 
 toml_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-3, 300) | st.floats(allow_nan=True) | st.text(max_size=8)
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 300)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=8)
     | st.sampled_from(["same", "valid", "full", "3x3", "conv2d", "dense"]),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 layer_tables = st.fixed_dictionaries(
-    {"type": st.sampled_from(["conv2d", "conv1d", "conv_transpose2d", "maxpool2d", "avgpool1d", "dense", "flatten",
-                              "lstm", "batchnorm", "embedding", "depthwise_conv2d", "global_avgpool", "bogus"])},
-    optional={k: toml_values | st.integers(0, 6) for k in
-              ("filters", "kernel", "stride", "padding", "dilation", "groups", "units", "output_padding",
-               "ceil_mode", "vocab", "dim", "multiplier", "bias", "filtre")})
+    {
+        "type": st.sampled_from(
+            [
+                "conv2d",
+                "conv1d",
+                "conv_transpose2d",
+                "maxpool2d",
+                "avgpool1d",
+                "dense",
+                "flatten",
+                "lstm",
+                "batchnorm",
+                "embedding",
+                "depthwise_conv2d",
+                "global_avgpool",
+                "bogus",
+            ]
+        )
+    },
+    optional={
+        k: toml_values | st.integers(0, 6)
+        for k in (
+            "filters",
+            "kernel",
+            "stride",
+            "padding",
+            "dilation",
+            "groups",
+            "units",
+            "output_padding",
+            "ceil_mode",
+            "vocab",
+            "dim",
+            "multiplier",
+            "bias",
+            "filtre",
+        )
+    },
+)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(-1, 12), min_size=0, max_size=4) | toml_values,
-       st.lists(layer_tables | toml_values, max_size=5), st.sampled_from([None, "hwc", "chw"]))
+@given(
+    st.lists(st.integers(-1, 12), min_size=0, max_size=4) | toml_values,
+    st.lists(layer_tables | toml_values, max_size=5),
+    st.sampled_from([None, "hwc", "chw"]),
+)
 def test_random_models_raise_only_hwcheck_errors(shape, layers, layout):
     model = {"input": shape, "layers": layers}
     for command in (hwcheck.params, hwcheck.rf):

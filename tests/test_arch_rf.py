@@ -15,10 +15,14 @@ A = "32x32x1 | conv2d 1 3 | conv2d 1 3 | conv2d 1 3 | conv2d 1 3"
 def test_exercise_a_chain_in_words():
     r = hwcheck.rf(spec=A)
     assert r.rf == [9, 9] and r.rf_area == 81 and r.jump == [1, 1] and r.start == [4.0, 4.0]
-    assert r.chain == ("a unit of layer 4 sees 3×3 units of layer 3, 5×5 of layer 2, 7×7 of layer 1, "
-                       "9×9 = 81 input pixels")
+    assert r.chain == (
+        "a unit of layer 4 sees 3×3 units of layer 3, 5×5 of layer 2, 7×7 of layer 1, "
+        "9×9 = 81 input pixels"
+    )
     assert r.field_in_layer == {"3": [3, 3], "2": [5, 5], "1": [7, 7], "0": [9, 9]}
-    assert [v.verdict for v in r.verify({"rf_area": 81, "rf": "9x9", "field_in_layer.1": [7, 7]})] == ["correct"] * 3
+    assert [
+        v.verdict for v in r.verify({"rf_area": 81, "rf": "9x9", "field_in_layer.1": [7, 7]})
+    ] == ["correct"] * 3
 
 
 def test_intermediate_layer():
@@ -40,16 +44,28 @@ def vgg16_features() -> str:
 
 def mobilenet_v1() -> str:
     layers = ["224x224x3", "conv2d 32 3 stride=2 padding=same"]
-    for filters, stride in [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), *[(512, 1)] * 5,
-                            (1024, 2), (1024, 1)]:
+    for filters, stride in [
+        (64, 1),
+        (128, 2),
+        (128, 1),
+        (256, 2),
+        (256, 1),
+        (512, 2),
+        *[(512, 1)] * 5,
+        (1024, 2),
+        (1024, 1),
+    ]:
         layers.append(f"separable_conv2d {filters} 3 stride={stride} padding=same")
     return " | ".join(layers)
 
 
-@pytest.mark.parametrize("spec, rf, jump, padding", [
-    (vgg16_features(), 212, 32, 90),  # Distill 2019, table: vgg_16 pool5
-    (mobilenet_v1(), 315, 32, 126),   # Distill 2019, table: mobilenet_v1 (TF 'same' padding)
-])
+@pytest.mark.parametrize(
+    "spec, rf, jump, padding",
+    [
+        (vgg16_features(), 212, 32, 90),  # Distill 2019, table: vgg_16 pool5
+        (mobilenet_v1(), 315, 32, 126),  # Distill 2019, table: mobilenet_v1 (TF 'same' padding)
+    ],
+)
 def test_distill_table(spec, rf, jump, padding):
     r = hwcheck.rf(spec=spec)
     assert r.rf == [rf, rf] and r.jump == [jump, jump]
@@ -57,7 +73,9 @@ def test_distill_table(spec, rf, jump, padding):
 
 
 def test_dilation_and_start():
-    r = hwcheck.rf(spec="64x64x1 | conv2d 1 3 dilation=2 padding=2 | conv2d 1 3 stride=2 | conv2d 1 3 dilation=4")
+    r = hwcheck.rf(
+        spec="64x64x1 | conv2d 1 3 dilation=2 padding=2 | conv2d 1 3 stride=2 | conv2d 1 3 dilation=4"
+    )
     # r: 1 + 4 = 5; + 2 = 7 (j 1 → 2); + 8·2 = 23
     assert r.rf == [23, 23] and r.jump == [2, 2]
     # left edge of unit 0: −2 (padding 2 at jump 1), start = −2 + 11 = 9
@@ -65,7 +83,9 @@ def test_dilation_and_start():
 
 
 def test_unit_region_and_clipping():
-    r = hwcheck.rf(spec="16x16x1 | conv2d 1 3 padding=same | conv2d 1 3 stride=2 padding=same", unit="0,7")
+    r = hwcheck.rf(
+        spec="16x16x1 | conv2d 1 3 padding=same | conv2d 1 3 stride=2 padding=same", unit="0,7"
+    )
     # layer 1 pads 1 before; layer 2's 'same' pads (8 − 1)·2 + 3 − 16 = 1, after, so none before.
     # Unit u of layer 2 sees layer-1 units 2u … 2u + 2; unit p of layer 1 sees input p − 1 … p + 1.
     assert r.region == [[2 * u - 1, 2 * u + 2 + 1] for u in (0, 7)] == [[-1, 3], [13, 17]]
@@ -100,7 +120,9 @@ def test_global_layers():
     assert r.jump is None and r.start is None
     assert "whole input" in r.chain and "global_avgpool at layers[1]" in r.chain
     assert r.layers[0]["global"] is False and r.layers[2]["global"] is True
-    assert hwcheck.rf(spec="32x32x3 | conv2d 8 3 | dense 4").to_json()["global"] is False  # per-pixel dense
+    assert (
+        hwcheck.rf(spec="32x32x3 | conv2d 8 3 | dense 4").to_json()["global"] is False
+    )  # per-pixel dense
     with pytest.raises(HwcheckError, match="whole input"):
         hwcheck.rf(spec="32x32x3 | flatten", unit="0")
 
@@ -122,12 +144,25 @@ def test_rf_json_keys():
     data = hwcheck.rf(spec=A).to_json()
     for key in ("layers", "rf", "jump", "start", "rf_area", "global"):
         assert key in data
-    assert set(data["layers"][0]) >= {"index", "type", "kernel", "stride", "dilation", "jump", "rf", "start"}
+    assert set(data["layers"][0]) >= {
+        "index",
+        "type",
+        "kernel",
+        "stride",
+        "dilation",
+        "jump",
+        "rf",
+        "start",
+    }
     assert isinstance(data["start"][0], float) and isinstance(data["rf_area"], int)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(1, 5), st.integers(1, 3), st.integers(1, 3)), min_size=1, max_size=6))
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 5), st.integers(1, 3), st.integers(1, 3)), min_size=1, max_size=6
+    )
+)
 def test_chain_agrees_with_recurrence(stack):
     """The backward chain (field measured in units of each layer) ends at the forward rf."""
     spec = "4000x1 | " + " | ".join(f"conv1d 1 {k} stride={s} dilation={d}" for k, s, d in stack)

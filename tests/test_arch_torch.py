@@ -70,8 +70,10 @@ def conv_case(draw, transposed=False):
 def test_conv_against_torch(case):
     torch = pytest.importorskip("torch")
     dims, c_in, c_out, groups, size, k, s, d, p, _, bias = case
-    spec = (f"{c_in}x{x(size)} | conv{dims}d filters={c_out} kernel={x(k)} stride={x(s)} dilation={x(d)} "
-            f"padding={x(p)} groups={groups} bias={str(bias).lower()}")
+    spec = (
+        f"{c_in}x{x(size)} | conv{dims}d filters={c_out} kernel={x(k)} stride={x(s)} dilation={x(d)} "
+        f"padding={x(p)} groups={groups} bias={str(bias).lower()}"
+    )
     try:
         module = getattr(torch.nn, f"Conv{dims}d")(c_in, c_out, k, s, p, d, groups, bias)
     except (RuntimeError, ValueError) as exc:
@@ -85,10 +87,14 @@ def test_conv_against_torch(case):
 def test_conv_transpose_against_torch(case):
     torch = pytest.importorskip("torch")
     dims, c_in, c_out, groups, size, k, s, d, p, op, bias = case
-    spec = (f"{c_in}x{x(size)} | conv_transpose{dims}d filters={c_out} kernel={x(k)} stride={x(s)} "
-            f"dilation={x(d)} padding={x(p)} output_padding={x(op)} groups={groups} bias={str(bias).lower()}")
+    spec = (
+        f"{c_in}x{x(size)} | conv_transpose{dims}d filters={c_out} kernel={x(k)} stride={x(s)} "
+        f"dilation={x(d)} padding={x(p)} output_padding={x(op)} groups={groups} bias={str(bias).lower()}"
+    )
     try:
-        module = getattr(torch.nn, f"ConvTranspose{dims}d")(c_in, c_out, k, s, p, op, groups, bias, d)
+        module = getattr(torch.nn, f"ConvTranspose{dims}d")(
+            c_in, c_out, k, s, p, op, groups, bias, d
+        )
     except (RuntimeError, ValueError) as exc:
         agree(ours(spec), exc)
         return
@@ -119,13 +125,21 @@ def test_pool_against_torch(dims, kind, data):
 
 
 @SETTINGS
-@given(st.sampled_from(["RNN", "LSTM", "GRU"]), st.integers(1, 9), st.integers(1, 9), st.integers(1, 6),
-       st.booleans(), st.booleans())
+@given(
+    st.sampled_from(["RNN", "LSTM", "GRU"]),
+    st.integers(1, 9),
+    st.integers(1, 9),
+    st.integers(1, 6),
+    st.booleans(),
+    st.booleans(),
+)
 def test_recurrent_against_torch(kind, features, units, steps_, bidirectional, sequences):
     torch = pytest.importorskip("torch")
     module = getattr(torch.nn, kind)(features, units, batch_first=True, bidirectional=bidirectional)
-    spec = (f"{steps_}x{features} | {kind.lower()} {units} bidirectional={str(bidirectional).lower()} "
-            f"return_sequences={str(sequences).lower()}")
+    spec = (
+        f"{steps_}x{features} | {kind.lower()} {units} bidirectional={str(bidirectional).lower()} "
+        f"return_sequences={str(sequences).lower()}"
+    )
     shape, count = ours(spec)
     assert count == sum(p.numel() for p in module.parameters())
     out, _ = module(torch.zeros(1, steps_, features))
@@ -138,7 +152,10 @@ def test_batchnorm_against_torch(dims, channels):
     torch = pytest.importorskip("torch")
     module = getattr(torch.nn, f"BatchNorm{dims}d")(channels)
     size = "x".join(["3"] * dims)
-    assert ours(f"{channels}x{size} | batchnorm") == ((channels, *[3] * dims), sum(p.numel() for p in module.parameters()))
+    assert ours(f"{channels}x{size} | batchnorm") == (
+        (channels, *[3] * dims),
+        sum(p.numel() for p in module.parameters()),
+    )
 
 
 # ----------------------------------------------------------------------- receptive fields
@@ -148,7 +165,12 @@ def test_batchnorm_against_torch(dims, channels):
 def rf_stack(draw):
     layers = []
     for _ in range(draw(st.integers(1, 4))):
-        k, s, d, p = draw(st.integers(1, 4)), draw(st.integers(1, 3)), draw(st.integers(1, 2)), draw(st.integers(0, 2))
+        k, s, d, p = (
+            draw(st.integers(1, 4)),
+            draw(st.integers(1, 3)),
+            draw(st.integers(1, 2)),
+            draw(st.integers(0, 2)),
+        )
         if draw(st.booleans()):
             layers.append(("conv", k, s, d, p))
         else:

@@ -73,16 +73,34 @@ def test_wrong_claim_exits_1_and_show_prints_the_solution(cli, tmp_path):
     assert "Worked solution of exercise sgd-1" in out
 
 
-@pytest.mark.parametrize("exercise, reason", [
-    ('id = "a"\ncommand = "paramz"\n[exercise.claims]\nx = 1', "unknown command 'paramz' — did you mean 'params'"),
-    ('id = "a"\ncommand = "sgd"\nstepz = 2\n[exercise.claims]\n"final.w" = 1', "unknown option 'stepz' — did you mean 'steps'"),
-    ('id = "a"\ncommand = "sgd"', "no [exercise.claims]"),
-    ('id = "a"\ncommand = "sgd"\n[exercise.claims]\n"finl.w" = 1', "no key 'finl.w' in the result; nearest: final.w"),
-    ('command = "sgd"\n[exercise.claims]\nx = 1', "missing 'id'"),
-    ('id = "a"\ncommand = "sgd"\nsteps = 0\n[exercise.claims]\n"final.w" = 1', "steps: must be at least 1"),
-    ('id = "a"\ncommand = "sgd"\nlr = -1\n[exercise.claims]\n"final.w" = 1', "lr: "),
-    ('id = "a"\ncommand = "adam"\nweight_decay = -1\n[exercise.claims]\n"final.w" = 1', "weight_decay"),
-])
+@pytest.mark.parametrize(
+    "exercise, reason",
+    [
+        (
+            'id = "a"\ncommand = "paramz"\n[exercise.claims]\nx = 1',
+            "unknown command 'paramz' — did you mean 'params'",
+        ),
+        (
+            'id = "a"\ncommand = "sgd"\nstepz = 2\n[exercise.claims]\n"final.w" = 1',
+            "unknown option 'stepz' — did you mean 'steps'",
+        ),
+        ('id = "a"\ncommand = "sgd"', "no [exercise.claims]"),
+        (
+            'id = "a"\ncommand = "sgd"\n[exercise.claims]\n"finl.w" = 1',
+            "no key 'finl.w' in the result; nearest: final.w",
+        ),
+        ('command = "sgd"\n[exercise.claims]\nx = 1', "missing 'id'"),
+        (
+            'id = "a"\ncommand = "sgd"\nsteps = 0\n[exercise.claims]\n"final.w" = 1',
+            "steps: must be at least 1",
+        ),
+        ('id = "a"\ncommand = "sgd"\nlr = -1\n[exercise.claims]\n"final.w" = 1', "lr: "),
+        (
+            'id = "a"\ncommand = "adam"\nweight_decay = -1\n[exercise.claims]\n"final.w" = 1',
+            "weight_decay",
+        ),
+    ],
+)
 def test_a_bad_exercise_fails_its_own_row_and_the_run_goes_on(cli, tmp_path, exercise, reason):
     text = GOOD + "\n[[exercise]]\n" + exercise + "\n"
     code, out, _ = cli("check", write(tmp_path, text), "--json")
@@ -93,17 +111,20 @@ def test_a_bad_exercise_fails_its_own_row_and_the_run_goes_on(cli, tmp_path, exe
     assert reason in text_of_row
 
 
-@pytest.mark.parametrize("text, message", [
-    ("[[exercise]\nid = 1", "malformed TOML"),
-    ("exercises = 1", "unknown top-level key 'exercises' — did you mean 'exercise'"),
-    ("[defaults]\nrtol = 1e-3", "no [[exercise]] tables"),
-    ("[defaults]\nrtool = 1\n[[exercise]]\nid='a'", "unknown key 'rtool'"),
-    ("\x00\xff", "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[[exercise]\nid = 1", "malformed TOML"),
+        ("exercises = 1", "unknown top-level key 'exercises' — did you mean 'exercise'"),
+        ("[defaults]\nrtol = 1e-3", "no [[exercise]] tables"),
+        ("[defaults]\nrtool = 1\n[[exercise]]\nid='a'", "unknown key 'rtool'"),
+        ("\x00\xff", "not UTF-8"),
+    ],
+)
 def test_an_unreadable_file_is_exit_2(cli, tmp_path, text, message):
     path = tmp_path / "bad.toml"
     path.write_bytes(text.encode("utf-8", "surrogateescape") if "\xff" not in text else b"\x00\xff")
-    code, out, err = cli("check", str(path))
+    code, _out, err = cli("check", str(path))
     assert code == 2 and message in err and len(err.strip().splitlines()) <= 2
 
 
@@ -115,7 +136,7 @@ def test_malformed_toml_names_line_and_column(cli, tmp_path):
 def test_many_files_one_unreadable(cli, tmp_path):
     good = write(tmp_path, GOOD, "good.toml")
     bad = write(tmp_path, "[[", "bad.toml")
-    code, out, err = cli("check", good, bad, "--json")
+    code, out, _err = cli("check", good, bad, "--json")
     doc = json.loads(out)
     assert code == 2 and doc["passed"] == 2 and doc["unreadable"][0]["file"] == bad
 
@@ -123,7 +144,7 @@ def test_many_files_one_unreadable(cli, tmp_path):
 def test_model_paths_stay_inside_the_answers_folder(cli, tmp_path):
     (tmp_path / "sub").mkdir()
     text = '[[exercise]]\nid = "a"\ncommand = "conv-matrix"\ninput = "3x3"\nkernel = "2x2"\nf = "@../../../../etc/passwd"\n[exercise.claims]\n"shape" = [4, 9]\n'
-    code, out, _ = cli("check", write(tmp_path / "sub", text), "--json")
+    _code, out, _ = cli("check", write(tmp_path / "sub", text), "--json")
     doc = json.loads(out)
     assert "leaves the answers file's folder" in doc["exercises"][0]["error"]
 
@@ -134,14 +155,16 @@ def test_stdin(cli):
 
 
 def test_only(cli, tmp_path):
-    code, out, _ = cli("check", write(tmp_path, GOOD), "--only", "cm", "--json")
+    _code, out, _ = cli("check", write(tmp_path, GOOD), "--only", "cm", "--json")
     assert [e["id"] for e in json.loads(out)["exercises"]] == ["cm"]
 
 
 def test_per_claim_tolerances_and_points(cli, tmp_path):
     first = GOOD.split("[[exercise]]")[1]
     loose = first.replace('"final.b" = -0.0136093', '"final.b" = -0.0137')
-    strict = "[[exercise]]" + loose.replace('title = "SGD on the neuron"', 'title = "SGD on the neuron"\npoints = 4')
+    strict = "[[exercise]]" + loose.replace(
+        'title = "SGD on the neuron"', 'title = "SGD on the neuron"\npoints = 4'
+    )
     code, out, _ = cli("check", write(tmp_path, strict), "--json")
     doc = json.loads(out)
     assert doc["exercises"][0]["claims"][1]["verdict"] in ("wrong", "imprecise")
@@ -163,7 +186,9 @@ def test_gradescope_file(cli, tmp_path):
 
 
 def test_jobs_keep_the_serial_order(cli, tmp_path):
-    paths = [write(tmp_path, GOOD.replace('id = "cm"', f'id = "cm{i}"'), f"a{i}.toml") for i in range(4)]
+    paths = [
+        write(tmp_path, GOOD.replace('id = "cm"', f'id = "cm{i}"'), f"a{i}.toml") for i in range(4)
+    ]
     serial = json.loads(cli("check", *paths, "--json")[1])
     parallel = json.loads(cli("check", *paths, "--json", "--jobs", "2")[1])
     assert serial == parallel
@@ -217,7 +242,11 @@ def _example_results():
     token = FILE_ROOT.set(ROOT)
     try:
         for ex in exercises:
-            options = {k: v for k, v in ex.items() if k not in ("id", "title", "command", "claims", "tolerances")}
+            options = {
+                k: v
+                for k, v in ex.items()
+                if k not in ("id", "title", "command", "claims", "tolerances")
+            }
             spec = get(ex["command"])
             results.append((ex["id"], spec.run(build_request(spec.request_type(), options))))
     finally:
@@ -251,9 +280,13 @@ def test_any_exercise_own_numbers_are_correct_and_perturbed_ones_are_not(data):
 
 
 def test_defaults_layout_and_framework_reach_the_model_commands(cli, tmp_path):
-    text = ('[defaults]\nframework = "pytorch"\n[[exercise]]\nid = "bn"\ncommand = "params"\n'
-            'spec = "8x8x4 | batchnorm"\n[exercise.claims]\ntotal_params = 8\n'
-            '[[exercise]]\nid = "sgd"\ncommand = "sgd"\nsteps = 1\n[exercise.claims]\n"final.w" = 0.0727814\n')
+    text = (
+        '[defaults]\nframework = "pytorch"\n[[exercise]]\nid = "bn"\ncommand = "params"\n'
+        'spec = "8x8x4 | batchnorm"\n[exercise.claims]\ntotal_params = 8\n'
+        '[[exercise]]\nid = "sgd"\ncommand = "sgd"\nsteps = 1\n[exercise.claims]\n"final.w" = 0.0727814\n'
+    )
     code, out, err = cli("check", write(tmp_path, text), "--json")
     doc = json.loads(out)
-    assert code == 0 and doc["passed"] == 2, out + err  # pytorch counts BatchNorm as 2·C (keras: 4·C)
+    assert code == 0 and doc["passed"] == 2, (
+        out + err
+    )  # pytorch counts BatchNorm as 2·C (keras: 4·C)

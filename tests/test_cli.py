@@ -46,14 +46,18 @@ def test_help_examples_run(cli, monkeypatch, name, example):
     assert out.strip() and not err.strip()
 
 
-@pytest.mark.parametrize("name, example", [e for e in EXAMPLES if "--json" not in e[1] and e[0] != "check"])
+@pytest.mark.parametrize(
+    "name, example", [e for e in EXAMPLES if "--json" not in e[1] and e[0] != "check"]
+)
 def test_json_output_is_one_strict_document(cli, monkeypatch, name, example):
     monkeypatch.chdir(ROOT)
     code, out, _ = cli(*shlex.split(example), "--json")
     assert code == 0
     doc = strict_json(out)
     assert doc["command"] == name and doc["hwcheck"]
-    assert cli(*shlex.split(example), "--json")[1] == out, "the same input gives byte-identical JSON"
+    assert cli(*shlex.split(example), "--json")[1] == out, (
+        "the same input gives byte-identical JSON"
+    )
 
 
 def test_usage_errors_are_one_line_with_exit_2(cli):
@@ -73,9 +77,11 @@ def test_json_errors_also_go_to_stdout(cli):
 
 
 def test_claim_on_missing_key_lists_nearest(cli):
-    code, out, err = cli("conv-cost", "--size", "8", "--claim", "no_such_key=1")
+    code, _out, err = cli("conv-cost", "--size", "8", "--claim", "no_such_key=1")
     assert code == 2
-    assert err.startswith("error: --claim no_such_key: no key 'no_such_key' in the result; nearest:")
+    assert err.startswith(
+        "error: --claim no_such_key: no key 'no_such_key' in the result; nearest:"
+    )
 
 
 def test_version_and_bare_command(cli):
@@ -92,20 +98,27 @@ def test_format_choices_are_checked(cli):
 
 
 def test_python_dash_m_and_console_script_agree():
-    out = subprocess.run([sys.executable, "-m", "hwcheck", "--version"], capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(  # noqa: PLW1510
+        [sys.executable, "-m", "hwcheck", "--version"], capture_output=True, text=True, cwd=ROOT
+    )
     assert out.returncode == 0 and out.stdout.startswith("hwcheck ")
 
 
 def _imported(code: str) -> set[str]:
     probe = f"import sys\n{code}\nprint('\\nloaded:', ' '.join(m for m in ('sympy', 'numpy') if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)  # noqa: PLW1510
     assert out.returncode == 0, out.stderr
     return set(out.stdout.rsplit("loaded:", 1)[1].split())
 
 
 def test_help_imports_neither_numpy_nor_sympy():
     assert _imported("import hwcheck.cli") == set()
-    assert _imported("from hwcheck.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass") == set()
+    assert (
+        _imported(
+            "from hwcheck.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
+        )
+        == set()
+    )
     assert _imported("import hwcheck") == set()
 
 

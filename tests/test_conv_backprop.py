@@ -14,7 +14,6 @@ from hwcheck.errors import HwcheckError
 from hwcheck.jsonout import dumps
 from hwcheck.render import render
 
-
 X = "1 2 3; 4 5 6; 7 8 9"
 F = "1 0; 0 -1"
 Q = Fraction(1, 4)
@@ -56,7 +55,10 @@ def test_exercise_f_identities_by_hand():
 def test_explain_expands_every_element():
     r = hwcheck.conv_backprop(x=X, f=F, loss="gap", exact=True, explain=True)
     text = render(r, None, "table", 6)
-    assert "∂L/∂F₁₁ = ∂L/∂O₁₁·X₁₁ + ∂L/∂O₁₂·X₁₂ + ∂L/∂O₂₁·X₂₁ + ∂L/∂O₂₂·X₂₂ = 1/4·1 + 1/4·2 + 1/4·4 + 1/4·5 = 3" in text
+    assert (
+        "∂L/∂F₁₁ = ∂L/∂O₁₁·X₁₁ + ∂L/∂O₁₂·X₁₂ + ∂L/∂O₂₁·X₂₁ + ∂L/∂O₂₂·X₂₂ = 1/4·1 + 1/4·2 + 1/4·4 + 1/4·5 = 3"
+        in text
+    )
     assert "∂L/∂X₃₃ = ∂L/∂O₂₂·F₂₂ = 1/4·(-1) = -1/4" in text
     assert "explain" not in r.to_json()
 
@@ -74,7 +76,10 @@ def test_loss_presets():
     r = hwcheck.conv_backprop(x=X, f=F, loss="mse", target=t)
     assert np.isclose(r.loss, np.mean((o - tt) ** 2)) and np.allclose(r.dL_dO, 2 * (o - tt) / 4)
     r = hwcheck.conv_backprop(x=X, f=F, loss="half-sse", target=t, exact=True)
-    assert r.loss == Fraction(int(((o - tt) ** 2).sum()), 2) and r.dL_dO == (o - tt).astype(int).tolist()
+    assert (
+        r.loss == Fraction(int(((o - tt) ** 2).sum()), 2)
+        and r.dL_dO == (o - tt).astype(int).tolist()
+    )
     r = hwcheck.conv_backprop(x=X, f=F)
     assert r.loss_preset == "sum" and r.loss == -16 and r.dL_dO == [[1.0, 1.0], [1.0, 1.0]]
     r = hwcheck.conv_backprop(x=X, f=F, upstream="1 0; 0 0")
@@ -89,14 +94,22 @@ def test_bias_and_channels():
     assert r.output[0] == [[2, 5], [6, 5]] and r.dL_db == [4, 4, 4]
     assert r.dL_dX == [[[2, 2], [2, 2]], [[2, 2], [2, 2]]]
     w = np.array(f)[:, :, 0, 0]  # a 1×1 convolution is a channel mix: O = W·X + b, ∂L/∂X = Wᵀ·1
-    assert np.array_equal(r.output, np.einsum("oc,chw->ohw", w, x) + np.array([1, 2, 3])[:, None, None])
+    assert np.array_equal(
+        r.output, np.einsum("oc,chw->ohw", w, x) + np.array([1, 2, 3])[:, None, None]
+    )
     assert np.array_equal(r.dL_dX, np.einsum("oc,ohw->chw", w, np.ones((3, 2, 2))))
 
 
 def test_large_inputs_use_directional_differences():
     rng = np.random.default_rng(0)
-    r = hwcheck.conv_backprop(x=rng.normal(size=(2, 20, 20)).tolist(), f=rng.normal(size=(3, 2, 3, 3)).tolist(),
-                              stride=2, padding="same", loss="half-sse", target=np.zeros((3, 10, 10)).tolist())
+    r = hwcheck.conv_backprop(
+        x=rng.normal(size=(2, 20, 20)).tolist(),
+        f=rng.normal(size=(3, 2, 3, 3)).tolist(),
+        stride=2,
+        padding="same",
+        loss="half-sse",
+        target=np.zeros((3, 10, 10)).tolist(),
+    )
     assert r.gradcheck_method == "directional" and r.gradcheck_checked == 1
     assert r.gradcheck_max_abs_err < 1e-6
 
@@ -110,12 +123,22 @@ def test_deterministic_json():
 # --------------------------------------------------------------------------- torch
 
 
-cases = st.fixed_dictionaries({
-    "h": st.integers(2, 8), "w": st.integers(2, 8), "kh": st.integers(1, 3), "kw": st.integers(1, 3),
-    "ci": st.integers(1, 3), "co": st.integers(1, 3), "s": st.integers(1, 3), "d": st.integers(1, 2),
-    "p": st.integers(0, 2), "op": st.sampled_from(["xcorr", "conv"]),
-    "loss": st.sampled_from(["sum", "gap", "mse", "half-sse", None]), "seed": st.integers(0, 2**16),
-})
+cases = st.fixed_dictionaries(
+    {
+        "h": st.integers(2, 8),
+        "w": st.integers(2, 8),
+        "kh": st.integers(1, 3),
+        "kw": st.integers(1, 3),
+        "ci": st.integers(1, 3),
+        "co": st.integers(1, 3),
+        "s": st.integers(1, 3),
+        "d": st.integers(1, 2),
+        "p": st.integers(0, 2),
+        "op": st.sampled_from(["xcorr", "conv"]),
+        "loss": st.sampled_from(["sum", "gap", "mse", "half-sse", None]),
+        "seed": st.integers(0, 2**16),
+    }
+)
 
 
 @pytest.mark.torch
@@ -124,27 +147,46 @@ cases = st.fixed_dictionaries({
 def test_against_torch_autograd(c):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(c["seed"])
-    x, f, b = rng.normal(size=(c["ci"], c["h"], c["w"])), rng.normal(size=(c["co"], c["ci"], c["kh"], c["kw"])), rng.normal(size=c["co"])
+    x, f, b = (
+        rng.normal(size=(c["ci"], c["h"], c["w"])),
+        rng.normal(size=(c["co"], c["ci"], c["kh"], c["kw"])),
+        rng.normal(size=c["co"]),
+    )
     xt, ft, bt = (torch.tensor(a, requires_grad=True) for a in (x, f, b))
     weight = torch.flip(ft, dims=(2, 3)) if c["op"] == "conv" else ft
     try:
-        o = torch.nn.functional.conv2d(xt[None], weight, bt, stride=c["s"], padding=c["p"], dilation=c["d"])[0]
+        o = torch.nn.functional.conv2d(
+            xt[None], weight, bt, stride=c["s"], padding=c["p"], dilation=c["d"]
+        )[0]
     except RuntimeError:
         with pytest.raises(HwcheckError):
-            hwcheck.conv_backprop(x=x.tolist(), f=f.tolist(), stride=c["s"], padding=c["p"], dilation=c["d"])
+            hwcheck.conv_backprop(
+                x=x.tolist(), f=f.tolist(), stride=c["s"], padding=c["p"], dilation=c["d"]
+            )
         return
     target = rng.normal(size=tuple(o.shape))
     upstream = rng.normal(size=tuple(o.shape))
-    loss = {"sum": lambda: o.sum(), "gap": lambda: o.mean(dim=(1, 2)).sum(),
-            "mse": lambda: ((o - torch.tensor(target)) ** 2).mean(),
-            "half-sse": lambda: 0.5 * ((o - torch.tensor(target)) ** 2).sum(),
-            None: lambda: (o * torch.tensor(upstream)).sum()}[c["loss"]]()
+    loss = {
+        "sum": lambda: o.sum(),
+        "gap": lambda: o.mean(dim=(1, 2)).sum(),
+        "mse": lambda: ((o - torch.tensor(target)) ** 2).mean(),
+        "half-sse": lambda: 0.5 * ((o - torch.tensor(target)) ** 2).sum(),
+        None: lambda: (o * torch.tensor(upstream)).sum(),
+    }[c["loss"]]()
     loss.backward()
     options = {"loss": c["loss"]} if c["loss"] else {"upstream": upstream.tolist()}
     if c["loss"] in ("mse", "half-sse"):
         options["target"] = target.tolist()
-    r = hwcheck.conv_backprop(x=x.tolist(), f=f.tolist(), bias=b.tolist(), stride=c["s"], padding=c["p"],
-                              dilation=c["d"], op=c["op"], **options)
+    r = hwcheck.conv_backprop(
+        x=x.tolist(),
+        f=f.tolist(),
+        bias=b.tolist(),
+        stride=c["s"],
+        padding=c["p"],
+        dilation=c["d"],
+        op=c["op"],
+        **options,
+    )
     assert np.allclose(r.output, o.detach().numpy())
     assert np.allclose(r.dL_dF, ft.grad.numpy()) and np.allclose(r.dL_dX, xt.grad.numpy())
     assert np.allclose(r.dL_db, bt.grad.numpy())
@@ -156,22 +198,33 @@ def test_against_torch_autograd(c):
 # --------------------------------------------------------------------------- bad input
 
 
-@pytest.mark.parametrize("options, where, text", [
-    ({"x": "1 2; 3", "f": F}, "--x", "row 2 has 1 entries, row 1 has 2"),
-    ({"x": "", "f": F}, "--x", "empty"),
-    ({"x": X, "f": "[[[1]]]"}, "--f", "expected a kh×kw"),
-    ({"x": [[[1, 2], [3, 4]]] * 2, "f": [[1]]}, "--f", "X has 2 channels"),
-    ({"x": X, "f": F, "upstream": "1 2 3"}, "--upstream", "O has shape 2×2"),
-    ({"x": X, "f": F, "upstream": "1 2; 3 4", "loss": "sum"}, "--upstream", "not both"),
-    ({"x": X, "f": F, "loss": "mse"}, "--target", "required"),
-    ({"x": X, "f": F, "loss": "gap", "target": "1 1; 1 1"}, "--target", "only used"),
-    ({"x": X, "f": F, "stride": 0}, "--stride", "at least 1"),
-    ({"x": X, "f": F, "dilation": 0}, "--dilation", "at least 1"),
-    ({"x": X, "f": "1 2 3 4; 5 6 7 8"}, "--f", "kernel 4 is larger than the padded input 3 along axis 1 (width)"),
-    ({"x": X, "f": F, "bias": "1 2"}, "--bias", "one bias per output channel (1)"),
-    ({"x": X, "f": F, "loss": "cross-entropy"}, "loss", "expected one of"),
-    ({"x": np.ones((70, 70)).tolist(), "f": np.ones((20, 20)).tolist(), "exact": True}, "--x", "exact arithmetic"),
-])
+@pytest.mark.parametrize(
+    "options, where, text",
+    [
+        ({"x": "1 2; 3", "f": F}, "--x", "row 2 has 1 entries, row 1 has 2"),
+        ({"x": "", "f": F}, "--x", "empty"),
+        ({"x": X, "f": "[[[1]]]"}, "--f", "expected a kh×kw"),
+        ({"x": [[[1, 2], [3, 4]]] * 2, "f": [[1]]}, "--f", "X has 2 channels"),
+        ({"x": X, "f": F, "upstream": "1 2 3"}, "--upstream", "O has shape 2×2"),
+        ({"x": X, "f": F, "upstream": "1 2; 3 4", "loss": "sum"}, "--upstream", "not both"),
+        ({"x": X, "f": F, "loss": "mse"}, "--target", "required"),
+        ({"x": X, "f": F, "loss": "gap", "target": "1 1; 1 1"}, "--target", "only used"),
+        ({"x": X, "f": F, "stride": 0}, "--stride", "at least 1"),
+        ({"x": X, "f": F, "dilation": 0}, "--dilation", "at least 1"),
+        (
+            {"x": X, "f": "1 2 3 4; 5 6 7 8"},
+            "--f",
+            "kernel 4 is larger than the padded input 3 along axis 1 (width)",
+        ),
+        ({"x": X, "f": F, "bias": "1 2"}, "--bias", "one bias per output channel (1)"),
+        ({"x": X, "f": F, "loss": "cross-entropy"}, "loss", "expected one of"),
+        (
+            {"x": np.ones((70, 70)).tolist(), "f": np.ones((20, 20)).tolist(), "exact": True},
+            "--x",
+            "exact arithmetic",
+        ),
+    ],
+)
 def test_bad_input_names_the_option(options, where, text):
     with pytest.raises(HwcheckError) as info:
         hwcheck.conv_backprop(**options)
@@ -179,11 +232,26 @@ def test_bad_input_names_the_option(options, where, text):
 
 
 def test_cli(cli):
-    code, out, err = cli("conv-backprop", "--x", X, "--f", F, "--loss", "gap", "--exact", "--claim", "dL_dF=[[3,4],[6,7]]",
-                         "--claim", "dL_dO=1/4 1/4; 1/4 1/4", "--json")
+    code, out, err = cli(
+        "conv-backprop",
+        "--x",
+        X,
+        "--f",
+        F,
+        "--loss",
+        "gap",
+        "--exact",
+        "--claim",
+        "dL_dF=[[3,4],[6,7]]",
+        "--claim",
+        "dL_dO=1/4 1/4; 1/4 1/4",
+        "--json",
+    )
     assert code == 0 and out.count('"verdict": "correct"') == 2
     code, out, err = cli("conv-backprop", "--x", X, "--f", F, "--upstream", "1 2 3")
-    assert code == 2 and err.startswith("error: --upstream: the upstream gradient ∂L/∂O has shape 3, but O has shape 2×2")
+    assert code == 2 and err.startswith(
+        "error: --upstream: the upstream gradient ∂L/∂O has shape 3, but O has shape 2×2"
+    )
 
 
 # --------------------------------------------------------------------------- identities with stride
@@ -196,12 +264,25 @@ def _dilate(g, s):
 
 
 def _xcorr(a, k):
-    return np.array([[np.sum(a[i:i + k.shape[0], j:j + k.shape[1]] * k) for j in range(a.shape[1] - k.shape[1] + 1)]
-                     for i in range(a.shape[0] - k.shape[0] + 1)])
+    return np.array(
+        [
+            [
+                np.sum(a[i : i + k.shape[0], j : j + k.shape[1]] * k)
+                for j in range(a.shape[1] - k.shape[1] + 1)
+            ]
+            for i in range(a.shape[0] - k.shape[0] + 1)
+        ]
+    )
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.integers(3, 9), st.integers(1, 3), st.integers(1, 3), st.integers(0, 2), st.integers(0, 2**16))
+@given(
+    st.integers(3, 9),
+    st.integers(1, 3),
+    st.integers(1, 3),
+    st.integers(0, 2),
+    st.integers(0, 2**16),
+)
 def test_stated_identities_with_stride_and_padding(n, k, s, p, seed):
     """∂L/∂F = Xpad ⋆ dilate_s(∂L/∂O); ∂L/∂X = full conv of rot180(F) with dilate_s(∂L/∂O), cropped."""
     if k > n + 2 * p:
@@ -214,10 +295,12 @@ def test_stated_identities_with_stride_and_padding(n, k, s, p, seed):
     gd = _dilate(g, s)
     xp = np.pad(x, p)
     assert np.allclose(r.dL_dF, _xcorr(xp, gd)[:k, :k])
-    full = _xcorr(np.pad(gd, k - 1), f[::-1, ::-1])  # full convolution of rot180(F) with dilated ∂L/∂O
+    full = _xcorr(
+        np.pad(gd, k - 1), f[::-1, ::-1]
+    )  # full convolution of rot180(F) with dilated ∂L/∂O
     dxp = np.zeros_like(xp)
-    dxp[:full.shape[0], :full.shape[1]] = full[:xp.shape[0], :xp.shape[1]]
-    assert np.allclose(r.dL_dX, dxp[p:p + n, p:p + n])
+    dxp[: full.shape[0], : full.shape[1]] = full[: xp.shape[0], : xp.shape[1]]
+    assert np.allclose(r.dL_dX, dxp[p : p + n, p : p + n])
 
 
 @settings(max_examples=30, deadline=None)
@@ -227,7 +310,9 @@ def test_explained_elements_add_up_to_the_gradients(c):
     x = rng.integers(-3, 4, (c["ci"], c["h"], c["w"])).tolist()
     f = rng.integers(-3, 4, (c["co"], c["ci"], c["kh"], c["kw"])).tolist()
     try:
-        r = hwcheck.conv_backprop(x=x, f=f, stride=c["s"], padding=c["p"], dilation=c["d"], op=c["op"], explain=True)
+        r = hwcheck.conv_backprop(
+            x=x, f=f, stride=c["s"], padding=c["p"], dilation=c["d"], op=c["op"], explain=True
+        )
     except HwcheckError as exc:  # the only way these inputs can fail
         assert "larger than the padded input" in exc.message
         return
@@ -241,11 +326,15 @@ def test_explained_elements_add_up_to_the_gradients(c):
 
 @pytest.mark.torch
 @settings(max_examples=30, deadline=None)
-@given(st.integers(2, 9), st.integers(2, 9), st.integers(1, 4), st.integers(1, 4), st.integers(1, 2))
+@given(
+    st.integers(2, 9), st.integers(2, 9), st.integers(1, 4), st.integers(1, 4), st.integers(1, 2)
+)
 def test_same_padding_matches_torch_at_stride_1(h, w, kh, kw, d):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(h * 100 + w * 10 + kh)
     x, f = rng.normal(size=(h, w)), rng.normal(size=(kh, kw))
     r = hwcheck.conv_backprop(x=x.tolist(), f=f.tolist(), padding="same", dilation=d)
-    ref = torch.nn.functional.conv2d(torch.tensor(x)[None, None], torch.tensor(f)[None, None], padding="same", dilation=d)
+    ref = torch.nn.functional.conv2d(
+        torch.tensor(x)[None, None], torch.tensor(f)[None, None], padding="same", dilation=d
+    )
     assert np.allclose(r.output, ref.numpy()[0, 0])

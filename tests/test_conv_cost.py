@@ -29,7 +29,7 @@ def counting_fft(x, counts):
     return out
 
 
-@pytest.mark.parametrize("p", range(0, 9))
+@pytest.mark.parametrize("p", range(9))
 def test_recurrence_closed_forms_and_a_real_fft(p):
     m = 1 << p
     row = fft_recurrence(p)[-1]
@@ -63,7 +63,7 @@ def test_fft_route_with_padding_m_is_the_full_convolution():
     direct = np.zeros((7, 7))
     for i in range(3):
         for j in range(3):
-            direct[i:i + 5, j:j + 5] += b[i, j] * a
+            direct[i : i + 5, j : j + 5] += b[i, j] * a
     assert np.allclose(via_fft, direct)
 
 
@@ -89,19 +89,28 @@ def test_crossover_by_hand():
 
 def test_integers_are_exact_at_large_sizes():
     r = hwcheck.conv_cost(size=1 << 20)
-    assert r.direct_multiplications == 1 << 80 and isinstance(r.to_json()["direct_multiplications"], int)
+    assert r.direct_multiplications == 1 << 80 and isinstance(
+        r.to_json()["direct_multiplications"], int
+    )
 
 
 def test_bad_size(cli):
     with pytest.raises(HwcheckError):
         hwcheck.conv_cost(size=0)
-    code, out, err = cli("conv-cost", "--size", "-3")
+    code, _out, err = cli("conv-cost", "--size", "-3")
     assert code == 2 and err.startswith("error: --size: must be at least 1")
 
 
 def test_cli_claims(cli):
-    code, out, _ = cli("conv-cost", "--size", "64", "--claim", "fft_multiplications_1d=448",
-                       "--claim", "direct_multiplications=16,777,216")
+    code, _out, _ = cli(
+        "conv-cost",
+        "--size",
+        "64",
+        "--claim",
+        "fft_multiplications_1d=448",
+        "--claim",
+        "direct_multiplications=16,777,216",
+    )
     assert code == 0
-    code, out, _ = cli("conv-cost", "--size", "64", "--claim", "fft_additions_1d=448")
+    code, _out, _ = cli("conv-cost", "--size", "64", "--claim", "fft_additions_1d=448")
     assert code == 1

@@ -25,18 +25,41 @@ def test_examples_file_answers_are_correct(exercise):
 
 #: the verdict hwcheck gives each student claim (EXERCISES.md): all of D, E, F and O are right
 STUDENT_VERDICTS = {
-    "D-a": {"matrix.0": "correct", "matrix.1": "correct", "matrix.2": "correct", "matrix.3": "correct"},
-    "D-b": {"shape": "correct", "matrix.0": "correct", "matrix.1": "correct", "matrix.2": "correct",
-            "matrix.3": "correct", "matrix.4": "correct"},
-    "E": {"separable": "correct", "u": "correct", "v": "correct", "multiplications_direct": "correct",
-          "multiplications_separable": "correct"},
+    "D-a": {
+        "matrix.0": "correct",
+        "matrix.1": "correct",
+        "matrix.2": "correct",
+        "matrix.3": "correct",
+    },
+    "D-b": {
+        "shape": "correct",
+        "matrix.0": "correct",
+        "matrix.1": "correct",
+        "matrix.2": "correct",
+        "matrix.3": "correct",
+        "matrix.4": "correct",
+    },
+    "E": {
+        "separable": "correct",
+        "u": "correct",
+        "v": "correct",
+        "multiplications_direct": "correct",
+        "multiplications_separable": "correct",
+    },
     "F": {"output.0.0": "correct", "dL_dO": "correct", "dL_dF": "correct", "dL_dX": "correct"},
-    "O": {"direct_order": "correct", "fft_order": "correct", "fft_multiplications_1d": "correct",
-          "fft_additions_1d": "correct", "direct_multiplications": "correct"},
+    "O": {
+        "direct_order": "correct",
+        "fft_order": "correct",
+        "fft_multiplications_1d": "correct",
+        "fft_additions_1d": "correct",
+        "direct_multiplications": "correct",
+    },
 }
 
 
-@pytest.mark.parametrize("exercise", course_exercises("course_claims_conv.toml"), ids=lambda e: e["id"])
+@pytest.mark.parametrize(
+    "exercise", course_exercises("course_claims_conv.toml"), ids=lambda e: e["id"]
+)
 def test_student_claims_verdicts(exercise):
     verdicts = run(exercise).verify(exercise["claims"])
     assert {v.key: v.verdict for v in verdicts} == STUDENT_VERDICTS[exercise["id"]]
@@ -56,5 +79,7 @@ def test_a_name_where_the_matrix_has_zero_is_wrong_not_error():
 
 def test_answers_files_run_through_check(cli):
     ids = ",".join(e["id"] for e in course_exercises("examples_conv.toml"))
-    code, out, err = cli("check", str(ROOT / "examples.toml"), str(DATA / "course_claims.toml"), "--only", ids)
+    code, out, err = cli(
+        "check", str(ROOT / "examples.toml"), str(DATA / "course_claims.toml"), "--only", ids
+    )
     assert code == 0, out + err

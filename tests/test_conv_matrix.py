@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -93,8 +92,12 @@ def test_symbolic_claims_compare_as_expressions():
 def test_product_check_and_transpose():
     r = hwcheck.conv_matrix(input="3x3", kernel="2x2", f="1 2; 3 4", x="1 2 3; 4 5 6; 7 8 9")
     assert r.product == r.direct == [[37, 47], [67, 77]] and r.agree
-    assert np.array_equal(r.direct, _xcorr(np.arange(1, 10).reshape(3, 3), np.array([[1, 2], [3, 4]])))
-    r = hwcheck.conv_matrix(input="3x3", kernel="2x2", f="1 2; 3 4", x="1 2; 3 4", transpose=True, op="conv")
+    assert np.array_equal(
+        r.direct, _xcorr(np.arange(1, 10).reshape(3, 3), np.array([[1, 2], [3, 4]]))
+    )
+    r = hwcheck.conv_matrix(
+        input="3x3", kernel="2x2", f="1 2; 3 4", x="1 2; 3 4", transpose=True, op="conv"
+    )
     assert r.shape == [9, 4] and r.product == r.direct and r.agree
 
 
@@ -105,12 +108,21 @@ def _dense(r):
     return np.array(r.matrix, dtype=float)
 
 
-geometries = st.fixed_dictionaries({
-    "h": st.integers(1, 7), "w": st.integers(1, 7), "kh": st.integers(1, 3), "kw": st.integers(1, 3),
-    "ci": st.integers(1, 2), "co": st.integers(1, 2), "s": st.integers(1, 3), "d": st.integers(1, 2),
-    "pad": st.sampled_from(["valid", "same", "full", "1", "[[0,1],[2,0]]"]), "op": st.sampled_from(["xcorr", "conv"]),
-    "seed": st.integers(0, 2**16),
-})
+geometries = st.fixed_dictionaries(
+    {
+        "h": st.integers(1, 7),
+        "w": st.integers(1, 7),
+        "kh": st.integers(1, 3),
+        "kw": st.integers(1, 3),
+        "ci": st.integers(1, 2),
+        "co": st.integers(1, 2),
+        "s": st.integers(1, 3),
+        "d": st.integers(1, 2),
+        "pad": st.sampled_from(["valid", "same", "full", "1", "[[0,1],[2,0]]"]),
+        "op": st.sampled_from(["xcorr", "conv"]),
+        "seed": st.integers(0, 2**16),
+    }
+)
 
 
 def _build(g, **extra):
@@ -118,8 +130,15 @@ def _build(g, **extra):
     f = rng.integers(-3, 4, (g["co"], g["ci"], g["kh"], g["kw"])).tolist()
     x = rng.integers(-3, 4, (g["ci"], g["h"], g["w"])).tolist()
     try:
-        r = hwcheck.conv_matrix(input=f"{g['ci']}x{g['h']}x{g['w']}", f=f, stride=g["s"], dilation=g["d"],
-                                padding=g["pad"], op=g["op"], **extra)
+        r = hwcheck.conv_matrix(
+            input=f"{g['ci']}x{g['h']}x{g['w']}",
+            f=f,
+            stride=g["s"],
+            dilation=g["d"],
+            padding=g["pad"],
+            op=g["op"],
+            **extra,
+        )
     except HwcheckError as exc:
         assert "larger than the padded input" in exc.message
         return None, None, None
@@ -132,8 +151,15 @@ def test_matrix_times_input_is_the_direct_convolution(g):
     r, f, x = _build(g)
     if r is None:
         return
-    r2 = hwcheck.conv_matrix(input=f"{g['ci']}x{g['h']}x{g['w']}", f=f.astype(int).tolist(), x=x.astype(int).tolist(),
-                             stride=g["s"], dilation=g["d"], padding=g["pad"], op=g["op"])
+    r2 = hwcheck.conv_matrix(
+        input=f"{g['ci']}x{g['h']}x{g['w']}",
+        f=f.astype(int).tolist(),
+        x=x.astype(int).tolist(),
+        stride=g["s"],
+        dilation=g["d"],
+        padding=g["pad"],
+        op=g["op"],
+    )
     assert np.array_equal(_dense(r) @ x.reshape(-1), np.array(r2.direct).reshape(-1))
     assert r2.agree
 
@@ -161,13 +187,30 @@ def test_transpose_times_gradient_is_the_input_gradient(g):
         return
     rng = np.random.default_rng(g["seed"] + 1)
     grad = rng.integers(-3, 4, r.output_shape).tolist()
-    t = hwcheck.conv_matrix(input=f"{g['ci']}x{g['h']}x{g['w']}", f=f.astype(int).tolist(), x=grad, transpose=True,
-                            stride=g["s"], dilation=g["d"], padding=g["pad"], op=g["op"])
+    t = hwcheck.conv_matrix(
+        input=f"{g['ci']}x{g['h']}x{g['w']}",
+        f=f.astype(int).tolist(),
+        x=grad,
+        transpose=True,
+        stride=g["s"],
+        dilation=g["d"],
+        padding=g["pad"],
+        op=g["op"],
+    )
     assert np.array_equal(np.array(t.matrix, dtype=float), _dense(r).T)
-    assert np.array_equal(_dense(r).T @ np.array(grad, dtype=float).reshape(-1), np.array(t.direct).reshape(-1))
+    assert np.array_equal(
+        _dense(r).T @ np.array(grad, dtype=float).reshape(-1), np.array(t.direct).reshape(-1)
+    )
     assert t.agree
-    b = hwcheck.conv_backprop(x=x.tolist(), f=f.tolist(), upstream=grad, stride=g["s"], dilation=g["d"],
-                              padding=g["pad"], op=g["op"])
+    b = hwcheck.conv_backprop(
+        x=x.tolist(),
+        f=f.tolist(),
+        upstream=grad,
+        stride=g["s"],
+        dilation=g["d"],
+        padding=g["pad"],
+        op=g["op"],
+    )
     assert np.allclose(np.array(b.dL_dX).reshape(-1), np.array(t.direct).reshape(-1))
 
 
@@ -190,8 +233,14 @@ def test_matrix_against_torch(g):
     y.backward(gy)
     assert np.allclose(_dense(r).T @ gy.numpy().reshape(-1), xt.grad.numpy().reshape(-1))
     if top == bottom and left == right:
-        xtr = torch.nn.functional.conv_transpose2d(gy, weight, stride=g["s"], padding=(top, left), dilation=g["d"],
-                                                   output_padding=_output_padding(g, x.shape, y.shape, (top, left)))
+        xtr = torch.nn.functional.conv_transpose2d(
+            gy,
+            weight,
+            stride=g["s"],
+            padding=(top, left),
+            dilation=g["d"],
+            output_padding=_output_padding(g, x.shape, y.shape, (top, left)),
+        )
         assert np.allclose(_dense(r).T @ gy.numpy().reshape(-1), xtr.numpy().reshape(-1))
 
 
@@ -226,22 +275,33 @@ def test_dense_limit_suggests_sparse():
     assert info.value.where == "--input" and "--sparse" in info.value.hint
 
 
-@pytest.mark.parametrize("options, where, text", [
-    ({"input": "3x3", "kernel": "5x5"}, "--kernel", "larger than the padded input 3 along axis 0 (height)"),
-    ({"input": "3x3", "kernel": "2x2", "dilation": 3}, "--kernel", "dilated 4"),
-    ({"input": "3x3", "kernel": "2x2", "stride": 0}, "--stride", "at least 1"),
-    ({"input": "3x3", "kernel": "2x2", "dilation": "0"}, "--dilation", "at least 1"),
-    ({"input": "3x3", "kernel": "2x2", "padding": "smae"}, "--padding", "expected valid"),
-    ({"input": "3x3", "kernel": "2x2", "padding": -1}, "--padding", "at least 0"),
-    ({"input": "3x3", "f": "1 2; 3"}, "--f", "row 2 has 1 entries"),
-    ({"input": "3x3", "f": "1 2; 3 4", "kernel": "3x3"}, "--kernel", "disagrees"),
-    ({"input": "2x3x3", "f": [[[[1]]]]}, "--f", "disagrees"),
-    ({"input": "3x3", "kernel": "2x2", "x": "1 2 3; 4 5 6; 7 8 9"}, "--x", "needs a numeric kernel"),
-    ({"input": "3x3", "f": "1 2; 3 4", "x": "1 2; 3 4"}, "--x", "not the shape of the input"),
-    ({"input": "3x3x3x3", "kernel": "2x2"}, "--input", "HxW or CxHxW"),
-    ({"input": "3x3"}, "--kernel", "required"),
-    ({"input": "3x3", "kernel": "2x2", "name": "W 1"}, "--name", "letters"),
-])
+@pytest.mark.parametrize(
+    "options, where, text",
+    [
+        (
+            {"input": "3x3", "kernel": "5x5"},
+            "--kernel",
+            "larger than the padded input 3 along axis 0 (height)",
+        ),
+        ({"input": "3x3", "kernel": "2x2", "dilation": 3}, "--kernel", "dilated 4"),
+        ({"input": "3x3", "kernel": "2x2", "stride": 0}, "--stride", "at least 1"),
+        ({"input": "3x3", "kernel": "2x2", "dilation": "0"}, "--dilation", "at least 1"),
+        ({"input": "3x3", "kernel": "2x2", "padding": "smae"}, "--padding", "expected valid"),
+        ({"input": "3x3", "kernel": "2x2", "padding": -1}, "--padding", "at least 0"),
+        ({"input": "3x3", "f": "1 2; 3"}, "--f", "row 2 has 1 entries"),
+        ({"input": "3x3", "f": "1 2; 3 4", "kernel": "3x3"}, "--kernel", "disagrees"),
+        ({"input": "2x3x3", "f": [[[[1]]]]}, "--f", "disagrees"),
+        (
+            {"input": "3x3", "kernel": "2x2", "x": "1 2 3; 4 5 6; 7 8 9"},
+            "--x",
+            "needs a numeric kernel",
+        ),
+        ({"input": "3x3", "f": "1 2; 3 4", "x": "1 2; 3 4"}, "--x", "not the shape of the input"),
+        ({"input": "3x3x3x3", "kernel": "2x2"}, "--input", "HxW or CxHxW"),
+        ({"input": "3x3"}, "--kernel", "required"),
+        ({"input": "3x3", "kernel": "2x2", "name": "W 1"}, "--name", "letters"),
+    ],
+)
 def test_bad_input_names_the_option(options, where, text):
     with pytest.raises(HwcheckError) as info:
         hwcheck.conv_matrix(**options)
@@ -249,8 +309,22 @@ def test_bad_input_names_the_option(options, where, text):
 
 
 def test_cli_exercise_d_and_errors(cli):
-    code, out, err = cli("conv-matrix", "--input", "3x3", "--kernel", "2x2", "--op", "conv", "--json",
-                         "--claim", "matrix.0.0=W11", "--claim", "matrix.0.1=W11")
+    code, out, err = cli(
+        "conv-matrix",
+        "--input",
+        "3x3",
+        "--kernel",
+        "2x2",
+        "--op",
+        "conv",
+        "--json",
+        "--claim",
+        "matrix.0.0=W11",
+        "--claim",
+        "matrix.0.1=W11",
+    )
     assert code == 1 and '"verdict": "wrong"' in out
     code, out, err = cli("conv-matrix", "--input", "3x3", "--kernel", "4x4")
-    assert code == 2 and err.startswith("error: --kernel: kernel 4 is larger than the padded input 3")
+    assert code == 2 and err.startswith(
+        "error: --kernel: kernel 4 is larger than the padded input 3"
+    )

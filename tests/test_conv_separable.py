@@ -81,8 +81,15 @@ def test_rank_matches_numpy_on_small_integers(h, w, seed):
     assert hwcheck.separable(f=a.tolist()).rank == np.linalg.matrix_rank(a)
 
 
-@pytest.mark.parametrize("value, text", [("1 2; 3", "row 2 has 1 entries"), ("", "empty"),
-                                          ("0 0; 0 0", "all zeros"), ("1 x; 2 3", "not a number")])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        ("1 2; 3", "row 2 has 1 entries"),
+        ("", "empty"),
+        ("0 0; 0 0", "all zeros"),
+        ("1 x; 2 3", "not a number"),
+    ],
+)
 def test_bad_kernels(value, text):
     with pytest.raises(HwcheckError) as info:
         hwcheck.separable(f=value)
@@ -90,8 +97,17 @@ def test_bad_kernels(value, text):
 
 
 def test_cli(cli):
-    code, out, _ = cli("separable", "--f", "3 6 9; 4 8 12; 5 10 15", "--claim", "u=[3,4,5]", "--claim", "v=[1,2,3]",
-                       "--claim", "multiplications_separable=6")
+    code, out, _ = cli(
+        "separable",
+        "--f",
+        "3 6 9; 4 8 12; 5 10 15",
+        "--claim",
+        "u=[3,4,5]",
+        "--claim",
+        "v=[1,2,3]",
+        "--claim",
+        "multiplications_separable=6",
+    )
     assert code == 0 and "9 → 3 + 3 = 6" in out
     code, out, _ = cli("separable", "--f", "1 2; 3 4", "--claim", "rank=1")
     assert code == 1 and "not separable: rank 2" in out

@@ -19,8 +19,16 @@ NOT_CORRECT = {
     "C-variant": {"layers.3.size", "layers.4.params", "total_params"},
     "G": {"layers.5.size", "layers.6.params"},
     "H": {"derivatives.w", "derivatives.x", "derivatives.b"},
-    "I-students": {"steps.0.params.w", "steps.0.params.b", "steps.1.params.w", "steps.1.params.b",
-                   "steps.2.params.w", "steps.2.params.b", "steps.3.params.w", "steps.3.params.b"},
+    "I-students": {
+        "steps.0.params.w",
+        "steps.0.params.b",
+        "steps.1.params.w",
+        "steps.1.params.b",
+        "steps.2.params.w",
+        "steps.2.params.b",
+        "steps.3.params.w",
+        "steps.3.params.b",
+    },
     "K-students": {"lr_max", "converges"},
     "K-newton-students": {"newton_lr_max", "converges"},
 }
@@ -39,7 +47,10 @@ def test_students_claims_get_these_verdicts(cli, monkeypatch):
     monkeypatch.chdir(ROOT)
     code, out, _ = cli("check", "tests/data/course_claims.toml", "--json")
     doc = json.loads(out)
-    wrong = {e["id"]: {c["key"] for c in e["claims"] if c["verdict"] != "correct"} for e in doc["exercises"]}
+    wrong = {
+        e["id"]: {c["key"] for c in e["claims"] if c["verdict"] != "correct"}
+        for e in doc["exercises"]
+    }
     assert {k: v for k, v in wrong.items() if v} == NOT_CORRECT
     assert code == 1
     verdicts = Counter(c["verdict"] for e in doc["exercises"] for c in e["claims"])
@@ -48,9 +59,9 @@ def test_students_claims_get_these_verdicts(cli, monkeypatch):
 
 def test_golden_course_run(cli, monkeypatch, golden, tmp_path):
     monkeypatch.chdir(ROOT)
-    code, table, _ = cli("check", "tests/data/course_claims.toml")
+    _code, table, _ = cli("check", "tests/data/course_claims.toml")
     golden("check/course_claims.txt", table)
-    code, out, _ = cli("check", "tests/data/course_claims.toml", "--json")
+    _code, out, _ = cli("check", "tests/data/course_claims.toml", "--json")
     golden("check/course_claims.json", out)
     target = tmp_path / "results.json"
     cli("check", "tests/data/course_claims.toml", "--gradescope", str(target))

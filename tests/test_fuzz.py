@@ -9,6 +9,7 @@ with a fixed seed).
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 from pathlib import Path
@@ -25,36 +26,104 @@ HANG_SECONDS = 60
 
 #: classic injection and resource payloads, tried in every entry point
 PAYLOADS = [
-    "__import__('os').system('touch pwned')", "().__class__.__bases__[0].__subclasses__()",
-    "x.__class__", "lambda: 1", "(lambda x: x)(1)", "f'{1}'", "import os", "open('pwned', 'w')",
-    "9**9**9**9", "x**(10**10)", "10**10**10", "2^2^2^2^2^2", "(" * 5000 + "x" + ")" * 5000,
-    "[" * 100000 + "]" * 100000, "1" * 1_000_000, "x" * 1_000_000, "nan", "inf", "-inf", "NaN; inf",
-    "1e308 1e308; 1e308 1e308", "1e-400", "1000000000000000000x1000000000000000000",
-    "1000000000000000000", "-1", "0", "", " ", ";", ";;", ",", "1 2; 3", "[[1,2],[3]]", "[]", "[[]]",
-    "{}", "@/etc/passwd", "@/dev/zero", "@../../../../etc/shadow", "w=__import__", "=1", "a==b",
-    "\x00", "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"), "σ(λ)", "ÿ" * 100,
-    "sigmoid(" * 3000, "exp(exp(exp(exp(exp(exp(x))))))", "x/0", "log(0)", "1/0", "0/0",
+    "__import__('os').system('touch pwned')",
+    "().__class__.__bases__[0].__subclasses__()",
+    "x.__class__",
+    "lambda: 1",
+    "(lambda x: x)(1)",
+    "f'{1}'",
+    "import os",
+    "open('pwned', 'w')",
+    "9**9**9**9",
+    "x**(10**10)",
+    "10**10**10",
+    "2^2^2^2^2^2",
+    "(" * 5000 + "x" + ")" * 5000,
+    "[" * 100000 + "]" * 100000,
+    "1" * 1_000_000,
+    "x" * 1_000_000,
+    "nan",
+    "inf",
+    "-inf",
+    "NaN; inf",
+    "1e308 1e308; 1e308 1e308",
+    "1e-400",
+    "1000000000000000000x1000000000000000000",
+    "1000000000000000000",
+    "-1",
+    "0",
+    "",
+    " ",
+    ";",
+    ";;",
+    ",",
+    "1 2; 3",
+    "[[1,2],[3]]",
+    "[]",
+    "[[]]",
+    "{}",
+    "@/etc/passwd",
+    "@/dev/zero",
+    "@../../../../etc/shadow",
+    "w=__import__",
+    "=1",
+    "a==b",
+    "\x00",
+    "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
+    "σ(λ)",
+    "ÿ" * 100,
+    "sigmoid(" * 3000,
+    "exp(exp(exp(exp(exp(exp(x))))))",
+    "x/0",
+    "log(0)",
+    "1/0",
+    "0/0",
 ]
 
 #: (command argv prefix, option that takes the payload, rest of a valid command line)
 ENTRY_POINTS = [
-    (["params", "--spec"], []), (["rf", "--spec"], []),
+    (["params", "--spec"], []),
+    (["rf", "--spec"], []),
     (["params", "--spec", "8x8x1 | conv2d filters=1 kernel=3", "--claim"], []),
-    (["conv-matrix", "--input"], ["--kernel", "2x2"]), (["conv-matrix", "--input", "3x3", "--kernel"], []),
+    (["conv-matrix", "--input"], ["--kernel", "2x2"]),
+    (["conv-matrix", "--input", "3x3", "--kernel"], []),
     (["conv-matrix", "--input", "3x3", "--kernel", "2x2", "--padding"], []),
     (["conv-matrix", "--input", "3x3", "--kernel", "2x2", "--f"], []),
-    (["conv-backprop", "--f", "1 0; 0 1", "--x"], []), (["conv-backprop", "--x", "1 2; 3 4", "--f"], []),
+    (["conv-backprop", "--f", "1 0; 0 1", "--x"], []),
+    (["conv-backprop", "--x", "1 2; 3 4", "--f"], []),
     (["conv-backprop", "--x", "1 2 3; 4 5 6; 7 8 9", "--f", "1 0; 0 1", "--upstream"], []),
-    (["conv-backprop", "--x", "1 2 3; 4 5 6; 7 8 9", "--f", "1 0; 0 1", "--loss", "mse", "--target"], []),
-    (["conv-cost", "--size"], []), (["separable", "--f"], []),
-    (["derive", "--wrt", "x", "--expr"], []), (["derive", "x**2", "--wrt"], []),
-    (["derive", "x**2", "--wrt", "x", "--at"], []), (["derive", "x**2", "--wrt", "x", "--claim"], []),
+    (
+        [
+            "conv-backprop",
+            "--x",
+            "1 2 3; 4 5 6; 7 8 9",
+            "--f",
+            "1 0; 0 1",
+            "--loss",
+            "mse",
+            "--target",
+        ],
+        [],
+    ),
+    (["conv-cost", "--size"], []),
+    (["separable", "--f"], []),
+    (["derive", "--wrt", "x", "--expr"], []),
+    (["derive", "x**2", "--wrt"], []),
+    (["derive", "x**2", "--wrt", "x", "--at"], []),
+    (["derive", "x**2", "--wrt", "x", "--claim"], []),
     (["derive", "x**2", "--wrt", "x", "--claim", "derivatives.x="], []),
     (["equiv", "x"], []),
-    (["sgd", "--init"], []), (["sgd", "--data"], []), (["sgd", "--lr"], []), (["sgd", "--steps"], []),
-    (["adam", "--beta1"], []), (["adam", "--claim"], []), (["rmsprop", "--alpha"], []),
-    (["sgd", "--problem", "quadratic", "--H"], []), (["sgd", "--problem", "expr", "--init", "x=1", "--objective"], []),
-    (["gd-quadratic", "--H"], []), (["gd-quadratic", "--H", "2 0; 0 1", "--w0"], []),
+    (["sgd", "--init"], []),
+    (["sgd", "--data"], []),
+    (["sgd", "--lr"], []),
+    (["sgd", "--steps"], []),
+    (["adam", "--beta1"], []),
+    (["adam", "--claim"], []),
+    (["rmsprop", "--alpha"], []),
+    (["sgd", "--problem", "quadratic", "--H"], []),
+    (["sgd", "--problem", "expr", "--init", "x=1", "--objective"], []),
+    (["gd-quadratic", "--H"], []),
+    (["gd-quadratic", "--H", "2 0; 0 1", "--w0"], []),
 ]
 
 
@@ -95,7 +164,9 @@ def sandbox(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == [], "a file was written"
 
 
-@pytest.mark.parametrize("prefix, rest", ENTRY_POINTS, ids=lambda v: " ".join(v)[:40] if isinstance(v, list) else "")
+@pytest.mark.parametrize(
+    "prefix, rest", ENTRY_POINTS, ids=lambda v: " ".join(v)[:40] if isinstance(v, list) else ""
+)
 def test_payloads_in_every_entry_point(cli, sandbox, prefix, rest):
     for payload in PAYLOADS:
         argv = prefix + [payload] + rest
@@ -131,17 +202,46 @@ def test_random_text_in_random_entry_points(cli, tmp_path, entry, payload):
     assert_clean(argv, code, out, err)
 
 
-MODEL_KEYS = st.sampled_from(["type", "filters", "kernel", "stride", "padding", "dilation", "groups",
-                              "units", "rate", "bias", "filter", "input", "layout", "ceil_mode"])
-TOML_VALUE = st.one_of(st.integers(-3, 10**19), st.text(max_size=10), st.booleans(),
-                       st.floats(allow_nan=True), st.lists(st.integers(-2, 300), max_size=4))
+MODEL_KEYS = st.sampled_from(
+    [
+        "type",
+        "filters",
+        "kernel",
+        "stride",
+        "padding",
+        "dilation",
+        "groups",
+        "units",
+        "rate",
+        "bias",
+        "filter",
+        "input",
+        "layout",
+        "ceil_mode",
+    ]
+)
+TOML_VALUE = st.one_of(
+    st.integers(-3, 10**19),
+    st.text(max_size=10),
+    st.booleans(),
+    st.floats(allow_nan=True),
+    st.lists(st.integers(-2, 300), max_size=4),
+)
 
 
 def _toml(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return "nan" if value != value else ("inf" if value == float("inf") else ("-inf" if value == float("-inf") else repr(value)))
+        return (
+            "nan"
+            if math.isnan(value)
+            else (
+                "inf"
+                if value == float("inf")
+                else ("-inf" if value == float("-inf") else repr(value))
+            )
+        )
     if isinstance(value, str):
         return json.dumps(value)
     return json.dumps(value)
@@ -149,11 +249,28 @@ def _toml(value) -> str:
 
 @seed(20261122)
 @settings(max_examples=EXAMPLES * 2, deadline=None, suppress_health_check=list(HealthCheck))
-@given(input_shape=st.lists(st.integers(-1, 300), max_size=4),
-       layers=st.lists(st.dictionaries(MODEL_KEYS, TOML_VALUE, max_size=5), max_size=5),
-       types=st.lists(st.sampled_from(["conv2d", "conv1d", "maxpool2d", "dense", "flatten", "lstm",
-                                       "conv_transpose2d", "batchnorm", "nope", "global_avgpool"]), max_size=5),
-       command=st.sampled_from(["params", "rf"]))
+@given(
+    input_shape=st.lists(st.integers(-1, 300), max_size=4),
+    layers=st.lists(st.dictionaries(MODEL_KEYS, TOML_VALUE, max_size=5), max_size=5),
+    types=st.lists(
+        st.sampled_from(
+            [
+                "conv2d",
+                "conv1d",
+                "maxpool2d",
+                "dense",
+                "flatten",
+                "lstm",
+                "conv_transpose2d",
+                "batchnorm",
+                "nope",
+                "global_avgpool",
+            ]
+        ),
+        max_size=5,
+    ),
+    command=st.sampled_from(["params", "rf"]),
+)
 def test_random_model_files(cli, tmp_path, input_shape, layers, types, command):
     lines = [f"input = {json.dumps(input_shape)}"]
     for layer, kind in zip(layers, types):

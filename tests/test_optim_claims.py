@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import course_exercises
-
 from hwcheck import commands
 from hwcheck.options import build_request
+from tests.conftest import course_exercises
 
 DATA = Path(__file__).parent / "data"
 NOT_OPTIONS = ("id", "title", "command", "claims")
@@ -38,10 +36,14 @@ def test_examples_are_correct(exercise):
 STUDENT_VERDICTS = {
     "I-students": {
         # true trace: w = 0.0727814, 0.0849011, 0.0579931, 0.0702184; b = −0.0136093, −0.00148963, −0.0149436, −0.00271828
-        "steps.0.params.w": "wrong", "steps.0.params.b": "wrong",
-        "steps.1.params.w": "wrong", "steps.1.params.b": "wrong",
-        "steps.2.params.w": "wrong", "steps.2.params.b": "wrong",
-        "steps.3.params.w": "wrong", "steps.3.params.b": "wrong",
+        "steps.0.params.w": "wrong",
+        "steps.0.params.b": "wrong",
+        "steps.1.params.w": "wrong",
+        "steps.1.params.b": "wrong",
+        "steps.2.params.w": "wrong",
+        "steps.2.params.b": "wrong",
+        "steps.3.params.w": "wrong",
+        "steps.3.params.b": "wrong",
     },
     "K-students": {"lr_max": "wrong", "converges": "wrong"},  # 2/λ_max, not 1/λ_max
     "K-newton-students": {"newton_lr_max": "wrong", "converges": "wrong"},  # 0 < ε < 2, not < 1
@@ -64,8 +66,13 @@ def test_rounded_claims_are_correct_or_imprecise():
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hwcheck", *args], capture_output=True, text=True,
-                          cwd=Path(__file__).parent.parent, timeout=60)
+    return subprocess.run(  # noqa: PLW1510
+        [sys.executable, "-m", "hwcheck", *args],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+        timeout=60,
+    )
 
 
 def test_cli_adam_with_no_other_argument():
@@ -77,23 +84,28 @@ def test_cli_adam_with_no_other_argument():
 
 
 def test_cli_json_and_claims():
-    out = cli("sgd", "--json", "--claim", "steps.0.params.w=0.1372", "--claim", "final.b=-0.00271828")
+    out = cli(
+        "sgd", "--json", "--claim", "steps.0.params.w=0.1372", "--claim", "final.b=-0.00271828"
+    )
     assert out.returncode == 1
     doc = json.loads(out.stdout)
     assert [c["verdict"] for c in doc["claims"]] == ["wrong", "correct"]
     assert doc["final"] == doc["steps"][-1]["params"]
 
 
-@pytest.mark.parametrize("args,where", [
-    (("sgd", "--lr", "0"), "--lr"),
-    (("adam", "--beta1", "1"), "--beta1"),
-    (("adam", "--eps", "-1e-8"), "--eps"),
-    (("sgd", "--steps", "1000000"), "--steps"),
-    (("sgd", "--momentum", "0.9", "--nesterov", "--dampening", "0.5"), "--dampening"),
-    (("sgd", "--data", "x=1,2", "--data", "t=1"), "--data"),
-    (("gd-quadratic", "--H", "1 2; 3 4"), "--H"),
-    (("sgd", "--problem", "quadratic", "--H", "2 0; 0 1", "--w0", "1"), "--w0"),
-])
+@pytest.mark.parametrize(
+    "args,where",
+    [
+        (("sgd", "--lr", "0"), "--lr"),
+        (("adam", "--beta1", "1"), "--beta1"),
+        (("adam", "--eps", "-1e-8"), "--eps"),
+        (("sgd", "--steps", "1000000"), "--steps"),
+        (("sgd", "--momentum", "0.9", "--nesterov", "--dampening", "0.5"), "--dampening"),
+        (("sgd", "--data", "x=1,2", "--data", "t=1"), "--data"),
+        (("gd-quadratic", "--H", "1 2; 3 4"), "--H"),
+        (("sgd", "--problem", "quadratic", "--H", "2 0; 0 1", "--w0", "1"), "--w0"),
+    ],
+)
 def test_cli_bad_input_exits_2_naming_the_option(args, where):
     out = cli(*args)
     assert out.returncode == 2

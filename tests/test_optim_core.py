@@ -26,11 +26,17 @@ OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
 
 
 @settings(max_examples=60, deadline=None)
-@given(w=st.floats(-5, 5), b=st.floats(-5, 5), x=st.floats(-3, 3), t=st.floats(0, 1), lam=st.floats(0, 1))
+@given(
+    w=st.floats(-5, 5),
+    b=st.floats(-5, 5),
+    x=st.floats(-3, 3),
+    t=st.floats(0, 1),
+    lam=st.floats(0, 1),
+)
 def test_neuron_gradient_matches_finite_differences(w, b, x, t, lam):
     _, gw, gb = neuron_loss_grad(w, b, x, t, lam)
     h = 1e-6
-    loss = lambda w_, b_: neuron_loss_grad(w_, b_, x, t, lam)[0]  # noqa: E731
+    loss = lambda w_, b_: neuron_loss_grad(w_, b_, x, t, lam)[0]
     assert math.isclose(gw, (loss(w + h, b) - loss(w - h, b)) / (2 * h), abs_tol=1e-7)
     assert math.isclose(gb, (loss(w, b + h) - loss(w, b - h)) / (2 * h), abs_tol=1e-7)
 
@@ -47,8 +53,14 @@ def test_default_problem_is_the_course_neuron():
     assert doc["problem"]["init"] == {"w": 0.1, "b": 0.0}
     assert doc["problem"]["data"] == {"x": [2.0, 1.0, 2.0, 1.0], "t": [0.0, 1.0, 0.0, 1.0]}
     assert [s["samples"] for s in doc["steps"]] == [[0], [1], [2], [3]]
-    assert doc["hyper"] == {"lr": 0.1, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0,
-                            "amsgrad": False}
+    assert doc["hyper"] == {
+        "lr": 0.1,
+        "beta1": 0.9,
+        "beta2": 0.999,
+        "eps": 1e-8,
+        "weight_decay": 0.0,
+        "amsgrad": False,
+    }
     step = doc["steps"][0]
     assert set(step) == {"t", "samples", "loss", "grad", "update", "params", "state"}
     assert set(step["state"]) == {"exp_avg", "exp_avg_sq", "exp_avg_hat", "exp_avg_sq_hat"}
@@ -80,12 +92,16 @@ def test_exercise_i_and_j_traces_by_hand():
         w, b = w - 0.1 * gw, b - 0.1 * gb
         assert step["params"] == pytest.approx({"w": w, "b": b}, rel=1e-12)
     theta, m, v = [0.1, 0.0], [0.0, 0.0], [0.0, 0.0]
-    for k, (step, (x, t)) in enumerate(zip(hwcheck.adam(steps=4).steps, samples, strict=True), start=1):
+    for k, (step, (x, t)) in enumerate(
+        zip(hwcheck.adam(steps=4).steps, samples, strict=True), start=1
+    ):
         g = _neuron_grad(*theta, x, t)
         m = [0.9 * mi + 0.1 * gi for mi, gi in zip(m, g)]
         v = [0.999 * vi + 0.001 * gi * gi for vi, gi in zip(v, g)]
-        theta = [p - 0.1 * (mi / (1 - 0.9 ** k)) / (math.sqrt(vi / (1 - 0.999 ** k)) + 1e-8)
-                 for p, mi, vi in zip(theta, m, v)]
+        theta = [
+            p - 0.1 * (mi / (1 - 0.9**k)) / (math.sqrt(vi / (1 - 0.999**k)) + 1e-8)
+            for p, mi, vi in zip(theta, m, v)
+        ]
         assert list(step["params"].values()) == pytest.approx(theta, rel=1e-12, abs=1e-15)
         assert list(step["state"]["exp_avg"].values()) == pytest.approx(m, rel=1e-12)
 
@@ -108,7 +124,10 @@ def test_numpy_scalars_are_accepted_as_options():
 
 def test_batch_all_averages_every_sample():
     full = hwcheck.sgd(steps=1, batch="all").steps[0]
-    singles = [hwcheck.sgd(steps=1, data=[f"x={x}", f"t={t}"]).steps[0] for x, t in ((2, 0), (1, 1), (2, 0), (1, 1))]
+    singles = [
+        hwcheck.sgd(steps=1, data=[f"x={x}", f"t={t}"]).steps[0]
+        for x, t in ((2, 0), (1, 1), (2, 0), (1, 1))
+    ]
     assert full["samples"] == [0, 1, 2, 3]
     assert math.isclose(full["grad"]["w"], sum(s["grad"]["w"] for s in singles) / 4, rel_tol=1e-14)
     assert math.isclose(full["loss"], sum(s["loss"] for s in singles) / 4, rel_tol=1e-14)
@@ -151,13 +170,15 @@ def test_adam_l2_equals_coupled_weight_decay_but_adamw_differs():
 def test_sgd_weight_decay_factor_is_one_minus_lr_lambda():
     # with a zero data gradient (x = 0, σ(b) = t) the step is pure decay: w ← (1 − lr·λ)·w
     result = hwcheck.sgd(steps=3, init="w=2,b=0", data=["x=0", "t=0.5"], weight_decay=0.3, lr=0.5)
-    assert [s["params"]["w"] for s in result.steps] == pytest.approx([2 * 0.85 ** k for k in (1, 2, 3)], rel=1e-14)
+    assert [s["params"]["w"] for s in result.steps] == pytest.approx(
+        [2 * 0.85**k for k in (1, 2, 3)], rel=1e-14
+    )
 
 
 def test_adamw_decay_is_decoupled_from_the_denominator():
     # zero gradient: Adam's update is 0, AdamW still multiplies by (1 − lr·λ)
     result = hwcheck.adamw(steps=2, init="w=2,b=0", data=["x=0", "t=0.5"], weight_decay=0.3, lr=0.5)
-    assert result.final["w"] == pytest.approx(2 * 0.85 ** 2, rel=1e-14)
+    assert result.final["w"] == pytest.approx(2 * 0.85**2, rel=1e-14)
 
 
 # --------------------------------------------------------------------- quadratics
@@ -194,7 +215,9 @@ def test_lstsq_scale_variants():
     quarter = hwcheck.sgd(problem="lstsq", X="1 2; 3 4", y="1 1", steps=1, scale="1/4").steps[0]
     mean = hwcheck.sgd(problem="lstsq", X="1 2; 3 4", y="1 1", steps=1, scale="mean").steps[0]
     assert half["loss"] == pytest.approx(0.5 * (1 + 1)) and quarter["loss"] == pytest.approx(0.5)
-    assert mean["loss"] == pytest.approx(0.5) and mean["grad"]["w1"] == pytest.approx(half["grad"]["w1"] / 2)
+    assert mean["loss"] == pytest.approx(0.5) and mean["grad"]["w1"] == pytest.approx(
+        half["grad"]["w1"] / 2
+    )
 
 
 # ----------------------------------------------------------------------- gd-quadratic
@@ -241,7 +264,7 @@ def test_gd_quadratic_indefinite_reports_negative_curvature():
 def test_gd_quadratic_newton():
     r = hwcheck.gd_quadratic(H="3 1; 1 3", newton=True, lr=0.5, steps=4)
     assert r.method == "newton" and r.rate == 0.5 and r.newton_lr_max == 2.0
-    assert r.steps[-1]["w"] == pytest.approx([0.5 ** 4, 0.5 ** 4])
+    assert r.steps[-1]["w"] == pytest.approx([0.5**4, 0.5**4])
 
 
 def test_gd_quadratic_diverges_cleanly():
@@ -270,7 +293,7 @@ def test_divergence_stops_the_trace_with_the_step_and_quantity():
 def test_saddle_exercise_p_with_the_quadratic_problem():
     # f = x² − y² as ½wᵀHw with H = diag(2, −2): SGD multiplies y by 1 + 2·lr each step
     r = hwcheck.sgd(problem="quadratic", H="2 0; 0 -2", w0="1 0.001", steps=10)
-    assert r.final["w2"] == pytest.approx(0.001 * 1.2 ** 10)
+    assert r.final["w2"] == pytest.approx(0.001 * 1.2**10)
 
 
 # ------------------------------------------------------------------------------ output
@@ -299,7 +322,9 @@ def test_view_has_formulas_sparkline_and_explain():
     m1, m2 = 0.1 * g1, 0.9 * 0.1 * g1 + 0.1 * g2
     assert g2 < 0  # written in parentheses as a factor
     assert f"  m₁ = β₁·m₀ + (1 − β₁)·g₁ = 0.9·0 + 0.1·{fmt(g1)} = {fmt(m1)}" in step1.lines
-    assert f"  m₂ = β₁·m₁ + (1 − β₁)·g₂ = 0.9·{fmt(m1)} + 0.1·({fmt(g2)}) = {fmt(m2)}" in step2.lines
+    assert (
+        f"  m₂ = β₁·m₁ + (1 − β₁)·g₂ = 0.9·{fmt(m1)} + 0.1·({fmt(g2)}) = {fmt(m2)}" in step2.lines
+    )
 
 
 def test_long_traces_are_abridged_in_the_table():
@@ -317,8 +342,10 @@ def test_sparkline():
 
 
 def test_numeric_commands_do_not_import_sympy():
-    code = ("import sys, hwcheck; hwcheck.adam(steps=3); hwcheck.sgd(problem='quadratic', H='2 0; 0 1');"
-            "hwcheck.gd_quadratic(H='2 0; 0 1'); print('sympy' in sys.modules)")
+    code = (
+        "import sys, hwcheck; hwcheck.adam(steps=3); hwcheck.sgd(problem='quadratic', H='2 0; 0 1');"
+        "hwcheck.gd_quadratic(H='2 0; 0 1'); print('sympy' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -336,15 +363,20 @@ def test_expr_saddle_exercise_p():
     pytest.importorskip("sympy")
     sgd = hwcheck.sgd(problem="expr", objective="x**2 - y**2", init="x=1,y=0.001", steps=20)
     adam = hwcheck.adam(problem="expr", objective="x**2 - y**2", init="x=1,y=0.001", steps=20)
-    assert sgd.final["y"] == pytest.approx(0.001 * 1.2 ** 20)
-    assert sgd.final["x"] == pytest.approx(0.8 ** 20)
+    assert sgd.final["y"] == pytest.approx(0.001 * 1.2**20)
+    assert sgd.final["x"] == pytest.approx(0.8**20)
     assert adam.final["y"] > 1.5  # Adam's normalised step escapes the saddle at ≈ lr per step
 
 
 def test_expr_with_data_matches_the_neuron():
     pytest.importorskip("sympy")
-    expr = hwcheck.sgd(problem="expr", objective="0.5*(sigmoid(w*x + b) - t)**2", init="w=0.1,b=0",
-                       data=["x=2,1,2,1", "t=0,1,0,1"], steps=4)
+    expr = hwcheck.sgd(
+        problem="expr",
+        objective="0.5*(sigmoid(w*x + b) - t)**2",
+        init="w=0.1,b=0",
+        data=["x=2,1,2,1", "t=0,1,0,1"],
+        steps=4,
+    )
     neuron = hwcheck.sgd(steps=4)
     for a, b in zip(expr.steps, neuron.steps):
         assert a["params"] == pytest.approx(b["params"], rel=1e-12)
@@ -417,9 +449,16 @@ def test_expr_init_missing_a_parameter():
 def test_fast_to_json_equals_the_generic_conversion():
     from hwcheck.jsonout import to_jsonable
 
-    for result in (hwcheck.adam(steps=5, amsgrad=True), hwcheck.rmsprop(steps=3, centered=True, momentum=0.5),
-                   hwcheck.sgd(problem="quadratic", H="2 0; 0 1", lr=3, steps=50)):
-        generic = {"hwcheck": hwcheck.__version__, "command": result.command, **to_jsonable(result.payload())}
+    for result in (
+        hwcheck.adam(steps=5, amsgrad=True),
+        hwcheck.rmsprop(steps=3, centered=True, momentum=0.5),
+        hwcheck.sgd(problem="quadratic", H="2 0; 0 1", lr=3, steps=50),
+    ):
+        generic = {
+            "hwcheck": hwcheck.__version__,
+            "command": result.command,
+            **to_jsonable(result.payload()),
+        }
         assert dumps(result.to_json()) == dumps(generic)
 
 
@@ -427,11 +466,22 @@ finite = st.floats(-1e6, 1e6, allow_nan=False)
 
 
 @settings(max_examples=60, deadline=None)
-@given(command=st.sampled_from(OPTIMIZERS), lr=st.floats(1e-6, 1e6), w=finite, b=finite,
-       x=st.lists(finite, min_size=1, max_size=3), momentum=st.sampled_from([0.0, 0.9]), steps=st.integers(1, 30))
+@given(
+    command=st.sampled_from(OPTIMIZERS),
+    lr=st.floats(1e-6, 1e6),
+    w=finite,
+    b=finite,
+    x=st.lists(finite, min_size=1, max_size=3),
+    momentum=st.sampled_from([0.0, 0.9]),
+    steps=st.integers(1, 30),
+)
 def test_any_input_gives_a_trace_or_a_clear_error(command, lr, w, b, x, momentum, steps):
-    options = {"lr": lr, "steps": steps, "init": {"w": w, "b": b},
-               "data": {"x": x, "t": [0.5] * len(x)}}
+    options = {
+        "lr": lr,
+        "steps": steps,
+        "init": {"w": w, "b": b},
+        "data": {"x": x, "t": [0.5] * len(x)},
+    }
     if command in ("sgd", "rmsprop"):
         options["momentum"] = momentum
     try:

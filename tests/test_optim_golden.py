@@ -12,12 +12,18 @@ CASES = {
     "sgd_default": ("sgd", {}),
     "adam_explain": ("adam", {"explain": True}),
     "adamw_weight_decay": ("adamw", {"weight_decay": 0.1, "steps": 2}),
-    "rmsprop_centered_momentum": ("rmsprop", {"centered": True, "momentum": 0.5, "steps": 2, "explain": True}),
+    "rmsprop_centered_momentum": (
+        "rmsprop",
+        {"centered": True, "momentum": 0.5, "steps": 2, "explain": True},
+    ),
     "adagrad_lr_decay": ("adagrad", {"lr_decay": 0.1, "steps": 3, "explain": True}),
     "sgd_divergence": ("sgd", {"problem": "quadratic", "H": "2 0; 0 1", "lr": 1.5, "steps": 100}),
     "sgd_lstsq": ("sgd", {"problem": "lstsq", "X": "1 2 0; 0 1 1", "y": "1 2", "steps": 3}),
     "gd_quadratic_k": ("gd_quadratic", {"H": "2 0; 0 1", "lr": 0.5, "steps": 3, "w0": "1 1"}),
-    "gd_quadratic_indefinite": ("gd_quadratic", {"H": "1 2; 2 1", "lr": 0.1, "steps": 3, "w0": "1 0"}),
+    "gd_quadratic_indefinite": (
+        "gd_quadratic",
+        {"H": "1 2; 2 1", "lr": 0.1, "steps": 3, "w0": "1 0"},
+    ),
     "gd_quadratic_newton": ("gd_quadratic", {"H": "3 1; 1 3", "newton": True, "lr": 1}),
 }
 

@@ -26,7 +26,9 @@ def _product(command, **choices):
 
 
 CASES = [
-    *_product("sgd", momentum=[0, 0.9], dampening=[0, 0.3], nesterov=[False, True], weight_decay=[0, 0.1]),
+    *_product(
+        "sgd", momentum=[0, 0.9], dampening=[0, 0.3], nesterov=[False, True], weight_decay=[0, 0.1]
+    ),
     *_product("adam", amsgrad=[False, True], weight_decay=[0, 0.1]),
     ("adam", {"beta1": 0.5, "beta2": 0.9, "eps": 1e-6}),
     *_product("adamw", amsgrad=[False, True], weight_decay=[0, 0.3]),
@@ -36,8 +38,13 @@ CASES = [
     *_product("adagrad", lr_decay=[0, 0.2], initial_accumulator=[0, 0.5], weight_decay=[0, 0.1]),
     ("adagrad", {"eps": 1e-6}),
 ]
-LAM_CASES = [("sgd", {"momentum": 0.9}), ("adam", {"amsgrad": True}), ("adamw", {}),
-             ("rmsprop", {"momentum": 0.7, "centered": True}), ("adagrad", {"lr_decay": 0.2})]
+LAM_CASES = [
+    ("sgd", {"momentum": 0.9}),
+    ("adam", {"amsgrad": True}),
+    ("adamw", {}),
+    ("rmsprop", {"momentum": 0.7, "centered": True}),
+    ("adagrad", {"lr_decay": 0.2}),
+]
 
 
 TORCH_NAMES = {"initial_accumulator": "initial_accumulator_value"}  # beta1, beta2 become betas
@@ -47,8 +54,13 @@ def torch_optimizer(torch, command, params, lr, options):
     kwargs = {TORCH_NAMES.get(k, k): v for k, v in options.items() if k not in ("beta1", "beta2")}
     if command in ("adam", "adamw"):
         kwargs["betas"] = (options.get("beta1", 0.9), options.get("beta2", 0.999))
-    cls = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
-           "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}[command]
+    cls = {
+        "sgd": torch.optim.SGD,
+        "adam": torch.optim.Adam,
+        "adamw": torch.optim.AdamW,
+        "rmsprop": torch.optim.RMSprop,
+        "adagrad": torch.optim.Adagrad,
+    }[command]
     return cls(params, lr=lr, foreach=False, **kwargs)
 
 
@@ -86,8 +98,8 @@ def neuron_closure(torch, w, b, batch, lam=0.0, l2=0.0, steps=8):
         counter[0] += 1
         idx = [(t * batch + k) % 4 for k in range(batch)]
         y = torch.sigmoid(w * xs[idx] + b)
-        loss = (0.5 * (y - ts[idx]) ** 2).mean() + lam / 2 * w ** 2
-        return loss + l2 / 2 * (w ** 2 + b ** 2)
+        loss = (0.5 * (y - ts[idx]) ** 2).mean() + lam / 2 * w**2
+        return loss + l2 / 2 * (w**2 + b**2)
 
     return closure
 
@@ -111,8 +123,12 @@ def test_neuron_lam_and_l2_match_torch(command, options):
     w = torch.tensor(0.7, dtype=torch.float64, requires_grad=True)
     b = torch.tensor(-0.2, dtype=torch.float64, requires_grad=True)
     optimizer = torch_optimizer(torch, command, [w, b], 0.1, options)
-    result = getattr(hwcheck, command)(steps=6, init="w=0.7,b=-0.2", lam=0.3, l2=0.05, batch=2, **options)
-    compare(result, [w, b], ["w", "b"], optimizer, neuron_closure(torch, w, b, 2, lam=0.3, l2=0.05), 6)
+    result = getattr(hwcheck, command)(
+        steps=6, init="w=0.7,b=-0.2", lam=0.3, l2=0.05, batch=2, **options
+    )
+    compare(
+        result, [w, b], ["w", "b"], optimizer, neuron_closure(torch, w, b, 2, lam=0.3, l2=0.05), 6
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -131,8 +147,9 @@ def test_random_quadratic_matches_torch(command, options, seed):
     params = [torch.tensor(float(v), dtype=torch.float64, requires_grad=True) for v in w0]
     Ht, ct = torch.tensor(H), torch.tensor(c)
     optimizer = torch_optimizer(torch, command, params, lr, options)
-    result = getattr(hwcheck, command)(problem="quadratic", H=H.tolist(), c=c.tolist(), w0=w0.tolist(),
-                                       steps=10, lr=lr, **options)
+    result = getattr(hwcheck, command)(
+        problem="quadratic", H=H.tolist(), c=c.tolist(), w0=w0.tolist(), steps=10, lr=lr, **options
+    )
 
     def closure():
         w = torch.stack(params)
@@ -149,7 +166,9 @@ def test_lstsq_matches_torch(command, options, batch):
     y = [1.0, 2.0, -1.0]
     params = [torch.tensor(0.0, dtype=torch.float64, requires_grad=True) for _ in range(3)]
     optimizer = torch_optimizer(torch, command, params, 0.05, options)
-    result = getattr(hwcheck, command)(problem="lstsq", X=X, y=y, batch=batch, lr=0.05, steps=7, **options)
+    result = getattr(hwcheck, command)(
+        problem="lstsq", X=X, y=y, batch=batch, lr=0.05, steps=7, **options
+    )
     size = 3 if batch == "all" else batch
     Xt, yt = torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
     counter = [0]

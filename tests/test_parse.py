@@ -7,21 +7,44 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hwcheck.errors import HwcheckError
-from hwcheck.parse import (parse_array, parse_assignments, parse_int, parse_matrix, parse_names,
-                           parse_number, parse_shape, parse_vector)
+from hwcheck.parse import (
+    parse_array,
+    parse_assignments,
+    parse_int,
+    parse_matrix,
+    parse_names,
+    parse_number,
+    parse_shape,
+    parse_vector,
+)
 
 
-@pytest.mark.parametrize("text, value", [
-    ("4640", 4640), ("4_640", 4640), ("4,640", 4640), ("-3", -3), ("+4", 4),
-    ("0.25", Fraction(1, 4)), ("1/4", Fraction(1, 4)), ("-3/8", Fraction(-3, 8)),
-    ("1e-3", Fraction(1, 1000)), ("1E3", 1000), ("−1.9·10⁻⁴", Fraction(-19, 100000)),
-    ("1.9×10^-4", Fraction(19, 100000)), ("2*10^3", 2000), (".5", Fraction(1, 2)),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("4640", 4640),
+        ("4_640", 4640),
+        ("4,640", 4640),
+        ("-3", -3),
+        ("+4", 4),
+        ("0.25", Fraction(1, 4)),
+        ("1/4", Fraction(1, 4)),
+        ("-3/8", Fraction(-3, 8)),
+        ("1e-3", Fraction(1, 1000)),
+        ("1E3", 1000),
+        ("−1.9·10⁻⁴", Fraction(-19, 100000)),
+        ("1.9×10^-4", Fraction(19, 100000)),
+        ("2*10^3", 2000),
+        (".5", Fraction(1, 2)),
+    ],
+)
 def test_numbers(text, value):
     assert parse_number(text, "x") == value
 
 
-@pytest.mark.parametrize("text", ["abc", "", "1/0", "1e999", "nan", "inf", "1..2", "--1", "0x10", "1 2"])
+@pytest.mark.parametrize(
+    "text", ["abc", "", "1/0", "1e999", "nan", "inf", "1..2", "--1", "0x10", "1 2"]
+)
 def test_bad_numbers_name_the_place(text):
     with pytest.raises(HwcheckError) as err:
         parse_number(text, "--lr")
@@ -113,7 +136,9 @@ def test_names_and_assignments():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.lists(st.integers(-10**6, 10**6), min_size=3, max_size=3), min_size=1, max_size=5))
+@given(
+    st.lists(st.lists(st.integers(-(10**6), 10**6), min_size=3, max_size=3), min_size=1, max_size=5)
+)
 def test_matrix_text_round_trip(rows):
     text = "; ".join(" ".join(str(v) for v in row) for row in rows)
     assert parse_matrix(text, "x") == rows

@@ -9,18 +9,16 @@ from __future__ import annotations
 import re
 import shlex
 
-import pytest
-
 from tests.conftest import ROOT
 
 README = ROOT / "README.md"
-BLOCK = re.compile(r"```console\n(.*?)```", re.S)
+BLOCK = re.compile(r"```console\n(.*?)```", re.DOTALL)
 
 
 def commands(text: str):
     """(command line, recorded output) for every ``$ hwcheck`` line of every console block."""
     for block in BLOCK.findall(text):
-        parts = re.split(r"^\$ ", block, flags=re.M)
+        parts = re.split(r"^\$ ", block, flags=re.MULTILINE)
         for part in parts[1:]:
             line, _, output = part.partition("\n")
             yield line, output
@@ -43,30 +41,42 @@ def test_readme_examples(cli, monkeypatch, request):
     found = list(commands(text))
     assert len(found) >= 10, "the README should show every command"
     if request.config.getoption("--update-golden"):
+
         def fill(match):
             body = match.group(1)
             out = []
-            for part in re.split(r"^\$ ", body, flags=re.M)[1:]:
+            for part in re.split(r"^\$ ", body, flags=re.MULTILINE)[1:]:
                 line = part.partition("\n")[0]
                 _, printed = run_line(cli, line)
-                out.append(f"$ {line}\n{normalise(printed)}\n" if printed.strip() else f"$ {line}\n")
+                out.append(
+                    f"$ {line}\n{normalise(printed)}\n" if printed.strip() else f"$ {line}\n"
+                )
             return "```console\n" + "".join(out) + "```"
+
         README.write_text(BLOCK.sub(fill, text), encoding="utf-8")
         return
     failures = []
     for line, recorded in found:
         code, printed = run_line(cli, line)
         if code == 3 or normalise(printed) != normalise(recorded):
-            failures.append(f"$ {line}\n--- README\n{normalise(recorded)}\n--- now (exit {code})\n{normalise(printed)}")
-    assert not failures, "README examples drifted (pytest --update-golden rewrites them):\n\n" + "\n\n".join(failures)
+            failures.append(
+                f"$ {line}\n--- README\n{normalise(recorded)}\n--- now (exit {code})\n{normalise(printed)}"
+            )
+    assert not failures, (
+        "README examples drifted (pytest --update-golden rewrites them):\n\n"
+        + "\n\n".join(failures)
+    )
 
 
 def test_readme_opens_with_the_two_setup_commands():
     head = README.read_text(encoding="utf-8")[:3000]
     assert "pip install . && hwcheck check examples.toml" in head
-    assert 'pip install ".[test]" && python -m pytest' in head
+    test_command = (
+        'pip install ".[test,plot]" && ruff check . && ruff format --check . && python -m pytest'
+    )
+    assert test_command in head
     ci = (ROOT / ".ci" / "run").read_text()
-    assert 'pip install ".[test]" && python -m pytest' in ci
+    assert test_command in ci
 
 
 def test_json_keys_table_matches_output(cli, monkeypatch):
@@ -74,7 +84,7 @@ def test_json_keys_table_matches_output(cli, monkeypatch):
     monkeypatch.chdir(ROOT)
     text = README.read_text(encoding="utf-8")
     section = text.split("## JSON output", 1)[1].split("\n## ", 1)[0]
-    rows = re.findall(r"^\| `([a-z-]+)` \| (.+?) \|$", section, flags=re.M)
+    rows = re.findall(r"^\| `([a-z-]+)` \| (.+?) \|$", section, flags=re.MULTILINE)
     assert rows
     from hwcheck.commands import COMMANDS
 
@@ -82,7 +92,7 @@ def test_json_keys_table_matches_output(cli, monkeypatch):
         import json
 
         example = shlex.split(COMMANDS[name].examples[0])
-        code, out, _ = cli(*example, "--json")
+        _code, out, _ = cli(*example, "--json")
         doc = json.loads(out)
         for key in re.findall(r"`([a-z_0-9]+)`", keys):
             assert key in doc, f"README says {name} emits '{key}'"
@@ -92,7 +102,7 @@ def test_readme_python_examples():
     import doctest
 
     text = README.read_text(encoding="utf-8")
-    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    blocks = re.findall(r"```python\n(.*?)```", text, re.DOTALL)
     assert blocks
     parser = doctest.DocTestParser()
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
@@ -112,6 +122,8 @@ def test_docstring_examples():
     for info in pkgutil.walk_packages(hwcheck.__path__, "hwcheck."):
         if info.name.endswith("__main__"):
             continue
-        failures += doctest.testmod(importlib.import_module(info.name), optionflags=doctest.ELLIPSIS).failed
+        failures += doctest.testmod(
+            importlib.import_module(info.name), optionflags=doctest.ELLIPSIS
+        ).failed
     failures += doctest.testmod(hwcheck).failed
     assert failures == 0

@@ -26,12 +26,18 @@ def test_core_never_imports_presentation_prints_or_exits(path):
             names = [(node.module or "").split(".")[0]]
         else:
             names = []
-        assert not set(names) & {"typer", "rich", "click"}, f"{path.name}:{node.lineno} imports {names}"
+        assert not set(names) & {"typer", "rich", "click"}, (
+            f"{path.name}:{node.lineno} imports {names}"
+        )
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            assert node.func.id not in {"print", "exit", "quit"}, f"{path.name}:{node.lineno} calls {node.func.id}"
+            assert node.func.id not in {"print", "exit", "quit"}, (
+                f"{path.name}:{node.lineno} calls {node.func.id}"
+            )
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             base = node.func.value
-            assert not (isinstance(base, ast.Name) and base.id == "sys" and node.func.attr == "exit"), path.name
+            assert not (
+                isinstance(base, ast.Name) and base.id == "sys" and node.func.attr == "exit"
+            ), path.name
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
@@ -40,9 +46,13 @@ def test_nothing_evaluates_text(path):
     for node in ast.walk(_tree(path)):
         if isinstance(node, ast.Call):
             if isinstance(node.func, ast.Name):
-                assert node.func.id not in banned | {"compile"}, f"{path.name}:{node.lineno} calls {node.func.id}"
+                assert node.func.id not in banned | {"compile"}, (
+                    f"{path.name}:{node.lineno} calls {node.func.id}"
+                )
             elif isinstance(node.func, ast.Attribute):  # re.compile is fine; sympy.sympify is not
-                assert node.func.attr not in banned, f"{path.name}:{node.lineno} calls .{node.func.attr}"
+                assert node.func.attr not in banned, (
+                    f"{path.name}:{node.lineno} calls .{node.func.attr}"
+                )
 
 
 @pytest.mark.parametrize("path", sorted(PACKAGE.glob("*/request.py")), ids=lambda p: p.parent.name)
@@ -63,7 +73,11 @@ def test_results_are_frozen_dataclasses():
     for spec in COMMANDS.values():
         module = __import__(spec.runner.split(":")[0], fromlist=["*"])
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, hwcheck.result.Result) and value is not hwcheck.result.Result:
+            if (
+                isinstance(value, type)
+                and issubclass(value, hwcheck.result.Result)
+                and value is not hwcheck.result.Result
+            ):
                 assert dataclasses.is_dataclass(value) and value.__dataclass_params__.frozen, value
                 seen.add(value)
     assert seen

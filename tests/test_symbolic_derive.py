@@ -20,8 +20,12 @@ H_POINT = {"w": 0.1, "b": 0.0, "x": 2.0, "t": 0.0, "lam": 0.01}
 def exercise_h_by_hand(w=0.1, b=0.0, x=2.0, t=0.0, lam=0.01):
     """Exercise H worked with math alone: y = σ(wx + b), L = ½(y − t)² + (λ/2)w², ∂L/∂w, ∂y/∂z."""
     y = 1 / (1 + math.exp(-(w * x + b)))
-    return {"y": y, "dy_dz": y * (1 - y), "L": (y - t) ** 2 / 2 + lam / 2 * w**2,
-            "dL_dw": x * y * (1 - y) * (y - t) + lam * w}
+    return {
+        "y": y,
+        "dy_dz": y * (1 - y),
+        "L": (y - t) ** 2 / 2 + lam / 2 * w**2,
+        "dL_dw": x * y * (1 - y) * (y - t) + lam * w,
+    }
 
 
 def central_difference(objective, env, name, h=1e-6):
@@ -34,8 +38,13 @@ def central_difference(objective, env, name, h=1e-6):
 def test_exercise_h_textbook_forms():
     r = hwcheck.derive(preset="sigmoid-mse-l2")
     d = {k: v["expr"] for k, v in r.to_json()["derivatives"].items()}
-    assert d == {"w": "lam*w + x*y*(1 - y)*(y - t)", "x": "w*y*(1 - y)*(y - t)",
-                 "b": "y*(1 - y)*(y - t)", "lam": "w**2/2", "t": "t - y"}
+    assert d == {
+        "w": "lam*w + x*y*(1 - y)*(y - t)",
+        "x": "w*y*(1 - y)*(y - t)",
+        "b": "y*(1 - y)*(y - t)",
+        "lam": "w**2/2",
+        "t": "t - y",
+    }
     assert r.to_json()["definitions"] == {"z": "w*x + b", "y": "sigmoid(z)"}
     assert "exp" not in " ".join(d.values())  # σ(1 − σ), never exp(−z)/(1 + exp(−z))²
 
@@ -43,7 +52,9 @@ def test_exercise_h_textbook_forms():
 def test_sigmoid_derivative_is_sigma_one_minus_sigma():
     r = hwcheck.derive("sigmoid(z)", wrt="z")
     assert r.derivatives["z"]["expr"] == "(1 - sigmoid(z))*sigmoid(z)"
-    assert r.derivatives["z"]["latex"] == r"\left(1 - \sigma\left(z\right)\right) \sigma\left(z\right)"
+    assert (
+        r.derivatives["z"]["latex"] == r"\left(1 - \sigma\left(z\right)\right) \sigma\left(z\right)"
+    )
 
 
 def test_relu_and_softplus_derivatives():
@@ -59,7 +70,9 @@ def test_exercise_h_values_match_central_differences(seed):
     r = hwcheck.derive(preset="sigmoid-mse-l2", at=at)
     f = compile_objective("1/2*(sigmoid(w*x + b) - t)**2 + lam/2*w**2", tuple(env), ())
     for name, entry in r.derivatives.items():
-        assert float(entry["value"]) == pytest.approx(central_difference(f, env, name), rel=1e-6, abs=1e-9)
+        assert float(entry["value"]) == pytest.approx(
+            central_difference(f, env, name), rel=1e-6, abs=1e-9
+        )
 
 
 def test_exact_values_where_inputs_are_rational():
@@ -74,12 +87,26 @@ def test_exact_values_where_inputs_are_rational():
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("preset, expr", [
-    ("sigmoid-mse-l2", lambda torch, v: 0.5 * (torch.sigmoid(v["w"] * v["x"] + v["b"]) - v["t"]) ** 2 + v["lam"] / 2 * v["w"] ** 2),
-    ("sigmoid-bce", lambda torch, v: torch.nn.functional.binary_cross_entropy_with_logits(v["w"] * v["x"] + v["b"], v["t"])),
-    ("tanh-mse", lambda torch, v: 0.5 * (torch.tanh(v["w"] * v["x"] + v["b"]) - v["t"]) ** 2),
-    ("softmax2", lambda torch, v: torch.softmax(torch.stack([v["z1"], v["z2"]]), 0)[0]),
-])
+@pytest.mark.parametrize(
+    "preset, expr",
+    [
+        (
+            "sigmoid-mse-l2",
+            lambda torch, v: (
+                0.5 * (torch.sigmoid(v["w"] * v["x"] + v["b"]) - v["t"]) ** 2
+                + v["lam"] / 2 * v["w"] ** 2
+            ),
+        ),
+        (
+            "sigmoid-bce",
+            lambda torch, v: torch.nn.functional.binary_cross_entropy_with_logits(
+                v["w"] * v["x"] + v["b"], v["t"]
+            ),
+        ),
+        ("tanh-mse", lambda torch, v: 0.5 * (torch.tanh(v["w"] * v["x"] + v["b"]) - v["t"]) ** 2),
+        ("softmax2", lambda torch, v: torch.softmax(torch.stack([v["z1"], v["z2"]]), 0)[0]),
+    ],
+)
 def test_presets_against_torch_autograd(preset, expr):
     torch = pytest.importorskip("torch")
     rng = random.Random(1)
@@ -90,10 +117,14 @@ def test_presets_against_torch_autograd(preset, expr):
             env["t"] = rng.uniform(0, 1)
         at = ",".join(f"{k}={v!r}" for k, v in env.items())
         r = hwcheck.derive(preset=preset, at=at)
-        leaves = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in env.items()}
+        leaves = {
+            k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in env.items()
+        }
         expr(torch, leaves).backward()
         for name, entry in r.derivatives.items():
-            assert float(entry["value"]) == pytest.approx(leaves[name].grad.item(), rel=1e-9, abs=1e-12), name
+            assert float(entry["value"]) == pytest.approx(
+                leaves[name].grad.item(), rel=1e-9, abs=1e-12
+            ), name
 
 
 # ---------------------------------------------------------------- property: grammar of losses
@@ -102,11 +133,22 @@ _LEAVES = st.sampled_from(["w", "x", "b", "t", "2", "0.5", "w*x + b"])
 
 
 def _combine(children):
-    unary = st.sampled_from(["sigmoid({})", "tanh({})", "softplus({})", "log(sigmoid({}))",
-                             "exp(tanh({}))", "({})**2", "-({})"])
+    unary = st.sampled_from(
+        [
+            "sigmoid({})",
+            "tanh({})",
+            "softplus({})",
+            "log(sigmoid({}))",
+            "exp(tanh({}))",
+            "({})**2",
+            "-({})",
+        ]
+    )
     binary = st.sampled_from(["({}) + ({})", "({}) - ({})", "({})*({})"])
-    return st.one_of(st.builds(lambda f, a: f.format(a), unary, children),
-                     st.builds(lambda f, a, b: f.format(a, b), binary, children, children))
+    return st.one_of(
+        st.builds(lambda f, a: f.format(a), unary, children),
+        st.builds(lambda f, a, b: f.format(a, b), binary, children, children),
+    )
 
 
 LOSSES = st.recursive(_LEAVES, _combine, max_leaves=6)
@@ -129,7 +171,9 @@ def test_derivative_matches_finite_difference(text, seed):
 
 
 def test_explain_shows_each_chain_factor():
-    r = hwcheck.derive(preset="sigmoid-mse-l2", wrt="w", explain=True, at="w=0.1,b=0,x=2,t=0,lam=0.01")
+    r = hwcheck.derive(
+        preset="sigmoid-mse-l2", wrt="w", explain=True, at="w=0.1,b=0,x=2,t=0,lam=0.01"
+    )
     lines = r.steps["w"]
     text = "\n".join(t for t, _ in lines)
     hand = exercise_h_by_hand()
@@ -156,8 +200,12 @@ def test_explain_is_view_only():
 def test_deterministic_json():
     import json
 
-    one = json.dumps(hwcheck.derive(preset="sigmoid-mse-l2", at="w=0.1,b=0,x=2,t=0,λ=0.01").to_json())
-    two = json.dumps(hwcheck.derive(preset="sigmoid-mse-l2", at="w=0.1,b=0,x=2,t=0,λ=0.01").to_json())
+    one = json.dumps(
+        hwcheck.derive(preset="sigmoid-mse-l2", at="w=0.1,b=0,x=2,t=0,λ=0.01").to_json()
+    )
+    two = json.dumps(
+        hwcheck.derive(preset="sigmoid-mse-l2", at="w=0.1,b=0,x=2,t=0,λ=0.01").to_json()
+    )
     assert one == two
 
 
@@ -221,7 +269,9 @@ def test_cli_derive_json_and_latex(cli):
     import json
 
     code, out, _ = cli("derive", "--preset", "sigmoid-mse-l2", "--wrt", "w", "--json")
-    assert code == 0 and json.loads(out)["derivatives"]["w"]["expr"] == "lam*w + x*y*(1 - y)*(y - t)"
+    assert (
+        code == 0 and json.loads(out)["derivatives"]["w"]["expr"] == "lam*w + x*y*(1 - y)*(y - t)"
+    )
     code, out, _ = cli("derive", "--preset", "sigmoid-mse-l2", "--wrt", "w", "--format", "latex")
     assert code == 0 and r"\lambda w + x y \left(1 - y\right)" in out
 
@@ -234,7 +284,7 @@ def test_cli_leading_minus_expression(cli):
 
 
 def test_cli_bad_expression_is_one_line_with_position(cli):
-    code, out, err = cli("derive", "w*x + foo(b)")
+    code, _out, err = cli("derive", "w*x + foo(b)")
     assert code == 2
     assert err.splitlines()[0] == "error: expression: unknown function 'foo' at column 7"
 
@@ -243,8 +293,16 @@ def test_cli_bad_expression_is_one_line_with_position(cli):
 
 
 def test_golden_exercise_h_explained(cli, golden):
-    code, out, _ = cli("derive", "--preset", "sigmoid-mse-l2", "--explain", "--at",
-                       "w=0.1,b=0,x=2,t=0,lam=0.01", "--format", "markdown")
+    code, out, _ = cli(
+        "derive",
+        "--preset",
+        "sigmoid-mse-l2",
+        "--explain",
+        "--at",
+        "w=0.1,b=0,x=2,t=0,lam=0.01",
+        "--format",
+        "markdown",
+    )
     assert code == 0
     golden("symbolic/derive_h_explain.md", out)
 

@@ -16,16 +16,19 @@ from hwcheck.symbolic.equiv import equivalence, run_bounded
 from tests.conftest import course_exercises
 
 
-@pytest.mark.parametrize("a, b, method", [
-    ("x*y", "y*x", "structural"),
-    ("sqrt(x**2)", "abs(x)", "structural"),
-    ("exp(z1)/(exp(z1)+exp(z2))", "sigmoid(z1-z2)", "simplify"),  # exercise L
-    ("sigmoid(z)*(1-sigmoid(z))", "exp(-z)/(1+exp(-z))**2", "simplify"),
-    ("softplus(z)", "log(1+exp(z))", "simplify"),
-    ("tanh(z)", "2*sigmoid(2*z) - 1", "simplify"),
-    ("relu(x)", "max(x, 0)", "simplify"),
-    ("x*(y - t)", "x*y - x*t", "simplify"),
-])
+@pytest.mark.parametrize(
+    "a, b, method",
+    [
+        ("x*y", "y*x", "structural"),
+        ("sqrt(x**2)", "abs(x)", "structural"),
+        ("exp(z1)/(exp(z1)+exp(z2))", "sigmoid(z1-z2)", "simplify"),  # exercise L
+        ("sigmoid(z)*(1-sigmoid(z))", "exp(-z)/(1+exp(-z))**2", "simplify"),
+        ("softplus(z)", "log(1+exp(z))", "simplify"),
+        ("tanh(z)", "2*sigmoid(2*z) - 1", "simplify"),
+        ("relu(x)", "max(x, 0)", "simplify"),
+        ("x*(y - t)", "x*y - x*t", "simplify"),
+    ],
+)
 def test_equivalent_pairs(a, b, method):
     r = hwcheck.equiv(a, b)
     assert (r.verdict, r.method) == ("equivalent", method)
@@ -36,7 +39,9 @@ def test_not_equivalent_has_a_counterexample():
     r = hwcheck.equiv("sigmoid(z)**2*(1-sigmoid(z))", "sigmoid(z)*(1-sigmoid(z))")
     j = r.to_json()
     assert (j["verdict"], j["method"], j["seed"]) == ("not_equivalent", "numeric", 0)
-    assert j["counterexample"]["at"] == {"z": 0.94}  # pinned: the seeded probes are part of the contract
+    assert j["counterexample"]["at"] == {
+        "z": 0.94
+    }  # pinned: the seeded probes are part of the contract
     y = 1 / (1 + math.exp(-0.94))  # both sides worked by hand at that point
     assert j["counterexample"]["a"] == pytest.approx(y**2 * (1 - y), rel=1e-12)
     assert j["counterexample"]["b"] == pytest.approx(y * (1 - y), rel=1e-12)
@@ -128,9 +133,14 @@ def test_one_hundred_claims_are_fast():
 
 # ------------------------------------------------------------ the course's claims (H, L)
 
-STUDENT_VERDICTS = {("H", "derivatives.w"): "wrong", ("H", "derivatives.x"): "wrong",
-                    ("H", "derivatives.b"): "wrong", ("H", "derivatives.lam"): "correct",
-                    ("H", "derivatives.t"): "correct", ("L", "verdict"): "correct"}
+STUDENT_VERDICTS = {
+    ("H", "derivatives.w"): "wrong",
+    ("H", "derivatives.x"): "wrong",
+    ("H", "derivatives.b"): "wrong",
+    ("H", "derivatives.lam"): "correct",
+    ("H", "derivatives.t"): "correct",
+    ("L", "verdict"): "correct",
+}
 
 
 def _run(exercise: dict):
@@ -163,10 +173,17 @@ def test_cli_equiv_exit_codes(cli):
 
 
 def test_cli_derive_claim_verdicts(cli):
-    code, out, _ = cli("derive", "--preset", "sigmoid-mse-l2", "--claim", "derivatives.t=t - y", "--json")
+    code, out, _ = cli(
+        "derive", "--preset", "sigmoid-mse-l2", "--claim", "derivatives.t=t - y", "--json"
+    )
     assert code == 0 and '"verdict": "correct"' in out
-    code, out, _ = cli("derive", "--preset", "sigmoid-mse-l2", "--claim",
-                       "derivatives.b=sigmoid(w*x+b)**2*(1 - sigmoid(w*x+b))*(y - t)")
+    code, out, _ = cli(
+        "derive",
+        "--preset",
+        "sigmoid-mse-l2",
+        "--claim",
+        "derivatives.b=sigmoid(w*x+b)**2*(1 - sigmoid(w*x+b))*(y - t)",
+    )
     assert code == 1
 
 

@@ -27,19 +27,22 @@ def hostile_text(case: dict) -> str:
 # ------------------------------------------------------------------------------ accepted
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("0.5*(sigmoid(w*x+b) - t)**2", "(-t + sigmoid(b + w*x))**2/2"),
-    ("λ/2*w^2", "lam*w**2/2"),
-    ("σ(z)·(1 − σ(z))", "(1 - sigmoid(z))*sigmoid(z)"),
-    ("x²+x³", "x**2 + x**3"),
-    ("-x**2", "-x**2"),
-    ("2**-1", "1/2"),
-    ("2**3**2", "512"),
-    ("1e-3*x", "x/1000"),
-    ("ln(x) + log(y)", "log(x) + log(y)"),
-    ("max(x, y, 0) + min(a, b)", "max(0, x, y) + min(a, b)"),
-    ("abs(x) + relu(x) + softplus(x)", "abs(x) + relu(x) + softplus(x)"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("0.5*(sigmoid(w*x+b) - t)**2", "(-t + sigmoid(b + w*x))**2/2"),
+        ("λ/2*w^2", "lam*w**2/2"),
+        ("σ(z)·(1 − σ(z))", "(1 - sigmoid(z))*sigmoid(z)"),
+        ("x²+x³", "x**2 + x**3"),
+        ("-x**2", "-x**2"),
+        ("2**-1", "1/2"),
+        ("2**3**2", "512"),
+        ("1e-3*x", "x/1000"),
+        ("ln(x) + log(y)", "log(x) + log(y)"),
+        ("max(x, y, 0) + min(a, b)", "max(0, x, y) + min(a, b)"),
+        ("abs(x) + relu(x) + softplus(x)", "abs(x) + relu(x) + softplus(x)"),
+    ],
+)
 def test_accepted_expressions(text, expected):
     from hwcheck.symbolic.build import expression, to_text
 
@@ -62,20 +65,23 @@ def test_printed_results_parse_back():
 # -------------------------------------------------------------------------------- errors
 
 
-@pytest.mark.parametrize("text, message", [
-    ("w*x + foo(b)", "unknown function 'foo' at column 7"),
-    ("2x", "missing operator before 'x' at column 2"),
-    ("(x", "'(' is never closed at column 1"),
-    ("x)", "unexpected ')' at column 2"),
-    ("x +", "the expression ends too early at column 4"),
-    ("exp + 1", "'exp' is a function; call it as exp(…) at column 1"),
-    ("_x", "names may not start with '_'"),
-    ("x.real", "unexpected character '.' at column 2"),
-    ("max(x)", "max() takes 2 to 8 arguments, got 1"),
-    ("1/0", "division by zero at column 2"),
-    ("log(0)", "log() is undefined here"),
-    ("x**(10**10)", "too large"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("w*x + foo(b)", "unknown function 'foo' at column 7"),
+        ("2x", "missing operator before 'x' at column 2"),
+        ("(x", "'(' is never closed at column 1"),
+        ("x)", "unexpected ')' at column 2"),
+        ("x +", "the expression ends too early at column 4"),
+        ("exp + 1", "'exp' is a function; call it as exp(…) at column 1"),
+        ("_x", "names may not start with '_'"),
+        ("x.real", "unexpected character '.' at column 2"),
+        ("max(x)", "max() takes 2 to 8 arguments, got 1"),
+        ("1/0", "division by zero at column 2"),
+        ("log(0)", "log() is undefined here"),
+        ("x**(10**10)", "too large"),
+    ],
+)
 def test_errors_point_at_the_column(text, message):
     from hwcheck.symbolic.build import expression
 
@@ -137,12 +143,27 @@ def test_hostile_input_everywhere_exits_2_without_traceback(cli, case, tmp_path,
 def test_hostile_through_a_real_process(tmp_path):
     """A separate interpreter: exit 2, one error line, no file created, within seconds."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    for args in (["derive", "__import__('os').system('touch pwned')"],
-                 ["equiv", "9**9**9**9", "x"],
-                 ["derive", "w*x", "--wrt", "w", "--claim", "derivatives.w=" + "(" * 5000 + "x" + ")" * 5000]):
+    for args in (
+        ["derive", "__import__('os').system('touch pwned')"],
+        ["equiv", "9**9**9**9", "x"],
+        [
+            "derive",
+            "w*x",
+            "--wrt",
+            "w",
+            "--claim",
+            "derivatives.w=" + "(" * 5000 + "x" + ")" * 5000,
+        ],
+    ):
         start = time.monotonic()
-        run = subprocess.run([sys.executable, "-m", "hwcheck", *args], cwd=tmp_path, env=env,
-                             capture_output=True, text=True, timeout=60)
+        run = subprocess.run(  # noqa: PLW1510
+            [sys.executable, "-m", "hwcheck", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert time.monotonic() - start < 20
         assert run.returncode == 2, run.stderr
         assert run.stderr.startswith("error: ") and "Traceback" not in run.stderr
@@ -157,12 +178,20 @@ def test_no_forbidden_calls_in_the_engine():
     for path in (ROOT / "hwcheck" / "symbolic").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call):
-                name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+                name = (
+                    node.func.id
+                    if isinstance(node.func, ast.Name)
+                    else getattr(node.func, "attr", None)
+                )
                 assert name not in banned, f"{path.name}:{node.lineno} calls {name}"
 
 
 def test_request_module_is_light():
-    code = ("import sys, hwcheck.cli, hwcheck.symbolic.request; "
-            "print('numpy' in sys.modules, 'sympy' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    code = (
+        "import sys, hwcheck.cli, hwcheck.symbolic.request; "
+        "print('numpy' in sys.modules, 'sympy' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert out.stdout.split() == ["False", "False"]

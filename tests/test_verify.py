@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hwcheck.errors import HwcheckError
 from hwcheck.result import Result, Text
 from hwcheck.verify import lookup, significant_figures, verify
 
@@ -65,7 +66,9 @@ def test_significant_figures():
     assert significant_figures("1200") == 2
 
 
-@pytest.mark.parametrize("claimed", ["[35, 35, 32]", "35x35x32", "35×35×32", "(35, 35, 32)", [35, 35, 32]])
+@pytest.mark.parametrize(
+    "claimed", ["[35, 35, 32]", "35x35x32", "35×35×32", "(35, 35, 32)", [35, 35, 32]]
+)
 def test_shapes(claimed):
     assert verdict("shape", claimed).verdict == "correct"
 
@@ -85,7 +88,11 @@ def test_thousands_separators_in_a_one_axis_shape():
 
 def test_shape_mismatch_names_the_shapes():
     v = verdict("shape", "35x35")
-    assert (v.verdict, v.rule, v.hint) == ("wrong", "shape: length", "claimed 2 entries, expected 3")
+    assert (v.verdict, v.rule, v.hint) == (
+        "wrong",
+        "shape: length",
+        "claimed 2 entries, expected 3",
+    )
 
 
 def test_matrix_elementwise_reports_worst_error_and_indices():
@@ -119,7 +126,7 @@ def test_objects_key_by_key_and_expr_value_dispatch():
 def test_missing_key_lists_nearest():
     v = verdict("total_param", 1)
     assert v.verdict == "error" and "total_params" in v.hint
-    with pytest.raises(Exception):
+    with pytest.raises(HwcheckError):
         lookup({"a": 1}, "b")
     assert verdict("hwcheck", "0.1.0").verdict == "error"  # metadata is not a result key
 

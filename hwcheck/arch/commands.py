@@ -24,7 +24,9 @@ def shape_cell(shape) -> str:
 
 
 def model_of(request) -> Model:
-    return load_model(request.model, request.spec, layout=request.layout, framework=request.framework)
+    return load_model(
+        request.model, request.spec, layout=request.layout, framework=request.framework
+    )
 
 
 # =========================================================================== params
@@ -49,17 +51,43 @@ class ParamsResult(Result):
 
     def view(self, digits: int = DEFAULT_DIGITS):
         rows = [("", "input", "", shape_cell(self.input_shape), "", "")]
-        rows += [(str(x["index"]), x["name"], x["type"], shape_cell(x["output_shape"]), x["formula"], fmt(x["macs"]))
-                 for x in self.layers]
-        footer = (("", "total", "", shape_cell(self.output_shape), fmt(self.total_params), fmt(self.total_macs)),
-                  ("", "trainable", "", "", fmt(self.trainable_params), ""),
-                  ("", "non-trainable", "", "", fmt(self.non_trainable_params), ""))
-        notes = (f"parameter memory (float32): {fmt_bytes(self.param_memory_bytes)}",
-                 f"activation memory (float32, batch 1, input included): {fmt_bytes(self.activation_memory_bytes)}",
-                 f"MACs = multiply–accumulates, bias excluded; FLOPs ≈ 2·MACs = {fmt(2 * self.total_macs)}",
-                 f"layout {self.layout}, {self.framework} counting conventions")
-        table = Table(("#", "name", "type", "output shape", "parameters", "MACs"), tuple(rows), "params",
-                      footer, notes, "rllrrr")
+        rows += [
+            (
+                str(x["index"]),
+                x["name"],
+                x["type"],
+                shape_cell(x["output_shape"]),
+                x["formula"],
+                fmt(x["macs"]),
+            )
+            for x in self.layers
+        ]
+        footer = (
+            (
+                "",
+                "total",
+                "",
+                shape_cell(self.output_shape),
+                fmt(self.total_params),
+                fmt(self.total_macs),
+            ),
+            ("", "trainable", "", "", fmt(self.trainable_params), ""),
+            ("", "non-trainable", "", "", fmt(self.non_trainable_params), ""),
+        )
+        notes = (
+            f"parameter memory (float32): {fmt_bytes(self.param_memory_bytes)}",
+            f"activation memory (float32, batch 1, input included): {fmt_bytes(self.activation_memory_bytes)}",
+            f"MACs = multiply–accumulates, bias excluded; FLOPs ≈ 2·MACs = {fmt(2 * self.total_macs)}",
+            f"layout {self.layout}, {self.framework} counting conventions",
+        )
+        table = Table(
+            ("#", "name", "type", "output shape", "parameters", "MACs"),
+            tuple(rows),
+            "params",
+            footer,
+            notes,
+            "rllrrr",
+        )
         return [table, self.size_work()] if self.explain else [table]
 
     def size_work(self) -> Text:
@@ -80,10 +108,20 @@ def fmt_bytes(n: int) -> str:
 
 
 def layer_row(layer, out) -> dict[str, Any]:
-    return {"index": layer.index, "name": layer.name, "type": layer.type, "output_shape": list(out.shape),
-            "size": prod(out.shape), "params": out.params, "trainable": out.trainable, "non_trainable": out.non_trainable,
-            "macs": out.macs, "formula": out.formula, "size_formula": list(out.explain),
-            "macs_formula": out.macs_formula or "0"}
+    return {
+        "index": layer.index,
+        "name": layer.name,
+        "type": layer.type,
+        "output_shape": list(out.shape),
+        "size": prod(out.shape),
+        "params": out.params,
+        "trainable": out.trainable,
+        "non_trainable": out.non_trainable,
+        "macs": out.macs,
+        "formula": out.formula,
+        "size_formula": list(out.explain),
+        "macs_formula": out.macs_formula or "0",
+    }
 
 
 def params(request) -> ParamsResult:
@@ -94,9 +132,19 @@ def params(request) -> ParamsResult:
     frozen = sum(o.non_trainable for o in outs)
     activations = prod(model.input_shape) + sum(prod(o.shape) for o in outs)
     return ParamsResult(
-        list(model.input_shape), model.layout, model.framework, rows, list(outs[-1].shape),
-        trainable + frozen, trainable, frozen, sum(o.macs for o in outs),
-        BYTES_PER_FLOAT * (trainable + frozen), BYTES_PER_FLOAT * activations, explain=request.explain)
+        list(model.input_shape),
+        model.layout,
+        model.framework,
+        rows,
+        list(outs[-1].shape),
+        trainable + frozen,
+        trainable,
+        frozen,
+        sum(o.macs for o in outs),
+        BYTES_PER_FLOAT * (trainable + frozen),
+        BYTES_PER_FLOAT * activations,
+        explain=request.explain,
+    )
 
 
 # =========================================================================== rf
@@ -125,7 +173,11 @@ class RfResult(Result):
         out = super().payload()
         keys = list(out)
         at = keys.index("rf_area") + 1
-        return {**{k: out[k] for k in keys[:at]}, "global": self.is_global, **{k: out[k] for k in keys[at:]}}
+        return {
+            **{k: out[k] for k in keys[:at]},
+            "global": self.is_global,
+            **{k: out[k] for k in keys[at:]},
+        }
 
     @property
     def is_global(self) -> bool:
@@ -134,18 +186,36 @@ class RfResult(Result):
     def view(self, digits: int = DEFAULT_DIGITS):
         rows = [("", "input", "", "", "", "", "1", "1", "0")]
         rows += [rf_row(x) for x in self.layers]
-        sections = [Table(("#", "name", "type", "kernel", "stride", "dilation", "jump", "rf", "start"),
-                          tuple(rows), "receptive fields", align="rllrrrrrr"),
-                    Text(self.work, "the recurrences (Araujo, Norris & Sim, Distill 2019)")]
+        sections = [
+            Table(
+                ("#", "name", "type", "kernel", "stride", "dilation", "jump", "rf", "start"),
+                tuple(rows),
+                "receptive fields",
+                align="rllrrrrrr",
+            ),
+            Text(self.work, "the recurrences (Araujo, Norris & Sim, Distill 2019)"),
+        ]
         lines = [self.chain]
         if self.region is not None:
-            lines.append(f"unit ({', '.join(map(str, self.unit))}) of layers[{self.layer}] sees input "
-                         + " × ".join(f"{lo}…{hi}" for lo, hi in self.region)
-                         + (" (unclipped); inside the image: " + " × ".join(f"{lo}…{hi}" for lo, hi in self.region_clipped)
-                            if self.region_clipped else " (entirely in the padding)"))
+            lines.append(
+                f"unit ({', '.join(map(str, self.unit))}) of layers[{self.layer}] sees input "
+                + " × ".join(f"{lo}…{hi}" for lo, hi in self.region)
+                + (
+                    " (unclipped); inside the image: "
+                    + " × ".join(f"{lo}…{hi}" for lo, hi in self.region_clipped)
+                    if self.region_clipped
+                    else " (entirely in the padding)"
+                )
+            )
         sections.append(Text(tuple(lines), "receptive field"))
         if self.picture:
-            sections.append(Text(self.picture, "the unit's field in the input (■ seen, ● centre)", preformatted=True))
+            sections.append(
+                Text(
+                    self.picture,
+                    "the unit's field in the input (■ seen, ● centre)",
+                    preformatted=True,
+                )
+            )
         return sections
 
 
@@ -157,20 +227,58 @@ def per_axis(values) -> str:
 
 def rf_row(x: dict) -> tuple[str, ...]:
     if x["global"]:
-        return (str(x["index"]), x["name"], x["type"], "—", "—", "—", "—", fmt_shape(x["rf"]) + " (all)", "—")
+        return (
+            str(x["index"]),
+            x["name"],
+            x["type"],
+            "—",
+            "—",
+            "—",
+            "—",
+            fmt_shape(x["rf"]) + " (all)",
+            "—",
+        )
     start = [fmt(s) for s in x["start"]]
-    return (str(x["index"]), x["name"], x["type"], fmt_shape(x["kernel"]), per_axis(x["stride"]),
-            per_axis(x["dilation"]), per_axis(x["jump"]), fmt_shape(x["rf"]), per_axis(start))
+    return (
+        str(x["index"]),
+        x["name"],
+        x["type"],
+        fmt_shape(x["kernel"]),
+        per_axis(x["stride"]),
+        per_axis(x["dilation"]),
+        per_axis(x["jump"]),
+        fmt_shape(x["rf"]),
+        per_axis(start),
+    )
 
 
 def step_row(step, input_sizes) -> dict[str, Any]:
     if step.axes is None:
-        return {"index": step.index, "name": step.name, "type": step.type, "kernel": None, "stride": None,
-                "dilation": None, "jump": None, "rf": list(input_sizes), "start": None, "global": True}
+        return {
+            "index": step.index,
+            "name": step.name,
+            "type": step.type,
+            "kernel": None,
+            "stride": None,
+            "dilation": None,
+            "jump": None,
+            "rf": list(input_sizes),
+            "start": None,
+            "global": True,
+        }
     w, a = step.windows, step.axes
-    return {"index": step.index, "name": step.name, "type": step.type, "kernel": [x.kernel for x in w],
-            "stride": [x.stride for x in w], "dilation": [x.dilation for x in w], "jump": [x.jump for x in a],
-            "rf": [x.rf for x in a], "start": [x.start for x in a], "global": False}
+    return {
+        "index": step.index,
+        "name": step.name,
+        "type": step.type,
+        "kernel": [x.kernel for x in w],
+        "stride": [x.stride for x in w],
+        "dilation": [x.dilation for x in w],
+        "jump": [x.jump for x in a],
+        "rf": [x.rf for x in a],
+        "start": [x.start for x in a],
+        "global": False,
+    }
 
 
 def recurrence_work(rows, limit: int = 40) -> tuple[str, ...]:
@@ -178,18 +286,24 @@ def recurrence_work(rows, limit: int = 40) -> tuple[str, ...]:
     lines, before = [], fields.Axis()
     for step in rows:
         if step.axes is None:
-            lines.append(f"layers[{step.index}] {step.name}: every unit sees the whole input ({step.type})")
+            lines.append(
+                f"layers[{step.index}] {step.name}: every unit sees the whole input ({step.type})"
+            )
             break
         w, after = step.windows[0], step.axes[0]
         axis_note = "" if set(step.windows) == {w} and set(step.axes) == {after} else " (axis 0)"
-        lines.append(f"layers[{step.index}] {step.name}{axis_note}: r = {before.rf} + ({w.span} − 1)·{before.jump} = {after.rf}, "
-                     f"j = {before.jump}·{w.stride} = {after.jump}, "
-                     f"start = {fmt(before.start)} + ({fmt((w.span - 1) / 2)} − {w.before})·{before.jump} = {fmt(after.start)}")
+        lines.append(
+            f"layers[{step.index}] {step.name}{axis_note}: r = {before.rf} + ({w.span} − 1)·{before.jump} = {after.rf}, "
+            f"j = {before.jump}·{w.stride} = {after.jump}, "
+            f"start = {fmt(before.start)} + ({fmt((w.span - 1) / 2)} − {w.before})·{before.jump} = {fmt(after.start)}"
+        )
         before = step.axes[0]
     if len(lines) > limit:
-        lines = lines[: limit // 2] + [f"… {len(lines) - limit} more …"] + lines[-(limit // 2):]
-    return ("r = r′ + (k′ − 1)·j′, j = j′·s, start = start′ + ((k′ − 1)/2 − p)·j′ with k′ = d·(k − 1) + 1",
-            *lines)
+        lines = lines[: limit // 2] + [f"… {len(lines) - limit} more …"] + lines[-(limit // 2) :]
+    return (
+        "r = r′ + (k′ − 1)·j′, j = j′·s, start = start′ + ((k′ − 1)/2 − p)·j′ with k′ = d·(k − 1) + 1",
+        *lines,
+    )
 
 
 def selected(model: Model, layer: int | None) -> int:
@@ -201,21 +315,32 @@ def selected(model: Model, layer: int | None) -> int:
 
 
 def parse_unit(value: Any, rank: int, sizes) -> tuple[int, ...]:
-    parts = value if isinstance(value, (list, tuple)) else re.split(r"[,\s×x]+", str(value).strip().strip("()[]"))
+    parts = (
+        value
+        if isinstance(value, (list, tuple))
+        else re.split(r"[,\s×x]+", str(value).strip().strip("()[]"))
+    )
     unit = tuple(parse_int(p, "--unit", minimum=0) for p in parts if p != "")
     if len(unit) != rank:
-        raise HwcheckError("--unit", f"expected {rank} index{'es' if rank > 1 else ''} (one per spatial axis), got {len(unit)}")
+        raise HwcheckError(
+            "--unit",
+            f"expected {rank} index{'es' if rank > 1 else ''} (one per spatial axis), got {len(unit)}",
+        )
     for u, n in zip(unit, sizes):
         if u >= n:
-            raise HwcheckError("--unit", f"index {u} is outside the layer's output (size {n}, indices 0…{n - 1})")
+            raise HwcheckError(
+                "--unit", f"index {u} is outside the layer's output (size {n}, indices 0…{n - 1})"
+            )
     return unit
 
 
 def global_chain(rows, sizes) -> str:
     first = next(s for s in rows if s.axes is None)
     area = f" = {prod(sizes):,}" if len(sizes) > 1 else ""
-    return (f"every unit of layer {len(rows)} sees the whole input ({fmt_shape(sizes)}{area} "
-            f"{fields.pixel_word(len(sizes))}): {first.type} at layers[{first.index}] mixes every position")
+    return (
+        f"every unit of layer {len(rows)} sees the whole input ({fmt_shape(sizes)}{area} "
+        f"{fields.pixel_word(len(sizes))}): {first.type} at layers[{first.index}] mixes every position"
+    )
 
 
 def spatial_sizes(model: Model, shape) -> tuple[int, ...]:
@@ -234,24 +359,57 @@ def rf(request) -> RfResult:
     if last.axes is None:
         if request.unit is not None or request.draw:
             raise HwcheckError("--unit", f"every unit of layers[{index}] sees the whole input")
-        return RfResult(list(model.input_shape), table, index, list(sizes), None, None, prod(sizes),
-                        global_chain(rows, sizes), None, None, None, None, recurrence_work(rows))
+        return RfResult(
+            list(model.input_shape),
+            table,
+            index,
+            list(sizes),
+            None,
+            None,
+            prod(sizes),
+            global_chain(rows, sizes),
+            None,
+            None,
+            None,
+            None,
+            recurrence_work(rows),
+        )
     in_sizes = [sizes, *(spatial_sizes(model, o.shape) for o in outs[:-1])]
     out_sizes = spatial_sizes(model, outs[-1].shape)
     unit, bounds, clipped, picture = None, None, None, ()
     if request.unit is not None or request.draw:
-        unit = parse_unit(request.unit, len(sizes), out_sizes) if request.unit is not None else tuple(n // 2 for n in out_sizes)
+        unit = (
+            parse_unit(request.unit, len(sizes), out_sizes)
+            if request.unit is not None
+            else tuple(n // 2 for n in out_sizes)
+        )
         bounds = fields.region(last.axes, unit)
         clipped = fields.clip(bounds, sizes)
         if request.draw:
             exact = fields.seen_positions(rows, unit, in_sizes)
-            seen = exact or [list(range(max(lo, 0), min(hi, n - 1) + 1)) for (lo, hi), n in zip(bounds, sizes)]
+            seen = exact or [
+                list(range(max(lo, 0), min(hi, n - 1) + 1)) for (lo, hi), n in zip(bounds, sizes)
+            ]
             centre = [a.start + u * a.jump for a, u in zip(last.axes, unit)]
             picture = fields.draw(sizes, seen, centre)
             if exact is None:
-                picture += ("(too many paths to trace pixel by pixel: the field's bounding box is shaded)",)
+                picture += (
+                    "(too many paths to trace pixel by pixel: the field's bounding box is shaded)",
+                )
     axes = last.axes
-    return RfResult(list(model.input_shape), table, index, [a.rf for a in axes], [a.jump for a in axes],
-                    [a.start for a in axes], prod(a.rf for a in axes), fields.chain(rows),
-                    {str(level): size for level, size in fields.chain_sizes(rows)},
-                    None if unit is None else list(unit), bounds, clipped, recurrence_work(rows), picture)
+    return RfResult(
+        list(model.input_shape),
+        table,
+        index,
+        [a.rf for a in axes],
+        [a.jump for a in axes],
+        [a.start for a in axes],
+        prod(a.rf for a in axes),
+        fields.chain(rows),
+        {str(level): size for level, size in fields.chain_sizes(rows)},
+        None if unit is None else list(unit),
+        bounds,
+        clipped,
+        recurrence_work(rows),
+        picture,
+    )

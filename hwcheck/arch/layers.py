@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from math import prod
 from typing import Any
 
-from hwcheck.errors import HwcheckError
 from hwcheck import geometry
+from hwcheck.errors import HwcheckError
 from hwcheck.geometry import Window
 from hwcheck.numfmt import fmt
 
@@ -75,7 +75,9 @@ def join(spatial, channels: int, layout: str) -> tuple[int, ...]:
 
 
 def axis_names(rank: int) -> tuple[str, ...]:
-    return {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}.get(rank, tuple(f"axis {i}" for i in range(rank)))
+    return {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}.get(
+        rank, tuple(f"axis {i}" for i in range(rank))
+    )
 
 
 def spatial_rank(layer_type: str) -> int:
@@ -85,7 +87,9 @@ def spatial_rank(layer_type: str) -> int:
 
 def expect_rank(layer: Layer, shape, rank: int, what: str) -> None:
     if len(shape) != rank:
-        raise layer.fail(f"expects a {what} input of rank {rank}, got shape [{', '.join(map(str, shape))}]")
+        raise layer.fail(
+            f"expects a {what} input of rank {rank}, got shape [{', '.join(map(str, shape))}]"
+        )
 
 
 def check_size(layer: Layer, shape) -> tuple[int, ...]:
@@ -115,11 +119,15 @@ def rounded_size(n: int, w: Window, ceil_mode: bool) -> int:
     return floor + 1 if ceil_mode and (n + w.before + w.after - w.span) % w.stride else floor
 
 
-def output_size(layer: Layer, n: int, w: Window, *, ceil_mode: bool = False, pool: bool = False) -> int:
+def output_size(
+    layer: Layer, n: int, w: Window, *, ceil_mode: bool = False, pool: bool = False
+) -> int:
     """⌊(n + before + after − d·(k−1) − 1)/s⌋ + 1, with PyTorch's ceil_mode rule for pools."""
     padded = n + w.before + w.after
     out = rounded_size(n, w, ceil_mode)
-    if ceil_mode and (out - 1) * w.stride >= n + w.before:  # the last window would start in the right padding
+    if (
+        ceil_mode and (out - 1) * w.stride >= n + w.before
+    ):  # the last window would start in the right padding
         out -= 1
     if out < 1:
         dilated = f" (dilated {w.span})" if w.dilation > 1 else ""
@@ -133,7 +141,10 @@ def explain_size(name: str, n: int, w: Window, out: int, *, ceil_mode: bool = Fa
     text = f"{name}: {geometry.size_arithmetic(n, w, ceil_mode)} = "
     rounded = rounded_size(n, w, ceil_mode)
     if ceil_mode and out != rounded:
-        return text + f"{rounded} − 1 = {out} (the last window would start in the right padding: dropped)"
+        return (
+            text
+            + f"{rounded} − 1 = {out} (the last window would start in the right padding: dropped)"
+        )
     return text + str(out)
 
 
@@ -155,8 +166,13 @@ def windows(layer: Layer, spatial) -> tuple[Window, ...]:
 def slide(layer: Layer, spatial, wins, *, ceil_mode=False, pool=False):
     """Output sizes along every axis, and the explain lines."""
     names = axis_names(len(spatial))
-    sizes = [output_size(layer, n, w, ceil_mode=ceil_mode, pool=pool) for n, w in zip(spatial, wins)]
-    lines = tuple(explain_size(a, n, w, m, ceil_mode=ceil_mode) for a, n, w, m in zip(names, spatial, wins, sizes))
+    sizes = [
+        output_size(layer, n, w, ceil_mode=ceil_mode, pool=pool) for n, w in zip(spatial, wins)
+    ]
+    lines = tuple(
+        explain_size(a, n, w, m, ceil_mode=ceil_mode)
+        for a, n, w, m in zip(names, spatial, wins, sizes)
+    )
     return tuple(sizes), lines
 
 
@@ -179,7 +195,11 @@ def check_groups(layer: Layer, channels: int, filters: int, groups: int) -> None
 def conv_windows(layer: Layer, spatial, ctx: Context) -> tuple[Window, ...]:
     """:func:`windows`, refusing what torch.nn.Conv*d refuses: 'same' with a stride above 1."""
     o = layer.options
-    if ctx.framework == "pytorch" and o.get("padding") == "same" and any(s > 1 for s in o["stride"]):
+    if (
+        ctx.framework == "pytorch"
+        and o.get("padding") == "same"
+        and any(s > 1 for s in o["stride"])
+    ):
         raise layer.fail("padding 'same' is not supported for strided convolutions in PyTorch")
     return windows(layer, spatial)
 
@@ -203,7 +223,16 @@ def conv(layer: Layer, shape, ctx: Context) -> LayerOut:
     total, formula = weight_formula(o["kernel"], c_in, groups, filters, o["bias"])
     macs = prod(sizes) * prod(o["kernel"]) * (c_in // groups) * filters
     work = macs_text(sizes, o["kernel"], c_in // groups, filters, macs)
-    return LayerOut(check_size(layer, join(sizes, filters, ctx.layout)), total, 0, macs, formula, lines, wins, work)
+    return LayerOut(
+        check_size(layer, join(sizes, filters, ctx.layout)),
+        total,
+        0,
+        macs,
+        formula,
+        lines,
+        wins,
+        work,
+    )
 
 
 def transposed_size(n: int, w: Window, op: int, padding, framework: str) -> tuple[int, str]:
@@ -228,10 +257,21 @@ def conv_transpose(layer: Layer, shape, ctx: Context) -> LayerOut:
     padding = o.get("padding", "valid")
     wins, sizes, lines = [], [], []
     for axis, (n, name) in enumerate(zip(spatial, axis_names(len(spatial)))):
-        k, s, d, op = o["kernel"][axis], o["stride"][axis], o["dilation"][axis], o["output_padding"][axis]
+        k, s, d, op = (
+            o["kernel"][axis],
+            o["stride"][axis],
+            o["dilation"][axis],
+            o["output_padding"][axis],
+        )
         if op and not (op < s or op < d):
-            raise layer.fail(f"output_padding {op} must be smaller than the stride {s} or the dilation {d}")
-        before, after = (0, 0) if padding in ("valid", "same") else geometry.padding_pair(padding, axis, n, k, s, d)
+            raise layer.fail(
+                f"output_padding {op} must be smaller than the stride {s} or the dilation {d}"
+            )
+        before, after = (
+            (0, 0)
+            if padding in ("valid", "same")
+            else geometry.padding_pair(padding, axis, n, k, s, d)
+        )
         w = Window(k, s, d, before, after)
         size, text = transposed_size(n, w, op, padding, ctx.framework)
         if size < 1:
@@ -239,9 +279,20 @@ def conv_transpose(layer: Layer, shape, ctx: Context) -> LayerOut:
         wins.append(w), sizes.append(size), lines.append(f"{name}: {text}")
     total, formula = weight_formula(o["kernel"], c_in, groups, filters, o["bias"])
     macs = prod(spatial) * prod(o["kernel"]) * (c_in // groups) * filters
-    work = macs_text(spatial, o["kernel"], c_in // groups, filters, macs) + " (every input position)"
+    work = (
+        macs_text(spatial, o["kernel"], c_in // groups, filters, macs) + " (every input position)"
+    )
     field = "unsupported: a transposed convolution's units do not see equal windows (use the conv layers)"
-    return LayerOut(check_size(layer, join(sizes, filters, ctx.layout)), total, 0, macs, formula, tuple(lines), field, work)
+    return LayerOut(
+        check_size(layer, join(sizes, filters, ctx.layout)),
+        total,
+        0,
+        macs,
+        formula,
+        tuple(lines),
+        field,
+        work,
+    )
 
 
 def depthwise(layer: Layer, shape, ctx: Context) -> LayerOut:
@@ -253,10 +304,23 @@ def depthwise(layer: Layer, shape, ctx: Context) -> LayerOut:
     k = prod(o["kernel"])
     depth = k * c_in * m
     bias = c_in * m if o["bias"] else 0
-    formula = dot(*map(str, o["kernel"]), str(c_in), str(m)) + (f" + {c_in}·{m}" if bias else "") + f" = {fmt(depth + bias)}"
+    formula = (
+        dot(*map(str, o["kernel"]), str(c_in), str(m))
+        + (f" + {c_in}·{m}" if bias else "")
+        + f" = {fmt(depth + bias)}"
+    )
     macs = prod(sizes) * k * c_in * m
     work = macs_text(sizes, o["kernel"], c_in, m, macs)
-    return LayerOut(check_size(layer, join(sizes, c_in * m, ctx.layout)), depth + bias, 0, macs, formula, lines, wins, work)
+    return LayerOut(
+        check_size(layer, join(sizes, c_in * m, ctx.layout)),
+        depth + bias,
+        0,
+        macs,
+        formula,
+        lines,
+        wins,
+        work,
+    )
 
 
 def separable(layer: Layer, shape, ctx: Context) -> LayerOut:
@@ -270,11 +334,25 @@ def separable(layer: Layer, shape, ctx: Context) -> LayerOut:
     depth, point = k * c_in * m, c_in * m * filters
     bias = filters if o["bias"] else 0
     total = depth + point + bias
-    formula = (dot(*map(str, o["kernel"]), str(c_in), str(m)) + " + " + dot(str(c_in * m), str(filters))
-               + (f" + {filters}" if bias else "") + f" = {fmt(total)}")
+    formula = (
+        dot(*map(str, o["kernel"]), str(c_in), str(m))
+        + " + "
+        + dot(str(c_in * m), str(filters))
+        + (f" + {filters}" if bias else "")
+        + f" = {fmt(total)}"
+    )
     macs = prod(sizes) * (depth + point)
     work = f"{dot(*sizes)}·({dot(*o['kernel'], c_in, m)} + {dot(c_in * m, filters)}) = {fmt(macs)}"
-    return LayerOut(check_size(layer, join(sizes, filters, ctx.layout)), total, 0, macs, formula, lines, wins, work)
+    return LayerOut(
+        check_size(layer, join(sizes, filters, ctx.layout)),
+        total,
+        0,
+        macs,
+        formula,
+        lines,
+        wins,
+        work,
+    )
 
 
 # --------------------------------------------------------------------------- pooling
@@ -287,29 +365,42 @@ def pool(layer: Layer, shape, ctx: Context) -> LayerOut:
     if o.get("padding", 0) != "same":
         for w in wins:
             if max(w.before, w.after) > w.kernel // 2:
-                raise layer.fail(f"padding {max(w.before, w.after)} is more than half the window {w.kernel}",
-                                 hint="PyTorch requires padding ≤ kernel // 2")
-    if layer.type == "avgpool3d" and ctx.framework == "pytorch":  # torch's avg_pool3d checks the unpadded input
+                raise layer.fail(
+                    f"padding {max(w.before, w.after)} is more than half the window {w.kernel}",
+                    hint="PyTorch requires padding ≤ kernel // 2",
+                )
+    if (
+        layer.type == "avgpool3d" and ctx.framework == "pytorch"
+    ):  # torch's avg_pool3d checks the unpadded input
         for n, w in zip(spatial, wins):
             if n < w.kernel:
-                raise layer.fail(f"the input {n} is smaller than the window {w.kernel} (PyTorch's avg_pool3d "
-                                 "does not count the padding here)")
+                raise layer.fail(
+                    f"the input {n} is smaller than the window {w.kernel} (PyTorch's avg_pool3d "
+                    "does not count the padding here)"
+                )
     sizes, lines = slide(layer, spatial, wins, ceil_mode=o.get("ceil_mode", False), pool=True)
     return LayerOut(check_size(layer, join(sizes, channels, ctx.layout)), explain=lines, field=wins)
 
 
 def global_pool(layer: Layer, shape, ctx: Context) -> LayerOut:
     if len(shape) < 2:
-        raise layer.fail(f"needs spatial axes and channels, got shape [{', '.join(map(str, shape))}]")
+        raise layer.fail(
+            f"needs spatial axes and channels, got shape [{', '.join(map(str, shape))}]"
+        )
     spatial, channels = split(shape, ctx.layout)
-    return LayerOut((channels,), explain=(f"{' × '.join(map(str, spatial))} positions → one value per channel",),
-                    field=GLOBAL)
+    return LayerOut(
+        (channels,),
+        explain=(f"{' × '.join(map(str, spatial))} positions → one value per channel",),
+        field=GLOBAL,
+    )
 
 
 def flatten(layer: Layer, shape, ctx: Context) -> LayerOut:
     size = prod(shape)
     field = GLOBAL if len(shape) > 1 else IDENTITY
-    return LayerOut(check_size(layer, (size,)), explain=(f"{dot(*map(str, shape))} = {fmt(size)}",), field=field)
+    return LayerOut(
+        check_size(layer, (size,)), explain=(f"{dot(*map(str, shape))} = {fmt(size)}",), field=field
+    )
 
 
 # --------------------------------------------------------------------------- dense, norms, others
@@ -322,8 +413,15 @@ def dense(layer: Layer, shape, ctx: Context) -> LayerOut:
     formula = dot(n_in, units) + (f" + {fmt(units)}" if bias else "") + f" = {fmt(total)}"
     macs = prod(shape[:-1]) * n_in * units
     work = f"{dot(*shape[:-1], n_in, units)} = {fmt(macs)}"
-    return LayerOut(check_size(layer, (*shape[:-1], units)), total, 0, macs, formula, field=last_axis_field(shape, ctx),
-                    macs_formula=work)
+    return LayerOut(
+        check_size(layer, (*shape[:-1], units)),
+        total,
+        0,
+        macs,
+        formula,
+        field=last_axis_field(shape, ctx),
+        macs_formula=work,
+    )
 
 
 def last_axis_field(shape, ctx: Context):
@@ -343,7 +441,9 @@ def batchnorm(layer: Layer, shape, ctx: Context) -> LayerOut:
 
 def layernorm(layer: Layer, shape, ctx: Context) -> LayerOut:
     n = shape[-1]
-    return LayerOut(shape, 2 * n, 0, 0, f"2·{fmt(n)} = {fmt(2 * n)}", field=last_axis_field(shape, ctx))
+    return LayerOut(
+        shape, 2 * n, 0, 0, f"2·{fmt(n)} = {fmt(2 * n)}", field=last_axis_field(shape, ctx)
+    )
 
 
 def elementwise(layer: Layer, shape, ctx: Context) -> LayerOut:
@@ -356,9 +456,19 @@ def embedding(layer: Layer, shape, ctx: Context) -> LayerOut:
     """Input [T] (token indices), output [T, dim]. For ``rf`` only a first-layer embedding has a
     field: later, the axis it expands was the feature axis, not a spatial one."""
     vocab, dim = layer.options["vocab"], layer.options["dim"]
-    field = IDENTITY if layer.index == 0 else "unsupported: an embedding after layers[0] makes the feature axis spatial"
-    return LayerOut(check_size(layer, (*shape, dim)), vocab * dim, 0, 0, f"{dot(vocab, dim)} = {fmt(vocab * dim)}",
-                    field=field)
+    field = (
+        IDENTITY
+        if layer.index == 0
+        else "unsupported: an embedding after layers[0] makes the feature axis spatial"
+    )
+    return LayerOut(
+        check_size(layer, (*shape, dim)),
+        vocab * dim,
+        0,
+        0,
+        f"{dot(vocab, dim)} = {fmt(vocab * dim)}",
+        field=field,
+    )
 
 
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
@@ -376,7 +486,9 @@ def recurrent_formula(kind: str, i: int, u: int, framework: str) -> tuple[int, s
 
 def recurrent(layer: Layer, shape, ctx: Context) -> LayerOut:
     if len(shape) != 2:
-        raise layer.fail(f"expects an input [T, features], got shape [{', '.join(map(str, shape))}]")
+        raise layer.fail(
+            f"expects an input [T, features], got shape [{', '.join(map(str, shape))}]"
+        )
     steps, features = shape
     o = layer.options
     units, directions = o["units"], 2 if o.get("bidirectional") else 1
@@ -385,8 +497,11 @@ def recurrent(layer: Layer, shape, ctx: Context) -> LayerOut:
     formula = (f"2·({text})" if directions == 2 else text) + f" = {fmt(total)}"
     macs = steps * directions * GATES[layer.type] * units * (features + units)
     out = (steps, units * directions) if o.get("return_sequences") else (units * directions,)
-    field = GLOBAL if not o.get("return_sequences") or directions == 2 else (
-        "unsupported: a unidirectional recurrent unit at step t sees steps 0…t, not a window")
+    field = (
+        GLOBAL
+        if not o.get("return_sequences") or directions == 2
+        else ("unsupported: a unidirectional recurrent unit at step t sees steps 0…t, not a window")
+    )
     work = f"{steps}·{directions}·{GATES[layer.type]}·{units}·({features} + {units}) = {fmt(macs)}"
     return LayerOut(out, total, 0, macs, formula, field=field, macs_formula=work)
 
@@ -409,20 +524,40 @@ POOL_KEYS = ("kernel", "stride", "padding", "ceil_mode")
 
 LAYER_TYPES: dict[str, LayerType] = {}
 for _d in (1, 2, 3):
-    LAYER_TYPES[f"conv{_d}d"] = LayerType(conv, CONV_KEYS, ("filters", "kernel"), ("filters", "kernel"), CONV_DEFAULTS)
+    LAYER_TYPES[f"conv{_d}d"] = LayerType(
+        conv, CONV_KEYS, ("filters", "kernel"), ("filters", "kernel"), CONV_DEFAULTS
+    )
     LAYER_TYPES[f"conv_transpose{_d}d"] = LayerType(
-        conv_transpose, CONV_KEYS + ("output_padding",), ("filters", "kernel"), ("filters", "kernel"),
-        {**CONV_DEFAULTS, "output_padding": 0})
-    LAYER_TYPES[f"maxpool{_d}d"] = LayerType(pool, POOL_KEYS + ("dilation",), ("kernel",), ("kernel",),
-                                             {"padding": 0, "ceil_mode": False, "dilation": 1})
-    LAYER_TYPES[f"avgpool{_d}d"] = LayerType(pool, POOL_KEYS, ("kernel",), ("kernel",),
-                                             {"padding": 0, "ceil_mode": False})
+        conv_transpose,
+        CONV_KEYS + ("output_padding",),
+        ("filters", "kernel"),
+        ("filters", "kernel"),
+        {**CONV_DEFAULTS, "output_padding": 0},
+    )
+    LAYER_TYPES[f"maxpool{_d}d"] = LayerType(
+        pool,
+        POOL_KEYS + ("dilation",),
+        ("kernel",),
+        ("kernel",),
+        {"padding": 0, "ceil_mode": False, "dilation": 1},
+    )
+    LAYER_TYPES[f"avgpool{_d}d"] = LayerType(
+        pool, POOL_KEYS, ("kernel",), ("kernel",), {"padding": 0, "ceil_mode": False}
+    )
 LAYER_TYPES["depthwise_conv2d"] = LayerType(
-    depthwise, ("kernel", "stride", "padding", "dilation", "multiplier", "bias"), ("kernel",), ("kernel",),
-    {"stride": 1, "padding": "valid", "dilation": 1, "multiplier": 1, "bias": True})
+    depthwise,
+    ("kernel", "stride", "padding", "dilation", "multiplier", "bias"),
+    ("kernel",),
+    ("kernel",),
+    {"stride": 1, "padding": "valid", "dilation": 1, "multiplier": 1, "bias": True},
+)
 LAYER_TYPES["separable_conv2d"] = LayerType(
-    separable, ("filters", "kernel", "stride", "padding", "dilation", "multiplier", "bias"), ("filters", "kernel"),
-    ("filters", "kernel"), {"stride": 1, "padding": "valid", "dilation": 1, "multiplier": 1, "bias": True})
+    separable,
+    ("filters", "kernel", "stride", "padding", "dilation", "multiplier", "bias"),
+    ("filters", "kernel"),
+    ("filters", "kernel"),
+    {"stride": 1, "padding": "valid", "dilation": 1, "multiplier": 1, "bias": True},
+)
 LAYER_TYPES["global_avgpool"] = LayerType(global_pool, ())
 LAYER_TYPES["global_maxpool"] = LayerType(global_pool, ())
 LAYER_TYPES["flatten"] = LayerType(flatten, ())
@@ -430,10 +565,17 @@ LAYER_TYPES["dense"] = LayerType(dense, ("units", "bias"), ("units",), ("units",
 LAYER_TYPES["batchnorm"] = LayerType(batchnorm, ())
 LAYER_TYPES["layernorm"] = LayerType(layernorm, ())
 LAYER_TYPES["dropout"] = LayerType(elementwise, ("rate",), ("rate",), ("rate",))
-LAYER_TYPES["embedding"] = LayerType(embedding, ("vocab", "dim"), ("vocab", "dim"), ("vocab", "dim"))
+LAYER_TYPES["embedding"] = LayerType(
+    embedding, ("vocab", "dim"), ("vocab", "dim"), ("vocab", "dim")
+)
 for _kind in ("rnn", "lstm", "gru"):
-    LAYER_TYPES[_kind] = LayerType(recurrent, ("units", "return_sequences", "bidirectional"), ("units",), ("units",),
-                                   {"return_sequences": False, "bidirectional": False})
+    LAYER_TYPES[_kind] = LayerType(
+        recurrent,
+        ("units", "return_sequences", "bidirectional"),
+        ("units",),
+        ("units",),
+        {"return_sequences": False, "bidirectional": False},
+    )
 for _act in ("relu", "sigmoid", "tanh", "softmax", "gelu"):
     LAYER_TYPES[_act] = LayerType(elementwise, ())
 for _act in ("leaky_relu", "elu"):

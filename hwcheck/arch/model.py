@@ -21,7 +21,14 @@ from typing import Any
 
 from hwcheck.arch.layers import LAYER_TYPES, MAX_SIZE, Context, Layer, compute, spatial_rank
 from hwcheck.errors import HwcheckError, did_you_mean, pointer
-from hwcheck.parse import parse_float, parse_int, parse_shape, parse_toml, read_text_file, resolve_path
+from hwcheck.parse import (
+    parse_float,
+    parse_int,
+    parse_shape,
+    parse_toml,
+    read_text_file,
+    resolve_path,
+)
 
 MAX_LAYERS = 10_000
 MAX_BYTES = 16 * 1024 * 1024
@@ -49,7 +56,9 @@ class Model:
 # --------------------------------------------------------------------------- reading
 
 
-def load_model(model: Any, spec: str | None, *, layout: str | None = None, framework: str | None = None) -> Model:
+def load_model(
+    model: Any, spec: str | None, *, layout: str | None = None, framework: str | None = None
+) -> Model:
     """The model of a request: exactly one of ``model`` (path, ``-``, table, TOML text) and ``spec``."""
     if model is not None and spec is not None:
         raise HwcheckError("--spec", "give either a model file or --spec, not both")
@@ -63,7 +72,10 @@ def load_model(model: Any, spec: str | None, *, layout: str | None = None, frame
                 exc.hint = pointer(spec, positions[int(found.group(1))])
             raise
     if model is None:
-        raise HwcheckError("<model>", "give a model file, '-' for standard input, or --spec '227x227x3 | conv2d 32 3'")
+        raise HwcheckError(
+            "<model>",
+            "give a model file, '-' for standard input, or --spec '227x227x3 | conv2d 32 3'",
+        )
     source, table = read_model(model)
     return build_model(table, source, layout, framework)
 
@@ -84,7 +96,9 @@ def read_model(model: Any) -> tuple[str, dict]:
 # --------------------------------------------------------------------------- validation
 
 
-def build_model(table: dict, source: str, layout: str | None, framework: str | None, **extra) -> Model:
+def build_model(
+    table: dict, source: str, layout: str | None, framework: str | None, **extra
+) -> Model:
     try:
         return Model(*validate_model(table, layout, framework), source=source, **extra)
     except HwcheckError as exc:
@@ -98,10 +112,14 @@ def validate_model(table: Any, layout: str | None, framework: str | None):
         if key not in MODEL_KEYS:
             raise HwcheckError(str(key), f"unknown key '{key}'{did_you_mean(str(key), MODEL_KEYS)}")
     if "input" not in table:
-        raise HwcheckError("input", "missing: the input shape without the batch axis, e.g. input = [227, 227, 3]")
+        raise HwcheckError(
+            "input", "missing: the input shape without the batch axis, e.g. input = [227, 227, 3]"
+        )
     shape = parse_shape(table["input"], "input", maximum=MAX_SIZE)
     if len(shape) > 5:  # parse_shape has refused an empty one
-        raise HwcheckError("input", f"expected 1 to 5 axes (up to 3 spatial + channels), got {len(shape)}")
+        raise HwcheckError(
+            "input", f"expected 1 to 5 axes (up to 3 spatial + channels), got {len(shape)}"
+        )
     layout = layout or word(table.get("layout", "hwc"), "layout", LAYOUTS)
     framework = framework or word(table.get("framework", "keras"), "framework", FRAMEWORKS)
     layers = table.get("layers", [])
@@ -110,7 +128,12 @@ def validate_model(table: Any, layout: str | None, framework: str | None):
     if len(layers) > MAX_LAYERS:
         raise HwcheckError("layers", f"at most {MAX_LAYERS:,} layers, got {len(layers):,}")
     counts: dict[str, int] = {}
-    return shape, layout, framework, tuple(validate_layer(i, t, counts) for i, t in enumerate(layers))
+    return (
+        shape,
+        layout,
+        framework,
+        tuple(validate_layer(i, t, counts) for i, t in enumerate(layers)),
+    )
 
 
 def word(value: Any, where: str, choices: tuple[str, ...]) -> str:
@@ -125,15 +148,24 @@ def _squash(name: str) -> str:
 
 
 ALIASES = {_squash(t): t for t in LAYER_TYPES} | {
-    "linear": "dense", "simplernn": "rnn", "batchnormalization": "batchnorm", "layernormalization": "layernorm",
-    "batchnorm1d": "batchnorm", "batchnorm2d": "batchnorm", "batchnorm3d": "batchnorm",
-    "globalaveragepooling1d": "global_avgpool", "globalaveragepooling2d": "global_avgpool",
-    "globalmaxpooling1d": "global_maxpool", "globalmaxpooling2d": "global_maxpool",
+    "linear": "dense",
+    "simplernn": "rnn",
+    "batchnormalization": "batchnorm",
+    "layernormalization": "layernorm",
+    "batchnorm1d": "batchnorm",
+    "batchnorm2d": "batchnorm",
+    "batchnorm3d": "batchnorm",
+    "globalaveragepooling1d": "global_avgpool",
+    "globalaveragepooling2d": "global_avgpool",
+    "globalmaxpooling1d": "global_maxpool",
+    "globalmaxpooling2d": "global_maxpool",
     **{f"maxpooling{d}d": f"maxpool{d}d" for d in (1, 2, 3)},
     **{f"averagepooling{d}d": f"avgpool{d}d" for d in (1, 2, 3)},
     **{f"conv{d}dtranspose": f"conv_transpose{d}d" for d in (1, 2, 3)},
     **{f"convtranspose{d}d": f"conv_transpose{d}d" for d in (1, 2, 3)},
-    "depthwiseconv2d": "depthwise_conv2d", "separableconv2d": "separable_conv2d", "leakyrelu": "leaky_relu",
+    "depthwiseconv2d": "depthwise_conv2d",
+    "separableconv2d": "separable_conv2d",
+    "leakyrelu": "leaky_relu",
 }
 
 
@@ -143,7 +175,9 @@ def layer_type(table: dict, where: str) -> str:
     raw = table["type"]
     if not isinstance(raw, str) or _squash(raw) not in ALIASES:
         text = raw if isinstance(raw, str) else repr(raw)
-        raise HwcheckError(where, f"unknown layer type '{text}'{did_you_mean(str(text), LAYER_TYPES)}")
+        raise HwcheckError(
+            where, f"unknown layer type '{text}'{did_you_mean(str(text), LAYER_TYPES)}"
+        )
     return ALIASES[_squash(raw)]
 
 
@@ -157,13 +191,19 @@ def validate_layer(index: int, table: Any, counts: dict[str, int]) -> Layer:
     allowed = spec.keys + ("type", "name")
     for key in table:
         if key not in allowed:
-            raise HwcheckError(where, f"unknown key '{key}'{did_you_mean(str(key), allowed)}",
-                               hint=f"{kind} takes: {', '.join(spec.keys) or 'no keys'}")
+            raise HwcheckError(
+                where,
+                f"unknown key '{key}'{did_you_mean(str(key), allowed)}",
+                hint=f"{kind} takes: {', '.join(spec.keys) or 'no keys'}",
+            )
     for key in spec.required:
         if key not in table:
             raise HwcheckError(where, f"missing key '{key}'")
-    options = {k: convert(k, v, f"{where}: {k}", kind) for k, v in {**spec.defaults, **table}.items()
-               if k not in ("type", "name")}
+    options = {
+        k: convert(k, v, f"{where}: {k}", kind)
+        for k, v in {**spec.defaults, **table}.items()
+        if k not in ("type", "name")
+    }
     n = counts.get(kind, 0)
     counts[kind] = n + 1
     name = table.get("name", kind if n == 0 else f"{kind}_{n}")
@@ -226,22 +266,36 @@ def axes(value: Any, where: str, rank: int, *, minimum: int) -> tuple[int, ...]:
     value = _listish(value, where)
     if isinstance(value, (list, tuple)):
         if len(value) != rank:
-            raise HwcheckError(where, f"expected {rank} value{'s' if rank > 1 else ''} (one per spatial axis), got {len(value)}")
+            raise HwcheckError(
+                where,
+                f"expected {rank} value{'s' if rank > 1 else ''} (one per spatial axis), got {len(value)}",
+            )
         return tuple(parse_int(v, where, minimum=minimum, maximum=MAX_SIZE) for v in value)
     return (parse_int(value, where, minimum=minimum, maximum=MAX_SIZE),) * rank
 
 
 def padding(value: Any, where: str, rank: int):
-    """"valid" / "same" / "full", an int, one int per axis, or [[before, after], ...]."""
+    """ "valid" / "same" / "full", an int, one int per axis, or [[before, after], ...]."""
     if isinstance(value, str) and value.strip().lower() in ("valid", "same", "full"):
         return value.strip().lower()
     value = _listish(value, where)
     if isinstance(value, str) and not re.fullmatch(r"\s*[+-]?\d+\s*", value):
-        raise HwcheckError(where, f"expected valid, same, full, an integer or [[before, after], ...], got '{value[:40]}'")
-    if isinstance(value, (list, tuple)) and value and all(isinstance(v, (list, tuple)) for v in value):
+        raise HwcheckError(
+            where,
+            f"expected valid, same, full, an integer or [[before, after], ...], got '{value[:40]}'",
+        )
+    if (
+        isinstance(value, (list, tuple))
+        and value
+        and all(isinstance(v, (list, tuple)) for v in value)
+    ):
         if len(value) != rank or any(len(v) != 2 for v in value):
-            raise HwcheckError(where, f"expected {rank} pair{'s' if rank > 1 else ''} [before, after]")
-        return tuple(tuple(parse_int(p, where, minimum=0, maximum=MAX_SIZE) for p in v) for v in value)
+            raise HwcheckError(
+                where, f"expected {rank} pair{'s' if rank > 1 else ''} [before, after]"
+            )
+        return tuple(
+            tuple(parse_int(p, where, minimum=0, maximum=MAX_SIZE) for p in v) for v in value
+        )
     return tuple((p, p) for p in axes(value, where, rank, minimum=0))
 
 
@@ -290,11 +344,15 @@ def parse_spec(spec: Any) -> tuple[dict, tuple[int, ...]]:
     for index, (start, end) in enumerate(bounds[1:]):
         toks = tokens(spec, start, end)
         if not toks:
-            raise spec_error(spec, start, f"layers[{index}]", "empty segment: expected a layer type")
+            raise spec_error(
+                spec, start, f"layers[{index}]", "empty segment: expected a layer type"
+            )
         table["layers"].append(spec_layer(spec, index, toks))
         positions.append(toks[0][1])
     if not positions:
-        raise spec_error(spec, len(spec), "", "no layers: add '| conv2d filters=… kernel=…' and so on")
+        raise spec_error(
+            spec, len(spec), "", "no layers: add '| conv2d filters=… kernel=…' and so on"
+        )
     return table, tuple(positions)
 
 
@@ -303,7 +361,9 @@ def header(spec: str, start: int, end: int) -> dict:
     toks = tokens(spec, start, end)
     if not toks or "=" in toks[0][0] or _squash(toks[0][0]) in ALIASES:
         at = toks[0][1] if toks else start
-        raise spec_error(spec, at, "input", "the spec starts with the input shape, e.g. '227x227x3 | ...'")
+        raise spec_error(
+            spec, at, "input", "the spec starts with the input shape, e.g. '227x227x3 | ...'"
+        )
     table: dict[str, Any] = {}
     try:
         table["input"] = list(parse_shape(toks[0][0], "input", maximum=MAX_SIZE))
@@ -312,7 +372,12 @@ def header(spec: str, start: int, end: int) -> dict:
     for text, at in toks[1:]:
         key, eq, value = text.partition("=")
         if not eq or key not in ("layout", "framework"):
-            raise spec_error(spec, at, "input", f"unexpected '{text}' after the input shape (layout=… or framework=…)")
+            raise spec_error(
+                spec,
+                at,
+                "input",
+                f"unexpected '{text}' after the input shape (layout=… or framework=…)",
+            )
         table[key] = value
     return table
 

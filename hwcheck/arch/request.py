@@ -17,19 +17,31 @@ class ModelRequest:
 
     model: Any = text(None, MODEL_HELP, positional=True)
     spec: Any = text(None, SPEC_HELP)
-    layout: str | None = choice(None, ("hwc", "chw"), "Override the model's layout: hwc (channels last) or chw.")
+    layout: str | None = choice(
+        None, ("hwc", "chw"), "Override the model's layout: hwc (channels last) or chw."
+    )
 
 
 @dataclass(frozen=True)
 class ParamsRequest(ModelRequest):
-    framework: str | None = choice(None, ("keras", "pytorch"), "Override the model's counting convention.")
+    framework: str | None = choice(
+        None, ("keras", "pytorch"), "Override the model's counting convention."
+    )
     explain: bool = flag("Show the output-size arithmetic of every axis.")
 
 
 @dataclass(frozen=True)
 class RfRequest(ModelRequest):
     framework: str | None = choice(None, ("keras", "pytorch"), "Override the model's framework.")
-    layer: int | None = integer(None, "The layer to report (0-based index as in the table; negative counts from the end).",
-                                minimum=-10_000, maximum=10_000)
-    unit: Any = text(None, "An output unit of that layer, e.g. 2,2: print the input region it sees.")
-    draw: bool = flag("Draw the input grid with the unit's field shaded (inputs up to 64 per side).")
+    layer: int | None = integer(
+        None,
+        "The layer to report (0-based index as in the table; negative counts from the end).",
+        minimum=-10_000,
+        maximum=10_000,
+    )
+    unit: Any = text(
+        None, "An output unit of that layer, e.g. 2,2: print the input region it sees."
+    )
+    draw: bool = flag(
+        "Draw the input grid with the unit's field shaded (inputs up to 64 per side)."
+    )

@@ -39,7 +39,9 @@ class Axis:
         return self.lo + (self.rf - 1) / 2
 
     def through(self, w: Window) -> Axis:
-        return Axis(self.rf + (w.span - 1) * self.jump, self.jump * w.stride, self.lo - w.before * self.jump)
+        return Axis(
+            self.rf + (w.span - 1) * self.jump, self.jump * w.stride, self.lo - w.before * self.jump
+        )
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,11 @@ def steps(model: Model, outs) -> list[Step]:
     axes: tuple[Axis, ...] | None = (Axis(),) * rank
     rows = []
     for layer, out in zip(model.layers, outs):
-        wins = None if axes is None else layer_windows(out.field, rank, f"{model.source}: {layer.where}")
+        wins = (
+            None
+            if axes is None
+            else layer_windows(out.field, rank, f"{model.source}: {layer.where}")
+        )
         axes = None if wins is None else tuple(a.through(w) for a, w in zip(axes, wins))
         rows.append(Step(layer.index, layer.name, layer.type, wins, axes))
     return rows
@@ -111,7 +117,12 @@ def seen_positions(rows: list[Step], unit: tuple[int, ...], in_sizes) -> list[li
             w, n = row.windows[axis], sizes[axis]
             if len(seen) * w.kernel > MAX_EXACT:
                 return None
-            seen = {q for p in seen for t in range(w.kernel) if 0 <= (q := p * w.stride - w.before + w.dilation * t) < n}
+            seen = {
+                q
+                for p in seen
+                for t in range(w.kernel)
+                if 0 <= (q := p * w.stride - w.before + w.dilation * t) < n
+            }
         out.append(sorted(seen))
     return out
 
@@ -135,13 +146,13 @@ def chain_sizes(rows: list[Step]) -> list[tuple[int, list[int]]]:
 
 
 def chain(rows: list[Step], max_terms: int = 12) -> str:
-    """"a unit of layer 4 sees 3×3 units of layer 3, 5×5 of layer 2, 7×7 of layer 1, 9×9 = 81 input pixels"
+    """ "a unit of layer 4 sees 3×3 units of layer 3, 5×5 of layer 2, 7×7 of layer 1, 9×9 = 81 input pixels"
     (layer k is the output of layers[k−1]; layer 0 is the input)."""
     top, parts = len(rows), chain_sizes(rows)
     words = [f"{fmt_shape(parts[0][1])} units of layer {parts[0][0]}" if top > 1 else None]
     words += [f"{fmt_shape(f)} of layer {lv}" for lv, f in parts[1:-1]]
     if len(words) > max_terms:
-        words = words[: max_terms // 2] + ["…"] + words[-(max_terms // 2):]
+        words = words[: max_terms // 2] + ["…"] + words[-(max_terms // 2) :]
     final = parts[-1][1]
     area = f" = {prod(final):,}" if len(final) > 1 else ""
     words.append(f"{fmt_shape(final)}{area} {pixel_word(len(final))}")
@@ -151,7 +162,10 @@ def chain(rows: list[Step], max_terms: int = 12) -> str:
 def draw(sizes, unit_positions, centre) -> tuple[str, ...]:
     """The input grid with the unit's field shaded (■) and its centre marked (●)."""
     if len(sizes) > 2 or max(sizes) > MAX_DRAW:
-        raise HwcheckError("--draw", f"draws 1-D or 2-D inputs up to {MAX_DRAW} per side, the input is {fmt_shape(sizes)}")
+        raise HwcheckError(
+            "--draw",
+            f"draws 1-D or 2-D inputs up to {MAX_DRAW} per side, the input is {fmt_shape(sizes)}",
+        )
     grid = [sizes[0], sizes[1]] if len(sizes) == 2 else [1, sizes[0]]
     seen = unit_positions if len(sizes) == 2 else [[0], unit_positions[0]]
     mid = centre if len(sizes) == 2 else [0.0, centre[0]]

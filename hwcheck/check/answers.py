@@ -18,7 +18,17 @@ MAX_EXERCISES = 5000
 FILE_KEYS = ("exercise", "defaults", "title", "course", "student", "author")
 DEFAULT_KEYS = ("rtol", "atol", "layout", "framework")
 #: keys of an exercise that are not command options
-EXERCISE_KEYS = ("id", "title", "command", "claims", "points", "rtol", "atol", "tolerances", "notes")
+EXERCISE_KEYS = (
+    "id",
+    "title",
+    "command",
+    "claims",
+    "points",
+    "rtol",
+    "atol",
+    "tolerances",
+    "notes",
+)
 
 
 @dataclass(frozen=True)
@@ -59,7 +69,9 @@ def load(name: str) -> AnswersFile:
     defaults = _table(document.get("defaults", {}), name, "[defaults]")
     for key in defaults:
         if key not in DEFAULT_KEYS:
-            raise HwcheckError(f"{name}: [defaults]", f"unknown key '{key}'{did_you_mean(key, DEFAULT_KEYS)}")
+            raise HwcheckError(
+                f"{name}: [defaults]", f"unknown key '{key}'{did_you_mean(key, DEFAULT_KEYS)}"
+            )
     raw = document.get("exercise", [])
     if not isinstance(raw, list) or not all(isinstance(e, dict) for e in raw):
         raise HwcheckError(name, "'exercise' must be an array of tables: [[exercise]]")
@@ -80,7 +92,11 @@ def _table(value: Any, name: str, label: str) -> dict[str, Any]:
 
 def _exercise(entry: dict[str, Any], index: int, defaults: dict[str, Any]) -> Exercise:
     ident = entry.get("id")
-    ident = str(ident) if isinstance(ident, (str, int)) and not isinstance(ident, bool) else f"#{index + 1}"
+    ident = (
+        str(ident)
+        if isinstance(ident, (str, int)) and not isinstance(ident, bool)
+        else f"#{index + 1}"
+    )
     title = entry.get("title") if isinstance(entry.get("title"), str) else ""
     command = entry.get("command")
     options = {k: v for k, v in entry.items() if k not in EXERCISE_KEYS}
@@ -92,16 +108,24 @@ def _exercise(entry: dict[str, Any], index: int, defaults: dict[str, Any]) -> Ex
     points = _first_number((entry,), "points", 1.0)
     if problem is None:
         options = _with_defaults(command, options, defaults)
-    return Exercise(ident, title, str(command), options, claims, points, rtol, atol, tolerances, problem)
+    return Exercise(
+        ident, title, str(command), options, claims, points, rtol, atol, tolerances, problem
+    )
 
 
-def _with_defaults(command: str, options: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+def _with_defaults(
+    command: str, options: dict[str, Any], defaults: dict[str, Any]
+) -> dict[str, Any]:
     """``[defaults]`` layout/framework for every command that has those options."""
     from hwcheck.commands import get
     from hwcheck.options import request_fields
 
     accepted = {f.name for f in request_fields(get(command).request_type())}
-    extra = {k: v for k, v in defaults.items() if k in ("layout", "framework") and k in accepted and k not in options}
+    extra = {
+        k: v
+        for k, v in defaults.items()
+        if k in ("layout", "framework") and k in accepted and k not in options
+    }
     return {**options, **extra}
 
 
@@ -120,12 +144,17 @@ def _problem(entry: dict[str, Any], command: Any) -> str | None:
         return "[exercise.claims] must be a non-empty table of KEY = VALUE"
     for key in ("rtol", "atol", "points"):
         value = entry.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0
+        ):
             return f"'{key}' must be a non-negative number"
     tolerances = entry.get("tolerances", {})
     if not isinstance(tolerances, dict) or not all(
-        isinstance(t, dict) and set(t) <= {"rtol", "atol"} and all(
-            isinstance(x, (int, float)) and not isinstance(x, bool) and x >= 0 for x in t.values())
+        isinstance(t, dict)
+        and set(t) <= {"rtol", "atol"}
+        and all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) and x >= 0 for x in t.values()
+        )
         for t in tolerances.values()
     ):
         return "[exercise.tolerances] maps a claim key to {rtol = …, atol = …}"

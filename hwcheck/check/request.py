@@ -9,10 +9,20 @@ from hwcheck.options import flag, integer, multi, names, number, text
 
 @dataclass(frozen=True)
 class CheckRequest:
-    files: tuple = multi("Answers files (TOML); - for standard input.", positional=True, required=True)
+    files: tuple = multi(
+        "Answers files (TOML); - for standard input.", positional=True, required=True
+    )
     only: tuple[str, ...] | None = names("Check only these exercise ids (comma-separated).")
-    show: bool = flag("Print the worked solution of every exercise with a claim that is not correct.")
+    show: bool = flag(
+        "Print the worked solution of every exercise with a claim that is not correct."
+    )
     gradescope: str | None = text(None, "Also write a Gradescope results.json to this path.")
-    jobs: int = integer(1, "Check files in this many parallel processes (same output order).", minimum=1, maximum=64)
-    rtol: float | None = number(None, "Relative tolerance for float claims, overriding the files' [defaults].")
-    atol: float | None = number(None, "Absolute tolerance for float claims, overriding the files' [defaults].")
+    jobs: int = integer(
+        1, "Check files in this many parallel processes (same output order).", minimum=1, maximum=64
+    )
+    rtol: float | None = number(
+        None, "Relative tolerance for float claims, overriding the files' [defaults]."
+    )
+    atol: float | None = number(
+        None, "Absolute tolerance for float claims, overriding the files' [defaults]."
+    )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextvars
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 from hwcheck.check.answers import AnswersFile, Exercise, load
 from hwcheck.errors import HwcheckError
@@ -14,7 +15,8 @@ from hwcheck.result import Result, Table, Text, view_only
 
 #: optional progress callback ``(done, total, label)`` set by the CLI when stderr is a terminal
 PROGRESS: contextvars.ContextVar[Callable[[int, int, str], None] | None] = contextvars.ContextVar(
-    "PROGRESS", default=None)
+    "PROGRESS", default=None
+)
 
 
 @dataclass(frozen=True)
@@ -31,8 +33,16 @@ class ExerciseOutcome:
     solution: Any = field(default=None, compare=False)  # the command's Result, for --show
 
     def to_json(self) -> dict[str, Any]:
-        out = {"id": self.id, "title": self.title, "file": self.file, "command": self.command,
-               "ok": self.ok, "claims": self.claims, "points": self.points, "score": self.score}
+        out = {
+            "id": self.id,
+            "title": self.title,
+            "file": self.file,
+            "command": self.command,
+            "ok": self.ok,
+            "claims": self.claims,
+            "points": self.points,
+            "score": self.score,
+        }
         if self.error:
             out["error"] = self.error
         return out
@@ -65,23 +75,41 @@ class CheckResult(Result):
                 rows.append((ex.id, "—", "", "", "! error", ex.error))
             rows.extend((ex.id, *claim_cells(c, digits)) for c in ex.claims)
         files = sorted({ex.file for ex in self.exercises})
-        title = "Claims in " + ", ".join(files) if len(files) <= 3 else f"Claims in {len(files)} files"
-        sections: list = [Table(("exercise", *CLAIM_COLUMNS), tuple(rows), title=title, nowrap=(0, 1, 4),
-                                min_widths=(0, *CLAIM_MIN_WIDTHS))]
+        title = (
+            "Claims in " + ", ".join(files) if len(files) <= 3 else f"Claims in {len(files)} files"
+        )
+        sections: list = [
+            Table(
+                ("exercise", *CLAIM_COLUMNS),
+                tuple(rows),
+                title=title,
+                nowrap=(0, 1, 4),
+                min_widths=(0, *CLAIM_MIN_WIDTHS),
+            )
+        ]
         for bad in self.unreadable:
             sections.append(Text((f"error: {bad['file']}: {bad['message']}",)))
         sections.append(Text((self.summary(),)))
         if self.show:
             for ex in self.exercises:
                 if not ex.ok and ex.solution is not None:
-                    sections.append(Text((f"Worked solution of exercise {ex.id}" + (f": {ex.title}" if ex.title else ""),)))
+                    sections.append(
+                        Text(
+                            (
+                                f"Worked solution of exercise {ex.id}"
+                                + (f": {ex.title}" if ex.title else ""),
+                            )
+                        )
+                    )
                     sections.extend(ex.solution.view(digits))
         return sections
 
     def summary(self) -> str:
         n = len(self.exercises)
-        text = (f"{n} exercise{'s' * (n != 1)}: {self.passed} passed, {self.failed} failed; "
-                f"{self.claims_correct} of {self.claims_total} claims correct")
+        text = (
+            f"{n} exercise{'s' * (n != 1)}: {self.passed} passed, {self.failed} failed; "
+            f"{self.claims_correct} of {self.claims_total} claims correct"
+        )
         if self.max_score and self.max_score != n:
             text += f"; score {self.score:g} / {self.max_score:g}"
         return text
@@ -90,15 +118,29 @@ class CheckResult(Result):
         """Gradescope's results.json shape."""
         tests = []
         for ex in self.exercises:
-            lines = [f"{c['key']}: {c['verdict']} ({c['rule']})" + (f" — {c['hint']}" if c.get("hint") else "")
-                     for c in ex.claims]
+            lines = [
+                f"{c['key']}: {c['verdict']} ({c['rule']})"
+                + (f" — {c['hint']}" if c.get("hint") else "")
+                for c in ex.claims
+            ]
             if ex.error:
                 lines.insert(0, f"error: {ex.error}")
-            tests.append({"name": f"{ex.id}" + (f": {ex.title}" if ex.title else ""), "score": ex.score,
-                          "max_score": ex.points, "status": "passed" if ex.ok else "failed",
-                          "output": "\n".join(lines), "extra_data": ex.to_json()})
-        return {"score": self.score, "max_score": self.max_score, "tests": tests,
-                "extra_data": {"passed": self.passed, "failed": self.failed}}
+            tests.append(
+                {
+                    "name": f"{ex.id}" + (f": {ex.title}" if ex.title else ""),
+                    "score": ex.score,
+                    "max_score": ex.points,
+                    "status": "passed" if ex.ok else "failed",
+                    "output": "\n".join(lines),
+                    "extra_data": ex.to_json(),
+                }
+            )
+        return {
+            "score": self.score,
+            "max_score": self.max_score,
+            "tests": tests,
+            "extra_data": {"passed": self.passed, "failed": self.failed},
+        }
 
 
 # ------------------------------------------------------------------------------ running
@@ -119,7 +161,9 @@ def check(request) -> CheckResult:
     return result
 
 
-def _run_many(files: list[str], request) -> tuple[list[list[ExerciseOutcome]], list[dict[str, str]]]:
+def _run_many(
+    files: list[str], request
+) -> tuple[list[list[ExerciseOutcome]], list[dict[str, str]]]:
     if request.jobs > 1:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -128,7 +172,9 @@ def _run_many(files: list[str], request) -> tuple[list[list[ExerciseOutcome]], l
     else:
         pairs = [_load_and_run(name, request) for name in files]
     outcomes = [p[0] for p in pairs if p[1] is None]
-    unreadable = [{"file": name, "message": p[1]} for name, p in zip(files, pairs) if p[1] is not None]
+    unreadable = [
+        {"file": name, "message": p[1]} for name, p in zip(files, pairs) if p[1] is not None
+    ]
     return outcomes, unreadable
 
 
@@ -156,8 +202,17 @@ _CACHE: dict[str, Any] = {}
 
 def run_exercise(answers: AnswersFile, exercise: Exercise, request) -> ExerciseOutcome:
     def failed(message: str) -> ExerciseOutcome:
-        return ExerciseOutcome(answers.name, exercise.id, exercise.title, exercise.command, False, [],
-                               exercise.points, 0.0, message)
+        return ExerciseOutcome(
+            answers.name,
+            exercise.id,
+            exercise.title,
+            exercise.command,
+            False,
+            [],
+            exercise.points,
+            0.0,
+            message,
+        )
 
     if exercise.problem:
         return failed(exercise.problem)
@@ -173,8 +228,18 @@ def run_exercise(answers: AnswersFile, exercise: Exercise, request) -> ExerciseO
     claims = [v.to_json() for v in verdicts]
     ok = all(v.ok for v in verdicts)
     score = exercise.points * sum(v.ok for v in verdicts) / len(verdicts) if verdicts else 0.0
-    return ExerciseOutcome(answers.name, exercise.id, exercise.title, exercise.command, ok, claims,
-                           exercise.points, round(score, 6), None, result)
+    return ExerciseOutcome(
+        answers.name,
+        exercise.id,
+        exercise.title,
+        exercise.command,
+        ok,
+        claims,
+        exercise.points,
+        round(score, 6),
+        None,
+        result,
+    )
 
 
 def _as_file_keys(message: str) -> str:
@@ -215,14 +280,25 @@ def _judge(result, exercise: Exercise, request) -> list:
     return verdicts
 
 
-def _summarise(exercises: list[ExerciseOutcome], unreadable: list[dict[str, str]], show: bool) -> CheckResult:
+def _summarise(
+    exercises: list[ExerciseOutcome], unreadable: list[dict[str, str]], show: bool
+) -> CheckResult:
     passed = sum(ex.ok for ex in exercises)
     claims_total = sum(len(ex.claims) for ex in exercises)
     claims_correct = sum(c["verdict"] == "correct" for ex in exercises for c in ex.claims)
     score = round(sum(ex.score for ex in exercises), 6)
     max_score = round(sum(ex.points for ex in exercises), 6)
-    return CheckResult(exercises, passed, len(exercises) - passed, claims_total, claims_correct,
-                       score, max_score, unreadable, show)
+    return CheckResult(
+        exercises,
+        passed,
+        len(exercises) - passed,
+        claims_total,
+        claims_correct,
+        score,
+        max_score,
+        unreadable,
+        show,
+    )
 
 
 def _write_gradescope(result: CheckResult, path: str) -> None:

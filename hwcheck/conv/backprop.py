@@ -62,32 +62,51 @@ class ConvBackpropResult(Result):
         return data
 
     def view(self, digits: int = 6) -> list:
-        sections: list = [Text(tuple(identities(self)), title="Backpropagation through a convolution")]
-        for title, array in (("X", self.x), ("F", self.f), ("O", self.output), ("∂L/∂O", self.dL_dO), ("∂L/∂F", self.dL_dF),
-                             ("∂L/∂X", self.dL_dX)):
+        sections: list = [
+            Text(tuple(identities(self)), title="Backpropagation through a convolution")
+        ]
+        for title, array in (
+            ("X", self.x),
+            ("F", self.f),
+            ("O", self.output),
+            ("∂L/∂O", self.dL_dO),
+            ("∂L/∂F", self.dL_dF),
+            ("∂L/∂X", self.dL_dX),
+        ):
             sections.extend(grids(array, title, digits))
         sections.append(Text(tuple(self._summary(digits))))
         if self.explained is not None:
-            lines = self._expanded(digits) or [f"more than {MAX_EXPLAINED} gradient elements: not expanded"]
+            lines = self._expanded(digits) or [
+                f"more than {MAX_EXPLAINED} gradient elements: not expanded"
+            ]
             sections.append(Text(tuple(lines), title="Every element", preformatted=True))
         return sections
 
     def _summary(self, digits: int) -> list[str]:
-        db = fmt_seq(self.dL_db, digits) if isinstance(self.dL_db, list) else fmt(self.dL_db, digits)
+        db = (
+            fmt_seq(self.dL_db, digits) if isinstance(self.dL_db, list) else fmt(self.dL_db, digits)
+        )
         lines = [f"∂L/∂b = Σ ∂L/∂O = {db}"]
         if self.loss is not None:
             lines.append(f"L ({self.loss_preset}) = {fmt(self.loss, digits)}")
-        how = ("each entry of X, F and b on its own" if self.gradcheck_method == "entrywise"
-               else "one seeded random ±1 direction through X, F and b")
-        lines.append(f"finite differences ({self.gradcheck_method}, {how}): max |analytic − numeric| = "
-                     f"{fmt(self.gradcheck_max_abs_err, 3)}")
+        how = (
+            "each entry of X, F and b on its own"
+            if self.gradcheck_method == "entrywise"
+            else "one seeded random ±1 direction through X, F and b"
+        )
+        lines.append(
+            f"finite differences ({self.gradcheck_method}, {how}): max |analytic − numeric| = "
+            f"{fmt(self.gradcheck_max_abs_err, 3)}"
+        )
         return lines
 
     def _expanded(self, digits: int) -> list[str]:
         lines = []
         for name, terms, value in self.explained:
             symbolic = " + ".join(f"{a}·{b}" for a, _, b, _ in terms) or "0"
-            numbers = " + ".join(f"{_factor(u, digits)}·{_factor(v, digits)}" for _, u, _, v in terms)
+            numbers = " + ".join(
+                f"{_factor(u, digits)}·{_factor(v, digits)}" for _, u, _, v in terms
+            )
             lines.append(f"{name} = {symbolic} = {numbers or '0'} = {fmt(value, digits)}")
         return lines
 
@@ -119,13 +138,21 @@ class Problem:
 
 
 def parse_problem(request) -> Problem:
-    x, xshape = parse_rank(request.x, "--x", (2, 3), "an H×W or C_in×H×W array", exact=request.exact)
-    f, fshape = parse_rank(request.f, "--f", (2, 4), "a kh×kw or C_out×C_in×kh×kw kernel", exact=request.exact)
+    x, xshape = parse_rank(
+        request.x, "--x", (2, 3), "an H×W or C_in×H×W array", exact=request.exact
+    )
+    f, fshape = parse_rank(
+        request.f, "--f", (2, 4), "a kh×kw or C_out×C_in×kh×kw kernel", exact=request.exact
+    )
     c_in = 1 if len(xshape) == 2 else xshape[0]
     c_out, f_in = (1, 1) if len(fshape) == 2 else fshape[:2]
     if f_in != c_in:
-        raise HwcheckError("--f", f"F has C_in = {f_in} ({fmt_shape(fshape)}) but X has {c_in} channels "
-                           f"({fmt_shape(xshape)})", hint="F is C_out×C_in×kh×kw, X is C_in×H×W")
+        raise HwcheckError(
+            "--f",
+            f"F has C_in = {f_in} ({fmt_shape(fshape)}) but X has {c_in} channels "
+            f"({fmt_shape(xshape)})",
+            hint="F is C_out×C_in×kh×kw, X is C_in×H×W",
+        )
     g = geometry(c_in, c_out, xshape[-2:], fshape[-2:], request, "--f")
     _check_size(g, request.exact)
     exact = request.exact
@@ -139,8 +166,11 @@ def _check_size(g: Geometry, exact: bool) -> None:
     limit = MAX_PRODUCTS_EXACT if exact else MAX_PRODUCTS
     if g.products > limit:
         mode = "exact arithmetic" if exact else "one forward pass"
-        raise HwcheckError("--x", f"{g.products:,} multiplications exceed the limit for {mode} ({limit:,})",
-                           hint="drop --exact for large inputs" if exact else None)
+        raise HwcheckError(
+            "--x",
+            f"{g.products:,} multiplications exceed the limit for {mode} ({limit:,})",
+            hint="drop --exact for large inputs" if exact else None,
+        )
 
 
 def _bias(value, c_out: int, exact: bool):
@@ -153,7 +183,9 @@ def _bias(value, c_out: int, exact: bool):
     elif shape != (c_out,):
         array = None
     if array is None:
-        raise HwcheckError("--bias", f"expected one bias per output channel ({c_out}), got shape {list(shape)}")
+        raise HwcheckError(
+            "--bias", f"expected one bias per output channel ({c_out}), got shape {list(shape)}"
+        )
     return as_array(array, exact)
 
 
@@ -186,7 +218,10 @@ def _array_for(value, where: str, o, p: Problem, what: str):
     """--upstream / --target: an array with exactly O's shape (both shapes printed otherwise)."""
     array, shape = parse_rank(value, where, None, exact=p.exact)
     if not same_shape(shape, o.shape):
-        raise HwcheckError(where, f"{what} has shape {fmt_shape(shape)}, but O has shape {fmt_shape(_user_shape(o, p))}")
+        raise HwcheckError(
+            where,
+            f"{what} has shape {fmt_shape(shape)}, but O has shape {fmt_shape(_user_shape(o, p))}",
+        )
     return as_array(array, p.exact).reshape(o.shape)  # same entries, O's layout
 
 
@@ -209,11 +244,21 @@ def gradcheck(loss_of, params: dict, grads: dict, exact: bool, squared_loss: boo
     """
     h = Fraction(1) if exact else H_FLOAT
     entrywise = sum(a.size for a in params.values()) <= ENTRYWISE_LIMIT
-    stencil = ((1, Fraction(1, 2)), (-1, Fraction(-1, 2))) if entrywise or not squared_loss else \
-        ((2, Fraction(-1, 12)), (1, Fraction(8, 12)), (-1, Fraction(-8, 12)), (-2, Fraction(1, 12)))
+    stencil = (
+        ((1, Fraction(1, 2)), (-1, Fraction(-1, 2)))
+        if entrywise or not squared_loss
+        else (
+            (2, Fraction(-1, 12)),
+            (1, Fraction(8, 12)),
+            (-1, Fraction(-8, 12)),
+            (-2, Fraction(1, 12)),
+        )
+    )
     worst, checked = 0, 0
-    for v in (_unit_steps(params) if entrywise else _random_direction(params, exact)):
-        numeric_d = sum(_weight(w, exact) * loss_of(**_moved(params, v, n * h)) for n, w in stencil) / h
+    for v in _unit_steps(params) if entrywise else _random_direction(params, exact):
+        numeric_d = (
+            sum(_weight(w, exact) * loss_of(**_moved(params, v, n * h)) for n, w in stencil) / h
+        )
         analytic = sum((grads[k] * v[k]).sum() for k in v)
         worst = max(worst, abs(numeric_d - analytic))
         checked += 1
@@ -238,8 +283,12 @@ def _unit_steps(params: dict):
 
 def _random_direction(params: dict, exact: bool):
     rng = np.random.default_rng(0)
-    yield {name: rng.choice(np.array([-1, 1]), size=theta.shape).astype(object if exact else np.float64)
-           for name, theta in params.items()}
+    yield {
+        name: rng.choice(np.array([-1, 1]), size=theta.shape).astype(
+            object if exact else np.float64
+        )
+        for name, theta in params.items()
+    }
 
 
 # ------------------------------------------------------------------------------- runner
@@ -259,8 +308,13 @@ def conv_backprop(request) -> ConvBackpropResult:
         out = numeric.forward(x, numeric.oriented(f, p.g.op), p.g.axes, b)
         return loss_value(preset, out, target, p.exact) if preset else (upstream * out).sum()
 
-    err, method, checked = gradcheck(loss_of, {"x": p.x, "f": p.f, "b": p.bias}, {"x": dx, "f": df, "b": db},
-                                     p.exact, squared_loss=preset in ("mse", "half-sse"))
+    err, method, checked = gradcheck(
+        loss_of,
+        {"x": p.x, "f": p.f, "b": p.bias},
+        {"x": dx, "f": df, "b": db},
+        p.exact,
+        squared_loss=preset in ("mse", "half-sse"),
+    )
     return _result(request, p, o, upstream, df, dx, db, loss, preset, (err, method, checked))
 
 
@@ -269,19 +323,27 @@ def _upstream(request, o, p: Problem):
     if request.upstream is not None:
         if request.loss is not None:
             raise HwcheckError("--upstream", "give either --upstream or --loss, not both")
-        return None, None, _array_for(request.upstream, "--upstream", o, p, "the upstream gradient ∂L/∂O")
+        return (
+            None,
+            None,
+            _array_for(request.upstream, "--upstream", o, p, "the upstream gradient ∂L/∂O"),
+        )
     preset = request.loss or "sum"
     target = None
     if preset in ("mse", "half-sse"):
         if request.target is None:
-            raise HwcheckError("--target", f"is required with --loss {preset}", hint="the target T has O's shape")
+            raise HwcheckError(
+                "--target", f"is required with --loss {preset}", hint="the target T has O's shape"
+            )
         target = _array_for(request.target, "--target", o, p, "the target")
     elif request.target is not None:
         raise HwcheckError("--target", f"is only used with --loss mse or half-sse, not {preset}")
     return preset, target, loss_gradient(preset, o, target, p.exact)
 
 
-def _result(request, p: Problem, o, upstream, df, dx, db, loss, preset, check) -> ConvBackpropResult:
+def _result(
+    request, p: Problem, o, upstream, df, dx, db, loss, preset, check
+) -> ConvBackpropResult:
     single_out = p.x_single and p.f_single
 
     def plain(a):
@@ -294,15 +356,26 @@ def _result(request, p: Problem, o, upstream, df, dx, db, loss, preset, check) -
         input_shape=list(p.x.shape[1:] if p.x_single else p.x.shape),
         kernel_shape=list(p.f.shape[2:] if p.f_single else p.f.shape),
         output_shape=list(o.shape[1:] if single_out else o.shape),
-        op=p.g.op, stride=[a.stride for a in p.g.axes], dilation=[a.dilation for a in p.g.axes],
-        padding=p.g.padding_pairs(), exact=p.exact,
-        output=out_arrays[0], dL_dO=out_arrays[1],
-        dL_dF=plain(df[0, 0] if p.f_single else df), dL_dX=plain(dx[0] if p.x_single else dx),
+        op=p.g.op,
+        stride=[a.stride for a in p.g.axes],
+        dilation=[a.dilation for a in p.g.axes],
+        padding=p.g.padding_pairs(),
+        exact=p.exact,
+        output=out_arrays[0],
+        dL_dO=out_arrays[1],
+        dL_dF=plain(df[0, 0] if p.f_single else df),
+        dL_dX=plain(dx[0] if p.x_single else dx),
         dL_db=plain(db)[0] if p.f_single else plain(db),
-        loss=_scalar(loss, p.exact), loss_preset=preset,
-        gradcheck_max_abs_err=_scalar(err, p.exact), gradcheck_method=method, gradcheck_checked=checked,
-        x=plain(p.x[0] if p.x_single else p.x), f=plain(p.f[0, 0] if p.f_single else p.f),
-        geometry=p.g, explained=explained)
+        loss=_scalar(loss, p.exact),
+        loss_preset=preset,
+        gradcheck_max_abs_err=_scalar(err, p.exact),
+        gradcheck_method=method,
+        gradcheck_checked=checked,
+        x=plain(p.x[0] if p.x_single else p.x),
+        f=plain(p.f[0, 0] if p.f_single else p.f),
+        geometry=p.g,
+        explained=explained,
+    )
 
 
 def _scalar(value, exact: bool):

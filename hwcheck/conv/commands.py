@@ -13,7 +13,9 @@ def _in_float_range(run, request, hint: str):
         with np.errstate(over="raise", invalid="raise", divide="raise"):
             return run(request)
     except FloatingPointError as exc:
-        raise HwcheckError("input", f"the numbers leave the 64-bit float range ({exc})", hint=hint) from None
+        raise HwcheckError(
+            "input", f"the numbers leave the 64-bit float range ({exc})", hint=hint
+        ) from None
 
 
 def conv_matrix(request):
@@ -25,7 +27,9 @@ def conv_matrix(request):
 def conv_backprop(request):
     from hwcheck.conv.backprop import conv_backprop as run
 
-    return _in_float_range(run, request, "scale the inputs down, or use --exact for rational inputs")
+    return _in_float_range(
+        run, request, "scale the inputs down, or use --exact for rational inputs"
+    )
 
 
 def conv_cost(request):

@@ -33,7 +33,14 @@ def fft_recurrence(p: int) -> list[dict[str, int]]:
     rows = [{"p": 0, "M": 1, "m": 0, "a": 0}]
     for q in range(1, p + 1):
         prev = rows[-1]
-        rows.append({"p": q, "M": 1 << q, "m": 2 * prev["m"] + (1 << (q - 1)), "a": 2 * prev["a"] + (1 << q)})
+        rows.append(
+            {
+                "p": q,
+                "M": 1 << q,
+                "m": 2 * prev["m"] + (1 << (q - 1)),
+                "a": 2 * prev["a"] + (1 << q),
+            }
+        )
     return rows
 
 
@@ -108,55 +115,89 @@ class ConvCostResult(Result):
     kernel_equals_size: bool
 
     def view(self, digits: int = 6) -> list:
-        return [Text(tuple(self._direct_lines()), title="Direct 2-D convolution"),
-                self._recurrence_table(),
-                Text(tuple(self._fft_lines()), title="FFT route"),
-                Text(tuple(self._verdict_lines()), title="Comparison")]
+        return [
+            Text(tuple(self._direct_lines()), title="Direct 2-D convolution"),
+            self._recurrence_table(),
+            Text(tuple(self._fft_lines()), title="FFT route"),
+            Text(tuple(self._verdict_lines()), title="Comparison"),
+        ]
 
     def _direct_lines(self) -> list[str]:
         n, k, out = self.size, self.kernel, self.output_size
-        return [f"image {n}×{n}, kernel {k}×{k}, full output {out}×{out} (N + K − 1 = {out})",
-                f"multiplications: N²·K² = {n}²·{k}² = {fmt(self.direct_multiplications)}",
+        return [
+            f"image {n}×{n}, kernel {k}×{k}, full output {out}×{out} (N + K − 1 = {out})",
+            f"multiplications: N²·K² = {n}²·{k}² = {fmt(self.direct_multiplications)}",
+            (
                 f"additions: N²·K² − (N+K−1)² = {fmt(n * n * k * k)} − {fmt(out * out)} = "
-                f"{fmt(self.direct_additions)}",
-                f"order: {self.direct_order}"]
+                f"{fmt(self.direct_additions)}"
+            ),
+            f"order: {self.direct_order}",
+        ]
 
     def _recurrence_table(self) -> Table:
         rows = tuple((str(r["p"]), fmt(r["M"]), fmt(r["m"]), fmt(r["a"])) for r in self.recurrence)
-        return Table(("p", "M = 2ᵖ", "m(p) = 2m(p−1) + 2^(p−1)", "a(p) = 2a(p−1) + 2ᵖ"), rows,
-                     title="Radix-2 FFT of M points (complex operations)", align="rrrr",
-                     notes=("closed forms: m(p) = ½·M·log₂M, a(p) = M·log₂M",))
+        return Table(
+            ("p", "M = 2ᵖ", "m(p) = 2m(p−1) + 2^(p−1)", "a(p) = 2a(p−1) + 2ᵖ"),
+            rows,
+            title="Radix-2 FFT of M points (complex operations)",
+            align="rrrr",
+            notes=("closed forms: m(p) = ½·M·log₂M, a(p) = M·log₂M",),
+        )
 
     def _fft_lines(self) -> list[str]:
         m, p = self.fft_size, self.log2_fft_size
-        return [f"zero-pad to M = 2ᵖ ≥ N + K − 1 = {self.output_size}: M = {m} (p = {p})",
+        return [
+            f"zero-pad to M = 2ᵖ ≥ N + K − 1 = {self.output_size}: M = {m} (p = {p})",
+            (
                 f"one FFT of M points: m = ½·{m}·{p} = {fmt(self.fft_multiplications_1d)} multiplications, "
-                f"a = {m}·{p} = {fmt(self.fft_additions_1d)} additions",
+                f"a = {m}·{p} = {fmt(self.fft_additions_1d)} additions"
+            ),
+            (
                 f"2-D FFT = {m} row + {m} column FFTs; image, kernel and inverse: 3·2·{m} = "
-                f"{fmt(self.fft_count_1d)} one-dimensional FFTs",
+                f"{fmt(self.fft_count_1d)} one-dimensional FFTs"
+            ),
+            (
                 f"multiplications: {fmt(self.fft_count_1d)}·{fmt(self.fft_multiplications_1d)} + {m}² pointwise = "
-                f"{fmt(self.fft_multiplications)}",
-                f"additions: {fmt(self.fft_count_1d)}·{fmt(self.fft_additions_1d)} = {fmt(self.fft_additions)}",
+                f"{fmt(self.fft_multiplications)}"
+            ),
+            f"additions: {fmt(self.fft_count_1d)}·{fmt(self.fft_additions_1d)} = {fmt(self.fft_additions)}",
+            (
                 f"in real operations (a complex product = 4 real products + 2 additions, a complex "
                 f"addition = 2): {fmt(self.fft_real_multiplications)} multiplications, "
-                f"{fmt(self.fft_real_additions)} additions",
-                f"order: {self.fft_order}"]
+                f"{fmt(self.fft_real_additions)} additions"
+            ),
+            f"order: {self.fft_order}",
+        ]
 
     def _verdict_lines(self) -> list[str]:
         ratio = self.direct_multiplications / self.fft_multiplications
-        lines = [f"at N = {self.size}: {self.winner} is cheaper in multiplications "
-                 f"(direct/FFT = {fmt(ratio, 4)})"]
+        lines = [
+            (
+                f"at N = {self.size}: {self.winner} is cheaper in multiplications "
+                f"(direct/FFT = {fmt(ratio, 4)})"
+            )
+        ]
         k = "K = N" if self.kernel_equals_size else f"K = {self.kernel}"
         if self.crossover_size is None:
-            lines.append(f"with {k}, the FFT route never needs fewer multiplications for N ≤ {fmt(self.search_limit)}")
+            lines.append(
+                f"with {k}, the FFT route never needs fewer multiplications for N ≤ {fmt(self.search_limit)}"
+            )
         else:
-            lines.append(f"with {k}, the FFT route first needs fewer multiplications at N = {self.crossover_size}")
+            lines.append(
+                f"with {k}, the FFT route first needs fewer multiplications at N = {self.crossover_size}"
+            )
             if self.fft_wins_from is not None:
-                lines.append(f"and for every N from {self.fft_wins_from} on (checked to {fmt(self.search_limit)})")
+                lines.append(
+                    f"and for every N from {self.fft_wins_from} on (checked to {fmt(self.search_limit)})"
+                )
             else:
-                lines.append(f"but not for every larger N (direct wins again by N = {fmt(self.search_limit)})")
-        lines.append("compared: the FFT route's complex multiplications against the direct real ones, "
-                     "as exercise O counts them")
+                lines.append(
+                    f"but not for every larger N (direct wins again by N = {fmt(self.search_limit)})"
+                )
+        lines.append(
+            "compared: the FFT route's complex multiplications against the direct real ones, "
+            "as exercise O counts them"
+        )
         return lines
 
 
@@ -170,13 +211,28 @@ def conv_cost(request) -> ConvCostResult:
     first_total, _ = crossover(request.kernel, total_ops=True)
     same = request.kernel is None
     return ConvCostResult(
-        size=n, kernel=k, output_size=n + k - 1, fft_size=m, log2_fft_size=p,
-        direct_multiplications=dm, direct_additions=da,
-        fft_multiplications_1d=fft_multiplications_1d(p), fft_additions_1d=fft_additions_1d(p),
-        fft_count_1d=6 * m, pointwise_products=m * m, fft_multiplications=fm, fft_additions=fa,
-        fft_real_multiplications=4 * fm, fft_real_additions=2 * fm + 2 * fa,
-        recurrence=fft_recurrence(p), direct_order="O(N⁴)" if same else "O(N²·K²)",
+        size=n,
+        kernel=k,
+        output_size=n + k - 1,
+        fft_size=m,
+        log2_fft_size=p,
+        direct_multiplications=dm,
+        direct_additions=da,
+        fft_multiplications_1d=fft_multiplications_1d(p),
+        fft_additions_1d=fft_additions_1d(p),
+        fft_count_1d=6 * m,
+        pointwise_products=m * m,
+        fft_multiplications=fm,
+        fft_additions=fa,
+        fft_real_multiplications=4 * fm,
+        fft_real_additions=2 * fm + 2 * fa,
+        recurrence=fft_recurrence(p),
+        direct_order="O(N⁴)" if same else "O(N²·K²)",
         fft_order="O(N² log N)" if same else "O((N+K)² log(N+K))",
         winner="fft" if fm < dm else ("direct" if dm < fm else "tie"),
-        crossover_size=first, fft_wins_from=always, crossover_size_total_ops=first_total,
-        search_limit=SEARCH_LIMIT, kernel_equals_size=same)
+        crossover_size=first,
+        fft_wins_from=always,
+        crossover_size_total_ops=first_total,
+        search_limit=SEARCH_LIMIT,
+        kernel_equals_size=same,
+    )

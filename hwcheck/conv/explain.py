@@ -24,19 +24,29 @@ def identities(r) -> list[str]:
     if r.op == "conv":
         lines.append("O = X ∗ F + b: true convolution, i.e. X ⋆ rot180(F) + b")
         lines.append("∂L/∂F = rot180(X ⋆ ∂L/∂O)")
-        lines.append("∂L/∂X = full cross-correlation of the zero-padded ∂L/∂O with F "
-                     "(= true full convolution of ∂L/∂O with rot180(F))")
+        lines.append(
+            "∂L/∂X = full cross-correlation of the zero-padded ∂L/∂O with F "
+            "(= true full convolution of ∂L/∂O with rot180(F))"
+        )
     else:
         lines.append("O = X ⋆ F + b: cross-correlation, O_pq = Σ_ij X_(p+i)(q+j)·F_ij + b")
         lines.append("∂L/∂F = X ⋆ ∂L/∂O: valid cross-correlation of X with ∂L/∂O")
-        lines.append("∂L/∂X = full convolution of rot180(F) with ∂L/∂O: the zero-padded ∂L/∂O "
-                     "cross-correlated with rot180(F) (= true full convolution of ∂L/∂O with F)")
+        lines.append(
+            "∂L/∂X = full convolution of rot180(F) with ∂L/∂O: the zero-padded ∂L/∂O "
+            "cross-correlated with rot180(F) (= true full convolution of ∂L/∂O with F)"
+        )
     if strided:
-        lines.append(f"stride {r.stride}: ∂L/∂O is dilated by the stride (s−1 zeros between entries) in both identities")
+        lines.append(
+            f"stride {r.stride}: ∂L/∂O is dilated by the stride (s−1 zeros between entries) in both identities"
+        )
     if dilated:
-        lines.append(f"dilation {r.dilation}: X is sampled every d pixels for ∂L/∂F; F is dilated for ∂L/∂X")
+        lines.append(
+            f"dilation {r.dilation}: X is sampled every d pixels for ∂L/∂F; F is dilated for ∂L/∂X"
+        )
     if padded:
-        lines.append(f"padding {r.padding}: X is zero-padded; the padded rows and columns of ∂L/∂X are dropped")
+        lines.append(
+            f"padding {r.padding}: X is zero-padded; the padded rows and columns of ∂L/∂X are dropped"
+        )
     lines.append("∂L/∂b = Σ_pq ∂L/∂O_pq (per output channel)")
     lines.append(_upstream_line(r))
     return lines
@@ -79,7 +89,9 @@ def expansions(p, upstream):
                 out.append(_input_element(p, upstream, (c, r, t), multi))
     for o in range(co):
         terms = [(_o(o, pq, multi), upstream[o][pq], "1", 1) for pq in _grid(ho, wo)]
-        out.append(("∂L/∂" + name("b", (o,)) if multi else "∂L/∂b", _clip(terms), upstream[o].sum()))
+        out.append(
+            ("∂L/∂" + name("b", (o,)) if multi else "∂L/∂b", _clip(terms), upstream[o].sum())
+        )
     return tuple(out)
 
 
@@ -98,9 +110,19 @@ def _kernel_element(p, g, idx, multi):
     ie, je = (ah.kernel - 1 - i, aw.kernel - 1 - j) if p.g.op == "conv" else (i, j)
     terms, total = [], 0
     for pp, qq in _grid(ah.out, aw.out):
-        r, t = ie * ah.dilation + pp * ah.stride - ah.before, je * aw.dilation + qq * aw.stride - aw.before
+        r, t = (
+            ie * ah.dilation + pp * ah.stride - ah.before,
+            je * aw.dilation + qq * aw.stride - aw.before,
+        )
         if 0 <= r < ah.n and 0 <= t < aw.n:
-            terms.append((_o(o, (pp, qq), multi), g[o, pp, qq], name("X", (r, t), (c,) if multi else ()), p.x[c, r, t]))
+            terms.append(
+                (
+                    _o(o, (pp, qq), multi),
+                    g[o, pp, qq],
+                    name("X", (r, t), (c,) if multi else ()),
+                    p.x[c, r, t],
+                )
+            )
             total += g[o, pp, qq] * p.x[c, r, t]
     return "∂L/∂" + name("F", (i, j), (o, c) if multi else ()), _clip(terms), total
 
@@ -120,7 +142,14 @@ def _input_element(p, g, idx, multi):
                 if not (0 <= pp < ah.out and 0 <= qq < aw.out):
                     continue
                 i, j = (ah.kernel - 1 - ie, aw.kernel - 1 - je) if p.g.op == "conv" else (ie, je)
-                terms.append((_o(o, (pp, qq), multi), g[o, pp, qq], name("F", (i, j), (o, c) if multi else ()), p.f[o, c, i, j]))
+                terms.append(
+                    (
+                        _o(o, (pp, qq), multi),
+                        g[o, pp, qq],
+                        name("F", (i, j), (o, c) if multi else ()),
+                        p.f[o, c, i, j],
+                    )
+                )
                 total += g[o, pp, qq] * p.f[o, c, i, j]
     return "∂L/∂" + name("X", (r, t), (c,) if multi else ()), _clip(terms), total
 

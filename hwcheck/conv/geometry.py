@@ -47,7 +47,9 @@ def parse_padding(value, where: str, axes: int = 2):
     if isinstance(value, str) and value.strip().lower() in MODES:
         return value.strip().lower()
     if isinstance(value, str) and value.strip().isalpha():
-        raise HwcheckError(where, f"expected valid, same, full, a number or pairs, got '{value.strip()}'")
+        raise HwcheckError(
+            where, f"expected valid, same, full, a number or pairs, got '{value.strip()}'"
+        )
     array = parse_array(value, where, max_entries=64)
     shape = shape_of(array)
     if shape == (1,):
@@ -58,14 +60,18 @@ def parse_padding(value, where: str, axes: int = 2):
         return tuple((_pad(v, where),) * 2 for v in array)
     if shape == (axes, 2):
         return tuple((_pad(a, where), _pad(b, where)) for a, b in array)
-    raise HwcheckError(where, f"expected N, {axes} values or {axes} pairs [before, after], got shape {list(shape)}")
+    raise HwcheckError(
+        where, f"expected N, {axes} values or {axes} pairs [before, after], got shape {list(shape)}"
+    )
 
 
 def _pad(value, where: str) -> int:
     return parse_int(value, where, minimum=0, maximum=MAX_SIDE)
 
 
-def resolve_axes(spatial, kernel, stride, dilation, padding, where: str = "--kernel") -> tuple[Axis, ...]:
+def resolve_axes(
+    spatial, kernel, stride, dilation, padding, where: str = "--kernel"
+) -> tuple[Axis, ...]:
     """The spatial axes of one convolution; a kernel larger than the padded input is an error."""
     axes = []
     for i, (n, k, s, d) in enumerate(zip(spatial, kernel, stride, dilation)):
@@ -73,8 +79,11 @@ def resolve_axes(spatial, kernel, stride, dilation, padding, where: str = "--ker
         axis = Axis(kernel=k, stride=s, dilation=d, before=before, after=after, n=n)
         if axis.span > axis.padded:
             dilated = f" (dilated {axis.span})" if d > 1 else ""
-            raise HwcheckError(where, f"kernel {k}{dilated} is larger than the padded input "
-                               f"{axis.padded} along axis {i} ({('height', 'width')[i] if len(spatial) == 2 else i})")
+            raise HwcheckError(
+                where,
+                f"kernel {k}{dilated} is larger than the padded input "
+                f"{axis.padded} along axis {i} ({('height', 'width')[i] if len(spatial) == 2 else i})",
+            )
         axes.append(axis)
     return tuple(axes)
 

@@ -41,7 +41,9 @@ class Geometry:
         return [[a.before, a.after] for a in self.axes]
 
 
-def geometry(in_channels, out_channels, spatial, kernel, request, kernel_where: str = "--kernel") -> Geometry:
+def geometry(
+    in_channels, out_channels, spatial, kernel, request, kernel_where: str = "--kernel"
+) -> Geometry:
     """Resolve stride, dilation and padding of ``request`` for these sizes."""
     stride = parse_per_axis(request.stride, "--stride")
     dilation = parse_per_axis(request.dilation, "--dilation")
@@ -50,7 +52,9 @@ def geometry(in_channels, out_channels, spatial, kernel, request, kernel_where: 
     return Geometry(in_channels, out_channels, axes, request.op)
 
 
-def parse_rank(value, where: str, ranks: tuple[int, ...] | None, what: str = "", *, exact: bool = True):
+def parse_rank(
+    value, where: str, ranks: tuple[int, ...] | None, what: str = "", *, exact: bool = True
+):
     """A numeric array of one of the allowed ranks → (nested list, shape).
 
     A numpy array from the Python API skips the text parser when exact values are not needed

@@ -40,10 +40,17 @@ def matrix_shape(g: Geometry) -> tuple[int, int]:
 def triplets(g: Geometry) -> Triplets:
     """Every (row, column, kernel entry) of A, vectorised over channels, offsets and pixels."""
     if g.products > MAX_NONZEROS:
-        raise HwcheckError("--input", f"the matrix would have up to {g.products:,} non-zeros "
-                           f"(limit {MAX_NONZEROS:,})")
+        raise HwcheckError(
+            "--input",
+            f"the matrix would have up to {g.products:,} non-zeros (limit {MAX_NONZEROS:,})",
+        )
     ah, aw = g.axes
-    o, c, i, j, p, q = np.ix_(*(np.arange(n) for n in (g.out_channels, g.in_channels, ah.kernel, aw.kernel, ah.out, aw.out)))
+    o, c, i, j, p, q = np.ix_(
+        *(
+            np.arange(n)
+            for n in (g.out_channels, g.in_channels, ah.kernel, aw.kernel, ah.out, aw.out)
+        )
+    )
     r = p * ah.stride + i * ah.dilation - ah.before
     t = q * aw.stride + j * aw.dilation - aw.before
     inside = (r >= 0) & (r < ah.n) & (t >= 0) & (t < aw.n)
@@ -62,8 +69,11 @@ def check_dense(g: Geometry, symbolic: bool) -> None:
     rows, cols = matrix_shape(g)
     limit = MAX_DENSE_SYMBOLIC if symbolic else MAX_DENSE
     if rows * cols > limit:
-        raise HwcheckError("--input", f"a dense {rows:,}×{cols:,} matrix has {rows * cols:,} entries "
-                           f"(limit {limit:,})", hint="use --sparse for COO triplets of the non-zeros")
+        raise HwcheckError(
+            "--input",
+            f"a dense {rows:,}×{cols:,} matrix has {rows * cols:,} entries (limit {limit:,})",
+            hint="use --sparse for COO triplets of the non-zeros",
+        )
 
 
 def dense(t: Triplets, values: list, transpose: bool = False) -> list[list]:
@@ -80,8 +90,12 @@ def coo(t: Triplets, values: list, transpose: bool = False) -> list[list]:
     """``[row, column, value]`` triplets sorted by row then column."""
     rows, cols = (t.cols, t.rows) if transpose else (t.rows, t.cols)
     order = np.lexsort((cols, rows)) if transpose else np.arange(len(rows))
-    return [[r, c, values[k]] for r, c, k in
-            zip(rows[order].tolist(), cols[order].tolist(), t.kernel_index[order].tolist())]
+    return [
+        [r, c, values[k]]
+        for r, c, k in zip(
+            rows[order].tolist(), cols[order].tolist(), t.kernel_index[order].tolist()
+        )
+    ]
 
 
 def matvec(t: Triplets, kernel: np.ndarray, x: np.ndarray, transpose: bool = False) -> np.ndarray:

@@ -30,8 +30,11 @@ def window(a, axes: tuple[Axis, Axis], i: int, j: int):
     """The view of padded ``a`` that kernel offset (i, j) multiplies, one pixel per output."""
     ah, aw = axes
     r0, c0 = i * ah.dilation, j * aw.dilation
-    return a[..., r0:r0 + ah.stride * (ah.out - 1) + 1:ah.stride,
-             c0:c0 + aw.stride * (aw.out - 1) + 1:aw.stride]
+    return a[
+        ...,
+        r0 : r0 + ah.stride * (ah.out - 1) + 1 : ah.stride,
+        c0 : c0 + aw.stride * (aw.out - 1) + 1 : aw.stride,
+    ]
 
 
 def pad(x, axes: tuple[Axis, Axis]):
@@ -41,7 +44,7 @@ def pad(x, axes: tuple[Axis, Axis]):
 
 def crop(xp, axes: tuple[Axis, Axis]):
     ah, aw = axes
-    return xp[:, ah.before:ah.before + ah.n, aw.before:aw.before + aw.n]
+    return xp[:, ah.before : ah.before + ah.n, aw.before : aw.before + aw.n]
 
 
 def columns(x, axes):

@@ -96,20 +96,32 @@ class SeparableResult(Result):
 
     def view(self, digits: int = 6) -> list:
         kh, kw = self.kernel_shape
-        lines = [f"rank (exact, fraction-free elimination) = {self.rank}",
-                 "singular values: " + ", ".join(fmt(s, digits) for s in self.singular_values)]
+        lines = [
+            f"rank (exact, fraction-free elimination) = {self.rank}",
+            "singular values: " + ", ".join(fmt(s, digits) for s in self.singular_values),
+        ]
         sections: list = [matrix_section(self.kernel, "F", digits)]
         if self.separable:
-            lines += [f"F = u·vᵀ with u = {fmt_seq(self.u, digits)}ᵀ and v = {fmt_seq(self.v, digits)}",
-                      f"one {kh}×{kw} convolution = a {kh}×1 convolution with u, then a 1×{kw} with v",
-                      f"multiplications per output: {kh}·{kw} = {self.multiplications_direct} → "
-                      f"{kh} + {kw} = {self.multiplications_separable}"]
+            lines += [
+                f"F = u·vᵀ with u = {fmt_seq(self.u, digits)}ᵀ and v = {fmt_seq(self.v, digits)}",
+                f"one {kh}×{kw} convolution = a {kh}×1 convolution with u, then a 1×{kw} with v",
+                (
+                    f"multiplications per output: {kh}·{kw} = {self.multiplications_direct} → "
+                    f"{kh} + {kw} = {self.multiplications_separable}"
+                ),
+            ]
         else:
-            lines += [f"not separable: rank {self.rank}",
-                      f"best rank-1 approximation σ₁·u₁·v₁ᵀ: Frobenius error √(σ₂² + …) = "
-                      f"{fmt(self.best_rank1_error, digits)} ({fmt(100 * self.best_rank1_relative_error, 3)}% of ‖F‖)"]
+            lines += [
+                f"not separable: rank {self.rank}",
+                (
+                    f"best rank-1 approximation σ₁·u₁·v₁ᵀ: Frobenius error √(σ₂² + …) = "
+                    f"{fmt(self.best_rank1_error, digits)} ({fmt(100 * self.best_rank1_relative_error, 3)}% of ‖F‖)"
+                ),
+            ]
             if self.best_rank1_u is not None:
-                lines.append(f"σ₁·u₁ = {fmt_seq(self.best_rank1_u, digits)}, v₁ = {fmt_seq(self.best_rank1_v, digits)}")
+                lines.append(
+                    f"σ₁·u₁ = {fmt_seq(self.best_rank1_u, digits)}, v₁ = {fmt_seq(self.best_rank1_v, digits)}"
+                )
         sections.append(Text(tuple(lines), title="Separability"))
         return sections
 
@@ -127,11 +139,20 @@ def separable(request) -> SeparableResult:
     err = math.sqrt(sum(s * s for s in sv[1:]))
     u, v = rank_one_factors(exact) if rank == 1 else (None, None)
     return SeparableResult(
-        kernel=[[_plain(x) for x in row] for row in exact], kernel_shape=[kh, kw], rank=rank,
-        separable=rank == 1, u=u, v=v, multiplications_direct=kh * kw,
-        multiplications_separable=kh + kw if rank == 1 else None, singular_values=sv,
-        best_rank1_error=0.0 if rank == 1 else err, best_rank1_relative_error=0.0 if rank == 1 else err / total,
-        best_rank1_u=None if rank == 1 else u1, best_rank1_v=None if rank == 1 else v1)
+        kernel=[[_plain(x) for x in row] for row in exact],
+        kernel_shape=[kh, kw],
+        rank=rank,
+        separable=rank == 1,
+        u=u,
+        v=v,
+        multiplications_direct=kh * kw,
+        multiplications_separable=kh + kw if rank == 1 else None,
+        singular_values=sv,
+        best_rank1_error=0.0 if rank == 1 else err,
+        best_rank1_relative_error=0.0 if rank == 1 else err / total,
+        best_rank1_u=None if rank == 1 else u1,
+        best_rank1_v=None if rank == 1 else v1,
+    )
 
 
 def _svd(a):

@@ -11,7 +11,9 @@ from hwcheck.result import Matrix
 MAX_VIEW = 40  # rows and columns shown of one matrix (JSON always has everything)
 
 
-def label(name: str, indices: tuple[int, ...], base: int = 0, channels: tuple[int, ...] = ()) -> str:
+def label(
+    name: str, indices: tuple[int, ...], base: int = 0, channels: tuple[int, ...] = ()
+) -> str:
     """``y₀₁``, ``x₁₂``, with channels first ``x₀,₁₂``; indices joined with ``,`` when any exceeds 9."""
 
     def part(ix):
@@ -26,8 +28,11 @@ def grid_labels(name: str, shape: tuple[int, ...], base: int) -> list[str]:
     from itertools import product
 
     if len(shape) == 3:
-        return [label(name, idx, base, (c,))
-                for c in range(shape[0]) for idx in product(range(shape[1]), range(shape[2]))]
+        return [
+            label(name, idx, base, (c,))
+            for c in range(shape[0])
+            for idx in product(range(shape[1]), range(shape[2]))
+        ]
     return [label(name, idx, base) for idx in product(*(range(n) for n in shape))]
 
 
@@ -41,14 +46,20 @@ def latex_entry(value, digits: int) -> str:
     return fmt(value, digits, sep=False)
 
 
-def matrix_section(entries, title: str, digits: int, row_labels=(), col_labels=(), notes=()) -> Matrix:
+def matrix_section(
+    entries, title: str, digits: int, row_labels=(), col_labels=(), notes=()
+) -> Matrix:
     """A Matrix section, truncated to MAX_VIEW×MAX_VIEW with a note saying so."""
     n_rows, n_cols = len(entries), len(entries[0]) if entries else 0
     shown = [row[:MAX_VIEW] for row in entries[:MAX_VIEW]]
     notes = tuple(notes)
     if n_rows > MAX_VIEW or n_cols > MAX_VIEW:
-        notes += (f"showing {min(n_rows, MAX_VIEW)}×{min(n_cols, MAX_VIEW)} of "
-                  f"{fmt_shape([n_rows, n_cols])}; --json has every entry",)
+        notes += (
+            (
+                f"showing {min(n_rows, MAX_VIEW)}×{min(n_cols, MAX_VIEW)} of "
+                f"{fmt_shape([n_rows, n_cols])}; --json has every entry"
+            ),
+        )
     return Matrix(
         entries=tuple(tuple(fmt(v, digits, sep=False) for v in row) for row in shown),
         row_labels=tuple(row_labels[:MAX_VIEW]),
@@ -62,12 +73,16 @@ def matrix_section(entries, title: str, digits: int, row_labels=(), col_labels=(
 def grids(array, title: str, digits: int, channel_name: str = "c", base: int = 0) -> list[Matrix]:
     """A 2-D array as one matrix, a 3-D or 4-D array as one matrix per leading index."""
     if not isinstance(array, list) or not array or not isinstance(array[0], list):
-        return [matrix_section([[array]] if not isinstance(array, list) else [array], title, digits)]
+        return [
+            matrix_section([[array]] if not isinstance(array, list) else [array], title, digits)
+        ]
     if not isinstance(array[0][0], list):
         return [matrix_section(array, title, digits)]
     out = []
     for k, sub in enumerate(array[:8]):
         out.extend(grids(sub, f"{title}[{channel_name}={k + base}]", digits, "c", base))
     if len(array) > 8:
-        out[-1] = replace(out[-1], notes=out[-1].notes + (f"showing 8 of {len(array)} channels; --json has all",))
+        out[-1] = replace(
+            out[-1], notes=out[-1].notes + (f"showing 8 of {len(array)} channels; --json has all",)
+        )
     return out

@@ -18,8 +18,11 @@ MAX_CELL = 6  # entries of a parameter vector shown in one cell
 MAX_NAMES = 8  # parameters shown per step in the trace table
 
 STATE_HEADERS = {
-    "momentum_buffer": {"sgd": "b = μb + (1−τ)g", "rmsprop": "b = μb + g/(√v + ε)",
-                        "rmsprop-centered": "b = μb + g/(√(v − ḡ²) + ε)"},
+    "momentum_buffer": {
+        "sgd": "b = μb + (1−τ)g",
+        "rmsprop": "b = μb + g/(√v + ε)",
+        "rmsprop-centered": "b = μb + g/(√(v − ḡ²) + ε)",
+    },
     "exp_avg": "m = β₁m + (1−β₁)g",
     "exp_avg_sq": "v = β₂v + (1−β₂)g²",
     "max_exp_avg_sq": "v_max = max(v_max, v)",
@@ -33,7 +36,9 @@ STATE_HEADERS = {
 
 def update_header(command: str, hyper: dict[str, Any]) -> str:
     if command == "sgd":
-        return "Δθ = −lr·" + ("(g + μ·b)" if hyper["nesterov"] else "b" if hyper["momentum"] else "g")
+        return "Δθ = −lr·" + (
+            "(g + μ·b)" if hyper["nesterov"] else "b" if hyper["momentum"] else "g"
+        )
     if command in ("adam", "adamw"):
         decay = "−lr·λ·θ " if command == "adamw" and hyper["weight_decay"] else ""
         return f"Δθ = {decay}−lr·m̂/(√v̂ + ε)"
@@ -75,8 +80,11 @@ class TraceResult(Result):
         from hwcheck.jsonout import to_jsonable
 
         payload = self.payload()
-        return {"hwcheck": __version__, "command": self.command,
-                **{k: v if k == "steps" else to_jsonable(v) for k, v in payload.items()}}
+        return {
+            "hwcheck": __version__,
+            "command": self.command,
+            **{k: v if k == "steps" else to_jsonable(v) for k, v in payload.items()},
+        }
 
     def view(self, digits: int = DEFAULT_DIGITS) -> list:
         sections: list = [self.trace_table(digits)]
@@ -94,9 +102,16 @@ class TraceResult(Result):
         before = self.initial_state
         sections = []
         for step in self.steps[:2]:
-            lines = opt.explain_step(self.command, self.hyper, names[:MAX_NAMES], step, before, digits)
-            sections.append(Text(tuple(lines), title=f"Step {step['t']} written out ({self.command})",
-                                 preformatted=True))
+            lines = opt.explain_step(
+                self.command, self.hyper, names[:MAX_NAMES], step, before, digits
+            )
+            sections.append(
+                Text(
+                    tuple(lines),
+                    title=f"Step {step['t']} written out ({self.command})",
+                    preformatted=True,
+                )
+            )
             before = {k: [v[n] for n in names] for k, v in step["state"].items()}
         return sections
 
@@ -106,23 +121,41 @@ class TraceResult(Result):
         state_keys = list(self.steps[0]["state"]) if self.steps else []
         has_samples = bool(self.steps) and "samples" in self.steps[0]
         lead = ("t",) + (("sample",) if has_samples else ()) + ("L(θₜ₋₁)",)
-        columns = (lead + (("θ",) if len(names) > 1 else ()) + ("g = ∇L(θₜ₋₁)",)
-                   + tuple(self._state_header(k) for k in state_keys)
-                   + (update_header(self.command, self.hyper), "θₜ = θₜ₋₁ + Δθ"))
+        columns = (
+            lead
+            + (("θ",) if len(names) > 1 else ())
+            + ("g = ∇L(θₜ₋₁)",)
+            + tuple(self._state_header(k) for k in state_keys)
+            + (update_header(self.command, self.hyper), "θₜ = θₜ₋₁ + Δθ")
+        )
         blank = len(columns) - len(lead) - (2 if len(names) > 1 else 1)
         shown = names[:MAX_NAMES]
-        init = [("0" if k == 0 else "",) + ("",) * (len(lead) - 1) + ((n,) if len(names) > 1 else ()) + ("",) * blank
-                + (fmt(self.problem["init"][n], digits),) for k, n in enumerate(shown)]
+        init = [
+            ("0" if k == 0 else "",)
+            + ("",) * (len(lead) - 1)
+            + ((n,) if len(names) > 1 else ())
+            + ("",) * blank
+            + (fmt(self.problem["init"][n], digits),)
+            for k, n in enumerate(shown)
+        ]
         rows = []
         for step in abridged(self.steps)[0]:
             if step is None:
                 rows.append(("…",) * len(columns))
                 continue
-            head = (str(step["t"]),) + ((self.sample_text(step["samples"]),) if has_samples else ()) \
+            head = (
+                (str(step["t"]),)
+                + ((self.sample_text(step["samples"]),) if has_samples else ())
                 + (fmt(step["loss"], digits),)
+            )
             for k, n in enumerate(shown):
-                rows.append((head if k == 0 else ("",) * len(head)) + self._cells(step, n, state_keys, digits))
-        return Table(columns=columns, rows=tuple(init + rows), title=self.title(), notes=tuple(self.notes()))
+                rows.append(
+                    (head if k == 0 else ("",) * len(head))
+                    + self._cells(step, n, state_keys, digits)
+                )
+        return Table(
+            columns=columns, rows=tuple(init + rows), title=self.title(), notes=tuple(self.notes())
+        )
 
     def _state_header(self, key: str) -> str:
         header = STATE_HEADERS[key]
@@ -132,9 +165,12 @@ class TraceResult(Result):
 
     def _cells(self, step, name, state_keys, digits) -> tuple[str, ...]:
         own = (name,) if len(self.final) > 1 else ()
-        return (own + (fmt(step["grad"][name], digits),)
-                + tuple(fmt(step["state"][k][name], digits) for k in state_keys)
-                + (fmt(step["update"][name], digits), fmt(step["params"][name], digits)))
+        return (
+            own
+            + (fmt(step["grad"][name], digits),)
+            + tuple(fmt(step["state"][k][name], digits) for k in state_keys)
+            + (fmt(step["update"][name], digits), fmt(step["params"][name], digits))
+        )
 
     def sample_text(self, samples: list[int]) -> str:
         data = self.problem.get("data") or {}
@@ -151,16 +187,25 @@ class TraceResult(Result):
 
     def notes(self) -> list[str]:
         names = tuple(self.final)
-        notes = [f"only {', '.join(names[:MAX_NAMES])} are shown; --json has all {len(names)}"] \
-            if len(names) > MAX_NAMES else []
+        notes = (
+            [f"only {', '.join(names[:MAX_NAMES])} are shown; --json has all {len(names)}"]
+            if len(names) > MAX_NAMES
+            else []
+        )
         wd = self.hyper.get("weight_decay", 0)
         if wd and self.command != "adamw":
-            notes.append(f"weight decay is coupled (as L2): g ← g + λ·θ inside the optimizer, λ = {fmt(wd)}")
+            notes.append(
+                f"weight decay is coupled (as L2): g ← g + λ·θ inside the optimizer, λ = {fmt(wd)}"
+            )
         if wd and self.command == "sgd" and not self.hyper["momentum"]:
-            notes.append(f"SGD: θ ← (1 − lr·λ)·θ − lr·g, decay factor 1 − lr·λ = {fmt(1 - self.hyper['lr'] * wd)}")
+            notes.append(
+                f"SGD: θ ← (1 − lr·λ)·θ − lr·g, decay factor 1 − lr·λ = {fmt(1 - self.hyper['lr'] * wd)}"
+            )
         if wd and self.command == "adamw":
-            notes.append(f"decoupled: θ ← θ·(1 − lr·λ) = θ·{fmt(1 - self.hyper['lr'] * wd)} before the Adam step, "
-                         "not divided by √v̂ + ε")
+            notes.append(
+                f"decoupled: θ ← θ·(1 − lr·λ) = θ·{fmt(1 - self.hyper['lr'] * wd)} before the Adam step, "
+                "not divided by √v̂ + ε"
+            )
         if self.problem.get("l2"):
             notes.append(f"L includes --l2: (λ/2)·‖θ‖², λ = {fmt(self.problem['l2'])}")
         return notes + abridged(self.steps)[1]
@@ -169,12 +214,21 @@ class TraceResult(Result):
         lines = ["final: " + ", ".join(f"{k} = {fmt(v, digits)}" for k, v in self.final.items())]
         if self.diverged:
             d = self.diverged
-            why = "is not finite" if not math.isfinite(d["value"]) else f"exceeds {fmt(opt.EXPLODED)} in magnitude"
-            lines.append(f"diverged at step {d['t']}: {d['quantity']} = {fmt(d['value'], digits)} {why} — "
-                         f"the trace stops there (try a smaller --lr)")
+            why = (
+                "is not finite"
+                if not math.isfinite(d["value"])
+                else f"exceeds {fmt(opt.EXPLODED)} in magnitude"
+            )
+            lines.append(
+                f"diverged at step {d['t']}: {d['quantity']} = {fmt(d['value'], digits)} {why} — "
+                f"the trace stops there (try a smaller --lr)"
+            )
         if self.min_norm_solution is not None:
-            lines.append("minimum-norm solution Xᵀ(XXᵀ)⁻¹y = " + vec(list(self.min_norm_solution.values()), digits)
-                         + f"; distance ‖w − w*‖ = {fmt(self.min_norm_distance, digits)}")
+            lines.append(
+                "minimum-norm solution Xᵀ(XXᵀ)⁻¹y = "
+                + vec(list(self.min_norm_solution.values()), digits)
+                + f"; distance ‖w − w*‖ = {fmt(self.min_norm_distance, digits)}"
+            )
         return lines
 
 
@@ -222,8 +276,17 @@ def run_trace(command: str, request) -> TraceResult:
     extra = {}
     if problem.name == "lstsq":
         extra = _min_norm(problem, trace.final)
-    return TraceResult(command, problem.describe, hyper, trace.steps, trace.final, trace.diverged, **extra,
-                       initial_state=trace.initial_state, explain=request.explain)
+    return TraceResult(
+        command,
+        problem.describe,
+        hyper,
+        trace.steps,
+        trace.final,
+        trace.diverged,
+        **extra,
+        initial_state=trace.initial_state,
+        explain=request.explain,
+    )
 
 
 def _min_norm(problem, final: dict[str, float]) -> dict[str, Any]:
@@ -300,14 +363,25 @@ def gd_quadratic(request) -> GdQuadraticResult:
         raise HwcheckError("--H", "is singular: Newton's step H⁻¹∇f is undefined")
     extra: dict[str, Any] = {}
     if request.steps is not None or request.w0 is not None:
-        w0 = np.ones(len(H)) if request.w0 is None else np.array(parse_vector(request.w0, "--w0"), dtype=float)
+        w0 = (
+            np.ones(len(H))
+            if request.w0 is None
+            else np.array(parse_vector(request.w0, "--w0"), dtype=float)
+        )
         if len(w0) != len(H):
-            raise HwcheckError("--w0", f"expected {len(H)} entries (H is {len(H)}×{len(H)}), got {len(w0)}")
+            raise HwcheckError(
+                "--w0", f"expected {len(H)} entries (H is {len(H)}×{len(H)}), got {len(w0)}"
+            )
         extra["w0"] = w0.tolist()
     if request.steps is not None:
         q.check_work(len(H), request.steps, request.newton)
         if info["lr"] is None:
-            raise HwcheckError("--lr", f"is needed with --steps: H is {info['definiteness']}, so there is no optimal lr")
-        steps, diverged, worst = q.iterate(H, info["lr"], np.array(extra["w0"]), request.steps, request.newton)
+            raise HwcheckError(
+                "--lr",
+                f"is needed with --steps: H is {info['definiteness']}, so there is no optimal lr",
+            )
+        steps, diverged, worst = q.iterate(
+            H, info["lr"], np.array(extra["w0"]), request.steps, request.newton
+        )
         extra.update(steps=steps, diverged=diverged, closed_form_max_error=worst)
     return GdQuadraticResult(H=H.tolist(), **info, **extra)

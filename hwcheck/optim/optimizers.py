@@ -107,7 +107,7 @@ class Adam(Optimizer):
         self.t += 1
         h, s, t = self.hyper, self.state, self.t
         b1, b2, lr, eps, wd = h["beta1"], h["beta2"], h["lr"], h["eps"], h["weight_decay"]
-        bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
+        bc1, bc2 = 1 - b1**t, 1 - b2**t
         m, v, m_hat, v_hat = s["exp_avg"], s["exp_avg_sq"], s["exp_avg_hat"], s["exp_avg_sq_hat"]
         out = []
         for i, (p, g) in enumerate(zip(theta, grad)):
@@ -120,7 +120,7 @@ class Adam(Optimizer):
             if h["amsgrad"]:
                 s["max_exp_avg_sq"][i] = vi = max(s["max_exp_avg_sq"][i], vi)
             m_hat[i], v_hat[i] = m[i] / bc1, vi / bc2
-            out.append(p - (lr / bc1) * (m[i] / (math.sqrt(vi) / bc2 ** 0.5 + eps)))
+            out.append(p - (lr / bc1) * (m[i] / (math.sqrt(vi) / bc2**0.5 + eps)))
         return out
 
 
@@ -218,7 +218,9 @@ def _record(t, samples, problem, loss, grad, before, after, state) -> dict[str, 
     return record
 
 
-def _surely_fine(loss: float, grad: list[float], params: list[float], state: dict[str, list[float]]) -> bool:
+def _surely_fine(
+    loss: float, grad: list[float], params: list[float], state: dict[str, list[float]]
+) -> bool:
     """Fast test: every magnitude is small and the state finite (nan fails every comparison)."""
     total = abs(loss) + sum(map(abs, grad)) + sum(map(abs, params))
     return total <= EXPLODED and all(math.isfinite(sum(values)) for values in state.values())
@@ -250,8 +252,12 @@ def explain_step(command: str, hyper, names, record, state_before, digits: int) 
         before = {k: v[i] for k, v in state_before.items()}
         after = {k: v[name] for k, v in record["state"].items()}
         lines.append(f"parameter {name}:")
-        lines += ["  " + _bare_result(line) for line in EXPLAIN[command](hyper, t, p, g, before, after,
-                                                                         record["params"][name], _Fmt(digits))]
+        lines += [
+            "  " + _bare_result(line)
+            for line in EXPLAIN[command](
+                hyper, t, p, g, before, after, record["params"][name], _Fmt(digits)
+            )
+        ]
     return lines
 
 
@@ -294,15 +300,21 @@ def _explain_sgd(h, t, p, g, before, after, new, f) -> list[str]:
         if t == 1:
             lines.append(f"b{s} = g{s} = {f(b)}")
         else:
-            lines.append(f"b{s} = μ·b{q} + (1 − τ)·g{s} = {f(h['momentum'])}·{f(before['momentum_buffer'])} + "
-                         f"{f(1 - h['dampening'])}·{f(g)} = {f(b)}")
+            lines.append(
+                f"b{s} = μ·b{q} + (1 − τ)·g{s} = {f(h['momentum'])}·{f(before['momentum_buffer'])} + "
+                f"{f(1 - h['dampening'])}·{f(g)} = {f(b)}"
+            )
         if h["nesterov"]:
-            lines.append(f"g{s} ← g{s} + μ·b{s} = {f(g)} + {f(h['momentum'])}·{f(b)} = {f(g + h['momentum'] * b)}")
+            lines.append(
+                f"g{s} ← g{s} + μ·b{s} = {f(g)} + {f(h['momentum'])}·{f(b)} = {f(g + h['momentum'] * b)}"
+            )
             g = g + h["momentum"] * b
         else:
             g = b
-    lines.append(f"θ{s} = θ{q} − lr·{'g' if not h['momentum'] or h['nesterov'] else 'b'}{s} = "
-                 f"{f(p)} − {f(h['lr'])}·{f(g)} = {f(new)}")
+    lines.append(
+        f"θ{s} = θ{q} − lr·{'g' if not h['momentum'] or h['nesterov'] else 'b'}{s} = "
+        f"{f(p)} − {f(h['lr'])}·{f(g)} = {f(new)}"
+    )
     return lines
 
 
@@ -312,22 +324,36 @@ def _explain_adam(h, t, p, g, before, after, new, f, decoupled=False) -> list[st
     lines = [f"g{s} = ∂L/∂θ = {f(g)}"]
     if decoupled and h["weight_decay"]:
         p2 = p * (1 - h["lr"] * h["weight_decay"])
-        lines.append(f"θ ← θ·(1 − lr·λ) = {f(p)}·(1 − {f(h['lr'])}·{f(h['weight_decay'])}) = {f(p2)}")
+        lines.append(
+            f"θ ← θ·(1 − lr·λ) = {f(p)}·(1 − {f(h['lr'])}·{f(h['weight_decay'])}) = {f(p2)}"
+        )
         p = p2
     elif not decoupled:
         decay, g = _decay_line(h, p, g, f, s)
         lines += decay
     m, v = after["exp_avg"], after["exp_avg_sq"]
-    lines.append(f"m{s} = β₁·m{q} + (1 − β₁)·g{s} = {f(b1)}·{f(before['exp_avg'])} + {f(1 - b1)}·{f(g)} = {f(m)}")
-    lines.append(f"v{s} = β₂·v{q} + (1 − β₂)·g{s}² = {f(b2)}·{f(before['exp_avg_sq'])} + {f(1 - b2)}·{f(g)}² = {f(v)}")
+    lines.append(
+        f"m{s} = β₁·m{q} + (1 − β₁)·g{s} = {f(b1)}·{f(before['exp_avg'])} + {f(1 - b1)}·{f(g)} = {f(m)}"
+    )
+    lines.append(
+        f"v{s} = β₂·v{q} + (1 − β₂)·g{s}² = {f(b2)}·{f(before['exp_avg_sq'])} + {f(1 - b2)}·{f(g)}² = {f(v)}"
+    )
     if h["amsgrad"]:
-        lines.append(f"v_max = max({f(before['max_exp_avg_sq'])}, {f(v)}) = {f(after['max_exp_avg_sq'])}")
+        lines.append(
+            f"v_max = max({f(before['max_exp_avg_sq'])}, {f(v)}) = {f(after['max_exp_avg_sq'])}"
+        )
         v = after["max_exp_avg_sq"]
-    lines.append(f"m̂{s} = m{s}/(1 − β₁{superscript(t)}) = {f(m)}/{f(1 - b1 ** t)} = {f(after['exp_avg_hat'])}")
-    lines.append(f"v̂{s} = {'v_max' if h['amsgrad'] else 'v' + s}/(1 − β₂{superscript(t)}) = {f(v)}/{f(1 - b2 ** t)} = "
-                 f"{f(after['exp_avg_sq_hat'])}")
-    lines.append(f"θ{s} = θ{q} − lr·m̂{s}/(√v̂{s} + ε) = {f(p)} − {f(h['lr'])}·{f(after['exp_avg_hat'])}/"
-                 f"(√{f(after['exp_avg_sq_hat'])} + {f(h['eps'])}) = {f(new)}")
+    lines.append(
+        f"m̂{s} = m{s}/(1 − β₁{superscript(t)}) = {f(m)}/{f(1 - b1**t)} = {f(after['exp_avg_hat'])}"
+    )
+    lines.append(
+        f"v̂{s} = {'v_max' if h['amsgrad'] else 'v' + s}/(1 − β₂{superscript(t)}) = {f(v)}/{f(1 - b2**t)} = "
+        f"{f(after['exp_avg_sq_hat'])}"
+    )
+    lines.append(
+        f"θ{s} = θ{q} − lr·m̂{s}/(√v̂{s} + ε) = {f(p)} − {f(h['lr'])}·{f(after['exp_avg_hat'])}/"
+        f"(√{f(after['exp_avg_sq_hat'])} + {f(h['eps'])}) = {f(new)}"
+    )
     return lines
 
 
@@ -338,21 +364,31 @@ def _explain_rmsprop(h, t, p, g, before, after, new, f) -> list[str]:
     decay, g = _decay_line(h, p, g, f, s)
     lines += decay
     v = after["square_avg"]
-    lines.append(f"v{s} = α·v{q} + (1 − α)·g{s}² = {f(a)}·{f(before['square_avg'])} + {f(1 - a)}·{f(g)}² = {f(v)}")
+    lines.append(
+        f"v{s} = α·v{q} + (1 − α)·g{s}² = {f(a)}·{f(before['square_avg'])} + {f(1 - a)}·{f(g)}² = {f(v)}"
+    )
     denom = f"√v{s} + ε"
     if h["centered"]:
         ga = after["grad_avg"]
-        lines.append(f"ḡ{s} = α·ḡ{q} + (1 − α)·g{s} = {f(a)}·{f(before['grad_avg'])} + {f(1 - a)}·{f(g)} = {f(ga)}")
+        lines.append(
+            f"ḡ{s} = α·ḡ{q} + (1 − α)·g{s} = {f(a)}·{f(before['grad_avg'])} + {f(1 - a)}·{f(g)} = {f(ga)}"
+        )
         denom = f"√(v{s} − ḡ{s}²) + ε"
         v = max(v - ga * ga, 0.0)
     avg = math.sqrt(v) + h["eps"]
     lines.append(f"{denom} = {f(avg)}")
     if h["momentum"] > 0:
-        lines.append(f"b{s} = μ·b{q} + g{s}/({denom}) = {f(h['momentum'])}·{f(before['momentum_buffer'])} + "
-                     f"{f(g)}/{f(avg)} = {f(after['momentum_buffer'])}")
-        lines.append(f"θ{s} = θ{q} − lr·b{s} = {f(p)} − {f(h['lr'])}·{f(after['momentum_buffer'])} = {f(new)}")
+        lines.append(
+            f"b{s} = μ·b{q} + g{s}/({denom}) = {f(h['momentum'])}·{f(before['momentum_buffer'])} + "
+            f"{f(g)}/{f(avg)} = {f(after['momentum_buffer'])}"
+        )
+        lines.append(
+            f"θ{s} = θ{q} − lr·b{s} = {f(p)} − {f(h['lr'])}·{f(after['momentum_buffer'])} = {f(new)}"
+        )
     else:
-        lines.append(f"θ{s} = θ{q} − lr·g{s}/({denom}) = {f(p)} − {f(h['lr'])}·{f(g)}/{f(avg)} = {f(new)}")
+        lines.append(
+            f"θ{s} = θ{q} − lr·g{s}/({denom}) = {f(p)} − {f(h['lr'])}·{f(g)}/{f(avg)} = {f(new)}"
+        )
     return lines
 
 
@@ -363,10 +399,14 @@ def _explain_adagrad(h, t, p, g, before, after, new, f) -> list[str]:
     lines += decay
     clr = h["lr"] / (1 + (t - 1) * h["lr_decay"])
     if h["lr_decay"]:
-        lines.append(f"lr{s} = lr/(1 + (t − 1)·lr_decay) = {f(h['lr'])}/(1 + {t - 1}·{f(h['lr_decay'])}) = {f(clr)}")
+        lines.append(
+            f"lr{s} = lr/(1 + (t − 1)·lr_decay) = {f(h['lr'])}/(1 + {t - 1}·{f(h['lr_decay'])}) = {f(clr)}"
+        )
     lines.append(f"s{s} = s{q} + g{s}² = {f(before['sum'])} + {f(g)}² = {f(after['sum'])}")
-    lines.append(f"θ{s} = θ{q} − lr{s if h['lr_decay'] else ''}·g{s}/(√s{s} + ε) = {f(p)} − {f(clr)}·{f(g)}/"
-                 f"(√{f(after['sum'])} + {f(h['eps'])}) = {f(new)}")
+    lines.append(
+        f"θ{s} = θ{q} − lr{s if h['lr_decay'] else ''}·g{s}/(√s{s} + ε) = {f(p)} − {f(clr)}·{f(g)}/"
+        f"(√{f(after['sum'])} + {f(h['eps'])}) = {f(new)}"
+    )
     return lines
 
 

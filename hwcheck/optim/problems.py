@@ -24,9 +24,16 @@ MAX_WORK = 5_000_000  # steps × parameters × samples per step
 
 #: which problems use which problem option (anything else is an error naming the option)
 OPTION_PROBLEMS = {
-    "init": ("neuron", "expr"), "data": ("neuron", "expr"), "lam": ("neuron",),
-    "H": ("quadratic",), "c": ("quadratic",), "w0": ("quadratic", "lstsq"),
-    "X": ("lstsq",), "y": ("lstsq",), "scale": ("lstsq",), "objective": ("expr",),
+    "init": ("neuron", "expr"),
+    "data": ("neuron", "expr"),
+    "lam": ("neuron",),
+    "H": ("quadratic",),
+    "c": ("quadratic",),
+    "w0": ("quadratic", "lstsq"),
+    "X": ("lstsq",),
+    "y": ("lstsq",),
+    "scale": ("lstsq",),
+    "objective": ("expr",),
     "batch": ("neuron", "lstsq", "expr"),
 }
 
@@ -75,7 +82,9 @@ def sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-def neuron_loss_grad(w: float, b: float, x: float, t: float, lam: float) -> tuple[float, float, float]:
+def neuron_loss_grad(
+    w: float, b: float, x: float, t: float, lam: float
+) -> tuple[float, float, float]:
     """L = ½(σ(wx + b) − t)² + (lam/2)·w²; ∂L/∂w = (y − t)·y(1 − y)·x + lam·w, ∂L/∂b = (y − t)·y(1 − y).
 
     Exercise I, step 1 (w = 0.1, b = 0, x = 2, t = 0):
@@ -102,8 +111,15 @@ def neuron(request) -> Problem:
         return loss / n, [gw / n, gb / n]
 
     batch = _batch(request.batch, len(xs), default=1)
-    describe = {"name": "neuron", "loss": "½(σ(w·x + b) − t)² + (lam/2)·w²", "params": ["w", "b"],
-                "init": init, "data": data, "lam": lam, "batch": batch}
+    describe = {
+        "name": "neuron",
+        "loss": "½(σ(w·x + b) − t)² + (lam/2)·w²",
+        "params": ["w", "b"],
+        "init": init,
+        "data": data,
+        "lam": lam,
+        "batch": batch,
+    }
     return Problem("neuron", ("w", "b"), tuple(init.values()), loss_grad, describe, len(xs), batch)
 
 
@@ -126,8 +142,14 @@ def quadratic(request) -> Problem:
             return float(0.5 * w @ Hw - c @ w), (Hw - c).tolist()
 
     names = tuple(f"w{i + 1}" for i in range(n))
-    describe = {"name": "quadratic", "loss": "½wᵀHw − cᵀw", "params": list(names),
-                "H": H.tolist(), "c": c.tolist(), "init": dict(zip(names, w0.tolist()))}
+    describe = {
+        "name": "quadratic",
+        "loss": "½wᵀHw − cᵀw",
+        "params": list(names),
+        "H": H.tolist(),
+        "c": c.tolist(),
+        "init": dict(zip(names, w0.tolist())),
+    }
     return Problem("quadratic", names, tuple(w0.tolist()), loss_grad, describe)
 
 
@@ -145,8 +167,11 @@ def check_symmetric(H, where: str) -> None:
     bad = np.argwhere(np.abs(H - H.T) > 1e-12 * max(1.0, float(np.abs(H).max())))
     if len(bad):
         i, j = (int(k) + 1 for k in bad[0])
-        raise HwcheckError(where, f"H must be symmetric: entry ({i},{j}) = {H[i - 1, j - 1]:g} but "
-                                  f"({j},{i}) = {H[j - 1, i - 1]:g}")
+        raise HwcheckError(
+            where,
+            f"H must be symmetric: entry ({i},{j}) = {H[i - 1, j - 1]:g} but "
+            f"({j},{i}) = {H[j - 1, i - 1]:g}",
+        )
 
 
 # ------------------------------------------------------------------------------- lstsq
@@ -159,7 +184,9 @@ def lstsq(request) -> Problem:
     m, n = X.shape
     y = _vector(_required(request.y, "--y", "lstsq"), "--y", m, None)
     if n > MAX_PARAMS or m > MAX_SAMPLES:
-        raise HwcheckError("--X", f"at most {MAX_SAMPLES:,} rows and {MAX_PARAMS:,} columns, got {m}×{n}")
+        raise HwcheckError(
+            "--X", f"at most {MAX_SAMPLES:,} rows and {MAX_PARAMS:,} columns, got {m}×{n}"
+        )
     w0 = _vector(request.w0, "--w0", n, 0.0)
     batch = _batch(request.batch, m, default=m)
     scale_text, scale_of = _scale(request.scale)
@@ -172,9 +199,16 @@ def lstsq(request) -> Problem:
             return float(s * (r @ r)), (2 * s * (X[rows].T @ r)).tolist()
 
     names = tuple(f"w{i + 1}" for i in range(n))
-    describe = {"name": "lstsq", "loss": f"{scale_text}·‖Xw − y‖² over the samples of a step",
-                "params": list(names), "X": X.tolist(), "y": y.tolist(), "scale": request.scale or "1/2",
-                "init": dict(zip(names, w0.tolist())), "batch": batch}
+    describe = {
+        "name": "lstsq",
+        "loss": f"{scale_text}·‖Xw − y‖² over the samples of a step",
+        "params": list(names),
+        "X": X.tolist(),
+        "y": y.tolist(),
+        "scale": request.scale or "1/2",
+        "init": dict(zip(names, w0.tolist())),
+        "batch": batch,
+    }
     return Problem("lstsq", names, tuple(w0.tolist()), loss_grad, describe, m, batch)
 
 
@@ -201,10 +235,14 @@ def expr(request) -> Problem:
     try:
         from hwcheck.symbolic.numeric import compile_objective
     except ImportError:
-        raise HwcheckError("--problem", "expr needs the symbolic engine, which is not available yet") from None
+        raise HwcheckError(
+            "--problem", "expr needs the symbolic engine, which is not available yet"
+        ) from None
     text = _required(request.objective, "--objective", "expr")
     if request.init is None:
-        raise HwcheckError("--init", "is required with --problem expr: give every parameter a start, e.g. x=1,y=0")
+        raise HwcheckError(
+            "--init", "is required with --problem expr: give every parameter a start, e.g. x=1,y=0"
+        )
     init = _init({}, request.init, fixed=False)
     data = _data(request.data, {}, fixed=False)
     clash = sorted(set(init) & set(data))
@@ -221,15 +259,20 @@ def _check_names(text: str, init: dict, data: dict) -> None:
 
     missing = [n for n in names_in(parse(text, "--objective")) if n not in init and n not in data]
     if missing:
-        raise HwcheckError("--init", f"no starting value for {', '.join(missing)}, which the objective uses",
-                           hint="give every parameter a start (--init x=1,y=0) or a data column (--data)")
+        raise HwcheckError(
+            "--init",
+            f"no starting value for {', '.join(missing)}, which the objective uses",
+            hint="give every parameter a start (--init x=1,y=0) or a data column (--data)",
+        )
 
 
 def _expr_problem(text, init, data, objective, batch_raw) -> Problem:
     names = tuple(init)
     n = len(next(iter(data.values()))) if data else 0
     if batch_raw is not None and not n:
-        raise HwcheckError("--batch", "the objective has no samples (give --data columns to batch over)")
+        raise HwcheckError(
+            "--batch", "the objective has no samples (give --data columns to batch over)"
+        )
     batch = _batch(batch_raw, n, default=1) if n else 0
 
     def at(theta, i):
@@ -243,9 +286,17 @@ def _expr_problem(text, init, data, objective, batch_raw) -> Problem:
             return at(theta, None)
         parts = [at(theta, i) for i in samples]
         k = len(parts)
-        return sum(p[0] for p in parts) / k, [sum(p[1][j] for p in parts) / k for j in range(len(names))]
+        return sum(p[0] for p in parts) / k, [
+            sum(p[1][j] for p in parts) / k for j in range(len(names))
+        ]
 
-    describe = {"name": "expr", "objective": text, "params": list(names), "init": init, "data": data}
+    describe = {
+        "name": "expr",
+        "objective": text,
+        "params": list(names),
+        "init": init,
+        "data": data,
+    }
     if n:
         describe["batch"] = batch
     return Problem("expr", names, tuple(init.values()), loss_grad, describe, n, batch)
@@ -261,12 +312,16 @@ def build_problem(request) -> Problem:
     """The request's problem, with ``--l2``; options of another problem are errors."""
     for option, users in OPTION_PROBLEMS.items():
         if _given(getattr(request, option)) and request.problem not in users:
-            raise HwcheckError(flag_name(option),
-                               f"is not used by --problem {request.problem} (only by {', '.join(users)})")
+            raise HwcheckError(
+                flag_name(option),
+                f"is not used by --problem {request.problem} (only by {', '.join(users)})",
+            )
     l2 = float(request.l2)
     for name in ("l2", "lam"):
         if getattr(request, name) < 0:
-            raise HwcheckError(flag_name(name), f"must be at least 0, got {getattr(request, name):g}")
+            raise HwcheckError(
+                flag_name(name), f"must be at least 0, got {getattr(request, name):g}"
+            )
     problem = BUILDERS[request.problem](request)
     _check_work(problem, request.steps)
     return replace(problem, describe=dict(problem.describe, l2=l2), l2=l2)
@@ -284,9 +339,12 @@ def _given(value) -> bool:
 def _check_work(problem: Problem, steps: int) -> None:
     work = steps * len(problem.names) * max(1, problem.batch)
     if work > MAX_WORK:
-        raise HwcheckError("--steps", f"{steps:,} steps × {len(problem.names):,} parameters × batch "
-                                      f"{max(1, problem.batch):,} is more than {MAX_WORK:,} updates",
-                           hint="use fewer steps or a smaller problem")
+        raise HwcheckError(
+            "--steps",
+            f"{steps:,} steps × {len(problem.names):,} parameters × batch "
+            f"{max(1, problem.batch):,} is more than {MAX_WORK:,} updates",
+            hint="use fewer steps or a smaller problem",
+        )
 
 
 def _required(value, where: str, problem: str):
@@ -313,8 +371,10 @@ def _init(defaults: dict[str, float], raw, *, fixed: bool) -> dict[str, float]:
     given = parse_assignments(raw, "--init")
     for name, value in given.items():
         if fixed and name not in defaults:
-            raise HwcheckError("--init", f"unknown parameter '{name}' (the neuron has w, b)"
-                                         f"{did_you_mean(name, defaults)}")
+            raise HwcheckError(
+                "--init",
+                f"unknown parameter '{name}' (the neuron has w, b){did_you_mean(name, defaults)}",
+            )
         init[name] = float(value)
     if len(init) > MAX_PARAMS:
         raise HwcheckError("--init", f"at most {MAX_PARAMS:,} parameters")
@@ -324,11 +384,15 @@ def _init(defaults: dict[str, float], raw, *, fixed: bool) -> dict[str, float]:
 def _data(raw, defaults: dict[str, list[float]], *, fixed: bool) -> dict[str, list[float]]:
     data = dict(defaults)
     if raw:
-        given = parse_assignments(list(raw) if not isinstance(raw, dict) else raw, "--data", vectors=True)
+        given = parse_assignments(
+            list(raw) if not isinstance(raw, dict) else raw, "--data", vectors=True
+        )
         for name, column in given.items():
             if fixed and name not in defaults:
-                raise HwcheckError("--data", f"unknown column '{name}' (the neuron has x, t)"
-                                             f"{did_you_mean(name, defaults)}")
+                raise HwcheckError(
+                    "--data",
+                    f"unknown column '{name}' (the neuron has x, t){did_you_mean(name, defaults)}",
+                )
             data[name] = [float(v) for v in column]
     lengths = {name: len(col) for name, col in data.items()}
     if len(set(lengths.values())) > 1:

@@ -28,7 +28,11 @@ def definiteness(eigenvalues) -> str:
         return "positive definite"
     if lo >= -tol:
         return "positive semidefinite" if hi > tol else "zero"
-    return "indefinite" if hi > tol else ("negative semidefinite" if hi >= -tol else "negative definite")
+    return (
+        "indefinite"
+        if hi > tol
+        else ("negative semidefinite" if hi >= -tol else "negative definite")
+    )
 
 
 def analyse(H, lr: float | None, newton: bool) -> dict[str, Any]:
@@ -51,7 +55,9 @@ def analyse(H, lr: float | None, newton: bool) -> dict[str, Any]:
         "lr_max": 2 / lam_max if lam_max > tol else None,
         "lr_opt": 2 / (lam_min + lam_max) if lam_min > tol else None,
         "newton_lr_max": 2.0 if min(abs(v) for v in eig) > tol else None,
-        "negative_curvature": [{"eigenvalue": v, "direction": d} for v, d in zip(eig, directions) if v < -tol],
+        "negative_curvature": [
+            {"eigenvalue": v, "direction": d} for v, d in zip(eig, directions) if v < -tol
+        ],
     }
     out["lr"] = _default_lr(lr, newton, out)
     out["rate"] = contraction_rate(eig, out["lr"], newton)
@@ -93,7 +99,9 @@ def closed_form(values, Q, lr: float, w0, t: int, newton: bool):
     return Q @ ((1 - lr * values) ** t * (Q.T @ w0))
 
 
-def iterate(H, lr: float, w0, steps: int, newton: bool) -> tuple[list[dict[str, Any]], dict | None, float]:
+def iterate(
+    H, lr: float, w0, steps: int, newton: bool
+) -> tuple[list[dict[str, Any]], dict | None, float]:
     """Plain iteration w ← w − ε∇f (or − εH⁻¹∇f), checked against the closed form at each t.
 
     Returns the step records, the divergence (or None) and the largest relative difference
@@ -131,8 +139,11 @@ MAX_WORK = 50_000_000
 def check_work(n: int, steps: int, newton: bool) -> None:
     work = steps * n * n * (n if newton else 1)
     if work > MAX_WORK:
-        raise HwcheckError("--steps", f"{steps:,} steps on a {n}×{n} matrix is too much work (limit {MAX_WORK:,})",
-                           hint="use fewer steps")
+        raise HwcheckError(
+            "--steps",
+            f"{steps:,} steps on a {n}×{n} matrix is too much work (limit {MAX_WORK:,})",
+            hint="use fewer steps",
+        )
 
 
 # ---------------------------------------------------------------------------------- view
@@ -142,15 +153,19 @@ def quadratic_view(result, digits: int) -> list:
     """The eigen-table, the bounds worked out, and the trace checked against the closed form."""
     from hwcheck.result import Table, Text
 
-    f = lambda x: fmt(x, digits)  # noqa: E731
+    f = lambda x: fmt(x, digits)
     lr = result.lr
-    columns = ("i", "λᵢ", "eigenvector qᵢ") + ((f"|1 − ε·λᵢ|, ε = {f(lr)}",) if lr is not None and result.method == "gd" else ())
+    columns = ("i", "λᵢ", "eigenvector qᵢ") + (
+        (f"|1 − ε·λᵢ|, ε = {f(lr)}",) if lr is not None and result.method == "gd" else ()
+    )
     rows = []
     for i, (v, q) in enumerate(zip(result.eigenvalues, result.eigenvectors), start=1):
         factor = (f(abs(1 - lr * v)),) if lr is not None and result.method == "gd" else ()
         rows.append((str(i), f(v), fmt_seq(q, digits)) + factor)
     sections = [Table(columns=columns, rows=tuple(rows), title=f"H = QΛQᵀ: {result.definiteness}")]
-    sections.append(Text(tuple(bounds_lines(result, f)), title="Learning-rate bounds", preformatted=True))
+    sections.append(
+        Text(tuple(bounds_lines(result, f)), title="Learning-rate bounds", preformatted=True)
+    )
     if result.steps is not None:
         sections.append(trace_table(result, f))
     return sections
@@ -159,24 +174,40 @@ def quadratic_view(result, digits: int) -> list:
 def bounds_lines(result, f) -> list[str]:
     eig = result.eigenvalues
     lo, hi = eig[0], eig[-1]
-    lines = ["GD: w(t) = (I − εH)ᵗw(0) = Q(I − εΛ)ᵗQᵀw(0); converges iff |1 − ε·λᵢ| < 1 for every i"]
+    lines = [
+        "GD: w(t) = (I − εH)ᵗw(0) = Q(I − εΛ)ᵗQᵀw(0); converges iff |1 − ε·λᵢ| < 1 for every i"
+    ]
     if result.lr_max is not None:
-        only = " — bounds the positive-curvature directions only" if result.negative_curvature else ""
-        lines.append(f"lr_max = 2/λ_max = 2/{f(hi)} = {f(result.lr_max)}   (0 < ε < {f(result.lr_max)}){only}")
+        only = (
+            " — bounds the positive-curvature directions only" if result.negative_curvature else ""
+        )
+        lines.append(
+            f"lr_max = 2/λ_max = 2/{f(hi)} = {f(result.lr_max)}   (0 < ε < {f(result.lr_max)}){only}"
+        )
     if result.lr_opt is not None:
-        lines.append(f"lr_opt = 2/(λ_min + λ_max) = 2/({f(lo)} + {f(hi)}) = {f(result.lr_opt)}, "
-                     f"rate (κ − 1)/(κ + 1) = {f((hi - lo) / (hi + lo))} with κ = {f(hi / lo)}")
+        lines.append(
+            f"lr_opt = 2/(λ_min + λ_max) = 2/({f(lo)} + {f(hi)}) = {f(result.lr_opt)}, "
+            f"rate (κ − 1)/(κ + 1) = {f((hi - lo) / (hi + lo))} with κ = {f(hi / lo)}"
+        )
     for item in result.negative_curvature:
-        lines.append(f"negative curvature λ = {f(item['eigenvalue'])} along {fmt_seq(item['direction'], 6)}: "
-                     f"|1 − ε·λ| = 1 + ε·{f(-item['eigenvalue'])} > 1 for every ε > 0 — GD diverges along it")
+        lines.append(
+            f"negative curvature λ = {f(item['eigenvalue'])} along {fmt_seq(item['direction'], 6)}: "
+            f"|1 − ε·λ| = 1 + ε·{f(-item['eigenvalue'])} > 1 for every ε > 0 — GD diverges along it"
+        )
     if any(abs(v) <= tolerance(eig) for v in eig):
-        lines.append("a zero eigenvalue: |1 − ε·0| = 1, GD neither converges nor diverges along its direction")
+        lines.append(
+            "a zero eigenvalue: |1 − ε·0| = 1, GD neither converges nor diverges along its direction"
+        )
     if result.newton_lr_max is not None:
-        lines.append("Newton: w ← w − ε·H⁻¹∇f = (1 − ε)·w, so w(t) = (1 − ε)ᵗw(0); "
-                     f"converges iff |1 − ε| < 1: 0 < ε < {f(result.newton_lr_max)}")
+        lines.append(
+            "Newton: w ← w − ε·H⁻¹∇f = (1 − ε)·w, so w(t) = (1 − ε)ᵗw(0); "
+            f"converges iff |1 − ε| < 1: 0 < ε < {f(result.newton_lr_max)}"
+        )
         if result.negative_curvature:
             kind = "saddle point" if result.definiteness == "indefinite" else "maximum"
-            lines.append(f"(with negative curvature Newton's method is attracted to the {kind} w = 0 all the same)")
+            lines.append(
+                f"(with negative curvature Newton's method is attracted to the {kind} w = 0 all the same)"
+            )
     if result.rate is not None:
         lines.append(rate_line(result, f))
     return lines
@@ -187,7 +218,9 @@ def rate_line(result, f) -> str:
     verdict = "converges" if result.converges else "does not converge"
     if result.method == "newton":
         return f"rate at ε = {f(lr)}: |1 − ε| = {f(result.rate)} — Newton {verdict}"
-    terms = ", ".join(f"|1 − {f(lr)}·{f(v) if v >= 0 else '(' + f(v) + ')'}|" for v in result.eigenvalues[:6])
+    terms = ", ".join(
+        f"|1 − {f(lr)}·{f(v) if v >= 0 else '(' + f(v) + ')'}|" for v in result.eigenvalues[:6]
+    )
     more = ", …" if len(result.eigenvalues) > 6 else ""
     return f"rate at ε = {f(lr)}: max({terms}{more}) = {f(result.rate)} — GD {verdict}"
 
@@ -197,13 +230,21 @@ def trace_table(result, f):
     from hwcheck.result import Table
 
     name = "w(t) = (1 − ε)ᵗw(0)" if result.method == "newton" else "w(t) = (I − εH)ᵗw(0)"
-    show = lambda w: "(" + ", ".join(f(v) for v in w[:MAX_CELL]) + (", …" if len(w) > MAX_CELL else "") + ")"  # noqa: E731
+    show = lambda w: (
+        "(" + ", ".join(f(v) for v in w[:MAX_CELL]) + (", …" if len(w) > MAX_CELL else "") + ")"
+    )
     rows = [("0", show(result.w0), "")]
     steps, skipped = abridged(result.steps)
     rows += [(str(s["t"]), show(s["w"]), f(s["loss"])) if s else ("…", "…", "…") for s in steps]
-    notes = [f"plain iteration agrees with the closed form to {f(result.closed_form_max_error)} (relative)"] + skipped
+    notes = [
+        f"plain iteration agrees with the closed form to {f(result.closed_form_max_error)} (relative)"
+    ] + skipped
     if result.diverged:
         d = result.diverged
-        notes.append(f"diverged at step {d['t']}: {d['quantity']} = {f(d['value'])}, beyond {f(EXPLODED)} — "
-                     "the trace stops there")
-    return Table(columns=("t", name, "f(w) = ½wᵀHw"), rows=tuple(rows), title="Trace", notes=tuple(notes))
+        notes.append(
+            f"diverged at step {d['t']}: {d['quantity']} = {f(d['value'])}, beyond {f(EXPLODED)} — "
+            "the trace stops there"
+        )
+    return Table(
+        columns=("t", name, "f(w) = ½wᵀHw"), rows=tuple(rows), title="Trace", notes=tuple(notes)
+    )

@@ -20,9 +20,13 @@ PROBLEMS = ("neuron", "quadratic", "lstsq", "expr")
 class ProblemOptions:
     """What is minimised, from where, and for how many steps."""
 
-    problem: str = choice("neuron", PROBLEMS, "objective: neuron (default), quadratic, lstsq or expr")
+    problem: str = choice(
+        "neuron", PROBLEMS, "objective: neuron (default), quadratic, lstsq or expr"
+    )
     init: Any = text(None, "initial parameters, e.g. w=0.1,b=0 (neuron, expr)")
-    data: tuple = multi("per-sample data column, e.g. --data x=2,1,2,1 --data t=0,1,0,1 (neuron, expr)")
+    data: tuple = multi(
+        "per-sample data column, e.g. --data x=2,1,2,1 --data t=0,1,0,1 (neuron, expr)"
+    )
     lam: float = number(0.0, "neuron: (lam/2)·w² regularizes w only (exercise H)")
     l2: float = number(0.0, "adds (λ/2)·‖θ‖² over every parameter, any problem")
     batch: Any = text(None, "samples per step, N (next N cyclically, averaged) or all")
@@ -31,8 +35,10 @@ class ProblemOptions:
     w0: Any = text(None, "quadratic, lstsq: the starting point (default: ones / zeros)")
     X: Any = text(None, "lstsq: the data matrix X (one sample per row)")
     y: Any = text(None, "lstsq: the targets y")
-    scale: Any = text(None, "lstsq: loss factor s in s·‖Xw − y‖²: a number (default 1/2), or mean for 1/(2n)")
-    objective: Any = text(None, "expr: the objective, e.g. \"x**2 - y**2\"")
+    scale: Any = text(
+        None, "lstsq: loss factor s in s·‖Xw − y‖²: a number (default 1/2), or mean for 1/(2n)"
+    )
+    objective: Any = text(None, 'expr: the objective, e.g. "x**2 - y**2"')
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,9 @@ class AdamOptions:
 
 @dataclass(frozen=True)
 class AdamwOptions(AdamOptions):
-    weight_decay: float = number(0.01, "decoupled weight decay: θ ← θ·(1 − lr·λ) before the Adam step")
+    weight_decay: float = number(
+        0.01, "decoupled weight decay: θ ← θ·(1 − lr·λ) before the Adam step"
+    )
 
 
 @dataclass(frozen=True)

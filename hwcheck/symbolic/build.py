@@ -23,18 +23,32 @@ MAX_BITS = 13_000  # size of a number computed from literals (~3,900 digits)
 ALIASES = {"λ": "lam"}  # the regularization weight may be written λ or lam
 
 _FUNCTIONS = {
-    "sigmoid": nn.sigmoid, "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt,
-    "tanh": sympy.tanh, "sinh": sympy.sinh, "cosh": sympy.cosh, "sin": sympy.sin,
-    "cos": sympy.cos, "tan": sympy.tan, "abs": sympy.Abs, "relu": nn.relu,
-    "softplus": nn.softplus, "max": sympy.Max, "min": sympy.Min,
-    "heaviside": sympy.Heaviside, "sign": sympy.sign,
+    "sigmoid": nn.sigmoid,
+    "exp": sympy.exp,
+    "log": sympy.log,
+    "sqrt": sympy.sqrt,
+    "tanh": sympy.tanh,
+    "sinh": sympy.sinh,
+    "cosh": sympy.cosh,
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "tan": sympy.tan,
+    "abs": sympy.Abs,
+    "relu": nn.relu,
+    "softplus": nn.softplus,
+    "max": sympy.Max,
+    "min": sympy.Min,
+    "heaviside": sympy.Heaviside,
+    "sign": sympy.sign,
 }
 
 
 def symbol(name: str, assume: str = "real") -> sympy.Symbol:
     """The symbol for a user name (``λ`` → ``lam``); ``assume`` is ``real`` or ``positive``."""
     name = ALIASES.get(name, name)
-    return sympy.Symbol(name, positive=True) if assume == "positive" else sympy.Symbol(name, real=True)
+    return (
+        sympy.Symbol(name, positive=True) if assume == "positive" else sympy.Symbol(name, real=True)
+    )
 
 
 class _Builder:
@@ -42,13 +56,19 @@ class _Builder:
         self.text, self.where, self.assume = text, where, assume
 
     def fail(self, node: Node, message: str) -> HwcheckError:
-        return HwcheckError(self.where, f"{message} at column {node.column}", pointer(self.text, node.column - 1))
+        return HwcheckError(
+            self.where, f"{message} at column {node.column}", pointer(self.text, node.column - 1)
+        )
 
     def build(self, node: Node):
         kind = node.kind
         if kind == "num":
             v = node.value
-            return sympy.Integer(v) if isinstance(v, int) else sympy.Rational(v.numerator, v.denominator)
+            return (
+                sympy.Integer(v)
+                if isinstance(v, int)
+                else sympy.Rational(v.numerator, v.denominator)
+            )
         if kind == "name":
             return symbol(node.value, self.assume)
         args = [self.build(a) for a in node.args]
@@ -91,7 +111,9 @@ class _Builder:
         if not exponent.is_Rational:
             return
         if abs(exponent.p) > MAX_EXPONENT or exponent.q > MAX_EXPONENT:
-            raise self.fail(node, f"exponent {_short(exponent)} is too large (|n| ≤ {MAX_EXPONENT:,})")
+            raise self.fail(
+                node, f"exponent {_short(exponent)} is too large (|n| ≤ {MAX_EXPONENT:,})"
+            )
         if base.is_Rational and base != 0:
             bits = abs(exponent.p) * max(1.0, math.log2(abs(base.p)) + math.log2(base.q))
             if bits > MAX_BITS:

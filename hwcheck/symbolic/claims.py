@@ -31,11 +31,14 @@ def _expected(expected: str, definitions_key: tuple, assume: str):
     from hwcheck.symbolic.derive import expand_definitions
 
     definitions = _definitions({"definitions": dict(definitions_key)}, assume)
-    return expand_definitions(expression(expected, "expected", assume), definitions.full), definitions
+    return expand_definitions(
+        expression(expected, "expected", assume), definitions.full
+    ), definitions
 
 
-def compare_expression(expected: str, claimed, *, context: dict | None = None,
-                       where: str = "claim") -> tuple[str, str, str | None]:
+def compare_expression(
+    expected: str, claimed, *, context: dict | None = None, where: str = "claim"
+) -> tuple[str, str, str | None]:
     """(verdict, rule, hint): verdict correct / wrong / inconclusive / error."""
     from hwcheck.symbolic.build import expression
     from hwcheck.symbolic.derive import expand_definitions
@@ -50,7 +53,9 @@ def compare_expression(expected: str, claimed, *, context: dict | None = None,
     except HwcheckError as err:
         return "error", "expression: parse", f"the expected value does not parse: {err}"
     try:
-        claim = expand_definitions(expression(as_text(claimed, where).strip(), where, assume), definitions.full)
+        claim = expand_definitions(
+            expression(as_text(claimed, where).strip(), where, assume), definitions.full
+        )
     except HwcheckError as err:
         return "error", "expression: parse", f"{err}" + (f" ({err.hint})" if err.hint else "")
     found = equivalence(target, claim, timeout=CLAIM_TIMEOUT, positive=assume == "positive")
@@ -69,7 +74,11 @@ def _verdict(found) -> tuple[str, str, str | None]:
     if found.verdict == "not_equivalent":
         c = found.counterexample
         point = ", ".join(f"{k}={v:g}" for k, v in c["at"].items())
-        return "wrong", rule, f"differs at {point}: expected {_show(c['a'])}, claimed {_show(c['b'])}"
+        return (
+            "wrong",
+            rule,
+            f"differs at {point}: expected {_show(c['a'])}, claimed {_show(c['b'])}",
+        )
     return "inconclusive", rule, f"could not decide ({found.reason})"
 
 

@@ -54,7 +54,9 @@ def derive(request) -> DeriveResult:
     from hwcheck.symbolic import derive as d
     from hwcheck.symbolic.build import symbol, to_latex, to_text
 
-    problem = d.make_problem(request.expr, request.define, request.wrt, request.preset, request.assume)
+    problem = d.make_problem(
+        request.expr, request.define, request.wrt, request.preset, request.assume
+    )
     point = d.parse_point(request.at)
     exact = {name: problem.full.diff(symbol(name, request.assume)) for name in problem.wrt}
     derivatives = {}
@@ -70,12 +72,22 @@ def derive(request) -> DeriveResult:
     if request.explain:
         from hwcheck.symbolic.explain import chain_rule
 
-        steps = {name: chain_rule(problem, name, point if request.at is not None else None) for name in exact}
+        steps = {
+            name: chain_rule(problem, name, point if request.at is not None else None)
+            for name in exact
+        }
     return DeriveResult(
-        expr=to_text(problem.shown), derivatives=derivatives, definitions=dict(problem.definitions.texts),
+        expr=to_text(problem.shown),
+        derivatives=derivatives,
+        definitions=dict(problem.definitions.texts),
         at={k: _plain(v) for k, v in point.items()} if request.at is not None else None,
-        value=value, notes=list(problem.notes), assume=request.assume,
-        explain=request.explain, steps=steps, latex=to_latex(problem.shown))
+        value=value,
+        notes=list(problem.notes),
+        assume=request.assume,
+        explain=request.explain,
+        steps=steps,
+        latex=to_latex(problem.shown),
+    )
 
 
 def _plain(v):
@@ -127,14 +139,31 @@ def equiv(request) -> EquivResult:
     from hwcheck.symbolic.parser import as_text
 
     if not 0 < request.timeout <= 120:
-        raise HwcheckError("--timeout", f"must be between 0 and 120 seconds, got {request.timeout:g}")
+        raise HwcheckError(
+            "--timeout", f"must be between 0 and 120 seconds, got {request.timeout:g}"
+        )
     definitions = Definitions.from_texts(parse_definitions(request.define), assume=request.assume)
     sides = []
     for label, text in (("<a>", request.a), ("<b>", request.b)):
-        sides.append(expand_definitions(expression(as_text(text, label), label, request.assume), definitions.full))
-    found = equivalence(*sides, seed=request.seed, probes=request.probes, timeout=request.timeout,
-                        positive=request.assume == "positive")
-    return EquivResult(a=to_text(sides[0]), b=to_text(sides[1]), verdict=found.verdict, method=found.method,
-                       seed=found.seed, probes=found.probes, counterexample=found.counterexample,
-                       reason=found.reason)
-
+        sides.append(
+            expand_definitions(
+                expression(as_text(text, label), label, request.assume), definitions.full
+            )
+        )
+    found = equivalence(
+        *sides,
+        seed=request.seed,
+        probes=request.probes,
+        timeout=request.timeout,
+        positive=request.assume == "positive",
+    )
+    return EquivResult(
+        a=to_text(sides[0]),
+        b=to_text(sides[1]),
+        verdict=found.verdict,
+        method=found.method,
+        seed=found.seed,
+        probes=found.probes,
+        counterexample=found.counterexample,
+        reason=found.reason,
+    )

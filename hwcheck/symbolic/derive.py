@@ -7,10 +7,9 @@ written back in terms of them, e.g. ∂L/∂w = x·y·(1 − y)·(y − t) + λ�
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 from fractions import Fraction
+from functools import lru_cache
 
 import sympy
 
@@ -23,16 +22,32 @@ TIDY_TIMEOUT = 2.0  # seconds for simplifying one derivative
 
 #: preset → (expression, definitions, variables, textbook form used for differentiating)
 PRESETS: dict[str, dict] = {
-    "sigmoid-mse": {"expr": "1/2*(sigmoid(w*x + b) - t)**2",
-                    "define": ("z=w*x + b", "y=sigmoid(z)"), "wrt": ("w", "b")},
-    "sigmoid-mse-l2": {"expr": "1/2*(sigmoid(w*x + b) - t)**2 + lam/2*w**2",
-                       "define": ("z=w*x + b", "y=sigmoid(z)"), "wrt": ("w", "x", "b", "lam", "t")},
-    "sigmoid-bce": {"expr": "-t*log(sigmoid(w*x + b)) - (1 - t)*log(1 - sigmoid(w*x + b))",
-                    "define": ("z=w*x + b", "y=sigmoid(z)"), "wrt": ("w", "b")},
-    "tanh-mse": {"expr": "1/2*(tanh(w*x + b) - t)**2",
-                 "define": ("z=w*x + b", "y=tanh(z)"), "wrt": ("w", "b")},
-    "softmax2": {"expr": "exp(z1)/(exp(z1) + exp(z2))", "textbook": "sigmoid(z1 - z2)",
-                 "define": ("y1=sigmoid(z1 - z2)",), "wrt": ("z1", "z2")},
+    "sigmoid-mse": {
+        "expr": "1/2*(sigmoid(w*x + b) - t)**2",
+        "define": ("z=w*x + b", "y=sigmoid(z)"),
+        "wrt": ("w", "b"),
+    },
+    "sigmoid-mse-l2": {
+        "expr": "1/2*(sigmoid(w*x + b) - t)**2 + lam/2*w**2",
+        "define": ("z=w*x + b", "y=sigmoid(z)"),
+        "wrt": ("w", "x", "b", "lam", "t"),
+    },
+    "sigmoid-bce": {
+        "expr": "-t*log(sigmoid(w*x + b)) - (1 - t)*log(1 - sigmoid(w*x + b))",
+        "define": ("z=w*x + b", "y=sigmoid(z)"),
+        "wrt": ("w", "b"),
+    },
+    "tanh-mse": {
+        "expr": "1/2*(tanh(w*x + b) - t)**2",
+        "define": ("z=w*x + b", "y=tanh(z)"),
+        "wrt": ("w", "b"),
+    },
+    "softmax2": {
+        "expr": "exp(z1)/(exp(z1) + exp(z2))",
+        "textbook": "sigmoid(z1 - z2)",
+        "define": ("y1=sigmoid(z1 - z2)",),
+        "wrt": ("z1", "z2"),
+    },
 }
 
 
@@ -52,7 +67,9 @@ def parse_definitions(raw, where: str = "--define") -> dict[str, str]:
             for piece in filter(str.strip, part.split(";")):
                 name, eq, text = piece.partition("=")
                 if not eq:
-                    raise HwcheckError(where, f"expected name=expression, got '{piece.strip()[:40]}'")
+                    raise HwcheckError(
+                        where, f"expected name=expression, got '{piece.strip()[:40]}'"
+                    )
                 items.append((name.strip(), text.strip()))
     out: dict[str, str] = {}
     for name, text in items:
@@ -81,8 +98,12 @@ class Definitions:
     full: dict
 
     @classmethod
-    def from_texts(cls, texts: dict[str, str], where: str = "--define", assume: str = "real") -> Definitions:
-        local = {symbol(n, assume): expression(t, f"{where} ({n})", assume) for n, t in texts.items()}
+    def from_texts(
+        cls, texts: dict[str, str], where: str = "--define", assume: str = "real"
+    ) -> Definitions:
+        local = {
+            symbol(n, assume): expression(t, f"{where} ({n})", assume) for n, t in texts.items()
+        }
         return cls(dict(texts), local, _expand_all(local, where))
 
     @classmethod
@@ -90,7 +111,10 @@ class Definitions:
         """For ``--explain`` without ``--define``: z = the inner argument, y = σ(z) (or tanh, …)."""
         taken = {str(s) for s in expr.free_symbols}
         for node in sympy.preorder_traversal(expr):
-            if node.func.__name__ in ("sigmoid", "tanh", "softplus", "relu") and not node.args[0].is_Symbol:
+            if (
+                node.func.__name__ in ("sigmoid", "tanh", "softplus", "relu")
+                and not node.args[0].is_Symbol
+            ):
                 z = symbol(_fresh("z", taken))
                 y = symbol(_fresh("y", taken | {str(z)}))
                 local = {z: node.args[0], y: node.func(z)}
@@ -107,7 +131,9 @@ def _expand_all(local: dict, where: str) -> dict:
                 break
             expr = nxt
         if expr.has(*local):
-            raise HwcheckError(f"{where} ({name})", "the definitions refer to each other in a cycle")
+            raise HwcheckError(
+                f"{where} ({name})", "the definitions refer to each other in a cycle"
+            )
         full[name] = expr
     return full
 
@@ -172,8 +198,11 @@ def values_at(exprs, point: dict, where: str = "--at") -> list:
     needed = sorted({str(s) for e in exprs for s in e.free_symbols})
     missing = [n for n in needed if n not in point]
     if missing:
-        raise HwcheckError(where, "no value for " + ", ".join(missing), "give them all: " +
-                           ",".join(f"{n}=…" for n in needed))
+        raise HwcheckError(
+            where,
+            "no value for " + ", ".join(missing),
+            "give them all: " + ",".join(f"{n}=…" for n in needed),
+        )
     shown = ", ".join(f"{n}={_short(point[n])}" for n in needed)
     for exact in (True, False):
         subs = {symbol(n): _sympy_number(point[n], exact) for n in needed}
@@ -220,10 +249,14 @@ def _plain_number(value, where: str, shown: str):
     if value.is_Rational:
         return Fraction(int(value.p), int(value.q))
     if not value.is_real or not value.is_Number:
-        raise HwcheckError(where, f"the value at {shown} is not a real number ({sympy.sstr(value)[:60]})")
+        raise HwcheckError(
+            where, f"the value at {shown} is not a real number ({sympy.sstr(value)[:60]})"
+        )
     number = float(value)
     if number in (float("inf"), float("-inf")):
-        raise HwcheckError(where, f"the value at {shown} is beyond floating-point range (|value| > 1.8e308)")
+        raise HwcheckError(
+            where, f"the value at {shown} is beyond floating-point range (|value| > 1.8e308)"
+        )
     return number
 
 
@@ -237,7 +270,9 @@ class Factor:
     expr: object  # sympy, in defined names
 
 
-def chain_paths(top: str, expr, variable, definitions: dict, raw: dict, depth: int = 0) -> list[list[Factor]]:
+def chain_paths(
+    top: str, expr, variable, definitions: dict, raw: dict, depth: int = 0
+) -> list[list[Factor]]:
     """Every path top → … → variable through the definitions, as lists of local factors."""
     paths = []
     if depth > 8:
@@ -250,7 +285,9 @@ def chain_paths(top: str, expr, variable, definitions: dict, raw: dict, depth: i
             paths.append([Factor(top, str(name), local)] + rest)
     direct = expr.diff(variable)
     if direct != 0:
-        paths.append([Factor(top, str(variable), abbreviate(sympy.factor_terms(direct), definitions))])
+        paths.append(
+            [Factor(top, str(variable), abbreviate(sympy.factor_terms(direct), definitions))]
+        )
     return paths
 
 
@@ -297,8 +334,11 @@ def _preset(expr_text, preset: str | None) -> dict:
     if preset:
         return PRESETS[preset]
     if expr_text is None:
-        raise HwcheckError("expression", "is required (or use --preset)",
-                           "e.g. hwcheck derive \"0.5*(sigmoid(w*x+b) - t)**2\" --wrt w,b")
+        raise HwcheckError(
+            "expression",
+            "is required (or use --preset)",
+            'e.g. hwcheck derive "0.5*(sigmoid(w*x+b) - t)**2" --wrt w,b',
+        )
     return {"expr": as_text(expr_text)}
 
 
@@ -312,7 +352,9 @@ def _variable_order(text: str, texts: dict[str, str], full) -> list[str]:
     return order
 
 
-def _check_wrt(names: tuple[str, ...], definitions: Definitions, full) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _check_wrt(
+    names: tuple[str, ...], definitions: Definitions, full
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     out, notes = [], []
     present = {str(s) for s in full.free_symbols}
     defined = {str(s) for s in definitions.local}
@@ -321,7 +363,10 @@ def _check_wrt(names: tuple[str, ...], definitions: Definitions, full) -> tuple[
         if not is_name(name):
             raise HwcheckError("--wrt", f"'{raw[:40]}' is not a valid variable name")
         if name in defined:
-            raise HwcheckError("--wrt", f"'{name}' is a defined abbreviation; differentiate by the variables it stands for")
+            raise HwcheckError(
+                "--wrt",
+                f"'{name}' is a defined abbreviation; differentiate by the variables it stands for",
+            )
         if name in out:
             raise HwcheckError("--wrt", f"'{name}' is given twice")
         if name not in present:

@@ -165,8 +165,15 @@ def bounded_proof(a, b, timeout: float) -> tuple[str | None, bool]:
 # --------------------------------------------------------------------------------- ladder
 
 
-def equivalence(a, b, *, seed: int = SEED, probes: int = PROBES, timeout: float = TIMEOUT,
-                positive: bool = False) -> Equivalence:
+def equivalence(
+    a,
+    b,
+    *,
+    seed: int = SEED,
+    probes: int = PROBES,
+    timeout: float = TIMEOUT,
+    positive: bool = False,
+) -> Equivalence:
     """Decide whether sympy expressions ``a`` and ``b`` are equal (see the module docstring)."""
     if a == b or (a - b) == 0:
         return Equivalence("equivalent", "structural", seed, 0)
@@ -181,4 +188,3 @@ def equivalence(a, b, *, seed: int = SEED, probes: int = PROBES, timeout: float 
         return Equivalence("equivalent", "numeric", seed, agreed, reason=note)
     reason = "timeout" if timed_out else "undefined"
     return Equivalence("inconclusive", "numeric", seed, agreed, reason=reason)
-

@@ -11,7 +11,13 @@ import sympy
 from hwcheck.errors import HwcheckError
 from hwcheck.numfmt import fmt
 from hwcheck.symbolic.build import display_name, symbol, tex_name, to_display, to_latex
-from hwcheck.symbolic.derive import Definitions, abbreviate, chain_paths, expand_definitions, value_at
+from hwcheck.symbolic.derive import (
+    Definitions,
+    abbreviate,
+    chain_paths,
+    expand_definitions,
+    value_at,
+)
 
 
 def _names(definitions: Definitions):
@@ -23,7 +29,9 @@ def _names(definitions: Definitions):
 
 def _partial(top: str, bottom: str, direct: bool = False) -> tuple[str, str]:
     text = f"∂{display_name(top)}/∂{display_name(bottom)}" + (" (direct)" if direct else "")
-    tex = rf"\frac{{\partial {tex_name(top)}}}{{\partial {tex_name(bottom)}}}" + (r"\Big|_{\text{direct}}" if direct else "")
+    tex = rf"\frac{{\partial {tex_name(top)}}}{{\partial {tex_name(bottom)}}}" + (
+        r"\Big|_{\text{direct}}" if direct else ""
+    )
     return text, tex
 
 
@@ -42,15 +50,23 @@ def _value(expr, definitions: Definitions, point) -> str:
 
 def chain_rule(problem, variable: str, point=None) -> tuple[tuple[str, str], ...]:
     """Lines (text, latex) of the chain-rule breakdown of ∂L/∂variable."""
-    definitions = problem.definitions if problem.definitions.local else Definitions.automatic(problem.full)
+    definitions = (
+        problem.definitions if problem.definitions.local else Definitions.automatic(problem.full)
+    )
     top = abbreviate(problem.full, definitions.full)
     v = symbol(variable)
     paths = chain_paths("L", top, v, definitions.full, definitions.local)
-    lines = [_definition_line(name, expr, definitions, point) for name, expr in definitions.local.items()]
+    lines = [
+        _definition_line(name, expr, definitions, point) for name, expr in definitions.local.items()
+    ]
     lines.append((f"L = {to_display(top)}", f"L = {to_latex(top)}"))
     if not paths:
-        return tuple(lines) + ((f"∂L/∂{display_name(variable)} = 0 (L does not depend on {display_name(variable)})",
-                                rf"\frac{{\partial L}}{{\partial {tex_name(variable)}}} = 0"),)
+        return tuple(lines) + (
+            (
+                f"∂L/∂{display_name(variable)} = 0 (L does not depend on {display_name(variable)})",
+                rf"\frac{{\partial L}}{{\partial {tex_name(variable)}}} = 0",
+            ),
+        )
     lines += _factor_lines(paths, definitions, point, several=len(paths) > 1)
     if len(paths) > 1 or len(paths[0]) > 1:
         lines += _product_lines(paths, variable, definitions, point)
@@ -71,10 +87,14 @@ def _factor_lines(paths, definitions: Definitions, point, several: bool) -> list
             if key in seen:
                 continue
             seen.add(key)
-            text, tex = _partial(factor.top, factor.bottom, several and factor.top == "L" and len(path) == 1)
+            text, tex = _partial(
+                factor.top, factor.bottom, several and factor.top == "L" and len(path) == 1
+            )
             local = shorten(factor.expr)
             value = _value(local, definitions, point)
-            lines.append((f"{text} = {to_display(local)}{value}", f"{tex} = {to_latex(local)}{value}"))
+            lines.append(
+                (f"{text} = {to_display(local)}{value}", f"{tex} = {to_latex(local)}{value}")
+            )
     return lines
 
 
@@ -90,12 +110,19 @@ def _product_lines(paths, variable: str, definitions: Definitions, point) -> lis
     tex_symbolic = " + ".join(r" \cdot ".join(tex for _, tex in path) for path in labels)
     product = sympy.Add(*[sympy.Mul(*[shorten(f.expr) for f in path]) for path in paths])
     head, tex_head = _partial("L", variable)
-    substituted = " + ".join(" · ".join(_factor_text(shorten(f.expr)) for f in path) for path in paths)
-    lines = [(f"{head} = {symbolic}", f"{tex_head} = {tex_symbolic}"),
-             (f"{head} = {substituted}", f"{tex_head} = {to_latex(product)}")]
+    substituted = " + ".join(
+        " · ".join(_factor_text(shorten(f.expr)) for f in path) for path in paths
+    )
+    lines = [
+        (f"{head} = {symbolic}", f"{tex_head} = {tex_symbolic}"),
+        (f"{head} = {substituted}", f"{tex_head} = {to_latex(product)}"),
+    ]
     if point is not None:
-        numbers = " + ".join(" · ".join(_number(shorten(f.expr), definitions, point) for f in path)
-                             for path in paths)
+        numbers = " + ".join(
+            " · ".join(_number(shorten(f.expr), definitions, point) for f in path) for path in paths
+        )
         value = _value(product, definitions, point)
-        lines.append((f"{head} = {numbers}{value}", f"{tex_head} = {numbers}{value}".replace("·", r"\cdot")))
+        lines.append(
+            (f"{head} = {numbers}{value}", f"{tex_head} = {numbers}{value}".replace("·", r"\cdot"))
+        )
     return lines

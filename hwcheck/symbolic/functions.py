@@ -16,7 +16,7 @@ import sympy
 from sympy import Function, Heaviside, Max, Rational, exp, log
 
 
-class sigmoid(Function):  # noqa: N801 - the textbook name
+class sigmoid(Function):
     """σ(z) = 1/(1 + e^(−z)); σ'(z) = σ(z)(1 − σ(z))."""
 
     @classmethod
@@ -46,7 +46,7 @@ class sigmoid(Function):  # noqa: N801 - the textbook name
         return inner if exp is None else rf"{inner}^{{{exp}}}"
 
 
-class relu(Function):  # noqa: N801
+class relu(Function):
     """relu(z) = max(0, z); relu'(z) = H(z) (Heaviside step)."""
 
     def fdiff(self, argindex=1):
@@ -69,7 +69,7 @@ class relu(Function):  # noqa: N801
         return inner if exp is None else rf"{inner}^{{{exp}}}"
 
 
-class softplus(Function):  # noqa: N801
+class softplus(Function):
     """softplus(z) = log(1 + e^z); softplus'(z) = σ(z)."""
 
     def fdiff(self, argindex=1):
@@ -91,7 +91,9 @@ class softplus(Function):  # noqa: N801
 
 def expand_nn(expr):
     """σ, relu and softplus written with exp / Max (for simplify and equality tests)."""
-    return expr.replace(lambda e: isinstance(e, (sigmoid, relu, softplus)), lambda e: e.rewrite(exp))
+    return expr.replace(
+        lambda e: isinstance(e, (sigmoid, relu, softplus)), lambda e: e.rewrite(exp)
+    )
 
 
 def stable_forms(expr):
@@ -124,5 +126,9 @@ def heaviside(z: float, h0: float = 0.5) -> float:
     return 1.0 if z > 0 else (0.0 if z < 0 else h0)
 
 
-MATH_FUNCTIONS = {"sigmoid": stable_sigmoid, "softplus": stable_softplus, "relu": stable_relu,
-                  "Heaviside": heaviside}
+MATH_FUNCTIONS = {
+    "sigmoid": stable_sigmoid,
+    "softplus": stable_softplus,
+    "relu": stable_relu,
+    "Heaviside": heaviside,
+}

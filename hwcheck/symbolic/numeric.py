@@ -14,8 +14,8 @@ functions built from :mod:`math` and the stable σ / softplus of :mod:`.function
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from hwcheck.errors import HwcheckError
 
@@ -26,7 +26,9 @@ def math_function(symbols, expr) -> Callable:
 
     from hwcheck.symbolic.functions import MATH_FUNCTIONS, stable_forms
 
-    return sympy.lambdify(symbols, stable_forms(expr), modules=[MATH_FUNCTIONS, "math"], dummify=True)
+    return sympy.lambdify(
+        symbols, stable_forms(expr), modules=[MATH_FUNCTIONS, "math"], dummify=True
+    )
 
 
 @dataclass(frozen=True)
@@ -65,11 +67,16 @@ class Objective:
 
 
 def _reason(err: Exception) -> str:
-    return "division by zero" if isinstance(err, ZeroDivisionError) else "outside the function's domain"
+    return (
+        "division by zero"
+        if isinstance(err, ZeroDivisionError)
+        else "outside the function's domain"
+    )
 
 
-def compile_objective(expr_text: str, params: tuple[str, ...], data: tuple[str, ...] = (),
-                      where: str = "--objective") -> Objective:
+def compile_objective(
+    expr_text: str, params: tuple[str, ...], data: tuple[str, ...] = (), where: str = "--objective"
+) -> Objective:
     """Parse ``expr_text`` and compile value and gradient w.r.t. ``params``.
 
     Every name in the expression must be a parameter or a data name; unknown names are an
@@ -79,12 +86,20 @@ def compile_objective(expr_text: str, params: tuple[str, ...], data: tuple[str, 
     from hwcheck.symbolic.parser import names_in, parse
 
     tree = parse(expr_text, where)
-    unknown = [n for n in names_in(tree) if n not in params and n not in data
-               and not (n == "λ" and "lam" in params + data)]
+    unknown = [
+        n
+        for n in names_in(tree)
+        if n not in params and n not in data and not (n == "λ" and "lam" in params + data)
+    ]
     if unknown:
-        raise HwcheckError(where, "unknown name" + ("s " if len(unknown) > 1 else " ") + ", ".join(unknown),
-                           f"parameters: {', '.join(params) or '—'}; data: {', '.join(data) or '—'}")
+        raise HwcheckError(
+            where,
+            "unknown name" + ("s " if len(unknown) > 1 else " ") + ", ".join(unknown),
+            f"parameters: {', '.join(params) or '—'}; data: {', '.join(data) or '—'}",
+        )
     expr = expression(expr_text, where)
     symbols = [symbol(n) for n in params + data]
     grads = tuple(math_function(symbols, expr.diff(symbol(p))) for p in params)
-    return Objective(expr_text, tuple(params), tuple(data), where, math_function(symbols, expr), grads)
+    return Objective(
+        expr_text, tuple(params), tuple(data), where, math_function(symbols, expr), grads
+    )

@@ -32,13 +32,25 @@ MAX_NAME = 64
 
 #: function name (as written) → (canonical name, minimum arguments, maximum arguments)
 FUNCTIONS: dict[str, tuple[str, int, int]] = {
-    "sigmoid": ("sigmoid", 1, 1), "σ": ("sigmoid", 1, 1),
-    "exp": ("exp", 1, 1), "log": ("log", 1, 1), "ln": ("log", 1, 1),
-    "sqrt": ("sqrt", 1, 1), "tanh": ("tanh", 1, 1), "sinh": ("sinh", 1, 1),
-    "cosh": ("cosh", 1, 1), "sin": ("sin", 1, 1), "cos": ("cos", 1, 1), "tan": ("tan", 1, 1),
-    "abs": ("abs", 1, 1), "relu": ("relu", 1, 1), "softplus": ("softplus", 1, 1),
-    "max": ("max", 2, 8), "min": ("min", 2, 8),
-    "heaviside": ("heaviside", 1, 1), "sign": ("sign", 1, 1),
+    "sigmoid": ("sigmoid", 1, 1),
+    "σ": ("sigmoid", 1, 1),
+    "exp": ("exp", 1, 1),
+    "log": ("log", 1, 1),
+    "ln": ("log", 1, 1),
+    "sqrt": ("sqrt", 1, 1),
+    "tanh": ("tanh", 1, 1),
+    "sinh": ("sinh", 1, 1),
+    "cosh": ("cosh", 1, 1),
+    "sin": ("sin", 1, 1),
+    "cos": ("cos", 1, 1),
+    "tan": ("tan", 1, 1),
+    "abs": ("abs", 1, 1),
+    "relu": ("relu", 1, 1),
+    "softplus": ("softplus", 1, 1),
+    "max": ("max", 2, 8),
+    "min": ("min", 2, 8),
+    "heaviside": ("heaviside", 1, 1),
+    "sign": ("sign", 1, 1),
 }
 
 _TOKEN = r"""
@@ -51,9 +63,14 @@ _TOKEN = r"""
 """
 _OPS = {"−": "-", "·": "*", "×": "*", "⋅": "*", "^": "**"}
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
-_EXPLAIN = {".": "attribute access is not allowed", "[": "indexing is not allowed",
-            "'": "strings are not allowed", '"': "strings are not allowed",
-            "=": "write one expression, not an assignment", ";": "write one expression"}
+_EXPLAIN = {
+    ".": "attribute access is not allowed",
+    "[": "indexing is not allowed",
+    "'": "strings are not allowed",
+    '"': "strings are not allowed",
+    "=": "write one expression, not an assignment",
+    ";": "write one expression",
+}
 
 
 @dataclass(frozen=True)
@@ -73,9 +90,13 @@ class Token:
     column: int
 
 
-def _fail(text: str, where: str, message: str, column: int, hint: str | None = None) -> HwcheckError:
+def _fail(
+    text: str, where: str, message: str, column: int, hint: str | None = None
+) -> HwcheckError:
     extra = pointer(text, column - 1)
-    return HwcheckError(where, f"{message} at column {column}", f"{extra} {hint}" if hint else extra)
+    return HwcheckError(
+        where, f"{message} at column {column}", f"{extra} {hint}" if hint else extra
+    )
 
 
 def tokenize(text: str, where: str = "expression") -> list[Token]:
@@ -85,9 +106,13 @@ def tokenize(text: str, where: str = "expression") -> list[Token]:
         kind, word = m.lastgroup, m.group()
         if kind == "bad":
             shown = word if word.isprintable() else repr(word)[1:-1]
-            raise _fail(text, where, f"unexpected character '{shown}'", m.start() + 1, _EXPLAIN.get(word))
+            raise _fail(
+                text, where, f"unexpected character '{shown}'", m.start() + 1, _EXPLAIN.get(word)
+            )
         if kind != "space":
-            tokens.append(Token(kind, _OPS.get(word, word) if kind == "op" else word, m.start() + 1))
+            tokens.append(
+                Token(kind, _OPS.get(word, word) if kind == "op" else word, m.start() + 1)
+            )
     tokens.append(Token("end", "", len(text) + 1))
     return tokens
 
@@ -107,14 +132,18 @@ def _check_size(text: str, where: str) -> None:
     if not text.strip():
         raise HwcheckError(where, "the expression is empty")
     if len(text) > MAX_LENGTH:
-        raise HwcheckError(where, f"the expression has {len(text):,} characters; the limit is {MAX_LENGTH:,}")
+        raise HwcheckError(
+            where, f"the expression has {len(text):,} characters; the limit is {MAX_LENGTH:,}"
+        )
     depth = deepest = 0
     for ch in text:
         depth += ch == "("
         depth -= ch == ")"
         deepest = max(deepest, depth)
     if deepest > MAX_DEPTH:
-        raise HwcheckError(where, f"parentheses are nested {deepest} deep; the limit is {MAX_DEPTH}")
+        raise HwcheckError(
+            where, f"parentheses are nested {deepest} deep; the limit is {MAX_DEPTH}"
+        )
 
 
 def parse(text: str, where: str = "expression") -> Node:
@@ -158,21 +187,29 @@ class _Parser:
         if token.kind == "end":
             return self.fail("the expression ends too early", token)
         if token.kind in ("number", "name") or token.text == "(":
-            return self.fail(f"missing operator before '{token.text}'", token, "write * for multiplication: 2*x, w*x")
+            return self.fail(
+                f"missing operator before '{token.text}'",
+                token,
+                "write * for multiplication: 2*x, w*x",
+            )
         return self.fail(f"unexpected '{token.text}'", token)
 
     def sum(self) -> Node:
         left = self.product()
         while self.peek.text in ("+", "-") and self.peek.kind == "op":
             op = self.take()
-            left = self.node("add" if op.text == "+" else "sub", op.column, args=(left, self.product()))
+            left = self.node(
+                "add" if op.text == "+" else "sub", op.column, args=(left, self.product())
+            )
         return left
 
     def product(self) -> Node:
         left = self.unary()
         while self.peek.text in ("*", "/") and self.peek.kind == "op":
             op = self.take()
-            left = self.node("mul" if op.text == "*" else "div", op.column, args=(left, self.unary()))
+            left = self.node(
+                "mul" if op.text == "*" else "div", op.column, args=(left, self.unary())
+            )
         return left
 
     def unary(self) -> Node:
@@ -199,7 +236,9 @@ class _Parser:
             digits = sup.text.translate(_SUPERSCRIPT)
             if not re.fullmatch(r"-?\d{1,3}", digits):
                 raise self.fail(f"cannot read the exponent '{sup.text}'", sup)
-            base = self.node("pow", sup.column, args=(base, self.node("num", sup.column, int(digits))))
+            base = self.node(
+                "pow", sup.column, args=(base, self.node("num", sup.column, int(digits)))
+            )
         return base
 
     def atom(self) -> Node:
@@ -230,7 +269,11 @@ class _Parser:
         if exponent and abs(int(exponent)) > 300:
             raise self.fail("number exponent out of range (|k| ≤ 300)", token)
         value = Fraction(token.text.replace("_", ""))
-        return int(value) if value.denominator == 1 and "." not in token.text and not exponent else value
+        return (
+            int(value)
+            if value.denominator == 1 and "." not in token.text and not exponent
+            else value
+        )
 
     def name_or_call(self, token: Token) -> Node:
         name = token.text
@@ -243,7 +286,9 @@ class _Parser:
         args = self.arguments(opening)
         if not low <= len(args) <= high:
             wanted = str(low) if low == high else f"{low} to {high}"
-            raise self.fail(f"{name}() takes {wanted} argument{'s' if high > 1 else ''}, got {len(args)}", token)
+            raise self.fail(
+                f"{name}() takes {wanted} argument{'s' if high > 1 else ''}, got {len(args)}", token
+            )
         return self.node("call", token.column, canonical, tuple(args))
 
     def check_name(self, token: Token, is_call: bool) -> None:
@@ -255,8 +300,11 @@ class _Parser:
         if len(name) > MAX_NAME:
             raise self.fail(f"name longer than {MAX_NAME} characters", token)
         if is_call and name not in FUNCTIONS:
-            raise self.fail(f"unknown function '{name}'", token,
-                            "functions: " + ", ".join(sorted(set(FUNCTIONS))) + did_you_mean(name, FUNCTIONS))
+            raise self.fail(
+                f"unknown function '{name}'",
+                token,
+                "functions: " + ", ".join(sorted(set(FUNCTIONS))) + did_you_mean(name, FUNCTIONS),
+            )
         if not is_call and name in FUNCTIONS:
             raise self.fail(f"'{name}' is a function; call it as {name}(…)", token)
 
@@ -283,7 +331,9 @@ class _Deeper:
     def __enter__(self):
         self.parser.depth += 1
         if self.parser.depth > MAX_DEPTH:
-            raise self.parser.fail(f"the expression is nested more than {MAX_DEPTH} deep", self.token)
+            raise self.parser.fail(
+                f"the expression is nested more than {MAX_DEPTH} deep", self.token
+            )
 
     def __exit__(self, *exc):
         self.parser.depth -= 1

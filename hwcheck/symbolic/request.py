@@ -12,11 +12,21 @@ ASSUMPTIONS = ("real", "positive")
 
 @dataclass(frozen=True)
 class DeriveRequest:
-    expr: object = text(None, "the expression, e.g. \"0.5*(sigmoid(w*x+b) - t)**2\" (or use --preset)",
-                        positional=True, also_option=True)
-    wrt: tuple | None = names("variables to differentiate by, e.g. w,b (default: every variable, or the preset's)")
-    preset: str | None = choice(None, PRESET_NAMES, "a course loss: sigmoid-mse, sigmoid-mse-l2 (exercise H), "
-                                "sigmoid-bce, tanh-mse, softmax2 (exercise L)")
+    expr: object = text(
+        None,
+        'the expression, e.g. "0.5*(sigmoid(w*x+b) - t)**2" (or use --preset)',
+        positional=True,
+        also_option=True,
+    )
+    wrt: tuple | None = names(
+        "variables to differentiate by, e.g. w,b (default: every variable, or the preset's)"
+    )
+    preset: str | None = choice(
+        None,
+        PRESET_NAMES,
+        "a course loss: sigmoid-mse, sigmoid-mse-l2 (exercise H), "
+        "sigmoid-bce, tanh-mse, softmax2 (exercise L)",
+    )
     define: tuple = multi("an abbreviation name=expression, e.g. z=w*x+b (repeatable)")
     at: object = text(None, "values for a point, e.g. w=0.1,b=0,x=2,t=0,lam=0.01")
     explain: bool = flag("show the chain rule factor by factor")
@@ -27,7 +37,9 @@ class DeriveRequest:
 class EquivRequest:
     a: object = text(None, "the first expression", positional=True, required=True)
     b: object = text(None, "the second expression", positional=True, required=True)
-    define: tuple = multi("an abbreviation name=expression used in either side, e.g. z=w*x+b (repeatable)")
+    define: tuple = multi(
+        "an abbreviation name=expression used in either side, e.g. z=w*x+b (repeatable)"
+    )
     assume: str = choice("real", ASSUMPTIONS, "symbols are real (default) or positive (log rules)")
     seed: int = integer(0, "seed of the random probe points", minimum=0, maximum=2**32 - 1)
     probes: int = integer(12, "number of probe points", minimum=1, maximum=200)

@@ -23,12 +23,22 @@ def derive_view(result, digits: int) -> list:
         row = (f"∂L/∂{_display(name)}", _display(entry["expr"]))
         rows.append(row + ((fmt(entry["value"], digits),) if "value" in entry else ()))
     notes = tuple(result.notes or ())
-    sections.append(Table(columns, tuple(rows), title="Derivatives", notes=notes, align="llr"[: len(columns)]))
+    sections.append(
+        Table(columns, tuple(rows), title="Derivatives", notes=notes, align="llr"[: len(columns)])
+    )
     if result.explain:
-        sections += [Text(tuple(t for t, _ in lines), title=f"Chain rule for ∂L/∂{_display(name)}",
-                          preformatted=True, latex=tuple(x for _, x in lines))
-                     for name, lines in (result.steps or {}).items()]
-    sections.append(Text(tuple(_latex_lines(result)), title="LaTeX", latex=tuple(_latex_lines(result))))
+        sections += [
+            Text(
+                tuple(t for t, _ in lines),
+                title=f"Chain rule for ∂L/∂{_display(name)}",
+                preformatted=True,
+                latex=tuple(x for _, x in lines),
+            )
+            for name, lines in (result.steps or {}).items()
+        ]
+    sections.append(
+        Text(tuple(_latex_lines(result)), title="LaTeX", latex=tuple(_latex_lines(result)))
+    )
     return sections
 
 
@@ -36,7 +46,9 @@ def _expression_text(result, digits: int) -> Text:
     lines = [f"L = {_display(result.expr)}"]
     lines += [f"{name} = {_display(text)}" for name, text in result.definitions.items()]
     if result.at is not None:
-        lines.append("at " + ", ".join(f"{_display(k)}={fmt(v, digits)}" for k, v in result.at.items()))
+        lines.append(
+            "at " + ", ".join(f"{_display(k)}={fmt(v, digits)}" for k, v in result.at.items())
+        )
         if result.value is not None:
             lines.append(f"L = {fmt(result.value, digits)}")
     latex = [f"L = {result.latex}"]
@@ -46,16 +58,24 @@ def _expression_text(result, digits: int) -> Text:
 def _latex_lines(result) -> list[str]:
     from hwcheck.symbolic.build import tex_name
 
-    return [rf"\frac{{\partial L}}{{\partial {tex_name(name)}}} = {entry['latex']}"
-            for name, entry in result.derivatives.items()]
+    return [
+        rf"\frac{{\partial L}}{{\partial {tex_name(name)}}} = {entry['latex']}"
+        for name, entry in result.derivatives.items()
+    ]
 
 
 def equiv_view(result, digits: int) -> list:
-    rows = [("A", _display(result.a)), ("B", _display(result.b)),
-            ("verdict", result.verdict.replace("_", " ")), ("method", _method(result))]
+    rows = [
+        ("A", _display(result.a)),
+        ("B", _display(result.b)),
+        ("verdict", result.verdict.replace("_", " ")),
+        ("method", _method(result)),
+    ]
     if result.counterexample:
         point = result.counterexample["at"]
-        rows.append(("counterexample", ", ".join(f"{k}={fmt(v, digits)}" for k, v in point.items())))
+        rows.append(
+            ("counterexample", ", ".join(f"{k}={fmt(v, digits)}" for k, v in point.items()))
+        )
         rows.append(("A there", fmt(result.counterexample["a"], digits)))
         rows.append(("B there", fmt(result.counterexample["b"], digits)))
     notes = (f"reason: {result.reason}",) if result.reason else ()
@@ -67,5 +87,8 @@ def _method(result) -> str:
         return f"numeric (seeded probe points, seed {result.seed}): they differ at the point below"
     if result.method == "numeric":
         return f"numeric (agree at {result.probes} probe points, seed {result.seed})"
-    return {"structural": "structural (same canonical form)",
-            "simplify": "simplify(A − B) = 0", "equals": "sympy equals"}.get(result.method, result.method)
+    return {
+        "structural": "structural (same canonical form)",
+        "simplify": "simplify(A − B) = 0",
+        "equals": "sympy equals",
+    }.get(result.method, result.method)
