@@ -130,6 +130,19 @@ register(
 )
 register(
     CommandSpec(
+        "net",
+        "A small network with given weights on a whole domain: failing rows, params, depth.",
+        (
+            "net --build xor-tree --inputs 8",
+            "net --layer 'relu | 1 -1; -1 1 | 0 0' --layer 'linear | 1; 1' --target 'xor(x1, x2)'",
+            "net --build sop --table '00110:1 01011:1 11110:0 00000:0'",
+        ),
+        "hwcheck.net.request:NetRequest",
+        "hwcheck.net.command:net",
+    )
+)
+register(
+    CommandSpec(
         "derive",
         "Symbolic derivatives in textbook form, with the chain rule and values at a point.",
         (
