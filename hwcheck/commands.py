@@ -143,6 +143,24 @@ register(
 )
 register(
     CommandSpec(
+        "lstsq",
+        "Is Xw = y solvable? Ranks, solution-set dimension, null space, minimum-norm solution.",
+        ('lstsq --X "1 2 0; 0 1 1" --y "1 2"', 'lstsq --X "1 1; 2 2; 3 3" --y "1 2 4"'),
+        "hwcheck.linalg.request:LstsqRequest",
+        "hwcheck.linalg.lstsq:lstsq",
+    )
+)
+register(
+    CommandSpec(
+        "linear-collapse",
+        "m linear layers multiplied out without commuting: y = x·W′ + b′ (exercise R).",
+        ("linear-collapse --layers 4", "linear-collapse --layers 3 --claim \"y=W' + b'\""),
+        "hwcheck.linalg.request:LinearCollapseRequest",
+        "hwcheck.linalg.collapse:linear_collapse",
+    )
+)
+register(
+    CommandSpec(
         "derive",
         "Symbolic derivatives in textbook form, with the chain rule and values at a point.",
         (
