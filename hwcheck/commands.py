@@ -154,7 +154,7 @@ register(
     CommandSpec(
         "linear-collapse",
         "m linear layers multiplied out without commuting: y = x·W′ + b′ (exercise R).",
-        ("linear-collapse --layers 4", "linear-collapse --layers 3 --claim \"y=W' + b'\""),
+        ("linear-collapse --layers 4", "linear-collapse --layers 3 --claim \"y=x W' + b'\""),
         "hwcheck.linalg.request:LinearCollapseRequest",
         "hwcheck.linalg.collapse:linear_collapse",
     )
