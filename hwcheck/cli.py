@@ -298,6 +298,13 @@ def _output_settings(digits_raw, rtol_raw, atol_raw) -> tuple[int, float, float]
 
 
 def emit(result, verdicts, fmt: str, digits: int) -> None:
+    from hwcheck.jsonout import exact_digits
+
+    with exact_digits():  # exact results print in full at any size (issue 12.1)
+        _emit(result, verdicts, fmt, digits)
+
+
+def _emit(result, verdicts, fmt: str, digits: int) -> None:
     from hwcheck import render
 
     if fmt == "table" and sys.stdout.isatty():
