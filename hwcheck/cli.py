@@ -254,6 +254,13 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
         return report_error(spec.name, HwcheckError("input", "nested too deeply"), fmt)
     except MemoryError:
         return report_error(spec.name, HwcheckError("input", "too large to compute here"), fmt)
+    except ValueError as exc:  # Python's int<->str digit limit met on user text: bad input
+        if "integer string conversion" not in str(exc):
+            raise
+        from hwcheck.parse import MAX_DIGITS
+
+        error = HwcheckError("input", f"a number has more than {MAX_DIGITS} digits")
+        return report_error(spec.name, error, fmt)
 
 
 def _run_with_progress(spec: CommandSpec, request):

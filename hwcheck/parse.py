@@ -118,6 +118,12 @@ def normal_form(text: str, where: str = "number", *, thousands: bool = True) -> 
                 where, f"'{shown}' is not a number", hint="'_' goes between digits: 4_640"
             )
         s = s.replace("_", "")
+    power = _TEN_POWER.fullmatch(s)  # m·10^k: the thousands rule applies to m
+    exponent = None
+    if power:
+        mantissa = power.group("m")
+        s = (power.group("sign") or "") + "1" if mantissa is None else mantissa.strip()
+        exponent = (power.group("p") or power.group("b") or power.group("e")).lstrip("+")
     marks = [m for m in _THOUSANDS_MARKS if m in s]
     if marks:
         if not thousands:
@@ -133,18 +139,14 @@ def normal_form(text: str, where: str = "number", *, thousands: bool = True) -> 
                 "the decimal mark is '.' or '٫'",
             )
         s = s.replace(marks[0], "")
-    power = _TEN_POWER.fullmatch(s)
-    if power:
-        mantissa = power.group("m")
-        mantissa = (power.group("sign") or "") + "1" if mantissa is None else mantissa.strip()
-        if not _PLAIN.fullmatch(mantissa) or "e" in mantissa.lower():
+    if exponent is not None:
+        if not _PLAIN.fullmatch(s) or "e" in s.lower():
             raise HwcheckError(
                 where,
                 f"'{shown}' is not a number",
                 hint="write m·10^k with a decimal m, e.g. 1.9·10^-4",
             )
-        k = power.group("p") or power.group("b") or power.group("e")
-        s = f"{mantissa}e{k.lstrip('+')}"
+        s = f"{s}e{exponent}"
     if _PLAIN.fullmatch(s):
         return s
     fraction = _FRACTION.fullmatch(s)
