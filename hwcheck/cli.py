@@ -236,9 +236,14 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
                 "--format", f"expected one of {', '.join(spec.formats)}, got '{fmt}'"
             )
         digits, rtol, atol = _output_settings(digits_raw, rtol_raw, atol_raw)
+        from hwcheck.parse import check_plain
         from hwcheck.verify import parse_claim
 
         claims = [parse_claim(c) for c in raw_claims]
+        for key, value in claims:  # the digit bound, before any claim parsing
+            where = f"--claim {key if len(key) <= 40 else key[:39] + '…'}"
+            check_plain(key, where)
+            check_plain(value, where)
         request = build_request(spec.request_type(), values, source="cli")
         result = _run_with_progress(spec, request)
         verdicts = result.verify(claims, rtol=rtol, atol=atol) if claims else []

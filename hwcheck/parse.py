@@ -682,18 +682,27 @@ def parse_assignments(value, where: str, *, vectors: bool = False) -> dict[str, 
     return out
 
 
+_LONG_DIGITS = re.compile(rf"\d{{{MAX_DIGITS + 1}}}")
+
+
 def check_plain(value: Any, where: str, _depth: int = 0) -> None:
-    """Refuse TOML values hwcheck has no reading for: dates, times and date-times, anywhere
-    inside ``value`` (lists and tables included). A claim, an option or a model key holds
-    numbers, text, booleans, arrays and tables only."""
+    """Refuse what no reader of hwcheck's can take, anywhere inside ``value`` (lists and tables,
+    keys included): TOML dates, times and date-times, and text holding a run of more than
+    :data:`MAX_DIGITS` digits (the digit bound, checked before any JSON or index parsing
+    meets Python's 4,300-digit limit). Claims hold numbers, text, booleans, arrays, tables."""
     import datetime
 
     if isinstance(value, (datetime.date, datetime.time)):
         raise HwcheckError(where, f"expected a number, text or an array, got {type_name(value)}")
+    if isinstance(value, str):
+        if _LONG_DIGITS.search(value):
+            raise HwcheckError(where, f"a number has more than {MAX_DIGITS} digits")
+        return
     if _depth > MAX_RANK + 4:
         return
     if isinstance(value, dict):
         for key, item in value.items():
+            check_plain(str(key), where, _depth + 1)
             check_plain(item, f"{where}.{key}", _depth + 1)
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):

@@ -443,3 +443,22 @@ def test_odd_toml_values_are_one_error_line_never_a_crash(cli, tmp_path, place, 
         assert len(err.strip().splitlines()) <= 2, err
     if as_json:
         json.loads(out)
+
+
+def test_a_5000_digit_claim_in_an_answers_file_fails_its_row_only(cli, tmp_path):
+    nines = "9" * 5000
+    path = tmp_path / "a.toml"
+    path.write_text(
+        "[[exercise]]\nid = 'list'\ncommand = 'params'\nspec = '8x8x1 | conv2d 1 3'\n"
+        f"[exercise.claims]\n'layers.0.output_shape' = '[{nines}]'\n"
+        "[[exercise]]\nid = 'index'\ncommand = 'params'\nspec = '8x8x1 | conv2d 1 3'\n"
+        f"[exercise.claims]\n'layers.{nines}.params' = 1\n"
+        "[[exercise]]\nid = 'good'\ncommand = 'params'\nspec = '8x8x1 | conv2d 1 3'\n"
+        "[exercise.claims]\ntotal_params = 10\n",
+        encoding="utf-8",
+    )
+    code, out, err = cli("check", str(path), "--json")
+    assert code == 1, err
+    rows = {e["id"]: e for e in json.loads(out)["exercises"]}
+    assert rows["good"]["ok"] and not rows["list"]["ok"] and not rows["index"]["ok"]
+    assert "more than 400 digits" in json.dumps(rows["list"])
