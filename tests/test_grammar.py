@@ -462,3 +462,31 @@ def test_a_5000_digit_claim_in_an_answers_file_fails_its_row_only(cli, tmp_path)
     rows = {e["id"]: e for e in json.loads(out)["exercises"]}
     assert rows["good"]["ok"] and not rows["list"]["ok"] and not rows["index"]["ok"]
     assert "more than 400 digits" in json.dumps(rows["list"])
+
+
+def test_exact_results_print_in_full_past_pythons_digit_limit(cli):
+    """Exact fractions with 5,000-digit denominators (sums of products of 300-digit ones):
+    JSON writes them whole, and they equal the cross-correlation computed here."""
+    import random
+
+    rng = random.Random(1)
+    x = [[Fraction(1, rng.randrange(10**299, 10**300)) for _ in range(3)] for _ in range(3)]
+    f = [[Fraction(1, rng.randrange(10**299, 10**300)) for _ in range(3)] for _ in range(3)]
+    text = lambda m: "; ".join(" ".join(str(v) for v in row) for row in m)
+    code, out, err = cli("conv-backprop", "--x", text(x), "--f", text(f), "--exact", "--json")
+    assert code == 0, err
+    assert sys.get_int_max_str_digits() == 4300  # lifted only while writing
+    output = json.loads(out)["output"]
+    expected = sum(x[i][j] * f[i][j] for i in range(3) for j in range(3))
+    previous = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        assert len(str(expected.denominator)) > 4300
+        assert Fraction(output[0][0]) == expected
+    finally:
+        sys.set_int_max_str_digits(previous)
+    for fmt in ("table", "markdown"):
+        code, out, err = cli(
+            "conv-backprop", "--x", text(x), "--f", text(f), "--exact", "--format", fmt
+        )
+        assert code == 0 and out, err
