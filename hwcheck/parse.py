@@ -4,9 +4,13 @@ Every parser accepts both the command-line string form and the native value an a
 (TOML) gives, so one request type serves the CLI and the file. Every error names the place
 (``--x: row 2 has 3 entries, row 1 has 2``).
 
-Numbers come back exact: ``int`` for integer literals, :class:`~fractions.Fraction` for
-decimals and fractions (``0.25`` → ``1/4``), so exact modes lose nothing; numeric code calls
-``float()``.
+Numbers follow one grammar, defined by an ASCII normal form (:func:`normal_form`: Persian and
+Arabic-Indic digits, ``٫`` and ``/`` between Eastern digits as decimal marks, thousands
+separators in single-number fields, ``·10^k``) and bounded by :data:`MAX_DIGITS`. They come
+back exact: ``int`` for integer literals, :class:`~fractions.Fraction` for decimals and
+fractions (``0.25`` → ``1/4``), so exact modes lose nothing; where a float is needed,
+:func:`parse_float` / :func:`as_float` check the float range first. Booleans follow
+:func:`parse_bool`.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ MAX_TEXT = 2_000_000  # characters of one option's text
 MAX_FILE_BYTES = 64 * 1024 * 1024  # one @file
 MAX_ENTRIES = 4_000_000  # numbers in one array
 MAX_RANK = 6
-MAX_DIGITS = 400  # digits in one numeric literal
+MAX_DIGITS = 400  # digits in one number (documented in the README); its value stays below 10**400
 MAX_EXPONENT = 400  # |k| in 1e±k / ·10^k
 
 #: Folder that ``@path`` references must stay inside (set while checking an answers file).
@@ -710,7 +714,12 @@ def check_plain(value: Any, where: str, _depth: int = 0) -> None:
 
 
 def _short(text: str, n: int = 40) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
+    """User text quoted in a message: at most ``n`` characters, control characters (a newline,
+    an ANSI escape, a direction mark) shown as escapes so that no message can forge a line."""
+    text = text if len(text) <= n else text[: n - 1] + "…"
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def type_name(value) -> str:
