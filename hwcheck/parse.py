@@ -236,8 +236,11 @@ def parse_number(
                 return value
             raise HwcheckError(where, f"{value} is not a finite number")
         return Fraction(repr(float(value)))  # the shortest decimal: 0.1 → 1/10 (numpy floats too)
-    if hasattr(value, "__index__") and not isinstance(value, str):  # numpy integers
-        return parse_number(int(value.__index__()), where)
+    kind = _numpy_scalar_kind(value)  # numpy scalars (API, .npy)
+    if kind in ("i", "u"):
+        return parse_number(int(value), where)
+    if kind == "f":
+        return parse_number(float(value), where, allow_nonfinite=allow_nonfinite)
     if not isinstance(value, str):
         raise HwcheckError(where, f"expected a number, got {type_name(value)}")
     if len(value) > _MAX_NUMBER_TEXT:
@@ -248,6 +251,13 @@ def parse_number(
             raise HwcheckError(where, f"'{value.strip()}' is not a finite number")
         return -_NONFINITE[word[1:]] if word.startswith("-") else _NONFINITE[word.lstrip("+")]
     return value_of(normal_form(value, where, thousands=thousands), where, _short(value.strip()))
+
+
+def _numpy_scalar_kind(value) -> str | None:
+    """numpy's dtype kind (``i``, ``u``, ``f``, ``b``…) of a scalar, without importing numpy."""
+    if getattr(value, "ndim", None) != 0:
+        return None
+    return getattr(getattr(value, "dtype", None), "kind", None)
 
 
 def parse_int(
@@ -324,6 +334,8 @@ def parse_bool(value: Any, where: str) -> bool:
     or the text ``true``/``false`` in any case. ``yes``, ``1``, ``on``… are refused with a hint."""
     if isinstance(value, bool):
         return value
+    if _numpy_scalar_kind(value) == "b":  # numpy booleans (API)
+        return bool(value)
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
     shown = f"'{_short(value)}'" if isinstance(value, str) else type_name(value)

@@ -299,3 +299,14 @@ def test_json_writes_huge_integers_and_toml_dates():
     text = dumps({"n": 10**5000, "f": Fraction(1, 3**9000), "d": datetime.date(1979, 5, 27)})
     assert text.count("0") >= 5000 and '"d": "1979-05-27"' in text
     assert sys.get_int_max_str_digits() in (0, 4300)  # the limit is restored after writing
+
+
+def test_numpy_scalars_from_the_api():
+    np = pytest.importorskip("numpy")
+    from hwcheck.parse import parse_bool
+
+    assert parse_number(np.int64(5), "x") == 5 and parse_int(np.uint8(7), "x") == 7
+    assert parse_number(np.float32(0.5), "x") == Fraction(1, 2)
+    assert parse_bool(np.True_, "x") is True
+    with pytest.raises(HwcheckError, match="expected a number"):
+        parse_number(np.array([1, 2]), "x")
