@@ -300,6 +300,9 @@ def _output_settings(digits_raw, rtol_raw, atol_raw) -> tuple[int, float, float]
 def emit(result, verdicts, fmt: str, digits: int) -> None:
     from hwcheck import render
 
+    if fmt == "table" and getattr(result, "plain_text", None):  # a file's text (`hwcheck key`)
+        sys.stdout.write(result.plain_text)
+        return
     if fmt == "table" and sys.stdout.isatty():
         sections = list(result.view(digits))
         if verdicts:
