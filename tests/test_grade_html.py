@@ -156,9 +156,11 @@ def page_requests(tmp_path: Path, url: str) -> list[str]:
     found = []
     for event in data["events"]:
         params = event.get("params", {})
-        if names.get(event["type"]) == "URL_REQUEST_START_JOB" and "url" in params:
-            if params.get("initiator") != "not an origin" and not params["url"].startswith("file:"):
-                found.append(params["url"])
+        url = params.get("url", "")
+        started = names.get(event["type"]) == "URL_REQUEST_START_JOB"
+        external = url and not url.startswith("file:")
+        if started and external and params.get("initiator") != "not an origin":
+            found.append(url)
     return found
 
 
