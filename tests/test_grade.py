@@ -626,3 +626,19 @@ def test_key_errors_are_exit_2(cli, tmp_path):
     )
     code, out, err = cli("key", str(path))
     assert code == 2 and "total_params" in err and out == ""
+
+
+def test_no_answer_can_make_the_grader_read_a_file(cli, tmp_path, monkeypatch):
+    """Even with the refusal of '@file' answers switched off, judging happens where no path
+    resolves: the claim is an error, not the file's content."""
+    secret = tmp_path / "secret.csv"
+    secret.write_text("35,35,32\n")
+    from hwcheck.grade import submissions
+
+    monkeypatch.setattr(submissions, "value_problem", lambda value: None)
+    sub = tmp_path / "sub.toml"
+    sub.write_text(f'[answers]\n"B.output_shape" = "@{secret}"\n', encoding="utf-8")
+    (entry,) = _grade(cli, GRADE / "key.toml", sub)
+    claim = entry["claims"][0]
+    assert claim["key"] == "output_shape" and claim["verdict"] == "error", claim
+    assert "leaves" in claim["hint"]

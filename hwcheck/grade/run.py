@@ -9,6 +9,7 @@ answer matches (``[exercise.partial]``).
 from __future__ import annotations
 
 import json
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,20 @@ def grade(request) -> GradeResult:
 
 
 def grade_class(key: Key, found: list[tuple[str, Path | None, str]]) -> GradeResult:
+    """Every submission in ``found``; while answers are judged, ``@file`` paths resolve inside
+    a folder that does not exist, so no answer can make the grader read a file."""
+    import uuid
+
+    from hwcheck.parse import FILE_ROOT
+
+    token = FILE_ROOT.set(Path(tempfile.gettempdir()) / f"hwcheck-no-files-{uuid.uuid4().hex}")
+    try:
+        return _grade_class(key, found)
+    finally:
+        FILE_ROOT.reset(token)
+
+
+def _grade_class(key: Key, found: list[tuple[str, Path | None, str]]) -> GradeResult:
     catalogue = Catalogue.of(key)
     judge = Judge(key)
     students: list[dict[str, Any]] = []
