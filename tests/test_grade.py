@@ -642,3 +642,28 @@ def test_no_answer_can_make_the_grader_read_a_file(cli, tmp_path, monkeypatch):
     claim = entry["claims"][0]
     assert claim["key"] == "output_shape" and claim["verdict"] == "error", claim
     assert "leaves" in claim["hint"]
+
+
+def test_a_fifo_or_a_device_is_an_error_row_not_a_hang(cli, key_path, tmp_path):
+    import os
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    os.mkfifo(folder / "blocked.toml")
+    (folder / "ok.toml").write_text(CLEAN, encoding="utf-8")
+    students = _grade(cli, key_path, folder, "/dev/zero")
+    reasons = {s["student"]: s.get("error", "") for s in students}
+    assert "not a regular file" in reasons["blocked"] and "not a regular file" in reasons["zero"]
+    assert "error" not in next(s for s in students if s["student"] == "mallory")
+
+
+def test_deeply_nested_answers_cost_a_claim_or_are_an_error_row(cli, key_path, tmp_path):
+    deep, deeper = tmp_path / "deep.toml", tmp_path / "deeper.toml"
+    deep.write_text(CLEAN + '"B.output_shape" = ' + "[" * 300 + "]" * 300 + "\n")
+    deeper.write_text(
+        CLEAN.replace("mallory", "x") + '"B.output_shape" = ' + "[" * 5000 + "]" * 5000
+    )
+    first, second = _grade(cli, key_path, deep, deeper)
+    verdicts = {c["key"]: c["verdict"] for c in first["claims"] if c["exercise"] == "B"}
+    assert verdicts == {"output_shape": "wrong", "total_params": "correct"}
+    assert "nested too deeply" in second["error"] and second["score"] == 0

@@ -51,6 +51,11 @@ def grade(request) -> GradeResult:
     if request.gradescope:
         from hwcheck.grade.gradescope import run_gradescope
 
+        if request.submissions:
+            raise HwcheckError(
+                "--gradescope", "reads <root>/submission/; give no submission on the command line"
+            )
+
         return run_gradescope(key, request)
     names = [str(s) for s in request.submissions]
     if not names and not request.gradescope_bundle:

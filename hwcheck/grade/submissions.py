@@ -119,6 +119,8 @@ def read(
     if path is None:
         return [_failed(default_id, display, "the folder holds no .toml or .csv file")]
     try:
+        if display != "-" and path.exists() and not path.is_file():
+            raise HwcheckError(display, "not a regular file (a folder, FIFO or device)")
         if path.suffix.lower() == ".csv":
             text = read_text_file(display, display, MAX_CSV_BYTES)
             return _from_csv(text, display, path, catalogue)
@@ -126,6 +128,8 @@ def read(
         return [_from_toml(text, display, path, default_id, catalogue)]
     except HwcheckError as exc:
         return [_failed(default_id, display, exc.message, path)]
+    except (RecursionError, MemoryError):
+        return [_failed(default_id, display, "nested too deeply or too large", path)]
 
 
 def _failed(student: str, source: str, message: str, path: Path | None = None) -> Submission:
