@@ -277,3 +277,20 @@ def test_run_autograder_grades_a_simulated_tree(bundle, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert results(root)["score"] == 4
+
+
+def test_the_bundle_carries_the_files_the_key_names(tmp_path):
+    """A key whose model is a file next to it: the bundle keeps it at the same relative path."""
+    from hwcheck.grade.bundle import key_files
+    from hwcheck.grade.key import load_key
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "net.toml").write_text(
+        'input = [35, 35, 16]\n[[layers]]\ntype = "conv2d"\nfilters = 32\nkernel = 3\n'
+    )
+    key = tmp_path / "key.toml"
+    key.write_text(
+        '[[exercise]]\nid = "B"\ncommand = "params"\nmodel = "models/net.toml"\n'
+        "[exercise.claims]\ntotal_params = 4640\n"
+    )
+    assert key_files(load_key(str(key))) == [(tmp_path / "models" / "net.toml").resolve()]

@@ -16,43 +16,46 @@ from hwcheck.grade.submissions import safe_text
 
 
 def run_gradescope(key, request):
+    """Grade ``<root>/submission/`` (one answers file) and write ``<root>/results/results.json``."""
+    from dataclasses import replace
+
     from hwcheck.grade import outputs
-    from hwcheck.grade.run import grade_class
-    from hwcheck.grade.submissions import _walk
+    from hwcheck.grade.submissions import walk
+    from hwcheck.jsonout import dumps
 
     root = Path(request.autograder_root)
     folder = root / "submission"
     results = root / "results" / "results.json"
-    files = sorted(_walk(folder)) if folder.is_dir() else []
-    if not (root / "results").is_dir():
-        try:
-            (root / "results").mkdir(parents=True)
-        except OSError as exc:
-            raise HwcheckError(
-                "--gradescope", f"cannot create {root / 'results'}: {exc.strerror}"
-            ) from None
+    files = sorted(walk(folder)) if folder.is_dir() else []
+    _make_folder(results.parent)
     outputs.check_outputs([(str(results), "--gradescope")], [request.key, *map(str, files)])
-    if len(files) == 1:
-        result = grade_class(key, [(str(files[0]), files[0], files[0].stem)])
-        if len(result.students) != 1:  # a CSV of several rows is not one student's submission
-            result = _not_graded(
-                key, folder, f"{files[0].name} holds {len(result.students)} students, not one"
-            )
-    else:
-        found = ", ".join(f.name for f in files[:5])
-        reason = (
-            "no .toml or .csv file in the submission (upload your answers file)"
-            if not files
-            else f"several answers files ({found}): upload one"
-        )
-        result = _not_graded(key, folder, reason)
+    result = _grade_one(key, folder, files)
     document = results_json(key, result.students[0])
-    from hwcheck.jsonout import dumps
-
     outputs.write_text(str(results), dumps(document, indent=2) + "\n", "--gradescope")
-    from dataclasses import replace
-
     return replace(result, gradescope=document)
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HwcheckError("--gradescope", f"cannot create {folder}: {exc.strerror}") from None
+
+
+def _grade_one(key, folder: Path, files: list[Path]):
+    """The one answers file of the submission, or a row saying why there is none."""
+    from hwcheck.grade.run import grade_class
+
+    if not files:
+        return _not_graded(key, folder, "no .toml or .csv file in the submission (upload one)")
+    if len(files) > 1:
+        found = ", ".join(f.name for f in files[:5])
+        return _not_graded(key, folder, f"several answers files ({found}): upload one")
+    result = grade_class(key, [(str(files[0]), files[0], files[0].stem)])
+    if len(result.students) != 1:  # a CSV of several rows is not one student's submission
+        count = len(result.students)
+        return _not_graded(key, folder, f"{files[0].name} holds {count} students, not one")
+    return result
 
 
 def _not_graded(key, folder: Path, reason: str):
@@ -79,48 +82,52 @@ def _finite(x: float) -> float:
 def results_json(key, student: dict[str, Any]) -> dict[str, Any]:
     """Gradescope's results.json for one student: a test per exercise."""
     from hwcheck import __version__
-    from hwcheck.grade.report import claim_lines
 
     by_exercise: dict[str, list[dict[str, Any]]] = {}
     for c in student.get("claims", ()):
         by_exercise.setdefault(c["exercise"], []).append(c)
-    tests = []
-    for ex in key.exercises:
-        ident = ex.exercise.id
-        claims = by_exercise.get(ident, [])
-        max_score = round(sum(c.points for c in ex.claims), 6)
-        score = round(sum(c["awarded"] for c in claims), 6)
-        if student.get("error"):
-            output = f"Not graded: {safe_text(student['error'], 200)}"
-        else:
-            output = "\n".join(claim_lines({"claims": claims}))
-        title = f": {ex.exercise.title}" if ex.exercise.title else ""
-        tests.append(
-            {
-                "name": f"{ident}{title}",
-                "score": _finite(score),
-                "max_score": _finite(max_score),
-                "status": "passed"
-                if claims and all(c["verdict"] == "correct" for c in claims)
-                else "failed",
-                "output": output,
-                "output_format": "md",
-                "visibility": "visible",
-            }
-        )
-    notes = [safe_text(n, 200) for n in student.get("notes", ())]
-    summary = [f"Score {student['score']:g} / {student['max']:g}."]
-    if student.get("error"):
-        summary.append(f"Your submission could not be graded: {safe_text(student['error'], 200)}")
-    if notes:
-        summary.append("Ignored in your submission (it holds answers only):")
-        summary.extend("- `" + n.replace("`", "'") + "`" for n in notes)
+    tests = [
+        _test(ex, by_exercise.get(ex.exercise.id, []), student.get("error")) for ex in key.exercises
+    ]
     return {
         "score": _finite(student["score"]),
-        "output": "\n".join(summary),
+        "output": _overall(student),
         "output_format": "md",
         "test_output_format": "md",
         "visibility": "visible",
         "tests": tests,
         "extra_data": {"hwcheck": __version__, "key": Path(key.name).name},
     }
+
+
+def _code(text: str) -> str:
+    """Student-controlled text as a markdown code span (nothing in it is rendered)."""
+    return "`" + safe_text(text, 200).replace("`", "'") + "`"
+
+
+def _test(ex, claims: list[dict[str, Any]], error: str | None) -> dict[str, Any]:
+    from hwcheck.grade.report import claim_lines
+
+    title = f": {ex.exercise.title}" if ex.exercise.title else ""
+    passed = bool(claims) and all(c["verdict"] == "correct" for c in claims)
+    return {
+        "name": f"{ex.exercise.id}{title}",
+        "score": _finite(round(sum(c["awarded"] for c in claims), 6)),
+        "max_score": _finite(round(sum(c.points for c in ex.claims), 6)),
+        "status": "passed" if passed else "failed",
+        "output": f"Not graded: {_code(error)}"
+        if error
+        else "\n".join(claim_lines({"claims": claims})),
+        "output_format": "md",
+        "visibility": "visible",
+    }
+
+
+def _overall(student: dict[str, Any]) -> str:
+    lines = [f"Score {student['score']:g} / {student['max']:g}."]
+    if student.get("error"):
+        lines.append(f"Your submission could not be graded: {_code(student['error'])}")
+    if student.get("notes"):
+        lines.append("Ignored in your submission (it holds answers only):")
+        lines.extend(f"- {_code(n)}" for n in student["notes"])
+    return "\n".join(lines)

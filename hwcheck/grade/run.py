@@ -237,48 +237,55 @@ def _credit(verdict: str, mistakes: list[dict[str, Any]], partial: dict[str, flo
 # ------------------------------------------------------------------------------ summary
 
 
+class Tally:
+    """One claim across the class: correct answers, wrong values, named mistakes."""
+
+    def __init__(self, claim: KeyClaim):
+        self.claim = claim
+        self.correct = 0
+        self.wrong: Counter[str] = Counter()
+        self.shown: dict[str, Any] = {}  # a value token → the first answer written so
+        self.mistakes: Counter[str] = Counter()
+        self.names: dict[str, str] = {}
+
+    def add(self, c: dict[str, Any]) -> None:
+        if c["verdict"] == "correct":
+            self.correct += 1
+        elif c["verdict"] != "missing" and c["claimed"] is not None:
+            token = value_token(c["claimed"])
+            self.wrong[token] += 1
+            self.shown.setdefault(token, c["claimed"])
+        for m in c.get("mistakes", ()):
+            self.mistakes[m["id"]] += 1
+            self.names.setdefault(m["id"], m["name"])
+
+    def to_json(self, graded: int) -> dict[str, Any]:
+        return {
+            "exercise": self.claim.exercise,
+            "key": self.claim.key,
+            "points": round(self.claim.points, 6),
+            "correct_share": self.correct / graded if graded else 0.0,
+            "correct": self.correct,
+            "graded": graded,
+            "wrong_values": [
+                {"value": self.shown[t], "count": n} for t, n in self.wrong.most_common(TOP_WRONG)
+            ],
+            "mistakes": [
+                {"id": m, "name": self.names[m], "count": n} for m, n in self.mistakes.most_common()
+            ],
+        }
+
+
 def summarise(key: Key, students: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per claim: share correct among the graded students, the most common wrong values
     (every answer that is not correct, most common first, ties in order of first appearance)
     and the named mistakes behind them."""
     graded = [s for s in students if not s.get("error")]
-    index = {c.label: i for i, c in enumerate(key.claims)}
-    correct = [0] * len(index)
-    wrong: list[Counter] = [Counter() for _ in index]
-    shown: list[dict[str, Any]] = [{} for _ in index]
-    mistakes: list[Counter] = [Counter() for _ in index]
-    names: dict[str, str] = {}
+    tallies = {c.label: Tally(c) for c in key.claims}
     for s in graded:
         for c in s["claims"]:
-            i = index[f"{c['exercise']}.{c['key']}"]
-            if c["verdict"] == "correct":
-                correct[i] += 1
-            elif c["verdict"] != "missing" and c["claimed"] is not None:
-                token = value_token(c["claimed"])
-                wrong[i][token] += 1
-                shown[i].setdefault(token, c["claimed"])
-            for m in c.get("mistakes", ()):
-                mistakes[i][m["id"]] += 1
-                names.setdefault(m["id"], m["name"])
-    out = []
-    for claim, i in zip(key.claims, range(len(index))):
-        out.append(
-            {
-                "exercise": claim.exercise,
-                "key": claim.key,
-                "points": round(claim.points, 6),
-                "correct_share": correct[i] / len(graded) if graded else 0.0,
-                "correct": correct[i],
-                "graded": len(graded),
-                "wrong_values": [
-                    {"value": shown[i][t], "count": n} for t, n in wrong[i].most_common(TOP_WRONG)
-                ],
-                "mistakes": [
-                    {"id": m, "name": names[m], "count": n} for m, n in mistakes[i].most_common()
-                ],
-            }
-        )
-    return out
+            tallies[f"{c['exercise']}.{c['key']}"].add(c)
+    return [t.to_json(len(graded)) for t in tallies.values()]
 
 
 def value_token(value: Any) -> str:

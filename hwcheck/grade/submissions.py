@@ -90,7 +90,7 @@ def expand(names: list[str]) -> Iterator[tuple[str, Path | None, str]]:
     for name in names:
         path = Path(name)
         if path.is_dir():
-            found = sorted(_walk(path))
+            found = sorted(walk(path))
             if not found:
                 yield name, None, path.name or name
             for file in found:
@@ -104,7 +104,7 @@ def expand(names: list[str]) -> Iterator[tuple[str, Path | None, str]]:
             yield name, path, path.stem or name
 
 
-def _walk(folder: Path) -> Iterator[Path]:
+def walk(folder: Path) -> Iterator[Path]:
     for root, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for f in files:
