@@ -667,3 +667,15 @@ def test_deeply_nested_answers_cost_a_claim_or_are_an_error_row(cli, key_path, t
     verdicts = {c["key"]: c["verdict"] for c in first["claims"] if c["exercise"] == "B"}
     assert verdicts == {"output_shape": "wrong", "total_params": "correct"}
     assert "nested too deeply" in second["error"] and second["score"] == 0
+
+
+def test_last_runs_scores_csv_in_the_folder_is_one_error_row(cli, tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "alice.toml").write_text((GRADE / "submissions" / "alice.toml").read_text())
+    scores = folder / "scores.csv"
+    assert cli("grade", str(GRADE / "key.toml"), str(folder), "--csv", str(scores))[0] == 0
+    code, out, _ = cli("grade", str(GRADE / "key.toml"), str(folder), "--json")
+    students = json.loads(out)["students"]
+    assert code == 0 and [s["student"] for s in students] == ["alice", "scores"]
+    assert "no column names a claim" in students[1]["error"]

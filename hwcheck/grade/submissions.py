@@ -243,6 +243,8 @@ def _from_csv(text: str, display: str, path: Path, cat: Catalogue) -> list[Submi
     if len(rows) - 1 > MAX_ROWS:
         raise HwcheckError(display, f"more than {MAX_ROWS:,} students")
     columns = header[1:]
+    if not any(c in cat.labels for c in columns):
+        raise HwcheckError(display, "no column names a claim of the key (EXERCISE.CLAIM)")
     ignored = [c for c in columns if c not in cat.labels]
     notes = [f"ignored column '{safe_text(c)}': {cat.why_not(c)}" for c in ignored]
     return [
