@@ -16,6 +16,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import DATA, ROOT
 
@@ -24,6 +26,15 @@ GRADE = DATA / "grade"
 #: matrices, booleans, expressions, floats, text) with their points
 KEY_EXERCISES = {"B": 2, "C-variant": 3, "E": 1, "F": 2, "H": 2, "I": 1, "K": 2, "O": 1}
 STUDENTS = 200
+LABELS = [
+    "B.output_shape",
+    "B.total_params",
+    "C-variant.total_params",
+    "H.derivatives.w",
+    "I.steps.0.params.w",
+    "K.lr_max",
+]
+VERDICTS = {"correct", "wrong", "imprecise", "inconclusive", "error", "missing"}
 
 
 def toml(value) -> str:
@@ -110,6 +121,13 @@ class Plan:
             if kinds[(ex, k)] == "wrong"
         )
         return counts.most_common()
+
+
+@pytest.fixture(scope="module")
+def graded_key():
+    from hwcheck.grade.key import load_key
+
+    return load_key(str(GRADE / "key.toml"))
 
 
 @pytest.fixture(scope="module")
@@ -679,3 +697,52 @@ def test_last_runs_scores_csv_in_the_folder_is_one_error_row(cli, tmp_path):
     students = json.loads(out)["students"]
     assert code == 0 and [s["student"] for s in students] == ["alice", "scores"]
     assert "no column names a claim" in students[1]["error"]
+
+
+def test_a_submissions_tolerance_never_applies(cli, tmp_path):
+    """Issue 11: a student's own tolerance made 12345 correct for an expected 0.666667."""
+    path = tmp_path / "loose.toml"
+    path.write_text(
+        '[tolerances]\n"K.lr_opt" = { rtol = 1e9 }\n[answers]\n"K.lr_opt" = 12345\n'
+        '"K.tolerances.lr_opt.rtol" = 1e9\n"K.rtol" = 1e9\n',
+        encoding="utf-8",
+    )
+    (entry,) = _grade(cli, GRADE / "key.toml", path)
+    claim = next(c for c in entry["claims"] if c["key"] == "lr_opt")
+    assert claim["verdict"] == "wrong" and entry["score"] == 0 and len(entry["notes"]) == 3
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**30), 10**30)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=30)
+    | st.dates()
+    | st.times(),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(answers=st.dictionaries(st.sampled_from(LABELS), JSON_VALUES, max_size=6))
+def test_any_answer_values_give_a_bounded_score_and_strict_json(graded_key, answers):
+    """Whatever a submission holds (every TOML value type, control characters, huge and
+    non-finite numbers, dates), grading gives a score in [0, max], claims with known verdicts
+    and a strict JSON document."""
+    from hwcheck.grade.run import Judge, grade_student, summarise
+    from hwcheck.grade.submissions import Submission, _accept
+    from hwcheck.jsonout import dumps
+
+    sub = Submission("h", "h.toml")
+    for label, value in answers.items():
+        if value is not None:
+            _accept(sub, label, value)
+    entry = grade_student(graded_key, sub, Judge(graded_key))
+    assert 0 <= entry["score"] <= entry["max"]
+    assert all(c["verdict"] in VERDICTS for c in entry["claims"])
+    text = dumps({"students": [entry], "summary": summarise(graded_key, [entry])})
+    json.loads(text, parse_constant=lambda token: pytest.fail(f"non-strict {token}"))
