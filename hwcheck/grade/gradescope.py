@@ -64,7 +64,7 @@ def _not_graded(key, folder: Path, reason: str):
     student = {
         "student": "submission",
         "file": str(folder),
-        "score": 0,
+        "score": 0.0,
         "max": key.max_score,
         "error": reason,
         "claims": [],

@@ -165,7 +165,7 @@ class Judge:
 def grade_student(key: Key, sub: Submission, judge: Judge) -> dict[str, Any]:
     entry: dict[str, Any] = {"student": sub.student, "file": sub.source}
     if sub.error is not None:
-        return {**entry, "score": 0, "max": key.max_score, "error": sub.error, "claims": []}
+        return {**entry, "score": 0.0, "max": key.max_score, "error": sub.error, "claims": []}
     claims = [_claim(ex, claim, sub, judge) for ex in key.exercises for claim in ex.claims]
     score = round(sum(c.pop("_awarded") for c in claims), 6)
     entry.update(score=score, max=key.max_score, claims=claims)
@@ -193,13 +193,13 @@ def _claim(ex: KeyExercise, claim: KeyClaim, sub: Submission, judge: Judge) -> d
         return {
             **out,
             "verdict": "error",
-            "awarded": 0,
-            "_awarded": 0,
+            "awarded": 0.0,
+            "_awarded": 0.0,
             "rule": "refused",
             "hint": why,
         }
     if claim.label not in sub.answers:
-        return {**out, "verdict": "missing", "awarded": 0, "_awarded": 0, "rule": "no answer"}
+        return {**out, "verdict": "missing", "awarded": 0.0, "_awarded": 0.0, "rule": "no answer"}
     verdict = judge(ex, claim, sub.answers[claim.label])
     out.update(claimed=to_jsonable(verdict.claimed), verdict=verdict.verdict, rule=verdict.rule)
     if verdict.hint:
