@@ -91,6 +91,7 @@ def build_wheel(folder: Path) -> Path:
         "--no-deps",
         "--no-build-isolation",
         "--no-index",
+        "--no-cache-dir",
         "--quiet",
         "-w",
         str(out),
