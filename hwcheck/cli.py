@@ -319,6 +319,9 @@ def emit(result, verdicts, fmt: str, digits: int) -> None:
 def _emit(result, verdicts, fmt: str, digits: int) -> None:
     from hwcheck import render
 
+    if fmt == "table" and getattr(result, "plain_text", None):  # a file's text (`hwcheck key`)
+        sys.stdout.write(result.plain_text)
+        return
     if fmt == "table" and sys.stdout.isatty():
         sections = list(result.view(digits))
         if verdicts:

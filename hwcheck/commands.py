@@ -243,3 +243,28 @@ register(
         calculator=False,
     )
 )
+register(
+    CommandSpec(
+        "grade",
+        "Grade a class: each student's answers against the instructor's key, with a class report.",
+        (
+            "grade tests/data/grade/key.toml tests/data/grade/submissions/alice.toml tests/data/grade/submissions/class.csv",
+            "grade tests/data/grade/key.toml tests/data/grade/submissions --format markdown",
+        ),
+        "hwcheck.grade.request:GradeRequest",
+        "hwcheck.grade.run:grade",
+        formats=("table", "json", "markdown"),
+        calculator=False,
+    )
+)
+register(
+    CommandSpec(
+        "key",
+        "Fill every claim of a draft key with the computed values (prints the key as TOML).",
+        ("key tests/data/grade/draft.toml",),
+        "hwcheck.grade.request:KeyRequest",
+        "hwcheck.grade.draft:fill_key",
+        formats=("table", "json"),
+        calculator=False,
+    )
+)
