@@ -425,7 +425,7 @@ def _parse_rows(text: str, where: str, max_entries: int):
             try:
                 row.append(parse_entry(tok, where))
             except HwcheckError as exc:
-                raise HwcheckError(where, f"{label}: {exc.message}") from None
+                raise HwcheckError(where, f"{label}: {exc.message}", exc.hint) from None
         if rows and len(row) != len(rows[0]):
             raise HwcheckError(where, f"row {i} has {len(row)} entries, row 1 has {len(rows[0])}")
         rows.append(row)
@@ -461,7 +461,7 @@ def _validate_nested(value, where: str, max_entries: int):
             return parse_entry(node, where)
         except HwcheckError as exc:
             loc = f"entry {_pos(path)}" if path else "value"
-            raise HwcheckError(where, f"{loc}: {exc.message}") from None
+            raise HwcheckError(where, f"{loc}: {exc.message}", exc.hint) from None
 
     return walk(value, (), 0)
 
