@@ -71,6 +71,7 @@ _NONFINITE = {"inf": math.inf, "infinity": math.inf, "∞": math.inf, "nan": mat
 _DEC = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
 _EXP = r"(?:[eE][+-]?[0-9]+)"
 _PLAIN = re.compile(rf"[+-]?{_DEC}{_EXP}?")
+_FAST = re.compile(r"[+-]?[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?")
 _FRACTION = re.compile(rf"(?P<num>[+-]?{_DEC}{_EXP}?)\s*/\s*(?P<den>{_DEC}{_EXP}?)")
 _TEN_POWER = re.compile(
     r"(?:(?P<m>.*?)\s*(?:[·×*x]|\\cdot|\\times)\s*|(?P<sign>[+-]?))10\s*(?:\^|\*\*)\s*"
@@ -172,7 +173,7 @@ def _too_long(text: str, where: str) -> HwcheckError:
 def _decimal_value(text: str, where: str, shown: str) -> Fraction:
     """The exact value of one ASCII decimal ``[+-]d.dEk`` within the digit and exponent bounds."""
     mantissa, _, exponent = text.lower().partition("e")
-    if sum(c.isdigit() for c in mantissa) > MAX_DIGITS:
+    if len(mantissa) > MAX_DIGITS and sum(c.isdigit() for c in mantissa) > MAX_DIGITS:
         raise HwcheckError(where, f"'{shown}' has more than {MAX_DIGITS} digits")
     if (
         exponent
@@ -190,6 +191,8 @@ def _decimal_value(text: str, where: str, shown: str) -> Fraction:
 def value_of(normal: str, where: str = "number", shown: str | None = None) -> int | Fraction:
     """What a normal form means: ``int`` for an integer literal, else an exact Fraction."""
     shown = shown or normal
+    if normal.isascii() and normal.isdigit() and len(normal) <= MAX_DIGITS:  # a plain integer
+        return int(normal)
     num, slash, den = normal.partition("/")
     value = _decimal_value(num, where, shown)
     if slash:
@@ -250,7 +253,10 @@ def parse_number(
         if not allow_nonfinite:
             raise HwcheckError(where, f"'{value.strip()}' is not a finite number")
         return -_NONFINITE[word[1:]] if word.startswith("-") else _NONFINITE[word.lstrip("+")]
-    return value_of(normal_form(value, where, thousands=thousands), where, _short(value.strip()))
+    text = value.strip()
+    if len(text) <= 40 and _FAST.fullmatch(text):  # already in normal form: skip the rewriting
+        return value_of(text, where, text)
+    return value_of(normal_form(value, where, thousands=thousands), where, _short(text))
 
 
 def _numpy_scalar_kind(value) -> str | None:
@@ -309,13 +315,22 @@ def as_float(number: Fraction | float, where: str, shown: str | None = None) -> 
     """An exact number as a float, or an error naming ``where`` when it is past the float range."""
     if isinstance(number, float):
         return number
-    what = f"'{shown}'" if shown else "the number"
-    if abs(number) > FLOAT_MAX:
-        raise HwcheckError(where, f"{what} is past the float range (|x| ≤ 1.8·10³⁰⁸)")
-    result = float(number)
-    if result == 0 and number != 0:
-        raise HwcheckError(where, f"{what} is too small for a float (|x| ≥ 5·10⁻³²⁴)")
+    try:
+        result = float(number)  # correctly rounded; OverflowError past the float range
+        if result == 0 and number != 0:
+            raise HwcheckError(
+                where,
+                f"{_what(shown)} is too small for a float (|x| ≥ 5·10⁻³²⁴)",
+            )
+    except OverflowError:
+        raise HwcheckError(
+            where, f"{_what(shown)} is past the float range (|x| ≤ 1.8·10³⁰⁸)"
+        ) from None
     return result
+
+
+def _what(shown: str | None) -> str:
+    return f"'{shown}'" if shown else "the number"
 
 
 def parse_entry(value, where: str) -> int | Fraction:
@@ -410,7 +425,7 @@ def _parse_rows(text: str, where: str, max_entries: int):
             try:
                 row.append(parse_entry(tok, where))
             except HwcheckError as exc:
-                raise HwcheckError(where, f"{label}: {exc.message}") from None
+                raise HwcheckError(where, f"{label}: {exc.message}", exc.hint) from None
         if rows and len(row) != len(rows[0]):
             raise HwcheckError(where, f"row {i} has {len(row)} entries, row 1 has {len(rows[0])}")
         rows.append(row)
@@ -446,7 +461,7 @@ def _validate_nested(value, where: str, max_entries: int):
             return parse_entry(node, where)
         except HwcheckError as exc:
             loc = f"entry {_pos(path)}" if path else "value"
-            raise HwcheckError(where, f"{loc}: {exc.message}") from None
+            raise HwcheckError(where, f"{loc}: {exc.message}", exc.hint) from None
 
     return walk(value, (), 0)
 

@@ -10,6 +10,7 @@ another exception, never exit 3.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from fractions import Fraction
@@ -25,8 +26,13 @@ PERSIAN = "۰۱۲۳۴۵۶۷۸۹"
 ARABIC = "٠١٢٣٤٥٦٧٨٩"
 SUPER = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 FLOAT_MAX = Fraction(sys.float_info.max)
+#: bounded example counts; ``HWCHECK_FUZZ=long`` runs many more (locally)
+LONG = os.environ.get("HWCHECK_FUZZ") == "long"
+EXAMPLES = 2000 if LONG else 50
 FUNCTION_FIXTURES = settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=200 if LONG else 25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 
@@ -97,7 +103,7 @@ def _in_float_range(value: Fraction) -> bool:
     return abs(value) <= FLOAT_MAX and (value == 0 or float(value) != 0)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=EXAMPLES, deadline=None)
 @given(written_numbers())
 def test_a_written_number_means_what_its_parts_denote(case):
     text, expected = case
@@ -109,7 +115,7 @@ def test_a_written_number_means_what_its_parts_denote(case):
         assert parse_number(text, "--x") == expected
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=EXAMPLES, deadline=None)
 @given(written_numbers())
 def test_where_a_float_is_needed_the_range_is_checked(case):
     text, expected = case
@@ -154,7 +160,7 @@ def reference(text: str) -> Fraction:
 JUNK = "0123456789۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩.,٫٬/_-−+eE×·^⁻⁴² x*()a"
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=EXAMPLES, deadline=None)
 @given(st.text(alphabet=JUNK, max_size=14))
 def test_junk_is_a_number_by_the_reference_or_an_error(text):
     try:
@@ -165,7 +171,7 @@ def test_junk_is_a_number_by_the_reference_or_an_error(text):
     assert value == reference(text)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=EXAMPLES, deadline=None)
 @given(st.text(alphabet=JUNK, max_size=24))
 def test_junk_in_a_matrix_is_numbers_or_an_error(text):
     try:
@@ -255,7 +261,7 @@ def test_an_answers_file_key(cli, tmp_path, case):
         assert code == 0 and row["ok"], row
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=EXAMPLES, deadline=None)
 @given(written_numbers())
 def test_the_python_api_keyword(case):
     import hwcheck
@@ -414,7 +420,9 @@ CLAIM = {
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=200 if LONG else 40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(st.sampled_from(ODD_PLACES), st.sampled_from(ODD_TOML), st.booleans())
 def test_odd_toml_values_are_one_error_line_never_a_crash(cli, tmp_path, place, odd, as_json):
