@@ -151,7 +151,7 @@ def test_malformed_toml_has_line_and_column(tmp_path):
         (
             {"input": [8, 8, 4], "layers": [{"type": "dropout", "rate": 1.5}]},
             "model: layers[0] (dropout): rate",
-            "[0, 1)",
+            "[0, 1]",
         ),
         (
             {"input": [8, 4], "layers": [{"type": "conv2d", "filters": 1, "kernel": 3}]},
