@@ -126,6 +126,10 @@ def layer_row(layer, out) -> dict[str, Any]:
 
 def params(request) -> ParamsResult:
     model = model_of(request)
+    if request.emit:  # --emit: the module instead of the table
+        from hwcheck.arch.emit import EmitResult, emit
+
+        return EmitResult(request.emit, emit(model, request.emit))
     outs = trace(model)
     rows = [layer_row(layer, out) for layer, out in zip(model.layers, outs)]
     trainable = sum(o.trainable for o in outs)

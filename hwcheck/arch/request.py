@@ -28,6 +28,11 @@ class ParamsRequest(ModelRequest):
         None, ("keras", "pytorch"), "Override the model's counting convention."
     )
     explain: bool = flag("Show the output-size arithmetic of every axis.")
+    emit: str | None = choice(
+        None,
+        ("keras", "pytorch"),
+        "Print a Python module that builds the same model in Keras 3 or PyTorch (instead of the table).",
+    )
 
 
 @dataclass(frozen=True)
