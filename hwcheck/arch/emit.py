@@ -106,10 +106,24 @@ def call_line(target: str, layer_expr: str, inputs: list[str], attention: bool =
     return wrap(f"    {target} = {layer_expr}({', '.join(args)})")
 
 
-def args(*positional, **keywords) -> str:
-    """Python call arguments; keywords that are None are left out."""
+#: Keyword values that are the frameworks' defaults in convolutions, left out of the code.
+CONV_DEFAULTS = {"strides": 1, "stride": 1, "padding": ("valid", 0), "dilation_rate": 1,
+                 "dilation": 1, "use_bias": (True,), "groups": 1, "depth_multiplier": 1}  # fmt: skip
+POOL_DEFAULTS = {"padding": ("valid", 0), "dilation": 1, "ceil_mode": (False,)}
+
+
+def args(*positional, defaults=None, **keywords) -> str:
+    """Python call arguments; keywords that are None, or in ``defaults``, are left out."""
+    defaults = defaults or {}
+
+    def default(k, v) -> bool:
+        d = defaults.get(k, ())
+        return any(
+            v is x or (type(v) is type(x) and v == x) for x in (d if isinstance(d, tuple) else (d,))
+        )
+
     parts = [repr(p) for p in positional]
-    parts += [f"{k}={v!r}" for k, v in keywords.items() if v is not None]
+    parts += [f"{k}={v!r}" for k, v in keywords.items() if v is not None and not default(k, v)]
     return ", ".join(parts)
 
 
@@ -202,13 +216,21 @@ def k_conv(w: KerasWriter, layer, name, shape, o) -> str:
         "data_format": w.cf,
     }
     if layer.type.startswith("conv"):
-        cls = f"Conv{rank}D(" + args(o["filters"], groups=o.get("groups", 1), **kw) + ")"
+        cls = (
+            f"Conv{rank}D("
+            + args(o["filters"], groups=o.get("groups", 1), defaults=CONV_DEFAULTS, **kw)
+            + ")"
+        )
     elif layer.type.startswith("depthwise"):
-        cls = f"DepthwiseConv{rank}D(" + args(depth_multiplier=o["multiplier"], **kw) + ")"
+        cls = (
+            f"DepthwiseConv{rank}D("
+            + args(depth_multiplier=o["multiplier"], defaults=CONV_DEFAULTS, **kw)
+            + ")"
+        )
     else:
         cls = (
             f"SeparableConv{rank}D("
-            + args(o["filters"], depth_multiplier=o["multiplier"], **kw)
+            + args(o["filters"], depth_multiplier=o["multiplier"], defaults=CONV_DEFAULTS, **kw)
             + ")"
         )
     if pairs is None:
@@ -232,11 +254,11 @@ def k_conv_transpose(w: KerasWriter, layer, name, shape, o) -> str:
     }
     if padding in ("valid", "same"):
         kw = {"padding": padding, "output_padding": None if op is None else one(op), **base}
-        return f"layers.Conv{rank}DTranspose({args(o['filters'], **kw, name=name)})"
+        return f"layers.Conv{rank}DTranspose({args(o['filters'], **kw, name=name, defaults=CONV_DEFAULTS)})"
     spatial, _ = split(shape, w.ctx.layout)
     _, pairs = w.explicit(o, layer, spatial)
     kw = {"padding": "valid", "output_padding": one(op or (0,) * rank), **base}
-    inner = f"layers.Conv{rank}DTranspose({args(o['filters'], **kw)})"
+    inner = f"layers.Conv{rank}DTranspose({args(o['filters'], **kw, defaults=CONV_DEFAULTS)})"
     if pairs is None:
         return f"keras.Sequential([{inner}], name={name!r})"
     crop = f"layers.Cropping{rank}D({args(tuple(pairs), data_format=w.cf)})"
@@ -260,8 +282,10 @@ def k_pool(w: KerasWriter, layer, name, shape, o) -> str:
         "data_format": w.cf,
     }
     if pairs is None:
-        return f"layers.{cls}{rank}D({args(**kw, name=name)})"
-    return w.padded(layer, name, pairs, f"layers.{cls}{rank}D({args(**kw)})")
+        return f"layers.{cls}{rank}D({args(**kw, name=name, defaults=POOL_DEFAULTS)})"
+    return w.padded(
+        layer, name, pairs, f"layers.{cls}{rank}D({args(**kw, defaults=POOL_DEFAULTS)})"
+    )
 
 
 def k_global(w: KerasWriter, layer, name, shape, o) -> str:
@@ -544,7 +568,7 @@ def torch_core(w, layer, shape, channels, o, t) -> str:
     if t.startswith(("maxpool", "avgpool")):
         cls = "MaxPool" if t.startswith("max") else "AvgPool"
         extra = {"dilation": one(o["dilation"])} if t.startswith("max") else {}
-        return f"nn.{cls}{rank}d({args(one(o['kernel']), stride=one(o.get('stride') or o['kernel']), padding=torch_padding(layer, o, rank), ceil_mode=o.get('ceil_mode'), **extra)})"
+        return f"nn.{cls}{rank}d({args(one(o['kernel']), stride=one(o.get('stride') or o['kernel']), padding=torch_padding(layer, o, rank), ceil_mode=o.get('ceil_mode'), **extra, defaults=POOL_DEFAULTS)})"
     if t.startswith("global_"):
         cls = "AdaptiveAvgPool" if "avg" in t else "AdaptiveMaxPool"
         pool = f"nn.{cls}{rank}d(1)"
@@ -576,13 +600,15 @@ def torch_conv(layer, c_in, o, t, rank) -> str:
                 layer, "pytorch", "torch transposed convolutions take integer padding only"
             )
         op = o.get("output_padding")
-        return f"nn.ConvTranspose{rank}d({args(c_in, o['filters'], k, output_padding=None if op is None else one(op), groups=o.get('groups', 1), **kw)})"
+        return f"nn.ConvTranspose{rank}d({args(c_in, o['filters'], k, output_padding=None if op is None else one(op), groups=o.get('groups', 1), **kw, defaults=CONV_DEFAULTS)})"
     if t.startswith("conv"):
-        return f"nn.Conv{rank}d({args(c_in, o['filters'], k, groups=o.get('groups', 1), **kw)})"
+        return f"nn.Conv{rank}d({args(c_in, o['filters'], k, groups=o.get('groups', 1), **kw, defaults=CONV_DEFAULTS)})"
     m = o["multiplier"]
     if t.startswith("depthwise"):
-        return f"nn.Conv{rank}d({args(c_in, c_in * m, k, groups=c_in, **kw)})"
-    depth = f"nn.Conv{rank}d({args(c_in, c_in * m, k, groups=c_in, **{**kw, 'bias': False})})"
+        return (
+            f"nn.Conv{rank}d({args(c_in, c_in * m, k, groups=c_in, **kw, defaults=CONV_DEFAULTS)})"
+        )
+    depth = f"nn.Conv{rank}d({args(c_in, c_in * m, k, groups=c_in, **{**kw, 'bias': False}, defaults=CONV_DEFAULTS)})"
     point = f"nn.Conv{rank}d({args(c_in * m, o['filters'], 1, bias=kw['bias'])})"
     return f"nn.Sequential({depth}, {point})"
 
