@@ -290,3 +290,89 @@ def test_explain_transposed_and_dropped_window():
     r = params("5x1 | maxpool1d 2 stride=2 padding=1 ceil_mode=true")
     assert r.output_shape == [3, 1]
     assert r.layers[0]["size_formula"][0].startswith("L: ⌈(5 + 1 + 1 − 2)/2⌉ + 1 = 4 − 1 = 3")
+
+
+# ----------------------------------------------------------------------- the model zoo
+
+
+def test_zoo_lists_every_model_with_its_reference():
+    from hwcheck.arch import zoo
+
+    listed = zoo.models().models
+    assert [m["name"] for m in listed] == ["alexnet", "lenet5", "vgg16", "vgg19"]
+    assert all("Reference" in m["reference"] for m in listed)
+    totals = {m["name"]: m["total_params"] for m in listed}
+    # published figures: LeNet-5 61,706; torchvision AlexNet 61,100,840; Keras VGG16/19
+    assert totals == {
+        "lenet5": 61_706,
+        "alexnet": 61_100_840,
+        "vgg16": 138_357_544,
+        "vgg19": 143_667_240,
+    }
+
+
+def test_zoo_names_on_the_command_line(cli):
+    import json
+
+    code, out, _ = cli("params", "--model", "lenet5", "--json")
+    assert code == 0 and '"total_params": 61706' in out
+    code, out, _ = cli("rf", "vgg16", "--layer", "3", "--json")
+    assert code == 0 and json.loads(out)["rf"] == [3 + 2 + 1 + 2 * 2] * 2  # conv, conv, pool, conv
+    code, _, err = cli("params", "--model", "vgg61")
+    assert code == 2 and "'vgg16'" in err and "hwcheck models" in err
+
+
+@pytest.mark.parametrize("name, cls", [("vgg16", "VGG16"), ("vgg19", "VGG19")])
+def test_zoo_vgg_against_keras_applications(name, cls):
+    """Every layer's output shape and count equal keras.applications' own (weights=None)."""
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    reference = getattr(keras.applications, cls)(weights=None)
+    r = hwcheck.params(model=name)
+    assert r.total_params == reference.count_params()
+    for row in r.layers:
+        if row["type"] == "flatten":
+            continue
+        layer = reference.get_layer(row["name"])
+        assert list(layer.output.shape[1:]) == row["output_shape"], row["name"]
+        assert layer.count_params() == row["params"], row["name"]
+    del reference
+
+
+def test_zoo_alexnet_against_torchvision_code():
+    """torchvision's AlexNet, built from its code (features, avgpool, classifier) on the meta
+    device: the same count, and the features end at 256×6×6."""
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+    with torch.device("meta"):
+        features = nn.Sequential(
+            nn.Conv2d(3, 64, kernel_size=11, stride=4, padding=2),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(kernel_size=3, stride=2),
+            nn.Conv2d(64, 192, kernel_size=5, padding=2),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(kernel_size=3, stride=2),
+            nn.Conv2d(192, 384, kernel_size=3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(384, 256, kernel_size=3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(256, 256, kernel_size=3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(kernel_size=3, stride=2),
+        )
+        classifier = nn.Sequential(
+            nn.Dropout(p=0.5),
+            nn.Linear(256 * 6 * 6, 4096),
+            nn.ReLU(inplace=True),
+            nn.Dropout(p=0.5),
+            nn.Linear(4096, 4096),
+            nn.ReLU(inplace=True),
+            nn.Linear(4096, 1000),
+        )
+        out = features(torch.zeros(1, 3, 224, 224))
+    r = hwcheck.params(model="alexnet")
+    count = sum(p.numel() for m in (features, classifier) for p in m.parameters())
+    assert r.total_params == count == 61_100_840
+    assert r.layers[7]["output_shape"] == list(out.shape[1:]) == [256, 6, 6]
