@@ -255,6 +255,9 @@ TORCH_LAYERS = [
     ("ZeroPad2d 2", (3, 4, 5), lambda: nn().ZeroPad2d(2)),
     ("UpsamplingNearest2d scale_factor=2", (3, 4, 5), lambda: nn().UpsamplingNearest2d(scale_factor=2)),
     ("upsampling1d 3 mode=linear", (3, 4), lambda: nn().Upsample(scale_factor=3.0, mode="linear")),
+    ("Upsample scale_factor=2.0 mode=bilinear", (3, 4, 5), lambda: nn().Upsample(scale_factor=2.0, mode="bilinear")),
+    ("Upsample scale_factor=[1,2,3]", (2, 3, 4, 5), lambda: nn().Upsample(scale_factor=(1.0, 2.0, 3.0))),
+    ("Identity", (3, 4), lambda: nn().Identity()),
     ("ReLU6", (3, 4), lambda: nn().ReLU6()),
     ("Hardswish", (3, 4), lambda: nn().Hardswish()),
     ("SiLU", (3, 4), lambda: nn().SiLU()),
@@ -358,6 +361,8 @@ TORCH_EMIT = [
     ("20 | embedding 50 8 | lstm 6 return_sequences=true bidirectional=true | gru 5 return_sequences=true | rnn 3 bias=false", "chw"),
     ("12x16 | multi_head_attention 4 | layernorm | dense 32 activation=gelu | dense 16 | layernorm normalized_shape=[12,16] | rms_norm | flatten | repeat_vector 2 | permute [2,1] | reshape [-1,4]", "chw"),
     ("3x40 | conv1d 4 5 stride=2 padding=full | separable_conv1d 6 3 | depthwise_conv1d 3 multiplier=2 | upsampling1d 2 | zero_padding1d 2 | cropping1d [[1,0]] | avgpool1d 2 | global_avgpool", "chw"),
+    ("4x10 | Upsample scale_factor=3 mode=linear | identity | Upsample scale_factor=[2]", "chw"),
+    ("10x10x4 | Upsample scale_factor=2 mode=bilinear | Upsample [1,3] | conv2d 2 3", "hwc"),
     ("2x8x8x8 | conv3d 3 3 padding=1 | upsampling3d 2 | cropping3d 1 | maxpool3d 2 dilation=2 | global_maxpool", "chw"),
 ]  # fmt: skip
 
@@ -385,3 +390,31 @@ def test_emit_pytorch_round_trip_random(tmp_path_factory, case, tail):
     except HwcheckError:
         return
     torch_round_trip(spec, tmp_path_factory.mktemp("emit"))
+
+
+def test_emitted_code_takes_no_user_text(tmp_path):
+    """Layer names are reduced to identifier characters before they reach the code: quotes,
+    newlines and brackets in names cannot change the module."""
+    import ast
+
+    from hwcheck.arch.emit import emit
+
+    names = ['a"; import os #', "x\n)\nprint(1)", "'''", "same", "same", "9lives", "ü"]
+    table = {
+        "input": [3, 8, 8],
+        "layout": "chw",
+        "layers": [{"type": "relu", "name": n} for n in names],
+    }
+    model = load_model(table, None)
+    for framework in ("keras", "pytorch"):
+        code = emit(model, framework)
+        tree = ast.parse(code)
+        imported = {
+            a.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for a in node.names
+        }
+        assert imported <= {"os", "keras", "layers", "torch", "nn"}
+        assert "print(1)" not in code
+    torch_round_trip("3x8x8 | relu name=same | relu name=same", tmp_path)

@@ -373,7 +373,8 @@ def k_prelu(w: KerasWriter, layer, name, shape, o) -> str:
 
 
 def k_upsampling(w: KerasWriter, layer, name, shape, o) -> str:
-    rank = len(o["size"])
+    rank = len(shape) - 1
+    o = {**o, "size": tuple(o["size"]) * rank if len(o["size"]) == 1 else o["size"]}
     interp = o.get("interpolation", "nearest")
     if interp != "nearest" and rank != 2:
         raise refuse(layer, "keras", f"Keras UpSampling{rank}D has no interpolation (nearest only)")
@@ -455,6 +456,8 @@ KERAS_BUILDERS = {
     "multi_head_attention": k_attention,
     "prelu": k_prelu,
     "upsampling": k_upsampling,
+    "upsample": k_upsampling,
+    "identity": k_simple("Identity"),
     "zero_padding": k_pad_crop("ZeroPadding", "padding"),
     "cropping": k_pad_crop("Cropping", "cropping"),
     "reshape": k_simple("Reshape", target_shape=lambda o, w, s: tuple(o["target_shape"])),
@@ -522,7 +525,7 @@ class TorchWriter:
 
 #: Types whose torch layer expects the channels on axis 1.
 CHANNELS_FIRST = ("conv", "depthwise", "separable", "maxpool", "avgpool", "global_", "batchnorm",
-                  "group_norm", "upsampling", "zero_padding", "cropping", "prelu")  # fmt: skip
+                  "group_norm", "upsampl", "zero_padding", "cropping", "prelu")  # fmt: skip
 
 TORCH_ACTIVATIONS = {
     "relu": "nn.ReLU()", "sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()",
@@ -681,7 +684,9 @@ def t_upsampling(w, layer, shape, channels, o, rank) -> str:
     mode = o.get("interpolation", "nearest")
     if mode == "bilinear":
         mode = {1: "linear", 2: "bilinear", 3: "trilinear"}[rank]
-    return f"nn.Upsample({args(scale_factor=tuple(float(s) for s in o['size']), mode=mode)})"
+    factors = tuple(float(s) for s in o["size"])
+    factor = factors[0] if len(set(factors)) == 1 else factors
+    return f"nn.Upsample({args(scale_factor=factor, mode=mode)})"
 
 
 def t_zero_padding(w, layer, shape, channels, o, rank) -> str:
@@ -706,6 +711,8 @@ TORCH_BUILDERS = {
     "multi_head_attention": t_attention,
     "prelu": t_prelu,
     "upsampling": t_upsampling,
+    "upsample": t_upsampling,
+    "identity": lambda w, layer, shape, c, o, r: "nn.Identity()",
     "zero_padding": t_zero_padding,
     "cropping": lambda w, layer, shape, c, o, r: (
         f"Crop({args(tuple(tuple(p) for p in o['cropping']))})"

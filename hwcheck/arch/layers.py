@@ -446,10 +446,27 @@ def flatten(layer: Layer, shape, ctx: Context) -> LayerOut:
     )
 
 
+def upsampling_input(layer: Layer, shape, ctx: Context):
+    """(spatial sizes, channels, factors); torch's ``upsample`` takes its rank from the input
+    and one factor for every axis, or one per axis."""
+    if layer.type != "upsample":
+        return (*conv_input(layer, shape, ctx), layer.options["size"])
+    if not 2 <= len(shape) <= 4:
+        raise layer.fail(
+            f"expects 1 to 3 spatial axes and channels, got shape [{', '.join(map(str, shape))}]"
+        )
+    spatial, channels = split(shape, ctx.layout)
+    size = layer.options["size"]
+    if len(size) == 1:
+        size = size * len(spatial)
+    if len(size) != len(spatial):
+        raise layer.fail(f"size has {len(size)} factors, the input has {len(spatial)} spatial axes")
+    return spatial, channels, size
+
+
 def upsampling(layer: Layer, shape, ctx: Context) -> LayerOut:
     """Keras UpSampling1D/2D/3D, torch nn.Upsample: every spatial size times ``size``."""
-    spatial, channels = conv_input(layer, shape, ctx)
-    size = layer.options["size"]
+    spatial, channels, size = upsampling_input(layer, shape, ctx)
     sizes = tuple(n * f for n, f in zip(spatial, size))
     lines = tuple(
         f"{a}: {n}·{f} = {m}" for a, n, f, m in zip(axis_names(len(spatial)), spatial, size, sizes)
@@ -855,6 +872,9 @@ for _d in (1, 2, 3):
     LAYER_TYPES[f"cropping{_d}d"] = LayerType(
         cropping, ("cropping",), (), ("cropping",), {"cropping": 0}
     )
+LAYER_TYPES["upsample"] = LayerType(  # torch nn.Upsample: the rank comes from the input
+    upsampling, ("size", "interpolation"), (), ("size",), {"size": 2, "interpolation": "nearest"}
+)
 for _d in (1, 2):
     LAYER_TYPES[f"depthwise_conv{_d}d"] = LayerType(
         depthwise, DEPTHWISE_KEYS, ("kernel",), ("kernel",), DEPTHWISE_DEFAULTS
@@ -925,6 +945,7 @@ for _act in ("leaky_relu", "elu"):
 LAYER_TYPES["activation"] = LayerType(
     elementwise, ("activation",), ("activation",), ("activation",)
 )
+LAYER_TYPES["identity"] = LayerType(elementwise, ())  # Keras Identity, torch nn.Identity
 LAYER_TYPES["prelu"] = LayerType(prelu, ("shared_axes", "num_parameters"))
 
 #: Types whose torch/Keras keys restating the input size (in_channels, in_features,

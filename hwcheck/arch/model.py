@@ -342,6 +342,8 @@ def convert(key: str, value: Any, where: str, kind: str) -> Any:
         return parse_int(value, where, minimum=1, maximum=MAX_SIZE)
     if key in BOOLEANS:
         return boolean(value, where)
+    if key == "size" and kind == "upsample":
+        return int_list(key, value, where)
     if key in ("kernel", "stride", "dilation", "size"):
         return axes(value, where, spatial_rank(kind), minimum=1)
     if key == "output_padding":
