@@ -399,7 +399,7 @@ def test_emitted_code_takes_no_user_text(tmp_path):
 
     from hwcheck.arch.emit import emit
 
-    names = ['a"; import os #', "x\n)\nprint(1)", "'''", "same", "same", "9lives", "ü"]
+    names = ['a"; import os #', "x\n)\nprint(1)", "'''", "a b", "a_b", "9lives", "ü"]
     table = {
         "input": [3, 8, 8],
         "layout": "chw",
@@ -417,4 +417,4 @@ def test_emitted_code_takes_no_user_text(tmp_path):
         }
         assert imported <= {"os", "keras", "layers", "torch", "nn"}
         assert "print(1)" not in code
-    torch_round_trip("3x8x8 | relu name=same | relu name=same", tmp_path)
+    torch_round_trip("3x8x8 | relu name=a.b | relu name=a_b", tmp_path)  # both become a_b
