@@ -418,3 +418,78 @@ def test_emitted_code_takes_no_user_text(tmp_path):
         assert imported <= {"os", "keras", "layers", "torch", "nn"}
         assert "print(1)" not in code
     torch_round_trip("3x8x8 | relu name=a.b | relu name=a_b", tmp_path)  # both become a_b
+
+
+@st.composite
+def torch_stack(draw):
+    """A random stack on a channels-first 2-D input: (spec, input shape, torch modules)."""
+    c, h, w = draw(st.integers(1, 6)), draw(st.integers(2, 12)), draw(st.integers(2, 12))
+    spec, modules, channels = [f"{c}x{h}x{w}"], [], c
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(
+            st.sampled_from(["conv", "up", "pad", "gn", "bn", "prelu", "ln", "pool", "act"])
+        )
+        k, s = draw(st.integers(1, 4)), draw(st.integers(1, 3))
+        if kind == "conv":
+            f = draw(st.integers(1, 6))
+            spec.append(
+                f"Conv2d in_channels={channels} out_channels={f} kernel_size={k} stride={s}"
+            )
+            modules.append(lambda ch=channels, f=f, k=k, s=s: nn().Conv2d(ch, f, k, s))
+            channels = f
+        elif kind == "up":
+            spec.append(f"Upsample scale_factor={s}")
+            modules.append(lambda s=s: nn().Upsample(scale_factor=float(s)))
+        elif kind == "pad":
+            spec.append(f"ZeroPad2d {k}")
+            modules.append(lambda k=k: nn().ZeroPad2d(k))
+        elif kind == "gn":
+            g = draw(st.integers(1, 3))
+            spec.append(f"GroupNorm num_groups={g} num_channels={channels}")
+            modules.append(lambda g=g, ch=channels: nn().GroupNorm(g, ch))
+        elif kind == "bn":
+            spec.append(f"BatchNorm2d {'num_features=' + str(channels)}")
+            modules.append(lambda ch=channels: nn().BatchNorm2d(ch))
+        elif kind == "prelu":
+            n = draw(st.sampled_from([1, channels]))
+            spec.append(f"PReLU num_parameters={n}")
+            modules.append(lambda n=n: nn().PReLU(n))
+        elif kind == "ln":
+            spec.append("LayerNorm normalized_shape=" + str(draw(st.integers(2, 12))))
+            size = int(spec[-1].rpartition("=")[2])
+            modules.append(lambda size=size: nn().LayerNorm(size))
+        elif kind == "pool":
+            spec.append(f"MaxPool2d kernel_size={k} stride={s} padding={k // 2}")
+            modules.append(lambda k=k, s=s: nn().MaxPool2d(k, s, k // 2))
+        else:
+            act = draw(
+                st.sampled_from(
+                    [
+                        "ReLU6",
+                        "SiLU",
+                        "SELU",
+                        "Hardsigmoid",
+                        "Hardswish",
+                        "Softplus",
+                        "Mish",
+                        "GELU",
+                    ]
+                )
+            )
+            spec.append(act)
+            modules.append(lambda act=act: getattr(nn(), act)())
+    return " | ".join(spec), (c, h, w), modules
+
+
+@SETTINGS
+@given(torch_stack())
+def test_random_stacks_against_torch(stack):
+    """Shapes, counts and rejections of random stacks of the newer layers, as torch.nn has them."""
+    torch = pytest.importorskip("torch")
+    spec, shape, factories = stack
+    try:
+        module = torch.nn.Sequential(*(f() for f in factories))
+    except (RuntimeError, ValueError) as exc:
+        agree(ours(spec), exc)
+        return
+    agree(ours(spec), theirs(module.eval(), list(shape)))  # eval: batch statistics of one
