@@ -224,6 +224,8 @@ LAYERS = [
     ("gru 4 reset_after=false bias=false", (5, 3), lambda: L.GRU(4, reset_after=False, use_bias=False)),
     ("rnn 4 bias=false return_sequences=true", (5, 3), lambda: L.SimpleRNN(4, use_bias=False, return_sequences=True)),
     ("lstm 4 use_bias=false", (5, 3), lambda: L.LSTM(4, use_bias=False)),
+    ("Conv1D filters=4 kernel_size=3 dilation_rate=2 padding=causal", (9, 3), lambda: L.Conv1D(4, 3, dilation_rate=2, padding="causal")),
+    ("Conv1D filters=4 kernel_size=3 strides=2 padding=causal", (9, 3), lambda: L.Conv1D(4, 3, strides=2, padding="causal")),
     ("depthwise_conv1d 3 multiplier=2", (9, 3), lambda: L.DepthwiseConv1D(3, depth_multiplier=2)),
     ("separable_conv1d 5 3 multiplier=2 padding=same", (9, 3), lambda: L.SeparableConv1D(5, 3, depth_multiplier=2, padding="same")),
     ("SeparableConv1D filters=5 kernel_size=3 strides=2", (9, 3), lambda: L.SeparableConv1D(5, 3, strides=2)),
@@ -385,7 +387,7 @@ EMIT_CASES = [
     "3x16x16 layout=chw | conv2d 8 3 padding=same | batchnorm | maxpool2d 2 padding=[[0,1],[0,1]] | group_norm 2 | upsampling2d 2 | conv_transpose2d 2 2 stride=2 | global_maxpool keepdims=true | flatten",
     "20 | embedding 50 8 | lstm 6 return_sequences=true bidirectional=true merge_mode=sum | gru 5 reset_after=false return_sequences=true | rnn 3 bias=false",
     "12x16 | multi_head_attention 4 key_dim=4 | layernorm | dense 32 activation=gelu | dense 16 | layernorm rms_scaling=true | rms_norm | flatten | repeat_vector 2 | permute [2,1] | reshape [-1,4]",
-    "40x3 | conv1d 4 5 stride=2 padding=full | separable_conv1d 6 3 | depthwise_conv1d 3 multiplier=2 | upsampling1d 2 | zero_padding1d 2 | cropping1d [[1,0]] | avgpool1d 2 | global_avgpool1d",
+    "40x3 | conv1d 4 3 dilation=2 padding=causal | conv1d 4 5 stride=2 padding=full | separable_conv1d 6 3 | depthwise_conv1d 3 multiplier=2 | upsampling1d 2 | zero_padding1d 2 | cropping1d [[1,0]] | avgpool1d 2 | global_avgpool1d",
     "8x8x8x2 | conv3d 3 3 padding=same | upsampling3d 2 | cropping3d 1 | maxpool3d 2 | global_maxpool3d",
 ]
 

@@ -321,6 +321,8 @@ def opt(key, default=None):
 
 
 def k_recurrent(w: KerasWriter, layer, name, shape, o) -> str:
+    if o.get("num_layers", 1) > 1:
+        raise refuse(layer, "keras", "Keras recurrent layers have no num_layers (write the layers)")
     cls = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}[layer.type]
     kw = {
         "return_sequences": o.get("return_sequences") or None,
@@ -654,7 +656,7 @@ def t_layernorm(w, layer, shape, channels, o, rank) -> str:
 
 def t_recurrent(w, layer, shape, channels, o, rank) -> str:
     cls = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}[layer.type]
-    inner = f"nn.{cls}({args(shape[-1], o['units'], batch_first=True, bias=None if o.get('bias', True) else False, bidirectional=o.get('bidirectional') or None)})"
+    inner = f"nn.{cls}({args(shape[-1], o['units'], batch_first=True, bias=None if o.get('bias', True) else False, bidirectional=o.get('bidirectional') or None, num_layers=o.get('num_layers', 1) if o.get('num_layers', 1) > 1 else None)})"
     return f"Recurrent({inner}, return_sequences={bool(o.get('return_sequences'))})"
 
 

@@ -753,18 +753,22 @@ def recurrent(layer: Layer, shape, ctx: Context) -> LayerOut:
             raise layer.fail(
                 "reset_after = false: torch.nn.GRU always applies the reset gate after the matrix product (two bias vectors)"
             )
-    one, text = recurrent_formula(layer, features, units, ctx.framework)
-    total = one * directions
-    formula = (f"2·({text})" if directions == 2 else text) + f" = {fmt(total)}"
-    macs = steps * directions * GATES[layer.type] * units * (features + units)
+    total, formula, macs, work = 0, [], 0, []
     width = units * directions if merge == "concat" else units
+    for i in [features] + [width] * (o.get("num_layers", 1) - 1):  # torch's stacked layers
+        one, text = recurrent_formula(layer, i, units, ctx.framework)
+        total += one * directions
+        formula.append(f"2·({text})" if directions == 2 else text)
+        macs += steps * directions * GATES[layer.type] * units * (i + units)
+        work.append(f"{steps}·{directions}·{GATES[layer.type]}·{units}·({i} + {units})")
+    formula = " + ".join(formula) + f" = {fmt(total)}"
     out = (steps, width) if o.get("return_sequences") else (width,)
     field = (
         GLOBAL
         if not o.get("return_sequences") or directions == 2
         else ("unsupported: a unidirectional recurrent unit at step t sees steps 0…t, not a window")
     )
-    work = f"{steps}·{directions}·{GATES[layer.type]}·{units}·({features} + {units}) = {fmt(macs)}"
+    work = " + ".join(work) + f" = {fmt(macs)}"
     return LayerOut(out, total, 0, macs, formula, field=field, macs_formula=work)
 
 
@@ -924,7 +928,15 @@ LAYER_TYPES["embedding"] = LayerType(
 for _kind in ("rnn", "lstm", "gru"):
     LAYER_TYPES[_kind] = LayerType(
         recurrent,
-        ("units", "return_sequences", "bidirectional", "merge_mode", "bias", "batch_first")
+        (
+            "units",
+            "return_sequences",
+            "bidirectional",
+            "merge_mode",
+            "bias",
+            "batch_first",
+            "num_layers",
+        )
         + (("reset_after",) if _kind == "gru" else ()),
         ("units",),
         ("units",),

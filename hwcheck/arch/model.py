@@ -316,6 +316,8 @@ def validate_layer(index: int, table: Any, counts: dict[str, int]) -> Layer:
     options = {
         k: convert(k, v, f"{where}: {k}", kind) for k, v in {**spec.defaults, **given}.items()
     }
+    if options.get("padding") == "causal":  # Keras Conv1D: d·(k − 1) zeros before, none after
+        options["padding"] = ((options["dilation"][0] * (options["kernel"][0] - 1), 0),)
     n = counts.get(kind, 0)
     counts[kind] = n + 1
     name = table.get("name", kind if n == 0 else f"{kind}_{n}")
@@ -325,7 +327,7 @@ def validate_layer(index: int, table: Any, counts: dict[str, int]) -> Layer:
 
 
 POSITIVE = ("filters", "units", "vocab", "dim", "multiplier", "groups", "heads", "key_dim",
-            "value_dim", "n", "num_parameters", "rank")  # fmt: skip
+            "value_dim", "n", "num_parameters", "rank", "num_layers")  # fmt: skip
 BOOLEANS = ("bias", "ceil_mode", "return_sequences", "bidirectional", "keepdims", "center",
             "scale", "rms_scaling", "reset_after", "batch_first")  # fmt: skip
 WORDS = {
@@ -348,6 +350,10 @@ def convert(key: str, value: Any, where: str, kind: str) -> Any:
         return axes(value, where, spatial_rank(kind), minimum=1)
     if key == "output_padding":
         return axes(value, where, spatial_rank(kind), minimum=0)
+    if key == "padding" and isinstance(value, str) and value.strip().lower() == "causal":
+        if kind != "conv1d":
+            raise HwcheckError(where, "'causal' padding is for conv1d only (Keras Conv1D)")
+        return "causal"
     if key == "padding" and kind.startswith("zero_padding") or key == "cropping":
         return pairs(value, where, spatial_rank(kind))
     if key == "padding":
