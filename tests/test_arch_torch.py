@@ -250,6 +250,7 @@ TORCH_LAYERS = [
     ("LayerNorm normalized_shape=[5,5]", (4, 5, 5), lambda: nn().LayerNorm([5, 5])),
     ("LayerNorm normalized_shape=5 elementwise_affine=false", (4, 5), lambda: nn().LayerNorm(5, elementwise_affine=False)),
     ("RMSNorm normalized_shape=[4,5]", (4, 5), lambda: nn().RMSNorm([4, 5])),
+    ("RMSNorm normalized_shape=5 elementwise_affine=false", (4, 5), lambda: nn().RMSNorm(5, elementwise_affine=False)),
     ("PReLU", (4, 5, 5), lambda: nn().PReLU()),
     ("PReLU num_parameters=4", (4, 5, 5), lambda: nn().PReLU(4)),
     ("MultiheadAttention embed_dim=8 num_heads=2", (5, 8), None),

@@ -137,6 +137,10 @@ def refuse(layer: Layer, framework: str, what: str) -> HwcheckError:
     return layer.fail(f"--emit {framework}: {what}")
 
 
+def raise_(error: Exception):
+    raise error
+
+
 # =========================================================================== Keras
 
 
@@ -433,7 +437,12 @@ KERAS_BUILDERS = {
         rms_scaling=opt("rms_scaling", False),
         epsilon=opt("epsilon"),
     ),
-    "rms_norm": k_simple(
+    "rms_norm": lambda w, layer, name, shape, o: (
+        KERAS_BUILDERS["_rms"](w, layer, name, shape, o)
+        if o.get("scale", True)
+        else raise_(refuse(layer, "keras", "Keras RMSNormalization always has its scale γ"))
+    ),
+    "_rms": k_simple(
         "RMSNormalization",
         axis=lambda o, w, s: (
             None if k_layernorm_axis(o, w, s) == len(s) else k_layernorm_axis(o, w, s)

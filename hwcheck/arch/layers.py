@@ -642,7 +642,7 @@ def layernorm(layer: Layer, shape, ctx: Context) -> LayerOut:
     n = prod(shape[a] for a in axes)
     if layer.type == "rms_norm":
         total = n if layer.options.get("scale", True) else 0
-        formula = f"{fmt(total)} (γ only)"
+        formula = f"{fmt(total)} (γ only)" if total else "0 (no γ)"
     elif layer.options.get("rms_scaling"):
         total, formula = n, f"{fmt(n)} (γ only: RMS scaling)"
     else:

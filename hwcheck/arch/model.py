@@ -211,8 +211,6 @@ KEY_ALIASES = {
     "shape": "target_shape",
     "eps": "epsilon",
     "keepdim": "keepdims",
-    "affine": "affine",
-    "elementwise_affine": "affine",
 }
 #: Spellings that belong to some types only (``pool_size`` to pools, not to convolutions).
 ALIAS_TYPES = {
@@ -258,7 +256,7 @@ def key_spellings(kind: str) -> dict[str, str]:
         for a, k in KEY_ALIASES.items()
         if k in keys and kind.startswith(ALIAS_TYPES.get(a, ""))
     }
-    if "center" in keys:
+    if "scale" in keys:  # torch: γ and β together (RMSNorm: γ)
         out |= {"affine": "affine", "elementwise_affine": "affine"}
     if kind.startswith(CHECKED_TYPES):
         out |= {k: "expects" for k in INPUT_KEYS}
@@ -594,7 +592,7 @@ def check_key(kind: str, key: str, value: str, where: str) -> None:
         return
     given = canonical_keys(kind, {key: value}, where)  # both frameworks' spellings
     for canonical, v in given.items():
-        if canonical not in ("_spelled", "expects", "center", "scale"):
+        if canonical not in ("_spelled", "expects"):
             convert(canonical, v, f"{where}: {key}", kind)
 
 
