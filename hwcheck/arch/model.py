@@ -324,6 +324,7 @@ def validate_layer(index: int, table: Any, counts: dict[str, int]) -> Layer:
     return Layer(index, kind, name, options)
 
 
+MAX_STACKED = 1_000  # torch's num_layers
 POSITIVE = ("filters", "units", "vocab", "dim", "multiplier", "groups", "heads", "key_dim",
             "value_dim", "n", "num_parameters", "rank", "num_layers")  # fmt: skip
 BOOLEANS = ("bias", "ceil_mode", "return_sequences", "bidirectional", "keepdims", "center",
@@ -338,6 +339,8 @@ WORD_ALIASES = {"linear": "bilinear", "trilinear": "bilinear", "average": "ave",
 
 def convert(key: str, value: Any, where: str, kind: str) -> Any:
     """One layer key's value (native TOML or spec text) → int, bool, float or per-axis tuple."""
+    if key == "num_layers":
+        return parse_int(value, where, minimum=1, maximum=MAX_STACKED)
     if key in POSITIVE:
         return parse_int(value, where, minimum=1, maximum=MAX_SIZE)
     if key in BOOLEANS:
