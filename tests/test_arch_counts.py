@@ -376,3 +376,16 @@ def test_zoo_alexnet_against_torchvision_code():
     count = sum(p.numel() for m in (features, classifier) for p in m.parameters())
     assert r.total_params == count == 61_100_840
     assert r.layers[7]["output_shape"] == list(out.shape[1:]) == [256, 6, 6]
+
+
+def test_zoo_name_in_an_answers_file(tmp_path, cli):
+    """A zoo name in an answers file reads the packaged model, though it lies outside the file's
+    folder (which model paths may not leave)."""
+    answers = tmp_path / "answers.toml"
+    answers.write_text(
+        '[[exercise]]\nid = "vgg"\ncommand = "params"\nmodel = "vgg16"\n'
+        "[exercise.claims]\ntotal_params = 138357544\n",
+        encoding="utf-8",
+    )
+    code, out, _ = cli("check", str(answers))
+    assert code == 0 and "1 passed" in out

@@ -23,12 +23,13 @@ def names() -> list[str]:
 
 
 def resolve(model: Any) -> Any:
-    """A zoo name → its file's path; anything else unchanged. A bare word that is neither a file
-    nor a zoo name is an error listing the nearest names."""
+    """A zoo name → its model table (read here: answers files may not reach outside their
+    folder, the zoo's files are ours); anything else unchanged. A bare word that is neither a
+    file nor a zoo name is an error listing the nearest names."""
     if not isinstance(model, str) or model == "-" or "\n" in model or Path(model).exists():
         return model
     if model.lower() in names():
-        return str(ZOO / f"{model.lower()}.toml")
+        return table(model.lower())
     if "/" not in model and "." not in model:
         raise HwcheckError(
             "<model>",
@@ -36,6 +37,12 @@ def resolve(model: Any) -> Any:
             hint="hwcheck models lists the zoo",
         )
     return model
+
+
+def table(name: str) -> dict:
+    from hwcheck.parse import parse_toml
+
+    return parse_toml((ZOO / f"{name}.toml").read_text(encoding="utf-8"), f"{name}.toml")
 
 
 @dataclass(frozen=True)
@@ -69,21 +76,19 @@ class ModelsResult(Result):
 def models(request: ModelsRequest | None = None) -> ModelsResult:
     """Every zoo model with its input, total and reference."""
     from hwcheck.arch.commands import params
-    from hwcheck.arch.model import read_model
     from hwcheck.arch.request import ParamsRequest
 
     rows = []
     for name in names():
-        path = str(ZOO / f"{name}.toml")
-        _, table = read_model(path)
-        result = params(ParamsRequest(model=path))
+        model = table(name)
+        result = params(ParamsRequest(model=model))
         rows.append(
             {
                 "name": name,
-                "title": table.get("title", name),
+                "title": model.get("title", name),
                 "input_shape": result.input_shape,
                 "total_params": result.total_params,
-                "reference": " ".join(str(table.get("description", "")).split()),
+                "reference": " ".join(str(model.get("description", "")).split()),
             }
         )
     return ModelsResult(rows)
