@@ -299,13 +299,14 @@ def test_zoo_lists_every_model_with_its_reference():
     from hwcheck.arch import zoo
 
     listed = zoo.models().models
-    assert [m["name"] for m in listed] == ["alexnet", "lenet5", "vgg16", "vgg19"]
+    assert [m["name"] for m in listed] == ["alexnet", "lenet5", "mobilenet", "vgg16", "vgg19"]
     assert all("Reference" in m["reference"] for m in listed)
     totals = {m["name"]: m["total_params"] for m in listed}
     # published figures: LeNet-5 61,706; torchvision AlexNet 61,100,840; Keras VGG16/19
     assert totals == {
         "lenet5": 61_706,
         "alexnet": 61_100_840,
+        "mobilenet": 4_253_864,
         "vgg16": 138_357_544,
         "vgg19": 143_667_240,
     }
@@ -322,9 +323,12 @@ def test_zoo_names_on_the_command_line(cli):
     assert code == 2 and "'vgg16'" in err and "hwcheck models" in err
 
 
-@pytest.mark.parametrize("name, cls", [("vgg16", "VGG16"), ("vgg19", "VGG19")])
-def test_zoo_vgg_against_keras_applications(name, cls):
-    """Every layer's output shape and count equal keras.applications' own (weights=None)."""
+@pytest.mark.parametrize(
+    "name, cls", [("vgg16", "VGG16"), ("vgg19", "VGG19"), ("mobilenet", "MobileNet")]
+)
+def test_zoo_against_keras_applications(name, cls):
+    """Layer by layer, in order: the same names (but Keras's automatic ones), output shapes and
+    counts as keras.applications' own (weights=None)."""
     import os
 
     os.environ.setdefault("KERAS_BACKEND", "torch")
@@ -332,13 +336,21 @@ def test_zoo_vgg_against_keras_applications(name, cls):
     reference = getattr(keras.applications, cls)(weights=None)
     r = hwcheck.params(model=name)
     assert r.total_params == reference.count_params()
-    for row in r.layers:
-        if row["type"] == "flatten":
-            continue
-        layer = reference.get_layer(row["name"])
+    assert len(reference.layers) == len(r.layers) + 1  # + the input layer
+    for row, layer in zip(r.layers, reference.layers[1:]):
+        if not layer.name.startswith(("global_average_pooling", "flatten")):
+            assert layer.name == row["name"]
         assert list(layer.output.shape[1:]) == row["output_shape"], row["name"]
         assert layer.count_params() == row["params"], row["name"]
     del reference
+
+
+def test_zoo_mobilenet_published_figures():
+    """Howard et al. 2017, table 8: MobileNet-224 has 4.2 million parameters and 569 million
+    mult-adds; Keras counts 4,253,864 with the moving statistics."""
+    r = hwcheck.params(model="mobilenet")
+    assert r.total_params == 4_253_864 and r.non_trainable_params == 2 * 10_944
+    assert round(r.total_macs / 1e6) == 569
 
 
 def test_zoo_alexnet_against_torchvision_code():
