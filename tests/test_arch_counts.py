@@ -401,3 +401,11 @@ def test_zoo_name_in_an_answers_file(tmp_path, cli):
     )
     code, out, _ = cli("check", str(answers))
     assert code == 0 and "1 passed" in out
+
+
+def test_zoo_mobilenet_receptive_field():
+    """google-research/receptive_field's table: MobileNet v1 has a receptive field of 315,
+    effective stride 32 and effective padding 126 (the field of unit 0 starts at −126)."""
+    r = hwcheck.rf(model="mobilenet", layer=-6)  # the last ReLU6, before the pooling
+    assert r.rf == [315, 315] and r.jump == [32, 32]
+    assert [s - (f - 1) / 2 for s, f in zip(r.start, r.rf)] == [-126, -126]
