@@ -403,9 +403,14 @@ def test_zoo_name_in_an_answers_file(tmp_path, cli):
     assert code == 0 and "1 passed" in out
 
 
-def test_zoo_mobilenet_receptive_field():
-    """google-research/receptive_field's table: MobileNet v1 has a receptive field of 315,
-    effective stride 32 and effective padding 126 (the field of unit 0 starts at −126)."""
-    r = hwcheck.rf(model="mobilenet", layer=-6)  # the last ReLU6, before the pooling
-    assert r.rf == [315, 315] and r.jump == [32, 32]
-    assert [s - (f - 1) / 2 for s, f in zip(r.start, r.rf)] == [-126, -126]
+@pytest.mark.parametrize(
+    "name, layer, rf, stride, padding",
+    [("mobilenet", -6, 315, 32, 126), ("vgg16", -5, 212, 32, 90)],
+)
+def test_zoo_receptive_fields(name, layer, rf, stride, padding):
+    """google-research/receptive_field's table: MobileNet v1 (at the last ReLU6) 315, effective
+    stride 32, effective padding 126; VGG-16 (at pool5) 212, 32, 90. The effective padding is
+    where unit 0's field starts, negated."""
+    r = hwcheck.rf(model=name, layer=layer)
+    assert r.rf == [rf, rf] and r.jump == [stride, stride]
+    assert [s - (f - 1) / 2 for s, f in zip(r.start, r.rf)] == [-padding, -padding]
