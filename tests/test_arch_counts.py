@@ -299,7 +299,9 @@ def test_zoo_lists_every_model_with_its_reference():
     from hwcheck.arch import zoo
 
     listed = zoo.models().models
-    assert [m["name"] for m in listed] == ["alexnet", "lenet5", "mobilenet", "vgg16", "vgg19"]
+    assert [m["name"] for m in listed] == [
+        "alexnet", "lenet5", "lstm_classifier", "mobilenet", "vgg16", "vgg19"
+    ]  # fmt: skip
     assert all("Reference" in m["reference"] for m in listed)
     totals = {m["name"]: m["total_params"] for m in listed}
     # published figures: LeNet-5 61,706; torchvision AlexNet 61,100,840; Keras VGG16/19
@@ -307,6 +309,7 @@ def test_zoo_lists_every_model_with_its_reference():
         "lenet5": 61_706,
         "alexnet": 61_100_840,
         "mobilenet": 4_253_864,
+        "lstm_classifier": 164_106,
         "vgg16": 138_357_544,
         "vgg19": 143_667_240,
     }

@@ -397,6 +397,19 @@ def test_emit_keras_round_trip(spec, tmp_path):
     round_trip(spec, tmp_path)
 
 
+@pytest.mark.parametrize("name", ["lenet5", "lstm_classifier", "mobilenet"])
+def test_emit_keras_round_trip_zoo(name, tmp_path):
+    """The zoo's smaller models, emitted and built in Keras: every layer agrees."""
+    from hwcheck.arch import zoo
+
+    model = load_model(zoo.table(name), None)
+    r = hwcheck.params(model=name, framework="keras")
+    built = run_emitted(emit(model, "keras"), tmp_path)
+    for row, layer in zip(r.layers, built.layers[1:], strict=True):
+        assert list(layer.output.shape[1:]) == row["output_shape"], row["name"]
+        assert layer.count_params() == row["params"], row["name"]
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(keras_stack())
 def test_emit_keras_round_trip_random(tmp_path_factory, stack):
