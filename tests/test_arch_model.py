@@ -447,3 +447,22 @@ def test_emit_on_the_command_line(cli):
     assert all(len(line) <= 100 for line in payload["code"].splitlines())
     code, _, err = cli("params", "--spec", "8x8x3 | maxpool2d 2 ceil_mode=true", "--emit", "keras")
     assert code == 2 and "Keras pools have no ceil_mode" in err
+
+
+def test_messages_name_the_key_as_written():
+    exc = error(
+        model={"input": [9, 9, 3], "layers": [{"type": "Conv2D", "filters": 8, "kernel_size": 0}]}
+    )
+    assert exc.where.endswith("kernel_size")
+    model = load_model(
+        {"input": [9, 9, 3], "layers": [{"type": "Conv2D", "filters": 8, "kernel_size": 3}]}, None
+    )
+    assert set(model.layers[0].options) == {
+        "filters",
+        "kernel",
+        "stride",
+        "padding",
+        "dilation",
+        "groups",
+        "bias",
+    }

@@ -308,11 +308,13 @@ def validate_layer(index: int, table: Any, counts: dict[str, int]) -> Layer:
     where = f"{where} ({kind})"
     spec = LAYER_TYPES[kind]
     given = canonical_keys(kind, table, where)
+    spelled = given.pop("_spelled")  # messages name the key as the user wrote it
     for key in spec.required:
         if key not in given:
             raise HwcheckError(where, f"missing key '{key}'")
     options = {
-        k: convert(k, v, f"{where}: {k}", kind) for k, v in {**spec.defaults, **given}.items()
+        k: convert(k, v, f"{where}: {spelled.get(k, k)}", kind)
+        for k, v in {**spec.defaults, **given}.items()
     }
     if options.get("padding") == "causal":  # Keras Conv1D: d·(k − 1) zeros before, none after
         options["padding"] = ((options["dilation"][0] * (options["kernel"][0] - 1), 0),)
