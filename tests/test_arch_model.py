@@ -151,7 +151,7 @@ def test_malformed_toml_has_line_and_column(tmp_path):
         (
             {"input": [8, 8, 4], "layers": [{"type": "dropout", "rate": 1.5}]},
             "model: layers[0] (dropout): rate",
-            "[0, 1)",
+            "[0, 1]",
         ),
         (
             {"input": [8, 4], "layers": [{"type": "conv2d", "filters": 1, "kernel": 3}]},
@@ -351,3 +351,118 @@ def test_random_specs_raise_only_hwcheck_errors(spec):
         load_model(None, spec)
     except HwcheckError:
         pass
+
+
+# ----------------------------------------------------------------------- spellings, fields, --emit
+
+SAMPLE_INPUTS = {  # a spec fragment each layer type accepts, on an input it accepts
+    "embedding": ("7", "embedding 10 4"),
+    "repeat_vector": ("6", "repeat_vector 3"),
+    "rnn": ("7x3", "rnn 4"),
+    "lstm": ("7x3", "lstm 4"),
+    "gru": ("7x3", "gru 4"),
+    "multi_head_attention": ("7x8", "multi_head_attention 2"),
+    "reshape": ("4x4x2", "reshape [2,-1]"),
+    "permute": ("4x4x2", "permute [2,1,3]"),
+    "activation": ("4x4x2", "activation relu"),
+    "dropout": ("4x4x2", "dropout 0.5"),
+    "group_norm": ("4x4x2", "group_norm 2"),
+    "dense": ("4x4x2", "dense 3"),
+}
+
+
+def sample(kind: str) -> str:
+    from hwcheck.arch.layers import LAYER_TYPES, spatial_rank
+
+    if kind in SAMPLE_INPUTS:
+        shape, layer = SAMPLE_INPUTS[kind]
+        return f"{shape} | {layer}"
+    spec = LAYER_TYPES[kind]
+    values = {"filters": "2", "kernel": "1", "target_shape": "[-1]", "units": "2"}
+    layer = " ".join([kind] + [f"{k}={values[k]}" for k in spec.required])
+    rank = spatial_rank(kind) if kind[-1] == "d" and kind[-2].isdigit() else 2
+    return f"{'x'.join(['6'] * rank)}x2 | {layer}"
+
+
+def test_every_layer_type_states_its_receptive_field():
+    """No silent identity: each layer type's LayerOut names its field (STYLE: no silent defaults)."""
+    from hwcheck.arch.layers import LAYER_TYPES, Context, compute
+
+    for kind in LAYER_TYPES:
+        model = load_model(None, sample(kind))
+        out = LAYER_TYPES[kind].compute(model.layers[0], model.input_shape, Context("hwc", "keras"))
+        assert out.field is not None, kind
+        compute(model.layers[0], model.input_shape, Context("hwc", "keras"))
+
+
+def test_rf_through_padding_and_cropping():
+    """Zero padding moves the field's start left by the padding, cropping right by the crop;
+    neither changes its size (a 1-wide window)."""
+    padded = hwcheck.rf(spec="10x10x1 | zero_padding2d 2 | conv2d 1 3")
+    cropped = hwcheck.rf(spec="10x10x1 | cropping2d [[3,0],[1,1]] | conv2d 1 3")
+    plain = hwcheck.rf(spec="10x10x1 | conv2d 1 3")
+    assert padded.rf == cropped.rf == plain.rf == [3, 3]
+    assert padded.start == [plain.start[0] - 2] * 2
+    assert cropped.start == [plain.start[0] + 3, plain.start[1] + 1]
+    for layer in ("upsampling2d 2", "reshape [-1,1]", "multi_head_attention 2"):
+        shape = "7x8" if "attention" in layer else "8x8x1"
+        try:
+            r = hwcheck.rf(spec=f"{shape} | {layer}")
+        except HwcheckError as exc:
+            assert "not supported" in exc.message
+        else:
+            assert r.jump is None  # global: attention sees every position
+
+
+def test_spec_accepts_both_frameworks_spellings():
+    a = hwcheck.params(spec="9x9x3 | Conv2D filters=8 kernel_size=3 strides=2 use_bias=false")
+    b = hwcheck.params(spec="9x9x3 | conv2d 8 3 stride=2 bias=false")
+    assert a.total_params == b.total_params == 3 * 3 * 3 * 8
+    exc = error(spec="9x9x3 | conv2d 8 3 strides=2 stride=2")
+    assert "say the same thing" in exc.message
+    exc = error(
+        model={"input": [9, 9, 3], "layers": [{"type": "conv2d", "filters": 8, "kernel_sise": 3}]}
+    )
+    assert "did you mean 'kernel_size'" in exc.message
+    exc = error(spec="9x9x3 | conv2d 8 3 padding_mode=mirror")
+    assert "zeros, reflect" in exc.message
+
+
+def test_emit_on_the_command_line(cli):
+    import ast
+    import json
+
+    code, out, err = cli(
+        "params", "--spec", "8x8x3 | conv2d 4 3 | flatten | dense 2", "--emit", "keras"
+    )
+    assert code == 0 and err == ""
+    ast.parse(out)
+    assert "layers.Conv2D(" in out and "def build()" in out
+    code, out, _ = cli(
+        "params", "--spec", "3x8x8 layout=chw | conv2d 4 3", "--emit", "pytorch", "--json"
+    )
+    payload = json.loads(out)
+    assert payload["framework"] == "pytorch" and "nn.Conv2d(" in payload["code"]
+    ast.parse(payload["code"])
+    assert all(len(line) <= 100 for line in payload["code"].splitlines())
+    code, _, err = cli("params", "--spec", "8x8x3 | maxpool2d 2 ceil_mode=true", "--emit", "keras")
+    assert code == 2 and "Keras pools have no ceil_mode" in err
+
+
+def test_messages_name_the_key_as_written():
+    exc = error(
+        model={"input": [9, 9, 3], "layers": [{"type": "Conv2D", "filters": 8, "kernel_size": 0}]}
+    )
+    assert exc.where.endswith("kernel_size")
+    model = load_model(
+        {"input": [9, 9, 3], "layers": [{"type": "Conv2D", "filters": 8, "kernel_size": 3}]}, None
+    )
+    assert set(model.layers[0].options) == {
+        "filters",
+        "kernel",
+        "stride",
+        "padding",
+        "dilation",
+        "groups",
+        "bias",
+    }

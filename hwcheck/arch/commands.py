@@ -8,6 +8,7 @@ from math import prod
 from typing import Any
 
 from hwcheck.arch import rf as fields
+from hwcheck.arch import zoo
 from hwcheck.arch.layers import split
 from hwcheck.arch.model import Model, load_model, trace
 from hwcheck.errors import HwcheckError
@@ -24,9 +25,8 @@ def shape_cell(shape) -> str:
 
 
 def model_of(request) -> Model:
-    return load_model(
-        request.model, request.spec, layout=request.layout, framework=request.framework
-    )
+    model = zoo.resolve(request.model)  # a zoo name (hwcheck models) stands for its file
+    return load_model(model, request.spec, layout=request.layout, framework=request.framework)
 
 
 # =========================================================================== params
@@ -126,6 +126,10 @@ def layer_row(layer, out) -> dict[str, Any]:
 
 def params(request) -> ParamsResult:
     model = model_of(request)
+    if request.emit:  # --emit: the module instead of the table
+        from hwcheck.arch.emit import EmitResult, emit
+
+        return EmitResult(request.emit, emit(model, request.emit))
     outs = trace(model)
     rows = [layer_row(layer, out) for layer, out in zip(model.layers, outs)]
     trainable = sum(o.trainable for o in outs)

@@ -9,7 +9,7 @@ receptive-field recurrences need.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from math import prod
 from typing import Any
 
@@ -54,7 +54,9 @@ class LayerOut:
     macs: int = 0
     formula: str = "0"
     explain: tuple[str, ...] = ()
-    field: tuple[Window, ...] | str = IDENTITY  # or "unsupported: <why>"
+    # how positions map, for rf: windows, IDENTITY, GLOBAL or "unsupported: <why>"; every layer
+    # states it (no silent identity: compute() turns a forgotten field into "unsupported")
+    field: tuple[Window, ...] | str | None = None
     macs_formula: str = ""
 
     @property
@@ -235,18 +237,51 @@ def conv(layer: Layer, shape, ctx: Context) -> LayerOut:
     )
 
 
-def transposed_size(n: int, w: Window, op: int, padding, framework: str) -> tuple[int, str]:
-    """Output length of a transposed convolution along one axis, with the arithmetic."""
-    s, k, d = w.stride, w.kernel, w.dilation
+def transposed_size(n: int, w: Window, op: int | None, padding, framework: str) -> tuple[int, str]:
+    """Output length of a transposed convolution along one axis, with the arithmetic.
+
+    ``op`` is None when ``output_padding`` was not given: Keras then uses n·s (same) and
+    n·s + max(k′ − s, 0) (valid); once it is given, (n−1)·s + k′ + op (valid) and
+    (n−1)·s + (k′ mod 2) + op (same), as keras.src.ops.operation_utils computes them."""
+    s, k, d, span = w.stride, w.kernel, w.dilation, w.span
+    keras = framework == "keras" and padding in ("valid", "same")
+    if keras and op is not None:
+        extra = span if padding == "valid" else span % 2
+        out = (n - 1) * s + extra + op
+        what = f"{span}" if padding == "valid" else f"({span} mod 2)"
+        return out, f"({n} − 1)·{s} + {what} + {op} = {out}"
     if padding == "same":
         return n * s, f"{n}·{s} = {n * s}"
-    if padding == "valid" and framework == "keras" and op == 0:
-        out = n * s + max(w.span - s, 0)
-        return out, f"{n}·{s} + max({w.span} − {s}, 0) = {out}"
+    if keras:
+        out = n * s + max(span - s, 0)
+        return out, f"{n}·{s} + max({span} − {s}, 0) = {out}"
+    op = op or 0
     out = (n - 1) * s - w.before - w.after + d * (k - 1) + op + 1
     pads = "".join(f" − {p}" for p in (w.before, w.after) if p)
     extra = f" + {op}" if op else ""
     return out, f"({n} − 1)·{s}{pads} + {d}·({k} − 1){extra} + 1 = {out}"
+
+
+def check_transposed(layer: Layer, ctx: Context, s: int, d: int, op: int | None) -> None:
+    """What the frameworks refuse: Keras stride > 1 with dilation > 1 and op ≥ s; torch op ≥
+    both s and d, and string padding."""
+    if ctx.framework == "pytorch":
+        if layer.options.get("padding") == "same":
+            raise layer.fail(
+                "padding 'same' is not supported for transposed convolutions in PyTorch",
+                hint="torch.nn.ConvTranspose*d takes integer padding only",
+            )
+        if op and not (op < s or op < d):
+            raise layer.fail(
+                f"output_padding {op} must be smaller than the stride {s} or the dilation {d}"
+            )
+        return
+    if s > 1 and d > 1:
+        raise layer.fail(
+            f"stride {s} together with dilation {d}: Keras refuses stride > 1 with dilation > 1"
+        )
+    if op is not None and op >= s:
+        raise layer.fail(f"output_padding {op} must be smaller than the stride {s} (Keras)")
 
 
 def conv_transpose(layer: Layer, shape, ctx: Context) -> LayerOut:
@@ -255,18 +290,12 @@ def conv_transpose(layer: Layer, shape, ctx: Context) -> LayerOut:
     filters, groups = o["filters"], o.get("groups", 1)
     check_groups(layer, c_in, filters, groups)
     padding = o.get("padding", "valid")
+    given = o.get("output_padding")
     wins, sizes, lines = [], [], []
     for axis, (n, name) in enumerate(zip(spatial, axis_names(len(spatial)))):
-        k, s, d, op = (
-            o["kernel"][axis],
-            o["stride"][axis],
-            o["dilation"][axis],
-            o["output_padding"][axis],
-        )
-        if op and not (op < s or op < d):
-            raise layer.fail(
-                f"output_padding {op} must be smaller than the stride {s} or the dilation {d}"
-            )
+        k, s, d = o["kernel"][axis], o["stride"][axis], o["dilation"][axis]
+        op = None if given is None else given[axis]
+        check_transposed(layer, ctx, s, d, op)
         before, after = (
             (0, 0)
             if padding in ("valid", "same")
@@ -361,6 +390,11 @@ def separable(layer: Layer, shape, ctx: Context) -> LayerOut:
 def pool(layer: Layer, shape, ctx: Context) -> LayerOut:
     spatial, channels = conv_input(layer, shape, ctx)
     o = layer.options
+    if ctx.framework == "pytorch" and o.get("padding") == "same":
+        raise layer.fail(
+            "padding 'same' is not supported for pooling in PyTorch",
+            hint="torch.nn pools take integer padding only",
+        )
     wins = windows(layer, spatial)
     if o.get("padding", 0) != "same":
         for w in wins:
@@ -383,13 +417,22 @@ def pool(layer: Layer, shape, ctx: Context) -> LayerOut:
 
 
 def global_pool(layer: Layer, shape, ctx: Context) -> LayerOut:
+    """Any rank; the Keras spellings GlobalAveragePooling1D/2D/3D fix the rank, as Keras does."""
+    rank = layer.options.get("rank")
     if len(shape) < 2:
         raise layer.fail(
             f"needs spatial axes and channels, got shape [{', '.join(map(str, shape))}]"
         )
+    if rank is not None:
+        expect_rank(layer, shape, rank + 1, f"{rank}-D (spatial axes + channels)")
     spatial, channels = split(shape, ctx.layout)
+    out = (
+        join((1,) * len(spatial), channels, ctx.layout)
+        if layer.options.get("keepdims")
+        else (channels,)
+    )
     return LayerOut(
-        (channels,),
+        out,
         explain=(f"{' × '.join(map(str, spatial))} positions → one value per channel",),
         field=GLOBAL,
     )
@@ -401,6 +444,109 @@ def flatten(layer: Layer, shape, ctx: Context) -> LayerOut:
     return LayerOut(
         check_size(layer, (size,)), explain=(f"{dot(*map(str, shape))} = {fmt(size)}",), field=field
     )
+
+
+def upsampling_input(layer: Layer, shape, ctx: Context):
+    """(spatial sizes, channels, factors); torch's ``upsample`` takes its rank from the input
+    and one factor for every axis, or one per axis."""
+    if layer.type != "upsample":
+        return (*conv_input(layer, shape, ctx), layer.options["size"])
+    if not 2 <= len(shape) <= 4:
+        raise layer.fail(
+            f"expects 1 to 3 spatial axes and channels, got shape [{', '.join(map(str, shape))}]"
+        )
+    spatial, channels = split(shape, ctx.layout)
+    size = layer.options["size"]
+    if len(size) == 1:
+        size = size * len(spatial)
+    if len(size) != len(spatial):
+        raise layer.fail(f"size has {len(size)} factors, the input has {len(spatial)} spatial axes")
+    return spatial, channels, size
+
+
+def upsampling(layer: Layer, shape, ctx: Context) -> LayerOut:
+    """Keras UpSampling1D/2D/3D, torch nn.Upsample: every spatial size times ``size``."""
+    spatial, channels, size = upsampling_input(layer, shape, ctx)
+    sizes = tuple(n * f for n, f in zip(spatial, size))
+    lines = tuple(
+        f"{a}: {n}·{f} = {m}" for a, n, f, m in zip(axis_names(len(spatial)), spatial, size, sizes)
+    )
+    field = "unsupported: upsampling repeats units, so fields no longer follow sliding windows"
+    return LayerOut(
+        check_size(layer, join(sizes, channels, ctx.layout)), explain=lines, field=field
+    )
+
+
+def zero_padding(layer: Layer, shape, ctx: Context) -> LayerOut:
+    """Keras ZeroPadding1D/2D/3D: zeros before and after along each spatial axis."""
+    spatial, channels = conv_input(layer, shape, ctx)
+    pads = layer.options["padding"]
+    sizes = tuple(n + b + a for n, (b, a) in zip(spatial, pads))
+    lines = tuple(
+        f"{x}: {n} + {b} + {a} = {m}"
+        for x, n, (b, a), m in zip(axis_names(len(spatial)), spatial, pads, sizes)
+    )
+    wins = tuple(Window(1, 1, 1, b, a) for b, a in pads)
+    return LayerOut(check_size(layer, join(sizes, channels, ctx.layout)), explain=lines, field=wins)
+
+
+def cropping(layer: Layer, shape, ctx: Context) -> LayerOut:
+    """Keras Cropping1D/2D/3D: drop units before and after (a negative padding, for rf)."""
+    spatial, channels = conv_input(layer, shape, ctx)
+    crops = layer.options["cropping"]
+    sizes = tuple(n - b - a for n, (b, a) in zip(spatial, crops))
+    lines = tuple(
+        f"{x}: {n} − {b} − {a} = {m}"
+        for x, n, (b, a), m in zip(axis_names(len(spatial)), spatial, crops, sizes)
+    )
+    for m in sizes:
+        if m < 1:
+            raise layer.fail(f"cropping leaves {m} units along an axis (at least 1 needed)")
+    wins = tuple(Window(1, 1, 1, -b, -a) for b, a in crops)
+    return LayerOut(check_size(layer, join(sizes, channels, ctx.layout)), explain=lines, field=wins)
+
+
+def reshape(layer: Layer, shape, ctx: Context) -> LayerOut:
+    """Keras Reshape(target_shape): at most one −1, filled so the element count is kept."""
+    target, size = layer.options["target_shape"], prod(shape)
+    known = prod(n for n in target if n != -1)
+    if -1 in target:
+        if size % known:
+            raise layer.fail(
+                f"cannot reshape {fmt(size)} elements into {list(target)}: {fmt(size)} is not a multiple of {fmt(known)}"
+            )
+        target = tuple(size // known if n == -1 else n for n in target)
+    elif known != size:
+        raise layer.fail(
+            f"cannot reshape [{', '.join(map(str, shape))}] ({fmt(size)} elements) into {list(target)} ({fmt(known)} elements)"
+        )
+    field = (
+        IDENTITY if target == tuple(shape) else "unsupported: reshape moves positions between axes"
+    )
+    text = f"{dot(*map(str, shape))} = {fmt(size)} → {' × '.join(map(str, target))}"
+    return LayerOut(check_size(layer, target), explain=(text,), field=field)
+
+
+def permute(layer: Layer, shape, ctx: Context) -> LayerOut:
+    """Keras Permute(dims): dims count the axes from 1, without the batch axis."""
+    dims = layer.options["dims"]
+    if sorted(dims) != list(range(1, len(shape) + 1)):
+        raise layer.fail(
+            f"dims {list(dims)} is not a permutation of 1…{len(shape)} (the input has {len(shape)} axes, counted from 1 as Keras does)"
+        )
+    out = tuple(shape[d - 1] for d in dims)
+    same = list(dims) == sorted(dims)
+    return LayerOut(out, field=IDENTITY if same else "unsupported: permute moves axes")
+
+
+def repeat_vector(layer: Layer, shape, ctx: Context) -> LayerOut:
+    """Keras RepeatVector(n): [F] → [n, F]."""
+    if len(shape) != 1:
+        raise layer.fail(
+            f"expects a vector input [features], got shape [{', '.join(map(str, shape))}]"
+        )
+    n = layer.options["n"]
+    return LayerOut(check_size(layer, (n, shape[0])), field="unsupported: it creates a new axis")
 
 
 # --------------------------------------------------------------------------- dense, norms, others
@@ -431,25 +577,126 @@ def last_axis_field(shape, ctx: Context):
     return "unsupported: it mixes the last axis, which is spatial in layout chw"
 
 
+def channel_count(shape, ctx: Context) -> int:
+    return split(shape, ctx.layout)[1] if len(shape) > 1 else shape[0]
+
+
+def affine(layer: Layer, n: int) -> tuple[int, str]:
+    """γ and β of a normalisation over n values: (center + scale)·n."""
+    k = layer.options.get("center", True) + layer.options.get("scale", True)
+    return k * n, (f"{k}·{fmt(n)}" if k != 1 else fmt(n))
+
+
 def batchnorm(layer: Layer, shape, ctx: Context) -> LayerOut:
-    channels = split(shape, ctx.layout)[1] if len(shape) > 1 else shape[0]
+    """γ, β (``center``/``scale``; torch ``affine``) and, in Keras, the moving mean and variance
+    as 2·C non-trainable weights (torch keeps them as buffers, not parameters)."""
+    channels = channel_count(shape, ctx)
+    trainable, text = affine(layer, channels)
     if ctx.framework == "keras":
-        formula = f"4·{fmt(channels)} = {fmt(4 * channels)} ({fmt(2 * channels)} non-trainable: moving mean and variance)"
-        return LayerOut(shape, 2 * channels, 2 * channels, 0, formula)
-    return LayerOut(shape, 2 * channels, 0, 0, f"2·{fmt(channels)} = {fmt(2 * channels)}")
+        total = trainable + 2 * channels
+        formula = f"{text} + 2·{fmt(channels)} = {fmt(total)} ({fmt(2 * channels)} non-trainable: moving mean and variance)"
+        if trainable == 2 * channels:
+            formula = f"4·{fmt(channels)} = {fmt(total)} ({fmt(2 * channels)} non-trainable: moving mean and variance)"
+        return LayerOut(shape, trainable, 2 * channels, 0, formula, field=IDENTITY)
+    return LayerOut(shape, trainable, 0, 0, f"{text} = {fmt(trainable)}", field=IDENTITY)
+
+
+def group_norm(layer: Layer, shape, ctx: Context) -> LayerOut:
+    """Keras GroupNormalization, torch nn.GroupNorm: (center + scale)·C. Each output depends on
+    every position of its group, so for rf the field is the whole input."""
+    channels, groups = channel_count(shape, ctx), layer.options["groups"]
+    if channels % groups:
+        raise layer.fail(f"groups {groups} does not divide the channels {channels}")
+    total, text = affine(layer, channels)
+    field = GLOBAL if len(shape) > 1 else IDENTITY
+    return LayerOut(shape, total, 0, 0, f"{text} = {fmt(total)}", field=field)
+
+
+def norm_axes(layer: Layer, shape) -> tuple[int, ...]:
+    """The normalised axes, 0-based without the batch axis (torch normalized_shape: the trailing
+    axes, which must match)."""
+    rank, o = len(shape), layer.options
+    if o.get("normalized_shape") is not None:
+        ns = o["normalized_shape"]
+        if len(ns) > rank or tuple(shape[rank - len(ns) :]) != ns:
+            raise layer.fail(
+                f"normalized_shape {list(ns)} is not the input's trailing axes [{', '.join(map(str, shape))}]"
+            )
+        return tuple(range(rank - len(ns), rank))
+    out = []
+    for a in o.get("axis", (-1,)):
+        if not -rank <= a < rank:
+            raise layer.fail(
+                f"axis {a} is outside the input's {rank} axes (0…{rank - 1} or −{rank}…−1, without the batch axis)"
+            )
+        out.append(a % rank)
+    if len(set(out)) != len(out):
+        raise layer.fail(f"axis {list(o['axis'])} names an axis twice")
+    return tuple(sorted(out))
 
 
 def layernorm(layer: Layer, shape, ctx: Context) -> LayerOut:
-    n = shape[-1]
-    return LayerOut(
-        shape, 2 * n, 0, 0, f"2·{fmt(n)} = {fmt(2 * n)}", field=last_axis_field(shape, ctx)
-    )
+    """γ and β over the normalised axes (Keras ``axis``, torch ``normalized_shape``). With Keras's
+    ``rms_scaling`` only γ (always, as Keras builds it); torch RMSNorm: γ unless ``scale = false``."""
+    axes = norm_axes(layer, shape)
+    n = prod(shape[a] for a in axes)
+    if layer.type == "rms_norm":
+        total = n if layer.options.get("scale", True) else 0
+        formula = f"{fmt(total)} (γ only)" if total else "0 (no γ)"
+    elif layer.options.get("rms_scaling"):
+        total, formula = n, f"{fmt(n)} (γ only: RMS scaling)"
+    else:
+        total, text = affine(layer, n)
+        formula = f"{text} = {fmt(total)}"
+    return LayerOut(shape, total, 0, 0, formula, field=norm_field(axes, shape, ctx))
+
+
+def norm_field(axes, shape, ctx: Context):
+    """Normalising the channels only is elementwise; over every spatial axis each output depends
+    on the whole input; over some spatial axes only, fields are not windows."""
+    channel_axis = len(shape) - 1 if ctx.layout == "hwc" or len(shape) == 1 else 0
+    spatial = set(range(len(shape))) - {channel_axis}
+    if set(axes) <= {channel_axis}:
+        return IDENTITY
+    if spatial <= set(axes):
+        return GLOBAL
+    return "unsupported: it normalises over some spatial axes but not all"
 
 
 def elementwise(layer: Layer, shape, ctx: Context) -> LayerOut:
-    if layer.type == "softmax":
+    if layer.type == "softmax" or layer.options.get("activation") == "softmax":
         return LayerOut(shape, field=last_axis_field(shape, ctx))
-    return LayerOut(shape)
+    return LayerOut(shape, field=IDENTITY)
+
+
+def prelu(layer: Layer, shape, ctx: Context) -> LayerOut:
+    """One slope per element (Keras default), shared along Keras ``shared_axes`` (counted from 1),
+    or torch's ``num_parameters`` (1, the default under pytorch, or the channels)."""
+    o = layer.options
+    if o.get("num_parameters") is not None:
+        n, channels = o["num_parameters"], channel_count(shape, ctx)
+        if n not in (1, channels):
+            raise layer.fail(f"num_parameters {n} must be 1 or the channels {channels}")
+        return LayerOut(shape, n, 0, 0, f"{fmt(n)}", field=IDENTITY)
+    shared = o.get("shared_axes")
+    if shared is None and ctx.framework == "pytorch":
+        return LayerOut(shape, 1, 0, 0, "1 (one shared slope)", field=IDENTITY)
+    shared = shared or ()
+    for a in shared:
+        if not 1 <= a <= len(shape):
+            raise layer.fail(
+                f"shared_axes {a} is outside 1…{len(shape)} (counted from 1, as Keras does)"
+            )
+    sizes = [n for i, n in enumerate(shape, 1) if i not in shared]
+    total = prod(sizes)
+    return LayerOut(
+        shape,
+        total,
+        0,
+        0,
+        f"{dot(*sizes) if sizes else '1'} = {fmt(total)}" if len(sizes) > 1 else fmt(total),
+        field=IDENTITY,
+    )
 
 
 def embedding(layer: Layer, shape, ctx: Context) -> LayerOut:
@@ -474,13 +721,15 @@ def embedding(layer: Layer, shape, ctx: Context) -> LayerOut:
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
 
-def recurrent_formula(kind: str, i: int, u: int, framework: str) -> tuple[int, str]:
-    """Per direction: keras LSTM 4·(u·(i+u)+u), pytorch 4·(u·(i+u)+2u); GRU 3·(u·(i+u)+2u)."""
-    gates = GATES[kind]
-    biases = 2 if kind == "gru" or framework == "pytorch" else 1
+def recurrent_formula(layer: Layer, i: int, u: int, framework: str) -> tuple[int, str]:
+    """Per direction: keras LSTM 4·(u·(i+u)+u), pytorch 4·(u·(i+u)+2u); GRU 3·(u·(i+u)+2u)
+    (Keras ``reset_after = false``: 3·(u·(i+u)+u)); no bias term when ``bias = false``."""
+    gates = GATES[layer.type]
+    two = framework == "pytorch" or (layer.type == "gru" and layer.options.get("reset_after", True))
+    biases = (2 if two else 1) if layer.options.get("bias", True) else 0
     count = gates * (u * (i + u) + biases * u)
-    bias_text = f"{biases}·{u}" if biases > 1 else str(u)
-    inner = f"{u}·({i} + {u}) + {bias_text}"
+    bias_text = {0: "", 1: f" + {u}", 2: f" + 2·{u}"}[biases]
+    inner = f"{u}·({i} + {u}){bias_text}"
     return count, (f"{gates}·({inner})" if gates > 1 else inner)
 
 
@@ -492,18 +741,78 @@ def recurrent(layer: Layer, shape, ctx: Context) -> LayerOut:
     steps, features = shape
     o = layer.options
     units, directions = o["units"], 2 if o.get("bidirectional") else 1
-    one, text = recurrent_formula(layer.type, features, units, ctx.framework)
-    total = one * directions
-    formula = (f"2·({text})" if directions == 2 else text) + f" = {fmt(total)}"
-    macs = steps * directions * GATES[layer.type] * units * (features + units)
-    out = (steps, units * directions) if o.get("return_sequences") else (units * directions,)
+    merge = o.get("merge_mode") or "concat"
+    if merge != "concat" and directions == 1:
+        raise layer.fail(f"merge_mode '{merge}' needs bidirectional = true")
+    if ctx.framework == "pytorch":
+        if merge != "concat":
+            raise layer.fail(
+                f"merge_mode '{merge}': torch.nn recurrent layers always concatenate the directions"
+            )
+        if layer.type == "gru" and not o.get("reset_after", True):
+            raise layer.fail(
+                "reset_after = false: torch.nn.GRU always applies the reset gate after the matrix product (two bias vectors)"
+            )
+    total, formula, macs, work = 0, [], 0, []
+    width = units * directions if merge == "concat" else units
+    for i in [features] + [width] * (o.get("num_layers", 1) - 1):  # torch's stacked layers
+        one, text = recurrent_formula(layer, i, units, ctx.framework)
+        total += one * directions
+        formula.append(f"2·({text})" if directions == 2 else text)
+        macs += steps * directions * GATES[layer.type] * units * (i + units)
+        work.append(f"{steps}·{directions}·{GATES[layer.type]}·{units}·({i} + {units})")
+    formula = " + ".join(formula) + f" = {fmt(total)}"
+    out = (steps, width) if o.get("return_sequences") else (width,)
     field = (
         GLOBAL
         if not o.get("return_sequences") or directions == 2
         else ("unsupported: a unidirectional recurrent unit at step t sees steps 0…t, not a window")
     )
-    work = f"{steps}·{directions}·{GATES[layer.type]}·{units}·({features} + {units}) = {fmt(macs)}"
+    work = " + ".join(work) + f" = {fmt(macs)}"
     return LayerOut(out, total, 0, macs, formula, field=field, macs_formula=work)
+
+
+def attention(layer: Layer, shape, ctx: Context) -> LayerOut:
+    """Self-attention on [T, E], as Keras MultiHeadAttention and torch nn.MultiheadAttention
+    count it: query, key, value projections E → h·d (with biases), the output projection
+    h·d_v → E, and the MACs of the products Q·Kᵀ (h·T·T·d_k) and A·V (h·T·T·d_v)."""
+    if len(shape) != 2:
+        raise layer.fail(
+            f"expects a sequence [T, features], got shape [{', '.join(map(str, shape))}]"
+        )
+    (t, e), o = shape, layer.options
+    h, bias = o["heads"], o.get("bias", True)
+    kd = o.get("key_dim")
+    if kd is None:
+        if e % h:
+            raise layer.fail(f"heads {h} does not divide the embedding size {e}; give key_dim")
+        kd = e // h
+    elif ctx.framework == "pytorch" and kd * h != e:
+        raise layer.fail(
+            f"key_dim {kd}: torch.nn.MultiheadAttention uses embed_dim / heads = {e}/{h} per head"
+        )
+    vd = o.get("value_dim") or kd
+    if ctx.framework == "pytorch" and vd != kd:
+        raise layer.fail(
+            f"value_dim {vd}: torch.nn.MultiheadAttention uses embed_dim / heads = {kd} per head"
+        )
+    b = 1 if bias else 0
+    qk = e * h * kd + b * h * kd
+    v = e * h * vd + b * h * vd
+    out = h * vd * e + b * e
+    total = 2 * qk + v + out
+
+    def bt(n: int) -> str:
+        return f" + {n}" if bias else ""
+
+    formula = (
+        f"2·({dot(e, h, kd)}{bt(h * kd)}) + {dot(e, h, vd)}{bt(h * vd)} + {dot(h * vd, e)}{bt(e)}"
+        f" = {fmt(total)}"
+    )
+    proj = t * e * h * (2 * kd + vd) + t * h * vd * e
+    products = h * t * t * (kd + vd)
+    work = f"projections {dot(t, e, h)}·(2·{kd} + {vd}) + {dot(t, h * vd, e)} + products {dot(h, t, t)}·({kd} + {vd}) = {fmt(proj + products)}"
+    return LayerOut((t, e), total, 0, proj + products, formula, field=GLOBAL, macs_formula=work)
 
 
 # --------------------------------------------------------------------------- registry
@@ -518,9 +827,19 @@ class LayerType:
     defaults: dict[str, Any] = field(default_factory=dict)
 
 
-CONV_KEYS = ("filters", "kernel", "stride", "padding", "dilation", "groups", "bias")
+CONV_KEYS = ("filters", "kernel", "stride", "padding", "dilation", "groups", "bias", "activation")
 CONV_DEFAULTS = {"stride": 1, "padding": "valid", "dilation": 1, "groups": 1, "bias": True}
 POOL_KEYS = ("kernel", "stride", "padding", "ceil_mode")
+DEPTHWISE_KEYS = ("kernel", "stride", "padding", "dilation", "multiplier", "bias", "activation")
+DEPTHWISE_DEFAULTS = {"stride": 1, "padding": "valid", "dilation": 1, "multiplier": 1, "bias": True}
+NORM_KEYS = ("center", "scale", "epsilon", "momentum")
+NORM_DEFAULTS = {"center": True, "scale": True}
+
+#: Elementwise activations (types of their own, and values of ``activation = "…"``).
+ACTIVATIONS = (
+    "relu", "sigmoid", "tanh", "softmax", "gelu", "leaky_relu", "elu", "relu6", "silu", "selu",
+    "hard_sigmoid", "hard_swish", "softplus", "mish", "linear",
+)  # fmt: skip
 
 LAYER_TYPES: dict[str, LayerType] = {}
 for _d in (1, 2, 3):
@@ -532,7 +851,7 @@ for _d in (1, 2, 3):
         CONV_KEYS + ("output_padding",),
         ("filters", "kernel"),
         ("filters", "kernel"),
-        {**CONV_DEFAULTS, "output_padding": 0},
+        CONV_DEFAULTS,  # output_padding absent = not given (Keras's formulas differ once given)
     )
     LAYER_TYPES[f"maxpool{_d}d"] = LayerType(
         pool,
@@ -544,26 +863,64 @@ for _d in (1, 2, 3):
     LAYER_TYPES[f"avgpool{_d}d"] = LayerType(
         pool, POOL_KEYS, ("kernel",), ("kernel",), {"padding": 0, "ceil_mode": False}
     )
-LAYER_TYPES["depthwise_conv2d"] = LayerType(
-    depthwise,
-    ("kernel", "stride", "padding", "dilation", "multiplier", "bias"),
-    ("kernel",),
-    ("kernel",),
-    {"stride": 1, "padding": "valid", "dilation": 1, "multiplier": 1, "bias": True},
+    LAYER_TYPES[f"upsampling{_d}d"] = LayerType(
+        upsampling,
+        ("size", "interpolation"),
+        (),
+        ("size",),
+        {"size": 2, "interpolation": "nearest"},
+    )
+    LAYER_TYPES[f"zero_padding{_d}d"] = LayerType(
+        zero_padding, ("padding",), (), ("padding",), {"padding": 1}
+    )
+    LAYER_TYPES[f"cropping{_d}d"] = LayerType(
+        cropping, ("cropping",), (), ("cropping",), {"cropping": 0}
+    )
+LAYER_TYPES["upsample"] = LayerType(  # torch nn.Upsample: the rank comes from the input
+    upsampling, ("size", "interpolation"), (), ("size",), {"size": 2, "interpolation": "nearest"}
 )
-LAYER_TYPES["separable_conv2d"] = LayerType(
-    separable,
-    ("filters", "kernel", "stride", "padding", "dilation", "multiplier", "bias"),
-    ("filters", "kernel"),
-    ("filters", "kernel"),
-    {"stride": 1, "padding": "valid", "dilation": 1, "multiplier": 1, "bias": True},
-)
-LAYER_TYPES["global_avgpool"] = LayerType(global_pool, ())
-LAYER_TYPES["global_maxpool"] = LayerType(global_pool, ())
+for _d in (1, 2):
+    LAYER_TYPES[f"depthwise_conv{_d}d"] = LayerType(
+        depthwise, DEPTHWISE_KEYS, ("kernel",), ("kernel",), DEPTHWISE_DEFAULTS
+    )
+    LAYER_TYPES[f"separable_conv{_d}d"] = LayerType(
+        separable,
+        ("filters",) + DEPTHWISE_KEYS,
+        ("filters", "kernel"),
+        ("filters", "kernel"),
+        DEPTHWISE_DEFAULTS,
+    )
+for _kind in ("global_avgpool", "global_maxpool"):
+    LAYER_TYPES[_kind] = LayerType(global_pool, ("keepdims",), (), (), {"keepdims": False})
+    for _d in (1, 2, 3):  # Keras's GlobalAveragePooling2D, …: the rank is part of the type
+        LAYER_TYPES[f"{_kind}{_d}d"] = LayerType(
+            global_pool, ("keepdims",), (), (), {"keepdims": False, "rank": _d}
+        )
 LAYER_TYPES["flatten"] = LayerType(flatten, ())
-LAYER_TYPES["dense"] = LayerType(dense, ("units", "bias"), ("units",), ("units",), {"bias": True})
-LAYER_TYPES["batchnorm"] = LayerType(batchnorm, ())
-LAYER_TYPES["layernorm"] = LayerType(layernorm, ())
+LAYER_TYPES["reshape"] = LayerType(reshape, ("target_shape",), ("target_shape",), ("target_shape",))
+LAYER_TYPES["permute"] = LayerType(permute, ("dims",), ("dims",), ("dims",))
+LAYER_TYPES["repeat_vector"] = LayerType(repeat_vector, ("n",), ("n",), ("n",))
+LAYER_TYPES["dense"] = LayerType(
+    dense, ("units", "bias", "activation"), ("units",), ("units",), {"bias": True}
+)
+LAYER_TYPES["batchnorm"] = LayerType(batchnorm, NORM_KEYS, (), (), NORM_DEFAULTS)
+LAYER_TYPES["layernorm"] = LayerType(
+    layernorm,
+    NORM_KEYS + ("axis", "rms_scaling", "normalized_shape"),
+    (),
+    (),
+    {**NORM_DEFAULTS, "axis": -1, "rms_scaling": False},
+)
+LAYER_TYPES["rms_norm"] = LayerType(  # torch nn.RMSNorm, Keras RMSNormalization: γ only
+    layernorm,
+    ("scale", "epsilon", "axis", "normalized_shape"),
+    (),
+    (),
+    {"axis": -1, "rms_scaling": True},
+)
+LAYER_TYPES["group_norm"] = LayerType(
+    group_norm, ("groups",) + NORM_KEYS, (), ("groups",), {**NORM_DEFAULTS, "groups": 32}
+)
 LAYER_TYPES["dropout"] = LayerType(elementwise, ("rate",), ("rate",), ("rate",))
 LAYER_TYPES["embedding"] = LayerType(
     embedding, ("vocab", "dim"), ("vocab", "dim"), ("vocab", "dim")
@@ -571,17 +928,67 @@ LAYER_TYPES["embedding"] = LayerType(
 for _kind in ("rnn", "lstm", "gru"):
     LAYER_TYPES[_kind] = LayerType(
         recurrent,
-        ("units", "return_sequences", "bidirectional"),
+        (
+            "units",
+            "return_sequences",
+            "bidirectional",
+            "merge_mode",
+            "bias",
+            "batch_first",
+            "num_layers",
+        )
+        + (("reset_after",) if _kind == "gru" else ()),
         ("units",),
         ("units",),
-        {"return_sequences": False, "bidirectional": False},
+        {"return_sequences": False, "bidirectional": False, "bias": True},
     )
-for _act in ("relu", "sigmoid", "tanh", "softmax", "gelu"):
-    LAYER_TYPES[_act] = LayerType(elementwise, ())
+LAYER_TYPES["multi_head_attention"] = LayerType(
+    attention,
+    ("heads", "key_dim", "value_dim", "bias", "batch_first"),
+    ("heads",),
+    ("heads", "key_dim"),
+    {"bias": True},
+)
+for _act in ACTIVATIONS:
+    if _act != "linear":
+        LAYER_TYPES[_act] = LayerType(elementwise, ())
 for _act in ("leaky_relu", "elu"):
     LAYER_TYPES[_act] = LayerType(elementwise, ("alpha",), (), ("alpha",))
+LAYER_TYPES["activation"] = LayerType(
+    elementwise, ("activation",), ("activation",), ("activation",)
+)
+LAYER_TYPES["identity"] = LayerType(elementwise, ())  # Keras Identity, torch nn.Identity
+LAYER_TYPES["prelu"] = LayerType(prelu, ("shared_axes", "num_parameters"))
+
+#: Types whose torch/Keras keys restating the input size (in_channels, in_features,
+#: num_features, input_size, embed_dim, …) are checked against the last axis, not the channels.
+LAST_AXIS = {"dense", "rnn", "lstm", "gru", "multi_head_attention", "layernorm"}
+
+
+def check_input_size(layer: Layer, shape, ctx: Context) -> None:
+    """``in_channels = 3`` (and its kin) must be what the input has."""
+    stated = layer.options.get("expects")
+    if stated is None:
+        return
+    key, value = stated
+    if layer.type in LAST_AXIS or len(shape) == 1:
+        actual, what = shape[-1], "features on its last axis"
+    else:
+        actual, what = split(shape, ctx.layout)[1], f"channels (layout {ctx.layout})"
+    if value != actual:
+        raise layer.fail(
+            f"{key} = {value}, but the input [{', '.join(map(str, shape))}] has {actual} {what}"
+        )
 
 
 def compute(layer: Layer, shape: tuple[int, ...], ctx: Context) -> LayerOut:
-    """One layer's output shape, counts and formulas."""
-    return LAYER_TYPES[layer.type].compute(layer, shape, ctx)
+    """One layer's output shape, counts and formulas; ``activation = "…"`` adds no parameters."""
+    check_input_size(layer, shape, ctx)
+    out = LAYER_TYPES[layer.type].compute(layer, shape, ctx)
+    if out.field is None:
+        out = replace(out, field=f"unsupported: {layer.type} does not state its receptive field")
+    if layer.options.get("activation") == "softmax" and layer.type != "activation":
+        mixed = last_axis_field(out.shape, ctx)
+        if mixed != IDENTITY and out.field != GLOBAL:
+            out = replace(out, field=mixed)
+    return out

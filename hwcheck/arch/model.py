@@ -19,7 +19,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from hwcheck.arch.layers import LAYER_TYPES, MAX_SIZE, Context, Layer, compute, spatial_rank
+from hwcheck.arch.layers import (
+    ACTIVATIONS,
+    LAYER_TYPES,
+    MAX_SIZE,
+    Context,
+    Layer,
+    compute,
+    spatial_rank,
+)
 from hwcheck.errors import HwcheckError, did_you_mean, pointer
 from hwcheck.parse import (
     parse_float,
@@ -152,21 +160,79 @@ ALIASES = {_squash(t): t for t in LAYER_TYPES} | {
     "simplernn": "rnn",
     "batchnormalization": "batchnorm",
     "layernormalization": "layernorm",
+    "groupnormalization": "group_norm",
+    "rmsnormalization": "rms_norm",
     "batchnorm1d": "batchnorm",
     "batchnorm2d": "batchnorm",
     "batchnorm3d": "batchnorm",
-    "globalaveragepooling1d": "global_avgpool",
-    "globalaveragepooling2d": "global_avgpool",
-    "globalmaxpooling1d": "global_maxpool",
-    "globalmaxpooling2d": "global_maxpool",
+    **{f"globalaveragepooling{d}d": f"global_avgpool{d}d" for d in (1, 2, 3)},
+    **{f"globalmaxpooling{d}d": f"global_maxpool{d}d" for d in (1, 2, 3)},
     **{f"maxpooling{d}d": f"maxpool{d}d" for d in (1, 2, 3)},
     **{f"averagepooling{d}d": f"avgpool{d}d" for d in (1, 2, 3)},
     **{f"conv{d}dtranspose": f"conv_transpose{d}d" for d in (1, 2, 3)},
     **{f"convtranspose{d}d": f"conv_transpose{d}d" for d in (1, 2, 3)},
-    "depthwiseconv2d": "depthwise_conv2d",
-    "separableconv2d": "separable_conv2d",
+    **{f"zeropad{d}d": f"zero_padding{d}d" for d in (1, 2, 3)},
+    **{f"dropout{d}d": "dropout" for d in (1, 2, 3)},
+    **{f"spatialdropout{d}d": "dropout" for d in (1, 2, 3)},
+    "upsamplingnearest2d": "upsampling2d",
     "leakyrelu": "leaky_relu",
+    "swish": "silu",
+    "hardsilu": "hard_swish",
 }
+
+#: Activation names as ``activation = "…"`` (Keras) and the generic ``activation`` type take them.
+ACTIVATION_NAMES = {_squash(a): a for a in ACTIVATIONS} | {
+    "swish": "silu",
+    "hardsilu": "hard_swish",
+    "none": "linear",
+}
+
+#: Other frameworks' spellings of a key → hwcheck's key (used where the type has that key).
+KEY_ALIASES = {
+    "out_channels": "filters",
+    "kernel_size": "kernel",
+    "pool_size": "kernel",
+    "strides": "stride",
+    "dilation_rate": "dilation",
+    "use_bias": "bias",
+    "p": "rate",
+    "out_features": "units",
+    "hidden_size": "units",
+    "num_embeddings": "vocab",
+    "input_dim": "vocab",
+    "embedding_dim": "dim",
+    "output_dim": "dim",
+    "depth_multiplier": "multiplier",
+    "negative_slope": "alpha",
+    "num_heads": "heads",
+    "num_groups": "groups",
+    "scale_factor": "size",
+    "mode": "interpolation",
+    "shape": "target_shape",
+    "eps": "epsilon",
+    "keepdim": "keepdims",
+}
+#: Spellings that belong to some types only (``pool_size`` to pools, not to convolutions).
+ALIAS_TYPES = {
+    "pool_size": ("maxpool", "avgpool"),
+    "hidden_size": ("rnn", "lstm", "gru"),
+    "out_features": ("dense",),
+    "out_channels": ("conv", "separable"),
+    "num_groups": ("group_norm",),
+}
+#: Keys that restate the input size (torch's in_channels, in_features, …): checked, not used.
+INPUT_KEYS = (
+    "in_channels",
+    "in_features",
+    "num_features",
+    "input_size",
+    "num_channels",
+    "embed_dim",
+)
+CHECKED_TYPES = ("conv", "depthwise", "separable", "dense", "batchnorm", "group_norm", "rnn",
+                 "lstm", "gru", "multi_head_attention")  # fmt: skip
+#: Keys of one framework whose values change nothing hwcheck computes: read, checked, kept.
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 def layer_type(table: dict, where: str) -> str:
@@ -181,6 +247,59 @@ def layer_type(table: dict, where: str) -> str:
     return ALIASES[_squash(raw)]
 
 
+def key_spellings(kind: str) -> dict[str, str]:
+    """Every key a layer of ``kind`` takes, in every spelling → hwcheck's key."""
+    keys = LAYER_TYPES[kind].keys
+    out = {k: k for k in keys}
+    out |= {
+        a: k
+        for a, k in KEY_ALIASES.items()
+        if k in keys and kind.startswith(ALIAS_TYPES.get(a, ""))
+    }
+    if "scale" in keys:  # torch: γ and β together (RMSNorm: γ)
+        out |= {"affine": "affine", "elementwise_affine": "affine"}
+    if kind.startswith(CHECKED_TYPES):
+        out |= {k: "expects" for k in INPUT_KEYS}
+    if kind.startswith("conv"):
+        out["padding_mode"] = "padding_mode"
+    return out
+
+
+def canonical_keys(kind: str, table: dict, where: str) -> dict[str, Any]:
+    """The layer's keys under hwcheck's names; an unknown key suggests the nearest spelling.
+    ``seen`` maps each key to the spelling the user wrote (for messages)."""
+    spellings, out, seen = key_spellings(kind), {}, {}
+    for key, value in table.items():
+        if key in ("type", "name"):
+            continue
+        if key not in spellings:
+            raise HwcheckError(
+                where,
+                f"unknown key '{key}'{did_you_mean(str(key), spellings)}",
+                hint=f"{kind} takes: {', '.join(LAYER_TYPES[kind].keys) or 'no keys'}",
+            )
+        canonical = spellings[key]
+        if canonical in seen:
+            raise HwcheckError(
+                where, f"'{key}' and '{seen[canonical]}' say the same thing: give one"
+            )
+        seen[canonical] = key
+        if canonical == "expects":
+            value = (key, parse_int(value, f"{where}: {key}", minimum=1, maximum=MAX_SIZE))
+        elif canonical == "affine":  # torch: γ and β together
+            flag = boolean(value, f"{where}: {key}")
+            for k in ("center", "scale"):
+                if k in seen:
+                    raise HwcheckError(
+                        where, f"'{key}' and '{seen[k]}' say the same thing: give one"
+                    )
+                seen[k], out[k] = key, flag
+            continue
+        out[canonical] = value
+    out["_spelled"] = seen
+    return out
+
+
 def validate_layer(index: int, table: Any, counts: dict[str, int]) -> Layer:
     where = f"layers[{index}]"
     if not isinstance(table, dict):
@@ -188,22 +307,17 @@ def validate_layer(index: int, table: Any, counts: dict[str, int]) -> Layer:
     kind = layer_type(table, where)
     where = f"{where} ({kind})"
     spec = LAYER_TYPES[kind]
-    allowed = spec.keys + ("type", "name")
-    for key in table:
-        if key not in allowed:
-            raise HwcheckError(
-                where,
-                f"unknown key '{key}'{did_you_mean(str(key), allowed)}",
-                hint=f"{kind} takes: {', '.join(spec.keys) or 'no keys'}",
-            )
+    given = canonical_keys(kind, table, where)
+    spelled = given.pop("_spelled")  # messages name the key as the user wrote it
     for key in spec.required:
-        if key not in table:
+        if key not in given:
             raise HwcheckError(where, f"missing key '{key}'")
     options = {
-        k: convert(k, v, f"{where}: {k}", kind)
-        for k, v in {**spec.defaults, **table}.items()
-        if k not in ("type", "name")
+        k: convert(k, v, f"{where}: {spelled.get(k, k)}", kind)
+        for k, v in {**spec.defaults, **given}.items()
     }
+    if options.get("padding") == "causal":  # Keras Conv1D: d·(k − 1) zeros before, none after
+        options["padding"] = ((options["dilation"][0] * (options["kernel"][0] - 1), 0),)
     n = counts.get(kind, 0)
     counts[kind] = n + 1
     name = table.get("name", kind if n == 0 else f"{kind}_{n}")
@@ -212,30 +326,97 @@ def validate_layer(index: int, table: Any, counts: dict[str, int]) -> Layer:
     return Layer(index, kind, name, options)
 
 
-POSITIVE = ("filters", "units", "vocab", "dim", "multiplier", "groups")
-BOOLEANS = ("bias", "ceil_mode", "return_sequences", "bidirectional")
+MAX_STACKED = 1_000  # torch's num_layers
+POSITIVE = ("filters", "units", "vocab", "dim", "multiplier", "groups", "heads", "key_dim",
+            "value_dim", "n", "num_parameters", "rank", "num_layers")  # fmt: skip
+BOOLEANS = ("bias", "ceil_mode", "return_sequences", "bidirectional", "keepdims", "center",
+            "scale", "rms_scaling", "reset_after", "batch_first")  # fmt: skip
+WORDS = {
+    "merge_mode": ("concat", "sum", "mul", "ave"),
+    "padding_mode": PADDING_MODES,
+    "interpolation": ("nearest", "bilinear"),
+}
+WORD_ALIASES = {"linear": "bilinear", "trilinear": "bilinear", "average": "ave", "avg": "ave"}
 
 
 def convert(key: str, value: Any, where: str, kind: str) -> Any:
     """One layer key's value (native TOML or spec text) → int, bool, float or per-axis tuple."""
+    if key == "num_layers":
+        return parse_int(value, where, minimum=1, maximum=MAX_STACKED)
     if key in POSITIVE:
         return parse_int(value, where, minimum=1, maximum=MAX_SIZE)
     if key in BOOLEANS:
         return boolean(value, where)
-    if key in ("kernel", "stride", "dilation"):
+    if key == "size" and kind == "upsample":
+        return int_list(key, value, where)
+    if key in ("kernel", "stride", "dilation", "size"):
         return axes(value, where, spatial_rank(kind), minimum=1)
     if key == "output_padding":
         return axes(value, where, spatial_rank(kind), minimum=0)
+    if key == "padding" and isinstance(value, str) and value.strip().lower() == "causal":
+        if kind != "conv1d":
+            raise HwcheckError(where, "'causal' padding is for conv1d only (Keras Conv1D)")
+        return "causal"
+    if key == "padding" and kind.startswith("zero_padding") or key == "cropping":
+        return pairs(value, where, spatial_rank(kind))
     if key == "padding":
         return padding(value, where, spatial_rank(kind))
     if key == "rate":
         rate = parse_float(value, where)
-        if not 0 <= rate < 1:
-            raise HwcheckError(where, f"must be in [0, 1), got {rate}")
+        if not 0 <= rate <= 1:
+            raise HwcheckError(where, f"must be in [0, 1], got {rate}")
         return rate
-    if key == "alpha":
+    if key in ("alpha", "epsilon", "momentum"):
         return parse_float(value, where)
+    if key in WORDS:
+        return choice_word(value, where, WORDS[key])
+    if key == "activation":
+        return activation_name(value, where)
+    if key in ("axis", "target_shape", "dims", "shared_axes", "normalized_shape"):
+        return int_list(key, value, where)
     return value
+
+
+def choice_word(value: Any, where: str, choices: tuple[str, ...]) -> str:
+    text = value.strip().lower() if isinstance(value, str) else None
+    text = WORD_ALIASES.get(text, text) if text not in choices else text
+    if text not in choices:
+        hint = did_you_mean(value, choices) if isinstance(value, str) else ""
+        raise HwcheckError(where, f"expected one of {', '.join(choices)}, got {value!r}{hint}")
+    return text
+
+
+def activation_name(value: Any, where: str) -> str:
+    if not isinstance(value, str) or _squash(value) not in ACTIVATION_NAMES:
+        text = value if isinstance(value, str) else repr(value)
+        raise HwcheckError(
+            where,
+            f"unknown activation '{text}'{did_you_mean(str(text), ACTIVATIONS)}",
+            hint="activations: " + ", ".join(ACTIVATIONS),
+        )
+    return ACTIVATION_NAMES[_squash(value)]
+
+
+def int_list(key: str, value: Any, where: str) -> tuple[int, ...]:
+    """``axis``, ``dims``, ``shared_axes``, ``normalized_shape``, ``target_shape``: one int or a
+    list (spec text ``4x-1`` or ``[4,-1]``); only ``axis`` may be negative, ``target_shape`` may
+    hold one −1."""
+    value = _listish(value, where)
+    items = list(value) if isinstance(value, (list, tuple)) else [value]
+    if not items or len(items) > 8:
+        raise HwcheckError(where, f"expected 1 to 8 integers, got {len(items)}")
+    low = {"axis": -8, "target_shape": -1}.get(key, 1)
+    out = tuple(parse_int(v, where, minimum=low, maximum=MAX_SIZE) for v in items)
+    if key == "target_shape" and (out.count(-1) > 1 or 0 in out):
+        raise HwcheckError(where, "at most one −1, and no 0")
+    return out
+
+
+def pairs(value: Any, where: str, rank: int) -> tuple[tuple[int, int], ...]:
+    """Zero padding and cropping: an int, one per axis, or [[before, after], ...]."""
+    if isinstance(value, str) and value.strip().lower() in ("valid", "same", "full"):
+        raise HwcheckError(where, "expected an integer, one per axis or [[before, after], ...]")
+    return padding(value, where, rank)
 
 
 def boolean(value: Any, where: str) -> bool:
@@ -412,11 +593,12 @@ def spec_layer(spec: str, index: int, toks: list[tuple[str, int]]) -> dict:
 
 def check_key(kind: str, key: str, value: str, where: str) -> None:
     """Validate one ``key=value`` where it is written, so the caret points at it."""
-    allowed = LAYER_TYPES[kind].keys + ("name",)
-    if key not in allowed:
-        raise HwcheckError(where, f"unknown key '{key}'{did_you_mean(key, allowed)}")
-    if key != "name":
-        convert(key, value, f"{where}: {key}", kind)
+    if key == "name":
+        return
+    given = canonical_keys(kind, {key: value}, where)  # both frameworks' spellings
+    for canonical, v in given.items():
+        if canonical not in ("_spelled", "expects"):
+            convert(canonical, v, f"{where}: {key}", kind)
 
 
 # --------------------------------------------------------------------------- shapes through the stack
