@@ -30,6 +30,7 @@ from hwcheck.arch.layers import (
 )
 from hwcheck.errors import HwcheckError, did_you_mean, pointer
 from hwcheck.parse import (
+    parse_bool,
     parse_float,
     parse_int,
     parse_shape,
@@ -287,7 +288,7 @@ def canonical_keys(kind: str, table: dict, where: str) -> dict[str, Any]:
         if canonical == "expects":
             value = (key, parse_int(value, f"{where}: {key}", minimum=1, maximum=MAX_SIZE))
         elif canonical == "affine":  # torch: γ and β together
-            flag = boolean(value, f"{where}: {key}")
+            flag = parse_bool(value, f"{where}: {key}")
             for k in ("center", "scale"):
                 if k in seen:
                     raise HwcheckError(
@@ -346,7 +347,7 @@ def convert(key: str, value: Any, where: str, kind: str) -> Any:
     if key in POSITIVE:
         return parse_int(value, where, minimum=1, maximum=MAX_SIZE)
     if key in BOOLEANS:
-        return boolean(value, where)
+        return parse_bool(value, where)
     if key == "size" and kind == "upsample":
         return int_list(key, value, where)
     if key in ("kernel", "stride", "dilation", "size"):
@@ -417,14 +418,6 @@ def pairs(value: Any, where: str, rank: int) -> tuple[tuple[int, int], ...]:
     if isinstance(value, str) and value.strip().lower() in ("valid", "same", "full"):
         raise HwcheckError(where, "expected an integer, one per axis or [[before, after], ...]")
     return padding(value, where, rank)
-
-
-def boolean(value: Any, where: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise HwcheckError(where, f"expected true or false, got {value!r}")
 
 
 def _listish(value: Any, where: str) -> Any:
