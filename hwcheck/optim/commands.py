@@ -343,6 +343,11 @@ class GdQuadraticResult(Result):
         optional = ("w0", "steps", "closed_form_max_error", "diverged")
         return {k: v for k, v in super().payload().items() if not (k in optional and v is None)}
 
+    def claim_invariant(self, path: tuple) -> tuple | None:
+        from hwcheck.optim.quadratic import claim_invariant
+
+        return claim_invariant(path)
+
     def view(self, digits: int = DEFAULT_DIGITS) -> list:
         from hwcheck.optim.quadratic import quadratic_view
 
