@@ -40,6 +40,7 @@ class Verdict:
     verdict: str
     rule: str
     hint: str | None = None
+    mistakes: tuple = ()  # hwcheck.mistakes.Match: the named mistakes a wrong claim matches
 
     @property
     def ok(self) -> bool:
@@ -57,6 +58,7 @@ class Verdict:
         }
         if self.hint:
             out["hint"] = self.hint
+        out["mistakes"] = [m.to_json() for m in self.mistakes]
         return out
 
 
@@ -96,10 +98,19 @@ def verify(result, claims, *, rtol: float = 1e-3, atol: float = 1e-9) -> list[Ve
 
 
 def judge(
-    result, data: dict, key: str, raw: Any, tol: Tolerance, *, claims: dict | None = None
+    result,
+    data: dict,
+    key: str,
+    raw: Any,
+    tol: Tolerance,
+    *,
+    claims: dict | None = None,
+    diagnosis: bool = True,
 ) -> Verdict:
     """One claim's verdict. ``claims`` (all of the exercise's claims) lets a claim be read with
-    the others: separable factors judged by u·vᵀ when both are claimed."""
+    the others: separable factors judged by u·vᵀ when both are claimed, a later count that
+    follows from an earlier wrong one. A wrong claim is diagnosed (``diagnosis``): the named
+    mistakes whose value it matches (hwcheck.mistakes)."""
     try:
         path, expected = lookup(data, key)
     except HwcheckError as exc:
@@ -115,7 +126,24 @@ def judge(
         outcome = Outcome("error", "claim: cannot be read", f"{type(exc).__name__}: {exc}"[:120])
     alias = trace_alias(data, key)
     rule = outcome.rule if alias is None else f"{outcome.rule} ({key} = {alias})"
-    return Verdict(key, raw, expected, outcome.verdict, rule, outcome.hint)
+    mistakes: tuple = ()
+    hint = outcome.hint
+    if outcome.verdict == "wrong" and diagnosis:
+        mistakes = _diagnose(comparer, data, path, expected, raw, claims)
+        if mistakes:
+            from hwcheck.mistakes import describe
+
+            named = describe(mistakes)
+            hint = named if not hint else f"{named}; {hint}"
+    return Verdict(key, raw, expected, outcome.verdict, rule, hint, mistakes)
+
+
+def _diagnose(comparer: Comparer, data, path, expected, raw, claims) -> tuple:
+    """The named mistakes a wrong claim matches (hwcheck.mistakes; the catalogue loads lazily)."""
+    from hwcheck.mistakes import Case, diagnose
+
+    case = Case(comparer.result, data, path, expected, dict(claims or {}))
+    return diagnose(comparer, case, raw)
 
 
 def _step_before(comparer: Comparer, data: dict, path: tuple, raw: Any, found: Outcome) -> Outcome:

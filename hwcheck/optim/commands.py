@@ -68,6 +68,7 @@ class TraceResult(Result):
     min_norm_distance: float | None = None
     initial_state: dict[str, list[float]] = view_only()
     explain: bool = view_only(False)
+    request: Any = view_only(None)  # for hwcheck.optim.mistakes to re-run the trace the wrong way
 
     def payload(self) -> dict[str, Any]:
         optional = ("diverged", "min_norm_solution", "min_norm_distance")
@@ -286,6 +287,7 @@ def run_trace(command: str, request) -> TraceResult:
         **extra,
         initial_state=trace.initial_state,
         explain=request.explain,
+        request=request,
     )
 
 
