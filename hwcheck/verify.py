@@ -129,7 +129,10 @@ def judge(
     mistakes: tuple = ()
     hint = outcome.hint
     if outcome.verdict == "wrong" and diagnosis:
-        mistakes = _diagnose(comparer, data, path, expected, raw, claims)
+        try:
+            mistakes = _diagnose(comparer, data, path, expected, raw, claims)
+        except Exception:  # noqa: BLE001 - a diagnosis that fails names nothing; the verdict stands
+            mistakes = ()
         if mistakes:
             from hwcheck.mistakes import describe
 
@@ -307,7 +310,7 @@ class Comparer:
                 return self.invariant(reading, path, expected, claimed)
             return self.sequence(path, expected, claimed)
         if isinstance(expected, bool):
-            return compare_bool(expected, claimed)
+            return self.no_tolerance(compare_bool(expected, claimed))
         if isinstance(expected, int):
             return compare_int(expected, claimed, self.tol)
         if isinstance(expected, float) or _is_number_text(expected):
@@ -317,7 +320,13 @@ class Comparer:
                 isinstance(claimed, str) and claimed.strip().lower() in {"null", "none"}
             )
             return Outcome("correct" if ok else "wrong", "null: exact")
-        return compare_text(str(expected), claimed)
+        return self.no_tolerance(compare_text(str(expected), claimed))
+
+    def no_tolerance(self, outcome: Outcome) -> Outcome:
+        """A changed rtol/atol is never ignored silently: the rule says it does not apply."""
+        if self.tol == Tolerance():
+            return outcome
+        return Outcome(outcome.verdict, f"{outcome.rule} (tolerances do not apply)", outcome.hint)
 
     def plugin(self, kind: str, expected: str, claimed: Any) -> Outcome:
         ref = PLUGINS.get(kind)

@@ -286,3 +286,12 @@ def test_unreadable_claims_are_error_rows_in_check(cli, tmp_path, claimed):
 def test_unreadable_claim_on_the_command_line_is_exit_2(cli):
     code, _, err = cli("params", "--spec", B, "--claim", "total_params=E2")
     assert code == 2 and err.startswith("error: --claim total_params")
+
+
+def test_a_changed_rtol_is_never_silently_ignored():
+    r = hwcheck.gd_quadratic(H="2 0; 0 1", lr=0.75)
+    v = one(r, "converges", "true", rtol=0.1)
+    assert v.verdict == "correct" and "tolerances do not apply" in v.rule
+    assert "tolerances" not in one(r, "converges", "true").rule
+    v = one(hwcheck.params(spec=B), "total_params", "4,640", rtol=0.1)
+    assert "applies to approximate claims only" in v.rule
