@@ -175,14 +175,31 @@ def diagnose(comparer, case: Case, claimed: Any) -> tuple[Match, ...]:
                 continue
             names = (mistake.id, *cand.also)
             work = cand.shown()
+            together = names if len(names) > 1 else ()
             for mid in names:
                 entry = mistake if mid == mistake.id else _entry(mid)
-                key = (mid, repr(cand.value))
+                key = (mid, repr(cand.value), together)
                 if entry is not None and key not in found:
                     says = cand.says if mid == mistake.id else None
-                    together = names if len(names) > 1 else ()
                     found[key] = Match(mid, entry.name, cand.value, work, says, together)
-    return tuple(found.values())
+    return _without_idle_partners(tuple(found.values()))
+
+
+def _without_idle_partners(matches: tuple[Match, ...]) -> tuple[Match, ...]:
+    """A combination whose value one of its mistakes gives alone: the other did nothing here."""
+    alone = {(m.id, repr(m.value)) for m in matches if not m.together}
+    idle = {
+        m.together
+        for m in matches
+        if m.together and any((mid, repr(m.value)) in alone for mid in m.together)
+    }
+    kept, seen = [], set()
+    for m in matches:
+        if (m.together and m.together in idle) or (m.id, repr(m.value)) in seen:
+            continue
+        seen.add((m.id, repr(m.value)))
+        kept.append(m)
+    return tuple(kept)
 
 
 #: (result id, path, mistake id) → (result, candidates): a class's answers to one exercise share

@@ -101,6 +101,9 @@ def applied_and_named(result) -> set[str]:
                 v = one(result, key, claim)
                 if v.verdict != "wrong" or not mistakes._matches(comparer, case, cand.value, claim):
                     continue  # the mistake gives the right value (or a near one) here
+                if cand.also:  # a pair: named as the pair, or as the one that acted alone
+                    assert {m.id, *cand.also} & set(ids_of(v)), (m.id, cand.also, key, v)
+                    continue
                 assert m.id in ids_of(v), (m.id, key, claim, v)
                 seen.add(m.id)
     return seen
@@ -415,3 +418,16 @@ def test_diagnosis_can_be_switched_off():
     data = r.to_json()
     v = judge(r, data, "total_params", 4608, Tolerance(), diagnosis=False)
     assert v.verdict == "wrong" and v.mistakes == ()
+
+
+def test_two_combinable_slips_together():
+    # conv1 'same' read as 'valid' (32 → 30) and conv2's stride 2 read as 1 (30 → 28):
+    # dense (28·28·4 + 1)·10 = 31,370, plus conv1 3·3·3·8 + 8 = 224 and conv2 3·3·8·4 + 4 = 292
+    r = hwcheck.params(
+        spec="32x32x3 | conv2d 8 3 padding=same | conv2d 4 3 stride=2 | flatten | dense 10"
+    )
+    v = one(r, "total_params", 224 + 292 + 31_370)
+    assert set(ids_of(v)) == {"same_as_valid", "stride_ignored"}
+    assert '"`same` treated as `valid`" + "stride ignored"' in v.hint
+    # the same total with one slip only stays unexplained by the other
+    assert "stride_ignored" not in ids_of(one(r, "total_params", 224 + 292 + 32_410))

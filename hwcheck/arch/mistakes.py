@@ -95,21 +95,44 @@ def _with_options(model: Model, j: int, **changes) -> Model:
     return dataclasses.replace(model, layers=tuple(layers))
 
 
+#: the one-layer option slips, in catalogue order: id → (applies to a layer?, the change, label)
+OPTION_SLIPS: dict[str, tuple[Callable[[Any], bool], Callable[[Any], dict], str]] = {}
+MAX_COMBINED_LAYERS = 12  # pairs of slips are tried on models up to this many layers
+
+
 def _per_layer(
-    predicate: Callable[[Any], bool], change: Callable[[Any], dict], label: str
+    mistake_id: str, predicate: Callable[[Any], bool], change: Callable[[Any], dict], label: str
 ) -> Callable[[Case], Iterator[Candidate]]:
-    """A mistake made at one layer: each layer it applies to gives a candidate."""
+    """A mistake made at one layer: each layer it applies to gives a candidate; so does each
+    pair of it with a later-listed slip at any layer (two combinable mistakes together)."""
+    OPTION_SLIPS[mistake_id] = (predicate, change, label)
 
     def recompute(case: Case) -> Iterator[Candidate]:
         model = _model(case)
         if model is None:
-            return iter(())
-        variants = (
-            (_with_options(model, j, **change(layer)), _identity, f"{label} in layers[{j}]")
+            return
+        singles = [
+            (_with_options(model, j, **change(layer)), f"{label} in layers[{j}]")
             for j, layer in enumerate(model.layers)
             if predicate(layer)
-        )
-        return _evaluate(case, variants)
+        ]
+        yield from _evaluate(case, ((m, _identity, text) for m, text in singles))
+        if len(model.layers) > MAX_COMBINED_LAYERS:
+            return
+        names = list(OPTION_SLIPS)
+        for other in names[names.index(mistake_id) + 1 :]:
+            applies, other_change, other_label = OPTION_SLIPS[other]
+            pairs = (
+                (
+                    _with_options(m, k, **other_change(layer)),
+                    f"{text}, {other_label} in layers[{k}]",
+                )
+                for m, text in singles
+                for k, layer in enumerate(m.layers)
+                if applies(layer)
+            )
+            for cand in _evaluate(case, ((m, _identity, text) for m, text in pairs)):
+                yield dataclasses.replace(cand, also=(other,))
 
     return recompute
 
@@ -174,8 +197,11 @@ def _all_biases(case: Case) -> Iterator[Candidate]:
     )
 
 
+_ONE_BIAS = _per_layer("bias_forgotten", _has_bias, lambda l: {"bias": False}, "bias forgotten")
+
+
 def _bias_forgotten(case: Case) -> Iterator[Candidate]:
-    yield from _per_layer(_has_bias, lambda l: {"bias": False}, "bias forgotten")(case)
+    yield from _ONE_BIAS(case)
     yield from _all_biases(case)
 
 
@@ -555,7 +581,10 @@ CATALOGUE: tuple[Mistake, ...] = (
         "the padding of `same` left out",
         "params: output shapes and everything after",
         _per_layer(
-            lambda l: l.options.get("padding") == "same", lambda l: {"padding": "valid"}, "`valid`"
+            "same_as_valid",
+            lambda l: l.options.get("padding") == "same",
+            lambda l: {"padding": "valid"},
+            "`valid`",
         ),
         True,
     ),
@@ -564,7 +593,7 @@ CATALOGUE: tuple[Mistake, ...] = (
         "padding forgotten",
         "an explicit zero padding left out",
         "params: output shapes and everything after",
-        _per_layer(_pads, lambda l: {"padding": "valid"}, "no padding"),
+        _per_layer("padding_forgotten", _pads, lambda l: {"padding": "valid"}, "no padding"),
         True,
     ),
     _m(
@@ -573,6 +602,7 @@ CATALOGUE: tuple[Mistake, ...] = (
         "a pooling's output size rounded the other way",
         "params: output shapes and everything after",
         _per_layer(
+            "floor_ceil_swapped",
             lambda l: _kind(l) == "pool",
             lambda l: {"ceil_mode": not l.options.get("ceil_mode", False)},
             "rounded the other way",
@@ -592,7 +622,7 @@ CATALOGUE: tuple[Mistake, ...] = (
         "stride ignored",
         "the layer's stride read as 1",
         "params: output shapes and everything after",
-        _per_layer(_strided, _ones, "stride 1"),
+        _per_layer("stride_ignored", _strided, _ones, "stride 1"),
         True,
     ),
     _m(
