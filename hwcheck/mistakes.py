@@ -90,7 +90,8 @@ class Match:
     def to_json(self) -> dict[str, Any]:
         from hwcheck.jsonout import to_jsonable
 
-        return {"id": self.id, "name": self.name, "value": to_jsonable(self.value)}
+        value = self.value["expr"] if isinstance(self.value, dict) else self.value
+        return {"id": self.id, "name": self.name, "value": to_jsonable(value)}
 
     def describe(self) -> str:
         text = self.says or f'matches "{self.name}"'

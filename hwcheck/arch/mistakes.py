@@ -260,7 +260,8 @@ def _other_framework(case: Case) -> Iterator[Candidate]:
     what = ", ".join(_CONVENTION[k][other] for k in kinds)
     label = "PyTorch" if other == "pytorch" else "Keras"
     for cand in _evaluate(case, [(dataclasses.replace(model, framework=other), _identity, "")]):
-        yield dataclasses.replace(cand, says=f"matches the {label} count ({what})")
+        noun = "shape" if isinstance(cand.value, list) else "count"
+        yield dataclasses.replace(cand, says=f"matches the {label} {noun} ({what})")
 
 
 def _remove_pool_before_flatten(case: Case) -> Iterator[Candidate]:
