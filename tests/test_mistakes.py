@@ -448,3 +448,21 @@ def test_an_expression_mistake_value_is_its_text():
     v = one(r, "derivatives.b", "sigmoid(w*x+b)**2*(1 - sigmoid(w*x+b))*(y - t)")
     (match,) = v.to_json()["mistakes"]
     assert match["id"] == "sigma_squared" and isinstance(match["value"], str)
+
+
+def test_sgd_step_that_follows_from_claimed_wrong_parameters():
+    # exercise I's step 2 (x = 1, t = 1) from a student's wrong w(1) = 0.2, b(1) = 0.1, by hand:
+    # y = σ(0.3), ∂L/∂w = (y − 1)·y·(1 − y)·x, w(2) = w(1) − 0.1·∂L/∂w (and b likewise)
+    import math
+
+    y = 1 / (1 + math.exp(-0.3))
+    g = (y - 1) * y * (1 - y)
+    r = hwcheck.sgd(steps=2)
+    got = {
+        v.key: v
+        for v in r.verify({"w(1)": 0.2, "b(1)": 0.1, "w(2)": 0.2 - 0.1 * g, "b(2)": 0.1 - 0.1 * g})
+    }
+    assert ids_of(got["w(2)"]) == ["follows_from_earlier"]
+    assert ids_of(got["b(2)"]) == ["follows_from_earlier"]
+    # the same numbers without the earlier claims follow from nothing
+    assert ids_of(one(r, "w(2)", 0.2 - 0.1 * g)) == []

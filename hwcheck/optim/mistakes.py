@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from hwcheck.mistakes import Candidate, Case, Mistake
+from hwcheck.mistakes import FOLLOWS_FROM_EARLIER, Candidate, Case, Mistake
 from hwcheck.numfmt import fmt
 from hwcheck.optim import optimizers as opt
 
@@ -188,6 +188,50 @@ def _decay_without_lr(command: str):
     return None
 
 
+# --------------------------------------------------------------------- follows from earlier
+
+
+def _earlier_params(case: Case, n: int, names: list[str]) -> list[float] | None:
+    """Every parameter after step n − 1 as the claims give it (``w(1)`` or ``steps.0.params.w``)."""
+    from hwcheck.errors import HwcheckError
+    from hwcheck.verify import _as_number, trace_alias
+
+    found: dict[str, float] = {}
+    for key, raw in case.claims.items():
+        try:
+            path = trace_alias(case.data, key) or key
+        except HwcheckError:
+            continue
+        prefix = f"steps.{n - 1}.params."
+        value = _as_number(raw)
+        if path.startswith(prefix) and path[len(prefix) :] in names and value is not None:
+            found[path[len(prefix) :]] = float(value)
+    return [found[p] for p in names] if len(found) == len(names) else None
+
+
+def _follows_from_earlier(case: Case) -> Iterator[Candidate]:
+    """Plain SGD's step from the claimed (wrong) parameters of the step before."""
+    from hwcheck.optim.problems import build_problem
+
+    data, path, request = case.data, case.path, getattr(case.result, "request", None)
+    if data.get("command") != "sgd" or request is None or _hyper(case, "momentum"):
+        return
+    if len(path) != 4 or path[0] != "steps" or path[2] != "params" or path[1] < 1:
+        return
+    n, names = path[1], list(data["steps"][path[1]]["params"])
+    theta = _earlier_params(case, n, names)
+    true = [data["steps"][n - 1]["params"][p] for p in names]
+    if theta is None or all(abs(a - b) <= 1e-3 * abs(b) + 1e-9 for a, b in zip(theta, true)):
+        return  # nothing wrong earlier to follow from
+    problem = build_problem(request)
+    _, grad = problem.evaluate(theta, problem.samples(n + 1))
+    optimizer = opt.Sgd(dict(case.result.hyper), len(names))
+    optimizer.t = n
+    value = optimizer.step(theta, grad)[names.index(path[3])]
+    shown = ", ".join(f"{p}({n}) = {fmt(v)}" for p, v in zip(names, theta))
+    yield Candidate(value, f"one step from the claimed {shown}: {fmt(value)}")
+
+
 # ----------------------------------------------------------------------------- gd-quadratic
 
 
@@ -299,4 +343,5 @@ CATALOGUE: tuple[Mistake, ...] = (
         _newton_bound_one,
         ("gd-quadratic",),
     ),
+    dataclasses.replace(FOLLOWS_FROM_EARLIER, recompute=_follows_from_earlier, commands=("sgd",)),
 )
