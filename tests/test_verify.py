@@ -149,3 +149,54 @@ def test_own_answer_is_correct_and_perturbed_is_not(value):
 
     assert verify(One(), {"v": repr(value)})[0].verdict == "correct"
     assert verify(One(), {"v": value * 1.01})[0].verdict in ("wrong", "imprecise")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("~1.4M", 1_400_000),
+        ("≈ 0.9M", 900_000),
+        ("≈0.9M", 900_000),
+        ("4.6k", 4_600),
+        ("1.4e6", 1_400_000),
+        ("1.37 million", 1_370_000),
+        ("2.5 billion", 2_500_000_000),
+        ("8.2·10^8", 820_000_000),
+    ],
+)
+def test_approximate_notation(text, value):
+    from hwcheck.verify import approximate
+
+    assert approximate(text)[0] == value
+
+
+@pytest.mark.parametrize("text", ["4640", "4_640", "4,640", "4640.0", "1/4", "lots", "k"])
+def test_plain_numbers_are_not_approximate(text):
+    from hwcheck.verify import approximate
+
+    assert approximate(text) is None
+
+
+def test_imprecise_needs_two_figures():
+    assert verdict("lr", "0.14").verdict == "imprecise"  # 0.13724…: 2 figures
+    one_figure = verdict("lr", "0.1")
+    assert one_figure.verdict == "wrong" and "only to one figure" in one_figure.hint
+
+
+def test_trace_alias():
+    from hwcheck.verify import trace_alias
+
+    data = {
+        "steps": [{"t": 1, "params": {"w": 1.0}, "state": {"exp_avg": {"w": 0.1}}}],
+        "problem": {"init": {"w": 0.5}},
+    }
+    assert trace_alias(data, "w(1)") == "steps.0.params.w"
+    assert trace_alias(data, "w(0)") == "problem.init.w"
+    assert trace_alias(data, "exp_avg.w(1)") == "steps.0.state.exp_avg.w"
+    assert trace_alias(data, "exp_avg(1).w") == "steps.0.state.exp_avg.w"
+    assert trace_alias(data, "steps.0.params.w") is None
+    assert trace_alias({"total": 1}, "w(1)") is None
+    with pytest.raises(HwcheckError, match="1 step"):
+        trace_alias(data, "w(2)")
+    with pytest.raises(HwcheckError, match="no 'v'"):
+        trace_alias(data, "v(1)")

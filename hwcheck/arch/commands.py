@@ -48,6 +48,7 @@ class ParamsResult(Result):
     param_memory_bytes: int
     activation_memory_bytes: int
     explain: bool = view_only(False)
+    model: Any = view_only(None)  # the model itself, for hwcheck.arch.mistakes to perturb
 
     def view(self, digits: int = DEFAULT_DIGITS):
         rows = [("", "input", "", shape_cell(self.input_shape), "", "")]
@@ -148,6 +149,7 @@ def params(request) -> ParamsResult:
         BYTES_PER_FLOAT * (trainable + frozen),
         BYTES_PER_FLOAT * activations,
         explain=request.explain,
+        model=model,
     )
 
 

@@ -276,7 +276,9 @@ def _judge(result, exercise: Exercise, request) -> list:
         tol = exercise.tolerances.get(key, {})
         rtol = tol.get("rtol", request.rtol if request.rtol is not None else exercise.rtol)
         atol = tol.get("atol", request.atol if request.atol is not None else exercise.atol)
-        verdicts.append(judge(result, data, key, claimed, Tolerance(rtol, atol)))
+        verdicts.append(
+            judge(result, data, key, claimed, Tolerance(rtol, atol), claims=exercise.claims)
+        )
     return verdicts
 
 

@@ -94,6 +94,17 @@ class SeparableResult(Result):
                 del data[key]
         return data
 
+    def claim_invariant(self, path: tuple) -> tuple | None:
+        """u and v are defined only up to a factor (c·u, v/c): a claim is judged by u·vᵀ, the
+        partner's claim (``v`` for ``u``) giving the other factor (hwcheck.verify)."""
+        partner = {
+            "u": ("v", "column"),
+            "v": ("u", "row"),
+            "best_rank1_u": ("best_rank1_v", "column"),
+            "best_rank1_v": ("best_rank1_u", "row"),
+        }
+        return ("factor", *partner[path[0]]) if len(path) == 1 and path[0] in partner else None
+
     def view(self, digits: int = 6) -> list:
         kh, kw = self.kernel_shape
         lines = [

@@ -68,6 +68,7 @@ class TraceResult(Result):
     min_norm_distance: float | None = None
     initial_state: dict[str, list[float]] = view_only()
     explain: bool = view_only(False)
+    request: Any = view_only(None)  # for hwcheck.optim.mistakes to re-run the trace the wrong way
 
     def payload(self) -> dict[str, Any]:
         optional = ("diverged", "min_norm_solution", "min_norm_distance")
@@ -286,6 +287,7 @@ def run_trace(command: str, request) -> TraceResult:
         **extra,
         initial_state=trace.initial_state,
         explain=request.explain,
+        request=request,
     )
 
 
@@ -342,6 +344,11 @@ class GdQuadraticResult(Result):
     def payload(self) -> dict[str, Any]:
         optional = ("w0", "steps", "closed_form_max_error", "diverged")
         return {k: v for k, v in super().payload().items() if not (k in optional and v is None)}
+
+    def claim_invariant(self, path: tuple) -> tuple | None:
+        from hwcheck.optim.quadratic import claim_invariant
+
+        return claim_invariant(path)
 
     def view(self, digits: int = DEFAULT_DIGITS) -> list:
         from hwcheck.optim.quadratic import quadratic_view

@@ -86,6 +86,18 @@ def contraction_rate(eigenvalues, lr: float | None, newton: bool) -> float | Non
     return max(abs(1 - lr * v) for v in eigenvalues)
 
 
+def claim_invariant(path: tuple) -> tuple | None:
+    """Eigenvectors are defined only up to sign and scale: claims on them are judged by
+    direction (hwcheck.verify). ``eigenvectors`` is the list, ``eigenvectors.i`` one of them."""
+    if path == ("eigenvectors",):
+        return ("directions",)
+    if (len(path) == 2 and path[0] == "eigenvectors") or (
+        len(path) == 3 and path[0] == "negative_curvature" and path[2] == "direction"
+    ):
+        return ("direction",)
+    return None
+
+
 def _sign_fixed(v: list[float]) -> list[float]:
     """An eigenvector with its largest entry positive (eigh's sign is arbitrary)."""
     k = max(range(len(v)), key=lambda i: (abs(v[i]), -i))
