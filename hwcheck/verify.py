@@ -19,7 +19,14 @@ from typing import Any
 
 from hwcheck.errors import HwcheckError, suggest
 from hwcheck.numfmt import fmt, fmt_seq
-from hwcheck.parse import parse_array, parse_number, shape_of
+from hwcheck.parse import (
+    normal_form,
+    parse_array,
+    parse_bool,
+    parse_int,
+    parse_number,
+    shape_of,
+)
 
 VERDICTS = ("correct", "imprecise", "inconclusive", "wrong", "error")
 VERDICT_MARK = {"correct": "✓", "wrong": "✗", "imprecise": "≈", "inconclusive": "?", "error": "!"}
@@ -124,7 +131,8 @@ def judge(
         if outcome.verdict == "wrong":
             outcome = _step_before(comparer, data, path, raw, outcome)
     except HwcheckError as exc:
-        outcome = Outcome("error", "claim: cannot be read", exc.message)
+        hint = exc.message if not exc.hint or "\n" in exc.hint else f"{exc.message} ({exc.hint})"
+        outcome = Outcome("error", "claim: cannot be read", hint)
     except (ArithmeticError, ValueError, TypeError, RecursionError) as exc:
         outcome = Outcome("error", "claim: cannot be read", f"{type(exc).__name__}: {exc}"[:120])
     alias = trace_alias(data, key)
@@ -639,13 +647,7 @@ def approximate(claimed: Any) -> tuple[Any, str] | None:
 
 
 def compare_bool(expected: bool, claimed: Any) -> Outcome:
-    if isinstance(claimed, str):
-        low = claimed.strip().lower()
-        if low not in {"true", "false", "yes", "no"}:
-            raise HwcheckError("claim", f"expected true or false, got '{claimed[:40]}'")
-        claimed = low in {"true", "yes"}
-    if not isinstance(claimed, bool):
-        raise HwcheckError("claim", f"expected true or false, got {claimed!r}")
+    claimed = parse_bool(claimed, "claim")
     return Outcome("correct" if claimed == expected else "wrong", "boolean: exact")
 
 
@@ -723,6 +725,10 @@ def significant_figures(claimed: Any) -> int | None:
         return None
     text = claimed if isinstance(claimed, str) else repr(claimed)
     text = text.strip().replace("−", "-")
+    try:  # ۰٫۲۵ counts as 0.25 does: figures of the ASCII normal form
+        text = normal_form(text, "claim")
+    except HwcheckError:
+        pass
     mantissa = re.split(r"[eE·×*]|\\cdot|\\times", text)[0]
     if "/" in mantissa:
         return None
@@ -751,6 +757,8 @@ def _round_sig(x: float, figures: int) -> float:
 def _claim_number(claimed: Any, what: str):
     value = _as_number(claimed)
     if value is None:
+        if isinstance(claimed, str) and approximate(claimed) is None:
+            parse_number(claimed, "claim", allow_nonfinite=True)  # raises the grammar's reason
         shown = claimed if isinstance(claimed, str) else json.dumps(claimed)
         raise HwcheckError("claim", f"expected {what}, got '{str(shown)[:60]}'")
     return value
@@ -800,7 +808,7 @@ def _maybe_json(claimed: Any) -> Any:
     if isinstance(claimed, str) and claimed.strip()[:1] in "[{":
         try:
             return json.loads(claimed)
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # JSONDecodeError, or past the int digit limit
             return claimed
     return claimed
 
@@ -821,8 +829,8 @@ def _as_sequence(claimed: Any, expected: list) -> Any:
     batch = re.fullmatch(r"[\[(]\s*(None|null|\?|batch)\s*,(.*?),?\s*[\])]", text, re.IGNORECASE)
     if batch:  # Keras summary()'s (None, 35, 35, 32)
         return [None] + _as_sequence("[" + batch.group(2) + "]", expected)
-    if re.fullmatch(r"[\[(]?\s*\d+(\s*[x×X]\s*\d+)+\s*[\])]?", text):
-        return [int(t) for t in re.findall(r"\d+", text)]
+    if re.fullmatch(r"[\[(]?\s*[0-9]+(\s*[x×X]\s*[0-9]+)+\s*[\])]?", text):
+        return [parse_int(t, "claim") for t in re.findall(r"[0-9]+", text)]
     text = text.strip("()")
     if shape_of(expected) == (1,) and _as_number(text) is not None:
         return [_as_number(text)]  # "1,605,632" for a one-axis shape is one number

@@ -498,3 +498,32 @@ def test_exact_results_print_in_full_past_pythons_digit_limit(cli):
             "conv-backprop", "--x", text(x), "--f", text(f), "--exact", "--format", fmt
         )
         assert code == 0 and out, err
+
+
+# ------------------------------------------------------------ claims read by the same grammar
+
+
+def test_a_claim_keeps_the_grammars_reason(cli):
+    code, _out, err = cli("separable", "--f", "1 2 1; 2 4 2; 1 2 1", "--claim", "rank=E0")
+    assert code == 2 and "an exponent needs a number before it" in err
+
+
+def test_persian_claims_count_their_significant_figures(cli):
+    import json
+
+    _code, out, _ = cli("sgd", "--claim", "w(1)=۰٫۰۷۳", "--json")
+    assert json.loads(out)["claims"][0]["verdict"] == "imprecise"  # 0.073 vs 0.0727814
+
+
+def test_boolean_claims_follow_the_one_rule(cli):
+    args = ("separable", "--f", "1 2 1; 2 4 2; 1 2 1", "--claim")
+    assert cli(*args, "separable=true")[0] == 0
+    code, _out, err = cli(*args, "separable=yes")
+    assert code == 2 and "expected true or false" in err
+
+
+def test_a_shape_claim_does_not_mix_digit_kinds(cli):
+    code, _out, err = cli(
+        "params", "--spec", "8x8x3 | conv2d 4 3", "--claim", "output_shape=6۶x6x4"
+    )
+    assert code == 2 and "mixes Eastern" in err
