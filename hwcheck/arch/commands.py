@@ -47,32 +47,44 @@ class ParamsResult(Result):
     total_macs: int
     param_memory_bytes: int
     activation_memory_bytes: int
+    outputs: list[dict[str, Any]] | None = None  # only when the graph has several
     explain: bool = view_only(False)
+    graph: bool = view_only(False)
+
+    def payload(self) -> dict[str, Any]:
+        out = super().payload()
+        if out.get("outputs") is None:
+            out.pop("outputs", None)
+        return out
 
     def view(self, digits: int = DEFAULT_DIGITS):
-        rows = [("", "input", "", shape_cell(self.input_shape), "", "")]
+        wide = ("",) if self.graph else ()
+        rows = [("", "input", "", *wide, shape_cell(self.input_shape), "", "")]
         rows += [
             (
                 str(x["index"]),
                 x["name"],
                 x["type"],
+                *((", ".join(x["inputs"]),) if self.graph else ()),
                 shape_cell(x["output_shape"]),
                 x["formula"],
                 fmt(x["macs"]),
             )
             for x in self.layers
         ]
+        out_shapes = self.outputs or [{"output_shape": self.output_shape}]
         footer = (
             (
                 "",
                 "total",
                 "",
-                shape_cell(self.output_shape),
+                *wide,
+                " + ".join(shape_cell(o["output_shape"]) for o in out_shapes),
                 fmt(self.total_params),
                 fmt(self.total_macs),
             ),
-            ("", "trainable", "", "", fmt(self.trainable_params), ""),
-            ("", "non-trainable", "", "", fmt(self.non_trainable_params), ""),
+            ("", "trainable", "", *wide, "", fmt(self.trainable_params), ""),
+            ("", "non-trainable", "", *wide, "", fmt(self.non_trainable_params), ""),
         )
         notes = (
             f"parameter memory (float32): {fmt_bytes(self.param_memory_bytes)}",
@@ -80,13 +92,23 @@ class ParamsResult(Result):
             f"MACs = multiply–accumulates, bias excluded; FLOPs ≈ 2·MACs = {fmt(2 * self.total_macs)}",
             f"layout {self.layout}, {self.framework} counting conventions",
         )
+        if self.outputs:
+            notes += ("outputs: " + ", ".join(o["name"] for o in self.outputs),)
         table = Table(
-            ("#", "name", "type", "output shape", "parameters", "MACs"),
+            (
+                "#",
+                "name",
+                "type",
+                *(("inputs",) if self.graph else ()),
+                "output shape",
+                "parameters",
+                "MACs",
+            ),
             tuple(rows),
             "params",
             footer,
             notes,
-            "rllrrr",
+            "rll" + "l" * self.graph + "rrr",
         )
         return [table, self.size_work()] if self.explain else [table]
 
@@ -107,11 +129,12 @@ def fmt_bytes(n: int) -> str:
     return f"{n:,} bytes"
 
 
-def layer_row(layer, out) -> dict[str, Any]:
+def layer_row(layer, out, inputs: list[str]) -> dict[str, Any]:
     return {
         "index": layer.index,
         "name": layer.name,
         "type": layer.type,
+        "inputs": inputs,
         "output_shape": list(out.shape),
         "size": prod(out.shape),
         "params": out.params,
@@ -127,23 +150,30 @@ def layer_row(layer, out) -> dict[str, Any]:
 def params(request) -> ParamsResult:
     model = model_of(request)
     outs = trace(model)
-    rows = [layer_row(layer, out) for layer, out in zip(model.layers, outs)]
+    rows = [
+        layer_row(layer, out, model.input_names(layer.index))
+        for layer, out in zip(model.layers, outs)
+    ]
     trainable = sum(o.trainable for o in outs)
     frozen = sum(o.non_trainable for o in outs)
     activations = prod(model.input_shape) + sum(prod(o.shape) for o in outs)
+    ends = model.output_nodes
+    several = [{"name": model.layers[i].name, "output_shape": list(outs[i].shape)} for i in ends]
     return ParamsResult(
         list(model.input_shape),
         model.layout,
         model.framework,
         rows,
-        list(outs[-1].shape),
+        list(outs[ends[0]].shape),
         trainable + frozen,
         trainable,
         frozen,
         sum(o.macs for o in outs),
         BYTES_PER_FLOAT * (trainable + frozen),
         BYTES_PER_FLOAT * activations,
+        several if len(ends) > 1 else None,
         explain=request.explain,
+        graph=model.is_graph,
     )
 
 

@@ -585,3 +585,8 @@ for _act in ("leaky_relu", "elu"):
 def compute(layer: Layer, shape: tuple[int, ...], ctx: Context) -> LayerOut:
     """One layer's output shape, counts and formulas."""
     return LAYER_TYPES[layer.type].compute(layer, shape, ctx)
+
+
+from hwcheck.arch.merge import MERGE_TYPES  # merge layers of graphs (arch/merge.py)
+
+LAYER_TYPES.update(MERGE_TYPES)
