@@ -8,7 +8,7 @@ from math import prod
 from typing import Any
 
 from hwcheck.arch import rf as fields
-from hwcheck.arch.layers import split
+from hwcheck.arch.layers import axis_names, split
 from hwcheck.arch.model import Model, load_model, trace
 from hwcheck.errors import HwcheckError
 from hwcheck.numfmt import DEFAULT_DIGITS, fmt, fmt_shape
@@ -187,20 +187,26 @@ class RfResult(Result):
     input_shape: list[int]
     layers: list[dict[str, Any]]
     layer: int
-    rf: list[int]
-    jump: list[int] | None
-    start: list[float] | None
-    rf_area: int
+    rf: list[int | None]
+    jump: list[int | None] | None
+    start: list[float | None] | None
+    rf_area: int | None
     chain: str
     field_in_layer: dict[str, list[int]] | None
     unit: list[int] | None
     region: list[list[int]] | None
     region_clipped: list[list[int]] | None
+    path: list[str] | None = None  # graphs only
+    aligned: list[bool] | None = None  # graphs only
     work: tuple[str, ...] = view_only(())
     picture: tuple[str, ...] = view_only(())
+    graph: bool = view_only(False)
 
     def payload(self) -> dict[str, Any]:
         out = super().payload()
+        for key in ("path", "aligned"):
+            if out[key] is None:
+                del out[key]
         keys = list(out)
         at = keys.index("rf_area") + 1
         return {
@@ -214,18 +220,20 @@ class RfResult(Result):
         return self.jump is None
 
     def view(self, digits: int = DEFAULT_DIGITS):
-        rows = [("", "input", "", "", "", "", "1", "1", "0")]
-        rows += [rf_row(x) for x in self.layers]
+        wide = ("",) if self.graph else ()
+        rows = [("", "input", "", *wide, "", "", "", "1", "1", "0")]
+        rows += [rf_row(x, self.graph) for x in self.layers]
+        columns = ("#", "name", "type", *(("inputs",) if self.graph else ()), "kernel", "stride")
         sections = [
             Table(
-                ("#", "name", "type", "kernel", "stride", "dilation", "jump", "rf", "start"),
+                (*columns, "dilation", "jump", "rf", "start"),
                 tuple(rows),
                 "receptive fields",
-                align="rllrrrrrr",
+                align="rll" + "l" * self.graph + "rrrrrr",
             ),
             Text(self.work, "the recurrences (Araujo, Norris & Sim, Distill 2019)"),
         ]
-        lines = [self.chain]
+        lines = [self.chain, *self.alignment_lines()]
         if self.region is not None:
             lines.append(
                 f"unit ({', '.join(map(str, self.unit))}) of layers[{self.layer}] sees input "
@@ -248,46 +256,59 @@ class RfResult(Result):
             )
         return sections
 
+    def alignment_lines(self) -> list[str]:
+        if not self.graph or self.is_global:
+            return []
+        names = axis_names(len(self.rf))
+        largest = " → ".join(self.path)
+        lines = [
+            f"the field is the union over every path (Distill 2019); the largest path: {largest}"
+        ]
+        for name, ok in zip(names, self.aligned):
+            if not ok:
+                lines.append(
+                    f"along {name} the paths are not aligned (their centres or jumps differ): "
+                    "the field has no single size, so rf is null there"
+                )
+        return lines
+
 
 def per_axis(values) -> str:
     if values is None:
         return "—"
+    values = ["—" if v is None else v for v in values]
     return str(values[0]) if len(set(values)) == 1 else ", ".join(map(str, values))
 
 
-def rf_row(x: dict) -> tuple[str, ...]:
+def rf_cell(values) -> str:
+    if all(v is None for v in values):
+        return "unaligned"
+    if any(v is None for v in values):
+        return "×".join("unaligned" if v is None else str(v) for v in values)
+    return fmt_shape(values)
+
+
+def rf_row(x: dict, graph: bool = False) -> tuple[str, ...]:
+    head = (str(x["index"]), x["name"], x["type"], *((", ".join(x["inputs"]),) if graph else ()))
     if x["global"]:
-        return (
-            str(x["index"]),
-            x["name"],
-            x["type"],
-            "—",
-            "—",
-            "—",
-            "—",
-            fmt_shape(x["rf"]) + " (all)",
-            "—",
-        )
-    start = [fmt(s) for s in x["start"]]
+        return (*head, "—", "—", "—", "—", fmt_shape(x["rf"]) + " (all)", "—")
+    start = None if x["start"] is None else [None if s is None else fmt(s) for s in x["start"]]
     return (
-        str(x["index"]),
-        x["name"],
-        x["type"],
+        *head,
         fmt_shape(x["kernel"]),
         per_axis(x["stride"]),
         per_axis(x["dilation"]),
         per_axis(x["jump"]),
-        fmt_shape(x["rf"]),
+        rf_cell(x["rf"]),
         per_axis(start),
     )
 
 
-def step_row(step, input_sizes) -> dict[str, Any]:
+def step_row(step, input_sizes, inputs: list[str], graph: bool = False) -> dict[str, Any]:
+    head = {"index": step.index, "name": step.name, "type": step.type, "inputs": inputs}
     if step.axes is None:
         return {
-            "index": step.index,
-            "name": step.name,
-            "type": step.type,
+            **head,
             "kernel": None,
             "stride": None,
             "dilation": None,
@@ -297,18 +318,19 @@ def step_row(step, input_sizes) -> dict[str, Any]:
             "global": True,
         }
     w, a = step.windows, step.axes
-    return {
-        "index": step.index,
-        "name": step.name,
-        "type": step.type,
+    row = {
+        **head,
         "kernel": [x.kernel for x in w],
         "stride": [x.stride for x in w],
         "dilation": [x.dilation for x in w],
-        "jump": [x.jump for x in a],
-        "rf": [x.rf for x in a],
-        "start": [x.start for x in a],
+        "jump": [x.jump if u is not None else None for x, u in zip(a, step.union)],
+        "rf": step.rf,
+        "start": [x.start if ok else None for x, ok in zip(a, step.aligned)],
         "global": False,
     }
+    if graph:
+        row["aligned"] = list(step.aligned)
+    return row
 
 
 def recurrence_work(rows, limit: int = 40) -> tuple[str, ...]:
@@ -338,7 +360,7 @@ def recurrence_work(rows, limit: int = 40) -> tuple[str, ...]:
 
 def selected(model: Model, layer: int | None) -> int:
     n = len(model.layers)
-    index = n - 1 if layer is None else layer + n if layer < 0 else layer
+    index = model.output_nodes[0] if layer is None else layer + n if layer < 0 else layer
     if not 0 <= index < n:
         raise HwcheckError("--layer", f"the model has layers 0…{n - 1}, got {layer}")
     return index
@@ -384,8 +406,9 @@ def rf(request) -> RfResult:
     outs = trace(model, index)
     rows = fields.steps(model, outs)
     sizes = fields.input_spatial(model)
+    graph = model.is_graph
     last = rows[-1]
-    table = [step_row(s, sizes) for s in rows]
+    table = [step_row(s, sizes, model.input_names(s.index), graph) for s in rows]
     if last.axes is None:
         if request.unit is not None or request.draw:
             raise HwcheckError("--unit", f"every unit of layers[{index}] sees the whole input")
@@ -402,9 +425,12 @@ def rf(request) -> RfResult:
             None,
             None,
             None,
-            recurrence_work(rows),
+            work=recurrence_work(rows),
+            graph=graph,
         )
-    in_sizes = [sizes, *(spatial_sizes(model, o.shape) for o in outs[:-1])]
+    path = fields.path_to(rows, index)
+    on_path = [rows[i] for i in path]
+    levels = fields.path_levels(path)
     out_sizes = spatial_sizes(model, outs[-1].shape)
     unit, bounds, clipped, picture = None, None, None, ()
     if request.unit is not None or request.draw:
@@ -413,33 +439,65 @@ def rf(request) -> RfResult:
             if request.unit is not None
             else tuple(n // 2 for n in out_sizes)
         )
-        bounds = fields.region(last.axes, unit)
+        bounds = unit_region(last, unit)
         clipped = fields.clip(bounds, sizes)
         if request.draw:
-            exact = fields.seen_positions(rows, unit, in_sizes)
-            seen = exact or [
-                list(range(max(lo, 0), min(hi, n - 1) + 1)) for (lo, hi), n in zip(bounds, sizes)
-            ]
-            centre = [a.start + u * a.jump for a, u in zip(last.axes, unit)]
-            picture = fields.draw(sizes, seen, centre)
-            if exact is None:
-                picture += (
-                    "(too many paths to trace pixel by pixel: the field's bounding box is shaded)",
-                )
-    axes = last.axes
+            picture = drawing(model, rows, outs, unit, bounds, sizes, graph)
+    rf_sizes = last.rf
     return RfResult(
         list(model.input_shape),
         table,
         index,
-        [a.rf for a in axes],
-        [a.jump for a in axes],
-        [a.start for a in axes],
-        prod(a.rf for a in axes),
-        fields.chain(rows),
-        {str(level): size for level, size in fields.chain_sizes(rows)},
+        rf_sizes,
+        [a.jump if u is not None else None for a, u in zip(last.axes, last.union)],
+        [a.start if ok else None for a, ok in zip(last.axes, last.aligned)],
+        None if None in rf_sizes else prod(rf_sizes),
+        fields.chain(on_path, levels=levels, top=index + 1)
+        + (" along the path with the largest field" if graph else ""),
+        {str(level): size for level, size in fields.chain_sizes(on_path, levels)},
         None if unit is None else list(unit),
         bounds,
         clipped,
-        recurrence_work(rows),
+        [model.layers[i].name for i in path] if graph else None,
+        list(last.aligned) if graph else None,
+        recurrence_work(on_path),
         picture,
+        graph,
     )
+
+
+def unit_region(last, unit) -> list[list[int]]:
+    """[[first, last], ...] input pixels (unclipped) the unit sees over every path."""
+    for axis, u in enumerate(last.union):
+        if u is None:
+            raise HwcheckError(
+                "--unit",
+                f"along axis {axis} the paths reaching layers[{last.index}] have different "
+                "jumps, so units see fields of different shapes",
+            )
+    return [
+        [lo + u * a.jump, hi + u * a.jump] for (lo, hi), a, u in zip(last.union, last.axes, unit)
+    ]
+
+
+def drawing(model, rows, outs, unit, bounds, sizes, graph) -> tuple[str, ...]:
+    last = rows[-1]
+    centre, points = [(lo + hi) / 2 for lo, hi in bounds], None
+    if graph:
+        node_sizes = {i: spatial_sizes(model, o.shape) for i, o in enumerate(outs)}
+        node_sizes[-1] = sizes
+        points = fields.seen_in_graph(model, rows, unit, node_sizes)
+        exact = (
+            None if points is None else [sorted({p[a] for p in points}) for a in range(len(sizes))]
+        )
+    else:
+        in_sizes = [sizes, *(spatial_sizes(model, o.shape) for o in outs[:-1])]
+        exact = fields.seen_positions(rows, unit, in_sizes)
+        centre = [a.start + u * a.jump for a, u in zip(last.axes, unit)]
+    seen = exact or [
+        list(range(max(lo, 0), min(hi, n - 1) + 1)) for (lo, hi), n in zip(bounds, sizes)
+    ]
+    picture = fields.draw(sizes, seen, centre, points)
+    if exact is None:
+        picture += ("(too many paths to trace pixel by pixel: the field's bounding box is shaded)",)
+    return picture
