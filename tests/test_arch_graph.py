@@ -527,3 +527,18 @@ def test_draw_on_a_graph_is_the_exact_union():
     }
     assert drawn == set(cross)
     assert r.rf == [3, 3]  # the union's bounding box along each axis
+
+
+def test_long_tables_are_laid_out_as_text():
+    """Past 1,000 rows the table is aligned here, in one pass, and rendered in chunks (Rich
+    splits one long text quadratically); every row and the totals are still there."""
+    from hwcheck.render import render
+
+    spec = "16x16x3 | " + " | ".join(["conv2d 4 3 padding=same", "relu"] * 600)
+    r = hwcheck.params(spec=spec, explain=True)
+    text = render(r, [], "table", 6)
+    lines = text.splitlines()
+    rows = [line for line in lines if line.strip().startswith(("1199 ", "0 "))]
+    assert len(rows) == 2 and rows[0].index("conv2d") == rows[1].index("relu_599")
+    assert f"{r.total_params:,}" in text and "layers[1198] conv2d_599: MACs" in text
+    assert hwcheck.rf(spec=spec).view()[0].lines[1].split()[:3] == ["#", "name", "type"]

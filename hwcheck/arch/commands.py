@@ -16,6 +16,43 @@ from hwcheck.parse import parse_int
 from hwcheck.result import Result, Table, Text, view_only
 
 BYTES_PER_FLOAT = 4
+#: A table longer than this is laid out here, in one pass, as preformatted text: Rich measures
+#: and renders every cell twice (natural width, then final width), about 1.5 ms a row, so the
+#: 10,000-layer cap took 11–16 s as a table against under 1 s as JSON.
+LONG_TABLE = 1_000
+CHUNK = 100  # lines of a long text per section
+TEXT_WIDTH = 160  # the widest line the text renderer keeps (render.MAX_WIDTH)
+
+
+def laid_out(table: Table) -> list[Table | Text]:
+    """``table`` itself, or for a long one the same rows aligned in plain text."""
+    if len(table.rows) <= LONG_TABLE:
+        return [table]
+    rows = [table.columns, *table.rows, *table.footer]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(table.columns))]
+    align = table.align or "l" * len(widths)
+
+    def line(cells) -> str:
+        padded = (c.rjust(w) if a == "r" else c.ljust(w) for c, w, a in zip(cells, widths, align))
+        return " " + "".join(f" {c} " for c in padded).rstrip()
+
+    lines = ["", line(table.columns), " " + "─" * (sum(widths) + 2 * len(widths))]
+    lines += [line(r) for r in table.rows]
+    lines += ["", *(line(r) for r in table.footer)] if table.footer else []
+    lines += ["", *table.notes] if table.notes else []
+    return long_text(lines, table.title)
+
+
+def long_text(lines, title: str | None) -> list[Text]:
+    """Lines of text in chunks of :data:`CHUNK` (a blank line between chunks): Rich renders
+    one text as a single segment that it splits line by line with ``str.partition``, copying
+    the rest each time, which is quadratic in the length (the step that made ``params --explain``
+    on the 10,000-layer cap take over 10 s)."""
+    chunks = [tuple(lines[i : i + CHUNK]) for i in range(0, len(lines), CHUNK)]
+    fits = max(map(len, lines)) <= TEXT_WIDTH  # then nothing needs wrapping (or could be cut)
+    return [
+        Text(chunk, title if i == 0 else None, preformatted=fits) for i, chunk in enumerate(chunks)
+    ]
 
 
 def shape_cell(shape) -> str:
@@ -110,16 +147,18 @@ class ParamsResult(Result):
             notes,
             "rll" + "l" * self.graph + "rrr",
         )
-        return [table, self.size_work()] if self.explain else [table]
+        return [*laid_out(table), *self.size_work()] if self.explain else laid_out(table)
 
-    def size_work(self) -> Text:
+    def size_work(self) -> list[Text]:
         lines = []
         for x in self.layers:
             for line in x["size_formula"]:
                 lines.append(f"layers[{x['index']}] {x['name']}: {line}")
             if x["macs"]:
                 lines.append(f"layers[{x['index']}] {x['name']}: MACs {x['macs_formula']}")
-        return Text(tuple(lines) or ("no layer changes the shape",), "output sizes and MACs")
+        if len(lines) > CHUNK:
+            return long_text(lines, "output sizes and MACs")
+        return [Text(tuple(lines) or ("no layer changes the shape",), "output sizes and MACs")]
 
 
 def fmt_bytes(n: int) -> str:
@@ -225,11 +264,13 @@ class RfResult(Result):
         rows += [rf_row(x, self.graph) for x in self.layers]
         columns = ("#", "name", "type", *(("inputs",) if self.graph else ()), "kernel", "stride")
         sections = [
-            Table(
-                (*columns, "dilation", "jump", "rf", "start"),
-                tuple(rows),
-                "receptive fields",
-                align="rll" + "l" * self.graph + "rrrrrr",
+            *laid_out(
+                Table(
+                    (*columns, "dilation", "jump", "rf", "start"),
+                    tuple(rows),
+                    "receptive fields",
+                    align="rll" + "l" * self.graph + "rrrrrr",
+                )
             ),
             Text(self.work, "the recurrences (Araujo, Norris & Sim, Distill 2019)"),
         ]

@@ -190,7 +190,8 @@ class Expander:
         if name in later:
             cycle = find_cycle(later, name, later_name(i, later))
             if cycle:
-                raise HwcheckError(f"{here}: inputs", "cycle: " + " → ".join(cycle))
+                shown = cycle if len(cycle) <= 8 else [*cycle[:5], "…", *cycle[-2:]]
+                raise HwcheckError(f"{here}: inputs", "cycle: " + " → ".join(shown))
             raise HwcheckError(
                 f"{here}: inputs",
                 f"'{name}' is defined below this layer (at {later[name][0]}); "
@@ -221,20 +222,20 @@ def find_cycle(later, start: str, target: str | None) -> list[str] | None:
     """A chain start → … → target through the ``inputs`` of named tables, if there is one."""
     if target is None:
         return None
-    path, seen = [start], {start}
-
-    def walk(name: str) -> bool:
+    parent: dict[str, str | None] = {start: None}
+    stack = [start]
+    while stack:
+        name = stack.pop()
         if name == target:
-            return True
+            chain = [name]
+            while parent[chain[-1]] is not None:
+                chain.append(parent[chain[-1]])
+            return [target, *chain[::-1]]
         for nxt in later.get(name, ("", 0, []))[2]:
-            if isinstance(nxt, str) and nxt not in seen:
-                seen.add(nxt), path.append(nxt)
-                if walk(nxt):
-                    return True
-                path.pop()
-        return False
-
-    return [target, *path] if walk(start) else None
+            if isinstance(nxt, str) and nxt not in parent:
+                parent[nxt] = name
+                stack.append(nxt)
+    return None
 
 
 def check_name(name: Any, where: str) -> None:
@@ -272,7 +273,11 @@ def read_blocks(value: Any) -> dict[str, dict]:
             raise HwcheckError(where, "expected at least one [[blocks.NAME.layers]] table")
         if not isinstance(defaults, dict):
             raise HwcheckError(f"{where}: defaults", "expected a table of parameter = value")
-        out[name] = {"layers": layers, "defaults": defaults, "params": parameters(layers)}
+        try:
+            params = parameters(layers)
+        except RecursionError:
+            raise HwcheckError(where, "nested too deeply") from None
+        out[name] = {"layers": layers, "defaults": defaults, "params": params}
     return out
 
 

@@ -19,7 +19,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from hwcheck.arch.graph import INPUT, POSITION, Expander, Scope, outputs, read_blocks
+from hwcheck.arch.graph import (
+    INPUT,
+    POSITION,
+    Expander,
+    Scope,
+    outputs,
+    read_blocks,
+)
 from hwcheck.arch.layers import LAYER_TYPES, MAX_SIZE, Context, Layer, compute, spatial_rank
 from hwcheck.arch.merge import MERGES, Inputs
 from hwcheck.errors import HwcheckError, did_you_mean, pointer
@@ -362,6 +369,7 @@ def padding(value: Any, where: str, rank: int):
 # the input itself (a residual connection): ``add( conv2d 64 3 padding=same | relu ) *2``.
 
 PUNCTUATION = "|;()"
+SPEC_DEPTH = 4  # groups inside groups (their names grow with the depth)
 
 
 def spec_error(spec: str, pos: int, where: str, message: str) -> HwcheckError:
@@ -410,6 +418,7 @@ class SpecParser:
         self.spec, self.toks, self.i = spec, scan(spec), 0
         self.blocks: dict[str, dict] = {}
         self.count = 0  # layers so far, for 'layers[N]' in errors
+        self.depth = 0  # groups inside groups
         self.last = INPUT  # the name of the last item parsed
 
     def peek(self) -> tuple[str | None, int]:
@@ -490,6 +499,9 @@ class SpecParser:
                 "",
                 f"'(' follows {merge['type']}: only merges group branches ({', '.join(MERGES)})",
             )
+        self.depth += 1
+        if self.depth > SPEC_DEPTH:
+            raise spec_error(self.spec, toks[0][1], "", f"groups nest at most {SPEC_DEPTH} deep")
         self.i += 1
         inner_counts: dict = {}
         inner_groups: dict = {}
@@ -501,6 +513,7 @@ class SpecParser:
         if text != ")":
             raise spec_error(self.spec, at, "", f"expected ')' to close the group at {start}")
         self.i += 1
+        self.depth -= 1
         after = self.words()
         repeat = repeat_count(self.spec, after)
         if after:
