@@ -530,7 +530,7 @@ def test_draw_on_a_graph_is_the_exact_union():
 
 
 def test_long_tables_are_laid_out_as_text():
-    """Past 1,000 rows the table is aligned here, in one pass, and rendered in chunks (Rich
+    """Past 100 rows the table is aligned here, in one pass, and rendered in chunks (Rich
     splits one long text quadratically); every row and the totals are still there."""
     from hwcheck.render import render
 

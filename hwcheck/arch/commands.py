@@ -16,11 +16,12 @@ from hwcheck.parse import parse_int
 from hwcheck.result import Result, Table, Text, view_only
 
 BYTES_PER_FLOAT = 4
-#: A table longer than this is laid out here, in one pass, as preformatted text: Rich measures
+#: A table longer than this is laid out here, in one pass, as text in Rich's style: Rich measures
 #: and renders every cell twice (natural width, then final width), about 1.5 ms a row, so the
-#: 10,000-layer cap took 11–16 s as a table against under 1 s as JSON.
-LONG_TABLE = 1_000
-CHUNK = 100  # lines of a long text per section
+#: 10,000-layer cap took 11–16 s as a table against under 1 s as JSON, and ResNet-152's 514
+#: rows most of a second.
+LONG_TABLE = 100
+CHUNK = 500  # lines of a long text per section
 TEXT_WIDTH = 160  # the widest line the text renderer keeps (render.MAX_WIDTH)
 
 
@@ -375,27 +376,34 @@ def step_row(step, input_sizes, inputs: list[str], graph: bool = False) -> dict[
 
 
 def recurrence_work(rows, limit: int = 40) -> tuple[str, ...]:
-    """``layers[1] conv2d_1: r = 3 + (3 − 1)·1 = 5, j = 1·1 = 1, start = 1 + (1 − 0)·1 = 2``."""
-    lines, before = [], fields.Axis()
-    for step in rows:
-        if step.axes is None:
-            lines.append(
-                f"layers[{step.index}] {step.name}: every unit sees the whole input ({step.type})"
-            )
-            break
-        w, after = step.windows[0], step.axes[0]
-        axis_note = "" if set(step.windows) == {w} and set(step.axes) == {after} else " (axis 0)"
-        lines.append(
-            f"layers[{step.index}] {step.name}{axis_note}: r = {before.rf} + ({w.span} − 1)·{before.jump} = {after.rf}, "
-            f"j = {before.jump}·{w.stride} = {after.jump}, "
-            f"start = {fmt(before.start)} + ({fmt((w.span - 1) / 2)} − {w.before})·{before.jump} = {fmt(after.start)}"
-        )
-        before = step.axes[0]
-    if len(lines) > limit:
-        lines = lines[: limit // 2] + [f"… {len(lines) - limit} more …"] + lines[-(limit // 2) :]
+    """``layers[1] conv2d_1: r = 3 + (3 − 1)·1 = 5, j = 1·1 = 1, start = 1 + (1 − 0)·1 = 2``
+    (the first and last ``limit / 2`` layers: only those are written out)."""
+    end = next((i for i, step in enumerate(rows) if step.axes is None), None)
+    count = len(rows) if end is None else end + 1
+    shown = (
+        range(count) if count <= limit else [*range(limit // 2), *range(count - limit // 2, count)]
+    )
+    lines, previous = [], -1
+    for i in shown:
+        if i != previous + 1:
+            lines.append(f"… {count - limit} more …")
+        lines.append(recurrence_line(rows[i], rows[i - 1].axes[0] if i else fields.Axis()))
+        previous = i
     return (
         "r = r′ + (k′ − 1)·j′, j = j′·s, start = start′ + ((k′ − 1)/2 − p)·j′ with k′ = d·(k − 1) + 1",
         *lines,
+    )
+
+
+def recurrence_line(step, before) -> str:
+    if step.axes is None:
+        return f"layers[{step.index}] {step.name}: every unit sees the whole input ({step.type})"
+    w, after = step.windows[0], step.axes[0]
+    axis_note = "" if set(step.windows) == {w} and set(step.axes) == {after} else " (axis 0)"
+    return (
+        f"layers[{step.index}] {step.name}{axis_note}: r = {before.rf} + ({w.span} − 1)·{before.jump} = {after.rf}, "
+        f"j = {before.jump}·{w.stride} = {after.jump}, "
+        f"start = {fmt(before.start)} + ({fmt((w.span - 1) / 2)} − {w.before})·{before.jump} = {fmt(after.start)}"
     )
 
 
