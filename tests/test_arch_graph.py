@@ -542,3 +542,22 @@ def test_long_tables_are_laid_out_as_text():
     assert len(rows) == 2 and rows[0].index("conv2d") == rows[1].index("relu_599")
     assert f"{r.total_params:,}" in text and "layers[1198] conv2d_599: MACs" in text
     assert hwcheck.rf(spec=spec).view()[0].lines[1].split()[:3] == ["#", "name", "type"]
+
+
+def test_readme_graph_examples_are_these():
+    """The README's basic block and squeeze-excitation block are the models tested above."""
+    import re
+    import tomllib
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    blocks = [tomllib.loads(b) for b in re.findall(r"```toml\n(.*?)```", readme, re.DOTALL)]
+    basic = next(b for b in blocks if any(x.get("name") == "bn2" for x in b.get("layers", [])))
+    se = next(b for b in blocks if any(x.get("type") == "multiply" for x in b.get("layers", [])))
+
+    def counts(m):
+        return [(x["output_shape"], x["params"]) for x in hwcheck.params(model=m).layers]
+
+    assert counts(basic) == counts(BASIC)
+    expected = hwcheck.params(model=SE)
+    got = hwcheck.params(model=se)
+    assert (got.total_params, got.output_shape) == (expected.total_params, expected.output_shape)
