@@ -561,3 +561,42 @@ def test_readme_graph_examples_are_these():
     expected = hwcheck.params(model=SE)
     got = hwcheck.params(model=se)
     assert (got.total_params, got.output_shape) == (expected.total_params, expected.output_shape)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(["add", "subtract", "multiply", "average", "maximum", "concat"]),
+    st.lists(st.lists(st.sampled_from([1, 2, 3]), min_size=1, max_size=3), min_size=2, max_size=3),
+    st.integers(-3, 2),
+)
+def test_merges_against_keras(kind, shapes, axis):
+    """Shapes and refusals as Keras 3's merge layers give them (channels last)."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    if kind == "subtract":
+        shapes = shapes[:2]
+    options = {"axis": axis} if kind == "concat" else {}
+    layer = Layer(0, kind, kind, options)
+    inputs = Inputs.of(shapes, [f"x{i}" for i in range(len(shapes))])
+    try:
+        ours = list(compute(layer, inputs, Context("hwc", "keras")).shape)
+    except HwcheckError:
+        ours = None
+    merge = {
+        "add": keras.layers.Add,
+        "subtract": keras.layers.Subtract,
+        "multiply": keras.layers.Multiply,
+        "average": keras.layers.Average,
+        "maximum": keras.layers.Maximum,
+    }.get(kind)
+    rank = len(shapes[0])
+    if merge is None:  # keras counts the batch axis
+        merge = lambda: keras.layers.Concatenate(axis=axis + 1 if axis >= 0 else axis)
+        if not -rank <= axis < rank:
+            assert ours is None
+            return
+    try:
+        theirs = list(merge()([keras.Input(tuple(s)) for s in shapes]).shape[1:])
+    except ValueError:
+        theirs = None
+    assert ours == theirs
