@@ -98,7 +98,8 @@ def test_resnet152_file_matches_torchvision():
     assert r.total_params == 60_192_808 and r.output_shape == [1000]
     assert r.layers[-1]["inputs"] == ["global_avgpool"]
     names = [x["name"] for x in r.layers]
-    assert "layer3.34.add" in names and "layer2.0.shortcut" in names
+    assert "layer3.35.add" in names and "layer2.0.shortcut" in names and "layer4.2.add" in names
+    assert len(set(names)) == len(names)  # torchvision's names: layer2.0 then layer2.1 …
     # rf before the pool, by hand: conv1 7/2 → 7 (j 2); maxpool 3/2 → 11 (j 4); each 3×3 adds
     # 2·j: stage 1 3 blocks at j 4, then each stage's first 3×3 at the old jump, the rest at 2×
     rf, jump = 11, 4

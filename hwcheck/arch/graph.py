@@ -8,7 +8,7 @@ The rules (README, "Describing a model"):
   is a graph already. A name used before its layer is an error; when the later layer leads back
   to this one, the error names the cycle.
 - ``repeat = n`` repeats a layer or a block call n times in a row; copies are named
-  ``name.0``, ``name.1``, … and ``name`` alone means the last copy.
+  ``name.0``, ``name.1``, … (skipping numbers already taken) and ``name`` alone means the last.
 - ``[blocks.NAME]`` holds ``layers`` (and optional ``defaults``); a layer ``block = "NAME"``
   expands it, its other keys filling the ``"$key"`` values in the block. Inside a block,
   ``"input"`` means the block's input; the block's output is its last layer; its layers are
@@ -99,13 +99,14 @@ class Expander:
         except HwcheckError as exc:
             exc.hint = exc.hint or trail(here, stack)
             raise
+        numbers = copies(explicit, repeat, scope)
         for r in range(repeat):
             if explicit is None:
                 n = scope.counts.get(kind, 0)
                 scope.counts[kind] = n + 1
                 local = kind if n == 0 else f"{kind}_{n}"
             else:
-                local = explicit if repeat == 1 else f"{explicit}.{r}"
+                local = explicit if repeat == 1 else f"{explicit}.{numbers[r]}"
             sources = first if r == 0 and first is not None else (scope.previous,)
             index = self.add(
                 {**table, "name": scope.prefix + local}, sources, origin, trail(here, stack), pos
@@ -134,8 +135,9 @@ class Expander:
             name = block if n == 0 else f"{block}_{n}"
         check_name(name, f"{here}: name")
         layers = substitute(self.blocks[block], table, block, here)
+        numbers = copies(name, repeat, scope)
         for r in range(repeat):
-            instance = name if repeat == 1 else f"{name}.{r}"
+            instance = name if repeat == 1 else f"{name}.{numbers[r]}"
             start = first[0] if r == 0 and first is not None else scope.previous
             if r == 0 and first is not None and len(first) != 1:
                 raise HwcheckError(f"{here}: inputs", "a block takes one input")
@@ -199,6 +201,19 @@ class Expander:
             )
         known = [INPUT, *scope.names, *(self.flat if scope.prefix == "" else ())]
         raise HwcheckError(f"{here}: inputs", f"no layer named '{name}'{did_you_mean(name, known)}")
+
+
+def copies(name: str | None, repeat: int, scope: Scope) -> list[int]:
+    """The numbers of ``repeat`` copies named ``name.k``: 0, 1, … skipping those taken, so a
+    first block named ``layer2.0`` and ``repeat`` on ``layer2`` continue at ``layer2.1``."""
+    if name is None or repeat == 1:
+        return list(range(repeat))
+    out, k = [], 0
+    while len(out) < repeat:
+        if f"{name}.{k}" not in scope.names:
+            out.append(k)
+        k += 1
+    return out
 
 
 def later_references(tables: list) -> dict[str, tuple[str, int, list]]:
