@@ -10,6 +10,13 @@ The first segment is the input shape, optionally followed by ``layout=chw`` and
 ``key=value`` (per-axis values as ``3x3`` or ``[3,3]``, padding pairs as ``[[1,1],[0,1]]``).
 Shorthand: leading bare values fill the type's main keys in order (``conv2d 32 3`` is
 ``filters=32 kernel=3``, ``dense 512`` is ``units=512``, ``maxpool2d 2`` is ``kernel=2``).
+A merge followed by ``( … ; … )`` is a group of branches from the group's input (one branch:
+merged with the input itself, a residual connection), and ``*N`` repeats a layer or a group::
+
+    32x32x64 | add( conv2d 64 3 padding=same | relu | conv2d 64 3 padding=same ) *2 | relu
+
+Graphs, blocks and ``repeat`` in files: :mod:`hwcheck.arch.graph`. Without ``layout``,
+``framework = "pytorch"`` means ``chw`` (CONVENTIONS §4).
 """
 
 from __future__ import annotations
