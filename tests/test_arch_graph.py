@@ -601,3 +601,15 @@ def test_merges_against_keras(kind, shapes, axis):
     except ValueError:
         theirs = None
     assert ours == theirs
+
+
+def test_rf_of_a_branch_that_does_not_read_an_unsupported_layer():
+    graph = model(
+        {"type": "conv2d", "filters": 1, "kernel": 3, "name": "a"},
+        {"type": "conv_transpose2d", "filters": 1, "kernel": 3, "inputs": ["a"], "name": "up"},
+        {"type": "conv2d", "filters": 1, "kernel": 3, "inputs": ["a"], "name": "b"},
+        outputs=["up", "b"],
+    )
+    assert hwcheck.rf(model=graph, layer=2).rf == [5, 5]
+    with pytest.raises(HwcheckError, match="not supported"):
+        hwcheck.rf(model=graph)  # the first output, 'up'

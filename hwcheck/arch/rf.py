@@ -20,7 +20,7 @@ the path), whether all paths are aligned, and the union of unit 0's fields while
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import prod
 
 from hwcheck.arch.layers import GLOBAL, IDENTITY, split
@@ -64,6 +64,7 @@ class Step:
     aligned: tuple[bool, ...] = ()  # per axis: every path shares jump and centre
     union: tuple[tuple[int, int] | None, ...] = ()  # per axis, unit 0's field over all paths
     # (None where the paths' jumps differ)
+    error: HwcheckError | None = field(default=None, compare=False)  # no field: why
 
     @property
     def rf(self) -> list[int | None]:
@@ -123,31 +124,42 @@ def layer_windows(field, rank: int, where: str):
 
 
 def steps(model: Model, outs) -> list[Step]:
-    """The recurrence through every layer of ``outs`` (a prefix of the model), in file order."""
+    """The recurrence through every layer of ``outs`` (a prefix of the model), in file order.
+    A layer without a field (a transposed convolution, …) is an error only for the last layer
+    and the layers that depend on it, not for a branch the last layer does not read."""
     rank = len(input_spatial(model))
     start = Step(-1, "input", "", None, (Axis(),) * rank, -1, (True,) * rank, ((0, 0),) * rank)
     rows: list[Step] = []
     for layer, out in zip(model.layers, outs):
-        sources = model.inputs_of(layer.index)
-        ins = [start if s < 0 else rows[s] for s in sources]
-        if any(st.axes is None for st in ins):
-            rows.append(Step(layer.index, layer.name, layer.type, None, None, sources[0]))
-            continue
-        if len(ins) == 1:
-            best, aligned, union = 0, ins[0].aligned, ins[0].union
-        else:
-            best, aligned, union = merged(ins, rank)
-        wins = layer_windows(out.field, rank, f"{model.source}: {layer.where}")
-        if wins is None:
-            rows.append(Step(layer.index, layer.name, layer.type, None, None, sources[best]))
-            continue
-        before = ins[best].axes
-        axes = tuple(a.through(w) for a, w in zip(before, wins))
-        union = tuple(through_union(u, a, w) for u, a, w in zip(union, before, wins))
-        rows.append(
-            Step(layer.index, layer.name, layer.type, wins, axes, sources[best], aligned, union)
-        )
+        rows.append(step(model, layer, out, start, rows, rank))
+    if rows and rows[-1].error is not None:
+        raise rows[-1].error
     return rows
+
+
+def step(model: Model, layer, out, start: Step, rows: list[Step], rank: int) -> Step:
+    sources = model.inputs_of(layer.index)
+    ins = [start if s < 0 else rows[s] for s in sources]
+    head = (layer.index, layer.name, layer.type)
+    if any(st.axes is None and st.error is None for st in ins):
+        return Step(*head, None, None, sources[0])
+    failed = next((st.error for st in ins if st.error is not None), None)
+    if failed is not None:
+        return Step(*head, None, None, sources[0], error=failed)
+    if len(ins) == 1:
+        best, aligned, union = 0, ins[0].aligned, ins[0].union
+    else:
+        best, aligned, union = merged(ins, rank)
+    try:
+        wins = layer_windows(out.field, rank, f"{model.source}: {layer.where}")
+    except HwcheckError as exc:
+        return Step(*head, None, None, sources[best], error=exc)
+    if wins is None:
+        return Step(*head, None, None, sources[best])
+    before = ins[best].axes
+    axes = tuple(a.through(w) for a, w in zip(before, wins))
+    union = tuple(through_union(u, a, w) for u, a, w in zip(union, before, wins))
+    return Step(*head, wins, axes, sources[best], aligned, union)
 
 
 def path_to(rows: list[Step], index: int) -> list[int]:
