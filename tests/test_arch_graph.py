@@ -613,3 +613,8 @@ def test_rf_of_a_branch_that_does_not_read_an_unsupported_layer():
     assert hwcheck.rf(model=graph, layer=2).rf == [5, 5]
     with pytest.raises(HwcheckError, match="not supported"):
         hwcheck.rf(model=graph)  # the first output, 'up'
+
+
+def test_errors_after_expansion_name_the_table_of_the_file():
+    exc = error(model=model({"type": "relu", "repeat": 3}, conv(kernel=9, padding="valid")))
+    assert exc.where == "model: layers[3] (conv2d)" and exc.hint == "from layers[1] of the file"

@@ -73,12 +73,19 @@ class Model:
     positions: tuple[int, ...] = ()  # where each layer's segment starts in the spec
     sources: tuple[tuple[int, ...], ...] = ()  # each layer's inputs: node indices, -1 the input
     outputs: tuple[int, ...] = ()  # the output nodes (default: the last layer)
+    trails: tuple[str | None, ...] = ()  # where a layer from a block or repeat comes from
 
     def caret(self, index: int | None) -> str | None:
         """The spec with a caret under layer ``index`` (for error hints)."""
         if self.spec is None or index is None or index >= len(self.positions):
             return None
         return pointer(self.spec, self.positions[index])
+
+    def origin(self, index: int) -> str | None:
+        """A hint naming the file's table a layer comes from, or the spec with a caret."""
+        if self.spec is not None:
+            return self.caret(index)
+        return self.trails[index] if index < len(self.trails) else None
 
     def inputs_of(self, index: int) -> tuple[int, ...]:
         """The nodes layer ``index`` reads (-1: the model input)."""
@@ -181,7 +188,11 @@ def validate_model(table: Any, layout: str | None, framework: str | None, spec: 
             built.append(validate_layer(index, node.table, counts))
         except HwcheckError as exc:
             if exc.hint is None:
-                exc.hint = pointer(spec, node.pos) if spec and node.pos is not None else node.trail
+                exc.hint = (
+                    pointer(spec, node.pos)
+                    if spec and node.pos is not None
+                    else trail_of(index, node)
+                )
             raise
     sources = tuple(node.sources for node in nodes)
     return {
@@ -190,9 +201,17 @@ def validate_model(table: Any, layout: str | None, framework: str | None, spec: 
         "framework": framework,
         "layers": tuple(built),
         "positions": tuple(node.pos or 0 for node in nodes),
+        "trails": tuple(trail_of(index, node) for index, node in enumerate(nodes)),
         "sources": sources,
         "outputs": outputs(nodes, expander.names, expander.flat, table.get("outputs")),
     }
+
+
+def trail_of(index: int, node) -> str | None:
+    """``from layers[3] of the file`` when the node is not the file's table ``layers[index]``."""
+    if node.trail is not None:
+        return node.trail
+    return None if node.origin == index else f"from layers[{node.origin}] of the file"
 
 
 def implied_layout(table: dict, framework: str) -> str:
@@ -652,7 +671,7 @@ def trace(model: Model, upto: int | None = None):
                 out = compute(layer, shapes[0], ctx)
         except HwcheckError as exc:
             if exc.hint is None:
-                exc.hint = model.caret(layer.index)
+                exc.hint = model.origin(layer.index)
             raise exc.within(model.source) from None
         outs.append(out)
     return tuple(outs)
