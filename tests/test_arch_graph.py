@@ -506,6 +506,7 @@ def test_rf_is_the_support_of_the_gradient_on_graphs(graph, data):
     width = max(hi for _, hi, _ in paths) - min(lo for lo, _, _ in paths) + 1
     assert r.rf == ([width, width] if aligned else [None, None])
     assert max(hi - lo + 1 for lo, hi, _ in paths) == rows[last].axes[0].rf  # the largest path
+    assert r.field_in_layer["0"] == [rows[last].axes[0].rf] * 2  # the chain along that path
     j = jumps.pop() if len(jumps) == 1 else None
     if j is not None:
         lo, hi = min(p[0] for p in paths), max(p[1] for p in paths)

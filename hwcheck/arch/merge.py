@@ -46,7 +46,10 @@ def count(layer: Layer, inputs: Inputs) -> None:
     if layer.type == "subtract" and len(inputs) != 2:
         raise layer.fail(f"subtract takes exactly 2 inputs, got {len(inputs)}")
     if len(inputs) < 2:
-        raise layer.fail(f"{layer.type} needs at least 2 inputs, got {len(inputs)}")
+        raise layer.fail(
+            f"{layer.type} needs at least 2 inputs, got {len(inputs)}",
+            hint=f'in a file: inputs = ["a", "b"]; in --spec: {layer.type}( branch ; branch )',
+        )
 
 
 def mismatch(layer: Layer, inputs: Inputs, i: int, j: int, why: str):
