@@ -619,3 +619,74 @@ def test_rf_of_a_branch_that_does_not_read_an_unsupported_layer():
 def test_errors_after_expansion_name_the_table_of_the_file():
     exc = error(model=model({"type": "relu", "repeat": 3}, conv(kernel=9, padding="valid")))
     assert exc.where == "model: layers[3] (conv2d)" and exc.hint == "from layers[1] of the file"
+
+
+@st.composite
+def channel_graph(draw):
+    """Convolutions (1–4 filters, 1×1 or padded 3×3), batch norms, adds and concats."""
+    nodes = []
+    for _ in range(draw(st.integers(1, 7))):
+        choices = list(range(-1, len(nodes)))
+        kind = draw(st.sampled_from(["conv", "conv", "bn", "add", "concat"]))
+        if kind in ("add", "concat"):
+            sources = tuple(draw(st.lists(st.sampled_from(choices), min_size=2, max_size=3)))
+            nodes.append((kind, 0, 0, sources))
+        else:
+            nodes.append(
+                (
+                    kind,
+                    draw(st.integers(1, 4)),
+                    draw(st.sampled_from([1, 3])),
+                    (draw(st.sampled_from(choices)),),
+                )
+            )
+    return draw(st.integers(1, 3)), nodes
+
+
+@SETTINGS
+@given(channel_graph())
+def test_params_of_random_graphs_against_torch(graph):
+    """Shapes, parameter counts and refusals of branching graphs as torch computes them."""
+    torch = pytest.importorskip("torch")
+    channels, nodes = graph
+    layers = []
+    for i, (kind, filters, k, sources) in enumerate(nodes):
+        table = {"name": f"n{i}", "inputs": ["input" if s < 0 else f"n{s}" for s in sources]}
+        if kind == "conv":
+            table |= {"type": "conv2d", "filters": filters, "kernel": k, "padding": k // 2}
+        elif kind == "bn":
+            table |= {"type": "batchnorm"}
+        else:
+            table |= {"type": kind}
+        layers.append(table)
+    used = {s for *_, sources in nodes for s in sources}
+    free = [f"n{i}" for i in range(len(nodes)) if i not in used]
+    model = {"input": [channels, 5, 5], "framework": "pytorch", "layers": layers, "outputs": free}
+    try:
+        r = hwcheck.params(model=model)
+        ours = [tuple(x["output_shape"]) for x in r.layers], r.total_params
+    except HwcheckError:
+        ours = None
+    values, count = [], 0
+    try:
+        x = torch.zeros(1, channels, 5, 5)
+        for kind, filters, k, sources in nodes:
+            ins = [x if s < 0 else values[s] for s in sources]
+            if kind == "conv":
+                module = torch.nn.Conv2d(ins[0].shape[1], filters, k, padding=k // 2)
+            elif kind == "bn":
+                module = torch.nn.BatchNorm2d(ins[0].shape[1])
+            if kind in ("conv", "bn"):
+                count += sum(p.numel() for p in module.parameters())
+                values.append(module(ins[0]))
+            elif kind == "concat":
+                values.append(torch.cat(ins, dim=1))
+            else:
+                total = ins[0]
+                for t in ins[1:]:
+                    total = total + t
+                values.append(total)
+        theirs = [tuple(v.shape[1:]) for v in values], count
+    except RuntimeError:
+        theirs = None
+    assert ours == theirs
