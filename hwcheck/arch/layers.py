@@ -587,6 +587,4 @@ def compute(layer: Layer, shape: tuple[int, ...], ctx: Context) -> LayerOut:
     return LAYER_TYPES[layer.type].compute(layer, shape, ctx)
 
 
-from hwcheck.arch.merge import MERGE_TYPES  # merge layers of graphs (arch/merge.py)
-
-LAYER_TYPES.update(MERGE_TYPES)
+import hwcheck.arch.merge  # noqa: F401  (registers the merge layers of graphs)

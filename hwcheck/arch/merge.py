@@ -16,7 +16,15 @@ No parameters, no MACs (an element-wise sum is not a multiply–accumulate).
 
 from __future__ import annotations
 
-from hwcheck.arch.layers import IDENTITY, Context, Layer, LayerOut, LayerType, split
+from hwcheck.arch.layers import (
+    IDENTITY,
+    LAYER_TYPES,
+    Context,
+    Layer,
+    LayerOut,
+    LayerType,
+    split,
+)
 from hwcheck.numfmt import fmt_shape
 from hwcheck.parse import parse_int
 
@@ -106,6 +114,10 @@ def concat_axis(layer: Layer, rank: int, ctx: Context) -> int:
     raw = layer.options.get("axis")
     if raw is None:
         return rank - 1 if ctx.layout == "hwc" else 0
+    if isinstance(raw, (list, tuple)):  # the model reader may parse every axis key as a list
+        if len(raw) != 1:
+            raise layer.fail(f"concat joins along one axis, got {len(raw)}")
+        raw = raw[0]
     axis = parse_int(raw, f"{layer.where}: axis", minimum=-rank, maximum=rank - 1)
     return axis % rank
 
@@ -136,3 +148,4 @@ def concat(layer: Layer, inputs: Inputs, ctx: Context) -> LayerOut:
 
 MERGE_TYPES = {kind: LayerType(elementwise, ()) for kind in ELEMENTWISE}
 MERGE_TYPES["concat"] = LayerType(concat, ("axis",))
+LAYER_TYPES.update(MERGE_TYPES)
