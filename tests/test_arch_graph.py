@@ -599,7 +599,7 @@ def test_merges_against_keras(kind, shapes, axis):
             return
     try:
         theirs = list(merge()([keras.Input(tuple(s)) for s in shapes]).shape[1:])
-    except ValueError:
+    except (ValueError, IndexError):  # Keras 3 raises IndexError for some rank mismatches
         theirs = None
     assert ours == theirs
 
