@@ -5,6 +5,10 @@
 1. ``hwcheck params`` on exercise C vs ``python -c "import typer, rich.console"`` (goal ≤ 1.5×).
 2. A 2,000-layer stack through params and rf (goal < 1 s each).
 3. The same model through torchinfo, where installed (we never allocate weights).
+4. Graphs: ResNet-152 (tests/data/resnet152.toml, 514 nodes) through ``params`` and ``rf``,
+   each a fresh process, start-up included (goal < 0.5 s wall each), and a generated
+   10,000-node residual graph through params and rf (goal < 2 s), both also as ratios to the
+   same run's ``import typer, rich.console``.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import statistics
 import sys
 import time
+from pathlib import Path
 
 from timing import ROOT, wall_times
 
@@ -84,7 +89,53 @@ def torchinfo_compare(ours: float) -> None:
     )
 
 
+RESNET = str(ROOT / "tests" / "data" / "resnet152.toml")
+
+
+def residual_graph(nodes: int = 10_000) -> str:
+    """A model file of ``nodes`` nodes: a stem, then (conv, relu, add) blocks by ``repeat``."""
+    return f"""input = [32, 32, 8]
+[blocks.res]
+layers = [
+  {{ type = "conv2d", filters = 8, kernel = 3, padding = "same" }},
+  {{ type = "relu", name = "r" }},
+  {{ type = "add", inputs = ["input", "r"] }},
+]
+[[layers]]
+type = "conv2d"
+filters = 8
+kernel = 1
+[[layers]]
+block = "res"
+repeat = {(nodes - 1) // 3}
+"""
+
+
+def graphs() -> None:
+    import tempfile
+
+    base = wall([sys.executable, "-c", "import typer, rich.console"])
+    for command in ("params", "rf"):
+        t = wall([sys.executable, "-m", "hwcheck", command, RESNET])
+        print(
+            f"ResNet-152 {command:6s} (514 nodes, fresh process) {t * 1000:7.1f} ms   "
+            f"ratio {t / base:.2f}× typer+rich (goal < 500 ms)"
+        )
+    with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as handle:
+        handle.write(residual_graph())
+    for command in ("params", "rf"):
+        for extra in ([], ["--json"]):
+            t = wall([sys.executable, "-m", "hwcheck", command, handle.name, *extra], repeat=3)
+            label = f"{command} {' '.join(extra)}".strip()
+            print(
+                f"10,000-node graph {label:13s} (fresh process) {t * 1000:7.1f} ms   "
+                f"ratio {t / base:.2f}× typer+rich (goal < 2000 ms)"
+            )
+    Path(handle.name).unlink()
+
+
 if __name__ == "__main__":
     startup()
     ours = big_stack()
     torchinfo_compare(ours)
+    graphs()

@@ -82,7 +82,7 @@ def test_batchnorm_conventions():
         128,
         128,
     )
-    torch_ = params("8x8x64 | batchnorm", framework="pytorch")
+    torch_ = params("8x8x64 | batchnorm", framework="pytorch", layout="hwc")
     assert (torch_.total_params, torch_.non_trainable_params) == (128, 0)
     assert params("64x8x8 | batchnorm", layout="chw", framework="pytorch").total_params == 128
 
@@ -192,7 +192,7 @@ def test_transposed_keras_and_pytorch():
     assert params("7x7x8 | conv_transpose2d 4 1 stride=2").output_shape == [
         n * 2 + max(1 - 2, 0)
     ] * 2 + [4]  # keras
-    torch_ = params("7x7x8 | conv_transpose2d 4 1 stride=2", framework="pytorch")
+    torch_ = params("7x7x8 | conv_transpose2d 4 1 stride=2", framework="pytorch", layout="hwc")
     assert torch_.output_shape == [(n - 1) * 2 + 1] * 2 + [4]
     assert params("7x7x8 | conv_transpose2d 4 3 stride=2 padding=same").output_shape == [
         n * 2

@@ -387,8 +387,12 @@ def sample(kind: str) -> str:
 def test_every_layer_type_states_its_receptive_field():
     """No silent identity: each layer type's LayerOut names its field (STYLE: no silent defaults)."""
     from hwcheck.arch.layers import LAYER_TYPES, Context, compute
+    from hwcheck.arch.merge import MERGES
 
-    for kind in LAYER_TYPES:
+    for kind in MERGES:  # merges take several inputs: through a graph
+        r = hwcheck.rf(spec=f"8x8x3 | {kind}( conv2d 3 3 padding=same ; conv2d 3 1 )")
+        assert r.rf == [3, 3], kind
+    for kind in (k for k in LAYER_TYPES if k not in MERGES):
         model = load_model(None, sample(kind))
         out = LAYER_TYPES[kind].compute(model.layers[0], model.input_shape, Context("hwc", "keras"))
         assert out.field is not None, kind

@@ -282,7 +282,7 @@ def test_any_exercise_own_numbers_are_correct_and_perturbed_ones_are_not(data):
 def test_defaults_layout_and_framework_reach_the_model_commands(cli, tmp_path):
     text = (
         '[defaults]\nframework = "pytorch"\n[[exercise]]\nid = "bn"\ncommand = "params"\n'
-        'spec = "8x8x4 | batchnorm"\n[exercise.claims]\ntotal_params = 8\n'
+        'spec = "4x8x8 | batchnorm"\n[exercise.claims]\ntotal_params = 8\n'
         '[[exercise]]\nid = "sgd"\ncommand = "sgd"\nsteps = 1\n[exercise.claims]\n"final.w" = 0.0727814\n'
     )
     code, out, err = cli("check", write(tmp_path, text), "--json")

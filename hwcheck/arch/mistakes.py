@@ -29,14 +29,26 @@ WEIGHTED = ("conv", "dense", "depthwise", "separable")
 
 
 def _model(case: Case) -> Model | None:
+    """The model of a params result; the catalogue perturbs plain stacks, not graphs."""
     model = getattr(case.result, "model", None)
-    return model if isinstance(model, Model) and case.data.get("command") == "params" else None
+    if not isinstance(model, Model) or case.data.get("command") != "params" or model.is_graph:
+        return None
+    return model
+
+
+def _restack(model: Model, layers, **changes) -> Model:
+    """A plain stack of ``layers`` (renumbered, each reading the one above) with ``changes``."""
+    numbered = tuple(dataclasses.replace(layer, index=i) for i, layer in enumerate(layers))
+    return dataclasses.replace(model, layers=numbered, sources=(), outputs=(), **changes)
 
 
 def _summary(model: Model) -> dict[str, Any]:
     """The params JSON keys of a (perturbed) model."""
     outs = trace(model)
-    rows = [layer_row(layer, out) for layer, out in zip(model.layers, outs)]
+    rows = [
+        layer_row(layer, out, model.input_names(layer.index))
+        for layer, out in zip(model.layers, outs)
+    ]
     trainable, frozen = sum(o.trainable for o in outs), sum(o.non_trainable for o in outs)
     return {
         "layers": rows,
@@ -92,7 +104,7 @@ def _evaluate(case: Case, variants: Iterable[Variant]) -> Iterator[Candidate]:
 def _with_options(model: Model, j: int, **changes) -> Model:
     layers = list(model.layers)
     layers[j] = dataclasses.replace(layers[j], options={**layers[j].options, **changes})
-    return dataclasses.replace(model, layers=tuple(layers))
+    return _restack(model, layers)
 
 
 #: the one-layer option slips, in catalogue order: id → (applies to a layer?, the change, label)
@@ -192,9 +204,7 @@ def _all_biases(case: Case) -> Iterator[Candidate]:
         dataclasses.replace(l, options={**l.options, "bias": False}) if _has_bias(l) else l
         for l in model.layers
     )
-    yield from _evaluate(
-        case, [(dataclasses.replace(model, layers=layers), _identity, "every bias forgotten")]
-    )
+    yield from _evaluate(case, [(_restack(model, layers), _identity, "every bias forgotten")])
 
 
 _ONE_BIAS = _per_layer("bias_forgotten", _has_bias, lambda l: {"bias": False}, "bias forgotten")
@@ -259,7 +269,7 @@ def _other_framework(case: Case) -> Iterator[Candidate]:
         return
     what = ", ".join(_CONVENTION[k][other] for k in kinds)
     label = "PyTorch" if other == "pytorch" else "Keras"
-    for cand in _evaluate(case, [(dataclasses.replace(model, framework=other), _identity, "")]):
+    for cand in _evaluate(case, [(_restack(model, model.layers, framework=other), _identity, "")]):
         noun = "shape" if isinstance(cand.value, list) else "count"
         yield dataclasses.replace(cand, says=f"matches the {label} {noun} ({what})")
 
@@ -279,7 +289,7 @@ def _remove_pool_before_flatten(case: Case) -> Iterator[Candidate]:
         p = pools[-1]
         layers = model.layers[:p] + model.layers[p + 1 :]
         index = lambda i, p=p: None if i == p else (i if i < p else i - 1)
-        variants.append((dataclasses.replace(model, layers=layers), index, f"layers[{p}] left out"))
+        variants.append((_restack(model, layers), index, f"layers[{p}] left out"))
     yield from _evaluate(case, variants)
 
 
@@ -300,7 +310,7 @@ def _pool_twice(case: Case) -> Iterator[Candidate]:
         index = lambda i, f=f: i if i < f else i + 1
         variants.append(
             (
-                dataclasses.replace(model, layers=layers),
+                _restack(model, layers),
                 index,
                 f"{extra.name} applied again before layers[{f}]",
             )
@@ -439,7 +449,7 @@ def _student_rows(case: Case, model: Model, upto: int) -> tuple[list[dict] | Non
         ctx, out_rows = Context(model.layout, model.framework), list(rows[: k + 1])
         for layer in model.layers[k + 1 : upto + 1]:
             out = compute(layer, shape, ctx)
-            out_rows.append(layer_row(layer, out))
+            out_rows.append(layer_row(layer, out, model.input_names(layer.index)))
             shape = out.shape
         return (
             out_rows,

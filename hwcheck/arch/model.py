@@ -10,6 +10,13 @@ The first segment is the input shape, optionally followed by ``layout=chw`` and
 ``key=value`` (per-axis values as ``3x3`` or ``[3,3]``, padding pairs as ``[[1,1],[0,1]]``).
 Shorthand: leading bare values fill the type's main keys in order (``conv2d 32 3`` is
 ``filters=32 kernel=3``, ``dense 512`` is ``units=512``, ``maxpool2d 2`` is ``kernel=2``).
+A merge followed by ``( … ; … )`` is a group of branches from the group's input (one branch:
+merged with the input itself, a residual connection), and ``*N`` repeats a layer or a group::
+
+    32x32x64 | add( conv2d 64 3 padding=same | relu | conv2d 64 3 padding=same ) *2 | relu
+
+Graphs, blocks and ``repeat`` in files: :mod:`hwcheck.arch.graph`. Without ``layout``,
+``framework = "pytorch"`` means ``chw`` (CONVENTIONS §4).
 """
 
 from __future__ import annotations
@@ -19,6 +26,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from hwcheck.arch.graph import (
+    INPUT,
+    POSITION,
+    Expander,
+    Scope,
+    outputs,
+    read_blocks,
+)
 from hwcheck.arch.layers import (
     ACTIVATIONS,
     LAYER_TYPES,
@@ -28,6 +43,7 @@ from hwcheck.arch.layers import (
     compute,
     spatial_rank,
 )
+from hwcheck.arch.merge import MERGES, Inputs
 from hwcheck.errors import HwcheckError, did_you_mean, pointer
 from hwcheck.parse import (
     parse_bool,
@@ -41,7 +57,17 @@ from hwcheck.parse import (
 
 MAX_LAYERS = 10_000
 MAX_BYTES = 16 * 1024 * 1024
-MODEL_KEYS = ("input", "layout", "framework", "layers", "name", "title", "description")
+MODEL_KEYS = (
+    "input",
+    "layout",
+    "framework",
+    "layers",
+    "blocks",
+    "outputs",
+    "name",
+    "title",
+    "description",
+)
 LAYOUTS, FRAMEWORKS = ("hwc", "chw"), ("keras", "pytorch")
 
 
@@ -54,12 +80,37 @@ class Model:
     source: str  # "model.toml", "<stdin>", "model" (inline) or "--spec"
     spec: str | None = None
     positions: tuple[int, ...] = ()  # where each layer's segment starts in the spec
+    sources: tuple[tuple[int, ...], ...] = ()  # each layer's inputs: node indices, -1 the input
+    outputs: tuple[int, ...] = ()  # the output nodes (default: the last layer)
+    trails: tuple[str | None, ...] = ()  # where a layer from a block or repeat comes from
 
     def caret(self, index: int | None) -> str | None:
         """The spec with a caret under layer ``index`` (for error hints)."""
         if self.spec is None or index is None or index >= len(self.positions):
             return None
         return pointer(self.spec, self.positions[index])
+
+    def origin(self, index: int) -> str | None:
+        """A hint naming the file's table a layer comes from, or the spec with a caret."""
+        if self.spec is not None:
+            return self.caret(index)
+        return self.trails[index] if index < len(self.trails) else None
+
+    def inputs_of(self, index: int) -> tuple[int, ...]:
+        """The nodes layer ``index`` reads (-1: the model input)."""
+        return self.sources[index] if self.sources else (index - 1,)
+
+    def input_names(self, index: int) -> list[str]:
+        return [INPUT if s < 0 else self.layers[s].name for s in self.inputs_of(index)]
+
+    @property
+    def output_nodes(self) -> tuple[int, ...]:
+        return self.outputs or (len(self.layers) - 1,)
+
+    @property
+    def is_graph(self) -> bool:
+        """False for a plain stack: every layer reads the one above it."""
+        return any(self.inputs_of(i) != (i - 1,) for i in range(len(self.layers)))
 
 
 # --------------------------------------------------------------------------- reading
@@ -74,7 +125,7 @@ def load_model(
     if spec is not None:
         table, positions = parse_spec(spec)
         try:
-            return build_model(table, "--spec", layout, framework, spec=spec, positions=positions)
+            return build_model(table, "--spec", layout, framework, spec=spec)
         except HwcheckError as exc:
             found = re.search(r"layers\[(\d+)\]", exc.where)
             if found and exc.hint is None and int(found.group(1)) < len(positions):
@@ -106,15 +157,15 @@ def read_model(model: Any) -> tuple[str, dict]:
 
 
 def build_model(
-    table: dict, source: str, layout: str | None, framework: str | None, **extra
+    table: dict, source: str, layout: str | None, framework: str | None, spec: str | None = None
 ) -> Model:
     try:
-        return Model(*validate_model(table, layout, framework), source=source, **extra)
+        return Model(**validate_model(table, layout, framework, spec), source=source, spec=spec)
     except HwcheckError as exc:
         raise exc.within(source) from None
 
 
-def validate_model(table: Any, layout: str | None, framework: str | None):
+def validate_model(table: Any, layout: str | None, framework: str | None, spec: str | None = None):
     if not isinstance(table, dict):
         raise HwcheckError("model", "expected a table with 'input' and 'layers'")
     for key in table:
@@ -129,20 +180,54 @@ def validate_model(table: Any, layout: str | None, framework: str | None):
         raise HwcheckError(
             "input", f"expected 1 to 5 axes (up to 3 spatial + channels), got {len(shape)}"
         )
-    layout = layout or word(table.get("layout", "hwc"), "layout", LAYOUTS)
     framework = framework or word(table.get("framework", "keras"), "framework", FRAMEWORKS)
+    layout = layout or implied_layout(table, framework)
     layers = table.get("layers", [])
     if not isinstance(layers, list) or not layers:
         raise HwcheckError("layers", "expected at least one [[layers]] table")
     if len(layers) > MAX_LAYERS:
         raise HwcheckError("layers", f"at most {MAX_LAYERS:,} layers, got {len(layers):,}")
+    expander = Expander(read_blocks(table.get("blocks")), layer_type, MAX_LAYERS)
+    expander.level(layers, Scope("", -1), "layers", None, ())
+    nodes = expander.nodes
     counts: dict[str, int] = {}
-    return (
-        shape,
-        layout,
-        framework,
-        tuple(validate_layer(i, t, counts) for i, t in enumerate(layers)),
-    )
+    built = []
+    for index, node in enumerate(nodes):
+        try:
+            built.append(validate_layer(index, node.table, counts))
+        except HwcheckError as exc:
+            if exc.hint is None:
+                exc.hint = (
+                    pointer(spec, node.pos)
+                    if spec and node.pos is not None
+                    else trail_of(index, node)
+                )
+            raise
+    sources = tuple(node.sources for node in nodes)
+    return {
+        "input_shape": shape,
+        "layout": layout,
+        "framework": framework,
+        "layers": tuple(built),
+        "positions": tuple(node.pos or 0 for node in nodes),
+        "trails": tuple(trail_of(index, node) for index, node in enumerate(nodes)),
+        "sources": sources,
+        "outputs": outputs(nodes, expander.names, expander.flat, table.get("outputs")),
+    }
+
+
+def trail_of(index: int, node) -> str | None:
+    """``from layers[3] of the file`` when the node is not the file's table ``layers[index]``."""
+    if node.trail is not None:
+        return node.trail
+    return None if node.origin == index else f"from layers[{node.origin}] of the file"
+
+
+def implied_layout(table: dict, framework: str) -> str:
+    """The file's layout; without one, ``chw`` under pytorch (CONVENTIONS §4), else ``hwc``."""
+    if "layout" in table:
+        return word(table["layout"], "layout", LAYOUTS)
+    return "chw" if framework == "pytorch" else "hwc"
 
 
 def word(value: Any, where: str, choices: tuple[str, ...]) -> str:
@@ -474,6 +559,17 @@ def padding(value: Any, where: str, rank: int):
 
 
 # --------------------------------------------------------------------------- the spec grammar
+#
+#     spec   := input-shape [layout=…] [framework=…] '|' chain
+#     chain  := item ('|' item)*
+#     item   := layer ['*' N]                          a layer, repeated N times
+#             | MERGE [key=value…] '(' chain (';' chain)* ')' ['*' N]
+#
+# A merge group's branches all start from the group's input; one branch alone is merged with
+# the input itself (a residual connection): ``add( conv2d 64 3 padding=same | relu ) *2``.
+
+PUNCTUATION = "|;()"
+SPEC_DEPTH = 4  # groups inside groups (their names grow with the depth)
 
 
 def spec_error(spec: str, pos: int, where: str, message: str) -> HwcheckError:
@@ -481,15 +577,19 @@ def spec_error(spec: str, pos: int, where: str, message: str) -> HwcheckError:
     return HwcheckError(f"--spec: {where}" if where else "--spec", message, hint=pointer(spec, pos))
 
 
-def tokens(spec: str, start: int, end: int) -> list[tuple[str, int]]:
-    """Whitespace-separated tokens of ``spec[start:end]`` with positions; brackets may hold spaces."""
-    out, i = [], start
+def scan(spec: str) -> list[tuple[str, int]]:
+    """Words and the punctuation ``| ; ( )``, with positions; brackets may hold anything."""
+    out, i, end = [], 0, len(spec)
     while i < end:
         if spec[i].isspace():
             i += 1
             continue
+        if spec[i] in PUNCTUATION:
+            out.append((spec[i], i))
+            i += 1
+            continue
         j, depth = i, 0
-        while j < end and (depth or not spec[j].isspace()):
+        while j < end and (depth or not (spec[j].isspace() or spec[j] in PUNCTUATION)):
             depth += {"[": 1, "]": -1}.get(spec[j], 0)
             if depth < 0:
                 raise spec_error(spec, j, "", "unbalanced ']'")
@@ -502,39 +602,170 @@ def tokens(spec: str, start: int, end: int) -> list[tuple[str, int]]:
 
 
 def parse_spec(spec: Any) -> tuple[dict, tuple[int, ...]]:
-    """``"227x227x3 | conv2d filters=256 kernel=5 | flatten"`` → (model table, layer positions)."""
+    """``"227x227x3 | conv2d filters=256 kernel=5 | flatten"`` → (model table, positions of the
+    top-level items)."""
     if not isinstance(spec, str):
         raise HwcheckError("--spec", "expected text such as '227x227x3 | conv2d 32 3'")
     if len(spec) > 2_000_000:
         raise HwcheckError("--spec", "longer than 2,000,000 characters")
-    bounds, pos = [], 0
-    for part in spec.split("|"):
-        bounds.append((pos, pos + len(part)))
-        pos += len(part) + 1
-    if len(bounds) - 1 > MAX_LAYERS:
-        raise HwcheckError("--spec", f"at most {MAX_LAYERS:,} layers, got {len(bounds) - 1:,}")
-    table = header(spec, *bounds[0])
-    table["layers"], positions = [], []
-    for index, (start, end) in enumerate(bounds[1:]):
-        toks = tokens(spec, start, end)
+    if spec.count("|") > MAX_LAYERS:
+        raise HwcheckError("--spec", f"at most {MAX_LAYERS:,} layers, got {spec.count('|'):,}")
+    return SpecParser(spec).parse()
+
+
+class SpecParser:
+    def __init__(self, spec: str):
+        self.spec, self.toks, self.i = spec, scan(spec), 0
+        self.blocks: dict[str, dict] = {}
+        self.count = 0  # layers so far, for 'layers[N]' in errors
+        self.depth = 0  # groups inside groups
+        self.last = INPUT  # the name of the last item parsed
+
+    def peek(self) -> tuple[str | None, int]:
+        return self.toks[self.i] if self.i < len(self.toks) else (None, len(self.spec))
+
+    def parse(self) -> tuple[dict, tuple[int, ...]]:
+        head = []
+        while self.peek()[0] not in (None, "|"):
+            head.append(self.toks[self.i])
+            self.i += 1
+        table = header(self.spec, head)
+        if self.peek()[0] is None:
+            raise spec_error(
+                self.spec,
+                len(self.spec),
+                "",
+                "no layers: add '| conv2d filters=… kernel=…' and so on",
+            )
+        self.i += 1
+        items = self.chain({}, {})
+        text, at = self.peek()
+        if text is not None:
+            raise spec_error(
+                self.spec,
+                at,
+                "",
+                f"unexpected '{text}'"
+                + (" (no group to close)" if text == ")" else " outside a group"),
+            )
+        table["layers"] = [t for t, _ in items]
+        if self.blocks:
+            table["blocks"] = self.blocks
+        return table, tuple(p for _, p in items)
+
+    def chain(self, counts: dict, groups: dict) -> list[tuple[dict, int]]:
+        """Items up to ``;``, ``)`` or the end; ``counts`` mirror the automatic names."""
+        items = [self.item(counts, groups)]
+        while self.peek()[0] == "|":
+            self.i += 1
+            items.append(self.item(counts, groups))
+        return items
+
+    def words(self) -> list[tuple[str, int]]:
+        out = []
+        while self.peek()[0] is not None and self.peek()[0] not in PUNCTUATION:
+            out.append(self.toks[self.i])
+            self.i += 1
+        return out
+
+    def item(self, counts: dict, groups: dict) -> tuple[dict, int]:
+        start = self.peek()[1]
+        toks = self.words()
+        repeat = repeat_count(self.spec, toks)
+        if self.peek()[0] == "(":
+            if repeat is not None:
+                raise spec_error(self.spec, toks[-1][1], "", "'*N' goes after the closing ')'")
+            return self.group(toks, start, counts, groups)
         if not toks:
             raise spec_error(
-                spec, start, f"layers[{index}]", "empty segment: expected a layer type"
+                self.spec, start, f"layers[{self.count}]", "empty segment: expected a layer type"
             )
-        table["layers"].append(spec_layer(spec, index, toks))
-        positions.append(toks[0][1])
-    if not positions:
-        raise spec_error(
-            spec, len(spec), "", "no layers: add '| conv2d filters=… kernel=…' and so on"
-        )
-    return table, tuple(positions)
+        layer = spec_layer(self.spec, self.count, toks)
+        layer[POSITION] = toks[0][1]
+        self.count += 1
+        if repeat is not None:
+            layer["repeat"] = repeat
+        self.last = layer.get("name") or auto_name(counts, layer["type"], repeat or 1)
+        return layer, toks[0][1]
+
+    def group(self, toks, start, counts, groups) -> tuple[dict, int]:
+        if not toks:
+            raise spec_error(self.spec, self.peek()[1], "", "'(' needs a merge before it: add( … )")
+        merge = spec_layer(self.spec, self.count, toks)
+        if merge["type"] not in MERGES:
+            raise spec_error(
+                self.spec,
+                toks[0][1],
+                "",
+                f"'(' follows {merge['type']}: only merges group branches ({', '.join(MERGES)})",
+            )
+        self.depth += 1
+        if self.depth > SPEC_DEPTH:
+            raise spec_error(self.spec, toks[0][1], "", f"groups nest at most {SPEC_DEPTH} deep")
+        self.i += 1
+        inner_counts: dict = {}
+        inner_groups: dict = {}
+        branches = [self.branch(inner_counts, inner_groups)]
+        while self.peek()[0] == ";":
+            self.i += 1
+            branches.append(self.branch(inner_counts, inner_groups))
+        text, at = self.peek()
+        if text != ")":
+            raise spec_error(self.spec, at, "", f"expected ')' to close the group at {start}")
+        self.i += 1
+        self.depth -= 1
+        after = self.words()
+        repeat = repeat_count(self.spec, after)
+        if after:
+            raise spec_error(
+                self.spec, after[0][1], "", f"after ')' only '*N' may follow, got '{after[0][0]}'"
+            )
+        ends = [end for _, end in branches]
+        layers = [t for branch, _ in branches for t in branch]
+        merge["inputs"] = [INPUT, *ends] if len(branches) == 1 else ends
+        merge[POSITION] = toks[0][1]
+        self.count += 1
+        layers.append(merge)
+        name = auto_name(groups, f"{merge['type']}_block", 1)
+        key = name if name not in self.blocks else f"{name}#{len(self.blocks)}"
+        self.blocks[key] = {"layers": layers}
+        call = {"block": key, "name": name}
+        if repeat is not None:
+            call["repeat"] = repeat
+        self.last = name
+        return call, toks[0][1]
+
+    def branch(self, counts: dict, groups: dict) -> tuple[list[dict], str]:
+        """One branch of a group, from the group's input; (its tables, its last name)."""
+        if self.peek()[0] in (";", ")"):
+            return [], INPUT
+        tables = [t for t, _ in self.chain(counts, groups)]
+        tables[0]["inputs"] = [INPUT]
+        return tables, self.last
 
 
-def header(spec: str, start: int, end: int) -> dict:
+def auto_name(counts: dict, kind: str, repeat: int) -> str:
+    """The name a layer gets without one (``conv2d``, ``conv2d_1``, …), the last copy's."""
+    n = counts.get(kind, 0) + repeat - 1
+    counts[kind] = n + 1
+    return kind if n == 0 else f"{kind}_{n}"
+
+
+def repeat_count(spec: str, toks: list) -> int | None:
+    """A trailing ``*N`` (taken off ``toks``)."""
+    if not toks or not toks[-1][0].startswith("*"):
+        return None
+    text, at = toks.pop()
+    try:
+        return parse_int(text[1:], "repeat", minimum=1, maximum=MAX_LAYERS)
+    except HwcheckError as exc:
+        raise spec_error(spec, at, "", f"'{text}': {exc.message}") from None
+
+
+def header(spec: str, toks: list[tuple[str, int]]) -> dict:
     """The first segment: the input shape, then optional layout=… framework=…."""
-    toks = tokens(spec, start, end)
     if not toks or "=" in toks[0][0] or _squash(toks[0][0]) in ALIASES:
-        at = toks[0][1] if toks else start
+        at = toks[0][1] if toks else 0
         raise spec_error(
             spec, at, "input", "the spec starts with the input shape, e.g. '227x227x3 | ...'"
         )
@@ -599,14 +830,23 @@ def check_key(kind: str, key: str, value: str, where: str) -> None:
 
 def trace(model: Model, upto: int | None = None):
     """Every layer's :class:`~hwcheck.arch.layers.LayerOut`, in order (through ``upto``)."""
-    ctx, shape, outs = Context(model.layout, model.framework), model.input_shape, []
+    ctx, outs = Context(model.layout, model.framework), []
     for layer in model.layers[: None if upto is None else upto + 1]:
+        sources = model.inputs_of(layer.index)
+        shapes = [model.input_shape if s < 0 else outs[s].shape for s in sources]
         try:
-            out = compute(layer, shape, ctx)
+            if layer.type in MERGES:
+                out = compute(layer, Inputs.of(shapes, model.input_names(layer.index)), ctx)
+            elif len(shapes) != 1:
+                raise layer.fail(
+                    f"takes one input, got {len(shapes)} ({', '.join(model.input_names(layer.index))})",
+                    hint="merge them first with add, concat, …",
+                )
+            else:
+                out = compute(layer, shapes[0], ctx)
         except HwcheckError as exc:
             if exc.hint is None:
-                exc.hint = model.caret(layer.index)
+                exc.hint = model.origin(layer.index)
             raise exc.within(model.source) from None
         outs.append(out)
-        shape = out.shape
     return tuple(outs)
