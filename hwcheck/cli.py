@@ -236,9 +236,14 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
                 "--format", f"expected one of {', '.join(spec.formats)}, got '{fmt}'"
             )
         digits, rtol, atol = _output_settings(digits_raw, rtol_raw, atol_raw)
+        from hwcheck.parse import check_plain
         from hwcheck.verify import parse_claim
 
         claims = [parse_claim(c) for c in raw_claims]
+        for key, value in claims:  # the digit bound, before any claim parsing
+            where = f"--claim {key if len(key) <= 40 else key[:39] + '…'}"
+            check_plain(key, where)
+            check_plain(value, where)
         request = build_request(spec.request_type(), values, source="cli")
         result = _run_with_progress(spec, request)
         verdicts = result.verify(claims, rtol=rtol, atol=atol) if claims else []
@@ -254,6 +259,13 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
         return report_error(spec.name, HwcheckError("input", "nested too deeply"), fmt)
     except MemoryError:
         return report_error(spec.name, HwcheckError("input", "too large to compute here"), fmt)
+    except ValueError as exc:  # Python's int<->str digit limit met on user text: bad input
+        if "integer string conversion" not in str(exc):
+            raise
+        from hwcheck.parse import MAX_DIGITS
+
+        error = HwcheckError("input", f"a number has more than {MAX_DIGITS} digits")
+        return report_error(spec.name, error, fmt)
 
 
 def _run_with_progress(spec: CommandSpec, request):
@@ -298,8 +310,18 @@ def _output_settings(digits_raw, rtol_raw, atol_raw) -> tuple[int, float, float]
 
 
 def emit(result, verdicts, fmt: str, digits: int) -> None:
+    from hwcheck.jsonout import exact_digits
+
+    with exact_digits():  # exact results print in full at any size (issue 12.1)
+        _emit(result, verdicts, fmt, digits)
+
+
+def _emit(result, verdicts, fmt: str, digits: int) -> None:
     from hwcheck import render
 
+    if fmt == "table" and getattr(result, "plain_text", None):  # a file's text (`hwcheck key`)
+        sys.stdout.write(result.plain_text)
+        return
     if fmt == "table" and sys.stdout.isatty():
         sections = list(result.view(digits))
         if verdicts:

@@ -130,6 +130,37 @@ register(
 )
 register(
     CommandSpec(
+        "net",
+        "A small network with given weights on a whole domain: failing rows, params, depth.",
+        (
+            "net --build xor-tree --inputs 8",
+            "net --layer 'relu | 1 -1; -1 1 | 0 0' --layer 'linear | 1; 1' --target 'xor(x1, x2)'",
+            "net --build sop --table '00110:1 01011:1 11110:0 00000:0'",
+        ),
+        "hwcheck.net.request:NetRequest",
+        "hwcheck.net.command:net",
+    )
+)
+register(
+    CommandSpec(
+        "lstsq",
+        "Is Xw = y solvable? Ranks, solution-set dimension, null space, minimum-norm solution.",
+        ('lstsq --X "1 2 0; 0 1 1" --y "1 2"', 'lstsq --X "1 1; 2 2; 3 3" --y "1 2 4"'),
+        "hwcheck.linalg.request:LstsqRequest",
+        "hwcheck.linalg.lstsq:lstsq",
+    )
+)
+register(
+    CommandSpec(
+        "linear-collapse",
+        "m linear layers multiplied out without commuting: y = x·W′ + b′ (exercise R).",
+        ("linear-collapse --layers 4", "linear-collapse --layers 3 --claim \"y=x W' + b'\""),
+        "hwcheck.linalg.request:LinearCollapseRequest",
+        "hwcheck.linalg.collapse:linear_collapse",
+    )
+)
+register(
+    CommandSpec(
         "derive",
         "Symbolic derivatives in textbook form, with the chain rule and values at a point.",
         (
@@ -209,6 +240,31 @@ register(
         "hwcheck.check.request:CheckRequest",
         "hwcheck.check.run:check",
         formats=("table", "json", "markdown"),
+        calculator=False,
+    )
+)
+register(
+    CommandSpec(
+        "grade",
+        "Grade a class: each student's answers against the instructor's key, with a class report.",
+        (
+            "grade tests/data/grade/key.toml tests/data/grade/submissions/alice.toml tests/data/grade/submissions/class.csv",
+            "grade tests/data/grade/key.toml tests/data/grade/submissions --format markdown",
+        ),
+        "hwcheck.grade.request:GradeRequest",
+        "hwcheck.grade.run:grade",
+        formats=("table", "json", "markdown"),
+        calculator=False,
+    )
+)
+register(
+    CommandSpec(
+        "key",
+        "Fill every claim of a draft key with the computed values (prints the key as TOML).",
+        ("key tests/data/grade/draft.toml",),
+        "hwcheck.grade.request:KeyRequest",
+        "hwcheck.grade.draft:fill_key",
+        formats=("table", "json"),
         calculator=False,
     )
 )

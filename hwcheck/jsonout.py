@@ -2,14 +2,46 @@
 
 Non-finite floats become the strings ``"inf"``, ``"-inf"``, ``"nan"``; exact fractions become
 ``"5/4"`` (whole ones plain integers); numpy arrays and scalars become lists and Python numbers.
+TOML's dates and times become their ISO 8601 text (``"1979-05-27"``), deliberately: they can
+reach a document only as what a user wrote (a claimed value), never as a computed result.
+Anything else that is not JSON is its ``str``.
+
+Exact integers print in full at any size: :func:`exact_digits` lifts Python's 4,300-digit
+int↔str limit while a result is written (``dumps`` here, and the CLI's ``emit`` for every
+format). The limit stays in force everywhere else, so reading user text (TOML, JSON, claims)
+is still protected from quadratic conversions; the number grammar refuses numbers of more than
+:data:`hwcheck.parse.MAX_DIGITS` digits anyway.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import datetime
 import json
 import math
+import sys
+from collections.abc import Iterator
 from fractions import Fraction
+
+#: bits beyond which an integer may pass Python's 4,300-digit str limit (2**14000 ≈ 10**4214)
+_SAFE_BITS = 14_000
+
+
+@contextlib.contextmanager
+def exact_digits() -> Iterator[None]:
+    """While active, ``str(n)`` works for integers of any size (Python ≥ 3.11 limits it to
+    4,300 digits by default). Restores the previous limit afterwards."""
+    get = getattr(sys, "get_int_max_str_digits", None)
+    if get is None:  # Python without the limit
+        yield
+        return
+    previous = get()
+    sys.set_int_max_str_digits(0)
+    try:
+        yield
+    finally:
+        sys.set_int_max_str_digits(previous)
 
 
 def to_jsonable(value):
@@ -25,7 +57,14 @@ def to_jsonable(value):
             return "inf" if value > 0 else "-inf"
         return value
     if isinstance(value, Fraction):
-        return int(value) if value.denominator == 1 else str(value)
+        if value.denominator == 1:
+            return int(value)
+        if max(value.numerator.bit_length(), value.denominator.bit_length()) > _SAFE_BITS:
+            with exact_digits():
+                return str(value)
+        return str(value)
+    if isinstance(value, (datetime.date, datetime.time)):  # datetime is a date too
+        return value.isoformat()
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -55,5 +94,6 @@ def dumps(document, *, plain: bool = False, indent: int | None = None) -> str:
     milliseconds); pipe it through ``jq .`` to read it. ``plain=True`` skips the conversion for
     documents that are already plain JSON values (what ``Result.to_json`` returns).
     """
-    value = document if plain else to_jsonable(document)
-    return json.dumps(value, ensure_ascii=False, allow_nan=False, indent=indent)
+    with exact_digits():
+        value = document if plain else to_jsonable(document)
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, indent=indent)

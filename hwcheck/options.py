@@ -7,8 +7,10 @@ builds its options from these fields (``--weight-decay`` for ``weight_decay``, `
 either form with the same parsers, so an option works everywhere the moment it is declared.
 
 Kinds:
-- ``flag``: a boolean switch;
-- ``integer`` / ``number``: parsed with :mod:`hwcheck.parse` (``number`` → ``float``);
+- ``flag``: a boolean switch (:func:`~hwcheck.parse.parse_bool`: a boolean, or the text
+  ``true``/``false``);
+- ``integer`` / ``number``: parsed with the one number grammar of :mod:`hwcheck.parse`
+  (``number`` → a ``float`` within the float range);
 - ``choice``: one of a fixed set of words;
 - ``names``: a list of names, ``w,b`` on the command line, ``["w", "b"]`` in a file;
 - ``text``: the raw value (a string on the command line, any TOML value in a file), parsed by
@@ -23,7 +25,7 @@ from dataclasses import MISSING, field
 from typing import Any
 
 from hwcheck.errors import HwcheckError, did_you_mean
-from hwcheck.parse import parse_float, parse_int, parse_names
+from hwcheck.parse import parse_bool, parse_float, parse_int, parse_names, type_name
 
 #: options every calculator command has; handled by the CLI and the verifier, not the request.
 COMMON_OPTIONS = ("json", "format", "claim", "digits", "rtol", "atol")
@@ -116,11 +118,7 @@ def convert(f: dataclasses.Field, raw: Any, where: str) -> Any:
     meta = f.metadata
     kind = meta["kind"]
     if kind == "flag":
-        if isinstance(raw, bool):
-            return raw
-        if isinstance(raw, str) and raw.strip().lower() in {"true", "false", "yes", "no", "1", "0"}:
-            return raw.strip().lower() in {"true", "yes", "1"}
-        raise HwcheckError(where, f"expected true or false, got {raw!r}")
+        return parse_bool(raw, where)
     if kind == "integer":
         return parse_int(raw, where, minimum=meta.get("minimum"), maximum=meta.get("maximum"))
     if kind == "number":
@@ -129,7 +127,8 @@ def convert(f: dataclasses.Field, raw: Any, where: str) -> Any:
         if not isinstance(raw, str) or raw not in meta["choices"]:
             options = ", ".join(meta["choices"])
             hint = did_you_mean(raw, meta["choices"]) if isinstance(raw, str) else ""
-            raise HwcheckError(where, f"expected one of {options}, got {raw!r}{hint}")
+            got = repr(raw[:40]) if isinstance(raw, str) else type_name(raw)
+            raise HwcheckError(where, f"expected one of {options}, got {got}{hint}")
         return raw
     if kind == "names":
         return parse_names(raw, where)

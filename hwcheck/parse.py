@@ -4,9 +4,13 @@ Every parser accepts both the command-line string form and the native value an a
 (TOML) gives, so one request type serves the CLI and the file. Every error names the place
 (``--x: row 2 has 3 entries, row 1 has 2``).
 
-Numbers come back exact: ``int`` for integer literals, :class:`~fractions.Fraction` for
-decimals and fractions (``0.25`` → ``1/4``), so exact modes lose nothing; numeric code calls
-``float()``.
+Numbers follow one grammar, defined by an ASCII normal form (:func:`normal_form`: Persian and
+Arabic-Indic digits, ``٫`` and ``/`` between Eastern digits as decimal marks, thousands
+separators in single-number fields, ``·10^k``) and bounded by :data:`MAX_DIGITS`. They come
+back exact: ``int`` for integer literals, :class:`~fractions.Fraction` for decimals and
+fractions (``0.25`` → ``1/4``), so exact modes lose nothing; where a float is needed,
+:func:`parse_float` / :func:`as_float` check the float range first. Booleans follow
+:func:`parse_bool`.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import re
 import sys
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from hwcheck.errors import HwcheckError
 
@@ -25,119 +30,330 @@ MAX_TEXT = 2_000_000  # characters of one option's text
 MAX_FILE_BYTES = 64 * 1024 * 1024  # one @file
 MAX_ENTRIES = 4_000_000  # numbers in one array
 MAX_RANK = 6
-MAX_DIGITS = 400  # digits in one numeric literal
+MAX_DIGITS = 400  # digits in one number (documented in the README); its value stays below 10**400
 MAX_EXPONENT = 400  # |k| in 1e±k / ·10^k
 
 #: Folder that ``@path`` references must stay inside (set while checking an answers file).
 FILE_ROOT: contextvars.ContextVar[Path | None] = contextvars.ContextVar("FILE_ROOT", default=None)
 
-_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
-_MINUS = str.maketrans({"−": "-", "–": "-", "\u2009": "", "\u202f": ""})
-_DECIMAL = re.compile(r"[+-]?(\d+(_\d+)*)?(\.\d*)?([eE][+-]?\d+)?")
-_TEN_POWER = re.compile(
-    r"^(?P<m>.+?)\s*(?:[·×*x]|\\cdot|\\times)\s*10\s*(?:\^|\*\*)\s*\(?(?P<e>[+-]?\d+)\)?$"
+# ---------------------------------------------------------------------------- numbers
+#
+# One grammar for every number a user writes, defined by an ASCII *normal form*:
+# Eastern digits (Persian U+06F0–06F9, Arabic-Indic U+0660–0669) become ASCII, the Arabic
+# decimal mark ``٫`` and a ``/`` between two Eastern digits (the handwritten Persian decimal
+# mark: ``۰/۲۵`` = 0.25) become ``.``, thousands separators and ``_`` groupings are dropped,
+# Unicode minus signs become ``-``, and ``m·10^k`` / ``m×10⁻ᵏ`` become ``mek``. A number means
+# what its normal form means as a Python decimal literal or ``a/b`` fraction; anything the
+# normal form cannot express is an error naming the place.
+
+FLOAT_MAX = sys.float_info.max
+_BOUND = 10**MAX_DIGITS  # |value| of any number read: at most MAX_DIGITS digits before the point
+_MAX_NUMBER_TEXT = 4 * MAX_DIGITS  # characters of one number's text (separators, spaces)
+
+_PERSIAN = "۰۱۲۳۴۵۶۷۸۹"
+_ARABIC_INDIC = "٠١٢٣٤٥٦٧٨٩"
+_EASTERN = frozenset(_PERSIAN + _ARABIC_INDIC)
+_TO_ASCII = str.maketrans(
+    {
+        **{c: str(i) for i, c in enumerate(_PERSIAN)},
+        **{c: str(i) for i, c in enumerate(_ARABIC_INDIC)},
+    }
 )
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+#: Unicode minus signs → ``-``; direction marks (copied with right-to-left text) dropped.
+_SIGNS = str.maketrans(
+    {"−": "-", "–": "-", "﹣": "-", "－": "-", "＋": "+"}
+    | dict.fromkeys("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+)
+_THOUSANDS_MARKS = ",٬\u2009\u202f"  # comma, Arabic thousands mark, thin / narrow no-break space
+_NONFINITE = {"inf": math.inf, "infinity": math.inf, "∞": math.inf, "nan": math.nan}
+
+_DEC = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+_EXP = r"(?:[eE][+-]?[0-9]+)"
+_PLAIN = re.compile(rf"[+-]?{_DEC}{_EXP}?")
+_FRACTION = re.compile(rf"(?P<num>[+-]?{_DEC}{_EXP}?)\s*/\s*(?P<den>{_DEC}{_EXP}?)")
+_TEN_POWER = re.compile(
+    r"(?:(?P<m>.*?)\s*(?:[·×*x]|\\cdot|\\times)\s*|(?P<sign>[+-]?))10\s*(?:\^|\*\*)\s*"
+    r"(?:\((?P<p>[+-]?[0-9]+)\)|\{(?P<b>[+-]?[0-9]+)\}|(?P<e>[+-]?[0-9]+))"
+)
+_GROUPED = {
+    mark: re.compile(rf"[+-]?[0-9]{{1,3}}(?:{re.escape(mark)}[0-9]{{3}})+(?:\.[0-9]*)?{_EXP}?")
+    for mark in _THOUSANDS_MARKS
+}
 
 
-def _normalise(text: str) -> str:
-    text = text.strip().translate(_MINUS)
-    # 10⁻⁴ → 10^-4
-    text = re.sub(
-        r"10([⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+)", lambda m: "10^" + m.group(1).translate(_SUPERSCRIPTS), text
+def normal_form(text: str, where: str = "number", *, thousands: bool = True) -> str:
+    """The ASCII normal form of one written number: ``[+-]d.dEk`` or ``[+-]d.dEk/d.dEk``.
+
+    ``thousands`` allows thousands separators (``,``, ``٬``, thin spaces; groups of three) —
+    single-number fields only: inside lists and matrices a comma separates entries. ``_``
+    between digits is a grouping everywhere. Raises :class:`HwcheckError` for anything else.
+
+    >>> normal_form("۰/۲۵"), normal_form("۱٬۲۳۴٬۵۶۷"), normal_form("−1.9×10⁻⁴"), normal_form("4,640")
+    ('0.25', '1234567', '-1.9e-4', '4640')
+    """
+    if len(text) > _MAX_NUMBER_TEXT:
+        raise _too_long(text, where)
+    shown = _short(text.strip())
+    s = text.strip().translate(_SIGNS)
+    eastern = any(c in _EASTERN for c in s)
+    if eastern:
+        if any("0" <= c <= "9" for c in s):
+            raise HwcheckError(
+                where,
+                f"'{shown}' mixes Eastern (۰–۹) and ASCII (0–9) digits",
+                hint="write the whole number in one kind of digit",
+            )
+        for i, c in enumerate(s):  # '/' between Eastern digits: the Persian decimal mark
+            if c == "/" and not (
+                0 < i < len(s) - 1 and s[i - 1] in _EASTERN and s[i + 1] in _EASTERN
+            ):
+                raise HwcheckError(
+                    where,
+                    f"'{shown}': '/' between Eastern digits is the decimal mark (۰/۲۵ = 0.25); "
+                    "it cannot also be a fraction bar",
+                )
+        s = s.replace("/", ".").translate(_TO_ASCII)
+    s = s.replace("٫", ".")
+    s = re.sub(r"10([⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+)", lambda m: "10^" + m.group(1).translate(_SUPERSCRIPTS), s)
+    if re.search(r"[0-9]_[0-9]", s):
+        if re.search(r"(?<![0-9])_|_(?![0-9])", s):
+            raise HwcheckError(
+                where, f"'{shown}' is not a number", hint="'_' goes between digits: 4_640"
+            )
+        s = s.replace("_", "")
+    power = _TEN_POWER.fullmatch(s)  # m·10^k: the thousands rule applies to m
+    exponent = None
+    if power:
+        mantissa = power.group("m")
+        s = (power.group("sign") or "") + "1" if mantissa is None else mantissa.strip()
+        exponent = (power.group("p") or power.group("b") or power.group("e")).lstrip("+")
+    marks = [m for m in _THOUSANDS_MARKS if m in s]
+    if marks:
+        if not thousands:
+            raise HwcheckError(
+                where,
+                f"'{shown}': thousands separators are not read inside a list (a comma separates entries)",
+            )
+        if len(marks) > 1 or not _GROUPED[marks[0]].fullmatch(s):
+            raise HwcheckError(
+                where,
+                f"'{shown}' is not a number",
+                hint="thousands separators go between groups of three digits (1,234,567); "
+                "the decimal mark is '.' or '٫'",
+            )
+        s = s.replace(marks[0], "")
+    if exponent is not None:
+        if not _PLAIN.fullmatch(s) or "e" in s.lower():
+            raise HwcheckError(
+                where,
+                f"'{shown}' is not a number",
+                hint="write m·10^k with a decimal m, e.g. 1.9·10^-4",
+            )
+        s = f"{s}e{exponent}"
+    if _PLAIN.fullmatch(s):
+        return s
+    fraction = _FRACTION.fullmatch(s)
+    if fraction:
+        return f"{fraction.group('num')}/{fraction.group('den')}"
+    hint = None
+    if re.fullmatch(r"[+-]?[eE][+-]?[0-9]+", s):
+        hint = "an exponent needs a number before it: 1e5, not e5"
+    raise HwcheckError(where, f"'{shown}' is not a number", hint=hint)
+
+
+def _too_long(text: str, where: str) -> HwcheckError:
+    return HwcheckError(
+        where,
+        f"'{_short(text.strip(), 20)}' is too long: a number has at most {MAX_DIGITS} digits",
     )
-    return text
 
 
-def _decimal(text: str, where: str) -> int | Fraction:
-    if not text or not _DECIMAL.fullmatch(text) or not any(c.isdigit() for c in text):
-        raise HwcheckError(where, f"'{_short(text)}' is not a number")
-    mant = re.split(r"[eE]", text)[0]
-    if sum(c.isdigit() for c in mant) > MAX_DIGITS:
-        raise HwcheckError(where, f"'{_short(text)}' has more than {MAX_DIGITS} digits")
-    if re.search(r"[eE]", text):
-        exp = int(re.split(r"[eE]", text)[1])
-        if abs(exp) > MAX_EXPONENT:
-            raise HwcheckError(where, f"exponent {exp} is out of range (|k| ≤ {MAX_EXPONENT})")
-    value = Fraction(text.replace("_", ""))
-    if "." not in text and "e" not in text.lower():
+def _decimal_value(text: str, where: str, shown: str) -> Fraction:
+    """The exact value of one ASCII decimal ``[+-]d.dEk`` within the digit and exponent bounds."""
+    mantissa, _, exponent = text.lower().partition("e")
+    if sum(c.isdigit() for c in mantissa) > MAX_DIGITS:
+        raise HwcheckError(where, f"'{shown}' has more than {MAX_DIGITS} digits")
+    if (
+        exponent
+        and len(exponent.lstrip("+-0")) > 4
+        or exponent
+        and abs(int(exponent)) > MAX_EXPONENT
+    ):
+        raise HwcheckError(
+            where,
+            f"'{shown}': exponent {_short(exponent, 12)} is out of range (|k| ≤ {MAX_EXPONENT})",
+        )
+    return Fraction(text)
+
+
+def value_of(normal: str, where: str = "number", shown: str | None = None) -> int | Fraction:
+    """What a normal form means: ``int`` for an integer literal, else an exact Fraction."""
+    shown = shown or normal
+    num, slash, den = normal.partition("/")
+    value = _decimal_value(num, where, shown)
+    if slash:
+        denominator = _decimal_value(den, where, shown)
+        if denominator == 0:
+            raise HwcheckError(where, f"'{shown}' divides by zero")
+        value = value / denominator
+    _check_bound(value, where, shown)
+    if not slash and "." not in normal and "e" not in normal.lower():
         return int(value)
     return value
 
 
-def parse_number(value, where: str, *, allow_nonfinite: bool = False) -> int | Fraction | float:
-    """A number from text or a native value.
+def _check_bound(value: int | Fraction, where: str, shown: str | None = None) -> None:
+    if abs(value) >= _BOUND:
+        what = f"'{shown}'" if shown else "the number"
+        raise HwcheckError(
+            where, f"{what} is too large: a number has at most {MAX_DIGITS} digits before the point"
+        )
 
-    Accepts integers (``4_640``, ``4,640``), decimals, scientific notation (``1e-3``,
-    ``−1.9·10⁻⁴``, ``1.9×10^-4``), fractions (``1/4``) and signs. ``inf``/``nan`` only when
-    ``allow_nonfinite``.
+
+def parse_number(
+    value, where: str, *, allow_nonfinite: bool = False, thousands: bool = True
+) -> int | Fraction | float:
+    """A number from text or a native value, exact: ``int`` or ``Fraction`` (``float`` only for
+    ``inf``/``nan`` when ``allow_nonfinite``).
+
+    Text follows the grammar of :func:`normal_form`: integers (``4_640``, ``4,640``), decimals,
+    scientific notation (``1e-3``, ``−1.9·10⁻⁴``, ``1.9×10^-4``), fractions (``1/4``), signs,
+    Persian and Arabic-Indic digits (``۰٫۲۵``, ``۰/۲۵``, ``۱٬۲۳۴``). At most
+    :data:`MAX_DIGITS` digits, and a value below 10^MAX_DIGITS.
 
     >>> parse_number("4,640", "x"), parse_number("1/4", "x"), parse_number("−1.9·10⁻⁴", "x")
     (4640, Fraction(1, 4), Fraction(-19, 100000))
     """
     if isinstance(value, bool):
         raise HwcheckError(where, f"expected a number, got {str(value).lower()}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, Fraction):
+    if isinstance(value, (int, Fraction)):
+        _check_bound(value, where)
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
             if allow_nonfinite:
                 return value
             raise HwcheckError(where, f"{value} is not a finite number")
-        return (
-            Fraction(repr(float(value))) if abs(value) < 1e300 else Fraction(float(value))
-        )  # numpy floats too
+        return Fraction(repr(float(value)))  # the shortest decimal: 0.1 → 1/10 (numpy floats too)
+    kind = _numpy_scalar_kind(value)  # numpy scalars (API, .npy)
+    if kind in ("i", "u"):
+        return parse_number(int(value), where)
+    if kind == "f":
+        return parse_number(float(value), where, allow_nonfinite=allow_nonfinite)
     if not isinstance(value, str):
-        raise HwcheckError(where, f"expected a number, got {_type_name(value)}")
-    if len(value) > 1000:
-        raise HwcheckError(where, "number is too long")
-    text = _normalise(value)
-    low = text.lower().lstrip("+")
-    if low in {"inf", "-inf", "infinity", "-infinity", "nan", "∞", "-∞"}:
+        raise HwcheckError(where, f"expected a number, got {type_name(value)}")
+    if len(value) > _MAX_NUMBER_TEXT:
+        raise _too_long(value, where)
+    word = value.strip().translate(_SIGNS).lower()
+    if word.lstrip("+-") in _NONFINITE and word[:2].count("-") + word[:2].count("+") <= 1:
         if not allow_nonfinite:
             raise HwcheckError(where, f"'{value.strip()}' is not a finite number")
-        return float(low.replace("∞", "inf"))
-    if _THOUSANDS.match(text):
-        text = text.replace(",", "")
-    m = _TEN_POWER.match(text)
-    if m:
-        mant = parse_number(m.group("m"), where)
-        exp = int(m.group("e"))
-        if abs(exp) > MAX_EXPONENT:
-            raise HwcheckError(where, f"exponent {exp} is out of range (|k| ≤ {MAX_EXPONENT})")
-        return Fraction(mant) * Fraction(10) ** exp
-    if "/" in text:
-        num, _, den = text.partition("/")
-        n, d = _decimal(num.strip(), where), _decimal(den.strip(), where)
-        if d == 0:
-            raise HwcheckError(where, f"'{value.strip()}' divides by zero")
-        return Fraction(n) / Fraction(d)
-    return _decimal(text, where)
+        return -_NONFINITE[word[1:]] if word.startswith("-") else _NONFINITE[word.lstrip("+")]
+    return value_of(normal_form(value, where, thousands=thousands), where, _short(value.strip()))
 
 
-def parse_int(value, where: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
-    """An integer (``4640``, ``4_640``, ``4,640``, ``4640.0``) within optional bounds."""
-    number = parse_number(value, where)
-    if isinstance(number, float) or Fraction(number).denominator != 1:
-        raise HwcheckError(where, f"expected an integer, got {_short(str(value))}")
+def _numpy_scalar_kind(value) -> str | None:
+    """numpy's dtype kind (``i``, ``u``, ``f``, ``b``…) of a scalar, without importing numpy."""
+    if getattr(value, "ndim", None) != 0:
+        return None
+    return getattr(getattr(value, "dtype", None), "kind", None)
+
+
+def parse_int(
+    value,
+    where: str,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    thousands: bool = True,
+) -> int:
+    """An integer (``4640``, ``4_640``, ``4,640``, ``4640.0``, ``۴۶۴۰``) within optional bounds."""
+    number = parse_number(value, where, thousands=thousands)
+    if Fraction(number).denominator != 1:
+        raise HwcheckError(where, f"expected an integer, got {_short(str(value).strip())}")
     number = int(number)
     if minimum is not None and number < minimum:
-        raise HwcheckError(where, f"must be at least {minimum}, got {number}")
+        raise HwcheckError(where, f"must be at least {minimum:,}, got {_show_int(number)}")
     if maximum is not None and number > maximum:
-        raise HwcheckError(where, f"must be at most {maximum:,}, got {number:,}")
+        raise HwcheckError(where, f"must be at most {maximum:,}, got {_show_int(number)}")
     return number
 
 
+def _show_int(n: int) -> str:
+    return (
+        f"{n:,}" if abs(n) < 10**24 else f"{'-' if n < 0 else ''}a {len(str(abs(n)))}-digit number"
+    )
+
+
 def parse_float(
-    value, where: str, *, positive: bool = False, allow_nonfinite: bool = False
+    value,
+    where: str,
+    *,
+    positive: bool = False,
+    nonnegative: bool = False,
+    allow_nonfinite: bool = False,
 ) -> float:
+    """A number where a float is needed: it must lie within the float range (±1.8·10³⁰⁸, and
+    a nonzero value must not round to 0)."""
     number = parse_number(value, where, allow_nonfinite=allow_nonfinite)
-    result = float(number)
+    result = as_float(number, where, _short(str(value).strip()))
     if positive and not result > 0:
-        raise HwcheckError(where, f"must be positive, got {value}")
+        raise HwcheckError(where, f"must be positive, got {_short(str(value).strip())}")
+    if nonnegative and not result >= 0:
+        raise HwcheckError(where, f"must not be negative, got {_short(str(value).strip())}")
     return result
+
+
+def as_float(number: Fraction | float, where: str, shown: str | None = None) -> float:
+    """An exact number as a float, or an error naming ``where`` when it is past the float range."""
+    if isinstance(number, float):
+        return number
+    what = f"'{shown}'" if shown else "the number"
+    if abs(number) > FLOAT_MAX:
+        raise HwcheckError(where, f"{what} is past the float range (|x| ≤ 1.8·10³⁰⁸)")
+    result = float(number)
+    if result == 0 and number != 0:
+        raise HwcheckError(where, f"{what} is too small for a float (|x| ≥ 5·10⁻³²⁴)")
+    return result
+
+
+def parse_entry(value, where: str) -> int | Fraction:
+    """One entry of a list or matrix: a number without thousands separators (a comma separates
+    entries), within the float range, since arrays feed numeric code."""
+    number = parse_number(value, where, thousands=False)
+    as_float(number, where, _short(value.strip()) if isinstance(value, str) else None)
+    return number
+
+
+# ---------------------------------------------------------------------------- booleans
+
+
+def parse_bool(value: Any, where: str) -> bool:
+    """One rule for every yes/no value: a TOML/JSON boolean (``true``/``false``), a Python bool,
+    or the text ``true``/``false`` in any case. ``yes``, ``1``, ``on``… are refused with a hint."""
+    if isinstance(value, bool):
+        return value
+    if _numpy_scalar_kind(value) == "b":  # numpy booleans (API)
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    shown = f"'{_short(value)}'" if isinstance(value, str) else type_name(value)
+    hint = None
+    if isinstance(value, (str, int, float)) and str(value).strip().lower() in (
+        "yes",
+        "no",
+        "y",
+        "n",
+        "on",
+        "off",
+        "1",
+        "0",
+        "1.0",
+        "0.0",
+    ):
+        hint = "write true or false (a TOML boolean, without quotes)"
+    raise HwcheckError(where, f"expected true or false, got {shown}", hint=hint)
 
 
 # ---------------------------------------------------------------------------- arrays
@@ -161,8 +377,14 @@ def parse_array(value, where: str, *, max_entries: int = MAX_ENTRIES):
         if text.startswith("["):
             try:
                 native = json.loads(text)
-            except (json.JSONDecodeError, RecursionError) as exc:
-                msg = getattr(exc, "msg", "nesting too deep")
+            except (ValueError, RecursionError) as exc:  # ValueError: a >4,300-digit integer
+                msg = getattr(
+                    exc,
+                    "msg",
+                    "nesting too deep"
+                    if isinstance(exc, RecursionError)
+                    else f"a number has more than {MAX_DIGITS} digits",
+                )
                 raise HwcheckError(where, f"not a JSON array: {msg}") from None
             return _validate_nested(native, where, max_entries)
         return _parse_rows(text, where, max_entries)
@@ -186,7 +408,7 @@ def _parse_rows(text: str, where: str, max_entries: int):
         for j, tok in enumerate(tokens, start=1):
             label = f"row {i}, entry {j}" if len(rows_text) > 1 else f"entry {j}"
             try:
-                row.append(parse_number(tok, where))
+                row.append(parse_entry(tok, where))
             except HwcheckError as exc:
                 raise HwcheckError(where, f"{label}: {exc.message}") from None
         if rows and len(row) != len(rows[0]):
@@ -221,7 +443,7 @@ def _validate_nested(value, where: str, max_entries: int):
         if counter[0] > max_entries:
             raise HwcheckError(where, f"more than {max_entries:,} entries")
         try:
-            return parse_number(node, where)
+            return parse_entry(node, where)
         except HwcheckError as exc:
             loc = f"entry {_pos(path)}" if path else "value"
             raise HwcheckError(where, f"{loc}: {exc.message}") from None
@@ -285,7 +507,7 @@ def _load_file(name: str, where: str, max_entries: int):
     if suffix == ".json":
         try:
             native = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
+        except (ValueError, RecursionError) as exc:
             raise HwcheckError(
                 where, f"{name}: not valid JSON: {getattr(exc, 'msg', exc)}"
             ) from None
@@ -372,6 +594,10 @@ def parse_toml(text: str, where: str) -> dict:
         raise HwcheckError(where, f"malformed TOML: {exc}") from None
     except RecursionError:
         raise HwcheckError(where, "malformed TOML: nested too deeply") from None
+    except ValueError:  # Python's 4,300-digit limit on an integer literal
+        raise HwcheckError(
+            where, f"malformed TOML: a number has more than {MAX_DIGITS} digits"
+        ) from None
 
 
 # ---------------------------------------------------------------------------- shapes, lists
@@ -399,8 +625,8 @@ def parse_shape(
         if len(items) > 16:
             raise HwcheckError(where, "too many axes")
     else:
-        raise HwcheckError(where, f"expected a shape such as 3x3, got {_type_name(value)}")
-    shape = tuple(parse_int(v, where, minimum=1, maximum=maximum) for v in items)
+        raise HwcheckError(where, f"expected a shape such as 3x3, got {type_name(value)}")
+    shape = tuple(parse_int(v, where, minimum=1, maximum=maximum, thousands=False) for v in items)
     if rank is not None and len(shape) != rank:
         raise HwcheckError(where, f"expected {rank} sizes, got {len(shape)}")
     return shape
@@ -414,7 +640,7 @@ def parse_names(value, where: str) -> tuple[str, ...]:
         items = [v.strip() if isinstance(v, str) else v for v in value]
     else:
         raise HwcheckError(
-            where, f"expected a comma-separated list of names, got {_type_name(value)}"
+            where, f"expected a comma-separated list of names, got {type_name(value)}"
         )
     out = []
     for item in items:
@@ -457,7 +683,7 @@ def parse_assignments(value, where: str, *, vectors: bool = False) -> dict[str, 
                     raise HwcheckError(where, f"expected name=value, got '{_short(part.strip())}'")
                 pairs.append((name.strip(), rest.strip()))
     else:
-        raise HwcheckError(where, f"expected name=value pairs, got {_type_name(value)}")
+        raise HwcheckError(where, f"expected name=value pairs, got {type_name(value)}")
     out: dict[str, object] = {}
     for name, raw in pairs:
         if not is_name(name):
@@ -472,11 +698,54 @@ def parse_assignments(value, where: str, *, vectors: bool = False) -> dict[str, 
     return out
 
 
+_LONG_DIGITS = re.compile(rf"\d{{{MAX_DIGITS + 1}}}")
+
+
+def check_plain(value: Any, where: str, _depth: int = 0) -> None:
+    """Refuse what no reader of hwcheck's can take, anywhere inside ``value`` (lists and tables,
+    keys included): TOML dates, times and date-times, and text holding a run of more than
+    :data:`MAX_DIGITS` digits (the digit bound, checked before any JSON or index parsing
+    meets Python's 4,300-digit limit). Claims hold numbers, text, booleans, arrays, tables."""
+    import datetime
+
+    if isinstance(value, (datetime.date, datetime.time)):
+        raise HwcheckError(where, f"expected a number, text or an array, got {type_name(value)}")
+    if isinstance(value, str):
+        if _LONG_DIGITS.search(value):
+            raise HwcheckError(where, f"a number has more than {MAX_DIGITS} digits")
+        return
+    if _depth > MAX_RANK + 4:
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            check_plain(str(key), where, _depth + 1)
+            check_plain(item, f"{where}.{key}", _depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            check_plain(item, f"{where}[{index}]", _depth + 1)
+
+
 def _short(text: str, n: int = 40) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
+    """User text quoted in a message: at most ``n`` characters, control characters (a newline,
+    an ANSI escape, a direction mark) shown as escapes so that no message can forge a line."""
+    text = text if len(text) <= n else text[: n - 1] + "…"
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def _type_name(value) -> str:
+def type_name(value) -> str:
+    """How a value's type is named in messages (``a table``, ``a date``…)."""
+    import datetime
+
+    if isinstance(value, datetime.datetime):
+        return "a date-time"
+    if isinstance(value, datetime.date):
+        return "a date"
+    if isinstance(value, datetime.time):
+        return "a time of day"
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return "an array of tables"
     return {
         dict: "a table",
         list: "a list",

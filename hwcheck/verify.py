@@ -28,7 +28,10 @@ CLAIM_MIN_WIDTHS = (0, 0, 0, 0, 30)  # the explaining rule column stays readable
 _SEVERITY = {v: i for i, v in enumerate(VERDICTS)}
 
 #: comparators for ``Result.claim_kind`` names, as "module:function" (imported on first use).
-PLUGINS: dict[str, str] = {"expression": "hwcheck.symbolic.claims:compare_expression"}
+PLUGINS: dict[str, str] = {
+    "expression": "hwcheck.symbolic.claims:compare_expression",
+    "matrix_expression": "hwcheck.linalg.collapse:compare_matrix_expression",
+}
 _PLUGIN_CACHE: dict[tuple, Outcome] = {}
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from hwcheck.errors import HwcheckError, did_you_mean
-from hwcheck.parse import parse_toml, read_text_file
+from hwcheck.parse import check_plain, parse_float, parse_toml, read_text_file
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_EXERCISES = 5000
@@ -62,7 +62,11 @@ def read_text(name: str) -> tuple[str, Path]:
 
 def load(name: str) -> AnswersFile:
     text, folder = read_text(name)
-    document = parse_toml(text, name)
+    return load_document(parse_toml(text, name), name, folder)
+
+
+def load_document(document: dict[str, Any], name: str, folder: Path) -> AnswersFile:
+    """An answers file already parsed (``grade`` strips the key's own tables first)."""
     for key in document:
         if key not in FILE_KEYS:
             raise HwcheckError(name, f"unknown top-level key '{key}'{did_you_mean(key, FILE_KEYS)}")
@@ -72,6 +76,8 @@ def load(name: str) -> AnswersFile:
             raise HwcheckError(
                 f"{name}: [defaults]", f"unknown key '{key}'{did_you_mean(key, DEFAULT_KEYS)}"
             )
+        if key in ("rtol", "atol"):
+            parse_float(defaults[key], f"{name}: [defaults] {key}", nonnegative=True)
     raw = document.get("exercise", [])
     if not isinstance(raw, list) or not all(isinstance(e, dict) for e in raw):
         raise HwcheckError(name, "'exercise' must be an array of tables: [[exercise]]")
@@ -142,12 +148,16 @@ def _problem(entry: dict[str, Any], command: Any) -> str | None:
         return "no [exercise.claims]: nothing to check"
     if not isinstance(entry["claims"], dict) or not entry["claims"]:
         return "[exercise.claims] must be a non-empty table of KEY = VALUE"
+    try:
+        check_plain(entry["claims"], "claims")
+    except HwcheckError as exc:
+        return f"{exc.where}: {exc.message}"
     for key in ("rtol", "atol", "points"):
-        value = entry.get(key)
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0
-        ):
-            return f"'{key}' must be a non-negative number"
+        if entry.get(key) is not None:
+            try:
+                parse_float(entry[key], key, nonnegative=True)
+            except HwcheckError as exc:
+                return f"'{key}' must be a non-negative number: {exc.message}"
     tolerances = entry.get("tolerances", {})
     if not isinstance(tolerances, dict) or not all(
         isinstance(t, dict)
@@ -163,9 +173,11 @@ def _problem(entry: dict[str, Any], command: Any) -> str | None:
 
 def _first_number(sources: tuple[dict, ...], key: str, fallback: float) -> float:
     for source in sources:
-        value = source.get(key)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
-            return float(value)
+        if source.get(key) is not None:
+            try:
+                return parse_float(source[key], key, nonnegative=True)
+            except HwcheckError:
+                return fallback  # reported by _problem
     return fallback
 
 

@@ -16,7 +16,14 @@ from typing import Any
 
 from hwcheck.errors import HwcheckError, did_you_mean
 from hwcheck.options import flag_name
-from hwcheck.parse import parse_assignments, parse_float, parse_int, parse_matrix, parse_vector
+from hwcheck.parse import (
+    as_float,
+    parse_assignments,
+    parse_float,
+    parse_int,
+    parse_matrix,
+    parse_vector,
+)
 
 MAX_SAMPLES = 100_000
 MAX_PARAMS = 1_000
@@ -375,7 +382,7 @@ def _init(defaults: dict[str, float], raw, *, fixed: bool) -> dict[str, float]:
                 "--init",
                 f"unknown parameter '{name}' (the neuron has w, b){did_you_mean(name, defaults)}",
             )
-        init[name] = float(value)
+        init[name] = as_float(value, f"--init ({name})")
     if len(init) > MAX_PARAMS:
         raise HwcheckError("--init", f"at most {MAX_PARAMS:,} parameters")
     return init

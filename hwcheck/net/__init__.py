@@ -1,0 +1,1 @@
+"""``net``: small networks with given weights, evaluated on whole input domains (exercises S, T)."""
