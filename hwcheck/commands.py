@@ -87,6 +87,17 @@ register(
 )
 register(
     CommandSpec(
+        "models",
+        "The model zoo: published networks with their parameter counts and references.",
+        ("models", "models --json"),
+        "hwcheck.arch.zoo:ModelsRequest",
+        "hwcheck.arch.zoo:models",
+        formats=("table", "json", "markdown"),
+        calculator=False,
+    )
+)
+register(
+    CommandSpec(
         "conv-matrix",
         "A convolution written as a matrix: y = A·vec(x), symbolic or numeric.",
         (

@@ -8,6 +8,7 @@ from math import prod
 from typing import Any
 
 from hwcheck.arch import rf as fields
+from hwcheck.arch import zoo
 from hwcheck.arch.layers import axis_names, split
 from hwcheck.arch.model import Model, load_model, trace
 from hwcheck.errors import HwcheckError
@@ -62,9 +63,8 @@ def shape_cell(shape) -> str:
 
 
 def model_of(request) -> Model:
-    return load_model(
-        request.model, request.spec, layout=request.layout, framework=request.framework
-    )
+    model = zoo.resolve(request.model)  # a zoo name (hwcheck models) stands for its file
+    return load_model(model, request.spec, layout=request.layout, framework=request.framework)
 
 
 # =========================================================================== params

@@ -7,7 +7,7 @@ from typing import Any
 
 from hwcheck.options import choice, flag, integer, text
 
-MODEL_HELP = "Model file (TOML), '-' for standard input; in an answers file also an inline table."
+MODEL_HELP = "Model file (TOML), '-' for standard input, or a zoo name (hwcheck models); in an answers file also an inline table."
 SPEC_HELP = "The model on one line: '227x227x3 | conv2d filters=256 kernel=5 padding=same | flatten | dense units=10'."
 
 
@@ -15,7 +15,7 @@ SPEC_HELP = "The model on one line: '227x227x3 | conv2d filters=256 kernel=5 pad
 class ModelRequest:
     """The model, given once for both commands: a file or table, or ``--spec``, and the layout."""
 
-    model: Any = text(None, MODEL_HELP, positional=True)
+    model: Any = text(None, MODEL_HELP, positional=True, also_option=True)
     spec: Any = text(None, SPEC_HELP)
     layout: str | None = choice(
         None, ("hwc", "chw"), "Override the model's layout: hwc (channels last) or chw."
