@@ -485,6 +485,7 @@ def test_models_lists_names_references_and_totals(cli):
     listed = json.loads(out)["models"]
     assert code == 0 and [m["name"] for m in listed] == NAMES
     assert all(m["reference"] and m["total_params"] > 0 for m in listed)
+    assert listed[0]["input_shape"] == [32, 32, 1] and listed[1]["input_shape"] == [3, 224, 224]
     code, out, _ = cli("models")
     assert code == 0 and "138,357,544" in out and "keras.applications.VGG16" in out
 

@@ -50,7 +50,7 @@ ENTRIES = (
     Entry("densenet121", "DenseNet-121", "keras.applications.DenseNet121", 8_062_504),
     Entry("inceptionv3", "InceptionV3", "keras.applications.InceptionV3", 23_851_784),
     Entry("efficientnetb0", "EfficientNet-B0", "keras.applications.EfficientNetB0", 5_330_571),
-    Entry("unet", "U-Net", "Ronneberger et al. 2015, padded (torch.nn)", 31_030_658),
+    Entry("unet", "U-Net", "Ronneberger et al. 2015 (torch.nn)", 31_030_658),
     Entry("text_classifier", "LSTM/GRU text classifier", "the same model in Keras", 2_696_129),
     Entry("transformer_encoder", "Transformer encoder block", "the same block in Keras", 527_104),
 )
@@ -128,25 +128,33 @@ class ModelsResult(Result):
 
     def view(self, digits: int = DEFAULT_DIGITS):
         rows = tuple(
-            (m["name"], m["title"], fmt(m["total_params"]), m["reference"]) for m in self.models
+            (
+                m["name"],
+                m["title"],
+                "×".join(map(str, m["input_shape"])),
+                fmt(m["total_params"]),
+                m["reference"],
+            )
+            for m in self.models
         )
         return [
             Table(
-                ("name", "model", "parameters", "reference (its own count)"),
+                ("name", "model", "input", "parameters", "reference (its own count)"),
                 rows,
                 "the model zoo: hwcheck params --model NAME, hwcheck rf --model NAME",
-                align="llrl",
+                align="llrrl",
             )
         ]
 
 
 def models(request: ModelsRequest | None = None) -> ModelsResult:
-    """Every zoo model: its name, title, total parameter count and reference."""
+    """Every zoo model: its name, title, input shape, total parameter count and reference."""
     return ModelsResult(
         [
             {
                 "name": e.name,
                 "title": e.title,
+                "input_shape": table(e.name)["input"],
                 "total_params": e.total_params,
                 "reference": e.reference,
             }
