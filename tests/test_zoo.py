@@ -478,6 +478,8 @@ def test_zoo_names_on_the_command_line(cli):
     assert code == 0 and json.loads(out)["rf"] == [6, 6]  # conv 3, conv 5, pool 6
     code, out, _ = cli("rf", "--model", "resnet50", "--json")
     assert code == 0 and json.loads(out)["global"] is True
+    code, out, _ = cli("rf", "--model", "unet", "--layer", "23", "--json")
+    assert code == 0 and json.loads(out)["rf"] == [140, 140]  # 5, 6, 14, 16, 32, 36, 68, 76, 140
 
 
 def test_models_lists_names_references_and_totals(cli):
@@ -497,6 +499,8 @@ def test_bad_zoo_names(cli):
     assert code == 2 and "no zoo model 'resnet5o'" in err and "'resnet50'" in err
     code, _, err = cli("params", "lenet5", "--model", "vgg16")
     assert code == 2 and "given both" in err
+    code, _, err = cli("params", "zoo:a\x1b[31m\u202eb")  # an ANSI escape, a direction mark
+    assert code == 2 and "a\\x1b[31m\\u202eb" in err and "\x1b" not in err
     code, _, err = cli("params", "nofile.toml")
     assert code == 2 and "no such file" in err  # a path is still a path
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from hwcheck.errors import HwcheckError, did_you_mean
 from hwcheck.numfmt import DEFAULT_DIGITS, fmt
-from hwcheck.parse import FILE_ROOT, parse_toml
+from hwcheck.parse import FILE_ROOT, _short, parse_toml
 from hwcheck.result import Result, Table
 
 PREFIX = "zoo:"
@@ -80,7 +80,7 @@ def lookup(model: Any) -> str | None:
         if name not in BY_NAME:
             raise HwcheckError(
                 "<model>",
-                f"no zoo model '{name}'{did_you_mean(name, names())}",
+                f"no zoo model '{_short(name)}'{did_you_mean(name, names())}",
                 hint="hwcheck models lists the zoo",
             )
         return name
@@ -90,7 +90,7 @@ def lookup(model: Any) -> str | None:
         return model.lower()
     raise HwcheckError(
         "<model>",
-        f"no file '{model}' and no zoo model of that name{did_you_mean(model.lower(), names())}",
+        f"no file '{_short(model)}' and no zoo model of that name{did_you_mean(model.lower(), names())}",
         hint="hwcheck models lists the zoo",
     )
 
