@@ -294,11 +294,12 @@ def torchvision_alexnet(nn):
 
 
 def torchvision_resnet(nn, depth: int):
-    """After torchvision/models/resnet.py: BasicBlock (expansion 1) for 18/34, Bottleneck
-    (expansion 4, stride on the 3×3) for 50/101/152; a 1×1 conv + BN downsample whenever the
-    stride or the width changes."""
-    layers = {18: (2, 2, 2, 2), 34: (3, 4, 6, 3), 50: (3, 4, 6, 3), 101: (3, 4, 23, 3)}
-    layers[152] = (3, 8, 36, 3)
+    """After torchvision/models/resnet.py, with its module names (``layer3.5.conv2``,
+    ``layer2.0.downsample.0``): BasicBlock (expansion 1) for 18/34, Bottleneck (expansion 4,
+    stride on the 3×3) for 50/101/152; a 1×1 conv + BN downsample whenever the stride or the
+    width changes."""
+    stages = {18: (2, 2, 2, 2), 34: (3, 4, 6, 3), 50: (3, 4, 6, 3), 101: (3, 4, 23, 3)}
+    stages[152] = (3, 8, 36, 3)
     basic = depth < 50
     expansion = 1 if basic else 4
 
@@ -307,42 +308,51 @@ def torchvision_resnet(nn, depth: int):
             super().__init__()
             cout = width * expansion
             if basic:
-                self.body = nn.Sequential(
-                    nn.Conv2d(cin, width, 3, stride, 1, bias=False),
-                    nn.BatchNorm2d(width),
-                    nn.ReLU(),
-                    nn.Conv2d(width, width, 3, 1, 1, bias=False),
-                    nn.BatchNorm2d(width),
-                )
+                shapes = [(cin, width, 3, stride), (width, width, 3, 1)]
             else:
-                self.body = nn.Sequential(
-                    nn.Conv2d(cin, width, 1, bias=False),
-                    nn.BatchNorm2d(width),
-                    nn.ReLU(),
-                    nn.Conv2d(width, width, 3, stride, 1, bias=False),
-                    nn.BatchNorm2d(width),
-                    nn.ReLU(),
-                    nn.Conv2d(width, cout, 1, bias=False),
-                    nn.BatchNorm2d(cout),
-                )
-            self.down = (
+                shapes = [(cin, width, 1, 1), (width, width, 3, stride), (width, cout, 1, 1)]
+            for i, (a, b, k, st) in enumerate(shapes, 1):
+                setattr(self, f"conv{i}", nn.Conv2d(a, b, k, st, k // 2, bias=False))
+                setattr(self, f"bn{i}", nn.BatchNorm2d(b))
+            self.depth = len(shapes)
+            self.relu = nn.ReLU()
+            self.downsample = (
                 nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
                 if stride != 1 or cin != cout
                 else None
             )
 
         def forward(self, x):
-            return (x if self.down is None else self.down(x)) + self.body(x)
+            y = x
+            for i in range(1, self.depth + 1):
+                y = getattr(self, f"bn{i}")(getattr(self, f"conv{i}")(y))
+                y = self.relu(y) if i < self.depth else y
+            return self.relu((x if self.downsample is None else self.downsample(x)) + y)
 
-    mods = [nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU()]
-    mods.append(nn.MaxPool2d(3, 2, 1))
-    cin = 64
-    for stage, (n, width) in enumerate(zip(layers[depth], (64, 128, 256, 512))):
-        for i in range(n):
-            mods.append(Block(cin, width, 2 if stage and not i else 1))
-            cin = width * expansion
-    mods += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, 1000)]
-    return nn.Sequential(*mods)
+    class ResNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
+            self.bn1 = nn.BatchNorm2d(64)
+            self.relu = nn.ReLU()
+            self.maxpool = nn.MaxPool2d(3, 2, 1)
+            cin = 64
+            for stage, (n, width) in enumerate(zip(stages[depth], (64, 128, 256, 512)), 1):
+                blocks = []
+                for i in range(n):
+                    blocks.append(Block(cin, width, 2 if stage > 1 and not i else 1))
+                    cin = width * expansion
+                setattr(self, f"layer{stage}", nn.Sequential(*blocks))
+            self.avgpool = nn.AdaptiveAvgPool2d(1)
+            self.fc = nn.Linear(cin, 1000)
+
+        def forward(self, x):
+            x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+            for stage in range(1, 5):
+                x = getattr(self, f"layer{stage}")(x)
+            return self.fc(self.avgpool(x).flatten(1))
+
+    return ResNet()
 
 
 def count(module) -> int:
@@ -351,15 +361,29 @@ def count(module) -> int:
 
 @pytest.mark.parametrize("depth", [18, 34, 50, 101, 152])
 def test_resnets_against_torchvision(depth):
+    """The total, and every convolution, batch norm, pool and the fc layer by torchvision's
+    module name: the same parameters and output shape."""
     torch, nn = torch_or_skip()
+    shapes = {}
     with torch.device("meta"):
         net = torchvision_resnet(nn, depth)
+        for name, module in net.named_modules():
+            if isinstance(module, (nn.Conv2d, nn.BatchNorm2d, nn.MaxPool2d, nn.Linear)):
+                module.register_forward_hook(
+                    lambda m, i, o, name=name: shapes.__setitem__(name, list(o.shape[1:]))
+                )
         out = net(torch.empty(1, 3, 224, 224))
     r = hwcheck.params(model=f"resnet{depth}")
     assert count(net) == r.total_params == PUBLISHED[f"resnet{depth}"]
     assert list(out.shape[1:]) == r.output_shape
-    convs = [m.weight.numel() for m in net.modules() if isinstance(m, nn.Conv2d)]
-    assert sorted(convs) == sorted(x["params"] for x in r.layers if x["type"] == "conv2d")
+    ours = {x["name"]: x for x in r.layers}
+    modules = dict(net.named_modules())
+    assert len(shapes) == len([x for x in r.layers if x["type"] not in NO_TORCH_MODULE])
+    for name, shape in shapes.items():
+        assert (ours[name]["params"], ours[name]["output_shape"]) == (count(modules[name]), shape)
+
+
+NO_TORCH_MODULE = {"relu", "add", "global_avgpool"}  # torch reuses one ReLU; adds are in forward
 
 
 def test_alexnet_against_torchvision():
