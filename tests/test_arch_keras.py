@@ -420,3 +420,18 @@ def test_emit_keras_round_trip_random(tmp_path_factory, stack):
     except HwcheckError:
         return
     round_trip(spec, tmp_path_factory.mktemp("emit"))
+
+
+def test_rescaling_and_normalization_count_as_keras():
+    """EfficientNet's preprocessing: Rescaling holds nothing, Normalization its mean, variance
+    (per channel) and sample count, 2·C + 1 non-trainable weights."""
+    keras = pytest.importorskip("keras")
+    inputs = keras.Input((8, 8, 3))
+    x = keras.layers.Rescaling(1 / 255)(inputs)
+    x = keras.layers.Normalization(axis=-1)(x)
+    reference = keras.Model(inputs, x)
+    r = hwcheck.params(spec="8x8x3 | Rescaling scale=0.5 | Normalization")
+    assert [row["params"] for row in r.layers] == [
+        layer.count_params() for layer in reference.layers[1:]
+    ]
+    assert r.non_trainable_params == 7 == reference.count_params()

@@ -669,6 +669,20 @@ def elementwise(layer: Layer, shape, ctx: Context) -> LayerOut:
     return LayerOut(shape, field=IDENTITY)
 
 
+def rescaling(layer: Layer, shape, ctx: Context) -> LayerOut:
+    """Keras ``Rescaling``: x·scale + offset, no weights."""
+    return LayerOut(shape, field=IDENTITY)
+
+
+def normalization(layer: Layer, shape, ctx: Context) -> LayerOut:
+    """Keras ``Normalization`` over the channels: (x − mean)/√variance, holding the mean and the
+    variance per channel and the sample count as 2·C + 1 non-trainable weights."""
+    channels = channel_count(shape, ctx)
+    frozen = 2 * channels + 1
+    formula = f"2·{fmt(channels)} + 1 = {fmt(frozen)} (non-trainable: mean, variance, count)"
+    return LayerOut(shape, 0, frozen, 0, formula, field=IDENTITY)
+
+
 def prelu(layer: Layer, shape, ctx: Context) -> LayerOut:
     """One slope per element (Keras default), shared along Keras ``shared_axes`` (counted from 1),
     or torch's ``num_parameters`` (1, the default under pytorch, or the channels)."""
@@ -922,6 +936,8 @@ LAYER_TYPES["group_norm"] = LayerType(
     group_norm, ("groups",) + NORM_KEYS, (), ("groups",), {**NORM_DEFAULTS, "groups": 32}
 )
 LAYER_TYPES["dropout"] = LayerType(elementwise, ("rate",), ("rate",), ("rate",))
+LAYER_TYPES["rescaling"] = LayerType(rescaling, ("scale", "offset"))
+LAYER_TYPES["normalization"] = LayerType(normalization, ())
 LAYER_TYPES["embedding"] = LayerType(
     embedding, ("vocab", "dim"), ("vocab", "dim"), ("vocab", "dim")
 )

@@ -431,6 +431,8 @@ def convert(key: str, value: Any, where: str, kind: str) -> Any:
         return parse_int(value, where, minimum=1, maximum=MAX_STACKED)
     if key in POSITIVE:
         return parse_int(value, where, minimum=1, maximum=MAX_SIZE)
+    if kind == "rescaling" and key in ("scale", "offset"):
+        return parse_float(value, where)
     if key in BOOLEANS:
         return parse_bool(value, where)
     if key == "size" and kind == "upsample":
