@@ -10,7 +10,7 @@ import io
 from typing import Any
 
 from hwcheck.jsonout import dumps
-from hwcheck.result import Matrix, Section, Table
+from hwcheck.views import Matrix, Section, Table
 
 VERDICT_STYLE = {
     "correct": "green",

@@ -10,12 +10,10 @@ from hwcheck.errors import HwcheckError
 from hwcheck.numfmt import DEFAULT_DIGITS, fmt
 from hwcheck.optim import optimizers as opt
 from hwcheck.optim.problems import build_problem, min_norm_solution
+from hwcheck.optim.views import MAX_NAMES, abridged, sparkline, vec
 from hwcheck.result import Result, Table, Text, view_only
 
-SPARKS = "▁▂▃▄▅▆▇█"
-MAX_ROWS, HEAD, TAIL = 20, 10, 5  # longer traces show the first HEAD and the last TAIL steps
-MAX_CELL = 6  # entries of a parameter vector shown in one cell
-MAX_NAMES = 8  # parameters shown per step in the trace table
+__all__ = ["sparkline"]  # re-exported: tests and notebooks use it from here
 
 STATE_HEADERS = {
     "momentum_buffer": {
@@ -232,39 +230,6 @@ class TraceResult(Result):
         return lines
 
 
-def abridged(steps: list) -> tuple[list, list[str]]:
-    """The steps a table shows (``None`` where it skips) and the note that says so."""
-    if len(steps) <= MAX_ROWS:
-        return steps, []
-    note = f"steps {HEAD + 1}–{len(steps) - TAIL} are not shown; --json has every step"
-    return steps[:HEAD] + [None] + steps[-TAIL:], [note]
-
-
-def vec(values: list[float], digits: int) -> str:
-    """One cell: a number, or ``(a, b, …)`` for a parameter vector."""
-    if len(values) == 1:
-        return fmt(values[0], digits)
-    shown = [fmt(v, digits) for v in values[:MAX_CELL]]
-    return "(" + ", ".join(shown) + (", …" if len(values) > MAX_CELL else "") + ")"
-
-
-def sparkline(values: list[float], width: int = 60) -> str:
-    """``▁▂▃▄▅▆▇█`` from the loss values (sampled evenly to at most ``width`` marks; a log
-    scale when positive values span more than three orders of magnitude).
-
-    >>> sparkline([4, 3, 2, 1, 0])
-    '█▇▅▃▁'
-    """
-    if len(values) > width:
-        values = [values[round(i * (len(values) - 1) / (width - 1))] for i in range(width)]
-    if min(values) > 0 and max(values) > 1e3 * min(values):
-        values = [math.log10(v) for v in values]  # many orders of magnitude: log scale
-    lo, hi = min(values), max(values)
-    if hi - lo <= 1e-15 * max(1.0, abs(hi)):
-        return SPARKS[3] * len(values)
-    return "".join(SPARKS[min(7, int((v - lo) / (hi - lo) * 8))] for v in values)
-
-
 # -------------------------------------------------------------------------------- runners
 
 
@@ -344,7 +309,7 @@ class GdQuadraticResult(Result):
         return {k: v for k, v in super().payload().items() if not (k in optional and v is None)}
 
     def view(self, digits: int = DEFAULT_DIGITS) -> list:
-        from hwcheck.optim.quadratic import quadratic_view
+        from hwcheck.optim.views import quadratic_view
 
         return quadratic_view(self, digits)
 
