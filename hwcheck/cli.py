@@ -111,6 +111,14 @@ def _common_parameters(spec: CommandSpec) -> list[inspect.Parameter]:
             None,
         ),
         _parameter(
+            "standalone_",
+            Annotated[
+                bool,
+                opt("--standalone", help="With --format latex: a complete document to compile."),
+            ],
+            False,
+        ),
+        _parameter(
             "digits_",
             Annotated[
                 str | None,
@@ -227,6 +235,7 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
     json_flag, format_option = values.pop("json_"), values.pop("format_")
     fmt = "json" if json_flag else (format_option or "table")
     digits_raw = values.pop("digits_")
+    standalone = values.pop("standalone_", False)
     raw_claims = values.pop("claim_", None) or []
     rtol_raw, atol_raw = values.pop("rtol_", None), values.pop("atol_", None)
     try:
@@ -235,6 +244,8 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
             raise HwcheckError(
                 "--format", f"expected one of {', '.join(spec.formats)}, got '{fmt}'"
             )
+        if standalone and fmt != "latex":
+            raise HwcheckError("--standalone", "only with --format latex")
         digits, rtol, atol = _output_settings(digits_raw, rtol_raw, atol_raw)
         from hwcheck.verify import parse_claim
 
@@ -245,7 +256,7 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
         for v in verdicts:
             if v.verdict == "error":
                 raise HwcheckError(f"--claim {v.key}", v.hint or v.rule)
-        emit(result, verdicts, fmt, digits)
+        emit(result, verdicts, fmt, digits, standalone=standalone)
         wrong = any(not v.ok for v in verdicts)
         return EXIT_WRONG if wrong else result.exit_code()
     except HwcheckError as exc:
@@ -297,16 +308,13 @@ def _output_settings(digits_raw, rtol_raw, atol_raw) -> tuple[int, float, float]
     return digits, rtol, atol
 
 
-def emit(result, verdicts, fmt: str, digits: int) -> None:
+def emit(result, verdicts, fmt: str, digits: int, *, standalone: bool = False) -> None:
     from hwcheck import render
 
     if fmt == "table" and sys.stdout.isatty():
-        sections = list(result.view(digits))
-        if verdicts:
-            sections.append(render.verdict_table(verdicts, digits))
-        render.print_rich(sections)
+        render.print_rich(render.sections_of(result, verdicts, digits))
         return
-    sys.stdout.write(render.render(result, verdicts, fmt, digits))
+    sys.stdout.write(render.render(result, verdicts, fmt, digits, standalone=standalone))
 
 
 def report_error(command: str, exc: HwcheckError, fmt: str = "table") -> int:

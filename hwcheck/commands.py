@@ -208,7 +208,6 @@ register(
         ("check examples.toml", "check examples.toml --json"),
         "hwcheck.check.request:CheckRequest",
         "hwcheck.check.run:check",
-        formats=("table", "json", "markdown"),
         calculator=False,
     )
 )

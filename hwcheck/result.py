@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from hwcheck.numfmt import DEFAULT_DIGITS
-from hwcheck.views import Matrix, Section, Table, Text
+from hwcheck.views import Heading, Matrix, Section, Table, Text
 
-__all__ = ["Matrix", "Result", "Section", "Table", "Text", "view_only"]
+__all__ = ["Heading", "Matrix", "Result", "Section", "Table", "Text", "view_only"]
 
 
 def view_only(default: Any = None) -> Any:

@@ -22,6 +22,9 @@ class Table:
     align: str | None = None
     nowrap: tuple[int, ...] = ()  # columns that never wrap (keys, verdicts)
     min_widths: tuple[int, ...] = ()  # per column, 0 for no minimum
+    #: columns that move onto their own indented line under each row when the table is wider
+    #: than the terminal (long reasons, formulas), tried before any other column
+    below: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,16 @@ class Text:
     lines: tuple[str, ...]
     title: str | None = None
     preformatted: bool = False
-    latex: tuple[str, ...] | None = None
+    latex: tuple[str, ...] | None = None  # LaTeX math, one displayed equation per line
+    math: bool = False  # ``lines`` are LaTeX math source (shown as such in a terminal)
 
 
-Section = Table | Matrix | Text
+@dataclass(frozen=True)
+class Heading:
+    """A heading (an exercise of a solution sheet): ``#``/``\\section*`` at ``level`` 1–3."""
+
+    text: str
+    level: int = 2
+
+
+Section = Table | Matrix | Text | Heading
