@@ -21,7 +21,7 @@ function that makes any such text safe and visible there:
 >>> markdown("<b>x</b> | *y*")
 '&lt;b&gt;x&lt;/b&gt; \\\\| \\\\*y\\\\*'
 >>> latex("m̂₁ = m₁/(1 − β₁ᵗ) & 5%")
-'$\\\\hat{m}_{1}$ = $m_{1}$/(1 - $\\\\beta _{1}^{t}$) \\\\& 5\\\\%'
+'$\\\\hat{m}_{1}$ = $m_{1}$/(1 - $\\\\beta_{1}^{t}$) \\\\& 5\\\\%'
 """
 
 from __future__ import annotations
@@ -32,16 +32,15 @@ import unicodedata
 
 # ------------------------------------------------------------------------- visible text
 
-_INVISIBLE = {"Cc", "Cf", "Cs", "Zl", "Zp"}
-
 
 def visible(text: str) -> str:
-    """Control and format characters written out as Python escapes (``\\n``, ``\\x1b``)."""
+    """Every character Python calls unprintable (controls, format characters such as bidi
+    overrides, line separators, unassigned code points) written out as a Python escape."""
     if text.isprintable():
         return text
     out = []
     for ch in text:
-        if ch == " " or unicodedata.category(ch) not in _INVISIBLE:
+        if ch.isprintable():
             out.append(ch)
         elif ch in "\n\r\t":
             out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}[ch])
@@ -275,7 +274,7 @@ def _tokens(text: str, math_specials: bool):
         if not pieces:
             return "{}"
         is_math, code = pieces[-1]
-        if not is_math and code and code[-1].isalnum():
+        if not is_math and code and code[-1].isalpha() and not code[-2:-1].isalpha():
             pieces[-1][1] = code[:-1]
             if not pieces[-1][1]:
                 pieces.pop()
@@ -319,11 +318,17 @@ def _tokens(text: str, math_specials: bool):
     return pieces
 
 
-def latex(text: str) -> str:
-    """Text-mode LaTeX for any string: pure ASCII, mathematical characters as macros in ``$…$``."""
+def _tidy(code: str) -> str:
+    """A macro's separating space is dropped before a script, a brace or the end."""
+    return re.sub(r" +(?=[_^}{\\\]\[()=+,.;:/-]|$)", "", code.strip())
+
+
+def latex(text: str, *, space: str = " ") -> str:
+    """Text-mode LaTeX for any string: pure ASCII, mathematical characters as macros in ``$…$``.
+    ``space="~"`` keeps every space (typewriter pictures)."""
     out = []
     for is_math, code in _tokens(text, math_specials=False):
-        out.append(f"${code.strip()}$" if is_math else code)
+        out.append(f"${_tidy(code)}$" if is_math else code.replace(" ", space))
     return "".join(out)
 
 
@@ -331,5 +336,5 @@ def latex_math(text: str) -> str:
     """The same string for a place that is already in math mode (matrix entries, formulas)."""
     out = []
     for is_math, code in _tokens(text, math_specials=True):
-        out.append(code.strip() if is_math else r"\text{" + code + "}")
+        out.append(_tidy(code) if is_math else r"\text{" + code + "}")
     return " ".join(out)

@@ -24,9 +24,9 @@ def wrap_document(body: str) -> str:
     return PREAMBLE + "\n" + body + "\n\\end{document}\n"
 
 
-def _cell(cell: str) -> str:
+def _cell(cell: str, space: str = " ") -> str:
     """A table cell or line start: ``[`` after ``\\\\`` would be read as its optional argument."""
-    out = text(cell)
+    out = text(cell, space=space)
     return "{}" + out if out.startswith(("[", "*")) else out
 
 
@@ -67,7 +67,7 @@ def lines(section: Text) -> list[str]:
     if section.latex is not None or section.math:
         return [f"\\[ {line} \\]" for line in (section.latex or section.lines)]
     if section.preformatted:
-        body = [_cell(line).replace(" ", "~") or "~" for line in section.lines]
+        body = [_cell(line, space="~") or "~" for line in section.lines]
         return ["\\par\\noindent{\\ttfamily " + " \\\\\n".join(body) + "}\\par"]
     return ["\\par\\noindent " + _cell(line) for line in section.lines if line.strip()]
 

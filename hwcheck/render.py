@@ -107,10 +107,13 @@ def wrap(line: str, width: int | None, indent: str = "") -> list[str]:
 
     if width is None or cell_len(line) <= width:
         return [line]
+    body = line.lstrip(" ")
     out: list[str] = []
-    current = ""
-    for word in line.split(" "):
-        candidate = word if not current else current + " " + word
+    current = line[: len(line) - len(body)]  # the line's own indentation stays
+    for word in body.split(" "):
+        candidate = word if not current.strip() else current + " " + word
+        if not current.strip():
+            candidate = current + word
         if cell_len(candidate) <= width or not current.strip():
             current = candidate
         else:
@@ -174,10 +177,11 @@ def _rich_table(section: Table, width: int | None) -> list:
     return parts
 
 
-def _natural_width(columns: list[str], rows: list[list[str]]) -> int:
-    """The width of a SIMPLE_HEAD table without edge padding: cells + 2 between columns."""
+def _natural_width(columns: list[str], rows: list[list[str]], gap: int = 3) -> int:
+    """The width of a SIMPLE_HEAD table without edge padding: cells, and between two columns
+    a padding space, the (blank) divider and another padding space."""
     widths = _column_widths(columns, rows)
-    return sum(widths) + 2 * (len(widths) - 1)
+    return sum(widths) + gap * (len(widths) - 1)
 
 
 def _column_widths(columns: list[str], rows: list[list[str]]) -> list[int]:
@@ -204,7 +208,7 @@ def _stacked_table(section: Table, columns, rows, footer, width: int):
         if (
             len(kept) == 1
             or _natural_width(
-                [columns[k] for k in kept], [[r[k] for k in kept] for r in rows + footer]
+                [columns[k] for k in kept], [[r[k] for k in kept] for r in rows + footer], gap=2
             )
             <= width
         ):
@@ -379,8 +383,8 @@ def to_markdown(sections: list[Section]) -> str:
                 cells = ((section.row_labels[i],) if section.row_labels else ()) + tuple(row)
                 out.append(_md_row(cells))
             out.extend([""] + [M(n) + "  " for n in section.notes])
-        elif section.math:
-            for line in section.lines:
+        elif section.math or section.latex is not None:
+            for line in section.latex if section.latex is not None else section.lines:
                 out.extend(["$$", line, "$$"])
         elif section.preformatted:
             lines = [escape.visible(line) for line in section.lines]
