@@ -15,35 +15,12 @@ from hwcheck.result import Result, Table, Text, view_only
 
 __all__ = ["sparkline"]  # re-exported: tests and notebooks use it from here
 
-STATE_HEADERS = {
-    "momentum_buffer": {
-        "sgd": "b = μb + (1−τ)g",
-        "rmsprop": "b = μb + g/(√v + ε)",
-        "rmsprop-centered": "b = μb + g/(√(v − ḡ²) + ε)",
-    },
-    "exp_avg": "m = β₁m + (1−β₁)g",
-    "exp_avg_sq": "v = β₂v + (1−β₂)g²",
-    "max_exp_avg_sq": "v_max = max(v_max, v)",
-    "exp_avg_hat": "m̂ = m/(1−β₁ᵗ)",
-    "exp_avg_sq_hat": "v̂ = v/(1−β₂ᵗ)",
-    "square_avg": "v = αv + (1−α)g²",
-    "grad_avg": "ḡ = αḡ + (1−α)g",
-    "sum": "s = s + g²",
-}
 
-
-def update_header(command: str, hyper: dict[str, Any]) -> str:
-    if command == "sgd":
-        return "Δθ = −lr·" + (
-            "(g + μ·b)" if hyper["nesterov"] else "b" if hyper["momentum"] else "g"
-        )
-    if command in ("adam", "adamw"):
-        decay = "−lr·λ·θ " if command == "adamw" and hyper["weight_decay"] else ""
-        return f"Δθ = {decay}−lr·m̂/(√v̂ + ε)"
-    if command == "rmsprop":
-        root = "√(v − ḡ²)" if hyper["centered"] else "√v"
-        return "Δθ = −lr·b" if hyper["momentum"] > 0 else f"Δθ = −lr·g/({root} + ε)"
-    return "Δθ = −lrₜ·g/(√s + ε)"
+def rule_headers(command: str, hyper: dict[str, Any]) -> dict[str, str]:
+    """Column headers from the optimizer's own rules (one definition: the header is the rule
+    the values were computed by), keyed by the quantity each rule defines."""
+    rules = opt.OPTIMIZERS[command](hyper, 1).step_rules()
+    return {rule.lhs.key: rule.text() for rule in rules if not rule.reassign}
 
 
 # --------------------------------------------------------------------------------- result
@@ -119,12 +96,13 @@ class TraceResult(Result):
         state_keys = list(self.steps[0]["state"]) if self.steps else []
         has_samples = bool(self.steps) and "samples" in self.steps[0]
         lead = ("t",) + (("sample",) if has_samples else ()) + ("L(θₜ₋₁)",)
+        headers = rule_headers(self.command, self.hyper)
         columns = (
             lead
             + (("θ",) if len(names) > 1 else ())
-            + ("g = ∇L(θₜ₋₁)",)
-            + tuple(self._state_header(k) for k in state_keys)
-            + (update_header(self.command, self.hyper), "θₜ = θₜ₋₁ + Δθ")
+            + ("gₜ = ∇L(θₜ₋₁)",)
+            + tuple(headers[k] for k in state_keys)
+            + (headers["update"], headers["theta"])
         )
         blank = len(columns) - len(lead) - (2 if len(names) > 1 else 1)
         shown = names[:MAX_NAMES]
@@ -154,12 +132,6 @@ class TraceResult(Result):
         return Table(
             columns=columns, rows=tuple(init + rows), title=self.title(), notes=tuple(self.notes())
         )
-
-    def _state_header(self, key: str) -> str:
-        header = STATE_HEADERS[key]
-        if not isinstance(header, dict):
-            return header
-        return header[self.command + ("-centered" if self.hyper.get("centered") else "")]
 
     def _cells(self, step, name, state_keys, digits) -> tuple[str, ...]:
         own = (name,) if len(self.final) > 1 else ()
@@ -204,6 +176,10 @@ class TraceResult(Result):
                 f"decoupled: θ ← θ·(1 − lr·λ) = θ·{fmt(1 - self.hyper['lr'] * wd)} before the Adam step, "
                 "not divided by √v̂ + ε"
             )
+        if self.command == "adagrad":
+            notes.append("with " + rule_headers(self.command, self.hyper)["clr"])
+        if self.hyper.get("momentum") and self.command == "sgd":
+            notes.append("b₁ = g₁: torch starts the momentum buffer at the first gradient")
         if self.problem.get("l2"):
             notes.append(f"L includes --l2: (λ/2)·‖θ‖², λ = {fmt(self.problem['l2'])}")
         return notes + abridged(self.steps)[1]
