@@ -17,7 +17,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from hwcheck import __version__
-from hwcheck.commands import COMMANDS, CommandSpec
+from hwcheck.commands import COMMANDS, OPTIMIZER_COMMANDS, PLOT_COMMANDS, CommandSpec
 from hwcheck.errors import HwcheckError
 from hwcheck.options import build_request, flag_name, request_fields
 
@@ -127,6 +127,36 @@ def _common_parameters(spec: CommandSpec) -> list[inspect.Parameter]:
             None,
         ),
     ]
+    if spec.name in PLOT_COMMANDS:
+        params.append(
+            _parameter(
+                "plot_",
+                Annotated[
+                    str | None,
+                    opt(
+                        "--plot",
+                        help="Also draw a figure into FILE (.png, .svg, .pdf).",
+                        metavar="FILE",
+                    ),
+                ],
+                None,
+            )
+        )
+    if spec.name in OPTIMIZER_COMMANDS:
+        params.append(
+            _parameter(
+                "compare_",
+                Annotated[
+                    str | None,
+                    opt(
+                        "--compare",
+                        help="With --plot: also run these optimizers on the same problem, e.g. sgd,adam.",
+                        metavar="A,B",
+                    ),
+                ],
+                None,
+            )
+        )
     if spec.calculator:
         params += [
             _parameter(
@@ -236,6 +266,7 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
     fmt = "json" if json_flag else (format_option or "table")
     digits_raw = values.pop("digits_")
     standalone = values.pop("standalone_", False)
+    plot_path, compare = values.pop("plot_", None), values.pop("compare_", None)
     raw_claims = values.pop("claim_", None) or []
     rtol_raw, atol_raw = values.pop("rtol_", None), values.pop("atol_", None)
     try:
@@ -250,12 +281,20 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
         from hwcheck.verify import parse_claim
 
         claims = [parse_claim(c) for c in raw_claims]
+        if compare is not None and plot_path is None:
+            raise HwcheckError("--compare", "only with --plot FILE")
+        if plot_path is not None:
+            from hwcheck.plot import check_target
+
+            check_target(plot_path)
         request = build_request(spec.request_type(), values, source="cli")
         result = _run_with_progress(spec, request)
         verdicts = result.verify(claims, rtol=rtol, atol=atol) if claims else []
         for v in verdicts:
             if v.verdict == "error":
                 raise HwcheckError(f"--claim {v.key}", v.hint or v.rule)
+        if plot_path is not None:
+            _plot(spec, request, result, values, plot_path, compare)
         emit(result, verdicts, fmt, digits, standalone=standalone)
         wrong = any(not v.ok for v in verdicts)
         return EXIT_WRONG if wrong else result.exit_code()
@@ -265,6 +304,24 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
         return report_error(spec.name, HwcheckError("input", "nested too deeply"), fmt)
     except MemoryError:
         return report_error(spec.name, HwcheckError("input", "too large to compute here"), fmt)
+
+
+def _plot(spec: CommandSpec, request, result, values, path: str, compare: str | None) -> None:
+    """--plot FILE (and --compare A,B: the same problem under other optimizers)."""
+    from hwcheck import plot
+    from hwcheck.parse import parse_names
+
+    others = []
+    for name in parse_names(compare, "--compare") if compare else ():
+        if name not in OPTIMIZER_COMMANDS:
+            raise HwcheckError(
+                "--compare", f"'{name}' is not an optimizer ({', '.join(OPTIMIZER_COMMANDS)})"
+            )
+        other = COMMANDS[name]
+        fields = {f.name for f in request_fields(other.request_type())}
+        options = {k: v for k, v in values.items() if k in fields}
+        others.append((name, other.run(build_request(other.request_type(), options, source="cli"))))
+    plot.save(path, spec.name, result, request, others)
 
 
 def _run_with_progress(spec: CommandSpec, request):
