@@ -71,7 +71,8 @@ class Result:
 
         return verify(self, claims, rtol=rtol, atol=atol)
 
-    def __rich__(self):
+    def __rich_console__(self, console, options):
+        """Rich (notebooks, ``rich.print``): laid out for the width Rich offers, nothing cut."""
         from hwcheck.render import rich_group
 
-        return rich_group(self.view())
+        yield rich_group(self.view(), options.max_width)

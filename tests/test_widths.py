@@ -178,3 +178,18 @@ def test_a_wide_matrix_prints_in_column_blocks():
     for row in entries:
         for entry in row:
             assert entry in out
+
+
+@pytest.mark.parametrize("width", [60, 100])
+def test_rich_in_a_notebook_lays_out_for_its_width(width):
+    """``rich.print(result)`` (notebooks): the width Rich offers, nothing cut."""
+    import io
+
+    from rich.console import Console
+
+    import hwcheck
+
+    result = hwcheck.adam(steps=2, amsgrad=True)
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, color_system=None).print(result)
+    assert_complete(buffer.getvalue(), result.view(6), width)
