@@ -376,10 +376,13 @@ def emit(result, verdicts, fmt: str, digits: int, *, standalone: bool = False) -
 
 def report_error(command: str, exc: HwcheckError, fmt: str = "table") -> int:
     """One line on stderr (plus a hint line); with --json also the JSON error on stdout."""
+    from hwcheck.escape import terminal  # user text in a message: no ANSI, no forged line
+
     line = f"error: {exc.where}: {exc.message}" if exc.where else f"error: {exc.message}"
-    print(" ".join(line.split("\n")), file=sys.stderr)
+    print(terminal(" ".join(line.split("\n"))), file=sys.stderr)
     if exc.hint:  # a second line may follow, aligned (a caret under a --spec position)
-        print("hint: " + exc.hint.replace("\n", "\n      "), file=sys.stderr)
+        hint = "\n      ".join(terminal(part) for part in exc.hint.split("\n"))
+        print("hint: " + hint, file=sys.stderr)
     if fmt == "json":
         _json_error(command, exc.to_json())
     return exc.code

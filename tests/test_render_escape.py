@@ -125,3 +125,10 @@ def test_markdown_escape_renders_as_the_text_itself(text):
     assert "<" not in inner.replace("&lt;", "")
     expected = escape.visible(text.replace("\n", " ").replace("\r", " "))
     assert " ".join(html.unescape(inner).split()) == " ".join(("x " + expected).split())
+
+
+def test_error_lines_show_control_characters(cli):
+    code, out, err = cli("conv-backprop", "--x", "1 2\x1b[31m\n; 3 4", "--f", "1")
+    assert code == 2 and out == ""
+    assert "\x1b" not in err and "\\x1b[31m" in err
+    assert len(err.strip().splitlines()) <= 2
