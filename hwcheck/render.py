@@ -102,7 +102,11 @@ def rich_group(sections: list[Section], width: int | None = None):
 
 def wrap(line: str, width: int | None, indent: str = "") -> list[str]:
     """``line`` cut at spaces into pieces of at most ``width`` cells, continuations indented; a
-    word longer than a line is split (nothing is ever dropped)."""
+    word longer than a line is split (nothing is ever dropped).
+
+    >>> wrap("    rule: numeric (12 probes) differs", 20, "      ")
+    ['    rule: numeric', '      (12 probes)', '      differs']
+    """
     from rich.cells import cell_len
 
     if width is None or cell_len(line) <= width:
@@ -111,16 +115,17 @@ def wrap(line: str, width: int | None, indent: str = "") -> list[str]:
     out: list[str] = []
     current = line[: len(line) - len(body)]  # the line's own indentation stays
     for word in body.split(" "):
-        candidate = word if not current.strip() else current + " " + word
         if not current.strip():
-            candidate = current + word
-        if cell_len(candidate) <= width or not current.strip():
-            current = candidate
+            current += word
+        elif cell_len(current + " " + word) <= width:
+            current += " " + word
         else:
             out.append(current)
             current = indent + word
-        while cell_len(current) > width:
-            cut = max(width, len(indent) + 1)
+        while cell_len(current) > width:  # one word wider than the line: split it
+            cut = len(current)
+            while cut > len(indent) + 1 and cell_len(current[:cut]) > width:
+                cut -= 1
             out.append(current[:cut])
             current = indent + current[cut:]
     out.append(current)

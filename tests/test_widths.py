@@ -13,6 +13,8 @@ import re
 import shlex
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hwcheck import escape
 from hwcheck.commands import COMMANDS
@@ -193,3 +195,15 @@ def test_rich_in_a_notebook_lays_out_for_its_width(width):
     buffer = io.StringIO()
     Console(file=buffer, width=width, color_system=None).print(result)
     assert_complete(buffer.getvalue(), result.view(6), width)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(alphabet="ab 1.−αβ漢", max_size=120), st.integers(10, 80))
+def test_wrap_keeps_every_character_within_the_width(line, width):
+    from rich.cells import cell_len
+
+    from hwcheck.render import wrap
+
+    pieces = wrap(line, width, indent="    ")
+    assert all(cell_len(p) <= width for p in pieces)
+    assert "".join(p.replace(" ", "") for p in pieces) == line.replace(" ", "")
