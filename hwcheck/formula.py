@@ -318,6 +318,24 @@ def maximum(*xs) -> Op:
 # ---------------------------------------------------------------------------------- rules
 
 
+class FormulaText(str):
+    """A formula's Unicode text that also carries its LaTeX: a table cell or header the
+    renderers write as math (``$…$`` in Markdown and LaTeX) and the terminal as text. Made by
+    the program from a formula only, never from user text.
+
+    >>> cell = Rule(Sym("s", "sum", "state"), Sym("s", "sum", "state") + 1).cell()
+    >>> cell, cell.latex
+    ('sₜ = sₜ₋₁ + 1', 's_{t} = s_{t-1} + 1')
+    """
+
+    latex: str
+
+    def __new__(cls, text: str, latex: str):
+        made = super().__new__(cls, text)
+        made.latex = latex
+        return made
+
+
 @dataclass(frozen=True, eq=False)
 class Rule:
     """``lhs = rhs`` (or ``lhs ← rhs`` when ``reassign``: the same quantity, changed in place).
@@ -349,6 +367,10 @@ class Rule:
 
     def markdown(self, t: int | None = None) -> str:
         return "$" + self.latex(t) + "$"
+
+    def cell(self, t: int | None = None) -> FormulaText:
+        """The rule as a table header: text for terminals, math for Markdown and LaTeX."""
+        return FormulaText(self.text(t), self.latex(t))
 
     def explain(self, env: dict[str, Any], f: Callable[[Any], str], t: int) -> tuple[str, float]:
         """``(mₜ = β₁·mₜ₋₁ + … = 0.9·0 + 0.1·0.27 = 0.027, value)`` for step ``t``: ``env``

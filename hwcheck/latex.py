@@ -25,7 +25,11 @@ def wrap_document(body: str) -> str:
 
 
 def _cell(cell: str, space: str = " ") -> str:
-    """A table cell or line start: ``[`` after ``\\\\`` would be read as its optional argument."""
+    """A table cell or line start: ``[`` after ``\\\\`` would be read as its optional argument.
+    A formula cell (:class:`hwcheck.formula.FormulaText`) is written as its own math."""
+    latex = getattr(cell, "latex", None)
+    if isinstance(latex, str):
+        return f"${latex}$"
     out = text(cell, space=space)
     return "{}" + out if out.startswith(("[", "*")) else out
 

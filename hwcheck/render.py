@@ -356,6 +356,8 @@ M = escape.markdown
 
 
 def _md_row(cells) -> str:
+    """Cells escaped; a formula cell too, as Unicode text: inline ``$…$`` in a table would meet
+    CommonMark's emphasis rules (``}_{`` opens one), so math is kept to ``$$`` blocks."""
     return "| " + " | ".join(M(c) if c else " " for c in cells) + " |"
 
 

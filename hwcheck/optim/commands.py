@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from hwcheck.errors import HwcheckError
+from hwcheck.formula import FormulaText
 from hwcheck.numfmt import DEFAULT_DIGITS, fmt
 from hwcheck.optim import optimizers as opt
 from hwcheck.optim.problems import build_problem, min_norm_solution
@@ -16,11 +17,11 @@ from hwcheck.result import Result, Table, Text, view_only
 __all__ = ["sparkline"]  # re-exported: tests and notebooks use it from here
 
 
-def rule_headers(command: str, hyper: dict[str, Any]) -> dict[str, str]:
+def rule_headers(command: str, hyper: dict[str, Any]) -> dict[str, FormulaText]:
     """Column headers from the optimizer's own rules (one definition: the header is the rule
     the values were computed by), keyed by the quantity each rule defines."""
     rules = opt.OPTIMIZERS[command](hyper, 1).step_rules()
-    return {rule.lhs.key: rule.text() for rule in rules if not rule.reassign}
+    return {rule.lhs.key: rule.cell() for rule in rules if not rule.reassign}
 
 
 # --------------------------------------------------------------------------------- result
