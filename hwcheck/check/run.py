@@ -88,6 +88,7 @@ class CheckResult(Result):
                 title=title,
                 nowrap=(0, 1, 4),
                 min_widths=(0, *CLAIM_MIN_WIDTHS),
+                below=(5,),  # the rule and its reason move under the row first
             )
         ]
         for bad in self.unreadable:
