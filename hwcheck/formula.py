@@ -10,7 +10,7 @@ An update rule is written once, as a :class:`Rule` of nodes (:class:`Sym`, :clas
 
 so a column header can no longer disagree with the values under it.
 
-Time: a symbol's ``role`` says how it is indexed. ``state`` (a running quantity such as m) is
+Time: a symbol's ``role`` says how it is indexed (``value``: a plain number, never folded). ``state`` (a running quantity such as m) is
 ``mₜ`` on the left of its rule and ``mₜ₋₁`` on the right; ``step`` (computed fresh each step,
 such as g or m̂) is ``gₜ``; ``hyper`` (β₁, lr) has no index. Rendering with ``t=None`` writes the
 generic ``t``; with a number, that step's indices.
@@ -37,7 +37,22 @@ from hwcheck.numfmt import fmt, subscript
 
 _SUPERSCRIPT = str.maketrans("0123456789t−-+", "⁰¹²³⁴⁵⁶⁷⁸⁹ᵗ⁻⁻⁺")
 #: binding strength: a child binding weaker than its parent gets parentheses
-_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 2, "^": 4, "sqrt": 5, "max": 5}
+_PRECEDENCE = {
+    "+": 1,
+    "-": 1,
+    "*": 2,
+    "/": 2,
+    "neg": 2,
+    "^": 4,
+    "sqrt": 5,
+    "max": 5,
+    "floor": 5,
+    "ceil": 5,
+}
+_BRACKETS = {
+    "floor": ("⌊", "⌋", r"\left\lfloor ", r"\right\rfloor "),
+    "ceil": ("⌈", "⌉", r"\left\lceil ", r"\right\rceil "),
+}
 
 
 class Node:
@@ -211,6 +226,11 @@ class Op(Node):
             if style == "latex":
                 return rf"\sqrt{{{inner}}}"
             return "√" + (inner if isinstance(a[0], (Sym, Num)) else f"({inner})")
+        if self.kind in _BRACKETS:
+            left, right, tex_left, tex_right = _BRACKETS[self.kind]
+            if style == "latex":
+                return tex_left + render(a[0]) + tex_right.rstrip()
+            return left + render(a[0]) + right
         if self.kind == "max":
             body = ", ".join(render(x) for x in a)
             return rf"\max\left({body}\right)" if style == "latex" else f"max({body})"
@@ -254,6 +274,8 @@ class Op(Node):
         if fixed is not None and self.symbols() and all(s.key in fixed for s in self.symbols()):
             value = self.value(fixed)
             return lambda env: value
+        if self.kind in _BRACKETS:
+            return _rounded(self.kind, self.args[0], fixed)
         leaves = [_leaf(a, fixed) for a in self.args]
         if self.kind in ("neg", "sqrt", "max"):
             fns = [_as_function(leaf) for leaf in leaves]
@@ -305,6 +327,29 @@ def _as_function(leaf: tuple[str, Any]):
     if kind == "key":
         return lambda env: env[x]
     return x
+
+
+def _rounded(kind: str, inner: Node, fixed):
+    """⌊a/b⌋ or ⌈a/b⌉ exactly for integers (no float division: sizes may be huge)."""
+    if isinstance(inner, Op) and inner.kind == "/":
+        a, b = (x.compile(fixed) for x in inner.args)
+        if kind == "floor":
+            return lambda env: _floor_div(a(env), b(env))
+        return lambda env: -_floor_div(-a(env), b(env))
+    x = inner.compile(fixed)
+    return (lambda env: math.floor(x(env))) if kind == "floor" else (lambda env: math.ceil(x(env)))
+
+
+def _floor_div(a, b):
+    return a // b if isinstance(a, int) and isinstance(b, int) else math.floor(a / b)
+
+
+def floor(x) -> Op:
+    return Op("floor", (wrap(x),))
+
+
+def ceil(x) -> Op:
+    return Op("ceil", (wrap(x),))
 
 
 def sqrt(x) -> Op:
