@@ -17,7 +17,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from hwcheck import __version__
-from hwcheck.commands import COMMANDS, CommandSpec
+from hwcheck.commands import COMMANDS, OPTIMIZER_COMMANDS, PLOT_COMMANDS, CommandSpec
 from hwcheck.errors import HwcheckError
 from hwcheck.options import build_request, flag_name, request_fields
 
@@ -111,6 +111,14 @@ def _common_parameters(spec: CommandSpec) -> list[inspect.Parameter]:
             None,
         ),
         _parameter(
+            "standalone_",
+            Annotated[
+                bool,
+                opt("--standalone", help="With --format latex: a complete document to compile."),
+            ],
+            False,
+        ),
+        _parameter(
             "digits_",
             Annotated[
                 str | None,
@@ -119,6 +127,36 @@ def _common_parameters(spec: CommandSpec) -> list[inspect.Parameter]:
             None,
         ),
     ]
+    if spec.name in PLOT_COMMANDS:
+        params.append(
+            _parameter(
+                "plot_",
+                Annotated[
+                    str | None,
+                    opt(
+                        "--plot",
+                        help="Also draw a figure into FILE (.png, .svg, .pdf).",
+                        metavar="FILE",
+                    ),
+                ],
+                None,
+            )
+        )
+    if spec.name in OPTIMIZER_COMMANDS:
+        params.append(
+            _parameter(
+                "compare_",
+                Annotated[
+                    str | None,
+                    opt(
+                        "--compare",
+                        help="With --plot: also run these optimizers on the same problem, e.g. sgd,adam.",
+                        metavar="A,B",
+                    ),
+                ],
+                None,
+            )
+        )
     if spec.calculator:
         params += [
             _parameter(
@@ -227,6 +265,8 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
     json_flag, format_option = values.pop("json_"), values.pop("format_")
     fmt = "json" if json_flag else (format_option or "table")
     digits_raw = values.pop("digits_")
+    standalone = values.pop("standalone_", False)
+    plot_path, compare = values.pop("plot_", None), values.pop("compare_", None)
     raw_claims = values.pop("claim_", None) or []
     rtol_raw, atol_raw = values.pop("rtol_", None), values.pop("atol_", None)
     try:
@@ -235,6 +275,8 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
             raise HwcheckError(
                 "--format", f"expected one of {', '.join(spec.formats)}, got '{fmt}'"
             )
+        if standalone and fmt != "latex":
+            raise HwcheckError("--standalone", "only with --format latex")
         digits, rtol, atol = _output_settings(digits_raw, rtol_raw, atol_raw)
         from hwcheck.parse import check_plain
         from hwcheck.verify import parse_claim
@@ -244,13 +286,21 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
             where = f"--claim {key if len(key) <= 40 else key[:39] + '…'}"
             check_plain(key, where)
             check_plain(value, where)
+        if compare is not None and plot_path is None:
+            raise HwcheckError("--compare", "only with --plot FILE")
+        if plot_path is not None:
+            from hwcheck.plot import check_target
+
+            check_target(plot_path)
         request = build_request(spec.request_type(), values, source="cli")
         result = _run_with_progress(spec, request)
         verdicts = result.verify(claims, rtol=rtol, atol=atol) if claims else []
         for v in verdicts:
             if v.verdict == "error":
                 raise HwcheckError(f"--claim {v.key}", v.hint or v.rule)
-        emit(result, verdicts, fmt, digits)
+        if plot_path is not None:
+            _plot(spec, request, result, values, plot_path, compare)
+        emit(result, verdicts, fmt, digits, standalone=standalone)
         wrong = any(not v.ok for v in verdicts)
         return EXIT_WRONG if wrong else result.exit_code()
     except HwcheckError as exc:
@@ -266,6 +316,24 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
 
         error = HwcheckError("input", f"a number has more than {MAX_DIGITS} digits")
         return report_error(spec.name, error, fmt)
+
+
+def _plot(spec: CommandSpec, request, result, values, path: str, compare: str | None) -> None:
+    """--plot FILE (and --compare A,B: the same problem under other optimizers)."""
+    from hwcheck import plot
+    from hwcheck.parse import parse_names
+
+    others = []
+    for name in parse_names(compare, "--compare") if compare else ():
+        if name not in OPTIMIZER_COMMANDS:
+            raise HwcheckError(
+                "--compare", f"'{name}' is not an optimizer ({', '.join(OPTIMIZER_COMMANDS)})"
+            )
+        other = COMMANDS[name]
+        fields = {f.name for f in request_fields(other.request_type())}
+        options = {k: v for k, v in values.items() if k in fields}
+        others.append((name, other.run(build_request(other.request_type(), options, source="cli"))))
+    plot.save(path, spec.name, result, request, others)
 
 
 def _run_with_progress(spec: CommandSpec, request):
@@ -309,34 +377,34 @@ def _output_settings(digits_raw, rtol_raw, atol_raw) -> tuple[int, float, float]
     return digits, rtol, atol
 
 
-def emit(result, verdicts, fmt: str, digits: int) -> None:
+def emit(result, verdicts, fmt: str, digits: int, *, standalone: bool = False) -> None:
     from hwcheck.jsonout import exact_digits
 
     with exact_digits():  # exact results print in full at any size (issue 12.1)
-        _emit(result, verdicts, fmt, digits)
+        _emit(result, verdicts, fmt, digits, standalone=standalone)
 
 
-def _emit(result, verdicts, fmt: str, digits: int) -> None:
+def _emit(result, verdicts, fmt: str, digits: int, *, standalone: bool = False) -> None:
     from hwcheck import render
 
     if fmt == "table" and getattr(result, "plain_text", None):  # a file's text (`hwcheck key`)
         sys.stdout.write(result.plain_text)
         return
     if fmt == "table" and sys.stdout.isatty():
-        sections = list(result.view(digits))
-        if verdicts:
-            sections.append(render.verdict_table(verdicts, digits))
-        render.print_rich(sections)
+        render.print_rich(render.sections_of(result, verdicts, digits))
         return
-    sys.stdout.write(render.render(result, verdicts, fmt, digits))
+    sys.stdout.write(render.render(result, verdicts, fmt, digits, standalone=standalone))
 
 
 def report_error(command: str, exc: HwcheckError, fmt: str = "table") -> int:
     """One line on stderr (plus a hint line); with --json also the JSON error on stdout."""
+    from hwcheck.escape import terminal  # user text in a message: no ANSI, no forged line
+
     line = f"error: {exc.where}: {exc.message}" if exc.where else f"error: {exc.message}"
-    print(" ".join(line.split("\n")), file=sys.stderr)
+    print(terminal(" ".join(line.split("\n"))), file=sys.stderr)
     if exc.hint:  # a second line may follow, aligned (a caret under a --spec position)
-        print("hint: " + exc.hint.replace("\n", "\n      "), file=sys.stderr)
+        hint = "\n      ".join(terminal(part) for part in exc.hint.split("\n"))
+        print("hint: " + hint, file=sys.stderr)
     if fmt == "json":
         _json_error(command, exc.to_json())
     return exc.code

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 FORMATS = ("table", "json", "markdown", "latex")
+OPTIMIZER_COMMANDS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
+#: commands that draw a figure with --plot FILE (hwcheck/plot.py)
+PLOT_COMMANDS = (*OPTIMIZER_COMMANDS, "gd-quadratic", "rf", "conv-matrix")
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ register(
         ("models", "models --json"),
         "hwcheck.arch.zoo:ModelsRequest",
         "hwcheck.arch.zoo:models",
-        formats=("table", "json", "markdown"),
+        formats=("table", "json", "markdown", "latex"),
         calculator=False,
     )
 )
@@ -250,7 +253,6 @@ register(
         ("check examples.toml", "check examples.toml --json"),
         "hwcheck.check.request:CheckRequest",
         "hwcheck.check.run:check",
-        formats=("table", "json", "markdown"),
         calculator=False,
     )
 )
@@ -263,8 +265,8 @@ register(
             "grade tests/data/grade/key.toml tests/data/grade/submissions --format markdown",
         ),
         "hwcheck.grade.request:GradeRequest",
-        "hwcheck.grade.run:grade",
-        formats=("table", "json", "markdown"),
+        "hwcheck.grade.command:grade",
+        formats=("table", "json", "markdown", "latex"),
         calculator=False,
     )
 )

@@ -8,6 +8,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hwcheck.formula import Node, Sym, ceil, floor
+
+N, BEFORE, AFTER = Sym("n", "n", "value"), Sym("p₁", "before", "value"), Sym("p₂", "after", "value")
+KERNEL, STRIDE, DILATION = Sym("k", "k", "value"), Sym("s", "s", "value"), Sym("d", "d", "value")
+
+
+def output_size_formula(
+    before: bool = True, after: bool = True, dilated: bool = True, ceil_mode: bool = False
+) -> Node:
+    """⌊(n + p₁ + p₂ − (d·(k − 1) + 1))/s⌋ + 1, the one definition of a sliding window's output
+    size; the flags leave out terms that are zero or one (for writing it out with numbers).
+
+    >>> output_size_formula().text()
+    '⌊(n + p₁ + p₂ − (d·(k − 1) + 1))/s⌋ + 1'
+    """
+    size = N
+    if before:
+        size = size + BEFORE
+    if after:
+        size = size + AFTER
+    span = DILATION * (KERNEL - 1) + 1 if dilated else KERNEL
+    rounded = ceil if ceil_mode else floor
+    return rounded((size - span) / STRIDE) + 1
+
+
+_OUTPUT_SIZE = output_size_formula().compile()
+
 
 @dataclass(frozen=True)
 class Window:
@@ -48,7 +75,7 @@ def full_padding(k: int, d: int) -> tuple[int, int]:
 
 def output_size(n: int, before: int, after: int, k: int, s: int, d: int) -> int:
     """⌊(n + before + after − d·(k − 1) − 1)/s⌋ + 1 (may be below 1: the caller says why)."""
-    return (n + before + after - dilated_span(k, d)) // s + 1
+    return _OUTPUT_SIZE({"n": n, "before": before, "after": after, "k": k, "s": s, "d": d})
 
 
 def padding_pair(padding, axis: int, n: int, k: int, s: int, d: int) -> tuple[int, int]:
@@ -68,7 +95,7 @@ def size_arithmetic(n: int, w: Window, ceil_mode: bool = False) -> str:
     >>> size_arithmetic(227, Window(5, 1, 1, 2, 2)), size_arithmetic(7, Window(3, 2, 2, 0, 0))
     ('⌊(227 + 2 + 2 − 5)/1⌋ + 1', '⌊(7 − (2·(3 − 1) + 1))/2⌋ + 1')
     """
-    terms = str(n) + "".join(f" + {p}" for p in (w.before, w.after) if p)
-    kernel = str(w.kernel) if w.dilation == 1 else f"({w.dilation}·({w.kernel} − 1) + 1)"
-    left, right = ("⌈", "⌉") if ceil_mode else ("⌊", "⌋")
-    return f"{left}({terms} − {kernel})/{w.stride}{right} + 1"
+    formula = output_size_formula(bool(w.before), bool(w.after), w.dilation != 1, ceil_mode)
+    values = {"n": n, "before": w.before, "after": w.after, "k": w.kernel}
+    values |= {"s": w.stride, "d": w.dilation}
+    return formula.substituted(values, str, 0)

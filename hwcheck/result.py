@@ -13,53 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from hwcheck.numfmt import DEFAULT_DIGITS
+from hwcheck.views import Heading, Matrix, Section, Table, Text
+
+__all__ = ["Heading", "Matrix", "Result", "Section", "Table", "Text", "view_only"]
 
 
 def view_only(default: Any = None) -> Any:
     """A result field used for rendering only (kept out of the JSON)."""
     return field(default=default, metadata={"json": False}, compare=False)
-
-
-# ------------------------------------------------------------------------------- views
-
-
-@dataclass(frozen=True)
-class Table:
-    """Rows of already formatted cells. ``align`` is one of l/r/c per column."""
-
-    columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    title: str | None = None
-    footer: tuple[tuple[str, ...], ...] = ()
-    notes: tuple[str, ...] = ()
-    align: str | None = None
-    nowrap: tuple[int, ...] = ()  # columns that never wrap (keys, verdicts)
-    min_widths: tuple[int, ...] = ()  # per column, 0 for no minimum
-
-
-@dataclass(frozen=True)
-class Matrix:
-    """A labelled matrix; ``latex`` entries (optional) are used by the LaTeX renderer."""
-
-    entries: tuple[tuple[str, ...], ...]
-    row_labels: tuple[str, ...] = ()
-    col_labels: tuple[str, ...] = ()
-    title: str | None = None
-    notes: tuple[str, ...] = ()
-    latex: tuple[tuple[str, ...], ...] | None = None
-
-
-@dataclass(frozen=True)
-class Text:
-    """Lines of prose or a monospace picture (``preformatted``); ``latex`` overrides in LaTeX."""
-
-    lines: tuple[str, ...]
-    title: str | None = None
-    preformatted: bool = False
-    latex: tuple[str, ...] | None = None
-
-
-Section = Table | Matrix | Text
 
 
 # ------------------------------------------------------------------------------ results
@@ -110,7 +71,8 @@ class Result:
 
         return verify(self, claims, rtol=rtol, atol=atol)
 
-    def __rich__(self):
+    def __rich_console__(self, console, options):
+        """Rich (notebooks, ``rich.print``): laid out for the width Rich offers, nothing cut."""
         from hwcheck.render import rich_group
 
-        return rich_group(self.view())
+        yield rich_group(self.view(), options.max_width)

@@ -885,4 +885,4 @@ def describe_value(value: Any, digits: int = 6) -> str:
         )
     else:
         text = fmt(value, digits)
-    return text if len(text) <= 40 else text[:39] + "…"
+    return text  # whole: the renderer moves a long value onto its own line, never cuts it

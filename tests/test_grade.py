@@ -138,8 +138,8 @@ def plan():
 @pytest.fixture(scope="module")
 def graded(plan, tmp_path_factory):
     """The class graded once, in-process, as TOML files in a folder (JSON)."""
+    from hwcheck.grade.command import grade
     from hwcheck.grade.request import GradeRequest
-    from hwcheck.grade.run import grade
 
     folder = tmp_path_factory.mktemp("class")
     (folder / "key.toml").write_text(key_text(plan.exercises), encoding="utf-8")
@@ -566,8 +566,8 @@ def test_markdown_and_table_formats(cli):
 def test_the_key_is_computed_once_for_the_class(monkeypatch, plan, tmp_path):
     """Each key exercise runs once, however many students."""
     from hwcheck.commands import CommandSpec
+    from hwcheck.grade.command import grade
     from hwcheck.grade.request import GradeRequest
-    from hwcheck.grade.run import grade
 
     calls = Counter()
     original = CommandSpec.run

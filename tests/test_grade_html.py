@@ -59,8 +59,8 @@ def browser(tmp_path: Path, url: str, *extra: str) -> subprocess.CompletedProces
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     """A class of 40 seeded students (two of them with hostile ids), graded with --html."""
+    from hwcheck.grade.command import grade
     from hwcheck.grade.request import GradeRequest
-    from hwcheck.grade.run import grade
 
     folder = tmp_path_factory.mktemp("html")
     rng = random.Random(5)

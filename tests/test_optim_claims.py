@@ -80,7 +80,7 @@ def test_cli_adam_with_no_other_argument():
     assert out.returncode == 0, out.stderr
     assert "final: w = -0.107503" in out.stdout
     markdown = cli("adam", "--steps", "4", "--format", "markdown").stdout
-    assert "| m̂ = m/(1−β₁ᵗ) |" in markdown
+    assert "| m̂ₜ = mₜ/(1 − β₁ᵗ) |" in markdown
 
 
 def test_cli_json_and_claims():

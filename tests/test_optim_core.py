@@ -309,7 +309,7 @@ def test_json_is_deterministic_and_strict():
 def test_view_has_formulas_sparkline_and_explain():
     r = hwcheck.adam(steps=4, explain=True)
     table, summary, step1, step2 = r.view()
-    assert "m = β₁m + (1−β₁)g" in table.columns and "v̂ = v/(1−β₂ᵗ)" in table.columns
+    assert "mₜ = β₁·mₜ₋₁ + (1 − β₁)·gₜ" in table.columns and "v̂ₜ = vₜ/(1 − β₂ᵗ)" in table.columns
     assert len(table.rows) == 2 + 4 * 2
     assert any(ch in summary.lines[-1] for ch in "▁▂▃▄▅▆▇█")
     # g₁ = ∂L/∂w at w = 0.1, b = 0, x = 2, t = 0; Adam's first step moves w and b by −lr·sign(g);

@@ -1008,6 +1008,3 @@ def compute(layer: Layer, shape: tuple[int, ...], ctx: Context) -> LayerOut:
         if mixed != IDENTITY and out.field != GLOBAL:
             out = replace(out, field=mixed)
     return out
-
-
-import hwcheck.arch.merge  # noqa: F401  (registers the merge layers of graphs)

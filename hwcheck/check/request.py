@@ -16,6 +16,10 @@ class CheckRequest:
     show: bool = flag(
         "Print the worked solution of every exercise with a claim that is not correct."
     )
+    show_all: bool = flag(
+        "Print every exercise with its worked solution and verdicts: the solution sheet "
+        "(--format latex --standalone gives a document to compile)."
+    )
     gradescope: str | None = text(None, "Also write a Gradescope results.json to this path.")
     jobs: int = integer(
         1, "Check files in this many parallel processes (same output order).", minimum=1, maximum=64

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from hwcheck.check.answers import AnswersFile, Exercise, load
 from hwcheck.errors import HwcheckError
-from hwcheck.result import Result, Table, Text, view_only
+from hwcheck.result import Heading, Result, Table, Text, view_only
 
 #: optional progress callback ``(done, total, label)`` set by the CLI when stderr is a terminal
 PROGRESS: contextvars.ContextVar[Callable[[int, int, str], None] | None] = contextvars.ContextVar(
@@ -60,6 +60,7 @@ class CheckResult(Result):
     max_score: float
     unreadable: list[dict[str, str]]
     show: bool = view_only(False)
+    show_all: bool = view_only(False)
 
     def exit_code(self) -> int:
         if self.unreadable:
@@ -67,6 +68,8 @@ class CheckResult(Result):
         return 1 if self.failed else 0
 
     def view(self, digits: int = 6) -> list:
+        if self.show_all:
+            return self.solution_sheet(digits)
         from hwcheck.verify import CLAIM_COLUMNS, CLAIM_MIN_WIDTHS, claim_cells
 
         rows = []
@@ -85,6 +88,7 @@ class CheckResult(Result):
                 title=title,
                 nowrap=(0, 1, 4),
                 min_widths=(0, *CLAIM_MIN_WIDTHS),
+                below=(5,),  # the rule and its reason move under the row first
             )
         ]
         for bad in self.unreadable:
@@ -94,14 +98,34 @@ class CheckResult(Result):
             for ex in self.exercises:
                 if not ex.ok and ex.solution is not None:
                     sections.append(
-                        Text(
-                            (
-                                f"Worked solution of exercise {ex.id}"
-                                + (f": {ex.title}" if ex.title else ""),
-                            )
+                        Heading(
+                            f"Worked solution of exercise {ex.id}"
+                            + (f": {ex.title}" if ex.title else "")
                         )
                     )
                     sections.extend(ex.solution.view(digits))
+        return sections
+
+    def solution_sheet(self, digits: int) -> list:
+        """``--show-all``: every exercise under its heading, its worked solution, its verdicts."""
+        from hwcheck.verify import CLAIM_COLUMNS, claim_cells
+
+        files = sorted({ex.file for ex in self.exercises})
+        sections: list = [Heading("Solutions: " + ", ".join(files), level=1)]
+        for ex in self.exercises:
+            sections.append(Heading(f"Exercise {ex.id}" + (f": {ex.title}" if ex.title else "")))
+            if ex.error:
+                sections.append(Text((f"error: {ex.error}",)))
+            if ex.solution is not None:
+                sections.extend(ex.solution.view(digits))
+            if ex.claims:
+                rows = tuple(claim_cells(c, digits) for c in ex.claims)
+                sections.append(
+                    Table(CLAIM_COLUMNS, rows, title="Claims", nowrap=(0, 3), below=(4,))
+                )
+        for bad in self.unreadable:
+            sections.append(Text((f"error: {bad['file']}: {bad['message']}",)))
+        sections.append(Text((self.summary(),)))
         return sections
 
     def summary(self) -> str:
@@ -155,7 +179,7 @@ def check(request) -> CheckResult:
     else:
         outcomes, unreadable = _run_many(files, request)
     exercises = [ex for per_file in outcomes for ex in per_file]
-    result = _summarise(exercises, unreadable, request.show)
+    result = _summarise(exercises, unreadable, request.show, request.show_all)
     if request.gradescope:
         _write_gradescope(result, request.gradescope)
     return result
@@ -283,7 +307,10 @@ def _judge(result, exercise: Exercise, request) -> list:
 
 
 def _summarise(
-    exercises: list[ExerciseOutcome], unreadable: list[dict[str, str]], show: bool
+    exercises: list[ExerciseOutcome],
+    unreadable: list[dict[str, str]],
+    show: bool,
+    show_all: bool = False,
 ) -> CheckResult:
     passed = sum(ex.ok for ex in exercises)
     claims_total = sum(len(ex.claims) for ex in exercises)
@@ -300,6 +327,7 @@ def _summarise(
         max_score,
         unreadable,
         show,
+        show_all,
     )
 
 

@@ -100,7 +100,9 @@ class ConvMatrixResult(Result):
     def _matrix_view(self, digits: int):
         rows, cols = self._labels()
         title = "Aᵀ" if self.transposed else "A"
-        return matrix_section(self.matrix, title, digits, rows, cols)
+        return matrix_section(
+            self.matrix, title, digits, rows, cols, more=", --sparse lists the non-zeros"
+        )
 
     def _triplet_view(self, digits: int) -> Table:
         shown = self.entries[:60]

@@ -47,9 +47,10 @@ def latex_entry(value, digits: int) -> str:
 
 
 def matrix_section(
-    entries, title: str, digits: int, row_labels=(), col_labels=(), notes=()
+    entries, title: str, digits: int, row_labels=(), col_labels=(), notes=(), more: str = ""
 ) -> Matrix:
-    """A Matrix section, truncated to MAX_VIEW×MAX_VIEW with a note saying so."""
+    """A Matrix section, truncated to MAX_VIEW×MAX_VIEW with a note saying where the rest is
+    (``more``: another option that shows it, e.g. ``--sparse``)."""
     n_rows, n_cols = len(entries), len(entries[0]) if entries else 0
     shown = [row[:MAX_VIEW] for row in entries[:MAX_VIEW]]
     notes = tuple(notes)
@@ -57,7 +58,7 @@ def matrix_section(
         notes += (
             (
                 f"showing {min(n_rows, MAX_VIEW)}×{min(n_cols, MAX_VIEW)} of "
-                f"{fmt_shape([n_rows, n_cols])}; --json has every entry"
+                f"{fmt_shape([n_rows, n_cols])}; --json has every entry{more}"
             ),
         )
     return Matrix(

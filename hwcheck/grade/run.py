@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from hwcheck.errors import HwcheckError
-from hwcheck.grade.key import Key, KeyClaim, KeyExercise, load_key
-from hwcheck.grade.submissions import Catalogue, Submission, expand, read
+from hwcheck.grade.key import Key, KeyClaim, KeyExercise
+from hwcheck.grade.submissions import Catalogue, Submission, read
 from hwcheck.result import Result, view_only
 
 TOP_WRONG = 5  # wrong values listed per claim
@@ -40,42 +40,6 @@ class GradeResult(Result):
 
 
 # ------------------------------------------------------------------------------ running
-
-
-def grade(request) -> GradeResult:
-    from hwcheck.grade import outputs
-
-    if request.gradescope_bundle:
-        outputs.check_outputs([(request.gradescope_bundle, "--gradescope-bundle")], [request.key])
-    key = load_key(str(request.key))
-    if request.gradescope:
-        from hwcheck.grade.gradescope import run_gradescope
-
-        if request.submissions:
-            raise HwcheckError(
-                "--gradescope", "reads <root>/submission/; give no submission on the command line"
-            )
-
-        return run_gradescope(key, request)
-    names = [str(s) for s in request.submissions]
-    if not names and not request.gradescope_bundle:
-        raise HwcheckError("submissions", "no submission given (files, CSVs or folders)")
-    targets = [(request.csv, "--csv"), (request.html, "--html")]
-    found = list(expand(names))
-    inputs = [request.key, *names, *(str(p) for _, p, _ in found if p is not None)]
-    outputs.check_outputs(targets, inputs)
-    result = grade_class(key, found)
-    if request.csv:
-        outputs.write_text(request.csv, outputs.scores_csv(result), "--csv")
-    if request.html:
-        from hwcheck.grade.html import html_report
-
-        outputs.write_text(request.html, html_report(result), "--html")
-    if request.gradescope_bundle:
-        from hwcheck.grade.bundle import write_bundle
-
-        write_bundle(key, request.gradescope_bundle)
-    return result
 
 
 def grade_class(key: Key, found: list[tuple[str, Path | None, str]]) -> GradeResult:

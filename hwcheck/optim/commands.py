@@ -7,45 +7,21 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from hwcheck.errors import HwcheckError
+from hwcheck.formula import FormulaText
 from hwcheck.numfmt import DEFAULT_DIGITS, fmt
 from hwcheck.optim import optimizers as opt
 from hwcheck.optim.problems import build_problem, min_norm_solution
+from hwcheck.optim.views import MAX_NAMES, abridged, sparkline, vec
 from hwcheck.result import Result, Table, Text, view_only
 
-SPARKS = "▁▂▃▄▅▆▇█"
-MAX_ROWS, HEAD, TAIL = 20, 10, 5  # longer traces show the first HEAD and the last TAIL steps
-MAX_CELL = 6  # entries of a parameter vector shown in one cell
-MAX_NAMES = 8  # parameters shown per step in the trace table
-
-STATE_HEADERS = {
-    "momentum_buffer": {
-        "sgd": "b = μb + (1−τ)g",
-        "rmsprop": "b = μb + g/(√v + ε)",
-        "rmsprop-centered": "b = μb + g/(√(v − ḡ²) + ε)",
-    },
-    "exp_avg": "m = β₁m + (1−β₁)g",
-    "exp_avg_sq": "v = β₂v + (1−β₂)g²",
-    "max_exp_avg_sq": "v_max = max(v_max, v)",
-    "exp_avg_hat": "m̂ = m/(1−β₁ᵗ)",
-    "exp_avg_sq_hat": "v̂ = v/(1−β₂ᵗ)",
-    "square_avg": "v = αv + (1−α)g²",
-    "grad_avg": "ḡ = αḡ + (1−α)g",
-    "sum": "s = s + g²",
-}
+__all__ = ["sparkline"]  # re-exported: tests and notebooks use it from here
 
 
-def update_header(command: str, hyper: dict[str, Any]) -> str:
-    if command == "sgd":
-        return "Δθ = −lr·" + (
-            "(g + μ·b)" if hyper["nesterov"] else "b" if hyper["momentum"] else "g"
-        )
-    if command in ("adam", "adamw"):
-        decay = "−lr·λ·θ " if command == "adamw" and hyper["weight_decay"] else ""
-        return f"Δθ = {decay}−lr·m̂/(√v̂ + ε)"
-    if command == "rmsprop":
-        root = "√(v − ḡ²)" if hyper["centered"] else "√v"
-        return "Δθ = −lr·b" if hyper["momentum"] > 0 else f"Δθ = −lr·g/({root} + ε)"
-    return "Δθ = −lrₜ·g/(√s + ε)"
+def rule_headers(command: str, hyper: dict[str, Any]) -> dict[str, FormulaText]:
+    """Column headers from the optimizer's own rules (one definition: the header is the rule
+    the values were computed by), keyed by the quantity each rule defines."""
+    rules = opt.OPTIMIZERS[command](hyper, 1).step_rules()
+    return {rule.lhs.key: rule.cell() for rule in rules if not rule.reassign}
 
 
 # --------------------------------------------------------------------------------- result
@@ -122,12 +98,13 @@ class TraceResult(Result):
         state_keys = list(self.steps[0]["state"]) if self.steps else []
         has_samples = bool(self.steps) and "samples" in self.steps[0]
         lead = ("t",) + (("sample",) if has_samples else ()) + ("L(θₜ₋₁)",)
+        headers = rule_headers(self.command, self.hyper)
         columns = (
             lead
             + (("θ",) if len(names) > 1 else ())
-            + ("g = ∇L(θₜ₋₁)",)
-            + tuple(self._state_header(k) for k in state_keys)
-            + (update_header(self.command, self.hyper), "θₜ = θₜ₋₁ + Δθ")
+            + ("gₜ = ∇L(θₜ₋₁)",)
+            + tuple(headers[k] for k in state_keys)
+            + (headers["update"], headers["theta"])
         )
         blank = len(columns) - len(lead) - (2 if len(names) > 1 else 1)
         shown = names[:MAX_NAMES]
@@ -157,12 +134,6 @@ class TraceResult(Result):
         return Table(
             columns=columns, rows=tuple(init + rows), title=self.title(), notes=tuple(self.notes())
         )
-
-    def _state_header(self, key: str) -> str:
-        header = STATE_HEADERS[key]
-        if not isinstance(header, dict):
-            return header
-        return header[self.command + ("-centered" if self.hyper.get("centered") else "")]
 
     def _cells(self, step, name, state_keys, digits) -> tuple[str, ...]:
         own = (name,) if len(self.final) > 1 else ()
@@ -207,6 +178,10 @@ class TraceResult(Result):
                 f"decoupled: θ ← θ·(1 − lr·λ) = θ·{fmt(1 - self.hyper['lr'] * wd)} before the Adam step, "
                 "not divided by √v̂ + ε"
             )
+        if self.command == "adagrad":
+            notes.append("with " + rule_headers(self.command, self.hyper)["clr"])
+        if self.hyper.get("momentum") and self.command == "sgd":
+            notes.append("b₁ = g₁: torch starts the momentum buffer at the first gradient")
         if self.problem.get("l2"):
             notes.append(f"L includes --l2: (λ/2)·‖θ‖², λ = {fmt(self.problem['l2'])}")
         return notes + abridged(self.steps)[1]
@@ -231,39 +206,6 @@ class TraceResult(Result):
                 + f"; distance ‖w − w*‖ = {fmt(self.min_norm_distance, digits)}"
             )
         return lines
-
-
-def abridged(steps: list) -> tuple[list, list[str]]:
-    """The steps a table shows (``None`` where it skips) and the note that says so."""
-    if len(steps) <= MAX_ROWS:
-        return steps, []
-    note = f"steps {HEAD + 1}–{len(steps) - TAIL} are not shown; --json has every step"
-    return steps[:HEAD] + [None] + steps[-TAIL:], [note]
-
-
-def vec(values: list[float], digits: int) -> str:
-    """One cell: a number, or ``(a, b, …)`` for a parameter vector."""
-    if len(values) == 1:
-        return fmt(values[0], digits)
-    shown = [fmt(v, digits) for v in values[:MAX_CELL]]
-    return "(" + ", ".join(shown) + (", …" if len(values) > MAX_CELL else "") + ")"
-
-
-def sparkline(values: list[float], width: int = 60) -> str:
-    """``▁▂▃▄▅▆▇█`` from the loss values (sampled evenly to at most ``width`` marks; a log
-    scale when positive values span more than three orders of magnitude).
-
-    >>> sparkline([4, 3, 2, 1, 0])
-    '█▇▅▃▁'
-    """
-    if len(values) > width:
-        values = [values[round(i * (len(values) - 1) / (width - 1))] for i in range(width)]
-    if min(values) > 0 and max(values) > 1e3 * min(values):
-        values = [math.log10(v) for v in values]  # many orders of magnitude: log scale
-    lo, hi = min(values), max(values)
-    if hi - lo <= 1e-15 * max(1.0, abs(hi)):
-        return SPARKS[3] * len(values)
-    return "".join(SPARKS[min(7, int((v - lo) / (hi - lo) * 8))] for v in values)
 
 
 # -------------------------------------------------------------------------------- runners
@@ -351,7 +293,7 @@ class GdQuadraticResult(Result):
         return claim_invariant(path)
 
     def view(self, digits: int = DEFAULT_DIGITS) -> list:
-        from hwcheck.optim.quadratic import quadratic_view
+        from hwcheck.optim.views import quadratic_view
 
         return quadratic_view(self, digits)
 

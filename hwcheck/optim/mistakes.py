@@ -54,20 +54,25 @@ class MistakenAdam(opt.Adam):
 
 
 class MistakenRmsprop(opt.Rmsprop):
-    """RMSprop with ε inside the square root (TensorFlow's form)."""
+    """RMSprop with ε inside the square root (TensorFlow's form): Δθ = −lr·g/√(v + ε)."""
 
-    def update(self, i, p, g):
-        h, s = self.hyper, self.state
-        g = self.with_decay(p, g)
-        s["square_avg"][i] = v = h["alpha"] * s["square_avg"][i] + (1 - h["alpha"]) * g * g
+    def rules(self):
+        from hwcheck.formula import Rule, sqrt
+
+        h = self.hyper
+        rules = self.decay_rules()
+        rules.append(
+            Rule(opt.SQUARE_AVG, opt.ALPHA * opt.SQUARE_AVG + (1 - opt.ALPHA) * opt.GRAD**2)
+        )
+        variance = opt.SQUARE_AVG
         if h["centered"]:
-            s["grad_avg"][i] = ga = s["grad_avg"][i] + (1 - h["alpha"]) * (g - s["grad_avg"][i])
-            v = max(v - ga * ga, 0.0)
-        avg = math.sqrt(v + h["eps"])
+            rules.append(Rule(opt.GRAD_AVG, opt.ALPHA * opt.GRAD_AVG + (1 - opt.ALPHA) * opt.GRAD))
+            variance = opt.SQUARE_AVG - opt.GRAD_AVG**2
+        denominator = sqrt(variance + opt.EPS)
         if h["momentum"] > 0:
-            s["momentum_buffer"][i] = buf = h["momentum"] * s["momentum_buffer"][i] + g / avg
-            return p - h["lr"] * buf
-        return p - h["lr"] * (g / avg)
+            rules.append(Rule(opt.BUFFER, opt.MOMENTUM * opt.BUFFER + opt.GRAD / denominator))
+            return rules + [Rule(opt.UPDATE, -opt.LR * opt.BUFFER), opt.STEP]
+        return rules + [Rule(opt.UPDATE, -opt.LR * opt.GRAD / denominator), opt.STEP]
 
 
 # ------------------------------------------------------------------------------- re-running

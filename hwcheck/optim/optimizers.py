@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hwcheck.errors import HwcheckError
-from hwcheck.numfmt import fmt, subscript
+from hwcheck.formula import Rule, Sym, maximum, sequence, sqrt
+from hwcheck.numfmt import fmt
 from hwcheck.optim.request import hyperparameters
 from hwcheck.options import flag_name
 
@@ -46,11 +47,39 @@ def _positive(hyper: dict, name: str) -> None:
 
 
 # ----------------------------------------------------------------------------- optimizers
+# Every update rule is written once, as a formula (hwcheck/formula.py): the step evaluates it,
+# the trace table prints it as the column header and --explain writes it out with numbers.
+
+THETA = Sym("θ", "theta", "state", latex=r"\theta")
+GRAD = Sym("g", "grad", "step")
+UPDATE = Sym("Δθ", "update", "step", latex=r"\Delta\theta")
+LR = Sym("lr", "lr", latex=r"\mathrm{lr}")
+EPS = Sym("ε", "eps", latex=r"\varepsilon")
+DECAY = Sym("λ", "weight_decay", latex=r"\lambda")
+MOMENTUM = Sym("μ", "momentum", latex=r"\mu")
+DAMPENING = Sym("τ", "dampening", latex=r"\tau")
+BETA1 = Sym("β₁", "beta1", latex=r"\beta_{1}")
+BETA2 = Sym("β₂", "beta2", latex=r"\beta_{2}")
+ALPHA = Sym("α", "alpha", latex=r"\alpha")
+LR_DECAY = Sym("lr_decay", "lr_decay", latex=r"\mathrm{lr\_decay}")
+T = Sym("t", "t", "time")
+BUFFER = Sym("b", "momentum_buffer", "state")
+M = Sym("m", "exp_avg", "state")
+V = Sym("v", "exp_avg_sq", "state")
+V_MAX = Sym("vᵐᵃˣ", "max_exp_avg_sq", "state", latex=r"v^{\max}")
+M_HAT = Sym("m̂", "exp_avg_hat", "step", latex=r"\hat{m}")
+V_HAT = Sym("v̂", "exp_avg_sq_hat", "step", latex=r"\hat{v}")
+SQUARE_AVG = Sym("v", "square_avg", "state")
+GRAD_AVG = Sym("ḡ", "grad_avg", "state", latex=r"\bar{g}")
+SUM = Sym("s", "sum", "state")
+LR_T = Sym("lr", "clr", "step", latex=r"\mathrm{lr}")
+#: θₜ = θₜ₋₁ + Δθₜ, the last rule of every optimizer
+STEP = Rule(THETA, THETA + UPDATE)
 
 
 @dataclass
 class Optimizer:
-    """Element-wise state under torch's names; ``step`` returns the new parameters."""
+    """Element-wise state under torch's names; ``step`` evaluates :meth:`rules` in order."""
 
     hyper: dict[str, Any]
     n: int
@@ -59,41 +88,63 @@ class Optimizer:
 
     def __post_init__(self):
         self.state = {name: [value] * self.n for name, value in self.initial_state().items()}
+        hyper = {k: v for k, v in self.hyper.items() if isinstance(v, (int, float))}
+        self._compiled = [rule.compile(hyper) for rule in self.rules()]
+
+    def step_rules(self) -> list[Rule]:
+        """The rules in order, each knowing what the earlier ones assigned (for rendering)."""
+        return sequence(self.rules())
 
     def initial_state(self) -> dict[str, float]:
         return {}
+
+    def rules(self) -> list[Rule]:  # pragma: no cover - every optimizer defines its rules
+        raise NotImplementedError
+
+    def decay_rules(self) -> list[Rule]:
+        """torch's coupled weight decay: g ← g + λ·θ (an L2 term inside the optimizer)."""
+        if not self.hyper.get("weight_decay"):
+            return []
+        return [Rule(GRAD, GRAD + DECAY * THETA, reassign=True)]
 
     def snapshot(self) -> dict[str, list[float]]:
         return {name: list(values) for name, values in self.state.items()}
 
     def step(self, theta: list[float], grad: list[float]) -> list[float]:
         self.t += 1
-        return [self.update(i, p, g) for i, (p, g) in enumerate(zip(theta, grad))]
-
-    def with_decay(self, p: float, g: float) -> float:
-        """torch's coupled weight decay: g ← g + λ·θ."""
-        wd = self.hyper.get("weight_decay", 0.0)
-        return g + wd * p if wd else g
+        env: dict[str, Any] = dict(self.hyper, t=self.t)
+        state, first_step = self.state, self.t == 1
+        out = []
+        for i, (p, g) in enumerate(zip(theta, grad)):
+            env["theta"], env["grad"] = p, g
+            for key, values in state.items():
+                env[key] = values[i]
+            for key, rhs, first in self._compiled:
+                env[key] = (first if first_step and first is not None else rhs)(env)
+            for key, values in state.items():
+                values[i] = env[key]
+            out.append(env["theta"])
+        return out
 
 
 class Sgd(Optimizer):
-    """b ← μ·b + (1 − τ)·g (b₁ = g); g ← g + μ·b (Nesterov) or b; θ ← θ − lr·g."""
+    """b ← μ·b + (1 − τ)·g (b₁ = g); Δθ = −lr·(g + μ·b) (Nesterov) or −lr·b."""
 
     def initial_state(self):
         return {"momentum_buffer": 0.0} if self.hyper["momentum"] else {}
 
-    def update(self, i, p, g):
+    def rules(self):
         h = self.hyper
-        g = self.with_decay(p, g)
-        if h["momentum"]:
-            buf = self.state["momentum_buffer"]
-            buf[i] = g if self.t == 1 else h["momentum"] * buf[i] + (1 - h["dampening"]) * g
-            g = g + h["momentum"] * buf[i] if h["nesterov"] else buf[i]
-        return p - h["lr"] * g
+        if not h["momentum"]:
+            return self.decay_rules() + [Rule(UPDATE, -LR * GRAD), STEP]
+        buffer = Rule(BUFFER, MOMENTUM * BUFFER + (1 - DAMPENING) * GRAD, first=GRAD)
+        direction = GRAD + MOMENTUM * BUFFER if h["nesterov"] else BUFFER
+        return self.decay_rules() + [buffer, Rule(UPDATE, -LR * direction), STEP]
 
 
 class Adam(Optimizer):
-    """m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; θ ← θ − (lr/(1−β₁ᵗ))·m/(√v/√(1−β₂ᵗ) + ε)."""
+    """m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ) (AMSGrad: of
+    vᵐᵃˣ = max(vᵐᵃˣ, v)); Δθ = −lr·m̂/(√v̂ + ε), as torch (eps outside the root)."""
 
     decoupled = False
 
@@ -103,35 +154,34 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = 0.0
         return state | {"exp_avg_hat": 0.0, "exp_avg_sq_hat": 0.0}
 
-    def step(self, theta: list[float], grad: list[float]) -> list[float]:
-        self.t += 1
-        h, s, t = self.hyper, self.state, self.t
-        b1, b2, lr, eps, wd = h["beta1"], h["beta2"], h["lr"], h["eps"], h["weight_decay"]
-        bc1, bc2 = 1 - b1**t, 1 - b2**t
-        m, v, m_hat, v_hat = s["exp_avg"], s["exp_avg_sq"], s["exp_avg_hat"], s["exp_avg_sq_hat"]
-        out = []
-        for i, (p, g) in enumerate(zip(theta, grad)):
-            if wd and self.decoupled:
-                p = p * (1 - lr * wd)  # AdamW: decay outside the adaptive step
-            elif wd:
-                g = g + wd * p  # Adam: coupled, as L2
-            m[i] = b1 * m[i] + (1 - b1) * g
-            v[i] = vi = b2 * v[i] + (1 - b2) * g * g
-            if h["amsgrad"]:
-                s["max_exp_avg_sq"][i] = vi = max(s["max_exp_avg_sq"][i], vi)
-            m_hat[i], v_hat[i] = m[i] / bc1, vi / bc2
-            out.append(p - (lr / bc1) * (m[i] / (math.sqrt(vi) / bc2**0.5 + eps)))
-        return out
+    def rules(self):
+        amsgrad = self.hyper["amsgrad"]
+        second = V_MAX if amsgrad else V
+        rules = [] if self.decoupled else self.decay_rules()
+        rules += [
+            Rule(M, BETA1 * M + (1 - BETA1) * GRAD),
+            Rule(V, BETA2 * V + (1 - BETA2) * GRAD**2),
+        ]
+        if amsgrad:
+            rules.append(Rule(V_MAX, maximum(V_MAX, V)))
+        rules += [
+            Rule(M_HAT, M / (1 - BETA1**T)),
+            Rule(V_HAT, second / (1 - BETA2**T)),
+        ]
+        adaptive = LR * M_HAT / (sqrt(V_HAT) + EPS)
+        if self.decoupled and self.hyper["weight_decay"]:  # AdamW: the decay is not divided
+            return rules + [Rule(UPDATE, -LR * DECAY * THETA - adaptive), STEP]
+        return rules + [Rule(UPDATE, -adaptive), STEP]
 
 
 class AdamW(Adam):
-    """Adam after θ ← θ·(1 − lr·λ): the decay is not divided by the adaptive denominator."""
+    """Adam with Δθ = −lr·λ·θ − lr·m̂/(√v̂ + ε): the decay is not divided by the denominator."""
 
     decoupled = True
 
 
 class Rmsprop(Optimizer):
-    """v ← αv + (1−α)g²; (centered: ḡ ← αḡ + (1−α)g, v − ḡ²); θ ← θ − lr·g/(√v + ε)."""
+    """v ← αv + (1−α)g²; (centered: ḡ ← αḡ + (1−α)g, v − ḡ²); Δθ = −lr·g/(√v + ε)."""
 
     def initial_state(self):
         state = {"square_avg": 0.0}
@@ -141,32 +191,33 @@ class Rmsprop(Optimizer):
             state["momentum_buffer"] = 0.0
         return state
 
-    def update(self, i, p, g):
-        h, s = self.hyper, self.state
-        g = self.with_decay(p, g)
-        s["square_avg"][i] = v = h["alpha"] * s["square_avg"][i] + (1 - h["alpha"]) * g * g
+    def rules(self):
+        h = self.hyper
+        rules = self.decay_rules() + [Rule(SQUARE_AVG, ALPHA * SQUARE_AVG + (1 - ALPHA) * GRAD**2)]
         if h["centered"]:
-            s["grad_avg"][i] = ga = s["grad_avg"][i] + (1 - h["alpha"]) * (g - s["grad_avg"][i])
-            v = max(v - ga * ga, 0.0)
-        avg = math.sqrt(v) + h["eps"]
+            rules.append(Rule(GRAD_AVG, ALPHA * GRAD_AVG + (1 - ALPHA) * GRAD))
+            denominator = sqrt(SQUARE_AVG - GRAD_AVG**2) + EPS
+        else:
+            denominator = sqrt(SQUARE_AVG) + EPS
         if h["momentum"] > 0:
-            s["momentum_buffer"][i] = buf = h["momentum"] * s["momentum_buffer"][i] + g / avg
-            return p - h["lr"] * buf
-        return p - h["lr"] * (g / avg)
+            rules.append(Rule(BUFFER, MOMENTUM * BUFFER + GRAD / denominator))
+            return rules + [Rule(UPDATE, -LR * BUFFER), STEP]
+        return rules + [Rule(UPDATE, -LR * GRAD / denominator), STEP]
 
 
 class Adagrad(Optimizer):
-    """lrₜ = lr/(1 + (t−1)·lr_decay); s ← s + g²; θ ← θ − lrₜ·g/(√s + ε)."""
+    """lrₜ = lr/(1 + (t−1)·lr_decay); s ← s + g²; Δθ = −lrₜ·g/(√s + ε)."""
 
     def initial_state(self):
         return {"sum": self.hyper["initial_accumulator"]}
 
-    def update(self, i, p, g):
-        h, s = self.hyper, self.state
-        g = self.with_decay(p, g)
-        clr = h["lr"] / (1 + (self.t - 1) * h["lr_decay"])
-        s["sum"][i] += g * g
-        return p - clr * (g / (math.sqrt(s["sum"][i]) + h["eps"]))
+    def rules(self):
+        return self.decay_rules() + [
+            Rule(LR_T, LR / (1 + (T - 1) * LR_DECAY)),
+            Rule(SUM, SUM + GRAD**2),
+            Rule(UPDATE, -LR_T * GRAD / (sqrt(SUM) + EPS)),
+            STEP,
+        ]
 
 
 OPTIMIZERS = {"sgd": Sgd, "adam": Adam, "adamw": AdamW, "rmsprop": Rmsprop, "adagrad": Adagrad}
@@ -243,33 +294,23 @@ def find_divergence(record: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def explain_step(command: str, hyper, names, record, state_before, digits: int) -> list[str]:
-    """Step ``record['t']`` written out for every parameter, numbers substituted."""
-    lines = []
+    """Step ``record['t']`` written out for every parameter: each rule of the optimizer with
+    its symbols, then with the numbers, then its value (the same definitions the step used)."""
     t = record["t"]
+    rules = OPTIMIZERS[command](hyper, 1).step_rules()
+    f = _Fmt(digits)
+    lines = []
     for i, name in enumerate(names):
-        p = record["params"][name] - record["update"][name]
-        g = record["grad"][name]
-        before = {k: v[i] for k, v in state_before.items()}
-        after = {k: v[name] for k, v in record["state"].items()}
+        env: dict[str, Any] = dict(hyper, t=t)
+        env |= {k: v[i] for k, v in state_before.items()}
+        env["theta"] = record["params"][name] - record["update"][name]
+        env["grad"] = record["grad"][name]
         lines.append(f"parameter {name}:")
-        lines += [
-            "  " + _bare_result(line)
-            for line in EXPLAIN[command](
-                hyper, t, p, g, before, after, record["params"][name], _Fmt(digits)
-            )
-        ]
+        lines.append(f"  {GRAD.text(t)} = ∂L/∂θ = {fmt(env['grad'], digits)}")
+        for rule in rules:
+            text, env[rule.lhs.key] = rule.explain(env, f, t)
+            lines.append("  " + text)
     return lines
-
-
-def _bare_result(line: str) -> str:
-    """``… = (-0.1)`` → ``… = -0.1``: the result needs no parentheses."""
-    head, sep, last = line.rpartition(" = ")
-    return head + sep + last[1:-1] if sep and last.startswith("(-") and last.endswith(")") else line
-
-
-def superscript(n: int) -> str:
-    """``12`` → ``¹²`` (the power t of β₁ᵗ)."""
-    return str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
 
 
 class _Fmt:
@@ -280,140 +321,3 @@ class _Fmt:
         """A number as a factor: negatives in parentheses (``0.9·(-0.1)``)."""
         text = fmt(x, self.digits)
         return f"({text})" if text.startswith("-") else text
-
-
-def _decay_line(h, p, g, f, sub) -> tuple[list[str], float]:
-    wd = h.get("weight_decay", 0.0)
-    if not wd:
-        return [], g
-    g2 = g + wd * p
-    return [f"g{sub} ← g{sub} + λ·θ = {f(g)} + {f(wd)}·{f(p)} = {f(g2)}"], g2
-
-
-def _explain_sgd(h, t, p, g, before, after, new, f) -> list[str]:
-    s, q = subscript(str(t)), subscript(str(t - 1))
-    lines = [f"g{s} = ∂L/∂θ = {f(g)}"]
-    decay, g = _decay_line(h, p, g, f, s)
-    lines += decay
-    if h["momentum"]:
-        b = after["momentum_buffer"]
-        if t == 1:
-            lines.append(f"b{s} = g{s} = {f(b)}")
-        else:
-            lines.append(
-                f"b{s} = μ·b{q} + (1 − τ)·g{s} = {f(h['momentum'])}·{f(before['momentum_buffer'])} + "
-                f"{f(1 - h['dampening'])}·{f(g)} = {f(b)}"
-            )
-        if h["nesterov"]:
-            lines.append(
-                f"g{s} ← g{s} + μ·b{s} = {f(g)} + {f(h['momentum'])}·{f(b)} = {f(g + h['momentum'] * b)}"
-            )
-            g = g + h["momentum"] * b
-        else:
-            g = b
-    lines.append(
-        f"θ{s} = θ{q} − lr·{'g' if not h['momentum'] or h['nesterov'] else 'b'}{s} = "
-        f"{f(p)} − {f(h['lr'])}·{f(g)} = {f(new)}"
-    )
-    return lines
-
-
-def _explain_adam(h, t, p, g, before, after, new, f, decoupled=False) -> list[str]:
-    s, q = subscript(str(t)), subscript(str(t - 1))
-    b1, b2 = h["beta1"], h["beta2"]
-    lines = [f"g{s} = ∂L/∂θ = {f(g)}"]
-    if decoupled and h["weight_decay"]:
-        p2 = p * (1 - h["lr"] * h["weight_decay"])
-        lines.append(
-            f"θ ← θ·(1 − lr·λ) = {f(p)}·(1 − {f(h['lr'])}·{f(h['weight_decay'])}) = {f(p2)}"
-        )
-        p = p2
-    elif not decoupled:
-        decay, g = _decay_line(h, p, g, f, s)
-        lines += decay
-    m, v = after["exp_avg"], after["exp_avg_sq"]
-    lines.append(
-        f"m{s} = β₁·m{q} + (1 − β₁)·g{s} = {f(b1)}·{f(before['exp_avg'])} + {f(1 - b1)}·{f(g)} = {f(m)}"
-    )
-    lines.append(
-        f"v{s} = β₂·v{q} + (1 − β₂)·g{s}² = {f(b2)}·{f(before['exp_avg_sq'])} + {f(1 - b2)}·{f(g)}² = {f(v)}"
-    )
-    if h["amsgrad"]:
-        lines.append(
-            f"v_max = max({f(before['max_exp_avg_sq'])}, {f(v)}) = {f(after['max_exp_avg_sq'])}"
-        )
-        v = after["max_exp_avg_sq"]
-    lines.append(
-        f"m̂{s} = m{s}/(1 − β₁{superscript(t)}) = {f(m)}/{f(1 - b1**t)} = {f(after['exp_avg_hat'])}"
-    )
-    lines.append(
-        f"v̂{s} = {'v_max' if h['amsgrad'] else 'v' + s}/(1 − β₂{superscript(t)}) = {f(v)}/{f(1 - b2**t)} = "
-        f"{f(after['exp_avg_sq_hat'])}"
-    )
-    lines.append(
-        f"θ{s} = θ{q} − lr·m̂{s}/(√v̂{s} + ε) = {f(p)} − {f(h['lr'])}·{f(after['exp_avg_hat'])}/"
-        f"(√{f(after['exp_avg_sq_hat'])} + {f(h['eps'])}) = {f(new)}"
-    )
-    return lines
-
-
-def _explain_rmsprop(h, t, p, g, before, after, new, f) -> list[str]:
-    s, q = subscript(str(t)), subscript(str(t - 1))
-    a = h["alpha"]
-    lines = [f"g{s} = ∂L/∂θ = {f(g)}"]
-    decay, g = _decay_line(h, p, g, f, s)
-    lines += decay
-    v = after["square_avg"]
-    lines.append(
-        f"v{s} = α·v{q} + (1 − α)·g{s}² = {f(a)}·{f(before['square_avg'])} + {f(1 - a)}·{f(g)}² = {f(v)}"
-    )
-    denom = f"√v{s} + ε"
-    if h["centered"]:
-        ga = after["grad_avg"]
-        lines.append(
-            f"ḡ{s} = α·ḡ{q} + (1 − α)·g{s} = {f(a)}·{f(before['grad_avg'])} + {f(1 - a)}·{f(g)} = {f(ga)}"
-        )
-        denom = f"√(v{s} − ḡ{s}²) + ε"
-        v = max(v - ga * ga, 0.0)
-    avg = math.sqrt(v) + h["eps"]
-    lines.append(f"{denom} = {f(avg)}")
-    if h["momentum"] > 0:
-        lines.append(
-            f"b{s} = μ·b{q} + g{s}/({denom}) = {f(h['momentum'])}·{f(before['momentum_buffer'])} + "
-            f"{f(g)}/{f(avg)} = {f(after['momentum_buffer'])}"
-        )
-        lines.append(
-            f"θ{s} = θ{q} − lr·b{s} = {f(p)} − {f(h['lr'])}·{f(after['momentum_buffer'])} = {f(new)}"
-        )
-    else:
-        lines.append(
-            f"θ{s} = θ{q} − lr·g{s}/({denom}) = {f(p)} − {f(h['lr'])}·{f(g)}/{f(avg)} = {f(new)}"
-        )
-    return lines
-
-
-def _explain_adagrad(h, t, p, g, before, after, new, f) -> list[str]:
-    s, q = subscript(str(t)), subscript(str(t - 1))
-    lines = [f"g{s} = ∂L/∂θ = {f(g)}"]
-    decay, g = _decay_line(h, p, g, f, s)
-    lines += decay
-    clr = h["lr"] / (1 + (t - 1) * h["lr_decay"])
-    if h["lr_decay"]:
-        lines.append(
-            f"lr{s} = lr/(1 + (t − 1)·lr_decay) = {f(h['lr'])}/(1 + {t - 1}·{f(h['lr_decay'])}) = {f(clr)}"
-        )
-    lines.append(f"s{s} = s{q} + g{s}² = {f(before['sum'])} + {f(g)}² = {f(after['sum'])}")
-    lines.append(
-        f"θ{s} = θ{q} − lr{s if h['lr_decay'] else ''}·g{s}/(√s{s} + ε) = {f(p)} − {f(clr)}·{f(g)}/"
-        f"(√{f(after['sum'])} + {f(h['eps'])}) = {f(new)}"
-    )
-    return lines
-
-
-EXPLAIN = {
-    "sgd": _explain_sgd,
-    "adam": _explain_adam,
-    "adamw": lambda *a: _explain_adam(*a, decoupled=True),
-    "rmsprop": _explain_rmsprop,
-    "adagrad": _explain_adagrad,
-}

@@ -36,9 +36,7 @@ def derive_view(result, digits: int) -> list:
             )
             for name, lines in (result.steps or {}).items()
         ]
-    sections.append(
-        Text(tuple(_latex_lines(result)), title="LaTeX", latex=tuple(_latex_lines(result)))
-    )
+    sections.append(Text(tuple(_latex_lines(result)), title="LaTeX", math=True))
     return sections
 
 
@@ -51,8 +49,16 @@ def _expression_text(result, digits: int) -> Text:
         )
         if result.value is not None:
             lines.append(f"L = {fmt(result.value, digits)}")
-    latex = [f"L = {result.latex}"]
+    latex = [f"L = {result.latex}"] + [_math(line) for line in lines[1:]]
     return Text(tuple(lines), title="Expression", latex=tuple(latex))
+
+
+def _math(line: str) -> str:
+    """A line of this view as LaTeX math (definitions and values; the escape is the renderer's)."""
+    from hwcheck.escape import latex_math
+
+    head, _, rest = line.partition(" ")
+    return r"\text{at } " + latex_math(rest) if head == "at" else latex_math(line)
 
 
 def _latex_lines(result) -> list[str]:

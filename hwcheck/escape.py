@@ -1,0 +1,340 @@
+"""One escaping function per output format, applied by the renderer to every string it lays out.
+
+Cells, titles, notes and lines are plain Unicode text, and some of it comes from users (exercise
+ids, titles, claim keys, claimed values, file names, expressions). Each format gets exactly one
+function that makes any such text safe and visible there:
+
+- :func:`terminal` — control characters, ANSI escapes, bidi overrides and line separators are
+  shown as ``\\x1b``, ``\\n``, ``\\u202e``: a newline in an id cannot forge a table row and an
+  escape sequence cannot recolour or erase the screen (Rich markup is never parsed: the renderer
+  hands Rich ``Text`` objects only);
+- :func:`markdown` — CommonMark punctuation backslash-escaped, ``<``/``>``/``&`` as entities (no
+  raw HTML passes), ``|`` escaped for tables;
+- :func:`latex` — text mode: the ten specials escaped, mathematical Unicode (Greek letters,
+  hats, primes, sub- and superscripts, operators) turned into macros inside ``$…$``, anything
+  else non-ASCII shown as ``[U+XXXX]``: the result is pure ASCII and compiles with pdflatex;
+  :func:`latex_math` is the same for a string that sits inside math mode;
+- :func:`html` — ``html.escape`` of the visible text.
+
+>>> terminal("A\\n| ✓ correct\\x1b[2J")
+'A\\\\n| ✓ correct\\\\x1b[2J'
+>>> markdown("<b>x</b> | *y*")
+'&lt;b&gt;x&lt;/b&gt; \\\\| \\\\*y\\\\*'
+>>> latex("m̂₁ = m₁/(1 − β₁ᵗ) & 5%")
+'$\\\\hat{m}_{1}$ = $m_{1}$/(1 - $\\\\beta_{1}^{t}$) \\\\& 5\\\\%'
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+import unicodedata
+
+# ------------------------------------------------------------------------- visible text
+
+
+def visible(text: str) -> str:
+    """Every character Python calls unprintable (controls, format characters such as bidi
+    overrides, line separators, unassigned code points) written out as a Python escape."""
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch.isprintable():
+            out.append(ch)
+        elif ch in "\n\r\t":
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}[ch])
+        elif ord(ch) < 0x100:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}")
+    return "".join(out)
+
+
+def terminal(text: str) -> str:
+    """Text for a terminal or a plain-text file: every character visible, nothing interpreted."""
+    return visible(text)
+
+
+def html(text: str) -> str:
+    """Text for HTML: visible, then ``& < > " '`` as entities."""
+    return _html.escape(visible(text), quote=True)
+
+
+# ---------------------------------------------------------------------------- Markdown
+
+_MD_SPECIAL = set("\\`*_[]|~$")
+_MD_BLOCK_START = re.compile(r"^(\s*)(#{1,6}|[+=-]|\d{1,9}(?=[.)]))(?=[.)]?(\s|$))")
+
+
+def markdown(text: str) -> str:
+    """Text for Markdown (CommonMark/GitHub): inline, safe in a table cell, no raw HTML, and no
+    block construct (heading, list, quote) when it starts a line."""
+    out = []
+    for ch in visible(text):
+        if ch in "<>&":
+            out.append({"<": "&lt;", ">": "&gt;", "&": "&amp;"}[ch])
+        elif ch in _MD_SPECIAL:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    escaped = "".join(out)
+    if re.fullmatch(r"\s*(=+|-+)\s*", escaped):  # a setext underline would make a heading
+        return escaped.replace(escaped.strip()[0], "\\" + escaped.strip()[0], 1)
+    m = _MD_BLOCK_START.match(escaped)
+    if m:
+        head = m.group(2)
+        if head[0].isdigit():  # "1. x" would start a list: escape the mark after the digits
+            end = m.end()
+            return escaped[:end] + "\\" + escaped[end:]
+        return escaped[: m.start(2)] + "\\" + escaped[m.start(2) :]
+    return escaped
+
+
+# ------------------------------------------------------------------------------- LaTeX
+
+_TEXT_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+}
+_MATH_SPECIALS = {
+    "\\": r"\backslash ",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\sim ",
+    "^": r"\hat{}",
+}
+_GREEK = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "omicron",
+    "pi",
+    "rho",
+    "varsigma",
+    "sigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "chi",
+    "psi",
+    "omega",
+]
+#: Unicode → a math-mode macro (rendered inside ``$…$``)
+MATH = {chr(0x3B1 + i): "\\" + name + " " for i, name in enumerate(_GREEK)}
+MATH.update({"ο": "o", "ϵ": r"\epsilon ", "ε": r"\varepsilon ", "ϕ": r"\phi ", "φ": r"\varphi "})
+MATH.update(
+    {
+        "Γ": r"\Gamma ",
+        "Δ": r"\Delta ",
+        "Θ": r"\Theta ",
+        "Λ": r"\Lambda ",
+        "Ξ": r"\Xi ",
+        "Π": r"\Pi ",
+        "Σ": r"\Sigma ",
+        "Φ": r"\Phi ",
+        "Ψ": r"\Psi ",
+        "Ω": r"\Omega ",
+        "·": r"\cdot ",
+        "⋅": r"\cdot ",
+        "×": r"\times ",
+        "÷": r"\div ",
+        "⌊": r"\lfloor ",
+        "⌋": r"\rfloor ",
+        "⌈": r"\lceil ",
+        "⌉": r"\rceil ",
+        "≤": r"\le ",
+        "≥": r"\ge ",
+        "≠": r"\ne ",
+        "≈": r"\approx ",
+        "≡": r"\equiv ",
+        "∝": r"\propto ",
+        "∼": r"\sim ",
+        "±": r"\pm ",
+        "∂": r"\partial ",
+        "∇": r"\nabla ",
+        "√": r"\surd ",
+        "∑": r"\sum ",
+        "∏": r"\prod ",
+        "∫": r"\int ",
+        "∞": r"\infty ",
+        "⋆": r"\star ",
+        "∗": r"\ast ",
+        "∘": r"\circ ",
+        "⊙": r"\odot ",
+        "⊗": r"\otimes ",
+        "⊕": r"\oplus ",
+        "→": r"\to ",
+        "←": r"\leftarrow ",
+        "↦": r"\mapsto ",
+        "⇒": r"\Rightarrow ",
+        "⟹": r"\Longrightarrow ",
+        "⇔": r"\Leftrightarrow ",
+        "∈": r"\in ",
+        "∉": r"\notin ",
+        "⊂": r"\subset ",
+        "∀": r"\forall ",
+        "∃": r"\exists ",
+        "∧": r"\wedge ",
+        "∨": r"\vee ",
+        "¬": r"\neg ",
+        "‖": r"\| ",
+        "∣": r"\mid ",
+        "′": r"{}^{\prime}",
+        "″": r"{}^{\prime\prime}",
+        "½": r"\tfrac{1}{2}",
+        "¼": r"\tfrac{1}{4}",
+        "¾": r"\tfrac{3}{4}",
+        "✓": r"\checkmark ",
+        "✗": r"\times ",
+        "■": r"\blacksquare ",
+        "□": r"\square ",
+        "●": r"\bullet ",
+        "∅": r"\emptyset ",
+        "ℓ": r"\ell ",
+        "ℝ": r"\mathbb{R}",
+        "ℕ": r"\mathbb{N}",
+        "ℤ": r"\mathbb{Z}",
+    }
+)
+#: Unicode → plain text-mode LaTeX
+TEXT = {
+    "−": "-",
+    "‐": "-",
+    "–": "--",
+    "—": "---",
+    "…": r"\ldots{}",
+    "“": "``",
+    "”": "''",
+    "‘": "`",
+    "’": "'",
+    "\u00a0": "~",
+    "°": r"\ensuremath{^\circ}",
+    "é": r"\'e",
+}
+_SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ", "0123456789+-=()aeoxhklmnpstijruv"))
+_SUP = dict(
+    zip(
+        "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱᵗᵀᵖᵏʰʷᵃᵇᶜᵈᵉᶠᵍʲˡᵐᵒʳˢᵘᵛˣʸᶻ",
+        "0123456789+-=()nitTpkhwabcdefgjlmorsuvxyz",
+    )
+)
+_SUP["⁻"] = "-"
+_ACCENT = {  # combining marks after NFD
+    "\u0302": r"\hat",
+    "\u0304": r"\bar",
+    "\u0305": r"\bar",
+    "\u0303": r"\tilde",
+    "\u0307": r"\dot",
+    "\u0308": r"\ddot",
+    "\u20d7": r"\vec",
+}
+_SPARK = {ch: i + 1 for i, ch in enumerate("▁▂▃▄▅▆▇█")}
+
+
+def _tokens(text: str, math_specials: bool):
+    """(is_math, latex) pieces; scripts and accents pull a preceding letter into math."""
+    pieces: list[list] = []  # [is_math, latex]
+
+    def add(is_math: bool, code: str) -> None:
+        if pieces and pieces[-1][0] == is_math:
+            pieces[-1][1] += code
+        else:
+            pieces.append([is_math, code])
+
+    def take_base() -> str:
+        """The atom before a script or accent, moved into math (``x`` of ``x₁``)."""
+        if not pieces:
+            return "{}"
+        is_math, code = pieces[-1]
+        if not is_math and code and code[-1].isalpha() and not code[-2:-1].isalpha():
+            pieces[-1][1] = code[:-1]
+            if not pieces[-1][1]:
+                pieces.pop()
+            return code[-1]
+        if is_math and code.endswith(" ") and "\\" in code:
+            head, _, macro = code.rstrip().rpartition("\\")
+            pieces[-1][1] = head
+            if not head:
+                pieces.pop()
+            return "\\" + macro + " "
+        return "{}"
+
+    script = ""  # the kind of script group the math ends with ("_", "^"), if any
+    for ch in unicodedata.normalize("NFD", visible(text)):
+        if ch in _ACCENT:
+            base = take_base()
+            add(True, f"{_ACCENT[ch]}{{{base.strip() or '{}'}}}")
+        elif ch in _SUB or ch in _SUP:
+            kind, table = ("_", _SUB) if ch in _SUB else ("^", _SUP)
+            if script == kind:  # β₁₂: one group
+                pieces[-1][1] = pieces[-1][1][:-1] + table[ch] + "}"
+            else:
+                base = "" if pieces and pieces[-1][0] else take_base()
+                add(True, f"{base}{kind}{{{table[ch]}}}")
+            script = kind
+            continue
+        elif ch in MATH:
+            add(True, MATH[ch])
+        elif ch in _SPARK:
+            add(False, rf"\rule{{0.5em}}{{{_SPARK[ch] * 0.2:.1f}ex}}")
+        elif ord(ch) < 128:
+            specials = _MATH_SPECIALS if math_specials else _TEXT_SPECIALS
+            add(math_specials, specials.get(ch, ch))
+        elif ch in TEXT:
+            add(False, TEXT[ch])
+        elif unicodedata.category(ch) == "Mn":
+            continue  # another combining mark: the base letter alone
+        else:
+            add(False, rf"[U+{ord(ch):04X}]")
+        script = ""
+    return pieces
+
+
+def _tidy(code: str) -> str:
+    """A macro's separating space is dropped before a script, a brace or the end."""
+    return re.sub(r" +(?=[_^}{\\\]\[()=+,.;:/-]|$)", "", code.strip())
+
+
+def latex(text: str, *, space: str = " ") -> str:
+    """Text-mode LaTeX for any string: pure ASCII, mathematical characters as macros in ``$…$``.
+    ``space="~"`` keeps every space (typewriter pictures)."""
+    out = []
+    for is_math, code in _tokens(text, math_specials=False):
+        out.append(f"${_tidy(code)}$" if is_math else code.replace(" ", space))
+    return "".join(out)
+
+
+def latex_math(text: str) -> str:
+    """The same string for a place that is already in math mode (matrix entries, formulas)."""
+    out = []
+    for is_math, code in _tokens(text, math_specials=True):
+        out.append(_tidy(code) if is_math else r"\text{" + code + "}")
+    return " ".join(out)

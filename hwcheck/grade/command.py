@@ -1,0 +1,48 @@
+"""The ``grade`` command: outputs checked first, then the class (or Gradescope's one submission).
+
+It only dispatches: :mod:`hwcheck.grade.run` grades, :mod:`hwcheck.grade.gradescope` wraps one
+Gradescope submission around it, :mod:`hwcheck.grade.outputs` writes the files.
+"""
+
+from __future__ import annotations
+
+from hwcheck.errors import HwcheckError
+from hwcheck.grade.key import load_key
+from hwcheck.grade.run import GradeResult, grade_class
+from hwcheck.grade.submissions import expand
+
+
+def grade(request) -> GradeResult:
+    from hwcheck.grade import outputs
+
+    if request.gradescope_bundle:
+        outputs.check_outputs([(request.gradescope_bundle, "--gradescope-bundle")], [request.key])
+    key = load_key(str(request.key))
+    if request.gradescope:
+        from hwcheck.grade.gradescope import run_gradescope
+
+        if request.submissions:
+            raise HwcheckError(
+                "--gradescope", "reads <root>/submission/; give no submission on the command line"
+            )
+
+        return run_gradescope(key, request)
+    names = [str(s) for s in request.submissions]
+    if not names and not request.gradescope_bundle:
+        raise HwcheckError("submissions", "no submission given (files, CSVs or folders)")
+    targets = [(request.csv, "--csv"), (request.html, "--html")]
+    found = list(expand(names))
+    inputs = [request.key, *names, *(str(p) for _, p, _ in found if p is not None)]
+    outputs.check_outputs(targets, inputs)
+    result = grade_class(key, found)
+    if request.csv:
+        outputs.write_text(request.csv, outputs.scores_csv(result), "--csv")
+    if request.html:
+        from hwcheck.grade.html import html_report
+
+        outputs.write_text(request.html, html_report(result), "--html")
+    if request.gradescope_bundle:
+        from hwcheck.grade.bundle import write_bundle
+
+        write_bundle(key, request.gradescope_bundle)
+    return result
