@@ -282,9 +282,18 @@ class GdQuadraticResult(Result):
     steps: list[dict[str, Any]] | None = None
     closed_form_max_error: float | None = None
     diverged: dict[str, Any] | None = None
+    hessian: list[list] | None = None
+    hessian_inverse: list[list] | None = None
 
     def payload(self) -> dict[str, Any]:
-        optional = ("w0", "steps", "closed_form_max_error", "diverged")
+        optional = (
+            "w0",
+            "steps",
+            "closed_form_max_error",
+            "diverged",
+            "hessian",
+            "hessian_inverse",
+        )
         return {k: v for k, v in super().payload().items() if not (k in optional and v is None)}
 
     def claim_invariant(self, path: tuple) -> tuple | None:
@@ -305,12 +314,15 @@ def gd_quadratic(request) -> GdQuadraticResult:
     from hwcheck.optim.problems import check_symmetric
     from hwcheck.parse import parse_matrix, parse_vector
 
-    H = np.array(parse_matrix(request.H, "--H"), dtype=float)
+    exact = parse_matrix(request.H, "--H")
+    H = np.array(exact, dtype=float)
     check_symmetric(H, "--H")
     info = q.analyse(H, request.lr, request.newton)
     if request.newton and info["newton_lr_max"] is None:
         raise HwcheckError("--H", "is singular: Newton's step H⁻¹∇f is undefined")
     extra: dict[str, Any] = {}
+    if request.newton:  # f = ½wᵀHw: ∇f = Hw, ∇²f = H, and Newton divides by it exactly
+        extra.update(q.newton_matrices(exact))
     if request.steps is not None or request.w0 is not None:
         w0 = (
             np.ones(len(H))

@@ -64,6 +64,25 @@ def analyse(H, lr: float | None, newton: bool) -> dict[str, Any]:
     return out
 
 
+def newton_matrices(H: list[list]) -> dict[str, list[list]]:
+    """∇²f and (∇²f)⁻¹ of f = ½wᵀHw (exercise V): the Hessian is H itself, not ½H, so its
+    inverse is H⁻¹ (exact rationals for rational H: Gauss–Jordan on fractions)."""
+    from fractions import Fraction
+
+    from hwcheck.linalg.exact import inverse
+
+    exact = [[Fraction(v) for v in row] for row in H]
+    try:
+        inv = inverse(exact)
+    except ZeroDivisionError:
+        raise HwcheckError("--H", "is singular: Newton's step H⁻¹∇f is undefined") from None
+    plain = [[v.numerator if v.denominator == 1 else v for v in row] for row in inv]
+    return {
+        "hessian": [[v.numerator if v.denominator == 1 else v for v in r] for r in exact],
+        "hessian_inverse": plain,
+    }
+
+
 def _default_lr(lr, newton, info) -> float | None:
     if lr is not None:
         if not lr > 0:

@@ -103,6 +103,11 @@ def bounds_lines(result, f) -> list[str]:
         lines.append(
             "a zero eigenvalue: |1 − ε·0| = 1, GD neither converges nor diverges along its direction"
         )
+    if result.hessian_inverse is not None:
+        lines.append(
+            "f = ½wᵀHw: ∇f = Hw and ∇²f = H (the ½ cancels against the 2 of the square), so "
+            f"(∇²f)⁻¹ = H⁻¹ = {fmt_seq(result.hessian_inverse, 6)}"
+        )
     if result.newton_lr_max is not None:
         lines.append(
             "Newton: w ← w − ε·H⁻¹∇f = (1 − ε)·w, so w(t) = (1 − ε)ᵗw(0); "
