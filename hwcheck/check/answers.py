@@ -56,8 +56,8 @@ class AnswersFile:
 
 def read_text(name: str) -> tuple[str, Path]:
     """The file's text and its folder (``-`` reads standard input)."""
-    folder = Path.cwd() if name == "-" else Path(name).resolve().parent
-    return read_text_file(name, name, MAX_FILE_BYTES), folder
+    text = read_text_file(name, name, MAX_FILE_BYTES)
+    return text, Path.cwd() if name == "-" else Path(name).resolve().parent
 
 
 def load(name: str) -> AnswersFile:
