@@ -24,6 +24,7 @@ from hwcheck import __version__
 from hwcheck.commands import COMMANDS, CommandSpec
 from hwcheck.errors import HwcheckError
 from hwcheck.options import build_request, flag_name, request_fields
+from hwcheck.workers import child_policy
 
 
 def _click_exceptions():
@@ -425,6 +426,7 @@ def main(argv: list[str] | None = None) -> None:
     only = argv[0] if argv and argv[0] in COMMANDS else None  # build just the invoked command
     command = only or "hwcheck"
     fmt = "json" if _wants_json(argv) else "table"
+    child_policy()  # children ignore Ctrl-C and die with hwcheck; hwcheck ends them
     try:
         with _sigterm_raises():
             code = build_app(only)(args=argv, prog_name="hwcheck", standalone_mode=False)

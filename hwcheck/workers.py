@@ -84,6 +84,24 @@ def _collect(readers, count: int) -> list[Any]:
     return out
 
 
+_POLICY = []
+
+
+def child_policy() -> None:
+    """From now on every process this one forks (our workers, the symbolic engine's bounded
+    worker, anything else) ignores Ctrl-C — the parent decides what it ends, and a child never
+    prints a traceback of its own — and, on Linux, dies with its parent. Registered once."""
+    if not _POLICY and hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_as_child)
+        _POLICY.append(True)
+
+
+def _as_child() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler: a quiet end
+    _die_with_parent()
+
+
 def _own_group(pid: int | None) -> None:
     """Put a worker in a process group of its own (done by both sides: no race)."""
     try:
@@ -111,9 +129,7 @@ def end_all(workers) -> None:
 def _serve(function, tasks, send, deadline) -> None:
     """A worker's loop: take (index, item) until None; answer (index, ok, value)."""
     _own_group(0)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C ends
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _die_with_parent()
+    _as_child()
     while (task := tasks.get()) is not None:
         index, item = task
         try:
