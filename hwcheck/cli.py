@@ -422,6 +422,7 @@ def _interrupted(line: str, code: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
+    whole_process = argv is None  # the console script, not a caller in the same process
     argv = list(sys.argv[1:] if argv is None else argv)
     only = argv[0] if argv and argv[0] in COMMANDS else None  # build just the invoked command
     command = only or "hwcheck"
@@ -449,6 +450,9 @@ def main(argv: list[str] | None = None) -> None:
         code = 0
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
         code = _internal(command, exc, fmt)
+    if whole_process and threading.current_thread() is threading.main_thread():
+        # done: a Ctrl-C from now on must not turn a finished run into a traceback
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     sys.exit(code if isinstance(code, int) else 0)
 
 

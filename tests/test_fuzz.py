@@ -135,26 +135,74 @@ def _alarm(signum, frame):
     raise Hang()
 
 
-def run_guarded(cli, argv, stdin=None):
+#: per class of hostile input: cases tried and failures (exit 3, hang, escape, forged line);
+#: written to $HWCHECK_FUZZ_REPORT (JSON) at the end of the session when that is set
+TALLY: dict[str, dict[str, int]] = {}
+
+
+def tally(kind: str, failure: str | None = None) -> None:
+    entry = TALLY.setdefault(kind, {"tried": 0, "exit3": 0, "hang": 0, "escape": 0, "forged": 0})
+    entry["tried"] += 1
+    if failure:
+        entry[failure] += 1
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tally_report():
+    yield
+    target = os.environ.get("HWCHECK_FUZZ_REPORT")
+    if target and TALLY:
+        Path(target).write_text(json.dumps(TALLY, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def run_guarded(cli, argv, stdin=None, seconds=HANG_SECONDS, kind="entry points"):
+    """Run ``hwcheck ARGV`` in-process with an alarm that only catches hangs (not a speed test)."""
     old = signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(HANG_SECONDS)
+    signal.alarm(seconds)
     try:
-        return cli(*argv, stdin=stdin)
+        result = cli(*argv, stdin=stdin)
     except Hang:
-        pytest.fail(f"hang (> {HANG_SECONDS} s): {[a[:60] for a in argv]}")
+        tally(kind, "hang")
+        pytest.fail(f"hang (> {seconds} s): {[a[:60] for a in argv]}")
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
+    tally(kind, "exit3" if result[0] == 3 else None)
+    return result
+
+
+def children() -> list[int]:
+    """Live (not yet reaped) child processes of this process, read from /proc."""
+    me, out = str(os.getpid()), []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[1] == me and fields[0] != "Z":
+                out.append(int(entry.name))
+    return out
+
+
+def tree(folder: Path) -> list[str]:
+    """Every path under ``folder`` with its size and modification time (to see a file written)."""
+    return sorted(
+        f"{p.relative_to(folder)} {p.lstat().st_size} {p.lstat().st_mtime_ns}"
+        for p in folder.rglob("*")
+    )
 
 
 def assert_clean(argv, code, out, err):
     shown = [a[:60] for a in argv]
     assert code in (0, 1, 2), f"exit {code} for {shown}: {err[:500]}"
     assert "Traceback" not in err and "Traceback" not in out, shown
+    assert "\x1b" not in err, ("an escape sequence reached stderr", shown)
     if code == 2:
         lines = err.strip().splitlines()
         # one error line, a hint line, and for --spec a caret line under the hint
         assert lines and lines[0].startswith("error: ") and len(lines) <= 3, (shown, err[:500])
+        assert all(not line.startswith("error: ") for line in lines[1:]), (shown, err[:500])
 
 
 @pytest.fixture
