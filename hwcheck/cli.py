@@ -324,7 +324,8 @@ def report_error(command: str, exc: HwcheckError, fmt: str = "table") -> int:
     line = f"error: {exc.where}: {exc.message}" if exc.where else f"error: {exc.message}"
     print(_printable(line), file=sys.stderr)
     if exc.hint:  # a second line may follow, aligned (a caret under a --spec position)
-        print("hint: " + exc.hint.replace("\n", "\n      "), file=sys.stderr)
+        hint = "\n".join(_CONTROL.sub("\ufffd", ln) for ln in exc.hint.split("\n"))  # columns kept
+        print("hint: " + hint.replace("\n", "\n      "), file=sys.stderr)
     if fmt == "json":
         _json_error(command, exc.to_json())
     return exc.code

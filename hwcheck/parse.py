@@ -467,6 +467,8 @@ def parse_toml(text: str, where: str) -> dict:
         raise HwcheckError(where, f"malformed TOML: {exc}") from None
     except RecursionError:
         raise HwcheckError(where, "malformed TOML: nested too deeply") from None
+    except ValueError as exc:  # an integer past Python's 4,300-digit conversion limit
+        raise HwcheckError(where, f"malformed TOML: {str(exc).split(';')[0]}") from None
 
 
 # ---------------------------------------------------------------------------- shapes, lists

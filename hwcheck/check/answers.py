@@ -103,6 +103,8 @@ def _check_labels(entry: dict[str, Any], where: str) -> None:
         raise HwcheckError(f"{where}: id", f"is longer than {MAX_LABEL} characters")
     _check_text(ident, f"{where}: id", MAX_LABEL)
     _check_text(entry.get("title"), f"{where}: title", 1000)
+    for key in entry:
+        _check_text(key, f"{where}: key", MAX_LABEL)
     for table in ("claims", "tolerances", "points"):
         if isinstance(entry.get(table), dict):
             for key in entry[table]:
@@ -186,6 +188,9 @@ def _problem(entry: dict[str, Any], command: Any) -> str | None:
         if value is not None and not _bounded(value, MAX_POINTS if key == "points" else 1e6):
             limit = f"{MAX_POINTS:,}" if key == "points" else "1e6"
             return f"'{key}' must be a number from 0 to {limit}"
+    foreign = _dated(entry)
+    if foreign:
+        return f"'{foreign}' holds a date or time, which is not a value hwcheck reads"
     tolerances = entry.get("tolerances", {})
     if not isinstance(tolerances, dict) or not all(
         isinstance(t, dict)
@@ -194,6 +199,26 @@ def _problem(entry: dict[str, Any], command: Any) -> str | None:
         for t in tolerances.values()
     ):
         return "[exercise.tolerances] maps a claim key to {rtol = …, atol = …}"
+    return None
+
+
+def _dated(value: Any, path: str = "") -> str | None:
+    """The dotted key of the first TOML date, time or datetime inside ``value`` (or None)."""
+    import datetime
+
+    if isinstance(value, (datetime.date, datetime.time)):
+        return path or "value"
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, item in items:
+        found = _dated(item, f"{path}.{key}" if path else str(key))
+        if found:
+            return found
     return None
 
 
