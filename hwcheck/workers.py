@@ -92,7 +92,7 @@ def child_policy() -> None:
     worker, anything else) ignores Ctrl-C — the parent decides what it ends, and a child never
     prints a traceback of its own — and, on Linux, dies with its parent. Registered once."""
     if not _POLICY and hasattr(os, "register_at_fork"):
-        os.register_at_fork(after_in_child=_as_child)
+        os.register_at_fork(before=_load_libc, after_in_child=_as_child)
         _POLICY.append(True)
 
 
@@ -147,14 +147,35 @@ def _with_deadline(function, item, deadline):
         return function(item)
 
 
-def _die_with_parent() -> None:
-    """Linux: the kernel sends this process SIGKILL when its parent ends."""
+_LIBC: list = []  # the C library, loaded once (None where there is none to call)
+_PARENT: list[int] = [0]  # the pid that forked last (the child's parent)
+
+
+def _load_libc() -> None:
+    """Before each fork, in the parent: its pid, and (once) the C library, so that no child
+    pays for loading it."""
+    _PARENT[0] = os.getpid()
+    if not _LIBC:
+        _LIBC.append(_c_library())
+
+
+def _c_library():
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() == 1:  # the parent ended before the call above
-            os._exit(1)
-    except (OSError, AttributeError):
-        pass
+        return ctypes.CDLL(None, use_errno=True)
+    except (OSError, ImportError):
+        return None
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel sends this process SIGKILL when its parent ends."""
+    if not _LIBC:
+        _LIBC.append(_c_library())
+    if _LIBC[0] is None:
+        return
+    _LIBC[0].prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if _PARENT[0] and os.getppid() != _PARENT[0]:  # the parent ended before that call
+        os._exit(1)
