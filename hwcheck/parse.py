@@ -293,6 +293,8 @@ def _load_file(name: str, where: str, max_entries: int):
             raise HwcheckError(
                 where, f"{name}: not valid JSON: {getattr(exc, 'msg', exc)}"
             ) from None
+        if _leaves(native, max_entries) > max_entries:  # counted before any number is read
+            raise HwcheckError(where, f"{name}: more than {max_entries:,} entries")
         return _validate_nested(native, f"{where} ({name})", max_entries)
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
@@ -307,6 +309,18 @@ def _load_file(name: str, where: str, max_entries: int):
     return _parse_rows(
         "\n".join(lines) + ("\n" if len(lines) == 1 else ""), f"{where} ({name})", max_entries
     )
+
+
+def _leaves(native, limit: int) -> int:
+    """The number of non-list values in nested lists, counting stops past ``limit``."""
+    count, stack = 0, [native]
+    while stack and count <= limit:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        else:
+            count += 1
+    return count
 
 
 def _load_npy(path: Path, name: str, where: str, max_entries: int):

@@ -125,6 +125,9 @@ def test_huge_csv_and_npy_are_refused_from_their_size_before_reading(cli, tmp_pa
     csv = tmp_path / "big.csv"
     csv.write_text(("0," * 1999 + "0\n") * 2000)  # 2000×2000: 4 M entries
     hostile(cli, tmp_path, ["gd-quadratic", "--H", f"@{csv}"], "limits", contains="2,000 rows")
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps([[0] * 2000] * 2000))
+    hostile(cli, tmp_path, ["gd-quadratic", "--H", f"@{big}"], "limits", contains="more than")
     npy = tmp_path / "big.npy"
     header = "{'descr': '<f8', 'fortran_order': False, 'shape': (100000, 100000), }"
     header += " " * (118 - len(header)) + "\n"
