@@ -8,14 +8,10 @@ options every calculator shares (``--json``, ``--format``, ``--claim``, ``--digi
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import itertools
 import os
-import re
-import signal
 import sys
-import threading
 from typing import Annotated, Any, Optional
 
 import typer
@@ -24,7 +20,7 @@ from hwcheck import __version__
 from hwcheck.commands import COMMANDS, CommandSpec
 from hwcheck.errors import HwcheckError
 from hwcheck.options import build_request, flag_name, request_fields
-from hwcheck.workers import child_policy
+from hwcheck.workers import Terminated, child_policy, hold_signals, signals_held, sigterm_raises
 
 
 def _click_exceptions():
@@ -250,9 +246,10 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
         for v in verdicts:
             if v.verdict == "error":
                 raise HwcheckError(f"--claim {v.key}", v.hint or v.rule)
-        emit(result, verdicts, fmt, digits)
+        with signals_held(fmt == "json"):  # a JSON document is written whole or not at all
+            emit(result, verdicts, fmt, digits)
         for line in getattr(result, "stderr_lines", list)():  # check: files it could not read
-            print(_printable(line), file=sys.stderr)
+            print(line, file=sys.stderr)
         wrong = any(not v.ok for v in verdicts)
         return EXIT_WRONG if wrong else result.exit_code()
     except HwcheckError as exc:
@@ -313,73 +310,18 @@ def emit(result, verdicts, fmt: str, digits: int) -> None:
             sections.append(render.verdict_table(verdicts, digits))
         render.print_rich(sections)
         return
-    text = render.render(result, verdicts, fmt, digits)
-    with _signals_held(fmt == "json"):  # a JSON document is written whole or not at all
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    sys.stdout.write(render.render(result, verdicts, fmt, digits))
 
 
 def report_error(command: str, exc: HwcheckError, fmt: str = "table") -> int:
     """One line on stderr (plus a hint line); with --json also the JSON error on stdout."""
     line = f"error: {exc.where}: {exc.message}" if exc.where else f"error: {exc.message}"
-    print(_printable(line), file=sys.stderr)
+    print(" ".join(line.split("\n")), file=sys.stderr)
     if exc.hint:  # a second line may follow, aligned (a caret under a --spec position)
-        hint = "\n".join(_CONTROL.sub("\ufffd", ln) for ln in exc.hint.split("\n"))  # columns kept
-        print("hint: " + hint.replace("\n", "\n      "), file=sys.stderr)
+        print("hint: " + exc.hint.replace("\n", "\n      "), file=sys.stderr)
     if fmt == "json":
         _json_error(command, exc.to_json())
     return exc.code
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def _printable(line: str) -> str:
-    """One line of plain text: a newline becomes a space, any other control character (ANSI
-    escapes, bidirectional overrides) its visible escape, so a file name cannot forge output."""
-    line = " ".join(line.split("\n"))
-    return _CONTROL.sub(
-        lambda m: (
-            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}"
-        ),
-        line,
-    )
-
-
-class Terminated(BaseException):
-    """SIGTERM, raised where the main thread is so that ``finally`` blocks end the workers."""
-
-
-@contextlib.contextmanager
-def _signals_held(hold: bool = True):
-    """Delay SIGINT/SIGTERM until the block is done (they are delivered right after it)."""
-    signals = {signal.SIGINT, signal.SIGTERM}
-    if not hold or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    signal.pthread_sigmask(signal.SIG_BLOCK, signals)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
-
-
-@contextlib.contextmanager
-def _sigterm_raises():
-    """While a command runs, SIGTERM raises :class:`Terminated` (as Ctrl-C raises
-    KeyboardInterrupt), so the worker processes are ended on the way out."""
-
-    def terminated(signum, frame):
-        raise Terminated()
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, terminated)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _json_error(command: str, error: dict) -> None:
@@ -416,7 +358,7 @@ def _wants_json(argv: list[str]) -> bool:
 def _interrupted(line: str, code: int) -> int:
     """Ctrl-C or SIGTERM: the workers are already ended (``finally`` in hwcheck.workers); one
     line on stderr, nothing more on stdout (a JSON document was written whole or not at all)."""
-    with _signals_held():
+    with signals_held():
         sys.stderr.write(line + "\n")
         sys.stderr.flush()
     return code
@@ -430,7 +372,7 @@ def main(argv: list[str] | None = None) -> None:
     fmt = "json" if _wants_json(argv) else "table"
     child_policy()  # children ignore Ctrl-C and die with hwcheck; hwcheck ends them
     try:
-        with _sigterm_raises():
+        with sigterm_raises():
             code = build_app(only)(args=argv, prog_name="hwcheck", standalone_mode=False)
         if code == 130:  # typer turns Ctrl-C into a silent exit 130
             code = _interrupted("error: interrupted", 130)
@@ -451,9 +393,8 @@ def main(argv: list[str] | None = None) -> None:
         code = 0
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
         code = _internal(command, exc, fmt)
-    if whole_process and threading.current_thread() is threading.main_thread():
-        # done: a Ctrl-C from now on must not turn a finished run into a traceback
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    if whole_process:  # done: a Ctrl-C from now on must not turn a finished run into a traceback
+        hold_signals()
     sys.exit(code if isinstance(code, int) else 0)
 
 

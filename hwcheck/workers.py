@@ -14,11 +14,13 @@ in as an absolute ``time.monotonic()`` value (one clock for every process of the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 
@@ -82,6 +84,49 @@ def _collect(readers, count: int) -> list[Any]:
             out[index] = value
             done += 1
     return out
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread (as Ctrl-C raises KeyboardInterrupt) so that every
+    ``finally`` on the way out runs: the workers are ended."""
+
+
+@contextlib.contextmanager
+def sigterm_raises() -> Iterator[None]:
+    """While the block runs, SIGTERM raises :class:`Terminated`."""
+
+    def terminated(signum, frame):
+        raise Terminated()
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def hold_signals() -> None:
+    """From now on SIGINT and SIGTERM wait (for a process that is about to exit)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
+@contextlib.contextmanager
+def signals_held(hold: bool = True) -> Iterator[None]:
+    """Delay SIGINT/SIGTERM until the block is done (they are delivered right after it): what
+    the block writes is written whole."""
+    signals = {signal.SIGINT, signal.SIGTERM}
+    if not hold or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
 
 
 _POLICY = []

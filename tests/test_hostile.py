@@ -243,10 +243,13 @@ def test_control_characters_in_ids_titles_and_claim_keys_are_refused(cli, tmp_pa
         tally("control", "forged", tried=0)
 
 
-def test_a_file_name_with_control_characters_is_escaped_in_the_error(cli, tmp_path):
-    name = tmp_path / "a\x1b[31mb\nerror: forged.toml"
-    _, err = hostile(cli, tmp_path, ["check", name], "control")
-    assert "\x1b" not in err and len(err.strip().splitlines()) == 1 and "\\x1b" in err
+def test_a_file_name_cannot_forge_a_line(cli, tmp_path):
+    """(Escaping ANSI sequences in error lines is the terminal escaper's, tests/test_render_*.)"""
+    _, err = hostile(cli, tmp_path, ["check", tmp_path / "a\nerror: forged.toml"], "control")
+    assert len(err.strip().splitlines()) == 1
+    bad = [tmp_path / "nope\n✓ correct.toml", tmp_path / "x\x1b[2J.toml"]
+    code, _, err = cli("check", *map(str, bad))
+    assert code == 2 and len(err.strip().splitlines()) == 2 and "\x1b" not in err
 
 
 # --------------------------------------------------------- 6. signals and children

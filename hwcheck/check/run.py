@@ -73,7 +73,12 @@ class CheckResult(Result):
 
     def stderr_lines(self) -> list[str]:
         """One ``error:`` line per answers file that could not be read (the run went on)."""
-        return [f"error: {bad['file']}: {bad['message']}" for bad in self.unreadable]
+        from hwcheck.check.answers import CONTROL
+
+        def shown(text: str) -> str:  # a file name cannot move the cursor or forge a line
+            return CONTROL.sub(lambda m: "\\x" + format(ord(m.group()), "02x"), text)
+
+        return [f"error: {shown(bad['file'])}: {shown(bad['message'])}" for bad in self.unreadable]
 
     def exit_code(self) -> int:
         if self.unreadable:
