@@ -255,11 +255,12 @@ def test_a_file_name_cannot_forge_a_line(cli, tmp_path):
 # --------------------------------------------------------- 6. signals and children
 
 
-#: thousands of distinct (uncached) SGD exercises: seconds of work, in any process
+#: 5,000 distinct (uncached) SGD exercises a file: seconds of work a file on any machine; the
+#: signal tests interrupt it long before the end
 SLOW = "".join(
     f'[[exercise]]\nid = "e{i}"\ncommand = "sgd"\nsteps = 20\nlr = {0.01 + i * 1e-5}\n'
     '[exercise.claims]\n"final.b" = 0\n'
-    for i in range(3000)
+    for i in range(5000)
 )
 
 
@@ -304,7 +305,7 @@ def _descendants(pid: int) -> list[int]:
 )
 def test_interrupt_ends_every_child_with_one_line(tmp_path, sig, jobs, code, line):
     """As a terminal does, the signal goes to the whole foreground process group."""
-    files = [answers(tmp_path, SLOW, f"s{i}.toml") for i in range(3)]
+    files = [answers(tmp_path, SLOW, f"s{i}.toml") for i in range(8)]
     process = subprocess.Popen(
         [sys.executable, "-m", "hwcheck", "check", *map(str, files), "--jobs", str(jobs), "--json"],
         cwd=ROOT,
