@@ -20,6 +20,7 @@ from hwcheck import __version__
 from hwcheck.commands import COMMANDS, OPTIMIZER_COMMANDS, PLOT_COMMANDS, CommandSpec
 from hwcheck.errors import HwcheckError
 from hwcheck.options import build_request, flag_name, request_fields
+from hwcheck.workers import Terminated, child_policy, hold_signals, signals_held, sigterm_raises
 
 
 def _click_exceptions():
@@ -300,7 +301,10 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
                 raise HwcheckError(f"--claim {v.key}", v.hint or v.rule)
         if plot_path is not None:
             _plot(spec, request, result, values, plot_path, compare)
-        emit(result, verdicts, fmt, digits, standalone=standalone)
+        with signals_held(fmt == "json"):  # a JSON document is written whole or not at all
+            emit(result, verdicts, fmt, digits, standalone=standalone)
+        for line in getattr(result, "stderr_lines", list)():  # check: files it could not read
+            print(line, file=sys.stderr)
         wrong = any(not v.ok for v in verdicts)
         return EXIT_WRONG if wrong else result.exit_code()
     except HwcheckError as exc:
@@ -441,13 +445,27 @@ def _wants_json(argv: list[str]) -> bool:
     )
 
 
+def _interrupted(line: str, code: int) -> int:
+    """Ctrl-C or SIGTERM: the workers are already ended (``finally`` in hwcheck.workers); one
+    line on stderr, nothing more on stdout (a JSON document was written whole or not at all)."""
+    with signals_held():
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    return code
+
+
 def main(argv: list[str] | None = None) -> None:
+    whole_process = argv is None  # the console script, not a caller in the same process
     argv = list(sys.argv[1:] if argv is None else argv)
     only = argv[0] if argv and argv[0] in COMMANDS else None  # build just the invoked command
     command = only or "hwcheck"
     fmt = "json" if _wants_json(argv) else "table"
+    child_policy()  # children ignore Ctrl-C and die with hwcheck; hwcheck ends them
     try:
-        code = build_app(only)(args=argv, prog_name="hwcheck", standalone_mode=False)
+        with sigterm_raises():
+            code = build_app(only)(args=argv, prog_name="hwcheck", standalone_mode=False)
+        if code == 130:  # typer turns Ctrl-C into a silent exit 130
+            code = _interrupted("error: interrupted", 130)
     except USAGE_ERRORS as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":  # bare `hwcheck`: the help, not an error
             sys.stdout.write(exc.format_message().rstrip() + "\n")
@@ -456,14 +474,17 @@ def main(argv: list[str] | None = None) -> None:
         message = exc.format_message().replace("\n", " ")
         code = report_error(command, HwcheckError(where, message, hint=f"see '{help_call}'"), fmt)
     except (*ABORTS, KeyboardInterrupt):
-        print("error: interrupted", file=sys.stderr)
-        code = 130
+        code = _interrupted("error: interrupted", 130)
+    except Terminated:
+        code = _interrupted("error: terminated", 143)
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         code = 0
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
         code = _internal(command, exc, fmt)
+    if whole_process:  # done: a Ctrl-C from now on must not turn a finished run into a traceback
+        hold_signals()
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -518,6 +518,10 @@ def _load_file(name: str, where: str, max_entries: int):
     suffix = path.suffix.lower()
     if suffix == ".npy":
         return _load_npy(path, name, where, max_entries)
+    if suffix not in {".json", ".csv", ".txt", ".tsv", ""}:
+        raise HwcheckError(
+            where, f"{name}: unsupported file type '{suffix}' (use .json, .csv, .txt or .npy)"
+        )
     text = read_text_file(name, where, MAX_FILE_BYTES, path)
     if suffix == ".json":
         try:
@@ -526,76 +530,181 @@ def _load_file(name: str, where: str, max_entries: int):
             raise HwcheckError(
                 where, f"{name}: not valid JSON: {getattr(exc, 'msg', exc)}"
             ) from None
+        if _leaves(native, max_entries) > max_entries:  # counted before any number is read
+            raise HwcheckError(where, f"{name}: more than {max_entries:,} entries")
         return _validate_nested(native, f"{where} ({name})", max_entries)
-    if suffix in {".csv", ".txt", ".tsv", ""}:
-        lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-        if not lines:
-            raise HwcheckError(where, f"{name}: empty file")
-        return _parse_rows(
-            "\n".join(lines) + ("\n" if len(lines) == 1 else ""), f"{where} ({name})", max_entries
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines:
+        raise HwcheckError(where, f"{name}: empty file")
+    columns = len([t for t in re.split(r"[\s,;]+", lines[0].strip()) if t])
+    if len(lines) * columns > max_entries:  # the size known up front, before any number is read
+        raise HwcheckError(
+            where,
+            f"{name}: {len(lines):,} rows × {columns:,} entries is more than "
+            f"{max_entries:,} entries",
         )
-    raise HwcheckError(
-        where, f"{name}: unsupported file type '{suffix}' (use .json, .csv, .txt or .npy)"
+    return _parse_rows(
+        "\n".join(lines) + ("\n" if len(lines) == 1 else ""), f"{where} ({name})", max_entries
     )
 
 
+def _leaves(native, limit: int) -> int:
+    """The number of non-list values in nested lists, counting stops past ``limit``."""
+    count, stack = 0, [native]
+    while stack and count <= limit:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        else:
+            count += 1
+    return count
+
+
 def _load_npy(path: Path, name: str, where: str, max_entries: int):
+    """A .npy array, its shape and type read from the header before any data."""
+    import io
+
     import numpy as np
 
+    data = _read_bytes(path, name, where, MAX_FILE_BYTES)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise HwcheckError(where, f"{name} is larger than {MAX_FILE_BYTES // 1024:,} KiB")
-        data = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as exc:
+        stream = io.BytesIO(data)
+        version = np.lib.format.read_magic(stream)
+        read_header = (
+            np.lib.format.read_array_header_1_0
+            if version == (1, 0)
+            else np.lib.format.read_array_header_2_0
+        )
+        shape, _, dtype = read_header(stream)  # the header only: shape and type before data
+    except (ValueError, OSError, SyntaxError, TypeError) as exc:
         raise HwcheckError(where, f"{name}: not a numeric .npy file ({exc})") from None
-    if data.dtype.kind not in "iuf" or data.size > max_entries:
+    if dtype.kind not in "iuf" or math.prod(shape) > max_entries:
         raise HwcheckError(
             where, f"{name}: expected a numeric array of at most {max_entries:,} entries"
         )
-    return _validate_nested(data.tolist(), f"{where} ({name})", max_entries)
+    try:
+        array = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise HwcheckError(where, f"{name}: not a numeric .npy file ({exc})") from None
+    return _validate_nested(array.tolist(), f"{where} ({name})", max_entries)
+
+
+#: folders of the operating system's own pseudo-files (sizes they report are not what they hold)
+SYSTEM_FOLDERS = ("/proc", "/sys", "/dev")
+_BOM = b"\xef\xbb\xbf"
 
 
 def read_text_file(name: str, where: str, max_bytes: int, path: Path | None = None) -> str:
-    """The UTF-8 text of file ``path`` (default ``name``), or of standard input for ``-``;
-    at most ``max_bytes`` are read, so no input (``/dev/zero`` either) can exhaust memory."""
-    it = "it" if where == name else name
-    try:
-        if name == "-":
-            stream = getattr(sys.stdin, "buffer", None)
-            data = (
-                stream.read(max_bytes + 1)
-                if stream
-                else sys.stdin.read(max_bytes + 1).encode("utf-8")
+    """The UTF-8 text of file ``path`` (default ``name``), or of standard input for ``-``.
+
+    One bounded reader for every file hwcheck reads: a regular file only (a folder, FIFO,
+    device, socket or ``/proc`` file is refused before it is opened, so nothing blocks), at most
+    ``max_bytes`` read, a leading UTF-8 byte-order mark dropped. ``-`` (standard input) only
+    from the command line: never while an answers file is being checked.
+    """
+    if name == "-":
+        if FILE_ROOT.get() is not None:
+            raise HwcheckError(
+                where, "'-' (standard input) may be named only on the command line, not in a file"
             )
-        else:
-            with open(path or name, "rb") as handle:
-                data = handle.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise HwcheckError(where, f"no such file: {name}") from None
-    except IsADirectoryError:
-        raise HwcheckError(where, f"{it} is a folder, not a file") from None
-    except OSError as exc:
-        raise HwcheckError(where, f"cannot read {it}: {exc.strerror or exc}") from None
-    if len(data) > max_bytes:
-        raise HwcheckError(where, f"{it} is larger than {max_bytes // 1024:,} KiB")
+        data = _read_stdin(where, max_bytes)
+    else:
+        data = _read_bytes(path or Path(name), name, where, max_bytes)
+    data = data.removeprefix(_BOM)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise HwcheckError(where, f"{it} is not UTF-8 text (byte {exc.start})") from None
+        raise HwcheckError(
+            where, f"{_it(name, where)} is not UTF-8 text (byte {exc.start})"
+        ) from None
+
+
+def _it(name: str, where: str) -> str:
+    return "it" if where == name else _short(name, 80)
+
+
+def _read_stdin(where: str, max_bytes: int) -> bytes:
+    try:
+        stream = getattr(sys.stdin, "buffer", None)
+        data = (
+            stream.read(max_bytes + 1) if stream else sys.stdin.read(max_bytes + 1).encode("utf-8")
+        )
+    except (OSError, ValueError) as exc:
+        raise HwcheckError(where, f"cannot read standard input: {exc}") from None
+    if len(data) > max_bytes:
+        raise HwcheckError(where, f"standard input is larger than {max_bytes // 1024:,} KiB")
+    return data
+
+
+def _read_bytes(path: Path, name: str, where: str, max_bytes: int) -> bytes:
+    """At most ``max_bytes`` of a regular file, checked with ``stat`` before it is opened."""
+    import os
+    import stat
+
+    it = _it(name, where)
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise HwcheckError(where, f"{it} is {_file_kind(info.st_mode)}, not a regular file")
+        if _is_system_file(path):
+            raise HwcheckError(where, f"{it} is a file of the operating system, not a user file")
+        if info.st_size > max_bytes:
+            raise HwcheckError(where, f"{it} is larger than {max_bytes // 1024:,} KiB")
+        flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)
+        fd = os.open(path, flags)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped after the stat above
+                raise HwcheckError(where, f"{it} is not a regular file")
+            with os.fdopen(fd, "rb", closefd=False) as handle:
+                data = handle.read(max_bytes + 1)
+        finally:
+            os.close(fd)
+    except FileNotFoundError:
+        raise HwcheckError(where, f"no such file: {_short(name, 80)}") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        reason = getattr(exc, "strerror", None) or "a file name cannot hold a NUL byte"
+        raise HwcheckError(where, f"cannot read {it}: {reason}") from None
+    if len(data) > max_bytes:
+        raise HwcheckError(where, f"{it} is larger than {max_bytes // 1024:,} KiB")
+    return data
+
+
+def _file_kind(mode: int) -> str:
+    import stat
+
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"))
+    kinds += ((stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+    return next((label for test, label in kinds if test(mode)), "not a file")
+
+
+def _is_system_file(path: Path) -> bool:
+    import os
+
+    real = os.path.realpath(path)
+    return any(real == top or real.startswith(top + "/") for top in SYSTEM_FOLDERS)
 
 
 def resolve_path(name: str, where: str) -> Path:
-    """A user-given path; inside an answers file it must stay in the file's folder."""
+    """A user-given path; inside an answers file it must stay in the file's folder (after
+    symlinks are followed) and may not be ``-``. Whether it can be read is the reader's to say."""
     root = FILE_ROOT.get()
-    path = Path(name).expanduser()
-    if root is not None:
-        path = (root / path).resolve()
-        try:
-            path.relative_to(root.resolve())
-        except ValueError:
-            raise HwcheckError(where, f"path '{name}' leaves the answers file's folder") from None
-    if not path.is_file():
-        raise HwcheckError(where, f"no such file: {name}")
+    shown = _short(name, 80)
+    if "\x00" in name:
+        raise HwcheckError(where, f"path '{shown}': a file name cannot hold a NUL byte")
+    if root is None:
+        return Path(name).expanduser()
+    if name == "-":
+        raise HwcheckError(
+            where, "'-' (standard input) may be named only on the command line, not in a file"
+        )
+    try:
+        path = (root / name).resolve()
+        inside = path.is_relative_to(root.resolve())
+    except (OSError, RuntimeError, ValueError) as exc:  # RuntimeError: a symlink loop
+        reason = getattr(exc, "strerror", None) or "a symlink loop"
+        raise HwcheckError(where, f"cannot read '{shown}': {reason}") from None
+    if not inside:
+        raise HwcheckError(where, f"path '{shown}' leaves the answers file's folder")
     return path
 
 

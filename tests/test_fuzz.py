@@ -124,6 +124,10 @@ ENTRY_POINTS = [
     (["sgd", "--problem", "expr", "--init", "x=1", "--objective"], []),
     (["gd-quadratic", "--H"], []),
     (["gd-quadratic", "--H", "2 0; 0 1", "--w0"], []),
+    (["check", str(DATA / "hostile" / "tiny.toml"), "--file-budget"], []),
+    (["check", str(DATA / "hostile" / "tiny.toml"), "--run-budget"], []),
+    (["check", str(DATA / "hostile" / "tiny.toml"), "--jobs"], []),
+    (["check", str(DATA / "hostile" / "tiny.toml"), "--only"], []),
 ]
 
 
@@ -135,26 +139,74 @@ def _alarm(signum, frame):
     raise Hang()
 
 
-def run_guarded(cli, argv, stdin=None):
+#: per class of hostile input: cases tried and failures (exit 3, hang, escape, forged line),
+#: added up in the JSON file $HWCHECK_FUZZ_REPORT when that is set (for the closing figures)
+FAILURES = ("exit3", "hang", "escape", "forged")
+
+
+def tally(kind: str, failure: str | None = None, *, tried: int = 1) -> None:
+    target = os.environ.get("HWCHECK_FUZZ_REPORT")
+    if not target:
+        return
+    path = Path(target)
+    counts = json.loads(path.read_text()) if path.exists() else {}
+    entry = counts.setdefault(kind, {"tried": 0, **dict.fromkeys(FAILURES, 0)})
+    entry["tried"] += tried
+    if failure:
+        entry[failure] += 1
+    path.write_text(json.dumps(counts, indent=1, sort_keys=True))
+
+
+def run_guarded(cli, argv, stdin=None, seconds=HANG_SECONDS, kind="entry points"):
+    """Run ``hwcheck ARGV`` in-process with an alarm that only catches hangs (not a speed test)."""
     old = signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(HANG_SECONDS)
+    signal.alarm(seconds)
     try:
-        return cli(*argv, stdin=stdin)
+        result = cli(*argv, stdin=stdin)
     except Hang:
-        pytest.fail(f"hang (> {HANG_SECONDS} s): {[a[:60] for a in argv]}")
+        tally(kind, "hang")
+        pytest.fail(f"hang (> {seconds} s): {[a[:60] for a in argv]}")
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
+    code, _, err = result
+    escaped = "\x1b" in err or any(c in err for c in "\r\x00\u202e")
+    tally(kind, "exit3" if code == 3 else "escape" if escaped else None)
+    return result
+
+
+def children() -> list[int]:
+    """Live (not yet reaped) child processes of this process, read from /proc."""
+    me, out = str(os.getpid()), []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[1] == me and fields[0] != "Z":
+                out.append(int(entry.name))
+    return out
+
+
+def tree(folder: Path) -> list[str]:
+    """Every path under ``folder`` with its size and modification time (to see a file written)."""
+    return sorted(
+        f"{p.relative_to(folder)} {p.lstat().st_size} {p.lstat().st_mtime_ns}"
+        for p in folder.rglob("*")
+    )
 
 
 def assert_clean(argv, code, out, err):
     shown = [a[:60] for a in argv]
     assert code in (0, 1, 2), f"exit {code} for {shown}: {err[:500]}"
     assert "Traceback" not in err and "Traceback" not in out, shown
+    assert "\x1b" not in err, ("an escape sequence reached stderr", shown)
     if code == 2:
         lines = err.strip().splitlines()
         # one error line, a hint line, and for --spec a caret line under the hint
         assert lines and lines[0].startswith("error: ") and len(lines) <= 3, (shown, err[:500])
+        assert all(not line.startswith("error: ") for line in lines[1:]), (shown, err[:500])
 
 
 @pytest.fixture
@@ -170,7 +222,7 @@ def sandbox(tmp_path, monkeypatch):
 def test_payloads_in_every_entry_point(cli, sandbox, prefix, rest):
     for payload in PAYLOADS:
         argv = prefix + [payload] + rest
-        code, out, err = run_guarded(cli, argv)
+        code, out, err = run_guarded(cli, argv, kind="payloads")
         assert_clean(argv, code, out, err)
 
 
@@ -178,7 +230,7 @@ def test_regression_corpus(cli, sandbox):
     corpus = json.loads((DATA / "hostile" / "corpus.json").read_text(encoding="utf-8"))
     for case in corpus:
         argv = case["args"]
-        code, out, err = run_guarded(cli, argv, stdin=case.get("stdin"))
+        code, out, err = run_guarded(cli, argv, stdin=case.get("stdin"), kind="corpus")
         assert_clean(argv, code, out, err)
         if "exit" in case:
             assert code == case["exit"], (argv, err)
@@ -198,7 +250,7 @@ TEXT = st.one_of(
 def test_random_text_in_random_entry_points(cli, tmp_path, entry, payload):
     prefix, rest = entry
     argv = prefix + [payload] + rest
-    code, out, err = run_guarded(cli, argv)
+    code, out, err = run_guarded(cli, argv, kind="random text")
     assert_clean(argv, code, out, err)
 
 
@@ -278,7 +330,7 @@ def test_random_model_files(cli, tmp_path, input_shape, layers, types, command):
         lines.append("[[layers]]")
         lines.extend(f"{k} = {_toml(v)}" for k, v in layer.items())
     text = "\n".join(lines) + "\n"
-    code, out, err = run_guarded(cli, [command, "-"], stdin=text)
+    code, out, err = run_guarded(cli, [command, "-"], stdin=text, kind="model files")
     assert_clean([command, text], code, out, err)
 
 
@@ -289,5 +341,139 @@ def test_random_bytes_as_answers_and_model_files(cli, tmp_path, data):
     for argv in (["check"], ["params"], ["rf"]):
         path = Path(tmp_path) / "input.toml"
         path.write_bytes(data)
-        code, out, err = run_guarded(cli, argv + [str(path)])
+        code, out, err = run_guarded(cli, argv + [str(path)], kind="random bytes")
         assert_clean(argv, code, out, err)
+
+
+# ----------------------------------------- TOML with every value type (answers, model files)
+
+
+#: a TOML document is generated as (key, value) pairs and serialised here, so that every value
+#: type TOML has reaches every key: dates, datetimes, times, arrays of tables, inline tables,
+#: integers past any bound (5,000 digits: past Python's 4,300-digit conversion limit), floats
+#: with inf and nan, strings with control characters and escapes
+class Huge(int):
+    """An integer literal of this many digits (generated as text: past Python's int↔str limit)."""
+
+
+HUGE_INTS = st.sampled_from([Huge(20), Huge(-20), Huge(401), Huge(-4000), Huge(5000)])
+STRINGS = st.one_of(
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=20),
+    st.sampled_from(["\x1b[31mred", "a\nb", "\u202eevil", "-", "@-", "@../x", "@/dev/zero"]),
+    st.sampled_from(["3x3", "1 2; 3 4", "x**2", "w*x+b", "8x8x1 | conv2d 4 3", "0.1"]),
+)
+SCALARS = st.one_of(
+    st.integers(-(10**6), 10**6),
+    HUGE_INTS,
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    STRINGS,
+    st.dates(),
+    st.datetimes(timezones=st.sampled_from([None, __import__("datetime").timezone.utc])),
+    st.times(),
+)
+KEYS = st.one_of(
+    st.sampled_from(["id", "title", "command", "points", "rtol", "atol", "model", "spec", "expr"]),
+    st.sampled_from(["H", "x", "f", "lr", "steps", "wrt", "a", "b", "seed", "timeout", "input"]),
+    st.sampled_from(["kernel", "w0", "init", "objective", "claims", "tolerances", "notes"]),
+    st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=8),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def toml_value(value) -> str:
+    """One TOML value (inline form), of any type the strategies above produce."""
+    import datetime
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Huge):
+        return ("-" if value < 0 else "") + "9" * abs(int(value))
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return {"nan": "nan", "inf": "inf", "-inf": "-inf"}.get(repr(value), repr(value))
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return "{" + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()) + "}"
+
+
+def toml_table(header: str, pairs: dict) -> list[str]:
+    lines = [header] if header else []
+    lines += [f"{json.dumps(k, ensure_ascii=False)} = {toml_value(v)}" for k, v in pairs.items()]
+    return lines
+
+
+COMMANDS = st.sampled_from(
+    ["params", "rf", "conv-matrix", "conv-backprop", "derive", "equiv", "sgd", "adam"]
+    + ["gd-quadratic", "separable", "conv-cost", "check", "nope"]
+)
+
+
+@st.composite
+def answers_documents(draw) -> str:
+    lines: list[str] = []
+    if draw(st.booleans()):
+        lines += toml_table("[defaults]", draw(st.dictionaries(KEYS, VALUES, max_size=3)))
+    for i in range(draw(st.integers(1, 3))):
+        base = {"id": draw(st.one_of(st.just(f"e{i}"), SCALARS)), "command": draw(COMMANDS)}
+        lines += toml_table(
+            "[[exercise]]", {**base, **draw(st.dictionaries(KEYS, VALUES, max_size=4))}
+        )
+        claims = draw(st.dictionaries(STRINGS | st.just("final.w"), VALUES, max_size=3))
+        kind = draw(st.sampled_from(["table", "array of tables", "none"]))
+        if kind == "table":
+            lines += toml_table("[exercise.claims]", claims)
+        elif kind == "array of tables":
+            lines += toml_table("[[exercise.claims]]", claims)
+    return "\n".join(lines) + "\n"
+
+
+@st.composite
+def model_documents(draw) -> str:
+    lines = toml_table("", {"input": draw(VALUES | st.lists(st.integers(-1, 64), max_size=4))})
+    lines += toml_table("", draw(st.dictionaries(KEYS, VALUES, max_size=2)))
+    for _ in range(draw(st.integers(0, 3))):
+        layer = {"type": draw(st.sampled_from(["conv2d", "dense", "flatten", "maxpool2d", "x"]))}
+        lines += toml_table(
+            "[[layers]]", {**layer, **draw(st.dictionaries(KEYS, VALUES, max_size=3))}
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _fuzz_file(cli, folder: Path, text: str, argv: list[str], kind: str) -> None:
+    """One generated file through the CLI: the allowed outcomes only, nothing left behind."""
+    path = folder / "input.toml"
+    path.write_text(text, encoding="utf-8")
+    before = tree(folder)
+    code, out, err = run_guarded(cli, [*argv, str(path)], seconds=15, kind=kind)
+    assert_clean([*argv, text[:300]], code, out, err)
+    assert tree(folder) == before, "a file was created or changed"
+    assert children() == [], "a child process outlived the command"
+    if code == 0 and argv[0] == "check":
+        assert "\x1b" not in out, text[:300]
+    path.unlink()
+
+
+@seed(20261206)
+@settings(max_examples=EXAMPLES * 3, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=answers_documents(), fmt=st.sampled_from(["table", "json"]))
+def test_toml_of_every_type_as_answers_files(cli, tmp_path_factory, text, fmt):
+    folder = tmp_path_factory.mktemp("answers")
+    _fuzz_file(cli, folder, text, ["check", "--format", fmt], "toml answers files")
+
+
+@seed(20261206)
+@settings(max_examples=EXAMPLES * 2, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=model_documents(), command=st.sampled_from(["params", "rf"]))
+def test_toml_of_every_type_as_model_files(cli, tmp_path_factory, text, command):
+    folder = tmp_path_factory.mktemp("model")
+    _fuzz_file(cli, folder, text, [command, "--json"], "toml model files")

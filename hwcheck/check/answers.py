@@ -6,6 +6,8 @@ exercise (unknown command, unknown option, missing claims) belongs to that exerc
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,11 @@ from hwcheck.parse import check_plain, parse_float, parse_toml, read_text_file
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_EXERCISES = 5000
+MAX_POINTS = 10_000  # points of one exercise (or claim)
+MAX_LABEL = 200  # characters of an id or a claim key
+#: characters that could forge output: C0/C1 controls (newline, ANSI ESC), line and paragraph
+#: separators, bidirectional overrides
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 FILE_KEYS = ("exercise", "defaults", "title", "course", "student", "author")
 DEFAULT_KEYS = ("rtol", "atol", "layout", "framework")
 #: keys of an exercise that are not command options
@@ -56,8 +63,8 @@ class AnswersFile:
 
 def read_text(name: str) -> tuple[str, Path]:
     """The file's text and its folder (``-`` reads standard input)."""
-    folder = Path.cwd() if name == "-" else Path(name).resolve().parent
-    return read_text_file(name, name, MAX_FILE_BYTES), folder
+    text = read_text_file(name, name, MAX_FILE_BYTES)
+    return text, Path.cwd() if name == "-" else Path(name).resolve().parent
 
 
 def load(name: str) -> AnswersFile:
@@ -85,9 +92,43 @@ def load_document(document: dict[str, Any], name: str, folder: Path) -> AnswersF
         raise HwcheckError(name, "no [[exercise]] tables")
     if len(raw) > MAX_EXERCISES:
         raise HwcheckError(name, f"more than {MAX_EXERCISES:,} exercises")
+    for i, entry in enumerate(raw):
+        _check_labels(entry, f"{name}: exercise #{i + 1}")
+    for key in ("title", "course", "student", "author"):
+        _check_text(document.get(key), f"{name}: {key}", 1000)
     exercises = tuple(_exercise(entry, i, defaults) for i, entry in enumerate(raw))
     _check_unique_ids(exercises, name)
     return AnswersFile(name, folder, exercises)
+
+
+def _check_labels(entry: dict[str, Any], where: str) -> None:
+    """Ids, titles and claim keys are one line of printable text (refused otherwise, so that
+    a newline or an ANSI escape in them cannot forge a row of the report)."""
+    ident = entry.get("id")
+    if isinstance(ident, int) and ident.bit_length() > 3 * MAX_LABEL:  # > 200 digits
+        raise HwcheckError(f"{where}: id", f"is longer than {MAX_LABEL} characters")
+    _check_text(ident, f"{where}: id", MAX_LABEL)
+    _check_text(entry.get("title"), f"{where}: title", 1000)
+    for key in entry:
+        _check_text(key, f"{where}: key", MAX_LABEL)
+    for table in ("claims", "tolerances", "points"):
+        if isinstance(entry.get(table), dict):
+            for key in entry[table]:
+                _check_text(key, f"{where}: [exercise.{table}]", MAX_LABEL)
+
+
+def _check_text(value: Any, where: str, limit: int) -> None:
+    if not isinstance(value, str):
+        return
+    bad = CONTROL.search(value)
+    if bad:
+        raise HwcheckError(
+            where,
+            f"holds the control character U+{ord(bad.group()):04X} at position {bad.start() + 1}",
+            hint="ids, titles and claim keys are one line of printable text",
+        )
+    if len(value) > limit:
+        raise HwcheckError(where, f"is longer than {limit} characters")
 
 
 def _table(value: Any, name: str, label: str) -> dict[str, Any]:
@@ -154,30 +195,64 @@ def _problem(entry: dict[str, Any], command: Any) -> str | None:
         return f"{exc.where}: {exc.message}"
     for key in ("rtol", "atol", "points"):
         if entry.get(key) is not None:
+            limit = MAX_POINTS if key == "points" else 1e6
             try:
-                parse_float(entry[key], key, nonnegative=True)
+                value = parse_float(entry[key], key, nonnegative=True)
             except HwcheckError as exc:
                 return f"'{key}' must be a non-negative number: {exc.message}"
+            if value > limit:
+                return f"'{key}' must be a number from 0 to {limit:,g}"
+    foreign = _dated(entry)
+    if foreign:
+        return f"'{foreign}' holds a date or time, which is not a value hwcheck reads"
     tolerances = entry.get("tolerances", {})
     if not isinstance(tolerances, dict) or not all(
         isinstance(t, dict)
         and set(t) <= {"rtol", "atol"}
-        and all(
-            isinstance(x, (int, float)) and not isinstance(x, bool) and x >= 0 for x in t.values()
-        )
+        and all(_bounded(x, 1e6) for x in t.values())
         for t in tolerances.values()
     ):
         return "[exercise.tolerances] maps a claim key to {rtol = …, atol = …}"
     return None
 
 
+def _dated(value: Any, path: str = "") -> str | None:
+    """The dotted key of the first TOML date, time or datetime inside ``value`` (or None)."""
+    import datetime
+
+    if isinstance(value, (datetime.date, datetime.time)):
+        return path or "value"
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, item in items:
+        found = _dated(item, f"{path}.{key}" if path else str(key))
+        if found:
+            return found
+    return None
+
+
+def _bounded(value: Any, limit: float) -> bool:
+    """A finite number in [0, limit] (TOML's inf, nan and 5,000-digit integers are not)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return 0 <= value <= limit and math.isfinite(value)
+
+
 def _first_number(sources: tuple[dict, ...], key: str, fallback: float) -> float:
+    limit = MAX_POINTS if key == "points" else 1e6
     for source in sources:
         if source.get(key) is not None:
             try:
-                return parse_float(source[key], key, nonnegative=True)
+                value = parse_float(source[key], key, nonnegative=True)
             except HwcheckError:
                 return fallback  # reported by _problem
+            if value <= limit:
+                return value
     return fallback
 
 

@@ -24,6 +24,14 @@ class CheckRequest:
     jobs: int = integer(
         1, "Check files in this many parallel processes (same output order).", minimum=1, maximum=64
     )
+    file_budget: float = number(
+        20.0,
+        "Seconds of symbolic work one answers file may take; then its remaining expression "
+        "claims are inconclusive (timeout).",
+    )
+    run_budget: float = number(
+        600.0, "Seconds the whole run may take, over every file (same rule as --file-budget)."
+    )
     rtol: float | None = number(
         None, "Relative tolerance for float claims, overriding the files' [defaults]."
     )

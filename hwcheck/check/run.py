@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextvars
+import os
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import Any, ClassVar
 from hwcheck.check.answers import AnswersFile, Exercise, load
 from hwcheck.errors import HwcheckError
 from hwcheck.result import Heading, Result, Table, Text, view_only
+from hwcheck.timebudget import budget, spent
 
 #: optional progress callback ``(done, total, label)`` set by the CLI when stderr is a terminal
 PROGRESS: contextvars.ContextVar[Callable[[int, int, str], None] | None] = contextvars.ContextVar(
@@ -59,8 +62,24 @@ class CheckResult(Result):
     score: float
     max_score: float
     unreadable: list[dict[str, str]]
+    files: list[dict[str, Any]] = field(default_factory=list)  # a score per file (several files)
     show: bool = view_only(False)
     show_all: bool = view_only(False)
+
+    def payload(self) -> dict[str, Any]:
+        out = super().payload()
+        if not self.files:  # one file: the document is what it always was
+            del out["files"]
+        return out
+
+    def stderr_lines(self) -> list[str]:
+        """One ``error:`` line per answers file that could not be read (the run went on)."""
+        from hwcheck.check.answers import CONTROL
+
+        def shown(text: str) -> str:  # a file name cannot move the cursor or forge a line
+            return CONTROL.sub(lambda m: "\\x" + format(ord(m.group()), "02x"), text)
+
+        return [f"error: {shown(bad['file'])}: {shown(bad['message'])}" for bad in self.unreadable]
 
     def exit_code(self) -> int:
         if self.unreadable:
@@ -72,27 +91,31 @@ class CheckResult(Result):
             return self.solution_sheet(digits)
         from hwcheck.verify import CLAIM_COLUMNS, CLAIM_MIN_WIDTHS, claim_cells
 
+        several = bool(self.files)  # a file column, and a score per file
+        lead = (lambda ex: (ex.file, ex.id)) if several else (lambda ex: (ex.id,))
         rows = []
         for ex in self.exercises:
             if ex.error:
-                rows.append((ex.id, "—", "", "", "! error", ex.error))
-            rows.extend((ex.id, *claim_cells(c, digits)) for c in ex.claims)
-        files = sorted({ex.file for ex in self.exercises})
+                rows.append((*lead(ex), "—", "", "", "! error", ex.error))
+            rows.extend((*lead(ex), *claim_cells(c, digits)) for c in ex.claims)
+        names = sorted({ex.file for ex in self.exercises})
         title = (
-            "Claims in " + ", ".join(files) if len(files) <= 3 else f"Claims in {len(files)} files"
+            "Claims in " + ", ".join(names) if len(names) <= 3 else f"Claims in {len(names)} files"
         )
+        first = ("file", "exercise") if several else ("exercise",)
+        width = len(first)
         sections: list = [
             Table(
-                ("exercise", *CLAIM_COLUMNS),
+                (*first, *CLAIM_COLUMNS),
                 tuple(rows),
                 title=title,
-                nowrap=(0, 1, 4),
-                min_widths=(0, *CLAIM_MIN_WIDTHS),
-                below=(5,),  # the rule and its reason move under the row first
+                nowrap=(*range(width), width, width + 3),
+                min_widths=((0,) * width + CLAIM_MIN_WIDTHS),
+                below=(width + 4,),  # the rule and its reason move under the row first
             )
         ]
-        for bad in self.unreadable:
-            sections.append(Text((f"error: {bad['file']}: {bad['message']}",)))
+        if several:
+            sections.append(self._per_file_table())
         sections.append(Text((self.summary(),)))
         if self.show:
             for ex in self.exercises:
@@ -100,6 +123,7 @@ class CheckResult(Result):
                     sections.append(
                         Heading(
                             f"Worked solution of exercise {ex.id}"
+                            + (f" ({ex.file})" if several else "")
                             + (f": {ex.title}" if ex.title else "")
                         )
                     )
@@ -127,6 +151,24 @@ class CheckResult(Result):
             sections.append(Text((f"error: {bad['file']}: {bad['message']}",)))
         sections.append(Text((self.summary(),)))
         return sections
+
+    def _per_file_table(self) -> Table:
+        rows = tuple(
+            (
+                f["file"],
+                f"{f['passed']} of {f['passed'] + f['failed']}" if "error" not in f else "—",
+                f"{f['claims_correct']} of {f['claims_total']}" if "error" not in f else "—",
+                f"{f['score']:g} / {f['max_score']:g}" if "error" not in f else "! unreadable",
+            )
+            for f in self.files
+        )
+        return Table(
+            ("file", "exercises passed", "claims correct", "score"),
+            rows,
+            title="Score per file",
+            align="lrrr",
+            nowrap=(0, 3),
+        )
 
     def summary(self) -> str:
         n = len(self.exercises)
@@ -170,31 +212,45 @@ class CheckResult(Result):
 # ------------------------------------------------------------------------------ running
 
 
+MAX_BUDGET = 86_400.0  # seconds: a day
+
+
 def check(request) -> CheckResult:
     files = [str(f) for f in request.files]
     if not files:
         raise HwcheckError("files", "no answers file given")
-    if len(files) == 1:  # a single unreadable file is an error of the run (exit 2)
-        outcomes, unreadable = [run_file(load(files[0]), request)], []
-    else:
-        outcomes, unreadable = _run_many(files, request)
+    for option, seconds in (
+        ("--file-budget", request.file_budget),
+        ("--run-budget", request.run_budget),
+    ):
+        if not 0 < seconds <= MAX_BUDGET:
+            raise HwcheckError(
+                option, f"must be between 0 and {MAX_BUDGET:,.0f} seconds, got {seconds:g}"
+            )
+    if request.gradescope:
+        _check_output_path(request.gradescope, files, "--gradescope")
+    deadline = time.monotonic() + request.run_budget
+    with budget(request.run_budget):
+        if len(files) == 1:  # a single unreadable file is an error of the run (exit 2)
+            with budget(request.file_budget):
+                outcomes, unreadable = [run_file(load(files[0]), request)], []
+        else:
+            outcomes, unreadable = _run_many(files, request, deadline)
     exercises = [ex for per_file in outcomes for ex in per_file]
-    result = _summarise(exercises, unreadable, request.show, request.show_all)
+    result = _summarise(exercises, unreadable, request.show, request.show_all, files)
     if request.gradescope:
         _write_gradescope(result, request.gradescope)
     return result
 
 
 def _run_many(
-    files: list[str], request
+    files: list[str], request, deadline: float
 ) -> tuple[list[list[ExerciseOutcome]], list[dict[str, str]]]:
-    if request.jobs > 1:
-        from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
 
-        with ProcessPoolExecutor(max_workers=min(request.jobs, len(files))) as pool:
-            pairs = list(pool.map(_load_and_run, files, [request] * len(files)))
-    else:
-        pairs = [_load_and_run(name, request) for name in files]
+    from hwcheck.workers import map_ordered
+
+    pairs = map_ordered(partial(_load_and_run, request=request), files, request.jobs, deadline)
     outcomes = [p[0] for p in pairs if p[1] is None]
     unreadable = [
         {"file": name, "message": p[1]} for name, p in zip(files, pairs) if p[1] is not None
@@ -204,7 +260,8 @@ def _run_many(
 
 def _load_and_run(name: str, request) -> tuple[list[ExerciseOutcome], str | None]:
     try:
-        return run_file(load(name), request), None
+        with budget(request.file_budget):
+            return run_file(load(name), request), None
     except HwcheckError as exc:
         return [], exc.message if exc.where == name else f"{exc.where}: {exc.message}"
 
@@ -281,11 +338,14 @@ def _compute(answers: AnswersFile, exercise: Exercise):
     try:
         request = build_request(spec.request_type(), exercise.options, source="file")
         key = spec.name + ":" + repr(request) + ":" + str(answers.folder)
-        if key not in _CACHE:
+        if key in _CACHE:
+            return _CACHE[key]
+        result = spec.run(request)
+        if not spent():  # a result cut short by a spent budget is not kept for the next file
             if len(_CACHE) > 512:
                 _CACHE.clear()
-            _CACHE[key] = spec.run(request)
-        return _CACHE[key]
+            _CACHE[key] = result
+        return result
     finally:
         FILE_ROOT.reset(token)
 
@@ -311,12 +371,14 @@ def _summarise(
     unreadable: list[dict[str, str]],
     show: bool,
     show_all: bool = False,
+    files: list[str] | None = None,
 ) -> CheckResult:
     passed = sum(ex.ok for ex in exercises)
     claims_total = sum(len(ex.claims) for ex in exercises)
     claims_correct = sum(c["verdict"] == "correct" for ex in exercises for c in ex.claims)
     score = round(sum(ex.score for ex in exercises), 6)
     max_score = round(sum(ex.points for ex in exercises), 6)
+    per_file = _per_file(exercises, unreadable, files or [])
     return CheckResult(
         exercises,
         passed,
@@ -326,15 +388,82 @@ def _summarise(
         score,
         max_score,
         unreadable,
+        per_file,
         show,
         show_all,
     )
 
 
-def _write_gradescope(result: CheckResult, path: str) -> None:
-    from hwcheck.jsonout import dumps
+def _per_file(
+    exercises: list[ExerciseOutcome], unreadable: list[dict[str, str]], files: list[str]
+) -> list[dict[str, Any]]:
+    """A score per answers file, in the order given (only when several files were checked)."""
+    if len(files) < 2:
+        return []
+    errors = {bad["file"]: bad["message"] for bad in unreadable}
+    out = []
+    for name in files:
+        mine = [ex for ex in exercises if ex.file == name]
+        entry = {
+            "file": name,
+            "passed": sum(ex.ok for ex in mine),
+            "failed": sum(not ex.ok for ex in mine),
+            "claims_correct": sum(c["verdict"] == "correct" for ex in mine for c in ex.claims),
+            "claims_total": sum(len(ex.claims) for ex in mine),
+            "score": round(sum(ex.score for ex in mine), 6),
+            "max_score": round(sum(ex.points for ex in mine), 6),
+        }
+        if name in errors:
+            entry["error"] = errors[name]
+        out.append(entry)
+    return out
+
+
+def _check_output_path(path: str, inputs: list[str], option: str) -> None:
+    """An output file must not be one of the inputs (same path, link or inode), nor a folder,
+    FIFO or device (opening those for writing can block or destroy)."""
+    import stat
 
     try:
-        Path(path).write_text(dumps(result.gradescope(), indent=2) + "\n", encoding="utf-8")
+        target = os.stat(path)
+    except FileNotFoundError:
+        target = None
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or "a file name cannot hold a NUL byte"
+        raise HwcheckError(option, f"cannot write {path}: {reason}") from None
+    if target is not None and not stat.S_ISREG(target.st_mode):
+        raise HwcheckError(option, f"{path} is not a regular file; give a new file's path")
+    resolved = Path(path).resolve()
+    for name in inputs:
+        if name == "-":
+            continue
+        try:
+            same = Path(name).resolve() == resolved or (
+                target is not None and os.path.samefile(name, path)
+            )
+        except (OSError, ValueError, RuntimeError):
+            same = False
+        if same:
+            raise HwcheckError(option, f"{path} is an input ({name}); give another path")
+
+
+def _write_gradescope(result: CheckResult, path: str) -> None:
+    """The whole document or nothing: written to a temporary file beside it, then renamed."""
+    import tempfile
+
+    from hwcheck.jsonout import dumps
+
+    text = dumps(result.gradescope(), indent=2) + "\n"
+    folder = Path(path).resolve().parent
+    temporary = None
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".results-", suffix=".tmp", dir=folder)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+        temporary = None
     except OSError as exc:
         raise HwcheckError("--gradescope", f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)

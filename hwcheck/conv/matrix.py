@@ -37,13 +37,28 @@ def matrix_shape(g: Geometry) -> tuple[int, int]:
     return g.out_channels * ho * wo, g.in_channels * h * w
 
 
-def triplets(g: Geometry) -> Triplets:
-    """Every (row, column, kernel entry) of A, vectorised over channels, offsets and pixels."""
+def check_size(g: Geometry, symbolic: bool, sparse: bool) -> None:
+    """Every size limit, from the geometry alone: before a kernel entry is named or an index
+    array built (4096×4096 1×1 kernels would otherwise name 16.7 M entries first)."""
     if g.products > MAX_NONZEROS:
         raise HwcheckError(
             "--input",
             f"the matrix would have up to {g.products:,} non-zeros (limit {MAX_NONZEROS:,})",
         )
+    names = g.out_channels * g.in_channels * g.kernel[0] * g.kernel[1]
+    if symbolic and names > MAX_DENSE_SYMBOLIC:
+        raise HwcheckError(
+            "--kernel",
+            f"{names:,} symbolic kernel entries (limit {MAX_DENSE_SYMBOLIC:,})",
+            hint="give numeric kernel values with --f",
+        )
+    if not sparse:
+        check_dense(g, symbolic)
+
+
+def triplets(g: Geometry) -> Triplets:
+    """Every (row, column, kernel entry) of A, vectorised over channels, offsets and pixels."""
+    check_size(g, symbolic=False, sparse=True)
     ah, aw = g.axes
     o, c, i, j, p, q = np.ix_(
         *(

@@ -152,8 +152,9 @@ def conv_matrix(request) -> ConvMatrixResult:
         request,
         "--f" if request.kernel is None else "--kernel",
     )
-    shapes = _shapes(input_shape, values_f, g)
     symbolic = values_f is None
+    M.check_size(g, symbolic, request.sparse)
+    shapes = _shapes(input_shape, values_f, g)
     values = (
         M.symbolic_kernel(g, _name(request.name), request.index_base)
         if symbolic

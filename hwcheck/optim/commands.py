@@ -311,13 +311,13 @@ def gd_quadratic(request) -> GdQuadraticResult:
     import numpy as np
 
     from hwcheck.optim import quadratic as q
-    from hwcheck.optim.problems import check_symmetric
+    from hwcheck.optim.problems import MAX_PARAMS, check_symmetric
     from hwcheck.parse import parse_matrix, parse_vector
 
-    exact = parse_matrix(request.H, "--H")
+    exact = parse_matrix(request.H, "--H", max_entries=MAX_PARAMS**2)  # sized before it is read
     H = np.array(exact, dtype=float)
     check_symmetric(H, "--H")
-    info = q.analyse(H, request.lr, request.newton)
+    info = q.analyse(H, request.lr, request.newton, exact=exact)
     if request.newton and info["newton_lr_max"] is None:
         raise HwcheckError("--H", "is singular: Newton's step H⁻¹∇f is undefined")
     extra: dict[str, Any] = {}

@@ -136,7 +136,8 @@ def neuron(request) -> Problem:
 def quadratic(request) -> Problem:
     import numpy as np
 
-    H = np.array(parse_matrix(_required(request.H, "--H", "quadratic"), "--H"), dtype=float)
+    H = _required(request.H, "--H", "quadratic")
+    H = np.array(parse_matrix(H, "--H", max_entries=MAX_PARAMS**2), dtype=float)
     check_symmetric(H, "--H")
     n = H.shape[0]
     c = _vector(request.c, "--c", n, 0.0)

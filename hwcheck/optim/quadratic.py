@@ -20,22 +20,72 @@ def tolerance(eigenvalues) -> float:
     return 1e-12 * max(1.0, max(abs(v) for v in eigenvalues))
 
 
-def definiteness(eigenvalues) -> str:
-    tol = tolerance(eigenvalues)
-    lo, hi = min(eigenvalues), max(eigenvalues)
-    if lo > tol:
+#: exact inertia up to this size (O(n³) operations on fractions)
+EXACT_MAX_ROWS = 60
+
+
+def inertia(H) -> list[int] | None:
+    """The signs (−1, 0, +1) of the eigenvalues of a rational symmetric H, ascending, exactly.
+
+    Sylvester's law of inertia: a congruence SᵀHS keeps the counts of negative, zero and positive
+    eigenvalues. Symmetric elimination reaches a block diagonal: a non-zero diagonal pivot d is an
+    eigenvalue sign of d; with every diagonal entry zero, a pivot block [[0, a], [a, 0]] has one
+    of each sign; an all-zero rest is zeros. None when H is not exact or is too large.
+
+    >>> inertia([[10**20, 0], [0, 1]]), inertia([[0, 1], [1, 0]]), inertia([[1, 1], [1, 1]])
+    ([1, 1], [-1, 1], [0, 1])
+    """
+    from fractions import Fraction
+
+    n = len(H)
+    if n > EXACT_MAX_ROWS or any(isinstance(x, float) for row in H for x in row):
+        return None
+    A = [[Fraction(x) for x in row] for row in H]
+    signs: list[int] = []
+    while A:
+        k = next((i for i in range(len(A)) if A[i][i]), None)
+        if k is not None:
+            signs.append(1 if A[k][k] > 0 else -1)
+            A = _eliminate(A, [k])
+            continue
+        pair = next(((i, j) for i in range(len(A)) for j in range(i) if A[i][j]), None)
+        if pair is None:
+            signs.extend([0] * len(A))
+            break
+        signs.extend([-1, 1])
+        A = _eliminate(A, list(pair))
+    return sorted(signs)
+
+
+def _eliminate(A, pivots: list[int]):
+    """The Schur complement of A's pivot block (one entry, or a 2×2 [[0, a], [a, 0]] block)."""
+    rest = [i for i in range(len(A)) if i not in pivots]
+    if len(pivots) == 1:
+        (p,) = pivots
+        return [[A[i][j] - A[i][p] * A[p][j] / A[p][p] for j in rest] for i in rest]
+    p, q = pivots
+    a = A[p][q]  # inverse of [[0, a], [a, 0]] is [[0, 1/a], [1/a, 0]]
+    return [[A[i][j] - (A[i][p] * A[q][j] + A[i][q] * A[p][j]) / a for j in rest] for i in rest]
+
+
+def definiteness(eigenvalues, signs: list[int] | None = None) -> str:
+    if signs is None:
+        tol = tolerance(eigenvalues)
+        signs = [0 if abs(v) <= tol else (1 if v > 0 else -1) for v in eigenvalues]
+    lo, hi = min(signs), max(signs)
+    if lo > 0:
         return "positive definite"
-    if lo >= -tol:
-        return "positive semidefinite" if hi > tol else "zero"
-    return (
-        "indefinite"
-        if hi > tol
-        else ("negative semidefinite" if hi >= -tol else "negative definite")
-    )
+    if lo == 0:
+        return "positive semidefinite" if hi > 0 else "zero"
+    return "indefinite" if hi > 0 else ("negative semidefinite" if hi == 0 else "negative definite")
 
 
-def analyse(H, lr: float | None, newton: bool) -> dict[str, Any]:
-    """Eigenvalues, the learning-rate bounds and the contraction rate of GD (or Newton)."""
+def analyse(H, lr: float | None, newton: bool, exact=None) -> dict[str, Any]:
+    """Eigenvalues, the learning-rate bounds and the contraction rate of GD (or Newton).
+
+    The sign of each eigenvalue (definiteness, whether lr_opt exists, singularity) is decided
+    exactly from the rational matrix ``exact`` when given (:func:`inertia`); otherwise an
+    eigenvalue within :func:`tolerance` of 0 counts as 0."""
     import numpy as np
 
     try:
@@ -44,23 +94,32 @@ def analyse(H, lr: float | None, newton: bool) -> dict[str, Any]:
         raise HwcheckError("--H", f"cannot compute the eigenvalues ({err})") from None
     eig = [float(v) for v in values]
     tol = tolerance(eig)
+    signs = (inertia(exact) if exact is not None else None) or [
+        0 if abs(v) <= tol else (1 if v > 0 else -1) for v in eig
+    ]
     lam_min, lam_max = eig[0], eig[-1]
     directions = [_sign_fixed(vectors[:, i].tolist()) for i in range(len(eig))]
     out: dict[str, Any] = {
         "method": "newton" if newton else "gd",
         "eigenvalues": eig,
         "eigenvectors": directions,
-        "definiteness": definiteness(eig),
-        "lr_max": 2 / lam_max if lam_max > tol else None,
-        "lr_opt": 2 / (lam_min + lam_max) if lam_min > tol else None,
-        "newton_lr_max": 2.0 if min(abs(v) for v in eig) > tol else None,
+        "definiteness": definiteness(eig, signs),
+        # (the float guards: a positive 1e-400 is 0.0 once in floating point)
+        "lr_max": 2 / lam_max if signs[-1] > 0 and lam_max > 0 else None,
+        "lr_opt": 2 / (lam_min + lam_max) if signs[0] > 0 and lam_min + lam_max > 0 else None,
+        "newton_lr_max": 2.0 if 0 not in signs and 0.0 not in eig else None,
         "negative_curvature": [
-            {"eigenvalue": v, "direction": d} for v, d in zip(eig, directions) if v < -tol
+            {"eigenvalue": v, "direction": d}
+            for v, d, sign in zip(eig, directions, signs)
+            if sign < 0
         ],
     }
     out["lr"] = _default_lr(lr, newton, out)
     out["rate"] = contraction_rate(eig, out["lr"], newton)
-    out["converges"] = out["rate"] is not None and out["rate"] < 1
+    rate = out["rate"]
+    positive = signs[0] > 0 and out["lr_max"] is not None  # then lr_opt < lr_max
+    near_one = not newton and positive and rate == 1.0 and (lr is None or lr < out["lr_max"])
+    out["converges"] = rate is not None and (rate < 1 or near_one)  # 1 − 2e-20 rounds to 1.0
     return out
 
 

@@ -11,7 +11,6 @@ import math
 
 from hwcheck.numfmt import fmt, fmt_seq
 from hwcheck.optim.optimizers import EXPLODED
-from hwcheck.optim.quadratic import tolerance
 from hwcheck.views import Table, Text
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -99,7 +98,7 @@ def bounds_lines(result, f) -> list[str]:
             f"negative curvature λ = {f(item['eigenvalue'])} along {fmt_seq(item['direction'], 6)}: "
             f"|1 − ε·λ| = 1 + ε·{f(-item['eigenvalue'])} > 1 for every ε > 0 — GD diverges along it"
         )
-    if any(abs(v) <= tolerance(eig) for v in eig):
+    if result.newton_lr_max is None:  # a zero eigenvalue (decided exactly for rational H)
         lines.append(
             "a zero eigenvalue: |1 − ε·0| = 1, GD neither converges nor diverges along its direction"
         )
