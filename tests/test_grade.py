@@ -754,3 +754,29 @@ def test_any_answer_values_give_a_bounded_score_and_strict_json(graded_key, answ
     assert all(c["verdict"] in VERDICTS for c in entry["claims"])
     text = dumps({"students": [entry], "summary": summarise(graded_key, [entry])})
     json.loads(text, parse_constant=lambda token: pytest.fail(f"non-strict {token}"))
+
+
+@pytest.mark.parametrize("option", ["--file-budget", "--run-budget"])
+@pytest.mark.parametrize("seconds", ["0", "-1", "1e6"])
+def test_budgets_are_bounded_and_set_from_the_command_line(cli, option, seconds):
+    code, _out, err = cli(
+        "grade", "tests/data/grade/key.toml", "tests/data/grade/submissions", option, seconds
+    )
+    assert code == 2 and err.startswith(f"error: {option}: must be between 0 and 86,400")
+
+
+def test_a_spent_budget_makes_expression_claims_inconclusive_at_once(monkeypatch):
+    """A submission whose symbolic budget is gone gets inconclusive, never a wrong verdict."""
+    from hwcheck import timebudget
+    from hwcheck.grade.key import load_key
+    from hwcheck.grade.run import grade_class
+    from hwcheck.grade.submissions import expand
+
+    key = load_key("tests/data/grade/key.toml")
+    found = list(expand(["tests/data/grade/submissions/alice.toml"]))
+    monkeypatch.setattr(timebudget, "spent", lambda: True)
+    monkeypatch.setattr(timebudget, "allowance", lambda timeout: 0.0)
+    result = grade_class(key, found, file_budget=1.0)
+    verdicts = {(c["exercise"], c["key"]): c["verdict"] for c in result.students[0]["claims"]}
+    assert verdicts[("H", "derivatives.w")] == "inconclusive"  # not judged: no time was left
+    assert verdicts[("B", "total_params")] == "correct"  # numbers need no budget

@@ -215,10 +215,8 @@ class CheckResult(Result):
 MAX_BUDGET = 86_400.0  # seconds: a day
 
 
-def check(request) -> CheckResult:
-    files = [str(f) for f in request.files]
-    if not files:
-        raise HwcheckError("files", "no answers file given")
+def check_budgets(request) -> None:
+    """``--file-budget`` and ``--run-budget`` (command line only) within (0, a day]."""
     for option, seconds in (
         ("--file-budget", request.file_budget),
         ("--run-budget", request.run_budget),
@@ -227,6 +225,13 @@ def check(request) -> CheckResult:
             raise HwcheckError(
                 option, f"must be between 0 and {MAX_BUDGET:,.0f} seconds, got {seconds:g}"
             )
+
+
+def check(request) -> CheckResult:
+    files = [str(f) for f in request.files]
+    if not files:
+        raise HwcheckError("files", "no answers file given")
+    check_budgets(request)
     if request.gradescope:
         _check_output_path(request.gradescope, files, "--gradescope")
     deadline = time.monotonic() + request.run_budget

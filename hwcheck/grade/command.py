@@ -6,10 +6,12 @@ Gradescope submission around it, :mod:`hwcheck.grade.outputs` writes the files.
 
 from __future__ import annotations
 
+from hwcheck.check.run import check_budgets
 from hwcheck.errors import HwcheckError
 from hwcheck.grade.key import load_key
 from hwcheck.grade.run import GradeResult, grade_class
 from hwcheck.grade.submissions import expand
+from hwcheck.timebudget import budget
 
 
 def grade(request) -> GradeResult:
@@ -17,6 +19,7 @@ def grade(request) -> GradeResult:
 
     if request.gradescope_bundle:
         outputs.check_outputs([(request.gradescope_bundle, "--gradescope-bundle")], [request.key])
+    check_budgets(request)
     key = load_key(str(request.key))
     if request.gradescope:
         from hwcheck.grade.gradescope import run_gradescope
@@ -34,7 +37,8 @@ def grade(request) -> GradeResult:
     found = list(expand(names))
     inputs = [request.key, *names, *(str(p) for _, p, _ in found if p is not None)]
     outputs.check_outputs(targets, inputs)
-    result = grade_class(key, found)
+    with budget(request.run_budget):
+        result = grade_class(key, found, request.file_budget)
     if request.csv:
         outputs.write_text(request.csv, outputs.scores_csv(result), "--csv")
     if request.html:

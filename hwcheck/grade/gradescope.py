@@ -29,7 +29,7 @@ def run_gradescope(key, request):
     files = sorted(walk(folder)) if folder.is_dir() else []
     _make_folder(results.parent)
     outputs.check_outputs([(str(results), "--gradescope")], [request.key, *map(str, files)])
-    result = _grade_one(key, folder, files)
+    result = _grade_one(key, folder, files, request.file_budget)
     document = results_json(key, result.students[0])
     outputs.write_text(str(results), dumps(document, indent=2) + "\n", "--gradescope")
     return replace(result, gradescope=document)
@@ -42,7 +42,7 @@ def _make_folder(folder: Path) -> None:
         raise HwcheckError("--gradescope", f"cannot create {folder}: {exc.strerror}") from None
 
 
-def _grade_one(key, folder: Path, files: list[Path]):
+def _grade_one(key, folder: Path, files: list[Path], file_budget: float | None = None):
     """The one answers file of the submission, or a row saying why there is none."""
     from hwcheck.grade.run import grade_class
 
@@ -51,7 +51,7 @@ def _grade_one(key, folder: Path, files: list[Path]):
     if len(files) > 1:
         found = ", ".join(f.name for f in files[:5])
         return _not_graded(key, folder, f"several answers files ({found}): upload one")
-    result = grade_class(key, [(str(files[0]), files[0], files[0].stem)])
+    result = grade_class(key, [(str(files[0]), files[0], files[0].stem)], file_budget)
     if len(result.students) != 1:  # a CSV of several rows is not one student's submission
         count = len(result.students)
         return _not_graded(key, folder, f"{files[0].name} holds {count} students, not one")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hwcheck.options import flag, multi, text
+from hwcheck.options import flag, multi, number, text
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,14 @@ class GradeRequest:
     gradescope_bundle: str | None = text(
         None,
         "Write the Gradescope autograder zip (setup.sh, run_autograder, the key, hwcheck's wheel).",
+    )
+    file_budget: float = number(
+        20.0,
+        "Seconds of symbolic work one submission may take; then its remaining expression claims "
+        "are inconclusive (timeout).",
+    )
+    run_budget: float = number(
+        3600.0, "Seconds of symbolic work the whole class may take (same rule as --file-budget)."
     )
 
 

@@ -19,6 +19,7 @@ from hwcheck.errors import HwcheckError
 from hwcheck.grade.key import Key, KeyClaim, KeyExercise
 from hwcheck.grade.submissions import Catalogue, Submission, read
 from hwcheck.result import Result, view_only
+from hwcheck.timebudget import budget
 
 TOP_WRONG = 5  # wrong values listed per claim
 
@@ -42,7 +43,9 @@ class GradeResult(Result):
 # ------------------------------------------------------------------------------ running
 
 
-def grade_class(key: Key, found: list[tuple[str, Path | None, str]]) -> GradeResult:
+def grade_class(
+    key: Key, found: list[tuple[str, Path | None, str]], file_budget: float | None = None
+) -> GradeResult:
     """Every submission in ``found``; while answers are judged, ``@file`` paths resolve inside
     a folder that does not exist, so no answer can make the grader read a file."""
     import uuid
@@ -51,12 +54,14 @@ def grade_class(key: Key, found: list[tuple[str, Path | None, str]]) -> GradeRes
 
     token = FILE_ROOT.set(Path(tempfile.gettempdir()) / f"hwcheck-no-files-{uuid.uuid4().hex}")
     try:
-        return _grade_class(key, found)
+        return _grade_class(key, found, file_budget)
     finally:
         FILE_ROOT.reset(token)
 
 
-def _grade_class(key: Key, found: list[tuple[str, Path | None, str]]) -> GradeResult:
+def _grade_class(
+    key: Key, found: list[tuple[str, Path | None, str]], file_budget: float | None
+) -> GradeResult:
     catalogue = Catalogue.of(key)
     judge = Judge(key)
     students: list[dict[str, Any]] = []
@@ -71,7 +76,8 @@ def _grade_class(key: Key, found: list[tuple[str, Path | None, str]]) -> GradeRe
                 sub.error = f"student '{sub.student}' is already graded from {seen[sub.student]}"
             elif sub.error is None:
                 seen[sub.student] = sub.source
-            students.append(grade_student(key, sub, judge))
+            with budget(file_budget):  # one student's slow claims cannot hold the class
+                students.append(grade_student(key, sub, judge))
     return GradeResult(
         key.name, key.max_score, students, summarise(key, students), class_notes(students)
     )
