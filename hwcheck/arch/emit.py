@@ -6,9 +6,9 @@ Each layer becomes one constructor call, written from its validated options only
 floats, booleans and words from fixed lists, so no user text reaches the code but layer names,
 which are reduced to identifier characters first).
 
-Both modules are written node by node (``h1 = …(h0)``), Keras as a functional model and PyTorch
-as a module whose ``forward`` lists the same lines, so a graph (several inputs, merges) only
-needs other argument lists in :func:`call_line`. Layouts: Keras takes ``channels_first`` where
+Both modules are written node by node (``h3 = …(h1, h2)``, each node reading its inputs by
+name), Keras as a functional model and PyTorch as a module whose ``forward`` lists the same
+lines; merges are Keras' merge layers and, in PyTorch, the template's ``Merge`` module. Layouts: Keras takes ``channels_first`` where
 the model is ``chw``; PyTorch layers are channels-first, so under ``hwc`` a spatial layer is
 wrapped in ``ChannelsLast`` (moves the channels axis in and back out).
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from hwcheck.arch.layers import Context, Layer, compute, split
+from hwcheck.arch.layers import Context, Layer, split
 from hwcheck.arch.model import Model
 from hwcheck.errors import HwcheckError
 from hwcheck.numfmt import DEFAULT_DIGITS
@@ -29,24 +29,41 @@ FRAMEWORKS = ("keras", "pytorch")
 
 def emit(model: Model, framework: str) -> str:
     """The Python source of a module building ``model`` in ``framework``."""
+    from hwcheck.arch.model import trace
+
     model = replace(model, framework=framework)
     ctx = Context(model.layout, framework)
-    shapes, shape = [], model.input_shape
-    for layer in model.layers:  # validates the model under the target framework's rules
-        try:
-            out = compute(layer, shape, ctx)
-        except HwcheckError as exc:
-            raise exc.within(model.source) from None
-        shapes.append(shape)
-        shape = out.shape
+    outs = trace(model)  # validates the model (graph included) under the framework's rules
     names = node_names(model.layers)
     writer = KerasWriter(model, ctx) if framework == "keras" else TorchWriter(model, ctx)
-    for layer, name, shape in zip(model.layers, names, shapes):
+    for layer, name in zip(model.layers, names):
+        sources = model.inputs_of(layer.index)
+        shapes = [model.input_shape if i < 0 else outs[i].shape for i in sources]
         try:
-            writer.add(layer, name, shape)
+            writer.add(layer, name, shapes[0], [f"h{i + 1}" for i in sources], shapes)
         except HwcheckError as exc:
             raise exc.within(model.source) from None
     return writer.module()
+
+
+def outputs_of(model: Model) -> str:
+    """The module's result: the output node, or a list of them."""
+    last = [f"h{i + 1}" for i in model.output_nodes]
+    return last[0] if len(last) == 1 else "[" + ", ".join(last) + "]"
+
+
+MERGE_CLASSES = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply",
+                 "average": "Average", "maximum": "Maximum", "concat": "Concatenate"}  # fmt: skip
+
+
+def merge_axis_for(layer: Layer, shapes, ctx: Context) -> int:
+    """A concat axis counted with the batch axis (the file counts without it)."""
+    axis = layer.options.get("axis")
+    axis = axis[0] if isinstance(axis, (list, tuple)) else axis
+    rank = len(shapes[0])
+    if axis is None:  # the channels axis of the file's layout
+        return 1 if ctx.layout == "chw" else rank
+    return axis + 1 if axis >= 0 else rank + 1 + axis
 
 
 @dataclass(frozen=True)
@@ -149,17 +166,26 @@ class KerasWriter:
         self.model, self.ctx, self.lines = model, ctx, []
         self.cf = "channels_first" if ctx.layout == "chw" else None
 
-    def add(self, layer: Layer, name: str, shape) -> None:
+    def add(self, layer: Layer, name: str, shape, sources: list[str], shapes) -> None:
+        target = f"h{layer.index + 1}"
+        if layer.type in MERGE_CLASSES:
+            extra = (
+                f"axis={merge_axis_for(layer, shapes, self.ctx)}, "
+                if layer.type == "concat"
+                else ""
+            )
+            expr = f"layers.{MERGE_CLASSES[layer.type]}({extra}name={name!r})"
+            self.lines.append(wrap(f"    {target} = {expr}([{', '.join(sources)}])"))
+            return
         expr = self.layer(layer, name, shape)
-        source = "h0" if layer.index == 0 else f"h{layer.index}"
         attention = layer.type == "multi_head_attention"
-        self.lines.append(call_line(f"h{layer.index + 1}", expr, [source], attention))
+        self.lines.append(call_line(target, expr, sources, attention))
 
     def module(self) -> str:
         embed = self.model.layers[0].type == "embedding"
         dtype = ', dtype="int32"' if embed else ""
         body = "\n".join(self.lines)
-        last = f"h{len(self.model.layers)}"
+        last = outputs_of(self.model)
         return KERAS_TEMPLATE.format(
             shape=tuple(self.model.input_shape),
             dtype=dtype,
@@ -513,14 +539,20 @@ class TorchWriter:
         self.modules: list[tuple[str, str]] = []
         self.lines: list[str] = []
 
-    def add(self, layer: Layer, name: str, shape) -> None:
-        expr = torch_layer(self, layer, shape)
-        if self.ctx.layout == "hwc" and len(shape) > 1 and layer.type.startswith(CHANNELS_FIRST):
-            expr = f"ChannelsLast({expr})"
+    def add(self, layer: Layer, name: str, shape, sources: list[str], shapes) -> None:
+        if layer.type in MERGE_CLASSES:
+            axis = merge_axis_for(layer, shapes, self.ctx) if layer.type == "concat" else None
+            expr = f"Merge({layer.type!r}, {axis!r})"
+        else:
+            expr = torch_layer(self, layer, shape)
+            if (
+                self.ctx.layout == "hwc"
+                and len(shape) > 1
+                and layer.type.startswith(CHANNELS_FIRST)
+            ):
+                expr = f"ChannelsLast({expr})"
         self.modules.append((name, expr))
-        self.lines.append(
-            call_line(f"h{layer.index + 1}", f"self.layers[{name!r}]", [f"h{layer.index}"])
-        )
+        self.lines.append(call_line(f"h{layer.index + 1}", f"self.layers[{name!r}]", sources))
 
     def module(self) -> str:
         embed = self.model.layers[0].type == "embedding"
@@ -530,7 +562,7 @@ class TorchWriter:
             dtype="torch.long" if embed else "torch.float32",
             modules=modules,
             body="\n".join("\n".join("    " + x for x in line.split("\n")) for line in self.lines),
-            last=f"h{len(self.model.layers)}",
+            last=outputs_of(self.model),
         )
 
 
@@ -810,6 +842,32 @@ class RepeatVector(nn.Module):
 
     def forward(self, x):
         return x.unsqueeze(1).expand(-1, self.n, -1)
+
+
+class Merge(nn.Module):
+    """add, subtract, multiply, average, maximum or concat of several tensors; a lower-rank
+    input gets unit axes after the batch axis first, as Keras broadcasts it."""
+
+    def __init__(self, kind, axis=None):
+        super().__init__()
+        self.kind, self.axis = kind, axis
+
+    def forward(self, *xs):
+        if self.kind == "concat":
+            return torch.cat(xs, dim=self.axis)
+        rank = max(x.dim() for x in xs)
+        xs = [x.reshape(x.shape[:1] + (1,) * (rank - x.dim()) + x.shape[1:]) for x in xs]
+        out = xs[0]
+        for x in xs[1:]:
+            if self.kind in ("add", "average"):
+                out = out + x
+            elif self.kind == "subtract":
+                out = out - x
+            elif self.kind == "multiply":
+                out = out * x
+            else:
+                out = torch.maximum(out, x)
+        return out / len(xs) if self.kind == "average" else out
 
 
 class Model(nn.Module):
