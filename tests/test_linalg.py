@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from fractions import Fraction
 
@@ -151,3 +152,43 @@ def test_bad_input(cli, args, message):
 def test_unreadable_matrix_claim_is_one_error_line(cli):
     code, _out, err = cli("linear-collapse", "--claim", "y=x W1 $ b1")
     assert code == 2 and err.strip() == "error: --claim y: unexpected '$'"
+
+
+@pytest.mark.parametrize(
+    ("spec", "runs"),
+    [
+        ("20 | dense 10 | dense 10 | dense 3", [[0, 1, 2]]),
+        ("20 | dense 10 | relu | dense 10 | dense 3", [[2, 3]]),
+        ("20 | dense 10 activation=relu | dense 10 | dense 3 activation=relu", [[1, 2]]),
+        ("20 | dense 10 | dropout 0.5 | dense 3", []),  # not directly chained: left alone
+    ],
+)
+def test_params_reports_dense_layers_that_collapse(spec, runs):
+    """W′'s shape is the product's (numpy multi_dot of random weights), and x·W′ + b′ is the
+    stack's output; the counts are the layers' own weights and the collapsed layer's."""
+    import hwcheck
+
+    r = hwcheck.params(spec=spec)
+    found = r.linear_collapse or []
+    assert [run["layers"] for run in found] == runs
+    rng = np.random.default_rng(0)
+    for run in found:
+        nodes = run["layers"]
+        sizes = [r.layers[i - 1]["output_shape"][-1] if i else 20 for i in nodes]
+        sizes.append(r.layers[nodes[-1]]["output_shape"][-1])
+        ws = [rng.normal(size=(a, b)) for a, b in itertools.pairwise(sizes)]
+        bs = [rng.normal(size=b) for b in sizes[1:]]
+        x = rng.normal(size=(4, sizes[0]))
+        y = x
+        for w, b in zip(ws, bs):
+            y = y @ w + b
+        w_prime = np.linalg.multi_dot(ws) if len(ws) > 1 else ws[0]
+        b_prime = 0
+        for k, b in enumerate(bs):  # b′ = Σₖ bₖ·Wₖ₊₁···Wₘ
+            for w in ws[k + 1 :]:
+                b = b @ w
+            b_prime = b_prime + b
+        assert np.allclose(x @ w_prime + b_prime, y)
+        assert run["W_prime_shape"] == list(w_prime.shape)
+        assert run["params"] == sum(w.size + b.size for w, b in zip(ws, bs))
+        assert run["collapsed_params"] == w_prime.size + b_prime.size

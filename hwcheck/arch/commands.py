@@ -86,14 +86,16 @@ class ParamsResult(Result):
     param_memory_bytes: int
     activation_memory_bytes: int
     outputs: list[dict[str, Any]] | None = None  # only when the graph has several
+    linear_collapse: list[dict[str, Any]] | None = None  # dense layers with nothing between
     explain: bool = view_only(False)
     model: Any = view_only(None)  # the model itself, for hwcheck.arch.mistakes to perturb
     graph: bool = view_only(False)
 
     def payload(self) -> dict[str, Any]:
         out = super().payload()
-        if out.get("outputs") is None:
-            out.pop("outputs", None)
+        for key in ("outputs", "linear_collapse"):
+            if out.get(key) is None:
+                out.pop(key, None)
         return out
 
     def view(self, digits: int = DEFAULT_DIGITS):
@@ -133,6 +135,17 @@ class ParamsResult(Result):
         )
         if self.outputs:
             notes += ("outputs: " + ", ".join(o["name"] for o in self.outputs),)
+        for run in self.linear_collapse or ():
+            first, last = run["layers"][0], run["layers"][-1]
+            n_in, n_out = run["W_prime_shape"]
+            notes += (
+                (
+                    f"layers {first}–{last} are dense with no activation between them as written, so they "
+                    f"collapse to one (exercise R): W′ = W{first}···W{last} is {n_in}×{n_out}, "
+                    f"{fmt(run['collapsed_params'])} parameters instead of {fmt(run['params'])} "
+                    f"(saves {fmt(run['saved'])})"
+                ),
+            )
         table = Table(
             (
                 "#",
@@ -217,10 +230,51 @@ def params(request) -> ParamsResult:
         BYTES_PER_FLOAT * (trainable + frozen),
         BYTES_PER_FLOAT * activations,
         several if len(ends) > 1 else None,
+        linear_runs(model, rows) or None,
         explain=request.explain,
         model=model,
         graph=model.is_graph,
     )
+
+
+def linear_runs(model: Model, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Runs of ≥ 2 dense layers, each reading the one before, with no activation between them:
+    x·W₁ + b₁ … collapses to x·W′ + b′ (W′ = W₁···Wₘ, inputs × last units)."""
+    runs, current = [], []
+
+    def dense(i: int) -> bool:
+        return model.layers[i].type == "dense"
+
+    def linear(i: int) -> bool:  # nothing after it (an activation= ends a run there)
+        return model.layers[i].options.get("activation") in (None, "linear")
+
+    for i in range(len(model.layers)):
+        if dense(i) and current and linear(current[-1]) and model.inputs_of(i) == (current[-1],):
+            current.append(i)
+            continue
+        if len(current) > 1:
+            runs.append(current)
+        current = [i] if dense(i) else []
+    if len(current) > 1:
+        runs.append(current)
+    out = []
+    for run in runs:
+        first = model.inputs_of(run[0])[0]
+        n_in = (model.input_shape if first < 0 else rows[first]["output_shape"])[-1]
+        n_out = rows[run[-1]]["output_shape"][-1]
+        bias = any(model.layers[i].options.get("bias", True) for i in run)
+        params = sum(rows[i]["params"] for i in run)
+        collapsed = n_in * n_out + (n_out if bias else 0)
+        out.append(
+            {
+                "layers": run,
+                "W_prime_shape": [n_in, n_out],
+                "params": params,
+                "collapsed_params": collapsed,
+                "saved": params - collapsed,
+            }
+        )
+    return out
 
 
 # =========================================================================== rf
