@@ -497,3 +497,13 @@ def test_random_stacks_against_torch(stack):
         agree(ours(spec), exc)
         return
     agree(ours(spec), theirs(module.eval(), list(shape)))  # eval: batch statistics of one
+
+
+@pytest.mark.parametrize(("groups", "shape"), [(4, [4, 1]), (2, [4, 1]), (1, [1, 1, 1])])
+def test_group_norm_with_one_value_per_group_as_torch(groups, shape):
+    """torch.nn.GroupNorm refuses a group of one value (in eval mode too); so does hwcheck under
+    pytorch, and both agree where it is fine."""
+    torch = pytest.importorskip("torch")
+    module = torch.nn.GroupNorm(groups, shape[0]).eval()
+    spec = f"{'x'.join(map(str, shape))} | group_norm groups={groups}"
+    agree(ours(spec), theirs(module, shape))

@@ -188,10 +188,21 @@ def test_a_root_that_cannot_be_written_is_exit_2(cli, tmp_path):
 # ------------------------------------------------------------------------------- bundle
 
 
+BEFORE: dict[str, float] = {}
+
+
+def _tree_state() -> dict[str, float]:
+    """The checkout's build leftovers (build/, *.egg-info) with their modification times: a
+    `pip install .` before the tests may have left them; the bundle must not add or touch any."""
+    paths = [ROOT / "build", *ROOT.glob("*.egg-info")]
+    return {str(p): p.stat().st_mtime for p in paths if p.exists()}
+
+
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
     """The bundle, built once (pip wheel takes a few seconds)."""
     folder = tmp_path_factory.mktemp("bundle")
+    BEFORE.update(_tree_state())
     done = subprocess.run(
         [
             sys.executable,
@@ -236,9 +247,7 @@ def test_the_bundle_holds_the_scripts_the_key_and_a_wheel(bundle):
         entry = next(n for n in inside if n.endswith(".dist-info/entry_points.txt"))
         assert "hwcheck = hwcheck.cli:main" in w.read(entry).decode()
         assert not any("__pycache__" in n for n in inside)
-    assert not (ROOT / "build").exists() and not list(ROOT.glob("*.egg-info")), (
-        "the checkout is untouched"
-    )
+    assert _tree_state() == BEFORE, "the checkout is untouched"
 
 
 def test_setup_sh_is_valid_bash_and_installs_the_wheel(bundle, tmp_path):

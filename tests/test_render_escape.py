@@ -22,9 +22,29 @@ HOSTILE_ID = f"A\n{FORGED}\nB\x1b[2J\x1b[31m\r\u202e\u2028"
 HOSTILE_TITLE = "<script>alert(1)</script> <img src=x onerror=alert(1)> \\input{/etc/passwd} $x$ [red]r[/red] *b* `c`"
 
 
-@pytest.fixture
-def hostile_file(tmp_path):
+def test_the_input_side_refuses_the_hostile_file_first(cli, tmp_path):
+    """Defence in depth: check refuses control characters in ids at load time (exit 2, one
+    line); the tests below switch that off to show the renderer escapes them all the same."""
     import json
+
+    path = tmp_path / "hostile.toml"
+    path.write_text(
+        f"[[exercise]]\nid = {json.dumps(HOSTILE_ID)}\ncommand = 'params'\n"
+        "spec = '8x8x1 | conv2d 1 3'\n[exercise.claims]\ntotal_params = 10\n",
+        encoding="utf-8",
+    )
+    code, out, err = cli("check", str(path))
+    assert code == 2 and "control character U+000A" in err and len(err.strip().splitlines()) <= 2
+    assert "forged" not in out + err
+
+
+@pytest.fixture
+def hostile_file(tmp_path, monkeypatch):
+    import json
+
+    from hwcheck.check import answers
+
+    monkeypatch.setattr(answers, "_check_labels", lambda entry, where: None)
 
     path = tmp_path / "hostile.toml"
     path.write_text(

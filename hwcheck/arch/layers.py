@@ -607,6 +607,10 @@ def group_norm(layer: Layer, shape, ctx: Context) -> LayerOut:
     channels, groups = channel_count(shape, ctx), layer.options["groups"]
     if channels % groups:
         raise layer.fail(f"groups {groups} does not divide the channels {channels}")
+    if ctx.framework == "pytorch" and prod(shape) // groups == 1:
+        raise layer.fail(  # torch.nn.GroupNorm raises it, in eval mode too
+            "each group holds a single value, and torch's GroupNorm needs more than one"
+        )
     total, text = affine(layer, channels)
     field = GLOBAL if len(shape) > 1 else IDENTITY
     return LayerOut(shape, total, 0, 0, f"{text} = {fmt(total)}", field=field)

@@ -91,7 +91,8 @@ def bounds_lines(result, f) -> list[str]:
     if result.lr_opt is not None:
         lines.append(
             f"lr_opt = 2/(λ_min + λ_max) = 2/({f(lo)} + {f(hi)}) = {f(result.lr_opt)}, "
-            f"rate (κ − 1)/(κ + 1) = {f((hi - lo) / (hi + lo))} with κ = {f(hi / lo)}"
+            f"rate (κ − 1)/(κ + 1) = {f((hi - lo) / (hi + lo))} with κ = "
+            f"{f(hi / lo) if lo > 0 else 'inf (λ_min underflows the float range)'}"
         )
     for item in result.negative_curvature:
         lines.append(
