@@ -56,6 +56,8 @@ class _Builder:
         self.text, self.where, self.assume = text, where, assume
 
     def fail(self, node: Node, message: str) -> HwcheckError:
+        if not self.text:  # a tree with the definitions written out: its columns point elsewhere
+            return HwcheckError(self.where, message)
         return HwcheckError(
             self.where, f"{message} at column {node.column}", pointer(self.text, node.column - 1)
         )

@@ -63,10 +63,8 @@ def compare_expression(
 
 
 def _verdict(found) -> tuple[str, str, str | None]:
-    from hwcheck.symbolic.equiv import PROBES
-
     if found.method == "numeric":
-        rule = f"expression: numeric ({PROBES} probes, seed {found.seed})"
+        rule = f"expression: numeric (probes {found.probed}; seed {found.seed})"
     else:
         rule = f"expression: {found.method}"
     if found.verdict == "equivalent":
@@ -79,6 +77,8 @@ def _verdict(found) -> tuple[str, str, str | None]:
             rule,
             f"differs at {point}: expected {_show(c['a'])}, claimed {_show(c['b'])}",
         )
+    if found.reason == "timeout":
+        return "inconclusive", rule, "inconclusive (timeout): not decided within the time bound"
     return "inconclusive", rule, f"could not decide ({found.reason})"
 
 

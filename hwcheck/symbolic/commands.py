@@ -59,6 +59,7 @@ def derive(request) -> DeriveResult:
     )
     point = d.parse_point(request.at)
     exact = {name: problem.full.diff(symbol(name, request.assume)) for name in problem.wrt}
+    d.check_definitions_used(problem, exact.values())
     derivatives = {}
     for name, derivative in exact.items():
         shown = d.textbook(derivative, tuple(problem.definitions.full.items()))
@@ -111,10 +112,11 @@ class EquivResult(Result):
     probes: int  # probe points where both sides were defined (and agreed)
     counterexample: dict | None = None
     reason: str | None = None
+    probed: str | None = None  # the probed range, when probes were made
 
     def payload(self) -> dict[str, Any]:
         out = super().payload()
-        for key in ("counterexample", "reason"):
+        for key in ("counterexample", "reason", "probed"):
             if out[key] is None:
                 del out[key]
         return out
@@ -132,24 +134,24 @@ class EquivResult(Result):
 
 
 def equiv(request) -> EquivResult:
-    """Is A = B?  structural → simplify → equals → seeded numeric probing."""
-    from hwcheck.symbolic.build import expression, to_text
-    from hwcheck.symbolic.derive import Definitions, expand_definitions, parse_definitions
+    """Is A = B?  structural → seeded probes → simplify → equals → numeric agreement."""
+    from hwcheck.symbolic.build import to_text
+    from hwcheck.symbolic.derive import Definitions, parse_definitions, unused_definitions
     from hwcheck.symbolic.equiv import equivalence
     from hwcheck.symbolic.parser import as_text
 
-    if not 0 < request.timeout <= 120:
+    if not 0 < request.timeout <= MAX_TIMEOUT:
         raise HwcheckError(
-            "--timeout", f"must be between 0 and 120 seconds, got {request.timeout:g}"
+            "--timeout", f"must be between 0 and {MAX_TIMEOUT:g} seconds, got {request.timeout:g}"
         )
-    definitions = Definitions.from_texts(parse_definitions(request.define), assume=request.assume)
-    sides = []
-    for label, text in (("<a>", request.a), ("<b>", request.b)):
-        sides.append(
-            expand_definitions(
-                expression(as_text(text, label), label, request.assume), definitions.full
-            )
-        )
+    texts = parse_definitions(request.define)
+    definitions = Definitions.from_texts(texts, assume=request.assume)
+    sides_text = [as_text(request.a, "<a>"), as_text(request.b, "<b>")]
+    unused_definitions(sides_text, texts)
+    sides = [
+        definitions.expression(text, label, request.assume)
+        for label, text in zip(("<a>", "<b>"), sides_text)
+    ]
     found = equivalence(
         *sides,
         seed=request.seed,
@@ -166,4 +168,8 @@ def equiv(request) -> EquivResult:
         probes=found.probes,
         counterexample=found.counterexample,
         reason=found.reason,
+        probed=found.probed,
     )
+
+
+MAX_TIMEOUT = 120.0  # seconds: the command line's ceiling (an answers file stays at the default)
