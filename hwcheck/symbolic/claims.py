@@ -27,21 +27,14 @@ def _definitions(context: dict | None, assume: str):
 
 @lru_cache(maxsize=512)
 def _expected(expected: str, definitions_key: tuple, assume: str):
-    from hwcheck.symbolic.build import expression
-    from hwcheck.symbolic.derive import expand_definitions
-
     definitions = _definitions({"definitions": dict(definitions_key)}, assume)
-    return expand_definitions(
-        expression(expected, "expected", assume), definitions.full
-    ), definitions
+    return definitions.expression(expected, "expected", assume), definitions
 
 
 def compare_expression(
     expected: str, claimed, *, context: dict | None = None, where: str = "claim"
 ) -> tuple[str, str, str | None]:
     """(verdict, rule, hint): verdict correct / wrong / inconclusive / error."""
-    from hwcheck.symbolic.build import expression
-    from hwcheck.symbolic.derive import expand_definitions
     from hwcheck.symbolic.equiv import equivalence
     from hwcheck.symbolic.parser import as_text
 
@@ -53,9 +46,7 @@ def compare_expression(
     except HwcheckError as err:
         return "error", "expression: parse", f"the expected value does not parse: {err}"
     try:
-        claim = expand_definitions(
-            expression(as_text(claimed, where).strip(), where, assume), definitions.full
-        )
+        claim = definitions.expression(as_text(claimed, where).strip(), where, assume)
     except HwcheckError as err:
         return "error", "expression: parse", f"{err}" + (f" ({err.hint})" if err.hint else "")
     found = equivalence(target, claim, timeout=CLAIM_TIMEOUT, positive=assume == "positive")

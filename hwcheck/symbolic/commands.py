@@ -60,10 +60,19 @@ def derive(request) -> DeriveResult:
     point = d.parse_point(request.at)
     exact = {name: problem.full.diff(symbol(name, request.assume)) for name in problem.wrt}
     d.check_definitions_used(problem, exact.values())
-    derivatives = {}
+    derivatives, notes = {}, list(problem.notes)
     for name, derivative in exact.items():
-        shown = d.textbook(derivative, tuple(problem.definitions.full.items()))
+        chain = (
+            problem.full,
+            tuple(problem.definitions.local.items()),
+            symbol(name, request.assume),
+        )
+        shown, tidied = d.textbook(derivative, tuple(problem.definitions.full.items()), chain)
         derivatives[name] = {"expr": to_text(shown), "latex": to_latex(shown)}
+        if not tidied:
+            notes.append(
+                f"∂L/∂{name}: inconclusive (timeout) tidying the textbook form; shown factored"
+            )
     value = None
     if request.at is not None:
         value, *values = d.values_at((problem.full, *exact.values()), point)
@@ -83,7 +92,7 @@ def derive(request) -> DeriveResult:
         definitions=dict(problem.definitions.texts),
         at={k: _plain(v) for k, v in point.items()} if request.at is not None else None,
         value=value,
-        notes=list(problem.notes),
+        notes=notes,
         assume=request.assume,
         explain=request.explain,
         steps=steps,

@@ -18,7 +18,7 @@ from hwcheck.parse import is_name
 from hwcheck.symbolic.build import ALIASES, build, expression, symbol
 from hwcheck.symbolic.parser import FUNCTIONS, Node, as_text, names_in, parse
 
-TIDY_TIMEOUT = 2.0  # seconds for simplifying one derivative
+TIDY_TIMEOUT = 5.0  # seconds for tidying one derivative (a timeout is said in the notes)
 
 #: preset → (expression, definitions, variables, textbook form used for differentiating)
 PRESETS: dict[str, dict] = {
@@ -211,9 +211,11 @@ def expand_definitions(expr, definitions: dict):
 
 
 def abbreviate(expr, definitions: dict):
-    """Write ``expr`` with the defined names, largest definitions first."""
+    """Write ``expr`` with the defined names, largest definitions first (a definition that is
+    a single number or name abbreviates nothing: ``q=1`` must not turn every 1 into q)."""
     for name, full in sorted(definitions.items(), key=lambda kv: -sympy.count_ops(kv[1])):
-        expr = expr.subs(full, name)
+        if not full.is_Atom:
+            expr = expr.subs(full, name)
     return expr
 
 
@@ -224,22 +226,68 @@ def _expanded_form(d):
     return sympy.factor_terms(sympy.expand(d))
 
 
+def _without_point_masses(d):
+    """f·δ(a) with f(a) = 0 is 0 as a distribution (x·δ(x)): d(sign(x)·x)/dx is sign(x)."""
+    from sympy import DiracDelta
+
+    def vanishes(term) -> bool:
+        deltas = [f for f in term.args if isinstance(f, DiracDelta) and len(f.args) == 1]
+        if not deltas or not deltas[0].args[0].is_Symbol:
+            return False
+        s = deltas[0].args[0]
+        rest = sympy.Mul(*[f for f in term.args if f is not deltas[0]])
+        return rest.is_polynomial(s) and rest.subs(s, 0) == 0
+
+    return d.replace(lambda e: e.is_Mul and vanishes(e), lambda e: sympy.Integer(0))
+
+
+def _chain_form(chain, definitions: dict):
+    """∂L/∂v summed over the paths through the definitions, each local factor abbreviated
+    (d/dz1 of −t1·log p1 is −t1·(1 − p1), not a quotient of exponentials); None when the
+    definitions nest deeper than :func:`chain_paths` follows."""
+    top, local, variable = chain
+    local = dict(local)
+    if not local or len(local) > 8:
+        return None
+    paths = chain_paths("L", abbreviate(top, definitions), variable, definitions, local)
+    return sympy.Add(*[sympy.Mul(*[f.expr for f in path]) for path in paths])
+
+
+def _tidiest(d, definitions: dict, chain=None):
+    """The shortest of: factored, expanded, and (for constraints such as t3 = 1 − t1 − t2) the
+    form with the polynomial definitions written out, expanded and abbreviated again — so the
+    softmax cross-entropy's ∂L/∂z1 reads p1 − t1. Runs in the bounded worker."""
+    d = _without_point_masses(d)
+    forms = [sympy.factor_terms(abbreviate(sympy.factor_terms(d), definitions))]
+    if sympy.count_ops(d) > 2:
+        forms.append(sympy.factor_terms(abbreviate(_expanded_form(d), definitions)))
+    opaque = {n: f for n, f in definitions.items() if f.atoms(sympy.Function)}
+    constraints = {n: f for n, f in definitions.items() if n not in opaque}
+    through = _chain_form(chain, definitions) if chain is not None else None
+    if through is not None:
+        through = _without_point_masses(through.xreplace(constraints))
+        forms.append(sympy.factor_terms(abbreviate(_expanded_form(through), opaque)))
+    if constraints:
+        forms += [abbreviate(f, constraints) for f in forms]
+    return min(forms, key=sympy.count_ops)
+
+
 @lru_cache(maxsize=256)
-def textbook(d, definitions: tuple):
-    """The tidier of two forms (σ kept opaque, so σ(1 − σ) stays), in defined names.
+def textbook(d, definitions: tuple, chain: tuple | None = None):
+    """(form, tidied): the tidiest form (σ kept opaque, so σ(1 − σ) stays), in defined names.
 
     ``factor_terms`` keeps the chain-rule product; the expanded form wins only when shorter
-    (``x*(σ − t)`` for the cross-entropy). Expanding runs under a time bound.
+    (``x*(σ − t)`` for the cross-entropy). The search runs under a time bound; when the bound
+    stops it the factored form is given and ``tidied`` is False (the caller says so).
+    ``chain`` is (expression, local definitions as pairs, variable) for the chain-rule form.
     """
-    from hwcheck.symbolic.equiv import run_bounded
+    from hwcheck.symbolic.worker import bounded
 
     definitions = dict(definitions)
-    tidy = sympy.factor_terms(d)
-    if sympy.count_ops(d) > 2:
-        finished, better = run_bounded(_expanded_form, (d,), TIDY_TIMEOUT)
-        if finished and sympy.count_ops(better) < sympy.count_ops(tidy):
-            tidy = better
-    return sympy.factor_terms(abbreviate(tidy, definitions))
+    outcome = bounded(_tidiest, (d, definitions, chain), TIDY_TIMEOUT)
+    if outcome.done:
+        return outcome.value, True
+    return sympy.factor_terms(abbreviate(sympy.factor_terms(d), definitions)), False
 
 
 # ------------------------------------------------------------------------------- values
@@ -443,9 +491,13 @@ def make_problem(expr_text, define, wrt, preset: str | None, assume: str = "real
         name
         for name in parse_definitions(tuple(define or ()))
         if name not in _referenced(text, texts)
-        and not full.has(definitions.full[symbol(name, assume)])
+        and not _abbreviates(full, definitions.full[symbol(name, assume)])
     )
     return Problem(shown, full, definitions, names, notes, unused)
+
+
+def _abbreviates(expr, definition) -> bool:
+    return not definition.is_Atom and expr.has(definition)
 
 
 def _referenced(text: str, texts: dict[str, str]) -> set[str]:
@@ -487,7 +539,7 @@ def check_definitions_used(problem: Problem, derivatives) -> None:
     it or of a derivative, is a mistake (a misspelt name): exit 2."""
     for name in problem.unused:
         full = next((v for k, v in problem.definitions.full.items() if str(k) == name), None)
-        if full is not None and any(d.has(full) for d in derivatives):
+        if full is not None and any(_abbreviates(d, full) for d in derivatives):
             continue
         variables = sorted(str(s) for s in problem.full.free_symbols)
         raise HwcheckError(

@@ -43,4 +43,8 @@ class EquivRequest:
     assume: str = choice("real", ASSUMPTIONS, "symbols are real (default) or positive (log rules)")
     seed: int = integer(0, "seed of the random probe points", minimum=0, maximum=2**32 - 1)
     probes: int = integer(12, "number of probe points", minimum=1, maximum=200)
-    timeout: float = number(5.0, "seconds allowed for the symbolic steps")
+    timeout: float = number(
+        5.0,
+        "seconds allowed for each symbolic step (an answers file may lower it, not raise it)",
+        file_maximum=5.0,
+    )
