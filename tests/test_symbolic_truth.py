@@ -143,9 +143,9 @@ def test_a_spent_budget_makes_every_step_inconclusive_at_once():
         with pytest.raises(HwcheckError) as err:
             hwcheck.derive("log(1 - sigmoid(z))", at="z=3")
         assert "inconclusive (timeout)" in err.value.message
-        r = hwcheck.derive("0.5*(sigmoid(w*x+b) - t)**2", wrt="w")
+        r = hwcheck.derive("0.25*(sigmoid(w*x+b) - t)**2", wrt="w")
         assert any("inconclusive (timeout)" in n for n in r.notes)
-        verdicts = r.verify({"derivatives.w": "x*(sigmoid(w*x+b) - t)"})
+        verdicts = r.verify({"derivatives.w": "x*(sigmoid(w*x+b) - t)/7"})
         assert verdicts[0].verdict == "inconclusive"
 
 

@@ -122,10 +122,11 @@ class EquivResult(Result):
     counterexample: dict | None = None
     reason: str | None = None
     probed: str | None = None  # the probed range, when probes were made
+    domain: str | None = None  # boolean, integers:K (enumeration); None for the reals
 
     def payload(self) -> dict[str, Any]:
         out = super().payload()
-        for key in ("counterexample", "reason", "probed"):
+        for key in ("counterexample", "reason", "probed", "domain"):
             if out[key] is None:
                 del out[key]
         return out
@@ -146,6 +147,7 @@ def equiv(request) -> EquivResult:
     """Is A = B?  structural → seeded probes → simplify → equals → numeric agreement."""
     from hwcheck.symbolic.build import to_text
     from hwcheck.symbolic.derive import Definitions, parse_definitions, unused_definitions
+    from hwcheck.symbolic.enumerate import parse_domain
     from hwcheck.symbolic.equiv import equivalence
     from hwcheck.symbolic.parser import as_text
 
@@ -161,6 +163,9 @@ def equiv(request) -> EquivResult:
         definitions.expression(text, label, request.assume)
         for label, text in zip(("<a>", "<b>"), sides_text)
     ]
+    domain = parse_domain(request.domain)
+    if domain.kind != "reals":
+        return _enumerated(request, sides, domain)
     found = equivalence(
         *sides,
         seed=request.seed,
@@ -179,6 +184,35 @@ def equiv(request) -> EquivResult:
         reason=found.reason,
         probed=found.probed,
     )
+
+
+def _enumerated(request, sides, domain) -> EquivResult:
+    """``--domain boolean|integers:K``: every row, in the bounded worker; exact and seedless."""
+    from hwcheck.symbolic.build import to_text
+    from hwcheck.symbolic.enumerate import check_rows, enumerate_rows, natural
+    from hwcheck.symbolic.worker import bounded
+
+    names = sorted({str(s) for side in sides for s in side.free_symbols}, key=natural)
+    rows = check_rows(domain, len(names))
+    import numpy  # noqa: F401 - imported once here, so the forked worker starts with it
+    probed = (
+        f"all {rows:,} rows of {domain.describe(len(names))} ({', '.join(names) or 'no variables'})"
+    )
+    outcome = bounded(enumerate_rows, (*sides, domain), request.timeout)
+    common = {"a": to_text(sides[0]), "b": to_text(sides[1]), "method": "enumeration"}
+    common.update(seed=request.seed, probed=probed, domain=request.domain.strip().lower())
+    if outcome.timed_out or not outcome.done:
+        reason = "timeout" if outcome.timed_out else "undefined"
+        return EquivResult(verdict="inconclusive", probes=0, reason=reason, **common)
+    found = outcome.value
+    if found.counterexample is not None:
+        return EquivResult(
+            verdict="not_equivalent",
+            probes=found.rows,
+            counterexample=found.counterexample,
+            **common,
+        )
+    return EquivResult(verdict="equivalent", probes=found.rows, **common)
 
 
 MAX_TIMEOUT = 120.0  # seconds: the command line's ceiling (an answers file stays at the default)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
 
 import sympy
 
@@ -272,7 +271,9 @@ def _tidiest(d, definitions: dict, chain=None):
     return min(forms, key=sympy.count_ops)
 
 
-@lru_cache(maxsize=256)
+_TIDIED: dict = {}  # textbook forms found in time (a timed-out search is not remembered)
+
+
 def textbook(d, definitions: tuple, chain: tuple | None = None):
     """(form, tidied): the tidiest form (σ kept opaque, so σ(1 − σ) stays), in defined names.
 
@@ -283,9 +284,15 @@ def textbook(d, definitions: tuple, chain: tuple | None = None):
     """
     from hwcheck.symbolic.worker import bounded
 
+    key = (d, definitions, chain)
+    if key in _TIDIED:
+        return _TIDIED[key], True
     definitions = dict(definitions)
     outcome = bounded(_tidiest, (d, definitions, chain), TIDY_TIMEOUT)
     if outcome.done:
+        if len(_TIDIED) >= 256:
+            _TIDIED.clear()
+        _TIDIED[key] = outcome.value
         return outcome.value, True
     return sympy.factor_terms(abbreviate(sympy.factor_terms(d), definitions)), False
 

@@ -234,6 +234,33 @@ def equivalence(
     return Equivalence("inconclusive", "numeric", seed, agreed, reason=reason, probed=probed)
 
 
+#: expressions up to this many operations, with numeric exponents only, are probed in process:
+#: their cost is bounded by their size (σ, exp and the trig functions refuse arguments past
+#: 10¹², the precision stops at 1,920 digits), so no clock is needed to decide them
+IN_PROCESS_OPS = 200
+
+
+def bounded_by_size(expr) -> bool:
+    import sympy
+
+    if sympy.count_ops(expr) > IN_PROCESS_OPS:
+        return False
+    return all(p.exp.is_Number for p in expr.atoms(sympy.Pow))
+
+
+@dataclass(frozen=True)
+class _Done:
+    value: object
+    done: bool = True
+    timed_out: bool = False
+
+
+def _spent() -> bool:
+    from hwcheck.timebudget import spent
+
+    return spent()
+
+
 def bounded(function, args: tuple, timeout: float, **kwargs):
     """:func:`hwcheck.symbolic.worker.bounded` with keyword arguments."""
     from hwcheck.symbolic.worker import bounded as run

@@ -221,3 +221,48 @@ MP_FUNCTIONS = {
     "sign": mp_sign,
     **{n: _mp_guard(n) for n in ("exp", "sin", "cos", "tan", "sinh", "cosh", "tanh")},
 }
+
+
+# ------------------------------------------------------------------- vectorised (numpy)
+
+
+def _np_sigmoid(z):
+    import numpy as np
+
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _np_softplus(z):
+    import numpy as np
+
+    return np.logaddexp(0.0, z)
+
+
+def _np_relu(z):
+    import numpy as np
+
+    return np.maximum(z, 0.0)
+
+
+def _np_heaviside(z, h0=0.5):
+    import numpy as np
+
+    return np.heaviside(z, h0)
+
+
+def _np_dirac(z, *order):
+    import numpy as np
+
+    z = np.asarray(z, dtype=float)
+    return np.where(z == 0, np.nan, 0.0)
+
+
+NUMPY_FUNCTIONS = {
+    "sigmoid": _np_sigmoid,
+    "softplus": _np_softplus,
+    "relu": _np_relu,
+    "Heaviside": _np_heaviside,
+    "DiracDelta": _np_dirac,
+}

@@ -41,6 +41,11 @@ class EquivRequest:
         "an abbreviation name=expression used in either side, e.g. z=w*x+b (repeatable)"
     )
     assume: str = choice("real", ASSUMPTIONS, "symbols are real (default) or positive (log rules)")
+    domain: object = text(
+        "reals",
+        "reals (default: the symbolic ladder), boolean ({0,1}ⁿ) or integers:K ({-K..K}ⁿ): "
+        "a finite domain is decided by trying every row",
+    )
     seed: int = integer(0, "seed of the random probe points", minimum=0, maximum=2**32 - 1)
     probes: int = integer(12, "number of probe points", minimum=1, maximum=200)
     timeout: float = number(
