@@ -160,7 +160,7 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in text.split()]
 
 
-NEVER_ENDING = ("(x+y+z)**300*(x-y)**300", "((x+y+z)*(x-y))**300")  # simplify expands it
+NEVER_ENDING = ("(x+y+z)**300*(x-y-z)**300", "(x**2-(y+z)**2)**300")  # simplify expands it
 
 
 @LINUX

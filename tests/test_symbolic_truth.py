@@ -243,3 +243,70 @@ def test_minus_expressions_in_equiv_and_option_values(cli):
     assert code == 0 and '"value": 6' in out
     code, _, err = cli("derive", "x", "--wrtt", "x")  # a misspelt option stays an error
     assert code == 2 and "--wrtt" in err
+
+
+# ------------------------------------------------- equiv --domain: enumeration (issue 16.2)
+
+
+def truth_table(function, n, values=(0, 1)):
+    """Every row, x1 most significant, computed here independently of hwcheck."""
+    import itertools
+
+    return [(row, function(*row)) for row in itertools.product(values, repeat=n)]
+
+
+def test_relu_and_is_and_on_booleans():
+    r = hwcheck.equiv("relu(x1 + x2 - 1)", "x1*x2", domain="boolean")
+    assert (r.verdict, r.method, r.probes) == ("equivalent", "enumeration", 4)
+    assert all(max(a + b - 1, 0) == a * b for (a, b), _ in truth_table(lambda a, b: 0, 2))
+
+
+def test_two_relus_are_xor_on_booleans_and_not_on_integers():
+    xor = "x1 + x2 - 2*x1*x2"
+    r = hwcheck.equiv("relu(x1 - x2) + relu(x2 - x1)", xor, domain="boolean")
+    assert (r.verdict, r.method) == ("equivalent", "enumeration")
+    r = hwcheck.equiv("relu(x1 - x2) + relu(x2 - x1)", xor, domain="integers:2")
+    assert r.verdict == "not_equivalent"
+    # the first row (x1 most significant) where |x1 − x2| ≠ x1 + x2 − 2·x1·x2, found by hand
+    table = truth_table(lambda a, b: abs(a - b) - (a + b - 2 * a * b), 2, range(-2, 3))
+    first = next(row for row, diff in table if diff != 0)
+    assert r.counterexample["at"] == {"x1": first[0], "x2": first[1]}
+
+
+def test_a_wrong_logic_formula_gives_the_first_failing_row():
+    # x1 and not x2, written wrongly as relu(x1 - x2 - 1)
+    r = hwcheck.equiv("relu(x1 - x2 - 1)", "x1*(1 - x2)", domain="boolean")
+    assert r.verdict == "not_equivalent" and r.exit_code() == 1
+    assert r.counterexample == {"at": {"x1": 1, "x2": 0}, "a": 0, "b": 1}
+
+
+def test_max_of_two_integers():
+    r = hwcheck.equiv("max(a, b)", "(a + b)/2 + abs(a - b)/2", domain="integers:5")
+    assert (r.verdict, r.probes) == ("equivalent", 121)
+
+
+def test_variables_enumerate_in_natural_order():
+    # x2 before x10: the row is read as a truth table is written
+    n = 10
+    text = " + ".join(f"x{i}" for i in range(1, n + 1))
+    r = hwcheck.equiv(text, f"{text} - x10*x2", domain="boolean")
+    rows = truth_table(lambda *xs: xs[1] * xs[9], n)
+    index = next(k for k, (_, v) in enumerate(rows) if v)
+    assert r.probes == index
+    assert r.counterexample["at"]["x2"] == 1 and r.counterexample["at"]["x10"] == 1
+
+
+@pytest.mark.parametrize(
+    "domain, message",
+    [
+        ("boolean", "2^21 = 2,097,152 rows"),
+        ("integers:1", "3^21 = 10,460,353,203 rows"),
+        ("integers:0", "from 1 to 1,000"),
+        ("naturals", "expected boolean, integers:K or reals"),
+    ],
+)
+def test_domains_over_the_cap_are_refused_with_the_row_count(domain, message):
+    text = " + ".join(f"x{i}" for i in range(1, 22))
+    with pytest.raises(HwcheckError) as err:
+        hwcheck.equiv(text, "0", domain=domain)
+    assert err.value.where == "--domain" and message in err.value.message

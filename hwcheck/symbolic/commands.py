@@ -195,6 +195,7 @@ def _enumerated(request, sides, domain) -> EquivResult:
     names = sorted({str(s) for side in sides for s in side.free_symbols}, key=natural)
     rows = check_rows(domain, len(names))
     import numpy  # noqa: F401 - imported once here, so the forked worker starts with it
+
     probed = (
         f"all {rows:,} rows of {domain.describe(len(names))} ({', '.join(names) or 'no variables'})"
     )

@@ -354,36 +354,57 @@ def values_at(exprs, point: dict, where: str = "--at") -> list:
 
 
 def _evaluate_all(exprs, values: dict) -> list:
-    """(status, value) per expression; runs in the worker."""
-    return [_evaluate_one(e, values) for e in exprs]
+    """(status, value) per expression; runs in the worker. Exact first; the rest compiled
+    once together for mpmath."""
+    out = [_exact_value(e, values) for e in exprs]
+    rest = [i for i, v in enumerate(out) if v is None]
+    if rest:
+        names = sorted(values)
+        args = [_fraction(values[n]) for n in names]
+        for i, result in zip(rest, _mp_values([exprs[i] for i in rest], names, args)):
+            out[i] = result
+    return out
 
 
-def _evaluate_one(expr, values: dict):
-    from hwcheck.symbolic.functions import stable_forms
-    from hwcheck.symbolic.numeric import FAR, mp_function, settled_value
-
+def _exact_value(expr, values: dict):
+    """("ok", int | Fraction) or ("undefined", None) when exact arithmetic decides; else None."""
     exact_values = {n: _fraction(v) for n, v in values.items()}
     small = all(  # exact arithmetic on 10**400 in an exponent would not end
         v.numerator.bit_length() + v.denominator.bit_length() <= 128 for v in exact_values.values()
     )
-    if small:
-        exact = expr.xreplace({symbol(n): _sympy_number(v) for n, v in exact_values.items()})
-        if exact.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-            return "undefined", None
-        if exact.is_Rational and (
-            int(exact.p).bit_length() + int(exact.q).bit_length() <= MAX_VALUE_BITS
-        ):
-            return "ok", int(exact) if exact.is_Integer else Fraction(int(exact.p), int(exact.q))
-    names = sorted(values)
-    function = mp_function([symbol(n) for n in names], stable_forms(expr))
-    args = [exact_values[n] for n in names]
-    value = settled_value(function, args, cap=MAX_WORKING_DIGITS)
-    if value is None:
-        complex_value = _complex_value(function, args)
-        return ("complex", complex_value) if complex_value else ("undefined", None)
-    if value == "unsettled" or value == FAR:
-        return "unsettled", None
-    return "ok", _mp_number(value)
+    if not small:
+        return None
+    exact = expr.xreplace({symbol(n): _sympy_number(v) for n, v in exact_values.items()})
+    if exact.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        return "undefined", None
+    if (
+        exact.is_Rational
+        and int(exact.p).bit_length() + int(exact.q).bit_length() <= MAX_VALUE_BITS
+    ):
+        return "ok", int(exact) if exact.is_Integer else Fraction(int(exact.p), int(exact.q))
+    return None
+
+
+def _mp_values(exprs, names, args) -> list:
+    from hwcheck.symbolic.functions import stable_forms
+    from hwcheck.symbolic.numeric import FAR, mp_function, settled_value
+
+    function = mp_function([symbol(n) for n in names], sympy.Tuple(*map(stable_forms, exprs)))
+    out = []
+    for i in range(len(exprs)):
+
+        def one(*xs, i=i):
+            return function(*xs)[i]
+
+        value = settled_value(one, args, cap=MAX_WORKING_DIGITS)
+        if value is None:
+            complex_value = _complex_value(one, args)
+            out.append(("complex", complex_value) if complex_value else ("undefined", None))
+        elif value == "unsettled" or value == FAR:
+            out.append(("unsettled", None))
+        else:
+            out.append(("ok", _mp_number(value)))
+    return out
 
 
 def _complex_value(function, args) -> str | None:

@@ -83,10 +83,14 @@ def equiv_view(result, digits: int) -> list:
 
 
 def _method(result) -> str:
+    if result.method == "enumeration":
+        return f"enumeration ({result.probed})"
     if result.method == "numeric" and result.verdict == "not_equivalent":
         return f"numeric (seeded probe points, seed {result.seed}): they differ at the point below"
     if result.method == "numeric":
-        return f"numeric (agree at {result.probes} probe points, seed {result.seed})"
+        return (
+            f"numeric (agree at {result.probes} probe points: {result.probed}; seed {result.seed})"
+        )
     return {
         "structural": "structural (same canonical form)",
         "simplify": "simplify(A − B) = 0",
