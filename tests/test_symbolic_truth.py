@@ -310,3 +310,63 @@ def test_domains_over_the_cap_are_refused_with_the_row_count(domain, message):
     with pytest.raises(HwcheckError) as err:
         hwcheck.equiv(text, "0", domain=domain)
     assert err.value.where == "--domain" and message in err.value.message
+
+
+# ------------------------------------------------------------ derive --hessian (issue 16.5)
+
+
+def _torch_cases():
+    torch = pytest.importorskip("torch")
+    sig, sp = torch.sigmoid, torch.nn.functional.softplus
+    return [
+        (
+            "0.5*(sigmoid(w*x + b) - t)**2 + lam/2*w**2",
+            ("w", "b"),
+            {"x": 2.0, "t": 0.0, "lam": 0.01},
+            lambda w, b, x, t, lam: 0.5 * (sig(w * x + b) - t) ** 2 + lam / 2 * w**2,
+        ),
+        (
+            "softplus(w*x + b) - t*(w*x + b)",
+            ("w", "b"),
+            {"x": -1.5, "t": 1.0},
+            lambda w, b, x, t: sp(w * x + b) - t * (w * x + b),
+        ),
+        (
+            "tanh(u*v) + u**3*v - log(1 + v**2)",
+            ("u", "v"),
+            {},
+            lambda u, v: torch.tanh(u * v) + u**3 * v - torch.log(1 + v**2),
+        ),
+        (
+            "0.5*(w1**2 + 10*w2**2) + w1*w2",
+            ("w1", "w2"),
+            {},
+            lambda w1, w2: 0.5 * (w1**2 + 10 * w2**2) + w1 * w2,
+        ),
+    ]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("case", range(4))
+def test_hessian_matches_torch_autograd(case):
+    torch = pytest.importorskip("torch")
+    text, wrt, data, function = _torch_cases()[case]
+    point = {wrt[0]: 0.3, wrt[1]: -0.7}
+    at = ",".join(f"{k}={v!r}" for k, v in {**point, **data}.items())
+    r = hwcheck.derive(text, wrt=",".join(wrt), at=at, hessian=True)
+    fixed = [torch.tensor(v, dtype=torch.float64) for v in data.values()]
+    params = tuple(torch.tensor(point[n], dtype=torch.float64) for n in wrt)
+    expected = torch.autograd.functional.hessian(lambda *p: function(*p, *fixed), params)
+    assert r.hessian["variables"] == list(wrt)
+    for i in range(2):
+        for j in range(2):
+            assert float(r.hessian["values"][i][j]) == pytest.approx(
+                float(expected[i][j]), rel=1e-9, abs=1e-12
+            )
+
+
+def test_hessian_of_a_quadratic_is_h_and_claims_on_entries():
+    r = hwcheck.derive("0.5*(w1**2 + 10*w2**2) + w1*w2", wrt="w1,w2", hessian=True)
+    assert r.hessian["matrix"] == [["1", "1"], ["1", "10"]]
+    verdicts = r.verify({"hessian.matrix.1.1": "10", "hessian.matrix.0.1": "0.5"})
+    assert [v.verdict for v in verdicts] == ["correct", "wrong"]

@@ -24,19 +24,22 @@ class DeriveResult(Result):
     value: Any = None  # the expression's value at the point
     notes: list = None
     assume: str = "real"
+    hessian: dict | None = None  # {variables, matrix (expression texts), values?} with --hessian
     explain: bool = view_only(False)
     steps: dict = view_only(None)  # variable → tuple of (text line, latex line)
     latex: str = view_only("")
 
     def payload(self) -> dict[str, Any]:
         out = super().payload()
-        for key in ("at", "value"):
+        for key in ("at", "value", "hessian"):
             if out[key] is None:
                 del out[key]
         return out
 
     def claim_kind(self, path: tuple) -> str | None:
         if path == ("expr",) or (len(path) == 3 and path[0] == "derivatives" and path[2] == "expr"):
+            return "expression"
+        if len(path) >= 2 and path[:2] == ("hessian", "matrix"):
             return "expression"
         return None
 
@@ -78,6 +81,7 @@ def derive(request) -> DeriveResult:
         value, *values = d.values_at((problem.full, *exact.values()), point)
         for entry, number in zip(derivatives.values(), values):
             entry["value"] = number
+    hessian = _hessian(problem, request, point) if request.hessian else None
     steps = {}
     if request.explain:
         from hwcheck.symbolic.explain import chain_rule
@@ -94,10 +98,42 @@ def derive(request) -> DeriveResult:
         value=value,
         notes=notes,
         assume=request.assume,
+        hessian=hessian,
         explain=request.explain,
         steps=steps,
         latex=to_latex(problem.shown),
     )
+
+
+def _hessian(problem, request, point) -> dict:
+    """∂²L/∂u∂v over --wrt (each entry factored and in defined names; x·δ(x) = 0), with the
+    values at the point when --at is given (one bounded worker for all entries)."""
+    import sympy
+
+    from hwcheck.symbolic import derive as d
+    from hwcheck.symbolic.build import symbol, to_text
+
+    names = problem.wrt
+    symbols = [symbol(n, request.assume) for n in names]
+    exact = [[problem.full.diff(u, v) for v in symbols] for u in symbols]
+    definitions = problem.definitions.full
+    shown = [
+        [
+            to_text(
+                sympy.factor_terms(
+                    d.abbreviate(sympy.factor_terms(d.without_point_masses(h)), definitions)
+                )
+            )
+            for h in row
+        ]
+        for row in exact
+    ]
+    out = {"variables": list(names), "matrix": shown}
+    if request.at is not None:
+        flat = d.values_at(tuple(h for row in exact for h in row), point)
+        n = len(names)
+        out["values"] = [flat[i * n : (i + 1) * n] for i in range(n)]
+    return out
 
 
 def _plain(v):

@@ -225,7 +225,7 @@ def _expanded_form(d):
     return sympy.factor_terms(sympy.expand(d))
 
 
-def _without_point_masses(d):
+def without_point_masses(d):
     """f·δ(a) with f(a) = 0 is 0 as a distribution (x·δ(x)): d(sign(x)·x)/dx is sign(x)."""
     from sympy import DiracDelta
 
@@ -256,7 +256,7 @@ def _tidiest(d, definitions: dict, chain=None):
     """The shortest of: factored, expanded, and (for constraints such as t3 = 1 − t1 − t2) the
     form with the polynomial definitions written out, expanded and abbreviated again — so the
     softmax cross-entropy's ∂L/∂z1 reads p1 − t1. Runs in the bounded worker."""
-    d = _without_point_masses(d)
+    d = without_point_masses(d)
     forms = [sympy.factor_terms(abbreviate(sympy.factor_terms(d), definitions))]
     if sympy.count_ops(d) > 2:
         forms.append(sympy.factor_terms(abbreviate(_expanded_form(d), definitions)))
@@ -264,7 +264,7 @@ def _tidiest(d, definitions: dict, chain=None):
     constraints = {n: f for n, f in definitions.items() if n not in opaque}
     through = _chain_form(chain, definitions) if chain is not None else None
     if through is not None:
-        through = _without_point_masses(through.xreplace(constraints))
+        through = without_point_masses(through.xreplace(constraints))
         forms.append(sympy.factor_terms(abbreviate(_expanded_form(through), opaque)))
     if constraints:
         forms += [abbreviate(f, constraints) for f in forms]
