@@ -370,3 +370,63 @@ def test_hessian_of_a_quadratic_is_h_and_claims_on_entries():
     assert r.hessian["matrix"] == [["1", "1"], ["1", "10"]]
     verdicts = r.verify({"hessian.matrix.1.1": "10", "hessian.matrix.0.1": "0.5"})
     assert [v.verdict for v in verdicts] == ["correct", "wrong"]
+
+
+# ----------------------------------------------- derive --expect: weight noise (issue 16.6)
+
+WEIGHT_NOISE = "0.5*(y - (w1 + e1)*x1 - (w2 + e2)*x2)**2"
+MOMENTS = ["e1=alpha*w1**2", "e2=alpha*w2**2"]
+
+
+def test_weight_noise_expectation_against_seeded_monte_carlo():
+    np = pytest.importorskip("numpy")
+    point = {"w1": 0.7, "w2": -1.2, "x1": 1.5, "x2": 0.8, "y": 0.3, "alpha": 0.2}
+    at = ",".join(f"{k}={v!r}" for k, v in point.items())
+    r = hwcheck.derive(WEIGHT_NOISE, expect=MOMENTS, wrt="w1,w2", at=at)
+    # J₁ sampled with ε = √α·ω·z, z ~ N(0, 1): the same draws for value and pathwise derivative
+    rng = np.random.default_rng(2024)
+    n = 400_000
+    z1, z2 = rng.standard_normal(n), rng.standard_normal(n)
+    a, w1, w2, x1, x2, y = (point[k] for k in ("alpha", "w1", "w2", "x1", "x2", "y"))
+    e1, e2 = np.sqrt(a) * w1 * z1, np.sqrt(a) * w2 * z2
+    residual = y - (w1 + e1) * x1 - (w2 + e2) * x2
+    samples = {
+        "value": 0.5 * residual**2,
+        "w1": -residual * x1 * (1 + np.sqrt(a) * z1),  # d/dω₁ of J₁(ω, √α·ω·z)
+        "w2": -residual * x2 * (1 + np.sqrt(a) * z2),
+    }
+    got = {"value": r.value, "w1": r.derivatives["w1"]["value"], "w2": r.derivatives["w2"]["value"]}
+    for key, sample in samples.items():
+        tolerance = 5 * sample.std() / np.sqrt(n)  # five standard errors of the mean
+        assert abs(float(got[key]) - sample.mean()) < tolerance, key
+
+
+def test_weight_noise_result_and_the_students_answer():
+    r = hwcheck.derive(WEIGHT_NOISE, expect=MOMENTS, wrt="w1,w2")
+    right = "-(y - w1*x1 - w2*x2)*x1 + alpha*w1*x1**2"  # ∂J₀/∂ω₁ + α·ω₁·x₁²
+    student = "-(y - w1*x1 - w2*x2)*x1 + 2*alpha*w1*x1**2"  # the course's student: 2αωᵢxᵢ²
+    verdicts = r.verify({"derivatives.w1": right})
+    assert verdicts[0].verdict == "correct"
+    assert r.verify({"derivatives.w1": student})[0].verdict == "wrong"
+    assert any("before differentiating" in n for n in r.notes)
+    assert (
+        r.verify(
+            {"expectation": "0.5*(y - w1*x1 - w2*x2)**2 + alpha/2*(w1**2*x1**2 + w2**2*x2**2)"}
+        )[0].verdict
+        == "correct"
+    )
+
+
+@pytest.mark.parametrize(
+    "text, moments, message",
+    [
+        ("x*e", ["e=-a**2"], "a variance cannot be negative"),
+        ("x*e", ["e=-1"], "a variance cannot be negative"),
+        ("x*e**3", ["e=a"], "E[e^3] is needed"),
+        ("x*sigmoid(e)", ["e=a"], "must be a polynomial in the random symbols"),
+    ],
+)
+def test_expect_refuses_what_it_cannot_take(text, moments, message):
+    with pytest.raises(HwcheckError) as err:
+        hwcheck.derive(text, expect=moments)
+    assert message in err.value.message

@@ -25,19 +25,22 @@ class DeriveResult(Result):
     notes: list = None
     assume: str = "real"
     hessian: dict | None = None  # {variables, matrix (expression texts), values?} with --hessian
+    expectation: str | None = None  # E[L] with --expect
     explain: bool = view_only(False)
     steps: dict = view_only(None)  # variable → tuple of (text line, latex line)
     latex: str = view_only("")
 
     def payload(self) -> dict[str, Any]:
         out = super().payload()
-        for key in ("at", "value", "hessian"):
+        for key in ("at", "value", "hessian", "expectation"):
             if out[key] is None:
                 del out[key]
         return out
 
     def claim_kind(self, path: tuple) -> str | None:
-        if path == ("expr",) or (len(path) == 3 and path[0] == "derivatives" and path[2] == "expr"):
+        if path in (("expr",), ("expectation",)) or (
+            len(path) == 3 and path[0] == "derivatives" and path[2] == "expr"
+        ):
             return "expression"
         if len(path) >= 2 and path[:2] == ("hessian", "matrix"):
             return "expression"
@@ -58,7 +61,7 @@ def derive(request) -> DeriveResult:
     from hwcheck.symbolic.build import symbol, to_latex, to_text
 
     problem = d.make_problem(
-        request.expr, request.define, request.wrt, request.preset, request.assume
+        request.expr, request.define, request.wrt, request.preset, request.assume, request.expect
     )
     point = d.parse_point(request.at)
     exact = {name: problem.full.diff(symbol(name, request.assume)) for name in problem.wrt}
@@ -99,6 +102,7 @@ def derive(request) -> DeriveResult:
         notes=notes,
         assume=request.assume,
         hessian=hessian,
+        expectation=to_text(problem.expectation) if problem.expectation is not None else None,
         explain=request.explain,
         steps=steps,
         latex=to_latex(problem.shown),

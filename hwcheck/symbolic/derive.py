@@ -501,17 +501,31 @@ class Problem:
     wrt: tuple[str, ...]
     notes: tuple[str, ...]
     unused: tuple[str, ...] = ()  # --define names the expression does not use (checked later)
+    expectation: object = None  # E[L] with --expect (then also ``full``)
 
 
-def make_problem(expr_text, define, wrt, preset: str | None, assume: str = "real") -> Problem:
+def make_problem(
+    expr_text, define, wrt, preset: str | None, assume: str = "real", expect=()
+) -> Problem:
     spec = _preset(expr_text, preset)
     texts = parse_definitions(tuple(spec.get("define", ())) + tuple(define or ()))
     definitions = Definitions.from_texts(texts, assume=assume)
     text = spec.get("expr", expr_text)
     shown = expression(text, "expression", assume)
     full = definitions.expression(spec.get("textbook", text), "expression", assume)
+    expected = None
+    if expect:
+        from hwcheck.symbolic.expect import expectation, parse_moments
+
+        moments = parse_moments(expect, definitions, assume)
+        randoms = {str(s) for s in moments}
+        if wrt and randoms & {ALIASES.get(n, n) for n in wrt}:
+            raise HwcheckError("--wrt", "differentiate by the parameters, not the random symbols")
+        full = expected = expectation(full, moments)
     order = _variable_order(text, texts, full)
     written = _written_names(text, texts)
+    if expected is not None:
+        written -= randoms
     names, notes = _check_wrt(tuple(wrt or spec.get("wrt") or order), definitions, full, written)
     if "textbook" in spec:
         notes = (f"{text} = {spec['textbook']} (exercise L); differentiated in that form",) + notes
@@ -521,7 +535,14 @@ def make_problem(expr_text, define, wrt, preset: str | None, assume: str = "real
         if name not in _referenced(text, texts)
         and not _abbreviates(full, definitions.full[symbol(name, assume)])
     )
-    return Problem(shown, full, definitions, names, notes, unused)
+    if expected is not None:
+        shown_moments = ", ".join(f"E[{n}²] = {t}" for n, t in parse_definitions(expect).items())
+        note = (
+            f"E[L] over {', '.join(sorted(randoms))} (mean 0, uncorrelated; {shown_moments}), "
+            "taken before differentiating"
+        )
+        notes = (note, *notes)
+    return Problem(shown, full, definitions, names, notes, unused, expected)
 
 
 def _abbreviates(expr, definition) -> bool:

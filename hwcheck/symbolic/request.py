@@ -30,6 +30,10 @@ class DeriveRequest:
     define: tuple = multi("an abbreviation name=expression, e.g. z=w*x+b (repeatable)")
     at: object = text(None, "values for a point, e.g. w=0.1,b=0,x=2,t=0,lam=0.01")
     explain: bool = flag("show the chain rule factor by factor")
+    expect: tuple = multi(
+        "a random symbol with mean 0 and its variance, e.g. e1=alpha*w1**2 (repeatable; "
+        "uncorrelated): E[L] is taken before differentiating"
+    )
     hessian: bool = flag("also the Hessian ∂²L/∂u∂v over --wrt (symbolic; with --at, its values)")
     assume: str = choice("real", ASSUMPTIONS, "symbols are real (default) or positive")
 
