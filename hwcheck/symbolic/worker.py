@@ -92,11 +92,28 @@ def _watch_parent(parent: int) -> None:  # pragma: no cover - runs in the child
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _child(function, args, write_fd: int, parent: int) -> None:  # pragma: no cover - child
+def _block(signals) -> set | None:
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "pthread_sigmask"
+    ):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+
+
+def _restore(mask) -> None:
+    if mask is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+def _child(
+    function, args, write_fd: int, parent: int, read_fd: int, mask
+) -> None:  # pragma: no cover
     code = 0
     try:
+        os.close(read_fd)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and kills us
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _restore(mask)
         _die_with_parent(parent)
         devnull = os.open(os.devnull, os.O_RDWR)  # nothing the child does reaches the terminal
         os.dup2(devnull, 1)
@@ -116,20 +133,24 @@ def _child(function, args, write_fd: int, parent: int) -> None:  # pragma: no co
 def _bounded_fork(function, args: tuple, allowed: float) -> Outcome:
     parent = os.getpid()
     read_fd, write_fd = os.pipe()
+    # Ctrl-C and SIGTERM wait until both sides are ready: the child ignores SIGINT before it can
+    # see one, and in the parent the signal lands inside the try below, which reaps the child
+    mask = _block((signal.SIGINT, signal.SIGTERM))
     try:
         pid = os.fork()
     except OSError:  # no processes left: no bound possible, so no answer
+        _restore(mask)
         os.close(read_fd)
         os.close(write_fd)
         return Outcome("timeout")
     if pid == 0:  # pragma: no cover - the child
-        os.close(read_fd)
-        _child(function, args, write_fd, parent)
+        _child(function, args, write_fd, parent, read_fd, mask)
     os.close(write_fd)
     deadline = time.monotonic() + allowed
     chunks: list[bytes] = []
     finished = False
     try:
+        _restore(mask)
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
