@@ -351,6 +351,9 @@ def _wants_json(argv: list[str]) -> bool:
     )
 
 
+EXPRESSION_COMMANDS = ("derive", "equiv")  # whose positional arguments are expressions
+
+
 def _expression_arguments(spec: CommandSpec, argv: list[str]) -> list[str]:
     """``derive "-t*log(sigmoid(z))"``: for a command whose positional is an expression, a token
     that starts with ``-`` but is no option of the command (nor the value of one) is that
@@ -358,9 +361,9 @@ def _expression_arguments(spec: CommandSpec, argv: list[str]) -> list[str]:
     parser ignores it). ``--`` and ``--expr`` work as before; ``--wrtt`` stays an unknown option."""
     import re
 
-    fields = request_fields(spec.request_type())
-    if not any(f.metadata.get("positional") and f.metadata["kind"] == "text" for f in fields):
+    if spec.name not in EXPRESSION_COMMANDS:
         return argv
+    fields = request_fields(spec.request_type())
     flags = {"--json", "-h", "--help"} | {
         flag_name(f.name) for f in fields if f.metadata["kind"] == "flag"
     }

@@ -243,6 +243,8 @@ def test_minus_expressions_in_equiv_and_option_values(cli):
     assert code == 0 and '"value": 6' in out
     code, _, err = cli("derive", "x", "--wrtt", "x")  # a misspelt option stays an error
     assert code == 2 and "--wrtt" in err
+    code, _, err = cli("params", "-x")  # only derive and equiv read expressions
+    assert code == 2 and "No such option" in err
 
 
 # ------------------------------------------------- equiv --domain: enumeration (issue 16.2)
