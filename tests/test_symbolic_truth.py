@@ -432,3 +432,14 @@ def test_expect_refuses_what_it_cannot_take(text, moments, message):
     with pytest.raises(HwcheckError) as err:
         hwcheck.derive(text, expect=moments)
     assert message in err.value.message
+
+
+def test_claims_on_values_beyond_the_double_range_are_judged_as_numbers():
+    r = hwcheck.derive("exp(x)", at="x=1000")
+    exact = mpmath.exp(1000)  # 1.97…·10⁴³⁴, checked here in mpmath
+    assert close(r.value, exact, rel=1e-15)
+    verdicts = r.verify({"value": "1.97e434", "derivatives.x.value": "1.8e434"})
+    assert [v.verdict for v in verdicts] == ["correct", "wrong"]
+    r = hwcheck.derive("softplus(z)", at="z=-10000")
+    verdicts = r.verify({"value": "1.1355e-4343", "derivatives.z.value": "0"})
+    assert [v.verdict for v in verdicts] == ["correct", "correct"]  # 0 is within atol 1e-9

@@ -11,11 +11,15 @@ sides first, so a claim may use the abbreviations or the full expression.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from hwcheck.errors import HwcheckError
 
 CLAIM_TIMEOUT = 3.0  # seconds for the symbolic steps of one claim
+#: a value beyond the double range, given as decimal text (``1.970071114017047e+434``)
+BIG_NUMBER = re.compile(r"-?\d+(\.\d+)?e[+-]\d+")
+BIG_RTOL, BIG_ATOL = 1e-3, 1e-9  # the default tolerances of float claims (CONVENTIONS §5)
 
 
 def _definitions(context: dict | None, assume: str):
@@ -38,6 +42,8 @@ def compare_expression(
     from hwcheck.symbolic.equiv import equivalence
     from hwcheck.symbolic.parser import as_text
 
+    if BIG_NUMBER.fullmatch(str(expected)):
+        return _compare_big(str(expected), claimed)
     context = context or {}
     assume = context.get("assume", "real")
     try:
@@ -51,6 +57,21 @@ def compare_expression(
         return "error", "expression: parse", f"{err}" + (f" ({err.hint})" if err.hint else "")
     found = equivalence(target, claim, timeout=CLAIM_TIMEOUT, positive=assume == "positive")
     return _verdict(found)
+
+
+def _compare_big(expected: str, claimed) -> tuple[str, str, str | None]:
+    """A number beyond the double range, compared in mpmath within the default rtol."""
+    import mpmath
+
+    rule = f"float beyond the double range: within rtol {BIG_RTOL:g}, atol {BIG_ATOL:g}"
+    text = str(claimed).strip().replace("·10^", "e").replace("×10^", "e").replace("−", "-")
+    try:
+        with mpmath.workdps(30):
+            value, target = mpmath.mpf(text), mpmath.mpf(expected)
+            ok = abs(value - target) <= BIG_ATOL + BIG_RTOL * abs(target)
+    except (ValueError, TypeError):
+        return "error", rule, f"'{text[:40]}' is not a number"
+    return ("correct", rule, None) if ok else ("wrong", rule, f"the value is {expected}")
 
 
 def _verdict(found) -> tuple[str, str, str | None]:

@@ -44,7 +44,18 @@ class DeriveResult(Result):
             return "expression"
         if len(path) >= 2 and path[:2] == ("hessian", "matrix"):
             return "expression"
+        if _is_big_number(self._at(path)):  # beyond the double range: judged by the comparator
+            return "expression"
         return None
+
+    def _at(self, path: tuple):
+        node: Any = self.to_json()
+        for key in path:
+            try:
+                node = node[int(key) if isinstance(node, list) else key]
+            except (KeyError, IndexError, ValueError, TypeError):
+                return None
+        return node
 
     def claim_context(self) -> dict[str, Any]:
         return {"definitions": dict(self.definitions), "assume": self.assume}
@@ -107,6 +118,13 @@ def derive(request) -> DeriveResult:
         steps=steps,
         latex=to_latex(problem.shown),
     )
+
+
+def _is_big_number(value) -> bool:
+    """A value given as decimal text because it is beyond the double range."""
+    from hwcheck.symbolic.claims import BIG_NUMBER
+
+    return isinstance(value, str) and BIG_NUMBER.fullmatch(value) is not None
 
 
 def _hessian(problem, request, point) -> dict:
