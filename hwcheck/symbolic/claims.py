@@ -18,7 +18,14 @@ from hwcheck.errors import HwcheckError
 
 CLAIM_TIMEOUT = 3.0  # seconds for the symbolic steps of one claim
 #: a value beyond the double range, given as decimal text (``1.970071114017047e+434``)
-BIG_NUMBER = re.compile(r"-?\d+(\.\d+)?e[+-]\d+")
+BIG_NUMBER = r"-?\d+(\.\d+)?e[+-]\d+"
+
+
+def is_big_number(value) -> bool:
+    """Decimal text for a value beyond the double range (as ``derive`` gives it)."""
+    return isinstance(value, str) and re.fullmatch(BIG_NUMBER, value) is not None
+
+
 BIG_RTOL, BIG_ATOL = 1e-3, 1e-9  # the default tolerances of float claims (CONVENTIONS §5)
 
 
@@ -42,7 +49,7 @@ def compare_expression(
     from hwcheck.symbolic.equiv import equivalence
     from hwcheck.symbolic.parser import as_text
 
-    if BIG_NUMBER.fullmatch(str(expected)):
+    if is_big_number(expected):
         return _compare_big(str(expected), claimed)
     context = context or {}
     assume = context.get("assume", "real")

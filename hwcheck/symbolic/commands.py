@@ -122,9 +122,9 @@ def derive(request) -> DeriveResult:
 
 def _is_big_number(value) -> bool:
     """A value given as decimal text because it is beyond the double range."""
-    from hwcheck.symbolic.claims import BIG_NUMBER
+    from hwcheck.symbolic.claims import is_big_number
 
-    return isinstance(value, str) and BIG_NUMBER.fullmatch(value) is not None
+    return is_big_number(value)
 
 
 def _hessian(problem, request, point) -> dict:
