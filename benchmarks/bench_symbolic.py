@@ -5,6 +5,8 @@
 2. 100 symbolic claim verdicts in one process (a mix: structural, simplify and numeric
    decisions, right and wrong), median and worst time per verdict.
 3. Start-up of a purely numeric command never imports sympy.
+4. ``equiv --domain boolean`` over {0,1}²⁰ (1,048,576 rows, numpy, in process) and the stable
+   values far out (log(1 − σ(z)) and the cross-entropy at z = ±10⁵).
 
 Run from the repository root: ``python benchmarks/bench_symbolic.py [repeats]``.
 """
@@ -51,6 +53,25 @@ def claim_verdicts(count: int = 100) -> tuple[list[float], dict[str, int]]:
     return times, verdicts
 
 
+def enumeration_seconds() -> float:
+    import hwcheck
+
+    text = " + ".join(f"x{i}" for i in range(1, 21))
+    start = time.perf_counter()
+    r = hwcheck.equiv(text, f"abs({text})", domain="boolean", timeout=60)
+    assert r.verdict == "equivalent" and r.probes == 1 << 20, r
+    return time.perf_counter() - start
+
+
+def far_values_seconds() -> float:
+    import hwcheck
+
+    start = time.perf_counter()
+    for z in (-100_000, 100_000):
+        hwcheck.derive("-t*log(sigmoid(z)) - (1 - t)*log(1 - sigmoid(z))", at=f"z={z},t=1")
+    return time.perf_counter() - start
+
+
 def numeric_start_imports_no_sympy() -> bool:
     code = (
         "import sys; from hwcheck.cli import main\n"
@@ -79,6 +100,10 @@ def main() -> None:
     for name, count in sorted(verdicts.items()):
         print(f"  {count:3d} × {name}")
     print(f"numeric command leaves sympy unimported: {numeric_start_imports_no_sympy()}")
+    print(f"equiv --domain boolean over {{0,1}}^20 (1,048,576 rows): {enumeration_seconds():.2f} s")
+    print(
+        f"cross-entropy value and derivative at z = ±1e5 (two derives): {far_values_seconds():.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ def api_function(name: str):
         if len(args) > len(positional):
             raise TypeError(f"{name}() takes at most {len(positional)} positional arguments")
         options.update(zip(positional, args))
-        return spec.run(build_request(spec.request_type(), options, source="file"))
+        return spec.run(build_request(spec.request_type(), options, source="api"))
 
     command.__name__ = command.__qualname__ = name
     command.__doc__ = f"{spec.summary}\n\nOptions: " + ", ".join(f.name for f in fields)

@@ -454,10 +454,46 @@ def _interrupted(line: str, code: int) -> int:
     return code
 
 
+EXPRESSION_COMMANDS = ("derive", "equiv")  # whose positional arguments are expressions
+
+
+def _expression_arguments(spec: CommandSpec, argv: list[str]) -> list[str]:
+    """``derive "-t*log(sigmoid(z))"``: for a command whose positional is an expression, a token
+    that starts with ``-`` but is no option of the command (nor the value of one) is that
+    positional; a leading space keeps click from reading it as an option (the expression
+    parser ignores it). ``--`` and ``--expr`` work as before; ``--wrtt`` stays an unknown option."""
+    import re
+
+    if spec.name not in EXPRESSION_COMMANDS:
+        return argv
+    fields = request_fields(spec.request_type())
+    flags = {"--json", "-h", "--help"} | {
+        flag_name(f.name) for f in fields if f.metadata["kind"] == "flag"
+    }
+    valued = {"--format", "--digits", "--claim", "--rtol", "--atol"} | {
+        flag_name(f.name) for f in fields if f.metadata["kind"] != "flag"
+    }
+    out, after_value = [], False
+    for i, token in enumerate(argv):
+        if token == "--":
+            return out + argv[i:]
+        looks_expression = (
+            token.startswith("-")
+            and len(token) > 1
+            and token.split("=", 1)[0] not in flags | valued
+            and not re.fullmatch(r"--[A-Za-z][\w-]*(=.*)?", token, re.DOTALL)
+        )
+        out.append(" " + token if looks_expression and not after_value else token)
+        after_value = token in valued
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     whole_process = argv is None  # the console script, not a caller in the same process
     argv = list(sys.argv[1:] if argv is None else argv)
     only = argv[0] if argv and argv[0] in COMMANDS else None  # build just the invoked command
+    if only:
+        argv = argv[:1] + _expression_arguments(COMMANDS[only], argv[1:])
     command = only or "hwcheck"
     fmt = "json" if _wants_json(argv) else "table"
     child_policy()  # children ignore Ctrl-C and die with hwcheck; hwcheck ends them

@@ -84,7 +84,9 @@ def request_fields(request_type) -> list[dataclasses.Field]:
 def build_request(request_type, values: dict[str, Any], *, source: str = "file"):
     """Validate and convert ``values`` into ``request_type``.
 
-    ``source`` is ``"cli"`` (errors name ``--option``) or ``"file"`` (errors name ``key``).
+    ``source`` is ``"cli"`` (errors name ``--option``), ``"file"`` (errors name ``key``; a
+    field's ``file_maximum`` caps it, as an answers file may not raise a time bound) or
+    ``"api"`` (as ``"file"``, without the cap).
     Unknown keys are errors with suggestions; ``None`` means "not given" (the default).
     """
     fields = {f.name: f for f in request_fields(request_type)}
@@ -100,6 +102,13 @@ def build_request(request_type, values: dict[str, Any], *, source: str = "file")
             continue
         where = flag_name(key) if source == "cli" else key
         kwargs[key] = convert(fields[key], raw, where)
+        ceiling = fields[key].metadata.get("file_maximum")
+        if source == "file" and ceiling is not None and kwargs[key] > ceiling:
+            raise HwcheckError(
+                where,
+                f"an answers file may lower {key} but not raise it above {ceiling:g} "
+                f"(got {kwargs[key]:g}); a longer one is for the command line",
+            )
     for name, f in fields.items():
         given = kwargs.get(name)
         missing = given is None or (isinstance(given, tuple) and not given)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -161,8 +162,11 @@ def test_derivative_matches_finite_difference(text, seed):
     env = {k: rng.uniform(-1.5, 1.5) for k in ("w", "x", "b", "t")}
     f = compile_objective(text, ("w", "x", "b", "t"), ())
     at = ",".join(f"{k}={v!r}" for k, v in env.items())
-    r = hwcheck.derive(text, wrt="w,b", at=at)
-    for name in ("w", "b"):
+    written = [n for n in ("w", "b") if re.search(rf"\b{n}\b", text)]  # --wrt must be a variable
+    if not written:
+        return
+    r = hwcheck.derive(text, wrt=",".join(written), at=at)
+    for name in written:
         numeric = central_difference(f, env, name, h=1e-5)
         assert float(r.derivatives[name]["value"]) == pytest.approx(numeric, rel=1e-5, abs=1e-6)
 
@@ -233,10 +237,24 @@ def test_unknown_names_in_at_are_fine():
     assert r.derivatives["w"]["value"] == 2
 
 
-def test_wrt_absent_variable_gives_zero_with_note():
-    r = hwcheck.derive("w*x", wrt="w,q", at="w=1,x=3")
+def test_wrt_unknown_variable_is_an_error_with_a_suggestion():
+    # issue 10.4: --wrt W for w printed ∂L/∂W = 0, and a claim of 0 was "correct"
+    with pytest.raises(HwcheckError) as err:
+        hwcheck.derive("0.5*w**2*x", wrt="W")
+    assert err.value.where == "--wrt" and "did you mean 'w'" in err.value.message
+    with pytest.raises(HwcheckError):
+        hwcheck.derive("w*x", wrt="w,q")
+
+
+def test_wrt_variable_that_cancels_gives_zero_with_note():
+    r = hwcheck.derive("w*x + q - q", wrt="w,q", at="w=1,x=3")
     assert r.derivatives["q"]["expr"] == "0" and r.derivatives["q"]["value"] == 0
-    assert any("q does not appear" in n for n in r.notes)
+    assert any("q cancels out" in n for n in r.notes)
+
+
+def test_cli_unknown_wrt_is_exit_2(cli):
+    code, out, err = cli("derive", "w**2", "--wrt", "W")
+    assert code == 2 and "did you mean 'w'" in err and out == ""
 
 
 def test_division_by_zero_reports_the_point():

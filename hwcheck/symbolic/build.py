@@ -40,6 +40,7 @@ _FUNCTIONS = {
     "min": sympy.Min,
     "heaviside": sympy.Heaviside,
     "sign": sympy.sign,
+    "dirac": sympy.DiracDelta,
 }
 
 
@@ -56,6 +57,8 @@ class _Builder:
         self.text, self.where, self.assume = text, where, assume
 
     def fail(self, node: Node, message: str) -> HwcheckError:
+        if not self.text:  # a tree with the definitions written out: its columns point elsewhere
+            return HwcheckError(self.where, message)
         return HwcheckError(
             self.where, f"{message} at column {node.column}", pointer(self.text, node.column - 1)
         )
@@ -120,6 +123,12 @@ class _Builder:
                 raise self.fail(node, "the number is too large to compute exactly")
 
     def call(self, node: Node, args):
+        if (
+            node.value == "dirac"
+            and len(args) == 2
+            and not (args[1].is_Integer and 0 <= args[1] <= 10)
+        ):
+            raise self.fail(node, "dirac(z, k): the order k is an integer from 0 to 10")
         result = _FUNCTIONS[node.value](*args)
         if result.has(sympy.zoo, sympy.nan):
             raise self.fail(node, f"{node.value}() is undefined here")
@@ -162,6 +171,9 @@ def _printer():
 
         def _print_Min(self, e):
             return "min(" + ", ".join(self._print(a) for a in e.args) + ")"
+
+        def _print_DiracDelta(self, e):
+            return "dirac(" + ", ".join(self._print(a) for a in e.args) + ")"
 
         def _print_Exp1(self, e):
             return "exp(1)"

@@ -11,11 +11,22 @@ sides first, so a claim may use the abbreviations or the full expression.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from hwcheck.errors import HwcheckError
 
 CLAIM_TIMEOUT = 3.0  # seconds for the symbolic steps of one claim
+#: a value beyond the double range, given as decimal text (``1.970071114017047e+434``)
+BIG_NUMBER = r"-?\d+(\.\d+)?e[+-]\d+"
+
+
+def is_big_number(value) -> bool:
+    """Decimal text for a value beyond the double range (as ``derive`` gives it)."""
+    return isinstance(value, str) and re.fullmatch(BIG_NUMBER, value) is not None
+
+
+BIG_RTOL, BIG_ATOL = 1e-3, 1e-9  # the default tolerances of float claims (CONVENTIONS §5)
 
 
 def _definitions(context: dict | None, assume: str):
@@ -27,24 +38,19 @@ def _definitions(context: dict | None, assume: str):
 
 @lru_cache(maxsize=512)
 def _expected(expected: str, definitions_key: tuple, assume: str):
-    from hwcheck.symbolic.build import expression
-    from hwcheck.symbolic.derive import expand_definitions
-
     definitions = _definitions({"definitions": dict(definitions_key)}, assume)
-    return expand_definitions(
-        expression(expected, "expected", assume), definitions.full
-    ), definitions
+    return definitions.expression(expected, "expected", assume), definitions
 
 
 def compare_expression(
     expected: str, claimed, *, context: dict | None = None, where: str = "claim"
 ) -> tuple[str, str, str | None]:
     """(verdict, rule, hint): verdict correct / wrong / inconclusive / error."""
-    from hwcheck.symbolic.build import expression
-    from hwcheck.symbolic.derive import expand_definitions
     from hwcheck.symbolic.equiv import equivalence
     from hwcheck.symbolic.parser import as_text
 
+    if is_big_number(expected):
+        return _compare_big(str(expected), claimed)
     context = context or {}
     assume = context.get("assume", "real")
     try:
@@ -53,20 +59,31 @@ def compare_expression(
     except HwcheckError as err:
         return "error", "expression: parse", f"the expected value does not parse: {err}"
     try:
-        claim = expand_definitions(
-            expression(as_text(claimed, where).strip(), where, assume), definitions.full
-        )
+        claim = definitions.expression(as_text(claimed, where).strip(), where, assume)
     except HwcheckError as err:
         return "error", "expression: parse", f"{err}" + (f" ({err.hint})" if err.hint else "")
     found = equivalence(target, claim, timeout=CLAIM_TIMEOUT, positive=assume == "positive")
     return _verdict(found)
 
 
-def _verdict(found) -> tuple[str, str, str | None]:
-    from hwcheck.symbolic.equiv import PROBES
+def _compare_big(expected: str, claimed) -> tuple[str, str, str | None]:
+    """A number beyond the double range, compared in mpmath within the default rtol."""
+    import mpmath
 
+    rule = f"float beyond the double range: within rtol {BIG_RTOL:g}, atol {BIG_ATOL:g}"
+    text = str(claimed).strip().replace("·10^", "e").replace("×10^", "e").replace("−", "-")
+    try:
+        with mpmath.workdps(30):
+            value, target = mpmath.mpf(text), mpmath.mpf(expected)
+            ok = abs(value - target) <= BIG_ATOL + BIG_RTOL * abs(target)
+    except (ValueError, TypeError):
+        return "error", rule, f"'{text[:40]}' is not a number"
+    return ("correct", rule, None) if ok else ("wrong", rule, f"the value is {expected}")
+
+
+def _verdict(found) -> tuple[str, str, str | None]:
     if found.method == "numeric":
-        rule = f"expression: numeric ({PROBES} probes, seed {found.seed})"
+        rule = f"expression: numeric (probes {found.probed}; seed {found.seed})"
     else:
         rule = f"expression: {found.method}"
     if found.verdict == "equivalent":
@@ -79,6 +96,8 @@ def _verdict(found) -> tuple[str, str, str | None]:
             rule,
             f"differs at {point}: expected {_show(c['a'])}, claimed {_show(c['b'])}",
         )
+    if found.reason == "timeout":
+        return "inconclusive", rule, "inconclusive (timeout): not decided within the time bound"
     return "inconclusive", rule, f"could not decide ({found.reason})"
 
 

@@ -24,21 +24,38 @@ class DeriveResult(Result):
     value: Any = None  # the expression's value at the point
     notes: list = None
     assume: str = "real"
+    hessian: dict | None = None  # {variables, matrix (expression texts), values?} with --hessian
+    expectation: str | None = None  # E[L] with --expect
     explain: bool = view_only(False)
     steps: dict = view_only(None)  # variable → tuple of (text line, latex line)
     latex: str = view_only("")
 
     def payload(self) -> dict[str, Any]:
         out = super().payload()
-        for key in ("at", "value"):
+        for key in ("at", "value", "hessian", "expectation"):
             if out[key] is None:
                 del out[key]
         return out
 
     def claim_kind(self, path: tuple) -> str | None:
-        if path == ("expr",) or (len(path) == 3 and path[0] == "derivatives" and path[2] == "expr"):
+        if path in (("expr",), ("expectation",)) or (
+            len(path) == 3 and path[0] == "derivatives" and path[2] == "expr"
+        ):
+            return "expression"
+        if len(path) >= 2 and path[:2] == ("hessian", "matrix"):
+            return "expression"
+        if _is_big_number(self._at(path)):  # beyond the double range: judged by the comparator
             return "expression"
         return None
+
+    def _at(self, path: tuple):
+        node: Any = self.to_json()
+        for key in path:
+            try:
+                node = node[int(key) if isinstance(node, list) else key]
+            except (KeyError, IndexError, ValueError, TypeError):
+                return None
+        return node
 
     def claim_context(self) -> dict[str, Any]:
         return {"definitions": dict(self.definitions), "assume": self.assume}
@@ -55,19 +72,30 @@ def derive(request) -> DeriveResult:
     from hwcheck.symbolic.build import symbol, to_latex, to_text
 
     problem = d.make_problem(
-        request.expr, request.define, request.wrt, request.preset, request.assume
+        request.expr, request.define, request.wrt, request.preset, request.assume, request.expect
     )
     point = d.parse_point(request.at)
     exact = {name: problem.full.diff(symbol(name, request.assume)) for name in problem.wrt}
-    derivatives = {}
+    d.check_definitions_used(problem, exact.values())
+    derivatives, notes = {}, list(problem.notes)
     for name, derivative in exact.items():
-        shown = d.textbook(derivative, tuple(problem.definitions.full.items()))
+        chain = (
+            problem.full,
+            tuple(problem.definitions.local.items()),
+            symbol(name, request.assume),
+        )
+        shown, tidied = d.textbook(derivative, tuple(problem.definitions.full.items()), chain)
         derivatives[name] = {"expr": to_text(shown), "latex": to_latex(shown)}
+        if not tidied:
+            notes.append(
+                f"∂L/∂{name}: inconclusive (timeout) tidying the textbook form; shown factored"
+            )
     value = None
     if request.at is not None:
         value, *values = d.values_at((problem.full, *exact.values()), point)
         for entry, number in zip(derivatives.values(), values):
             entry["value"] = number
+    hessian = _hessian(problem, request, point) if request.hessian else None
     steps = {}
     if request.explain:
         from hwcheck.symbolic.explain import chain_rule
@@ -82,12 +110,52 @@ def derive(request) -> DeriveResult:
         definitions=dict(problem.definitions.texts),
         at={k: _plain(v) for k, v in point.items()} if request.at is not None else None,
         value=value,
-        notes=list(problem.notes),
+        notes=notes,
         assume=request.assume,
+        hessian=hessian,
+        expectation=to_text(problem.expectation) if problem.expectation is not None else None,
         explain=request.explain,
         steps=steps,
         latex=to_latex(problem.shown),
     )
+
+
+def _is_big_number(value) -> bool:
+    """A value given as decimal text because it is beyond the double range."""
+    from hwcheck.symbolic.claims import is_big_number
+
+    return is_big_number(value)
+
+
+def _hessian(problem, request, point) -> dict:
+    """∂²L/∂u∂v over --wrt (each entry factored and in defined names; x·δ(x) = 0), with the
+    values at the point when --at is given (one bounded worker for all entries)."""
+    import sympy
+
+    from hwcheck.symbolic import derive as d
+    from hwcheck.symbolic.build import symbol, to_text
+
+    names = problem.wrt
+    symbols = [symbol(n, request.assume) for n in names]
+    exact = [[problem.full.diff(u, v) for v in symbols] for u in symbols]
+    definitions = problem.definitions.full
+    shown = [
+        [
+            to_text(
+                sympy.factor_terms(
+                    d.abbreviate(sympy.factor_terms(d.without_point_masses(h)), definitions)
+                )
+            )
+            for h in row
+        ]
+        for row in exact
+    ]
+    out = {"variables": list(names), "matrix": shown}
+    if request.at is not None:
+        flat = d.values_at(tuple(h for row in exact for h in row), point)
+        n = len(names)
+        out["values"] = [flat[i * n : (i + 1) * n] for i in range(n)]
+    return out
 
 
 def _plain(v):
@@ -111,10 +179,12 @@ class EquivResult(Result):
     probes: int  # probe points where both sides were defined (and agreed)
     counterexample: dict | None = None
     reason: str | None = None
+    probed: str | None = None  # the probed range, when probes were made
+    domain: str | None = None  # boolean, integers:K (enumeration); None for the reals
 
     def payload(self) -> dict[str, Any]:
         out = super().payload()
-        for key in ("counterexample", "reason"):
+        for key in ("counterexample", "reason", "probed", "domain"):
             if out[key] is None:
                 del out[key]
         return out
@@ -132,24 +202,28 @@ class EquivResult(Result):
 
 
 def equiv(request) -> EquivResult:
-    """Is A = B?  structural → simplify → equals → seeded numeric probing."""
-    from hwcheck.symbolic.build import expression, to_text
-    from hwcheck.symbolic.derive import Definitions, expand_definitions, parse_definitions
+    """Is A = B?  structural → seeded probes → simplify → equals → numeric agreement."""
+    from hwcheck.symbolic.build import to_text
+    from hwcheck.symbolic.derive import Definitions, parse_definitions, unused_definitions
+    from hwcheck.symbolic.enumerate import parse_domain
     from hwcheck.symbolic.equiv import equivalence
     from hwcheck.symbolic.parser import as_text
 
-    if not 0 < request.timeout <= 120:
+    if not 0 < request.timeout <= MAX_TIMEOUT:
         raise HwcheckError(
-            "--timeout", f"must be between 0 and 120 seconds, got {request.timeout:g}"
+            "--timeout", f"must be between 0 and {MAX_TIMEOUT:g} seconds, got {request.timeout:g}"
         )
-    definitions = Definitions.from_texts(parse_definitions(request.define), assume=request.assume)
-    sides = []
-    for label, text in (("<a>", request.a), ("<b>", request.b)):
-        sides.append(
-            expand_definitions(
-                expression(as_text(text, label), label, request.assume), definitions.full
-            )
-        )
+    texts = parse_definitions(request.define)
+    definitions = Definitions.from_texts(texts, assume=request.assume)
+    sides_text = [as_text(request.a, "<a>"), as_text(request.b, "<b>")]
+    unused_definitions(sides_text, texts)
+    sides = [
+        definitions.expression(text, label, request.assume)
+        for label, text in zip(("<a>", "<b>"), sides_text)
+    ]
+    domain = parse_domain(request.domain)
+    if domain.kind != "reals":
+        return _enumerated(request, sides, domain)
     found = equivalence(
         *sides,
         seed=request.seed,
@@ -166,4 +240,38 @@ def equiv(request) -> EquivResult:
         probes=found.probes,
         counterexample=found.counterexample,
         reason=found.reason,
+        probed=found.probed,
     )
+
+
+def _enumerated(request, sides, domain) -> EquivResult:
+    """``--domain boolean|integers:K``: every row, in the bounded worker; exact and seedless."""
+    from hwcheck.symbolic.build import to_text
+    from hwcheck.symbolic.enumerate import check_rows, enumerate_rows, natural
+    from hwcheck.symbolic.worker import bounded
+
+    names = sorted({str(s) for side in sides for s in side.free_symbols}, key=natural)
+    rows = check_rows(domain, len(names))
+    import numpy  # noqa: F401 - imported once here, so the forked worker starts with it
+
+    probed = (
+        f"all {rows:,} rows of {domain.describe(len(names))} ({', '.join(names) or 'no variables'})"
+    )
+    outcome = bounded(enumerate_rows, (*sides, domain), request.timeout)
+    common = {"a": to_text(sides[0]), "b": to_text(sides[1]), "method": "enumeration"}
+    common.update(seed=request.seed, probed=probed, domain=request.domain.strip().lower())
+    if outcome.timed_out or not outcome.done:
+        reason = "timeout" if outcome.timed_out else "undefined"
+        return EquivResult(verdict="inconclusive", probes=0, reason=reason, **common)
+    found = outcome.value
+    if found.counterexample is not None:
+        return EquivResult(
+            verdict="not_equivalent",
+            probes=found.rows,
+            counterexample=found.counterexample,
+            **common,
+        )
+    return EquivResult(verdict="equivalent", probes=found.rows, **common)
+
+
+MAX_TIMEOUT = 120.0  # seconds: the command line's ceiling (an answers file stays at the default)

@@ -97,10 +97,14 @@ def expand_nn(expr):
 
 
 def stable_forms(expr):
-    """log σ(a) → −softplus(−a), log(1 − σ(a)) → −softplus(a), 1 − σ(a) → σ(−a)."""
+    """log σ(a) → −softplus(−a), log(1 − σ(a)) → −softplus(a), 1 − σ(a) → σ(−a),
+    log(1 + e^a) → softplus(a): the same values, computed without cancellation far out."""
     a = sympy.Wild("a")
     expr = expr.replace(log(sigmoid(a)), -softplus(-a))
     expr = expr.replace(log(1 - sigmoid(a)), -softplus(a))
+    expr = expr.replace(log(1 + exp(a)), softplus(a))
+    expr = expr.replace(1 - sigmoid(a), sigmoid(-a))
+    expr = expr.replace(sigmoid(a) - 1, -sigmoid(-a))
     return expr
 
 
@@ -126,9 +130,139 @@ def heaviside(z: float, h0: float = 0.5) -> float:
     return 1.0 if z > 0 else (0.0 if z < 0 else h0)
 
 
+def dirac(z: float, *order) -> float:
+    """δ(z) as a function: 0 away from 0, undefined at 0 (where the derivative does not exist)."""
+    if z == 0:
+        raise ValueError("DiracDelta at 0")
+    return 0.0
+
+
 MATH_FUNCTIONS = {
     "sigmoid": stable_sigmoid,
     "softplus": stable_softplus,
     "relu": stable_relu,
     "Heaviside": heaviside,
+    "DiracDelta": dirac,
+}
+
+
+# ------------------------------------------------------------- arbitrary precision (mpmath)
+
+
+class TooFar(ArithmeticError):
+    """An argument too large to evaluate cheaply (|x| > 1e12 in exp or a trig function): the
+    probe point is skipped, which is not the same as the expression being undefined there."""
+
+
+MP_LIMIT = 1e12
+
+
+def _mp_guard(name: str):
+    def guarded(x):
+        import mpmath
+
+        if abs(mpmath.re(x)) > MP_LIMIT or abs(mpmath.im(x)) > MP_LIMIT:
+            raise TooFar(name)
+        return getattr(mpmath, name)(x)
+
+    guarded.__name__ = name
+    return guarded
+
+
+def mp_sigmoid(z):
+    import mpmath
+
+    if abs(z) > MP_LIMIT:
+        raise TooFar("sigmoid")
+    if z >= 0:
+        return 1 / (1 + mpmath.exp(-z))
+    e = mpmath.exp(z)
+    return e / (1 + e)
+
+
+def mp_softplus(z):
+    import mpmath
+
+    if abs(z) > MP_LIMIT:
+        raise TooFar("softplus")
+    return max(z, 0) + mpmath.log1p(mpmath.exp(-abs(z)))
+
+
+def mp_relu(z):
+    return z if z > 0 else 0 * z
+
+
+def mp_heaviside(z, h0=0.5):
+    import mpmath
+
+    return mpmath.mpf(1) if z > 0 else (mpmath.mpf(0) if z < 0 else mpmath.mpf(h0))
+
+
+def mp_dirac(z, *order):
+    import mpmath
+
+    if z == 0:
+        raise ValueError("DiracDelta at 0")
+    return mpmath.mpf(0)
+
+
+def mp_sign(z):
+    import mpmath
+
+    return mpmath.mpf((z > 0) - (z < 0))
+
+
+MP_FUNCTIONS = {
+    "sigmoid": mp_sigmoid,
+    "softplus": mp_softplus,
+    "relu": mp_relu,
+    "Heaviside": mp_heaviside,
+    "DiracDelta": mp_dirac,
+    "sign": mp_sign,
+    **{n: _mp_guard(n) for n in ("exp", "sin", "cos", "tan", "sinh", "cosh", "tanh")},
+}
+
+
+# ------------------------------------------------------------------- vectorised (numpy)
+
+
+def _np_sigmoid(z):
+    import numpy as np
+
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _np_softplus(z):
+    import numpy as np
+
+    return np.logaddexp(0.0, z)
+
+
+def _np_relu(z):
+    import numpy as np
+
+    return np.maximum(z, 0.0)
+
+
+def _np_heaviside(z, h0=0.5):
+    import numpy as np
+
+    return np.heaviside(z, h0)
+
+
+def _np_dirac(z, *order):
+    import numpy as np
+
+    z = np.asarray(z, dtype=float)
+    return np.where(z == 0, np.nan, 0.0)
+
+
+NUMPY_FUNCTIONS = {
+    "sigmoid": _np_sigmoid,
+    "softplus": _np_softplus,
+    "relu": _np_relu,
+    "Heaviside": _np_heaviside,
+    "DiracDelta": _np_dirac,
 }

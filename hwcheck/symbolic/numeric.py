@@ -31,6 +31,71 @@ def math_function(symbols, expr) -> Callable:
     )
 
 
+def mp_function(symbols, expr) -> Callable:
+    """An mpmath function of ``symbols`` (the precision is the caller's ``mpmath.workdps``)."""
+    import sympy
+
+    from hwcheck.symbolic.functions import MP_FUNCTIONS, stable_forms
+
+    return sympy.lambdify(
+        symbols, stable_forms(expr), modules=[MP_FUNCTIONS, "mpmath"], dummify=True
+    )
+
+
+#: what :func:`mp_value` returns for a point too far out to evaluate cheaply (not "undefined")
+FAR = "far"
+
+
+def mp_value(function: Callable, values, dps: int):
+    """``function`` at exact ``values`` (int / Fraction) with ``dps`` digits: an ``mpf``, None
+    where the expression is undefined or not real, or :data:`FAR`."""
+    import mpmath
+
+    from hwcheck.symbolic.functions import TooFar
+
+    with mpmath.workdps(dps):
+        args = [mpmath.mpf(v.numerator) / v.denominator for v in values]
+        try:
+            v = function(*args)
+        except TooFar:
+            return FAR
+        except (ArithmeticError, ValueError, TypeError):
+            return None
+        if isinstance(v, mpmath.mpc):
+            if abs(v.imag) > mpmath.mpf(10) ** (-dps // 2) * max(1, abs(v.real)):
+                return None
+            v = v.real
+        try:
+            v = mpmath.mpf(v)
+        except (TypeError, ValueError):
+            return None
+        return v if mpmath.isfinite(v) else None
+
+
+def agree(x, y, digits: int) -> bool:
+    """Two mp values equal to ``digits`` significant digits (both None also agree)."""
+    if x is None or y is None or x == FAR or y == FAR:
+        return x is y or x == y
+    scale = max(abs(x), abs(y))
+    return scale == 0 or abs(x - y) <= scale * 10.0 ** (-digits)
+
+
+def settled_value(function: Callable, values, *, start: int = 30, cap: int = 50_000):
+    """The value at ``values`` to ~20 digits, raising the working precision (×4 from ``start``
+    digits) until two precisions agree: exp(−10⁴) is not 0 and log(1 − σ(5·10⁴)) is −5·10⁴.
+    None when undefined at every precision up to ``cap``; :data:`FAR` when too far out;
+    ``"unsettled"`` when the digits never agree."""
+    previous, dps = None, start
+    while dps <= cap:
+        value = mp_value(function, values, dps)
+        if value == FAR:
+            return FAR
+        if dps > start and value is not None and agree(previous, value, 20):
+            return value
+        previous, dps = value, dps * 4
+    return None if previous is None else "unsettled"
+
+
 @dataclass(frozen=True)
 class Objective:
     """A compiled objective: ``value(env)`` and ``gradient(env)`` (w.r.t. ``params``)."""

@@ -51,6 +51,7 @@ FUNCTIONS: dict[str, tuple[str, int, int]] = {
     "min": ("min", 2, 8),
     "heaviside": ("heaviside", 1, 1),
     "sign": ("sign", 1, 1),
+    "dirac": ("dirac", 1, 2),  # δ(z), δ^(k)(z): derivatives of heaviside and sign
 }
 
 _TOKEN = r"""

@@ -30,6 +30,11 @@ class DeriveRequest:
     define: tuple = multi("an abbreviation name=expression, e.g. z=w*x+b (repeatable)")
     at: object = text(None, "values for a point, e.g. w=0.1,b=0,x=2,t=0,lam=0.01")
     explain: bool = flag("show the chain rule factor by factor")
+    expect: tuple = multi(
+        "a random symbol with mean 0 and its variance, e.g. e1=alpha*w1**2 (repeatable; "
+        "uncorrelated): E[L] is taken before differentiating"
+    )
+    hessian: bool = flag("also the Hessian ∂²L/∂u∂v over --wrt (symbolic; with --at, its values)")
     assume: str = choice("real", ASSUMPTIONS, "symbols are real (default) or positive")
 
 
@@ -41,6 +46,15 @@ class EquivRequest:
         "an abbreviation name=expression used in either side, e.g. z=w*x+b (repeatable)"
     )
     assume: str = choice("real", ASSUMPTIONS, "symbols are real (default) or positive (log rules)")
+    domain: object = text(
+        "reals",
+        "reals (default: the symbolic ladder), boolean ({0,1}ⁿ) or integers:K ({-K..K}ⁿ): "
+        "a finite domain is decided by trying every row",
+    )
     seed: int = integer(0, "seed of the random probe points", minimum=0, maximum=2**32 - 1)
     probes: int = integer(12, "number of probe points", minimum=1, maximum=200)
-    timeout: float = number(5.0, "seconds allowed for the symbolic steps")
+    timeout: float = number(
+        5.0,
+        "seconds allowed for each symbolic step (an answers file may lower it, not raise it)",
+        file_maximum=5.0,
+    )

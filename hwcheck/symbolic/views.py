@@ -26,6 +26,8 @@ def derive_view(result, digits: int) -> list:
     sections.append(
         Table(columns, tuple(rows), title="Derivatives", notes=notes, align="llr"[: len(columns)])
     )
+    if result.hessian:
+        sections += _hessian_matrices(result.hessian, digits)
     if result.explain:
         sections += [
             Text(
@@ -38,6 +40,18 @@ def derive_view(result, digits: int) -> list:
         ]
     sections.append(Text(tuple(_latex_lines(result)), title="LaTeX", math=True))
     return sections
+
+
+def _hessian_matrices(hessian: dict, digits: int) -> list:
+    from hwcheck.result import Matrix
+
+    labels = tuple(_display(n) for n in hessian["variables"])
+    entries = tuple(tuple(_display(e) for e in row) for row in hessian["matrix"])
+    matrices = [Matrix(entries, labels, labels, title="Hessian ∂²L/∂u∂v")]
+    if "values" in hessian:
+        values = tuple(tuple(fmt(v, digits) for v in row) for row in hessian["values"])
+        matrices.append(Matrix(values, labels, labels, title="Hessian at the point"))
+    return matrices
 
 
 def _expression_text(result, digits: int) -> Text:
@@ -89,10 +103,14 @@ def equiv_view(result, digits: int) -> list:
 
 
 def _method(result) -> str:
+    if result.method == "enumeration":
+        return f"enumeration ({result.probed})"
     if result.method == "numeric" and result.verdict == "not_equivalent":
         return f"numeric (seeded probe points, seed {result.seed}): they differ at the point below"
     if result.method == "numeric":
-        return f"numeric (agree at {result.probes} probe points, seed {result.seed})"
+        return (
+            f"numeric (agree at {result.probes} probe points: {result.probed}; seed {result.seed})"
+        )
     return {
         "structural": "structural (same canonical form)",
         "simplify": "simplify(A − B) = 0",
