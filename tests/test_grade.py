@@ -765,18 +765,24 @@ def test_budgets_are_bounded_and_set_from_the_command_line(cli, option, seconds)
     assert code == 2 and err.startswith(f"error: {option}: must be between 0 and 86,400")
 
 
-def test_a_spent_budget_makes_expression_claims_inconclusive_at_once(monkeypatch):
-    """A submission whose symbolic budget is gone gets inconclusive, never a wrong verdict."""
-    from hwcheck import timebudget
+def test_each_submission_is_graded_inside_its_own_budget(monkeypatch):
+    """grade opens --file-budget around every submission (the symbolic engine draws each bounded
+    step's time from the innermost budget: tests/test_symbolic_* check that side)."""
+    from contextlib import contextmanager
+
+    from hwcheck.grade import run
     from hwcheck.grade.key import load_key
-    from hwcheck.grade.run import grade_class
     from hwcheck.grade.submissions import expand
 
+    opened = []
+
+    @contextmanager
+    def recording(seconds):
+        opened.append(seconds)
+        yield
+
+    monkeypatch.setattr(run, "budget", recording)
     key = load_key("tests/data/grade/key.toml")
-    found = list(expand(["tests/data/grade/submissions/alice.toml"]))
-    monkeypatch.setattr(timebudget, "spent", lambda: True)
-    monkeypatch.setattr(timebudget, "allowance", lambda timeout: 0.0)
-    result = grade_class(key, found, file_budget=1.0)
-    verdicts = {(c["exercise"], c["key"]): c["verdict"] for c in result.students[0]["claims"]}
-    assert verdicts[("H", "derivatives.w")] == "inconclusive"  # not judged: no time was left
-    assert verdicts[("B", "total_params")] == "correct"  # numbers need no budget
+    found = list(expand(["tests/data/grade/submissions"]))
+    result = run.grade_class(key, found, file_budget=7.5)
+    assert opened == [7.5] * len(result.students)
