@@ -14,7 +14,7 @@ from typing import Any
 FORMATS = ("table", "json", "markdown", "latex")
 OPTIMIZER_COMMANDS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
 #: commands that draw a figure with --plot FILE (hwcheck/plot.py)
-PLOT_COMMANDS = (*OPTIMIZER_COMMANDS, "gd-quadratic", "rf", "conv-matrix")
+PLOT_COMMANDS = (*OPTIMIZER_COMMANDS, "gd-quadratic", "rf", "conv-matrix", "grade")
 
 
 @dataclass(frozen=True)

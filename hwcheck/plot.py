@@ -67,6 +67,7 @@ def save(path: str, command: str, result, request=None, others=()) -> None:
         "gd-quadratic": _quadratic,
         "rf": _receptive_field,
         "conv-matrix": _sparsity,
+        "grade": _histogram,
     }.get(command, _trace)
     figure = plt.figure(figsize=SIZE, dpi=DPI)
     try:
@@ -265,3 +266,26 @@ def _sparsity(figure, command, result, request, others) -> None:
     axes.set_title(f"A: {rows}×{cols}, {int(mask.sum())} non-zeros (y = A·vec(x))")
     axes.set_xlabel("input position (row-major)")
     axes.set_ylabel("output position (row-major)")
+
+
+# -------------------------------------------------------------------------------- grade
+
+
+def score_bins(scores: list[float], top: float) -> list[int]:
+    """Students per tenth of the maximum score (the last bin holds full marks)."""
+    bins = [0] * 10
+    for score in scores:
+        share = score / top if top else 0.0
+        bins[min(int(share * 10), 9)] += 1
+    return bins
+
+
+def _histogram(figure, command, result, request, others) -> None:
+    graded = [s for s in result.students if not s.get("error")]
+    bins = score_bins([s["score"] for s in graded], result.max)
+    axes = figure.add_subplot(1, 1, 1)
+    axes.bar([10 * i + 5 for i in range(10)], bins, width=9, color=FIELD_COLOUR)
+    axes.set_xticks(range(0, 101, 10))
+    axes.set_xlabel("score, % of the maximum")
+    axes.set_ylabel("students")
+    axes.set_title(f"{len(graded)} students graded against {result.key}")

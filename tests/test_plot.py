@@ -171,3 +171,33 @@ def test_matplotlib_is_imported_only_for_plot(tmp_path):
             check=False,
         )
         assert expected in run.stderr.split(), run.stderr
+
+
+def test_grade_histogram_bars_are_the_class_scores(cli, tmp_path):
+    """grade --plot: ten bars, one per tenth of the maximum, as tall as the students in it
+    (counted here from the JSON scores, read back from the SVG's bar paths)."""
+    import json
+    import re
+
+    args = ["grade", "tests/data/grade/key.toml", "tests/data/grade/submissions"]
+    code, out, _ = cli(*args, "--json")
+    doc = json.loads(out)
+    counts = [0] * 10
+    for s in doc["students"]:
+        if not s.get("error"):
+            counts[min(int(10 * s["score"] / s["max"]), 9)] += 1
+    target = tmp_path / "class.svg"
+    code, _, err = cli(*args, "--plot", str(target))
+    assert code == 0, err
+    root = ET.parse(target).getroot()
+    heights = []
+    for group in root.iter("{http://www.w3.org/2000/svg}g"):
+        if not group.get("id", "").startswith("patch_"):
+            continue
+        for path in group.iter("{http://www.w3.org/2000/svg}path"):
+            ys = [float(v) for v in re.findall(r"[ML] [-\d.]+ ([-\d.]+)", path.get("d", ""))]
+            heights.append(max(ys) - min(ys))
+    bars = heights[2:12]  # after the figure's and the axes' backgrounds
+    assert len(bars) == 10
+    unit = max(bars) / max(counts)
+    assert [round(h / unit) for h in bars] == counts
