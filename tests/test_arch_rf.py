@@ -175,3 +175,21 @@ def test_chain_agrees_with_recurrence(stack):
     for k, s, d in stack:
         rf, jump = rf + d * (k - 1) * jump, jump * s
     assert r.rf == [rf] and r.jump == [jump]
+
+
+def test_the_printed_recurrences_are_the_ones_computed():
+    """Each work line's r, start and j (the rules of arch/rf.py with numbers substituted) end in
+    the values of the JSON row, computed here again by Distill's recurrences."""
+    import re
+
+    spec = "40x40x1 | conv2d 1 3 | conv2d 1 3 stride=2 | maxpool2d 2 | conv2d 1 3 dilation=2 padding=2 | avgpool2d 3 stride=2 padding=1"
+    r = hwcheck.rf(spec=spec)
+    lines = [line for line in r.work if line.startswith("layers[")]
+    rf, jump, start = 1, 1, 0.0
+    windows = [(3, 1, 0), (3, 2, 0), (2, 2, 0), (5, 1, 2), (3, 2, 1)]  # (k′, s, p) per layer
+    for line, row, (k, s, p) in zip(lines, r.layers, windows, strict=True):
+        rf, start, jump = rf + (k - 1) * jump, start + ((k - 1) / 2 - p) * jump, jump * s
+        shown = dict(re.findall(r"(r|start|j)\S* = [^,]*?= (-?[\d.]+)(?:,|$)", line))
+        assert float(shown["r"]) == rf == row["rf"][0]
+        assert float(shown["start"]) == start == row["start"][0]
+        assert float(shown["j"]) == jump == row["jump"][0]

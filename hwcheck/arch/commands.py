@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from math import prod
 from typing import Any
 
@@ -449,10 +450,8 @@ def recurrence_work(rows, limit: int = 40) -> tuple[str, ...]:
             lines.append(f"… {count - limit} more …")
         lines.append(recurrence_line(rows[i], rows[i - 1].axes[0] if i else fields.Axis()))
         previous = i
-    return (
-        "r = r′ + (k′ − 1)·j′, j = j′·s, start = start′ + ((k′ − 1)/2 − p)·j′ with k′ = d·(k − 1) + 1",
-        *lines,
-    )
+    rules = ", ".join(rule.text() for rule in fields.RECURRENCES)
+    return (f"{rules} with k′ = d·(k − 1) + 1 (layer t reads layer t − 1)", *lines)
 
 
 def recurrence_line(step, before) -> str:
@@ -460,11 +459,18 @@ def recurrence_line(step, before) -> str:
         return f"layers[{step.index}] {step.name}: every unit sees the whole input ({step.type})"
     w, after = step.windows[0], step.axes[0]
     axis_note = "" if set(step.windows) == {w} and set(step.axes) == {after} else " (axis 0)"
-    return (
-        f"layers[{step.index}] {step.name}{axis_note}: r = {before.rf} + ({w.span} − 1)·{before.jump} = {after.rf}, "
-        f"j = {before.jump}·{w.stride} = {after.jump}, "
-        f"start = {fmt(before.start)} + ({fmt((w.span - 1) / 2)} − {w.before})·{before.jump} = {fmt(after.start)}"
-    )
+    env, parts = fields.recurrence_env(before, w), []
+    for rule in fields.RECURRENCES:  # the rules Axis.through computes with, numbers substituted
+        text, env[rule.lhs.key] = rule.explain(env, _exact, step.index + 1)
+        parts.append(text)
+    return f"layers[{step.index}] {step.name}{axis_note}: " + ", ".join(parts)
+
+
+def _exact(value) -> str:
+    """A recurrence value: integers plain, halves as decimals (starts are exact fractions)."""
+    if isinstance(value, Fraction):
+        return fmt(value.numerator) if value.denominator == 1 else fmt(float(value))
+    return fmt(value)
 
 
 def selected(model: Model, layer: int | None) -> int:

@@ -21,16 +21,49 @@ the path), whether all paths are aligned, and the union of unit 0's fields while
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from math import prod
+from typing import Any
 
 from hwcheck.arch.layers import GLOBAL, IDENTITY, split
 from hwcheck.arch.model import Model
 from hwcheck.errors import HwcheckError
+from hwcheck.formula import Rule, Sym, sequence
 from hwcheck.geometry import Window
 from hwcheck.numfmt import fmt_shape
 
 MAX_DRAW = 64  # input pixels per side that --draw shows
 MAX_EXACT = 100_000  # work bound for tracing the exact set of seen pixels, per layer
+
+
+# The Distill recurrences (Araujo, Norris & Sim 2019), written once: Axis.through computes with
+# them and `rf`'s work lines print them (layer l reads layer l − 1; k′ = d·(k − 1) + 1).
+FIELD = Sym("r", "rf", "state")
+JUMP = Sym("j", "jump", "state")
+START = Sym("start", "start", "state", latex=r"\mathrm{start}")
+SPAN = Sym("k′", "span", "step", latex="k'")
+STRIDE = Sym("s", "stride", "step")
+PAD = Sym("p", "before", "step")
+RECURRENCES = sequence(
+    [
+        Rule(FIELD, FIELD + (SPAN - 1) * JUMP),
+        Rule(START, START + ((SPAN - 1) / 2 - PAD) * JUMP),
+        Rule(JUMP, JUMP * STRIDE),
+    ]
+)
+_STEPS = [rule.compile() for rule in RECURRENCES]
+
+
+def recurrence_env(axis: Axis, w: Window) -> dict[str, Any]:
+    """The values the recurrences read at a layer: exact (fractions), so starts stay exact."""
+    return {
+        "rf": axis.rf,
+        "jump": axis.jump,
+        "start": Fraction(2 * axis.lo + axis.rf - 1, 2),
+        "span": Fraction(w.span),
+        "stride": w.stride,
+        "before": w.before,
+    }
 
 
 @dataclass(frozen=True)
@@ -46,9 +79,11 @@ class Axis:
         return self.lo + (self.rf - 1) / 2
 
     def through(self, w: Window) -> Axis:
-        return Axis(
-            self.rf + (w.span - 1) * self.jump, self.jump * w.stride, self.lo - w.before * self.jump
-        )
+        env = recurrence_env(self, w)
+        for key, rule, _ in _STEPS:
+            env[key] = rule(env)
+        rf = int(env["rf"])
+        return Axis(rf, int(env["jump"]), int(env["start"] - Fraction(rf - 1, 2)))
 
 
 @dataclass(frozen=True)
