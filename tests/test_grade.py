@@ -496,6 +496,10 @@ def test_an_output_that_cannot_be_written_is_exit_2(cli, tmp_path):
             "from 0 to 1",
         ),
         (
+            '[[exercise]]\nid = "B"\ncommand = "params"\nspec = "35x35x16 | conv2d filters=32 kernel=3"\n[exercise.partial]\nbias_forgoten = 0.5\n[exercise.claims]\ntotal_params = 4640\n',
+            "unknown mistake id 'bias_forgoten' — did you mean 'bias_forgotten'",
+        ),
+        (
             '[[exercise]]\nid = "B.1"\ncommand = "params"\nspec = "35x35x16 | conv2d filters=32 kernel=3"\n[exercise.claims]\ntotal_params = 4640\n',
             "contains no '.'",
         ),
