@@ -179,14 +179,11 @@ def _claim_points(exercise: Exercise, table: Any, where: str) -> dict[str, float
     return {k: _number(table[k], f"{where}: [exercise.points]", f"'{k}'", MAX_POINTS) for k in keys}
 
 
-def mistake_ids() -> tuple[str, ...] | None:
-    """The catalogue's mistake ids, or None while the catalogue (issue 14) is not there."""
-    try:
-        from hwcheck import mistakes  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    ids = getattr(mistakes, "ids", None)
-    return tuple(ids()) if callable(ids) else None
+def mistake_ids() -> tuple[str, ...]:
+    """The catalogue's mistake ids (README: Named mistakes)."""
+    from hwcheck.mistakes import ids
+
+    return tuple(ids())
 
 
 def _partial(table: Any, where: str) -> dict[str, float]:
@@ -197,7 +194,7 @@ def _partial(table: Any, where: str) -> dict[str, float]:
     known = mistake_ids()
     credits = {}
     for ident, credit in table.items():
-        if known is not None and ident not in known:
+        if ident not in known:
             raise HwcheckError(
                 f"{where}: [exercise.partial]",
                 f"unknown mistake id '{ident}'{did_you_mean(ident, known)}",

@@ -174,7 +174,7 @@ def _claim(ex: KeyExercise, claim: KeyClaim, sub: Submission, judge: Judge) -> d
     out.update(claimed=to_jsonable(verdict.claimed), verdict=verdict.verdict, rule=verdict.rule)
     if verdict.hint:
         out["hint"] = verdict.hint
-    mistakes = [_mistake(m) for m in getattr(verdict, "mistakes", ()) or ()]
+    mistakes = [_mistake(m) for m in verdict.mistakes]
     if mistakes:
         out["mistakes"] = mistakes
     out["_awarded"] = claim.points * _credit(verdict.verdict, mistakes, ex.partial)
