@@ -517,7 +517,7 @@ def make_problem(
     if expect:
         from hwcheck.symbolic.expect import expectation, parse_moments
 
-        moments = parse_moments(expect, definitions, assume)
+        moments = parse_moments(parse_definitions(expect, "--expect"), definitions, assume)
         randoms = {str(s) for s in moments}
         if wrt and randoms & {ALIASES.get(n, n) for n in wrt}:
             raise HwcheckError("--wrt", "differentiate by the parameters, not the random symbols")

@@ -20,13 +20,12 @@ EXPECT_TIMEOUT = 10.0  # seconds for expanding the expression in the random symb
 MAX_DEGREE = 8  # total degree in the random symbols
 
 
-def parse_moments(raw, definitions, assume: str = "real") -> dict:
-    """``("e1=alpha*w1**2", …)`` → {symbol e1: variance}; a variance that is negative for
-    positive parameter values is refused (not a covariance)."""
+def parse_moments(texts: dict[str, str], definitions, assume: str = "real") -> dict:
+    """{name: variance text} (``--expect e1=alpha*w1**2``, split by derive) → {symbol e1:
+    variance}; a variance that is negative for positive parameter values is refused (not a
+    covariance)."""
     from hwcheck.symbolic.build import symbol
-    from hwcheck.symbolic.derive import parse_definitions
 
-    texts = parse_definitions(raw, "--expect")
     out = {}
     for name, text in texts.items():
         where = f"--expect ({name})"
