@@ -708,6 +708,21 @@ def resolve_path(name: str, where: str) -> Path:
     return path
 
 
+def read_toml_table(value: Any, name: str, max_bytes: int) -> tuple[str, dict]:
+    """(source, table) of a TOML argument: a table (API, answers file), ``-`` (standard input,
+    the command line only), TOML text (API) or a path. ``name`` is the argument (``model``)."""
+    if isinstance(value, dict):
+        return name, value
+    if not isinstance(value, str):
+        raise HwcheckError(name, "expected a file name, '-' or a table")
+    if value == "-":
+        return "<stdin>", parse_toml(read_text_file("-", "<stdin>", max_bytes), "<stdin>")
+    if "\n" in value:  # TOML text given directly (API)
+        return name, parse_toml(value, name)
+    path = resolve_path(value, f"<{name}>")
+    return value, parse_toml(read_text_file(value, value, max_bytes, path), value)
+
+
 def parse_toml(text: str, where: str) -> dict:
     """A TOML document; a syntax error names its line and column (tomllib's message)."""
     import tomllib

@@ -339,11 +339,18 @@ def run_emitted(code: str, folder):
 def torch_round_trip(spec: str, folder, layout: str = "chw") -> None:
     """Every layer of the emitted torch module has hwcheck's output shape and parameter count
     (pytorch conventions)."""
-    torch = pytest.importorskip("torch")
-    from hwcheck.arch.emit import emit
+    pytest.importorskip("torch")
 
     model = load_model(None, spec, layout=layout, framework="pytorch")
     r = hwcheck.params(spec=spec, layout=layout, framework="pytorch")
+    emitted_agrees(model, r.layers, folder)
+
+
+def emitted_agrees(model, rows, folder) -> None:
+    """The emitted torch module, run: each node's output shape and count are the rows'."""
+    torch = pytest.importorskip("torch")
+    from hwcheck.arch.emit import emit
+
     module = run_emitted(emit(model, "pytorch"), folder)
     built = module["build"]()
     shapes = {}
@@ -352,8 +359,8 @@ def torch_round_trip(spec: str, folder, layout: str = "chw") -> None:
     with torch.no_grad():
         built.eval()(module["example_input"]())
     children = list(built.layers.items())
-    assert len(children) == len(r.layers)
-    for row, (name, child) in zip(r.layers, children):
+    assert len(children) == len(rows)
+    for row, (name, child) in zip(rows, children, strict=True):
         assert list(shapes[name][1:]) == row["output_shape"], row["name"]
         assert sum(p.numel() for p in child.parameters()) == row["params"], row["name"]
 

@@ -12,6 +12,7 @@ import pytest
 import hwcheck
 from hwcheck.arch.emit import emit
 from hwcheck.arch.model import load_model
+from tests.test_arch_torch import emitted_agrees
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
@@ -67,27 +68,11 @@ def test_keras_squeeze_excitation_round_trip(tmp_path):
     assert r.output_shape == [8, 8, 16]
 
 
-def torch_round_trip(model, rows, folder) -> None:
-    torch = pytest.importorskip("torch")
-    module = module_of(emit(model, "pytorch"), folder)
-    built = module["build"]()
-    shapes = {}
-    for name, child in built.layers.items():
-        child.register_forward_hook(lambda m, i, o, name=name: shapes.__setitem__(name, o.shape))
-    with torch.no_grad():
-        built.eval()(module["example_input"]())
-    children = list(built.layers.items())
-    assert len(children) == len(rows)
-    for row, (name, child) in zip(rows, children, strict=True):
-        assert list(shapes[name][1:]) == row["output_shape"], row["name"]
-        assert sum(p.numel() for p in child.parameters()) == row["params"], row["name"]
-
-
 @pytest.mark.parametrize("spec", TORCH_GRAPHS)
 def test_torch_graph_round_trip(spec, tmp_path):
     model = load_model(None, spec, layout="chw", framework="pytorch")
     rows = hwcheck.params(spec=spec, layout="chw", framework="pytorch").layers
-    torch_round_trip(model, rows, tmp_path)
+    emitted_agrees(model, rows, tmp_path)
 
 
 def test_torch_zoo_resnet18_round_trip(tmp_path):
@@ -97,5 +82,5 @@ def test_torch_zoo_resnet18_round_trip(tmp_path):
     table = zoo.table("resnet18")
     model = load_model(table, None)
     r = hwcheck.params(model=table)
-    torch_round_trip(model, r.layers, tmp_path)
+    emitted_agrees(model, r.layers, tmp_path)
     assert r.total_params == 11_689_512

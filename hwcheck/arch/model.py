@@ -50,9 +50,7 @@ from hwcheck.parse import (
     parse_float,
     parse_int,
     parse_shape,
-    parse_toml,
-    read_text_file,
-    resolve_path,
+    read_toml_table,
 )
 
 MAX_LAYERS = 10_000
@@ -141,16 +139,7 @@ def load_model(
 
 
 def read_model(model: Any) -> tuple[str, dict]:
-    if isinstance(model, dict):
-        return "model", model
-    if not isinstance(model, str):
-        raise HwcheckError("model", "expected a file name, '-' or a table")
-    if model == "-":
-        return "<stdin>", parse_toml(read_text_file("-", "<stdin>", MAX_BYTES), "<stdin>")
-    if "\n" in model:  # TOML text given directly (API)
-        return "model", parse_toml(model, "model")
-    path = resolve_path(model, "<model>")
-    return model, parse_toml(read_text_file(model, model, MAX_BYTES, path), model)
+    return read_toml_table(model, "model", MAX_BYTES)
 
 
 # --------------------------------------------------------------------------- validation

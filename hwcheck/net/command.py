@@ -22,7 +22,7 @@ from hwcheck.net.network import (
 )
 from hwcheck.net.request import MAX_INPUTS
 from hwcheck.numfmt import fmt
-from hwcheck.parse import parse_matrix, parse_toml, read_text_file, resolve_path
+from hwcheck.parse import parse_matrix, read_toml_table
 from hwcheck.result import Result, Table, Text, view_only
 
 MAX_ROWS = 2**MAX_INPUTS
@@ -144,7 +144,7 @@ def read_layers(request) -> tuple[list[NetLayer], str | None]:
     if request.layer:
         layers = [parse_layer_text(t, f"--layer {i + 1}") for i, t in enumerate(request.layer)]
         return layers, None
-    source, table = _read_table(request.net)
+    source, table = read_toml_table(request.net, "net", MAX_FILE_BYTES)
     entries = table.get("layer", table.get("layers"))
     unknown = set(table) - {"layer", "layers", "inputs", "title", "name", "description"}
     if unknown:
@@ -153,17 +153,6 @@ def read_layers(request) -> tuple[list[NetLayer], str | None]:
         raise HwcheckError(source, "expected [[layer]] tables (weights, bias, activation)")
     layers = [layer_from_table(t, f"{source}: layer[{i}]") for i, t in enumerate(entries)]
     return layers, None
-
-
-def _read_table(net: Any) -> tuple[str, dict]:
-    if isinstance(net, dict):
-        return "net", net
-    if not isinstance(net, str):
-        raise HwcheckError("net", "expected a file name, '-' or a table")
-    if net == "-":
-        return "<stdin>", parse_toml(read_text_file("-", "<stdin>", MAX_FILE_BYTES), "<stdin>")
-    path = resolve_path(net, "<net>")
-    return net, parse_toml(read_text_file(net, net, MAX_FILE_BYTES, path), net)
 
 
 def build(request) -> list[NetLayer]:
