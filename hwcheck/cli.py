@@ -279,10 +279,12 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
         if standalone and fmt != "latex":
             raise HwcheckError("--standalone", "only with --format latex")
         digits, rtol, atol = _output_settings(digits_raw, rtol_raw, atol_raw)
-        from hwcheck.parse import check_plain
-        from hwcheck.verify import parse_claim
+        claims = []
+        if raw_claims:  # the verifier is imported only when there is something to verify
+            from hwcheck.parse import check_plain
+            from hwcheck.verify import parse_claim
 
-        claims = [parse_claim(c) for c in raw_claims]
+            claims = [parse_claim(c) for c in raw_claims]
         for key, value in claims:  # the digit bound, before any claim parsing
             where = f"--claim {key if len(key) <= 40 else key[:39] + '…'}"
             check_plain(key, where)
@@ -389,6 +391,11 @@ def emit(result, verdicts, fmt: str, digits: int, *, standalone: bool = False) -
 
 
 def _emit(result, verdicts, fmt: str, digits: int, *, standalone: bool = False) -> None:
+    if fmt == "json":  # a machine's output: no renderer to import
+        from hwcheck.jsonout import json_text
+
+        sys.stdout.write(json_text(result, verdicts))
+        return
     from hwcheck import render
 
     if fmt == "table" and getattr(result, "plain_text", None):  # a file's text (`hwcheck key`)

@@ -97,3 +97,16 @@ def dumps(document, *, plain: bool = False, indent: int | None = None) -> str:
     with exact_digits():
         value = document if plain else to_jsonable(document)
         return json.dumps(value, ensure_ascii=False, allow_nan=False, indent=indent)
+
+
+def document(result, verdicts=None) -> dict:
+    """The JSON document of a command: result keys plus ``claims`` when any were given."""
+    doc = result.to_json()
+    if verdicts:
+        doc["claims"] = [v.to_json() for v in verdicts]
+    return doc
+
+
+def json_text(result, verdicts=None) -> str:
+    """``--json``: the one strict document, on one line."""
+    return dumps(document(result, verdicts), plain=True) + "\n"

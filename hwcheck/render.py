@@ -14,10 +14,9 @@ prints in column blocks. Output to a file or a pipe is laid out at its natural w
 from __future__ import annotations
 
 import io
-from typing import Any
 
 from hwcheck import escape
-from hwcheck.jsonout import dumps
+from hwcheck.jsonout import json_text
 from hwcheck.views import Heading, Matrix, Section, Table
 
 VERDICT_STYLE = {
@@ -27,14 +26,6 @@ VERDICT_STYLE = {
     "inconclusive": "yellow",
     "error": "red",
 }
-
-
-def document(result, verdicts=None) -> dict[str, Any]:
-    """The JSON document: result keys plus ``claims`` when any were given."""
-    doc = result.to_json()
-    if verdicts:
-        doc["claims"] = [v.to_json() for v in verdicts]
-    return doc
 
 
 def verdict_table(verdicts, digits: int = 6) -> Table:
@@ -56,7 +47,7 @@ def render(
 ) -> str:
     """The whole output of a command in one format."""
     if fmt == "json":
-        return dumps(document(result, verdicts), plain=True) + "\n"
+        return json_text(result, verdicts)
     sections = sections_of(result, verdicts, digits)
     if fmt == "markdown":
         return to_markdown(sections)

@@ -8,7 +8,6 @@ from fractions import Fraction
 from math import prod
 from typing import Any
 
-from hwcheck.arch import rf as fields
 from hwcheck.arch import zoo
 from hwcheck.arch.layers import axis_names, split
 from hwcheck.arch.model import Model, load_model, trace
@@ -66,6 +65,13 @@ def shape_cell(shape) -> str:
 def model_of(request) -> Model:
     model = zoo.resolve(request.model)  # a zoo name (hwcheck models) stands for its file
     return load_model(model, request.spec, layout=request.layout, framework=request.framework)
+
+
+def _fields():
+    """The receptive-field module, imported by rf's code paths only (params starts without it)."""
+    from hwcheck.arch import rf
+
+    return rf
 
 
 # =========================================================================== params
@@ -448,9 +454,9 @@ def recurrence_work(rows, limit: int = 40) -> tuple[str, ...]:
     for i in shown:
         if i != previous + 1:
             lines.append(f"… {count - limit} more …")
-        lines.append(recurrence_line(rows[i], rows[i - 1].axes[0] if i else fields.Axis()))
+        lines.append(recurrence_line(rows[i], rows[i - 1].axes[0] if i else _fields().Axis()))
         previous = i
-    rules = ", ".join(rule.text() for rule in fields.RECURRENCES)
+    rules = ", ".join(rule.text() for rule in _fields().RECURRENCES)
     return (f"{rules} with k′ = d·(k − 1) + 1 (layer t reads layer t − 1)", *lines)
 
 
@@ -459,8 +465,8 @@ def recurrence_line(step, before) -> str:
         return f"layers[{step.index}] {step.name}: every unit sees the whole input ({step.type})"
     w, after = step.windows[0], step.axes[0]
     axis_note = "" if set(step.windows) == {w} and set(step.axes) == {after} else " (axis 0)"
-    env, parts = fields.recurrence_env(before, w), []
-    for rule in fields.RECURRENCES:  # the rules Axis.through computes with, numbers substituted
+    env, parts = _fields().recurrence_env(before, w), []
+    for rule in _fields().RECURRENCES:  # the rules Axis.through computes with, numbers substituted
         text, env[rule.lhs.key] = rule.explain(env, _exact, step.index + 1)
         parts.append(text)
     return f"layers[{step.index}] {step.name}{axis_note}: " + ", ".join(parts)
@@ -506,7 +512,7 @@ def global_chain(rows, sizes) -> str:
     area = f" = {prod(sizes):,}" if len(sizes) > 1 else ""
     return (
         f"every unit of layer {len(rows)} sees the whole input ({fmt_shape(sizes)}{area} "
-        f"{fields.pixel_word(len(sizes))}): {first.type} at layers[{first.index}] mixes every position"
+        f"{_fields().pixel_word(len(sizes))}): {first.type} at layers[{first.index}] mixes every position"
     )
 
 
@@ -519,8 +525,8 @@ def rf(request) -> RfResult:
     model = model_of(request)
     index = selected(model, request.layer)
     outs = trace(model, index)
-    rows = fields.steps(model, outs)
-    sizes = fields.input_spatial(model)
+    rows = _fields().steps(model, outs)
+    sizes = _fields().input_spatial(model)
     graph = model.is_graph
     last = rows[-1]
     table = [step_row(s, sizes, model.input_names(s.index), graph) for s in rows]
@@ -543,9 +549,9 @@ def rf(request) -> RfResult:
             work=recurrence_work(rows),
             graph=graph,
         )
-    path = fields.path_to(rows, index)
+    path = _fields().path_to(rows, index)
     on_path = [rows[i] for i in path]
-    levels = fields.path_levels(path)
+    levels = _fields().path_levels(path)
     out_sizes = spatial_sizes(model, outs[-1].shape)
     unit, bounds, clipped, picture = None, None, None, ()
     if request.unit is not None or request.draw:
@@ -555,7 +561,7 @@ def rf(request) -> RfResult:
             else tuple(n // 2 for n in out_sizes)
         )
         bounds = unit_region(last, unit)
-        clipped = fields.clip(bounds, sizes)
+        clipped = _fields().clip(bounds, sizes)
         if request.draw:
             picture = drawing(model, rows, outs, unit, bounds, sizes, graph)
     rf_sizes = last.rf
@@ -567,9 +573,9 @@ def rf(request) -> RfResult:
         [a.jump if u is not None else None for a, u in zip(last.axes, last.union)],
         [a.start if ok else None for a, ok in zip(last.axes, last.aligned)],
         None if None in rf_sizes else prod(rf_sizes),
-        fields.chain(on_path, levels=levels, top=index + 1)
+        _fields().chain(on_path, levels=levels, top=index + 1)
         + (" along the path with the largest field" if graph else ""),
-        {str(level): size for level, size in fields.chain_sizes(on_path, levels)},
+        {str(level): size for level, size in _fields().chain_sizes(on_path, levels)},
         None if unit is None else list(unit),
         bounds,
         clipped,
@@ -601,18 +607,18 @@ def drawing(model, rows, outs, unit, bounds, sizes, graph) -> tuple[str, ...]:
     if graph:
         node_sizes = {i: spatial_sizes(model, o.shape) for i, o in enumerate(outs)}
         node_sizes[-1] = sizes
-        points = fields.seen_in_graph(model, rows, unit, node_sizes)
+        points = _fields().seen_in_graph(model, rows, unit, node_sizes)
         exact = (
             None if points is None else [sorted({p[a] for p in points}) for a in range(len(sizes))]
         )
     else:
         in_sizes = [sizes, *(spatial_sizes(model, o.shape) for o in outs[:-1])]
-        exact = fields.seen_positions(rows, unit, in_sizes)
+        exact = _fields().seen_positions(rows, unit, in_sizes)
         centre = [a.start + u * a.jump for a, u in zip(last.axes, unit)]
     seen = exact or [
         list(range(max(lo, 0), min(hi, n - 1) + 1)) for (lo, hi), n in zip(bounds, sizes)
     ]
-    picture = fields.draw(sizes, seen, centre, points)
+    picture = _fields().draw(sizes, seen, centre, points)
     if exact is None:
         picture += ("(too many paths to trace pixel by pixel: the field's bounding box is shaded)",)
     return picture
