@@ -95,31 +95,6 @@ def test_exercise_s_sop_from_the_table_is_right(cli):
         assert brute_forward(data["layers"], [int(b) for b in bits]) == [int(out)]
 
 
-def max_of_three(lam: str) -> list[str]:
-    """max(a,b) = (a+b)/2 + |a−b|/2 with ReLUs; outputs relu(xᵢ − max + λ) (exercise T)."""
-    # layer 1: pass x through as relu(x) − relu(−x); |a − b| and a + b for the pair (x1, x2)
-    l1 = "relu | 1 -1 0 0 0 0 1 -1 1 -1; 0 0 1 -1 0 0 -1 1 1 -1; 0 0 0 0 1 -1 0 0 0 0"
-    # layer 2: x1, x2, x3 (as ±relu pairs) and m12 = max(x1, x2) = (s + |d|)/2, split by sign
-    l2 = (
-        "relu | "
-        "1 -1 0 0 0 0 0 0; -1 1 0 0 0 0 0 0; "
-        "0 0 1 -1 0 0 0 0; 0 0 -1 1 0 0 0 0; "
-        "0 0 0 0 1 -1 -1 1; 0 0 0 0 -1 1 1 -1; "
-        "0 0 0 0 0 0 0.5 -0.5; 0 0 0 0 0 0 0.5 -0.5; "
-        "0 0 0 0 0 0 0.5 -0.5; 0 0 0 0 0 0 -0.5 0.5"
-    )
-    # layer 3: max(m12, x3) = (m12 + x3)/2 + |m12 − x3|/2 and the x's again
-    l3 = (
-        "relu | "
-        "1 0 0 0 0 0 0; 0 1 0 0 0 0 0; "
-        "0 0 1 0 0 0 0; 0 0 0 1 0 0 0; "
-        "0 0 0 0 1 0 0; 0 0 0 0 0 1 0; "
-        "0 0 0 0 0 0 0; 0 0 0 0 0 0 0"
-    )
-    del l3  # (kept simple below: the final layer takes max from the hidden units directly)
-    return [l1, l2]
-
-
 def integer_grid(k: int, n: int = 3):
     return list(itertools.product(range(-k, k + 1), repeat=n))
 

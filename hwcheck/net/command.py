@@ -16,6 +16,7 @@ from hwcheck.net.logic import evaluate, parse_target, variables
 from hwcheck.net.network import (
     NetLayer,
     check_chain,
+    evaluated_exactly,
     forward,
     layer_from_table,
     parse_layer_text,
@@ -197,8 +198,7 @@ def read_table(text: Any, inputs: int | None):
 
     if isinstance(text, str) and all(_BITS.match(t) for t in re.split(r"[\s,;]+", text.strip())):
         pairs = [t.split(":") for t in re.split(r"[\s,;]+", text.strip())]
-        widths = {len(a) for a, _ in pairs} | set()
-        if len(widths) != 1:
+        if len({len(a) for a, _ in pairs}) != 1:
             raise HwcheckError("--table", "every row needs the same number of input bits")
         x = np.array([[int(c) for c in a] for a, _ in pairs], dtype=float)
         y = np.array([[int(c) for c in b] for _, b in pairs], dtype=float)
@@ -330,7 +330,7 @@ def net(request) -> NetResult:
         x, domain = table_x, f"the {len(table_x)} rows of the table"
     else:
         x, domain = domain_rows(request, n)
-    if len(x) > MAX_EXACT_ROWS and _needs_exact(layers):
+    if len(x) > MAX_EXACT_ROWS and evaluated_exactly(layers):
         raise HwcheckError(
             "<net>",
             f"weights that are not dyadic (k/2^j) are evaluated exactly, at most "
@@ -372,12 +372,6 @@ def net(request) -> NetResult:
             for i in range(min(SHOWN, len(x)))
         ),
     )
-
-
-def _needs_exact(layers) -> bool:
-    from hwcheck.net.network import EXACT_ACTIVATIONS, exact_needed
-
-    return exact_needed(layers, None) and all(ly.activation in EXACT_ACTIVATIONS for ly in layers)
 
 
 def _expected_value(v, kind: str):

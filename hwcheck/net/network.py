@@ -148,18 +148,21 @@ def dyadic(x: Fraction) -> bool:
     return d & (d - 1) == 0 and d <= 2**20
 
 
-def exact_needed(layers: list[NetLayer], rows) -> bool:
-    """True when float64 could misjudge z = 0: a non-dyadic weight with step/sign/relu."""
+def evaluated_exactly(layers: list[NetLayer]) -> bool:
+    """True when float64 could misjudge z = 0: a weight that is not dyadic, and only the
+    activations that decide at 0 (step, sign, relu, linear); then the evaluation is in fractions."""
     numbers = [w for layer in layers for row in layer.weights for w in row]
     numbers += [b for layer in layers for b in layer.bias]
-    return not all(dyadic(x) for x in numbers)
+    return not all(dyadic(x) for x in numbers) and all(
+        ly.activation in EXACT_ACTIVATIONS for ly in layers
+    )
 
 
 def forward(layers: list[NetLayer], x):
     """Outputs for the input rows ``x`` (numpy float array, rows × inputs)."""
     import numpy as np
 
-    exact = exact_needed(layers, x) and all(ly.activation in EXACT_ACTIVATIONS for ly in layers)
+    exact = evaluated_exactly(layers)
     if exact:
         a = np.array([[Fraction(int(v)) for v in row] for row in x], dtype=object)
     else:
