@@ -271,21 +271,16 @@ def _sparsity(figure, command, result, request, others) -> None:
 # -------------------------------------------------------------------------------- grade
 
 
-def score_bins(scores: list[float], top: float) -> list[int]:
-    """Students per tenth of the maximum score (the last bin holds full marks)."""
-    bins = [0] * 10
-    for score in scores:
-        share = score / top if top else 0.0
-        bins[min(int(share * 10), 9)] += 1
-    return bins
-
-
 def _histogram(figure, command, result, request, others) -> None:
+    from hwcheck.grade.html import BINS  # the HTML report's bins
+    from hwcheck.grade.html import bins as class_bins
+
     graded = [s for s in result.students if not s.get("error")]
-    bins = score_bins([s["score"] for s in graded], result.max)
+    bins = class_bins([s["score"] for s in graded], result.max)
+    width = 100 / BINS
     axes = figure.add_subplot(1, 1, 1)
-    axes.bar([10 * i + 5 for i in range(10)], bins, width=9, color=FIELD_COLOUR)
-    axes.set_xticks(range(0, 101, 10))
+    axes.bar([width * (i + 0.5) for i in range(BINS)], bins, width=0.9 * width, color=FIELD_COLOUR)
+    axes.set_xticks([width * i for i in range(BINS + 1)])
     axes.set_xlabel("score, % of the maximum")
     axes.set_ylabel("students")
     axes.set_title(f"{len(graded)} students graded against {result.key}")
