@@ -26,7 +26,6 @@ _SUB = str.maketrans("₀₁₂₃₄₅₆₇₈₉′", "0123456789'")
 _TOKEN = re.compile(
     r"\s*(?:(?P<num>\d+(?:\.\d+)?(?:/\d+)?)|(?P<name>[A-Za-z](?:_?\d+)?'?)|(?P<op>[-+*·@()]))"
 )
-PRIME = {"W'": None, "b'": None}
 
 
 def add(p: Poly, q: Poly, sign: int = 1) -> Poly:
