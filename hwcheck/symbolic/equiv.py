@@ -25,8 +25,6 @@ import random
 from dataclasses import dataclass
 from fractions import Fraction
 
-from hwcheck.symbolic.worker import run_bounded  # noqa: F401 - re-exported (older import path)
-
 PROBES = 12
 SEED = 0
 TIMEOUT = 5.0  # seconds for the symbolic steps

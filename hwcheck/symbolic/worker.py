@@ -59,12 +59,6 @@ def bounded(function, args: tuple, timeout: float) -> Outcome:
     return _bounded_fork(function, args, allowed)
 
 
-def run_bounded(function, args: tuple, timeout: float) -> tuple[bool, Any]:
-    """(finished, value): the older two-valued form of :func:`bounded`."""
-    outcome = bounded(function, args, timeout)
-    return outcome.done, outcome.value
-
-
 # ----------------------------------------------------------------------------- fork (POSIX)
 
 
