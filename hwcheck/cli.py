@@ -376,10 +376,8 @@ def _output_settings(digits_raw, rtol_raw, atol_raw) -> tuple[int, float, float]
     digits = (
         parse_int(digits_raw, "--digits", minimum=1, maximum=17) if digits_raw is not None else 6
     )
-    rtol = parse_float(rtol_raw, "--rtol") if rtol_raw is not None else 1e-3
-    atol = parse_float(atol_raw, "--atol") if atol_raw is not None else 1e-9
-    if rtol < 0 or atol < 0:
-        raise HwcheckError("--rtol" if rtol < 0 else "--atol", "must not be negative")
+    rtol = parse_float(rtol_raw, "--rtol", nonnegative=True) if rtol_raw is not None else 1e-3
+    atol = parse_float(atol_raw, "--atol", nonnegative=True) if atol_raw is not None else 1e-9
     return digits, rtol, atol
 
 

@@ -130,8 +130,13 @@ def convert(f: dataclasses.Field, raw: Any, where: str) -> Any:
         return parse_bool(raw, where)
     if kind == "integer":
         return parse_int(raw, where, minimum=meta.get("minimum"), maximum=meta.get("maximum"))
-    if kind == "number":
-        return parse_float(raw, where)
+    if kind == "number":  # the bounds a field declares: number(..., nonnegative=True)
+        return parse_float(
+            raw,
+            where,
+            positive=meta.get("positive", False),
+            nonnegative=meta.get("nonnegative", False),
+        )
     if kind == "choice":
         if not isinstance(raw, str) or raw not in meta["choices"]:
             options = ", ".join(meta["choices"])

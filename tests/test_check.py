@@ -290,3 +290,14 @@ def test_defaults_layout_and_framework_reach_the_model_commands(cli, tmp_path):
     assert code == 0 and doc["passed"] == 2, (
         out + err
     )  # pytorch counts BatchNorm as 2·C (keras: 4·C)
+
+
+@pytest.mark.parametrize("option", ["--rtol", "--atol"])
+def test_tolerances_have_one_rule_in_check_and_in_a_calculator(cli, monkeypatch, option):
+    """A negative tolerance is the same error whether check or a calculator reads it."""
+    monkeypatch.chdir(ROOT)
+    errors = [
+        cli(*args, option, "-1")[2]
+        for args in (("check", "examples.toml", "--only", "B"), ("sgd",))
+    ]
+    assert errors[0] == errors[1] == f"error: {option}: must not be negative, got -1\n"

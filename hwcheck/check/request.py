@@ -33,8 +33,12 @@ class CheckRequest:
         600.0, "Seconds the whole run may take, over every file (same rule as --file-budget)."
     )
     rtol: float | None = number(
-        None, "Relative tolerance for float claims, overriding the files' [defaults]."
+        None,
+        "Relative tolerance for float claims, overriding the files' [defaults].",
+        nonnegative=True,
     )
     atol: float | None = number(
-        None, "Absolute tolerance for float claims, overriding the files' [defaults]."
+        None,
+        "Absolute tolerance for float claims, overriding the files' [defaults].",
+        nonnegative=True,
     )
