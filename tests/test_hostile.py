@@ -243,8 +243,8 @@ def test_control_characters_in_ids_titles_and_claim_keys_are_refused(cli, tmp_pa
     if field == "claim":
         doc = GOOD.replace('"final.b" = -0.0136093', f'"{text}" = -0.0136093')
     else:
-        doc = GOOD.replace('id = "sgd-1"', f'id = "{text}"') if field == "id" else GOOD
-        doc = doc.replace('title = "SGD on the neuron"', f'title = "{text}"')
+        old = 'id = "sgd-1"' if field == "id" else 'title = "SGD on the neuron"'
+        doc = GOOD.replace(old, f'{field} = "{text}"')  # only the field under test
     path = answers(tmp_path, doc)
     out, err = hostile(cli, tmp_path, ["check", path], "control", contains="control character")
     assert "✓" not in out + err and "\x1b" not in out + err

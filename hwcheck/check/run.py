@@ -74,12 +74,11 @@ class CheckResult(Result):
 
     def stderr_lines(self) -> list[str]:
         """One ``error:`` line per answers file that could not be read (the run went on)."""
-        from hwcheck.check.answers import CONTROL
+        from hwcheck.escape import terminal  # a file name cannot move the cursor or forge a line
 
-        def shown(text: str) -> str:  # a file name cannot move the cursor or forge a line
-            return CONTROL.sub(lambda m: "\\x" + format(ord(m.group()), "02x"), text)
-
-        return [f"error: {shown(bad['file'])}: {shown(bad['message'])}" for bad in self.unreadable]
+        return [
+            f"error: {terminal(bad['file'])}: {terminal(bad['message'])}" for bad in self.unreadable
+        ]
 
     def exit_code(self) -> int:
         if self.unreadable:

@@ -12,12 +12,12 @@ import csv
 import datetime
 import io
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hwcheck.check.answers import CONTROL  # one rule for what a file may not hold
 from hwcheck.errors import HwcheckError
 from hwcheck.parse import parse_toml, read_text_file
 
@@ -28,7 +28,6 @@ MAX_ROWS = 100_000  # students in one CSV
 MAX_VALUE_CHARS = 100_000
 MAX_ID_CHARS = 200
 #: control characters and the bidirectional overrides that could forge a line of a report
-_UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _KEY_TABLES = ("points", "rtol", "atol", "tolerances", "partial", "defaults")
 
 
@@ -191,7 +190,7 @@ def value_problem(value: Any, depth: int = 0) -> str | None:
     if isinstance(value, str):
         if len(value) > MAX_VALUE_CHARS:
             return f"longer than {MAX_VALUE_CHARS:,} characters"
-        if _UNSAFE.search(value):
+        if CONTROL.search(value):
             return "contains control characters"
         text = value.strip()
         if text.startswith("@"):
@@ -212,14 +211,16 @@ def value_problem(value: Any, depth: int = 0) -> str | None:
 def id_problem(student: str) -> str | None:
     if len(student) > MAX_ID_CHARS:
         return f"is longer than {MAX_ID_CHARS} characters"
-    if _UNSAFE.search(student):
+    if CONTROL.search(student):
         return "contains control characters"
     return None
 
 
 def safe_text(text: str, limit: int = 80) -> str:
     """Text from a submission as it may appear in a report: control characters escaped."""
-    shown = _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    from hwcheck.escape import visible  # the one rule for what a report may show raw
+
+    shown = visible(text)
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
