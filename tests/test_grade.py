@@ -102,6 +102,11 @@ class Plan:
                     answers[f"{ex_id}.{k}"] = v
                 elif kind == "wrong":
                     answers[f"{ex_id}.{k}"] = wrong_variants(v)[rng.random() < 0.3]
+            factors = (kinds.get(("E", "u")), kinds.get(("E", "v")))
+            if "wrong" in factors and "missing" not in factors:
+                # separable factors claimed together are judged by u·vᵀ (CONVENTIONS §5):
+                # one wrong factor makes the product, so both answers, wrong
+                kinds[("E", "u")] = kinds[("E", "v")] = "wrong-product"
             self.students.append((f"s{n:03d}", answers, kinds))
 
     def score(self, kinds) -> Fraction:
@@ -118,7 +123,7 @@ class Plan:
         counts = Counter(
             json.dumps(answers[f"{ex}.{k}"], sort_keys=True)
             for _, answers, kinds in self.students
-            if kinds[(ex, k)] == "wrong"
+            if kinds[(ex, k)] in ("wrong", "wrong-product")
         )
         return counts.most_common()
 
@@ -165,7 +170,9 @@ def test_missing_and_wrong_claims_are_the_planted_ones(plan, graded):
     _, doc = graded
     for (_, _, kinds), entry in zip(plan.students, doc["students"]):
         missing = [f"{ex}.{k}" for (ex, k), kind in kinds.items() if kind == "missing"]
-        wrong = [f"{ex}.{k}" for (ex, k), kind in kinds.items() if kind == "wrong"]
+        wrong = [
+            f"{ex}.{k}" for (ex, k), kind in kinds.items() if kind in ("wrong", "wrong-product")
+        ]
         assert entry["missing"] == missing
         assert entry["wrong"] == wrong
         verdicts = {f"{c['exercise']}.{c['key']}": c["verdict"] for c in entry["claims"]}
@@ -790,3 +797,33 @@ def test_each_submission_is_graded_inside_its_own_budget(monkeypatch):
     found = list(expand(["tests/data/grade/submissions"]))
     result = run.grade_class(key, found, file_budget=7.5)
     assert opened == [7.5] * len(result.students)
+
+
+def test_a_claim_is_read_with_the_students_other_answers_as_check_reads_it(cli, tmp_path):
+    """grade judges each answer with the student's other answers to the exercise: a count that
+    follows from an earlier wrong one earns its partial credit, and u·vᵀ = −F is wrong."""
+    key = tmp_path / "key.toml"
+    key.write_text(
+        '[[exercise]]\nid = "N"\ncommand = "params"\nspec = "8x8x3 | conv2d 4 3 | flatten | dense 10"\n'
+        "points = 2\n[exercise.claims]\n"
+        f'"layers.1.size" = {6 * 6 * 4}\n"layers.2.params" = {6 * 6 * 4 * 10 + 10}\n'
+        "[exercise.partial]\nfollows_from_earlier = 1.0\n"
+        '[[exercise]]\nid = "E"\ncommand = "separable"\nf = "1 2 1; 2 4 2; 1 2 1"\npoints = 2\n'
+        "[exercise.claims]\nu = [1, 2, 1]\nv = [1, 2, 1]\n",
+        encoding="utf-8",
+    )
+    sub = tmp_path / "ann.toml"
+    wrong_size = 8 * 8 * 4  # the flatten size as if padding were 'same'
+    sub.write_text(
+        f'[answers]\n"N.layers.1.size" = {wrong_size}\n'
+        f'"N.layers.2.params" = {wrong_size * 10 + 10}\n'
+        '"E.u" = [1, 2, 1]\n"E.v" = [-1, -2, -1]\n',
+        encoding="utf-8",
+    )
+    code, out, err = cli("grade", str(key), str(sub), "--json")
+    assert code == 0, err
+    claims = {(c["exercise"], c["key"]): c for c in json.loads(out)["students"][0]["claims"]}
+    dense = claims[("N", "layers.2.params")]
+    assert [m["id"] for m in dense["mistakes"]] == ["follows_from_earlier"]
+    assert dense["awarded"] == dense["points"] == 1.0
+    assert claims[("E", "u")]["verdict"] == claims[("E", "v")]["verdict"] == "wrong"

@@ -101,18 +101,22 @@ class Judge:
         self.key = key
         self.cache: dict[tuple[str, str], Any] = {}
 
-    def __call__(self, ex: KeyExercise, claim: KeyClaim, value: Any):
+    def __call__(self, ex: KeyExercise, claim: KeyClaim, value: Any, answers: dict[str, Any]):
+        """``answers``: the student's answers to the exercise (claim key → value), read with the
+        claim as check reads them (u·vᵀ, a count that follows from an earlier wrong one)."""
         from hwcheck.verify import Verdict, judge
 
-        try:
-            token = json.dumps(value, sort_keys=True, ensure_ascii=False)
+        try:  # the same answers to the same exercise get the same verdict
+            token = json.dumps(answers, sort_keys=True, ensure_ascii=False)
         except (TypeError, ValueError):
             token = None
         memo = (claim.label, token) if token is not None else None
         if memo is not None and memo in self.cache:
             return self.cache[memo]
         try:
-            verdict = judge(ex.result, ex.data, claim.key, value, ex.tolerance(claim.key))
+            verdict = judge(
+                ex.result, ex.data, claim.key, value, ex.tolerance(claim.key), claims=answers
+            )
         except (RecursionError, MemoryError):
             verdict = Verdict(
                 claim.key,
@@ -170,7 +174,8 @@ def _claim(ex: KeyExercise, claim: KeyClaim, sub: Submission, judge: Judge) -> d
         }
     if claim.label not in sub.answers:
         return {**out, "verdict": "missing", "awarded": 0.0, "_awarded": 0.0, "rule": "no answer"}
-    verdict = judge(ex, claim, sub.answers[claim.label])
+    answers = {c.key: sub.answers[c.label] for c in ex.claims if c.label in sub.answers}
+    verdict = judge(ex, claim, sub.answers[claim.label], answers)
     out.update(claimed=to_jsonable(verdict.claimed), verdict=verdict.verdict, rule=verdict.rule)
     if verdict.hint:
         out["hint"] = verdict.hint
