@@ -665,8 +665,8 @@ def compare_int(expected: int, claimed: Any, tol: Tolerance | None = None) -> Ou
     else:
         ok = Fraction(value) == expected
     rule = "integer: exact"
-    if tol.rtol != Tolerance.rtol:
-        rule += f" (rtol {tol.rtol:g} applies to approximate claims only, e.g. ~4.6k)"
+    if tol != Tolerance():  # a changed rtol/atol is named, never ignored without a word
+        rule += f" ({tol.describe()} applies to approximate claims only, e.g. ~4.6k)"
     return Outcome("correct" if ok else "wrong", rule)
 
 

@@ -295,3 +295,12 @@ def test_a_changed_rtol_is_never_silently_ignored():
     assert "tolerances" not in one(r, "converges", "true").rule
     v = one(hwcheck.params(spec=B), "total_params", "4,640", rtol=0.1)
     assert "applies to approximate claims only" in v.rule
+
+
+def test_a_changed_atol_on_a_plain_integer_is_named_not_ignored(cli):
+    code, out, _ = cli(
+        "params", "--spec", "35x35x16 | conv2d 32 3 padding=same", "--atol", "50",
+        "--claim", "total_params=4600", "--json",
+    )  # fmt: skip
+    rule = json.loads(out)["claims"][0]["rule"]
+    assert code == 1 and "atol 50 applies to approximate claims only" in rule
