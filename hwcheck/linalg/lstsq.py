@@ -20,7 +20,7 @@ from fractions import Fraction
 from typing import Any
 
 from hwcheck.errors import HwcheckError
-from hwcheck.linalg.exact import matmul, null_space, pinv, rank, rref
+from hwcheck.linalg.exact import matmul, null_space, pinv, rref
 from hwcheck.numfmt import fmt, fmt_seq
 from hwcheck.parse import parse_matrix, parse_vector
 from hwcheck.result import Result, Table, Text
@@ -89,10 +89,9 @@ def lstsq(request) -> LstsqResult:
     xf = [[Fraction(v) for v in row] for row in X]
     yf = [Fraction(v) for v in y]
     n, d = len(xf), len(xf[0])
-    r = rank(xf)
     aug = [row + [t] for row, t in zip(xf, yf, strict=True)]
-    red, _ = rref(aug)
-    r_aug = rank(aug)
+    red, pivots = rref(aug)  # one reduction gives both ranks: X's pivots lie left of column d
+    r, r_aug = sum(p < d for p in pivots), len(pivots)
     w = [row[0] for row in matmul(pinv(xf), [[t] for t in yf])]
     residual = [
         sum((a * b for a, b in zip(row, w, strict=True)), Fraction(0)) - t
