@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import os
 from pathlib import Path
 
 import pytest
+
+#: Keras 3 is a reference on the torch backend (no tensorflow needed), also for a plain pytest run
+os.environ.setdefault("KERAS_BACKEND", "torch")
 
 GOLDEN = Path(__file__).parent / "golden"
 DATA = Path(__file__).parent / "data"

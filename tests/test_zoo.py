@@ -12,7 +12,6 @@ exists, and with those layers read as what they count (a parameter-free activati
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import os
@@ -23,7 +22,6 @@ import pytest
 
 import hwcheck
 from hwcheck.arch import zoo
-from hwcheck.errors import HwcheckError
 
 ZOO_DIR = Path(zoo.__file__).parent
 NAMES = zoo.names()
@@ -49,61 +47,16 @@ PUBLISHED = {
     "efficientnetb0": 5_330_571,
 }
 
-#: Parameter-free types (and keys) newer than this checkout may lack, and what they count as.
-FREE_ACTIVATIONS = {"relu6", "silu", "swish", "hard_swish"}
 
-
-def missing_feature(name: str) -> str | None:
-    """The error text when hwcheck cannot read the zoo file yet (an unknown type or key)."""
-    try:
-        hwcheck.params(model=f"zoo:{name}")
-    except HwcheckError as exc:
-        if "unknown" in exc.message:
-            return exc.message
-        raise
-    return None
-
-
-def expanded_rows(name: str) -> tuple[dict, list[dict]]:
-    """The totals and rows of the file as hwcheck counts it with the newer layers read as what
-    they count: parameter-free activations as relu, a batch norm with ``scale = false`` as its
-    4·C less γ's C, Keras' Normalization as 2·C + 1 (mean, variance, count), Rescaling as 0."""
-    table = zoo.table(name)
-    text = json.dumps(table)
-    for act in FREE_ACTIVATIONS:
-        text = text.replace(f'"type": "{act}"', '"type": "relu"')
-    table = json.loads(text)
-    extra = 0
-    channels = table["input"][-1 if table.get("layout", "hwc") == "hwc" else 0]
-    kept = []
-    for layer in table["layers"]:
-        if layer.get("type") == "rescaling":
-            continue
-        if layer.get("type") == "normalization":
-            extra += 2 * channels + 1  # Keras: mean and variance per channel, and a count
-            continue
-        kept.append(layer)
-    table["layers"] = kept
-    unscaled = set()
-    for block in table.get("blocks", {}).values():
-        for layer in block["layers"]:
-            if layer.get("scale") is False:
-                unscaled.add(layer["name"])
-                del layer["scale"]
-    try:
-        result = hwcheck.params(model=table)
-    except HwcheckError as exc:  # a type with parameters (multi-head attention): nothing to read
-        if "unknown" not in exc.message:
-            raise
-        pytest.skip(f"hwcheck lacks a layer type with parameters (issue 15.4): {exc.message}")
-    rows = copy.deepcopy(result.layers)
-    for row in rows:
-        if row["type"] == "batchnorm" and row["name"].rsplit(".", 1)[-1] in unscaled:
-            row["params"] -= row["output_shape"][-1]  # no γ: β and the two moving statistics
-            row["trainable"] -= row["output_shape"][-1]
-    total = sum(r["params"] for r in rows) + extra
-    trainable = sum(r["trainable"] for r in rows)
-    return {"total": total, "trainable": trainable, "non_trainable": total - trainable}, rows
+def counted(name: str) -> tuple[dict, list[dict]]:
+    """The zoo file as hwcheck counts it: totals and the rows of every layer."""
+    r = hwcheck.params(model=f"zoo:{name}")
+    counts = {
+        "total": r.total_params,
+        "trainable": r.trainable_params,
+        "non_trainable": r.non_trainable_params,
+    }
+    return counts, r.layers
 
 
 # ----------------------------------------------------------------------------- the index
@@ -134,24 +87,11 @@ def test_package_data_is_declared():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_total_equals_the_reference(name):
-    """Every file as hwcheck counts it (the newer layers read as what they count)."""
-    counts, _ = expanded_rows(name)
+    """Every file as written, counted by hwcheck: the index's total (checked against the
+    frameworks below), split into trainable and not as the counts add up."""
+    counts, rows = counted(name)
     assert counts["total"] == zoo.BY_NAME[name].total_params
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_file_as_written(name):
-    """The file itself; skipped, naming what is missing, until hwcheck has every layer it uses."""
-    missing = missing_feature(name)
-    if missing:
-        pytest.skip(f"hwcheck lacks a layer type or key this file uses (issue 15.4): {missing}")
-    r = hwcheck.params(model=f"zoo:{name}")
-    counts, _ = expanded_rows(name)
-    assert r.total_params == zoo.BY_NAME[name].total_params
-    assert (r.trainable_params, r.non_trainable_params) == (
-        counts["trainable"],
-        counts["non_trainable"],
-    )
+    assert counts["trainable"] == sum(r["trainable"] for r in rows)
 
 
 # ----------------------------------------------------------------------- keras.applications
@@ -227,7 +167,7 @@ def test_against_keras_applications(name, keras_apps):
     reference = keras_apps(KERAS_APPS[name])
     entry = zoo.BY_NAME[name]
     assert reference["total"] == entry.total_params == PUBLISHED[name]
-    counts, rows = expanded_rows(name)
+    counts, rows = counted(name)
     assert counts["total"] == reference["total"]
     assert counts["trainable"] == reference["trainable"]
     # layer by layer: the same convolutions, dense layers and batch norms (Keras lists parallel
@@ -483,9 +423,6 @@ def test_transformer_encoder_against_keras(keras_layers):
     f = L.Dropout(0.1)(L.Dense(256)(L.Dense(512, activation="relu")(h)))
     model = keras.Model(x, L.LayerNormalization()(L.Add()([h, f])))
     assert model.count_params() == zoo.BY_NAME["transformer_encoder"].total_params
-    missing = missing_feature("transformer_encoder")
-    if missing:
-        pytest.skip(f"hwcheck lacks multi-head attention (issue 15.4): {missing}")
     r = hwcheck.params(model="transformer_encoder")
     assert r.total_params == model.count_params() and r.output_shape == [128, 256]
 
