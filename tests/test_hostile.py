@@ -281,6 +281,23 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _wait_until(condition, what: str, limit: float = 120) -> None:
+    """Poll ``condition`` until it holds; a hang guard only, the test waits for the event."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.05)
+
+
 def _group_members(pgid: int) -> list[str]:
     ps = subprocess.run(
         ["ps", "-eo", "pid=,pgid=,stat="], check=False, capture_output=True, text=True
@@ -322,19 +339,18 @@ def test_interrupt_ends_every_child_with_one_line(tmp_path, sig, jobs, code, lin
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 30
-    while len(_descendants(process.pid)) < jobs - (jobs == 1) and time.monotonic() < deadline:
-        time.sleep(0.1)  # the workers are running
-    time.sleep(1.5)  # well inside the seconds of work
+    if jobs > 1:  # the workers are running
+        _wait_until(lambda: len(_descendants(process.pid)) >= jobs, "the workers started")
+    # checking has begun: more CPU than imports and set-up take (about 0.5 s), whatever the load
+    _wait_until(lambda: _cpu_seconds(process.pid) >= 1.5, "the check was under way")
     spawned = _descendants(process.pid)
     os.killpg(process.pid, sig)
     out, err = process.communicate(timeout=HANG)
-    time.sleep(0.3)
     tally("signals", None if process.returncode == code else "exit3")
     assert process.returncode == code, err
     assert err.decode() == line + "\n" and out == b""
-    alive = [p for p in spawned if _alive(p)]
-    assert alive == [] and _group_members(process.pid) == []
+    _wait_until(lambda: not any(_alive(p) for p in spawned), "every child ended")
+    assert _group_members(process.pid) == []
 
 
 def test_a_worker_dies_with_its_parent(tmp_path):
@@ -347,14 +363,11 @@ def test_a_worker_dies_with_its_parent(tmp_path):
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 30
-    while len(_descendants(process.pid)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    _wait_until(lambda: len(_descendants(process.pid)) >= 2, "the workers started")
     spawned = _descendants(process.pid)
     process.kill()
     process.wait()
-    time.sleep(1.0)
-    assert [p for p in spawned if _alive(p)] == []
+    _wait_until(lambda: not any(_alive(p) for p in spawned), "the workers died with the parent")
 
 
 # ------------------------------------------------------------------- 8. budgets
