@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import contextvars
-import os
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, ClassVar
 
 from hwcheck.check.answers import AnswersFile, Exercise, load
@@ -232,7 +230,9 @@ def check(request) -> CheckResult:
         raise HwcheckError("files", "no answers file given")
     check_budgets(request)
     if request.gradescope:
-        _check_output_path(request.gradescope, files, "--gradescope")
+        from hwcheck.outputs import check_outputs
+
+        check_outputs([(request.gradescope, "--gradescope")], files)
     deadline = time.monotonic() + request.run_budget
     with budget(request.run_budget):
         if len(files) == 1:  # a single unreadable file is an error of the run (exit 2)
@@ -423,51 +423,8 @@ def _per_file(
     return out
 
 
-def _check_output_path(path: str, inputs: list[str], option: str) -> None:
-    """An output file must not be one of the inputs (same path, link or inode), nor a folder,
-    FIFO or device (opening those for writing can block or destroy)."""
-    import stat
-
-    try:
-        target = os.stat(path)
-    except FileNotFoundError:
-        target = None
-    except (OSError, ValueError) as exc:
-        reason = getattr(exc, "strerror", None) or "a file name cannot hold a NUL byte"
-        raise HwcheckError(option, f"cannot write {path}: {reason}") from None
-    if target is not None and not stat.S_ISREG(target.st_mode):
-        raise HwcheckError(option, f"{path} is not a regular file; give a new file's path")
-    resolved = Path(path).resolve()
-    for name in inputs:
-        if name == "-":
-            continue
-        try:
-            same = Path(name).resolve() == resolved or (
-                target is not None and os.path.samefile(name, path)
-            )
-        except (OSError, ValueError, RuntimeError):
-            same = False
-        if same:
-            raise HwcheckError(option, f"{path} is an input ({name}); give another path")
-
-
 def _write_gradescope(result: CheckResult, path: str) -> None:
-    """The whole document or nothing: written to a temporary file beside it, then renamed."""
-    import tempfile
-
     from hwcheck.jsonout import dumps
+    from hwcheck.outputs import write_text
 
-    text = dumps(result.gradescope(), indent=2) + "\n"
-    folder = Path(path).resolve().parent
-    temporary = None
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=".results-", suffix=".tmp", dir=folder)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-        temporary = None
-    except OSError as exc:
-        raise HwcheckError("--gradescope", f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
+    write_text(path, dumps(result.gradescope(), indent=2) + "\n", "--gradescope")

@@ -123,7 +123,7 @@ def key_files(key) -> list[Path]:
 
 
 def write_bundle(key, target: str) -> None:
-    from hwcheck.grade.outputs import write_bytes
+    from hwcheck.outputs import write_bytes
 
     if key.path is None:
         raise HwcheckError("--gradescope-bundle", "the key must be a file, not standard input")

@@ -1,7 +1,7 @@
 """The ``grade`` command: outputs checked first, then the class (or Gradescope's one submission).
 
 It only dispatches: :mod:`hwcheck.grade.run` grades, :mod:`hwcheck.grade.gradescope` wraps one
-Gradescope submission around it, :mod:`hwcheck.grade.outputs` writes the files.
+Gradescope submission around it, :mod:`hwcheck.outputs` checks and writes the files.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from hwcheck.timebudget import budget
 
 
 def grade(request) -> GradeResult:
+    from hwcheck import outputs as files_out
     from hwcheck.grade import outputs
 
     if request.gradescope_bundle:
-        outputs.check_outputs([(request.gradescope_bundle, "--gradescope-bundle")], [request.key])
+        files_out.check_outputs([(request.gradescope_bundle, "--gradescope-bundle")], [request.key])
     check_budgets(request)
     key = load_key(str(request.key))
     if request.gradescope:
@@ -36,15 +37,15 @@ def grade(request) -> GradeResult:
     targets = [(request.csv, "--csv"), (request.html, "--html")]
     found = list(expand(names))
     inputs = [request.key, *names, *(str(p) for _, p, _ in found if p is not None)]
-    outputs.check_outputs(targets, inputs)
+    files_out.check_outputs(targets, inputs)
     with budget(request.run_budget):
         result = grade_class(key, found, request.file_budget)
     if request.csv:
-        outputs.write_text(request.csv, outputs.scores_csv(result), "--csv")
+        files_out.write_text(request.csv, outputs.scores_csv(result), "--csv")
     if request.html:
         from hwcheck.grade.html import html_report
 
-        outputs.write_text(request.html, html_report(result), "--html")
+        files_out.write_text(request.html, html_report(result), "--html")
     if request.gradescope_bundle:
         from hwcheck.grade.bundle import write_bundle
 

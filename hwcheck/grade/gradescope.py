@@ -19,7 +19,7 @@ def run_gradescope(key, request):
     """Grade ``<root>/submission/`` (one answers file) and write ``<root>/results/results.json``."""
     from dataclasses import replace
 
-    from hwcheck.grade import outputs
+    from hwcheck import outputs as files_out
     from hwcheck.grade.submissions import walk
     from hwcheck.jsonout import dumps
 
@@ -28,10 +28,10 @@ def run_gradescope(key, request):
     results = root / "results" / "results.json"
     files = sorted(walk(folder)) if folder.is_dir() else []
     _make_folder(results.parent)
-    outputs.check_outputs([(str(results), "--gradescope")], [request.key, *map(str, files)])
+    files_out.check_outputs([(str(results), "--gradescope")], [request.key, *map(str, files)])
     result = _grade_one(key, folder, files, request.file_budget)
     document = results_json(key, result.students[0])
-    outputs.write_text(str(results), dumps(document, indent=2) + "\n", "--gradescope")
+    files_out.write_text(str(results), dumps(document, indent=2) + "\n", "--gradescope")
     return replace(result, gradescope=document)
 
 
