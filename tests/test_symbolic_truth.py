@@ -443,3 +443,51 @@ def test_claims_on_values_beyond_the_double_range_are_judged_as_numbers():
     r = hwcheck.derive("softplus(z)", at="z=-10000")
     verdicts = r.verify({"value": "1.1355e-4343", "derivatives.z.value": "0"})
     assert [v.verdict for v in verdicts] == ["correct", "correct"]  # 0 is within atol 1e-9
+
+
+CORRELATED = ["e1=s1**2", "e2=s2**2"]
+
+
+def test_a_general_second_moment_table_against_its_expansion_and_monte_carlo():
+    """--covariance e1*e2=c: E[J] = J₀ + ½(σ₁²x₁² + σ₂²x₂² + 2c·x₁x₂), derived here by hand with
+    sympy, and checked at a point against correlated normal draws (seeded)."""
+    import sympy
+
+    np = pytest.importorskip("numpy")
+    r = hwcheck.derive(WEIGHT_NOISE, expect=CORRELATED, covariance=["e1*e2=c"], wrt="w1")
+    w1, w2, x1, x2, y, s1, s2, c = sympy.symbols("w1 w2 x1 x2 y s1 s2 c")
+    by_hand = (y - w1 * x1 - w2 * x2) ** 2 / 2 + (
+        s1**2 * x1**2 + s2**2 * x2**2 + 2 * c * x1 * x2
+    ) / 2
+    assert r.verify({"expectation": str(by_hand)})[0].verdict == "correct"
+    point = {"w1": 0.7, "w2": -1.2, "x1": 1.5, "x2": 0.8, "y": 0.3, "s1": 0.5, "s2": 0.4, "c": 0.15}
+    at = ",".join(f"{k}={v!r}" for k, v in point.items())
+    value = float(
+        hwcheck.derive(
+            WEIGHT_NOISE, expect=CORRELATED, covariance=["e1*e2=c"], wrt="w1", at=at
+        ).value
+    )
+    rng = np.random.default_rng(7)
+    n = 400_000
+    cov = [[point["s1"] ** 2, point["c"]], [point["c"], point["s2"] ** 2]]
+    e = rng.multivariate_normal([0, 0], cov, size=n)
+    residual = (
+        point["y"] - (point["w1"] + e[:, 0]) * point["x1"] - (point["w2"] + e[:, 1]) * point["x2"]
+    )
+    sample = 0.5 * residual**2
+    assert abs(value - sample.mean()) < 5 * sample.std() / np.sqrt(n)  # five standard errors
+
+
+@pytest.mark.parametrize(
+    "covariance, message",
+    [
+        (["e1*e2=2"], "not a covariance table"),  # 2² > 1·1
+        (["e1*e3=0"], "'e3' is not a random symbol of --expect"),
+        (["e1*e1=0"], "expected e1*e2=value"),
+        (["e1*e2=0", "e2*e1=0"], "declared twice"),
+    ],
+)
+def test_covariance_refuses_what_is_not_a_second_moment_table(covariance, message):
+    with pytest.raises(HwcheckError) as err:
+        hwcheck.derive("x*e1*e2", expect=["e1=1", "e2=1"], covariance=covariance, wrt="x")
+    assert message in err.value.message

@@ -72,7 +72,13 @@ def derive(request) -> DeriveResult:
     from hwcheck.symbolic.build import symbol, to_latex, to_text
 
     problem = d.make_problem(
-        request.expr, request.define, request.wrt, request.preset, request.assume, request.expect
+        request.expr,
+        request.define,
+        request.wrt,
+        request.preset,
+        request.assume,
+        request.expect,
+        request.covariance,
     )
     point = d.parse_point(request.at)
     exact = {name: problem.full.diff(symbol(name, request.assume)) for name in problem.wrt}

@@ -505,7 +505,7 @@ class Problem:
 
 
 def make_problem(
-    expr_text, define, wrt, preset: str | None, assume: str = "real", expect=()
+    expr_text, define, wrt, preset: str | None, assume: str = "real", expect=(), covariance=()
 ) -> Problem:
     spec = _preset(expr_text, preset)
     texts = parse_definitions(tuple(spec.get("define", ())) + tuple(define or ()))
@@ -515,13 +515,16 @@ def make_problem(
     full = definitions.expression(spec.get("textbook", text), "expression", assume)
     expected = None
     if expect:
-        from hwcheck.symbolic.expect import expectation, parse_moments
+        from hwcheck.symbolic.expect import expectation, parse_cross_moments, parse_moments
 
         moments = parse_moments(parse_definitions(expect, "--expect"), definitions, assume)
+        cross = parse_cross_moments(covariance, moments, definitions, assume)
         randoms = {str(s) for s in moments}
         if wrt and randoms & {ALIASES.get(n, n) for n in wrt}:
             raise HwcheckError("--wrt", "differentiate by the parameters, not the random symbols")
-        full = expected = expectation(full, moments)
+        full = expected = expectation(full, moments, cross)
+    elif covariance:
+        raise HwcheckError("--covariance", "declares cross moments of --expect symbols: give those")
     order = _variable_order(text, texts, full)
     written = _written_names(text, texts)
     if expected is not None:
@@ -537,8 +540,17 @@ def make_problem(
     )
     if expected is not None:
         shown_moments = ", ".join(f"E[{n}²] = {t}" for n, t in parse_definitions(expect).items())
+        pairs = (
+            "uncorrelated"
+            if not cross
+            else "cross moments "
+            + ", ".join(
+                f"E[{'·'.join(sorted(str(s) for s in pair))}] = {value}"
+                for pair, value in cross.items()
+            )
+        )
         note = (
-            f"E[L] over {', '.join(sorted(randoms))} (mean 0, uncorrelated; {shown_moments}), "
+            f"E[L] over {', '.join(sorted(randoms))} (mean 0, {pairs}; {shown_moments}), "
             "taken before differentiating"
         )
         notes = (note, *notes)

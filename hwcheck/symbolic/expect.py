@@ -37,31 +37,67 @@ def parse_moments(texts: dict[str, str], definitions, assume: str = "real") -> d
     return out
 
 
-def _check_nonnegative(variance, where: str) -> None:
-    """Refuse a variance that sympy proves negative, or that is negative at a positive point."""
+def parse_cross_moments(raw, moments: dict, definitions, assume: str = "real") -> dict:
+    """``("e1*e2=c", …)`` → {frozenset({e1, e2}): c}: E[εₖεₗ] for k ≠ l, the off-diagonal of
+    the second-moment table (undeclared pairs are 0). Each must keep the table a covariance:
+    c² ≤ σₖ²·σₗ² (Cauchy–Schwarz), checked as the variances are, at positive values."""
+    by_name = {str(s): s for s in moments}
+    out: dict = {}
+    for item in raw or ():
+        where = "--covariance"
+        left, eq, text = str(item).partition("=")
+        names = [n.strip() for n in left.split("*")]
+        if not eq or len(names) != 2 or names[0] == names[1]:
+            raise HwcheckError(where, f"expected e1*e2=value, got '{str(item)[:40]}'")
+        unknown = [n for n in names if n not in by_name]
+        if unknown:
+            raise HwcheckError(
+                where, f"'{unknown[0]}' is not a random symbol of --expect ({', '.join(by_name)})"
+            )
+        pair = frozenset(by_name[n] for n in names)
+        if pair in out:
+            raise HwcheckError(where, f"E[{names[0]}·{names[1]}] is declared twice")
+        value = definitions.expression(text.strip(), f"{where} ({left.strip()})", assume)
+        a, b = (moments[by_name[n]] for n in names)
+        _check_nonnegative(
+            a * b - value**2,
+            f"{where} ({left.strip()})",
+            "not a covariance table: E[εₖεₗ]² > σₖ²·σₗ²",
+            anywhere=False,
+        )
+        out[pair] = value
+    return out
+
+
+def _check_nonnegative(
+    variance, where: str, what: str = "a variance cannot be negative", *, anywhere=True
+) -> None:
+    """Refuse a quantity that sympy proves negative, or that is negative at a positive point
+    (``anywhere``) or at every one of them (a cross moment may bound its symbols: c² ≤ σₖ²σₗ²
+    holds only for some values of symbolic c, σ)."""
     from hwcheck.symbolic.numeric import math_function
 
     if variance.is_extended_negative:
-        raise HwcheckError(where, f"a variance cannot be negative (got {variance})")
+        raise HwcheckError(where, f"{what} (got {variance} < 0)")
     symbols = sorted(variance.free_symbols, key=str)
     function = math_function(symbols, variance)
     rng = _random.Random(0)
+    signs = []
     for _ in range(8):
         try:
-            value = float(function(*[rng.uniform(0.1, 3.0) for _ in symbols]))
+            signs.append(float(function(*[rng.uniform(0.1, 3.0) for _ in symbols])) < 0)
         except (ArithmeticError, ValueError, TypeError):
             continue
-        if value < 0:
-            raise HwcheckError(
-                where, f"a variance cannot be negative ({variance} < 0 for positive values)"
-            )
+    if signs and (any(signs) if anywhere else all(signs)):
+        raise HwcheckError(where, f"{what} ({variance} < 0 for positive values)")
 
 
-def expectation(expr, moments: dict, where: str = "--expect"):
-    """E[expr] over the random symbols of ``moments`` (bounded: expanding may be large)."""
+def expectation(expr, moments: dict, cross: dict | None = None, where: str = "--expect"):
+    """E[expr] over the random symbols of ``moments`` (variances) and ``cross`` (E[εₖεₗ], k ≠ l)
+    (bounded: expanding may be large)."""
     from hwcheck.symbolic.worker import bounded
 
-    outcome = bounded(_expectation, (expr, moments), EXPECT_TIMEOUT)
+    outcome = bounded(_expectation, (expr, moments, cross or {}), EXPECT_TIMEOUT)
     if outcome.timed_out:
         raise HwcheckError(
             where,
@@ -75,8 +111,10 @@ def expectation(expr, moments: dict, where: str = "--expect"):
     return value
 
 
-def _expectation(expr, moments: dict):
-    """("ok", E[expr]) or ("error", message); runs in the worker."""
+def _expectation(expr, moments: dict, cross: dict):
+    """("ok", E[expr]) or ("error", message); runs in the worker. Mean 0 makes every monomial
+    with a lone symbol vanish, but a declared pair: E[εₖεₗ] = ``cross``; higher moments are
+    not declared, so a monomial that needs one is an error."""
     import sympy
 
     randoms = list(moments)
@@ -89,16 +127,19 @@ def _expectation(expr, moments: dict):
         return "error", f"degree {poly.total_degree()} in the random symbols; the limit is 8"
     total = sympy.Integer(0)
     for powers, coefficient in poly.terms():
-        term = coefficient
-        for symbol, n in zip(randoms, powers):
-            if n == 1:
-                term = sympy.Integer(0)
-                break
-            if n == 2:
-                term *= moments[symbol]
-            elif n > 2:
-                return "error", (
-                    f"E[{symbol}^{n}] is needed but only the mean 0 and the variance are declared"
-                )
-        total += term
+        lone = frozenset(s for s, n in zip(randoms, powers) if n == 1)
+        squares = [s for s, n in zip(randoms, powers) if n == 2]
+        higher = [(s, n) for s, n in zip(randoms, powers) if n > 2]
+        if higher:
+            symbol, n = higher[0]
+            return "error", (
+                f"E[{symbol}^{n}] is needed but only the mean 0 and the second moments are declared"
+            )
+        if lone in cross and squares:
+            return "error", "a fourth moment is needed (a declared pair times a square)"
+        if len(lone) == 2 and lone in cross:
+            total += coefficient * cross[lone]
+        elif not lone:
+            total += coefficient * sympy.Mul(*(moments[s] for s in squares))
+    return "ok", sympy.factor_terms(total)
     return "ok", sympy.factor_terms(total)

@@ -34,6 +34,10 @@ class DeriveRequest:
         "a random symbol with mean 0 and its variance, e.g. e1=alpha*w1**2 (repeatable; "
         "uncorrelated): E[L] is taken before differentiating"
     )
+    covariance: tuple = multi(
+        "a cross moment of two --expect symbols, E[e1·e2] = c, written e1*e2=c (repeatable; "
+        "undeclared pairs are uncorrelated)"
+    )
     hessian: bool = flag("also the Hessian ∂²L/∂u∂v over --wrt (symbolic; with --at, its values)")
     assume: str = choice("real", ASSUMPTIONS, "symbols are real (default) or positive")
 
