@@ -466,3 +466,29 @@ def test_sgd_step_that_follows_from_claimed_wrong_parameters():
     assert ids_of(got["b(2)"]) == ["follows_from_earlier"]
     # the same numbers without the earlier claims follow from nothing
     assert ids_of(one(r, "w(2)", 0.2 - 0.1 * g)) == []
+
+
+def test_pairs_are_tried_only_where_the_catalogue_marks_both_combinable(monkeypatch):
+    """The pair 'stride ignored' + 'same as valid' is named; unmark one and it is not."""
+    import dataclasses
+
+    from hwcheck.arch import mistakes as arch_mistakes
+
+    spec = "16x16x3 | conv2d 4 3 stride=2 padding=same | flatten | dense 2"
+    both = hwcheck.params(spec="16x16x3 | conv2d 4 3 | flatten | dense 2").total_params
+    claim = {"total_params": both}
+
+    def named():
+        verdict = hwcheck.params(spec=spec).verify(claim)[0]
+        return {m.id for m in verdict.mistakes}
+
+    assert {"stride_ignored", "same_as_valid"} <= named()
+    catalogue = tuple(
+        dataclasses.replace(m, combinable=False) if m.id == "stride_ignored" else m
+        for m in arch_mistakes.CATALOGUE
+    )
+    monkeypatch.setattr(arch_mistakes, "CATALOGUE", catalogue)
+    from hwcheck import mistakes as registry
+
+    registry._CACHE.clear()
+    assert not {"stride_ignored", "same_as_valid"} <= named()

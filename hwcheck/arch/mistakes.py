@@ -116,7 +116,7 @@ def _per_layer(
     mistake_id: str, predicate: Callable[[Any], bool], change: Callable[[Any], dict], label: str
 ) -> Callable[[Case], Iterator[Candidate]]:
     """A mistake made at one layer: each layer it applies to gives a candidate; so does each
-    pair of it with a later-listed slip at any layer (two combinable mistakes together)."""
+    pair of it with a later-listed slip at any layer, when the catalogue marks both combinable."""
     OPTION_SLIPS[mistake_id] = (predicate, change, label)
 
     def recompute(case: Case) -> Iterator[Candidate]:
@@ -129,9 +129,10 @@ def _per_layer(
             if predicate(layer)
         ]
         yield from _evaluate(case, ((m, _identity, text) for m, text in singles))
-        if len(model.layers) > MAX_COMBINED_LAYERS:
+        combinable = {m.id for m in CATALOGUE if m.combinable}  # the catalogue says which pair
+        if len(model.layers) > MAX_COMBINED_LAYERS or mistake_id not in combinable:
             return
-        names = list(OPTION_SLIPS)
+        names = [n for n in OPTION_SLIPS if n in combinable]
         for other in names[names.index(mistake_id) + 1 :]:
             applies, other_change, other_label = OPTION_SLIPS[other]
             pairs = (
