@@ -30,6 +30,9 @@ NAMES = zoo.names()
 PUBLISHED = {
     "lenet5": 61_706,
     "alexnet": 61_100_840,  # torchvision docs
+    "vgg16_torchvision": 138_357_544,  # torchvision docs
+    "vgg19_torchvision": 143_667_240,  # torchvision docs
+    "mobilenetv2_torchvision": 3_504_872,  # torchvision docs
     "vgg16": 138_357_544,  # keras.applications docs
     "vgg19": 143_667_240,
     "resnet18": 11_689_512,  # torchvision docs
@@ -64,8 +67,8 @@ def counted(name: str) -> tuple[dict, list[dict]]:
 
 def test_every_file_is_listed_and_names_its_reference_and_total():
     files = sorted(p.stem for p in ZOO_DIR.glob("*.toml"))
-    assert sorted(NAMES) == files
-    for entry in zoo.ENTRIES:
+    assert sorted(e.name for e in zoo.ENTRIES if e.base is None) == files
+    for entry in (e for e in zoo.ENTRIES if e.base is None):  # twins read their base file
         text = zoo.text(entry.name)  # read as package data, as a wheel install reads it
         header = "".join(line for line in text.splitlines(True) if line.startswith("#"))
         assert f"{entry.total_params:,}" in header, entry.name
@@ -498,3 +501,43 @@ rf = [11, 11]
     code, out, _ = cli("check", str(answers), "--json")
     assert code == 0, out
     assert json.loads(out)["passed"] == 2
+
+
+def torchvision_vgg(nn, depth: int):
+    """After torchvision/models/vgg.py (cfgs "D" and "E", no batch norm)."""
+    convs = {16: [2, 2, 3, 3, 3], 19: [2, 2, 4, 4, 4]}[depth]
+    layers, c_in = [], 3
+    for width, n in zip([64, 128, 256, 512, 512], convs, strict=True):
+        for _ in range(n):
+            layers += [nn.Conv2d(c_in, width, 3, padding=1), nn.ReLU(inplace=True)]
+            c_in = width
+        layers.append(nn.MaxPool2d(2, 2))
+    classifier = [nn.Linear(512 * 7 * 7, 4096), nn.ReLU(True), nn.Dropout()]
+    classifier += [nn.Linear(4096, 4096), nn.ReLU(True), nn.Dropout(), nn.Linear(4096, 1000)]
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(7), nn.Flatten(), *classifier)
+
+
+@pytest.mark.parametrize("depth", [16, 19])
+def test_vgg_twins_against_torchvision(depth):
+    """The Keras file read as torchvision builds it: the same count and the same weighted layers."""
+    torch, nn = torch_or_skip()
+    with torch.device("meta"):
+        net = torchvision_vgg(nn, depth)
+        out = net(torch.empty(1, 3, 224, 224))
+    r = hwcheck.params(model=f"vgg{depth}_torchvision")
+    assert count(net) == r.total_params == PUBLISHED[f"vgg{depth}_torchvision"]
+    assert list(out.shape[1:]) == r.output_shape and r.input_shape == [3, 224, 224]
+    weighted = [count(m) for m in net if isinstance(m, (nn.Conv2d, nn.Linear))]
+    assert weighted == [x["params"] for x in r.layers if x["params"]]
+
+
+def test_mobilenetv2_twin_runs_in_torch(tmp_path):
+    """torchvision's MobileNetV2 count (its Keras file with BatchNorm 2·C and torch's symmetric
+    padding), proved by the emitted torch module: every node's shape and count, run in torch."""
+    from hwcheck.arch.model import load_model
+    from tests.test_arch_torch import emitted_agrees
+
+    table = zoo.table("mobilenetv2_torchvision")
+    r = hwcheck.params(model=table)
+    assert r.total_params == PUBLISHED["mobilenetv2_torchvision"]
+    emitted_agrees(load_model(table, None), r.layers, tmp_path)

@@ -26,10 +26,11 @@ PREFIX = "zoo:"
 
 @dataclass(frozen=True)
 class Entry:
-    name: str  # the file is NAME.toml
+    name: str  # the file is NAME.toml (or, for a torchvision twin, the ``base`` file's)
     title: str
     reference: str  # whose count the total equals
     total_params: int
+    base: str | None = None  # a Keras file that torchvision builds the same way (see as_torch)
 
 
 ENTRIES = (
@@ -37,6 +38,12 @@ ENTRIES = (
     Entry("alexnet", "AlexNet", "torchvision.models.alexnet", 61_100_840),
     Entry("vgg16", "VGG16", "keras.applications.VGG16", 138_357_544),
     Entry("vgg19", "VGG19", "keras.applications.VGG19", 143_667_240),
+    Entry(
+        "vgg16_torchvision", "VGG16 (torchvision)", "torchvision.models.vgg16", 138_357_544, "vgg16"
+    ),
+    Entry(
+        "vgg19_torchvision", "VGG19 (torchvision)", "torchvision.models.vgg19", 143_667_240, "vgg19"
+    ),
     Entry("resnet18", "ResNet-18", "torchvision.models.resnet18", 11_689_512),
     Entry("resnet34", "ResNet-34", "torchvision.models.resnet34", 21_797_672),
     Entry("resnet50", "ResNet-50", "torchvision.models.resnet50", 25_557_032),
@@ -47,6 +54,13 @@ ENTRIES = (
     Entry("resnet152_keras", "ResNet152 (Keras)", "keras.applications.ResNet152", 60_419_944),
     Entry("mobilenet", "MobileNet v1", "keras.applications.MobileNet", 4_253_864),
     Entry("mobilenetv2", "MobileNetV2", "keras.applications.MobileNetV2", 3_538_984),
+    Entry(
+        "mobilenetv2_torchvision",
+        "MobileNetV2 (torchvision)",
+        "torchvision.models.mobilenet_v2",
+        3_504_872,
+        "mobilenetv2",
+    ),
     Entry("densenet121", "DenseNet-121", "keras.applications.DenseNet121", 8_062_504),
     Entry("inceptionv3", "InceptionV3", "keras.applications.InceptionV3", 23_851_784),
     Entry("efficientnetb0", "EfficientNet-B0", "keras.applications.EfficientNetB0", 5_330_571),
@@ -110,7 +124,37 @@ def resolve(model: Any) -> Any:
 
 def table(name: str) -> dict:
     """The parsed model file of a zoo name."""
+    entry = BY_NAME.get(name)
+    if entry is not None and entry.base is not None:
+        return as_torch(parse_toml(text(entry.base), f"{PREFIX}{name}"), name)
     return parse_toml(text(name), f"{PREFIX}{name}")
+
+
+def as_torch(table: dict, name: str) -> dict:
+    """A Keras file as torchvision builds the same network: channels first, PyTorch's counts
+    (BatchNorm 2·C: the running statistics are buffers), and Keras' ``same`` written as torch
+    writes it, the symmetric padding (k − 1)/2, and so is Keras' explicit 'same' padding with the
+    odd pixel after (for the odd kernels and even sizes of these networks the output sizes agree,
+    ⌈n/s⌉; the tests run the result in torch)."""
+    import copy
+
+    out = copy.deepcopy(table)
+    *spatial, channels = out["input"]
+    out.update(input=[channels, *spatial], layout="chw", framework="pytorch", name=name)
+    layers = list(out["layers"]) + [
+        layer for block in out.get("blocks", {}).values() for layer in block["layers"]
+    ]
+    for layer in layers:
+        kernel, padding = layer.get("kernel", 1), layer.get("padding")
+        if not (isinstance(kernel, int) and kernel % 2):
+            continue
+        uneven = (
+            isinstance(padding, list)
+            and all(isinstance(p, list) and len(p) == 2 and 0 <= p[1] - p[0] <= 1 for p in padding)
+        )  # Keras' ZeroPadding before a strided valid layer: TensorFlow's 'same', the odd pixel after
+        if padding == "same" or uneven:
+            layer["padding"] = (kernel - 1) // 2
+    return out
 
 
 # --------------------------------------------------------------------------- hwcheck models
