@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 
 import hwcheck
-from hwcheck.conv import numeric
-from hwcheck.conv.geometry import resolve_axes
+from hwcheck.families.conv import numeric
+from hwcheck.families.conv.geometry import resolve_axes
 
 
 def best(fn, repeat: int) -> float:
@@ -56,8 +56,8 @@ def main() -> int:
     x, f = rng.normal(size=(3, 256, 256)), rng.normal(size=(16, 3, 5, 5))
 
     t_core = best(lambda: core(x, f), args.repeat)
-    from hwcheck.conv.commands import conv_backprop
-    from hwcheck.conv.request import ConvBackpropRequest
+    from hwcheck.families.conv.commands import conv_backprop
+    from hwcheck.families.conv.request import ConvBackpropRequest
 
     request = ConvBackpropRequest(x=x, f=f)  # numpy arrays straight into the request type
     t_api = best(lambda: conv_backprop(request), args.repeat)

@@ -19,7 +19,7 @@ COMMAND = [sys.executable, "-m", "hwcheck", "adam", "--steps", "10000", "--json"
 def split() -> dict[str, float]:
     sys.path.insert(0, str(ROOT))
     import hwcheck
-    from hwcheck.jsonout import dumps
+    from hwcheck.core.jsonout import dumps
 
     t0 = time.perf_counter()
     result = hwcheck.adam(steps=10_000)

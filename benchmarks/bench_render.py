@@ -20,7 +20,7 @@ SPEC = "35x35x16 | conv2d filters=32 kernel=3 padding=same"
 PARAMS = [sys.executable, "-m", "hwcheck", "params", "--spec", SPEC]
 PROBE = (
     "import sys\nfrom hwcheck.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n"
-    "    pass\nprint(sorted(m for m in ('hwcheck.latex', 'matplotlib', 'sympy', 'numpy') "
+    "    pass\nprint(sorted(m for m in ('hwcheck.render.latex', 'matplotlib', 'sympy', 'numpy') "
     "if m in sys.modules), file=sys.stderr)\n"
 )
 

@@ -40,7 +40,7 @@ def derive_in_process() -> float:
 
 
 def claim_verdicts(count: int = 100) -> tuple[list[float], dict[str, int]]:
-    from hwcheck.symbolic.claims import compare_expression
+    from hwcheck.families.symbolic.claims import compare_expression
 
     times, verdicts = [], {}
     for k in range(count):

@@ -40,7 +40,7 @@ __all__ = [
 
 def __getattr__(name: str):
     if name == "HwcheckError":
-        from hwcheck.errors import HwcheckError
+        from hwcheck.core.errors import HwcheckError
 
         return HwcheckError
     from hwcheck.api import api_function

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hwcheck.commands import COMMANDS
-from hwcheck.options import build_request, request_fields
+from hwcheck.core.options import build_request, request_fields
+from hwcheck.core.registry import COMMANDS
 
 
 def api_function(name: str):

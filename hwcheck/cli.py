@@ -1,6 +1,6 @@
 """The command line: options → request → core → render → exit code. Nothing else.
 
-Every command is generated from its request type in the registry (:mod:`hwcheck.commands`), so
+Every command is generated from its request type in the registry (:mod:`hwcheck.core.registry`), so
 an option declared once is a CLI flag, an answers-file key and an API keyword alike. The
 options every calculator shares (``--json``, ``--format``, ``--claim``, ``--digits``,
 ``--rtol``, ``--atol``) are added here, once.
@@ -17,10 +17,16 @@ from typing import Annotated, Any, Optional
 import typer
 
 from hwcheck import __version__
-from hwcheck.commands import COMMANDS, OPTIMIZER_COMMANDS, PLOT_COMMANDS, CommandSpec
-from hwcheck.errors import HwcheckError
-from hwcheck.options import build_request, flag_name, request_fields
-from hwcheck.workers import Terminated, child_policy, hold_signals, signals_held, sigterm_raises
+from hwcheck.core.errors import HwcheckError
+from hwcheck.core.options import build_request, flag_name, request_fields
+from hwcheck.core.registry import COMMANDS, OPTIMIZER_COMMANDS, PLOT_COMMANDS, CommandSpec
+from hwcheck.core.workers import (
+    Terminated,
+    child_policy,
+    hold_signals,
+    signals_held,
+    sigterm_raises,
+)
 
 
 def _click_exceptions():
@@ -281,8 +287,8 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
         digits, rtol, atol = _output_settings(digits_raw, rtol_raw, atol_raw)
         claims = []
         if raw_claims:  # the verifier is imported only when there is something to verify
-            from hwcheck.parse import check_plain
-            from hwcheck.verify import parse_claim
+            from hwcheck.claims.verify import parse_claim
+            from hwcheck.core.numbers import check_plain
 
             claims = [parse_claim(c) for c in raw_claims]
         for key, value in claims:  # the digit bound, before any claim parsing
@@ -292,7 +298,7 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
         if compare is not None and plot_path is None:
             raise HwcheckError("--compare", "only with --plot FILE")
         if plot_path is not None:
-            from hwcheck.plot import check_target
+            from hwcheck.render.plot import check_target
 
             check_target(plot_path)
         request = build_request(spec.request_type(), values, source="cli")
@@ -318,7 +324,7 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
     except ValueError as exc:  # Python's int<->str digit limit met on user text: bad input
         if "integer string conversion" not in str(exc):
             raise
-        from hwcheck.parse import MAX_DIGITS
+        from hwcheck.core.numbers import MAX_DIGITS
 
         error = HwcheckError("input", f"a number has more than {MAX_DIGITS} digits")
         return report_error(spec.name, error, fmt)
@@ -326,8 +332,8 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
 
 def _plot(spec: CommandSpec, request, result, values, path: str, compare: str | None) -> None:
     """--plot FILE (and --compare A,B: the same problem under other optimizers)."""
-    from hwcheck import plot
-    from hwcheck.parse import parse_names
+    from hwcheck.core.numbers import parse_names
+    from hwcheck.render import plot
 
     others = []
     for name in parse_names(compare, "--compare") if compare else ():
@@ -345,8 +351,8 @@ def _plot(spec: CommandSpec, request, result, values, path: str, compare: str | 
 def _run_with_progress(spec: CommandSpec, request):
     if spec.name != "check" or not sys.stderr.isatty():
         return spec.run(request)
-    from hwcheck.check.run import PROGRESS
-    from hwcheck.render import StderrProgress
+    from hwcheck.answers.check import PROGRESS
+    from hwcheck.render.text import StderrProgress
 
     bar = StderrProgress()
     token = PROGRESS.set(bar)
@@ -371,7 +377,7 @@ def _merge_option_forms(values: dict[str, Any]) -> None:
 
 
 def _output_settings(digits_raw, rtol_raw, atol_raw) -> tuple[int, float, float]:
-    from hwcheck.parse import parse_float, parse_int
+    from hwcheck.core.numbers import parse_float, parse_int
 
     digits = (
         parse_int(digits_raw, "--digits", minimum=1, maximum=17) if digits_raw is not None else 6
@@ -382,7 +388,7 @@ def _output_settings(digits_raw, rtol_raw, atol_raw) -> tuple[int, float, float]
 
 
 def emit(result, verdicts, fmt: str, digits: int, *, standalone: bool = False) -> None:
-    from hwcheck.jsonout import exact_digits
+    from hwcheck.core.jsonout import exact_digits
 
     with exact_digits():  # exact results print in full at any size (issue 12.1)
         _emit(result, verdicts, fmt, digits, standalone=standalone)
@@ -390,11 +396,11 @@ def emit(result, verdicts, fmt: str, digits: int, *, standalone: bool = False) -
 
 def _emit(result, verdicts, fmt: str, digits: int, *, standalone: bool = False) -> None:
     if fmt == "json":  # a machine's output: no renderer to import
-        from hwcheck.jsonout import json_text
+        from hwcheck.core.jsonout import json_text
 
         sys.stdout.write(json_text(result, verdicts))
         return
-    from hwcheck import render
+    from hwcheck.render import text as render
 
     if fmt == "table" and getattr(result, "plain_text", None):  # a file's text (`hwcheck key`)
         sys.stdout.write(result.plain_text)
@@ -407,7 +413,7 @@ def _emit(result, verdicts, fmt: str, digits: int, *, standalone: bool = False) 
 
 def report_error(command: str, exc: HwcheckError, fmt: str = "table") -> int:
     """One line on stderr (plus a hint line); with --json also the JSON error on stdout."""
-    from hwcheck.escape import terminal  # user text in a message: no ANSI, no forged line
+    from hwcheck.core.escape import terminal  # user text in a message: no ANSI, no forged line
 
     line = f"error: {exc.where}: {exc.message}" if exc.where else f"error: {exc.message}"
     print(terminal(" ".join(line.split("\n"))), file=sys.stderr)
@@ -420,7 +426,7 @@ def report_error(command: str, exc: HwcheckError, fmt: str = "table") -> int:
 
 
 def _json_error(command: str, error: dict) -> None:
-    from hwcheck.jsonout import dumps
+    from hwcheck.core.jsonout import dumps
 
     sys.stdout.write(dumps({"hwcheck": __version__, "command": command, "error": error}) + "\n")
 
@@ -451,7 +457,7 @@ def _wants_json(argv: list[str]) -> bool:
 
 
 def _interrupted(line: str, code: int) -> int:
-    """Ctrl-C or SIGTERM: the workers are already ended (``finally`` in hwcheck.workers); one
+    """Ctrl-C or SIGTERM: the workers are already ended (``finally`` in hwcheck.core.workers); one
     line on stderr, nothing more on stdout (a JSON document was written whole or not at all)."""
     with signals_held():
         sys.stderr.write(line + "\n")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import hwcheck
-from hwcheck.errors import HwcheckError
+from hwcheck.core.errors import HwcheckError
 
 
 def params(spec=None, **kw):
@@ -227,7 +227,7 @@ def test_dense_acts_on_last_axis_and_rnn_shapes():
 def test_json_is_deterministic():
     a = params(vgg16_spec()).to_json()
     b = params(vgg16_spec()).to_json()
-    from hwcheck.jsonout import dumps
+    from hwcheck.core.jsonout import dumps
 
     assert dumps(a) == dumps(b)
     assert list(a)[:4] == ["hwcheck", "command", "input_shape", "layout"]

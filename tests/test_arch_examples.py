@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from hwcheck.commands import get
-from hwcheck.options import build_request
+from hwcheck.core.options import build_request
+from hwcheck.core.registry import get
 from tests.conftest import course_exercises
 
 ROOT = Path(__file__).parent.parent
@@ -54,7 +54,7 @@ def test_students_claims_verdicts(exercise):
 
 
 def rendered(exercise_id: str, fmt: str) -> str:
-    from hwcheck import render
+    from hwcheck.render import text as render
 
     exercise = next(e for e in course_exercises("examples_arch.toml") if e["id"] == exercise_id)
     result = run({**exercise, "explain": True} if exercise["command"] == "params" else exercise)

@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hwcheck
-from hwcheck.arch.layers import Context, Layer, compute
-from hwcheck.arch.merge import Inputs
-from hwcheck.arch.model import MAX_LAYERS, load_model, trace
-from hwcheck.arch.rf import seen_in_graph, steps
-from hwcheck.errors import HwcheckError
+from hwcheck.core.errors import HwcheckError
+from hwcheck.families.arch.layers import Context, Layer, compute
+from hwcheck.families.arch.merge import Inputs
+from hwcheck.families.arch.model import MAX_LAYERS, load_model, trace
+from hwcheck.families.arch.rf import seen_in_graph, steps
 
 DATA = Path(__file__).parent / "data"
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -534,7 +534,7 @@ def test_draw_on_a_graph_is_the_exact_union():
 def test_long_tables_are_laid_out_as_text():
     """Past 100 rows the table is aligned here, in one pass, and rendered in chunks (Rich
     splits one long text quadratically); every row and the totals are still there."""
-    from hwcheck.render import render
+    from hwcheck.render.text import render
 
     spec = "16x16x3 | " + " | ".join(["conv2d 4 3 padding=same", "relu"] * 600)
     r = hwcheck.params(spec=spec, explain=True)

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hwcheck
-from hwcheck.arch.emit import emit
-from hwcheck.arch.model import load_model
-from hwcheck.errors import HwcheckError
+from hwcheck.core.errors import HwcheckError
+from hwcheck.families.arch.emit import emit
+from hwcheck.families.arch.model import load_model
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 keras = pytest.importorskip("keras")
@@ -400,7 +400,7 @@ def test_emit_keras_round_trip(spec, tmp_path):
 @pytest.mark.parametrize("name", ["lenet5", "lstm_classifier", "mobilenet"])
 def test_emit_keras_round_trip_zoo(name, tmp_path):
     """The zoo's smaller models, emitted and built in Keras: every layer agrees."""
-    from hwcheck.arch import zoo
+    from hwcheck.families.arch import zoo
 
     model = load_model(zoo.table(name), None)
     r = hwcheck.params(model=name, framework="keras")

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hwcheck
-from hwcheck.arch.model import load_model, parse_spec
-from hwcheck.errors import HwcheckError
+from hwcheck.core.errors import HwcheckError
+from hwcheck.families.arch.model import load_model, parse_spec
 
 C_TOML = """\
 input = [227, 227, 3]
@@ -372,7 +372,7 @@ SAMPLE_INPUTS = {  # a spec fragment each layer type accepts, on an input it acc
 
 
 def sample(kind: str) -> str:
-    from hwcheck.arch.layers import LAYER_TYPES, spatial_rank
+    from hwcheck.families.arch.layers import LAYER_TYPES, spatial_rank
 
     if kind in SAMPLE_INPUTS:
         shape, layer = SAMPLE_INPUTS[kind]
@@ -386,8 +386,8 @@ def sample(kind: str) -> str:
 
 def test_every_layer_type_states_its_receptive_field():
     """No silent identity: each layer type's LayerOut names its field (STYLE: no silent defaults)."""
-    from hwcheck.arch.layers import LAYER_TYPES, Context, compute
-    from hwcheck.arch.merge import MERGES
+    from hwcheck.families.arch.layers import LAYER_TYPES, Context, compute
+    from hwcheck.families.arch.merge import MERGES
 
     for kind in MERGES:  # merges take several inputs: through a graph
         r = hwcheck.rf(spec=f"8x8x3 | {kind}( conv2d 3 3 padding=same ; conv2d 3 1 )")

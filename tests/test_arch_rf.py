@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hwcheck
-from hwcheck.errors import HwcheckError
+from hwcheck.core.errors import HwcheckError
 
 A = "32x32x1 | conv2d 1 3 | conv2d 1 3 | conv2d 1 3 | conv2d 1 3"
 

@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hwcheck
-from hwcheck.arch.model import load_model, trace
-from hwcheck.arch.rf import seen_positions, steps
-from hwcheck.errors import HwcheckError
+from hwcheck.core.errors import HwcheckError
+from hwcheck.families.arch.model import load_model, trace
+from hwcheck.families.arch.rf import seen_positions, steps
 
 pytestmark = pytest.mark.torch
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -349,7 +349,7 @@ def torch_round_trip(spec: str, folder, layout: str = "chw") -> None:
 def emitted_agrees(model, rows, folder) -> None:
     """The emitted torch module, run: each node's output shape and count are the rows'."""
     torch = pytest.importorskip("torch")
-    from hwcheck.arch.emit import emit
+    from hwcheck.families.arch.emit import emit
 
     module = run_emitted(emit(model, "pytorch"), folder)
     built = module["build"]()
@@ -408,7 +408,7 @@ def test_emitted_code_takes_no_user_text(tmp_path):
     newlines and brackets in names cannot change the module."""
     import ast
 
-    from hwcheck.arch.emit import emit
+    from hwcheck.families.arch.emit import emit
 
     names = ['a"; import os #', "x\n)\nprint(1)", "'''", "a b", "a_b", "9lives", "ü"]
     table = {

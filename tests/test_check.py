@@ -233,9 +233,9 @@ def _leaves(node, path=()):
 def _example_results():
     import tomllib
 
-    from hwcheck.commands import get
-    from hwcheck.options import build_request
-    from hwcheck.parse import FILE_ROOT
+    from hwcheck.core.numbers import FILE_ROOT
+    from hwcheck.core.options import build_request
+    from hwcheck.core.registry import get
 
     exercises = tomllib.loads((ROOT / "examples.toml").read_text(encoding="utf-8"))["exercise"]
     results = []

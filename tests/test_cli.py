@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from hwcheck.commands import COMMANDS
+from hwcheck.core.registry import COMMANDS
 from tests.conftest import ROOT
 
 
@@ -144,7 +144,7 @@ def test_numeric_commands_never_import_sympy(argv):
 
 def test_no_request_declares_a_shared_option():
     """--json, --format, --claim, --digits, --rtol, --atol are added by the CLI to every calculator."""
-    from hwcheck.options import COMMON_OPTIONS, request_fields
+    from hwcheck.core.options import COMMON_OPTIONS, request_fields
 
     for spec in COMMANDS.values():
         names = {f.name for f in request_fields(spec.request_type())}

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hwcheck
-from hwcheck.errors import HwcheckError
-from hwcheck.jsonout import dumps
-from hwcheck.render import render
+from hwcheck.core.errors import HwcheckError
+from hwcheck.core.jsonout import dumps
+from hwcheck.render.text import render
 
 X = "1 2 3; 4 5 6; 7 8 9"
 F = "1 0; 0 -1"

@@ -10,8 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hwcheck
-from hwcheck.conv.cost import direct_cost, fft_additions_1d, fft_multiplications_1d, fft_recurrence
-from hwcheck.errors import HwcheckError
+from hwcheck.core.errors import HwcheckError
+from hwcheck.families.conv.cost import (
+    direct_cost,
+    fft_additions_1d,
+    fft_multiplications_1d,
+    fft_recurrence,
+)
 
 
 def counting_fft(x, counts):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hwcheck.commands import get
-from hwcheck.options import build_request
+from hwcheck.core.options import build_request
+from hwcheck.core.registry import get
 from tests.conftest import DATA, ROOT, course_exercises
 
 OPTION_KEYS = {"id", "title", "command", "claims"}

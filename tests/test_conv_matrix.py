@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hwcheck
-from hwcheck.errors import HwcheckError
-from hwcheck.render import render
+from hwcheck.core.errors import HwcheckError
+from hwcheck.render.text import render
 from tests.test_conv_backprop import _xcorr
 
 D_A = [

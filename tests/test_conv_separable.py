@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hwcheck
-from hwcheck.conv import numeric
-from hwcheck.conv.geometry import resolve_axes
-from hwcheck.errors import HwcheckError
+from hwcheck.core.errors import HwcheckError
+from hwcheck.families.conv import numeric
+from hwcheck.families.conv.geometry import resolve_axes
 
 
 def test_exercise_e():

@@ -10,8 +10,8 @@ import runpy
 import pytest
 
 import hwcheck
-from hwcheck.arch.emit import emit
-from hwcheck.arch.model import load_model
+from hwcheck.families.arch.emit import emit
+from hwcheck.families.arch.model import load_model
 from tests.test_arch_torch import emitted_agrees
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
@@ -77,7 +77,7 @@ def test_torch_graph_round_trip(spec, tmp_path):
 
 def test_torch_zoo_resnet18_round_trip(tmp_path):
     """torchvision's ResNet-18 from the zoo file, emitted and run: 11,689,512 parameters."""
-    from hwcheck.arch import zoo
+    from hwcheck.families.arch import zoo
 
     table = zoo.table("resnet18")
     model = load_model(table, None)

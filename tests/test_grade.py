@@ -130,7 +130,7 @@ class Plan:
 
 @pytest.fixture(scope="module")
 def graded_key():
-    from hwcheck.grade.key import load_key
+    from hwcheck.answers.grade.key import load_key
 
     return load_key(str(GRADE / "key.toml"))
 
@@ -143,8 +143,8 @@ def plan():
 @pytest.fixture(scope="module")
 def graded(plan, tmp_path_factory):
     """The class graded once, in-process, as TOML files in a folder (JSON)."""
-    from hwcheck.grade.command import grade
-    from hwcheck.grade.request import GradeRequest
+    from hwcheck.answers.grade.command import grade
+    from hwcheck.answers.grade.request import GradeRequest
 
     folder = tmp_path_factory.mktemp("class")
     (folder / "key.toml").write_text(key_text(plan.exercises), encoding="utf-8")
@@ -524,9 +524,9 @@ def test_points_per_claim_and_partial_credit(monkeypatch):
     gets points × the best credit (Verdict.mistakes comes from the diagnosis issue; faked here)."""
     from types import SimpleNamespace
 
-    from hwcheck.grade import run
-    from hwcheck.grade.key import load_key
-    from hwcheck.grade.submissions import Submission
+    from hwcheck.answers.grade import run
+    from hwcheck.answers.grade.key import load_key
+    from hwcheck.answers.grade.submissions import Submission
 
     key = load_key(str(GRADE / "key.toml"))
     ex = next(e for e in key.exercises if e.exercise.id == "C-variant")
@@ -576,9 +576,9 @@ def test_markdown_and_table_formats(cli):
 
 def test_the_key_is_computed_once_for_the_class(monkeypatch, plan, tmp_path):
     """Each key exercise runs once, however many students."""
-    from hwcheck.commands import CommandSpec
-    from hwcheck.grade.command import grade
-    from hwcheck.grade.request import GradeRequest
+    from hwcheck.answers.grade.command import grade
+    from hwcheck.answers.grade.request import GradeRequest
+    from hwcheck.core.registry import CommandSpec
 
     calls = Counter()
     original = CommandSpec.run
@@ -588,7 +588,7 @@ def test_the_key_is_computed_once_for_the_class(monkeypatch, plan, tmp_path):
         return original(self, request)
 
     monkeypatch.setattr(CommandSpec, "run", counting)
-    monkeypatch.setattr("hwcheck.check.run._CACHE", {})
+    monkeypatch.setattr("hwcheck.answers.check._CACHE", {})
     files = []
     for i in range(30):
         path = tmp_path / f"s{i}.toml"
@@ -605,8 +605,8 @@ def test_the_key_is_computed_once_for_the_class(monkeypatch, plan, tmp_path):
 def test_key_fills_every_claim_and_grade_reads_it_back(cli, tmp_path):
     """A draft of course exercises with "?" and "" for every claim: the filled key holds values
     that the hand-written answer sheet (examples.toml) agrees with, and grade accepts it."""
-    from hwcheck.grade.key import load_key
-    from hwcheck.verify import judge
+    from hwcheck.answers.grade.key import load_key
+    from hwcheck.claims.verify import judge
 
     exercises = course()
     draft = ["# my draft", ""]
@@ -670,7 +670,7 @@ def test_no_answer_can_make_the_grader_read_a_file(cli, tmp_path, monkeypatch):
     resolves: the claim is an error, not the file's content."""
     secret = tmp_path / "secret.csv"
     secret.write_text("35,35,32\n")
-    from hwcheck.grade import submissions
+    from hwcheck.answers.grade import submissions
 
     monkeypatch.setattr(submissions, "value_problem", lambda value: None)
     sub = tmp_path / "sub.toml"
@@ -752,9 +752,9 @@ def test_any_answer_values_give_a_bounded_score_and_strict_json(graded_key, answ
     """Whatever a submission holds (every TOML value type, control characters, huge and
     non-finite numbers, dates), grading gives a score in [0, max], claims with known verdicts
     and a strict JSON document."""
-    from hwcheck.grade.run import Judge, grade_student, summarise
-    from hwcheck.grade.submissions import Submission, _accept
-    from hwcheck.jsonout import dumps
+    from hwcheck.answers.grade.run import Judge, grade_student, summarise
+    from hwcheck.answers.grade.submissions import Submission, _accept
+    from hwcheck.core.jsonout import dumps
 
     sub = Submission("h", "h.toml")
     for label, value in answers.items():
@@ -781,9 +781,9 @@ def test_each_submission_is_graded_inside_its_own_budget(monkeypatch):
     step's time from the innermost budget: tests/test_symbolic_* check that side)."""
     from contextlib import contextmanager
 
-    from hwcheck.grade import run
-    from hwcheck.grade.key import load_key
-    from hwcheck.grade.submissions import expand
+    from hwcheck.answers.grade import run
+    from hwcheck.answers.grade.key import load_key
+    from hwcheck.answers.grade.submissions import expand
 
     opened = []
 

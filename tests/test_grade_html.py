@@ -21,7 +21,7 @@ from tests.conftest import DATA
 GRADE = DATA / "grade"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
-BAR = (0x2B, 0x6C, 0xB0)  # hwcheck.grade.html.BAR
+BAR = (0x2B, 0x6C, 0xB0)  # hwcheck.answers.grade.html.BAR
 HOSTILE_IDS = ['<script>alert("x")</script>', '"><img src="http://evil.invalid/x.png">']
 ANSWERS = {
     "B.output_shape": ["35x35x32", "33x33x32"],
@@ -59,8 +59,8 @@ def browser(tmp_path: Path, url: str, *extra: str) -> subprocess.CompletedProces
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     """A class of 40 seeded students (two of them with hostile ids), graded with --html."""
-    from hwcheck.grade.command import grade
-    from hwcheck.grade.request import GradeRequest
+    from hwcheck.answers.grade.command import grade
+    from hwcheck.answers.grade.request import GradeRequest
 
     folder = tmp_path_factory.mktemp("html")
     rng = random.Random(5)

@@ -239,7 +239,11 @@ def test_the_bundle_holds_the_scripts_the_key_and_a_wheel(bundle):
     wheel.write_bytes(wheel_bytes)
     with zipfile.ZipFile(wheel) as w:
         inside = set(w.namelist())
-        assert {"hwcheck/cli.py", "hwcheck/grade/run.py", "hwcheck/grade/key.py"} <= inside
+        assert {
+            "hwcheck/cli.py",
+            "hwcheck/answers/grade/run.py",
+            "hwcheck/answers/grade/key.py",
+        } <= inside
         meta = next(n for n in inside if n.endswith(".dist-info/METADATA"))
         text = w.read(meta).decode()
         assert "Name: hwcheck" in text and "Requires-Python: >=3.11" in text
@@ -290,8 +294,8 @@ def test_run_autograder_grades_a_simulated_tree(bundle, tmp_path):
 
 def test_the_bundle_carries_the_files_the_key_names(tmp_path):
     """A key whose model is a file next to it: the bundle keeps it at the same relative path."""
-    from hwcheck.grade.bundle import key_files
-    from hwcheck.grade.key import load_key
+    from hwcheck.answers.grade.bundle import key_files
+    from hwcheck.answers.grade.key import load_key
 
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "net.toml").write_text(

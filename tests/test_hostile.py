@@ -375,8 +375,8 @@ def test_a_worker_dies_with_its_parent(tmp_path):
 
 def test_budgets_are_open_around_each_file_and_in_workers(cli, tmp_path, monkeypatch):
     """The run and file budgets reach the exercises, in-process and in --jobs workers."""
-    from hwcheck.check import run
-    from hwcheck.timebudget import remaining
+    from hwcheck.answers import check as run
+    from hwcheck.core.budget import remaining
 
     original = run.run_exercise
 
@@ -464,7 +464,7 @@ def _inertia_by_descartes(H) -> list[int]:
     st.integers(0, 2),
 )
 def test_exact_inertia_matches_the_characteristic_polynomial(A, rank_drop):
-    from hwcheck.optim.quadratic import inertia
+    from hwcheck.families.optim.quadratic import inertia
 
     n = len(A)
     H = [[A[i][j] + A[j][i] for j in range(n)] for i in range(n)]  # symmetric

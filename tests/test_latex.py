@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from hwcheck.commands import COMMANDS
+from hwcheck.core.registry import COMMANDS
 from tests.conftest import ROOT
 
 EXAMPLES = [
@@ -142,7 +142,7 @@ def test_latex_code_is_imported_only_for_latex(args, imported):
     probe = (
         "import sys\nfrom hwcheck.cli import main\ntry:\n    main(sys.argv[1:])\n"
         "except SystemExit:\n    pass\n"
-        "print('LATEX' if 'hwcheck.latex' in sys.modules else 'NOLATEX', file=sys.stderr)\n"
+        "print('LATEX' if 'hwcheck.render.latex' in sys.modules else 'NOLATEX', file=sys.stderr)\n"
         "print('MPL' if 'matplotlib' in sys.modules else 'NOMPL', file=sys.stderr)\n"
     )
     run = subprocess.run(

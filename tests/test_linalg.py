@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hwcheck.linalg.exact import matmul, pinv, rank
+from hwcheck.families.linalg.exact import matmul, pinv, rank
 
 
 def run_json(cli, command, *args):

@@ -14,7 +14,7 @@ import shlex
 
 import pytest
 
-from hwcheck.commands import COMMANDS
+from hwcheck.core.registry import COMMANDS
 from tests.conftest import ROOT
 
 EXAMPLES = [

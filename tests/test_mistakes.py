@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hwcheck
-from hwcheck import mistakes
-from hwcheck.mistakes import Case
-from hwcheck.verify import Comparer, Tolerance, lookup, valid_keys
+from hwcheck.claims import diagnose as mistakes
+from hwcheck.claims.diagnose import Case
+from hwcheck.claims.verify import Comparer, Tolerance, lookup, valid_keys
 from tests.conftest import DATA, ROOT
 
 
@@ -412,7 +412,7 @@ def test_verdict_json_always_carries_mistakes():
 
 
 def test_diagnosis_can_be_switched_off():
-    from hwcheck.verify import judge
+    from hwcheck.claims.verify import judge
 
     r = hwcheck.params(spec="35x35x16 | conv2d 32 3")
     data = r.to_json()
@@ -472,7 +472,7 @@ def test_pairs_are_tried_only_where_the_catalogue_marks_both_combinable(monkeypa
     """The pair 'stride ignored' + 'same as valid' is named; unmark one and it is not."""
     import dataclasses
 
-    from hwcheck.arch import mistakes as arch_mistakes
+    from hwcheck.families.arch import mistakes as arch_mistakes
 
     spec = "16x16x3 | conv2d 4 3 stride=2 padding=same | flatten | dense 2"
     both = hwcheck.params(spec="16x16x3 | conv2d 4 3 | flatten | dense 2").total_params
@@ -488,7 +488,7 @@ def test_pairs_are_tried_only_where_the_catalogue_marks_both_combinable(monkeypa
         for m in arch_mistakes.CATALOGUE
     )
     monkeypatch.setattr(arch_mistakes, "CATALOGUE", catalogue)
-    from hwcheck import mistakes as registry
+    from hwcheck.claims import diagnose as registry
 
     registry._CACHE.clear()
     assert not {"stride_ignored", "same_as_valid"} <= named()

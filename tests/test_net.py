@@ -187,7 +187,7 @@ def test_forward_matches_exact_brute_force(case):
     n, spec = case
     import numpy as np
 
-    from hwcheck.net.network import NetLayer, forward
+    from hwcheck.families.net.network import NetLayer, forward
 
     layers, width = [], n
     for act, units, ws, bs in spec:
@@ -239,7 +239,7 @@ def test_bad_input_is_one_line_naming_the_place(cli, args, message):
 def test_boolean_grammar_operators_agree():
     import numpy as np
 
-    from hwcheck.net.logic import evaluate, parse_target
+    from hwcheck.families.net.logic import evaluate, parse_target
 
     rows = np.array(list(itertools.product((0, 1), repeat=3)), dtype=bool)
     cols = [rows[:, i] for i in range(3)]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from hwcheck import commands
-from hwcheck.options import build_request
+from hwcheck.core import registry as commands
+from hwcheck.core.options import build_request
 from tests.conftest import course_exercises
 
 DATA = Path(__file__).parent / "data"

@@ -13,11 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hwcheck
-from hwcheck.errors import HwcheckError
-from hwcheck.jsonout import dumps
-from hwcheck.numfmt import fmt
-from hwcheck.optim.commands import sparkline
-from hwcheck.optim.problems import neuron_loss_grad, sigmoid
+from hwcheck.core.errors import HwcheckError
+from hwcheck.core.jsonout import dumps
+from hwcheck.core.numfmt import fmt
+from hwcheck.families.optim.commands import sparkline
+from hwcheck.families.optim.problems import neuron_loss_grad, sigmoid
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
 
@@ -447,7 +447,7 @@ def test_expr_init_missing_a_parameter():
 
 
 def test_fast_to_json_equals_the_generic_conversion():
-    from hwcheck.jsonout import to_jsonable
+    from hwcheck.core.jsonout import to_jsonable
 
     for result in (
         hwcheck.adam(steps=5, amsgrad=True),
@@ -531,5 +531,5 @@ def test_docstring_examples(module):
     import doctest
     import importlib
 
-    failed, _ = doctest.testmod(importlib.import_module(f"hwcheck.optim.{module}"))
+    failed, _ = doctest.testmod(importlib.import_module(f"hwcheck.families.optim.{module}"))
     assert failed == 0

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import hwcheck
-from hwcheck.jsonout import dumps
-from hwcheck.render import render
+from hwcheck.core.jsonout import dumps
+from hwcheck.render.text import render
 
 CASES = {
     "sgd_default": ("sgd", {}),

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hwcheck.errors import HwcheckError
-from hwcheck.parse import (
+from hwcheck.core.errors import HwcheckError
+from hwcheck.core.numbers import (
     parse_array,
     parse_assignments,
     parse_float,
@@ -264,7 +264,7 @@ def test_matrix_entries_lie_in_the_float_range():
 
 
 def test_toml_integers_past_python_limit_are_an_error():
-    from hwcheck.parse import parse_toml
+    from hwcheck.core.numbers import parse_toml
 
     with pytest.raises(HwcheckError, match="more than 400 digits"):
         parse_toml("a = " + "9" * 5000, "a.toml")
@@ -275,14 +275,14 @@ def test_toml_integers_past_python_limit_are_an_error():
     [(True, True), (False, False), ("true", True), ("FALSE", False), (" True ", True)],
 )
 def test_booleans(value, expected):
-    from hwcheck.parse import parse_bool
+    from hwcheck.core.numbers import parse_bool
 
     assert parse_bool(value, "explain") is expected
 
 
 @pytest.mark.parametrize("value", ["yes", "no", "1", "0", 1, 0, "on", "", None, 1.0, [True]])
 def test_other_booleans_are_refused_with_a_hint(value):
-    from hwcheck.parse import parse_bool
+    from hwcheck.core.numbers import parse_bool
 
     with pytest.raises(HwcheckError, match="expected true or false") as err:
         parse_bool(value, "explain")
@@ -294,7 +294,7 @@ def test_other_booleans_are_refused_with_a_hint(value):
 def test_json_writes_huge_integers_and_toml_dates():
     import datetime
 
-    from hwcheck.jsonout import dumps
+    from hwcheck.core.jsonout import dumps
 
     text = dumps({"n": 10**5000, "f": Fraction(1, 3**9000), "d": datetime.date(1979, 5, 27)})
     assert text.count("0") >= 5000 and '"d": "1979-05-27"' in text
@@ -303,7 +303,7 @@ def test_json_writes_huge_integers_and_toml_dates():
 
 def test_numpy_scalars_from_the_api():
     np = pytest.importorskip("numpy")
-    from hwcheck.parse import parse_bool
+    from hwcheck.core.numbers import parse_bool
 
     assert parse_number(np.int64(5), "x") == 5 and parse_int(np.uint8(7), "x") == 7
     assert parse_number(np.float32(0.5), "x") == Fraction(1, 2)

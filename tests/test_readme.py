@@ -86,7 +86,7 @@ def test_json_keys_table_matches_output(cli, monkeypatch):
     section = text.split("## JSON output", 1)[1].split("\n## ", 1)[0]
     rows = re.findall(r"^\| `([a-z-]+)` \| (.+?) \|$", section, flags=re.MULTILINE)
     assert rows
-    from hwcheck.commands import COMMANDS
+    from hwcheck.core.registry import COMMANDS
 
     for name, keys in rows:
         import json

@@ -2,7 +2,7 @@
 
 A newline in an exercise id must not forge a table row, an ANSI sequence must not reach the
 terminal, raw HTML must not pass into Markdown, and a LaTeX command must not run. Each format
-has one escaping function (hwcheck/escape.py), applied by the renderer to every string.
+has one escaping function (hwcheck/core/escape.py), applied by the renderer to every string.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hwcheck import escape
+from hwcheck.core import escape
 
 FORGED = "| X | total_params | 1 | 1 | ✓ correct | forged |"
 HOSTILE_ID = f"A\n{FORGED}\nB\x1b[2J\x1b[31m\r\u202e\u2028"
@@ -42,7 +42,7 @@ def test_the_input_side_refuses_the_hostile_file_first(cli, tmp_path):
 def hostile_file(tmp_path, monkeypatch):
     import json
 
-    from hwcheck.check import answers
+    from hwcheck.answers import files as answers
 
     monkeypatch.setattr(answers, "_check_labels", lambda entry, where: None)
 
@@ -74,7 +74,7 @@ def test_terminal_shows_control_characters_and_forges_no_row(cli, hostile_file):
 @pytest.mark.parametrize("width", [60, 200])
 def test_terminal_escaping_holds_at_every_width(hostile_file, width):
     from hwcheck.api import api_function
-    from hwcheck.render import render
+    from hwcheck.render.text import render
 
     result = api_function("check")(hostile_file, show_all=True)
     out = render(result, None, "table", 6, width=width)

@@ -1,7 +1,7 @@
 """One definition per formula (issue 13.1): the printed rule is the rule that computed the row.
 
 The header of every optimizer column and every ``--explain`` line is rendered from the formula
-the step evaluates (hwcheck/formula.py). Here the *printed text* is read back by a tiny parser
+the step evaluates (hwcheck/core/formula.py). Here the *printed text* is read back by a tiny parser
 written for this test (never ``eval``), its symbols are given the row's values (the state
 before the step, the gradient, the hyperparameters), and the result must reproduce the row's
 numbers. The AMSGrad header that said v̂ = v/(1−β₂ᵗ) while the values used vᵐᵃˣ fails here.
@@ -15,7 +15,7 @@ import re
 import pytest
 
 import hwcheck
-from hwcheck.optim import optimizers as opt
+from hwcheck.families.optim import optimizers as opt
 
 CONFIGS = [
     ("sgd", {}),

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hwcheck
-from hwcheck.errors import HwcheckError
-from hwcheck.numfmt import fmt
-from hwcheck.symbolic.numeric import compile_objective
+from hwcheck.core.errors import HwcheckError
+from hwcheck.core.numfmt import fmt
+from hwcheck.families.symbolic.numeric import compile_objective
 
 H_POINT = {"w": 0.1, "b": 0.0, "x": 2.0, "t": 0.0, "lam": 0.01}
 

@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hwcheck
-from hwcheck.symbolic.build import expression
-from hwcheck.symbolic.claims import compare_expression
-from hwcheck.symbolic.equiv import equivalence
-from hwcheck.symbolic.worker import bounded
+from hwcheck.families.symbolic.build import expression
+from hwcheck.families.symbolic.claims import compare_expression
+from hwcheck.families.symbolic.equiv import equivalence
+from hwcheck.families.symbolic.worker import bounded
 
 HANG = 90  # seconds: a hang guard, not a speed requirement
 from tests.conftest import course_exercises
@@ -89,7 +89,7 @@ def test_a_time_bound_never_decides_a_verdict():
 
 
 def test_a_spent_budget_is_inconclusive_at_once():
-    from hwcheck.timebudget import budget
+    from hwcheck.core.budget import budget
 
     with budget(0.0):
         found = equivalence(expression("x*(y - t)"), expression("x*y + x*t"))

@@ -125,7 +125,7 @@ def _wait_for(predicate, seconds: float = HANG) -> bool:
 WORKER_SCRIPT = """
 import os, sys, time
 sys.path.insert(0, sys.argv[2])
-from hwcheck.symbolic.worker import bounded
+from hwcheck.families.symbolic.worker import bounded
 
 def work(path):
     with open(path, "w") as f:

@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from hwcheck.errors import HwcheckError
-from hwcheck.symbolic.numeric import compile_objective
+from hwcheck.core.errors import HwcheckError
+from hwcheck.families.symbolic.numeric import compile_objective
 
 
 def test_saddle_value_and_gradient():

@@ -11,8 +11,8 @@ from fractions import Fraction
 
 import pytest
 
-from hwcheck.errors import HwcheckError
-from hwcheck.symbolic.parser import Node, parse
+from hwcheck.core.errors import HwcheckError
+from hwcheck.families.symbolic.parser import Node, parse
 from tests.conftest import DATA, ROOT
 
 HOSTILE = json.loads((DATA / "hostile" / "hostile.json").read_text(encoding="utf-8"))
@@ -46,7 +46,7 @@ def hostile_text(case: dict) -> str:
     ],
 )
 def test_accepted_expressions(text, expected):
-    from hwcheck.symbolic.build import expression, to_text
+    from hwcheck.families.symbolic.build import expression, to_text
 
     assert to_text(expression(text)) == expected
 
@@ -58,7 +58,7 @@ def test_numbers_are_exact():
 
 
 def test_printed_results_parse_back():
-    from hwcheck.symbolic.build import expression, to_text
+    from hwcheck.families.symbolic.build import expression, to_text
 
     text = "abs(x) + max(x, y) + heaviside(x) + exp(1) + x**(1/3) + sign(x)"
     assert expression(to_text(expression(text))) == expression(text)
@@ -85,7 +85,7 @@ def test_printed_results_parse_back():
     ],
 )
 def test_errors_point_at_the_column(text, message):
-    from hwcheck.symbolic.build import expression
+    from hwcheck.families.symbolic.build import expression
 
     with pytest.raises(HwcheckError) as err:
         expression(text)
@@ -111,7 +111,7 @@ def test_suggestion_for_a_misspelt_function():
 
 @pytest.mark.parametrize("case", HOSTILE, ids=[c["name"] for c in HOSTILE])
 def test_hostile_expression_is_refused_quickly(case):
-    from hwcheck.symbolic.build import expression
+    from hwcheck.families.symbolic.build import expression
 
     expression("x")  # sympy imported before the clock starts: the bound is on the input alone
     start = time.monotonic()
@@ -190,7 +190,7 @@ def test_no_forbidden_calls_in_the_engine():
 
 def test_request_module_is_light():
     code = (
-        "import sys, hwcheck.cli, hwcheck.symbolic.request; "
+        "import sys, hwcheck.cli, hwcheck.families.symbolic.request; "
         "print('numpy' in sys.modules, 'sympy' in sys.modules)"
     )
     out = subprocess.run(

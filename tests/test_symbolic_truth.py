@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 import hwcheck
-from hwcheck.errors import HwcheckError
-from hwcheck.symbolic.claims import compare_expression
-from hwcheck.timebudget import budget
+from hwcheck.core.budget import budget
+from hwcheck.core.errors import HwcheckError
+from hwcheck.families.symbolic.claims import compare_expression
 
 mpmath = pytest.importorskip("mpmath")
 
@@ -150,8 +150,8 @@ def test_a_spent_budget_makes_every_step_inconclusive_at_once():
 
 
 def test_an_answers_file_may_lower_timeout_but_not_raise_it():
-    from hwcheck.options import build_request
-    from hwcheck.symbolic.request import EquivRequest
+    from hwcheck.core.options import build_request
+    from hwcheck.families.symbolic.request import EquivRequest
 
     values = {"a": "x", "b": "x"}
     assert build_request(EquivRequest, {**values, "timeout": 1}, source="file").timeout == 1

@@ -1,6 +1,6 @@
 """The nested time budgets: an inner budget never outlasts the outer one."""
 
-from hwcheck.timebudget import allowance, budget, remaining, spent
+from hwcheck.core.budget import allowance, budget, remaining, spent
 
 
 def test_no_budget_keeps_the_step_timeout():

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hwcheck import escape
-from hwcheck.commands import COMMANDS
-from hwcheck.views import Heading, Matrix, Table, Text
+from hwcheck.core import escape
+from hwcheck.core.registry import COMMANDS
+from hwcheck.core.views import Heading, Matrix, Table, Text
 from tests.conftest import ROOT
 
 EXAMPLES = [
@@ -58,8 +58,8 @@ def strings_of(sections) -> list[str]:
 
 def sections_for(args):
     from hwcheck.cli import build_app  # noqa: F401 - the same parsing as the CLI
-    from hwcheck.commands import COMMANDS
-    from hwcheck.options import build_request
+    from hwcheck.core.options import build_request
+    from hwcheck.core.registry import COMMANDS
 
     spec = COMMANDS[args[0]]
     values: dict = {}
@@ -92,8 +92,8 @@ def sections_for(args):
                 values[key] = token
                 positional = positional[1:]
             i += 1
-    from hwcheck.render import sections_of
-    from hwcheck.verify import parse_claim
+    from hwcheck.claims.verify import parse_claim
+    from hwcheck.render.text import sections_of
 
     result = spec.run(build_request(spec.request_type(), values, source="cli"))
     verdicts = result.verify([parse_claim(c) for c in claims]) if claims else []
@@ -101,7 +101,7 @@ def sections_for(args):
 
 
 def _fields(spec):
-    from hwcheck.options import request_fields
+    from hwcheck.core.options import request_fields
 
     return request_fields(spec.request_type())
 
@@ -157,7 +157,7 @@ def test_pipes_are_complete_without_ellipsis(cli, monkeypatch, args):
 
 
 def test_a_wide_claims_table_moves_the_reason_under_its_row():
-    from hwcheck.render import to_text
+    from hwcheck.render.text import to_text
 
     reason = "expression: numeric (12 probes, seed 0) — differs at b=0.94, t=1.3: expected 0.133011, claimed 0.114883"
     table = Table(
@@ -175,7 +175,7 @@ def test_a_wide_claims_table_moves_the_reason_under_its_row():
 
 
 def test_a_wide_matrix_prints_in_column_blocks():
-    from hwcheck.render import to_text
+    from hwcheck.render.text import to_text
 
     entries = tuple(tuple(f"{i * 30 + j:.4f}" for j in range(30)) for i in range(3))
     out = to_text([Matrix(entries, title="A")], width=60)
@@ -205,7 +205,7 @@ def test_rich_in_a_notebook_lays_out_for_its_width(width):
 def test_wrap_keeps_every_character_within_the_width(line, width):
     from rich.cells import cell_len
 
-    from hwcheck.render import wrap
+    from hwcheck.render.text import wrap
 
     pieces = wrap(line, width, indent="    ")
     assert all(cell_len(p) <= width for p in pieces)

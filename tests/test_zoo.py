@@ -1,4 +1,4 @@
-"""The model zoo (hwcheck/arch/zoo): every total equals its reference's own count.
+"""The model zoo (hwcheck/families/arch/zoo): every total equals its reference's own count.
 
 References: published figures always; keras.applications (``weights=None``, built once per
 module) and torchvision's architectures (written here with torch.nn after torchvision's model
@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 import hwcheck
-from hwcheck.arch import zoo
+from hwcheck.families.arch import zoo
 
 ZOO_DIR = Path(zoo.__file__).parent
 NAMES = zoo.names()
@@ -85,7 +85,7 @@ def test_package_data_is_declared():
     import tomllib
 
     project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
-    assert project["tool"]["setuptools"]["package-data"]["hwcheck.arch.zoo"] == ["*.toml"]
+    assert project["tool"]["setuptools"]["package-data"]["hwcheck.families.arch.zoo"] == ["*.toml"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -534,7 +534,7 @@ def test_vgg_twins_against_torchvision(depth):
 def test_mobilenetv2_twin_runs_in_torch(tmp_path):
     """torchvision's MobileNetV2 count (its Keras file with BatchNorm 2·C and torch's symmetric
     padding), proved by the emitted torch module: every node's shape and count, run in torch."""
-    from hwcheck.arch.model import load_model
+    from hwcheck.families.arch.model import load_model
     from tests.test_arch_torch import emitted_agrees
 
     table = zoo.table("mobilenetv2_torchvision")

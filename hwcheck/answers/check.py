@@ -1,0 +1,432 @@
+"""``hwcheck check``: run every exercise of one or more answers files and judge its claims."""
+
+from __future__ import annotations
+
+import contextvars
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from hwcheck.answers.files import AnswersFile, Exercise, load
+from hwcheck.core.budget import budget, spent
+from hwcheck.core.errors import HwcheckError
+from hwcheck.core.result import Heading, Result, Table, Text, view_only
+
+#: optional progress callback ``(done, total, label)`` set by the CLI when stderr is a terminal
+PROGRESS: contextvars.ContextVar[Callable[[int, int, str], None] | None] = contextvars.ContextVar(
+    "PROGRESS", default=None
+)
+
+
+@dataclass(frozen=True)
+class ExerciseOutcome:
+    file: str
+    id: str
+    title: str
+    command: str
+    ok: bool
+    claims: list[dict[str, Any]]
+    points: float
+    score: float
+    error: str | None = None
+    solution: Any = field(default=None, compare=False)  # the command's Result, for --show
+
+    def to_json(self) -> dict[str, Any]:
+        out = {
+            "id": self.id,
+            "title": self.title,
+            "file": self.file,
+            "command": self.command,
+            "ok": self.ok,
+            "claims": self.claims,
+            "points": self.points,
+            "score": self.score,
+        }
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+@dataclass(frozen=True)
+class CheckResult(Result):
+    command: ClassVar[str] = "check"
+    exercises: list[ExerciseOutcome]
+    passed: int
+    failed: int
+    claims_total: int
+    claims_correct: int
+    score: float
+    max_score: float
+    unreadable: list[dict[str, str]]
+    files: list[dict[str, Any]] = field(default_factory=list)  # a score per file (several files)
+    show: bool = view_only(False)
+    show_all: bool = view_only(False)
+
+    def payload(self) -> dict[str, Any]:
+        out = super().payload()
+        if not self.files:  # one file: the document is what it always was
+            del out["files"]
+        return out
+
+    def stderr_lines(self) -> list[str]:
+        """One ``error:`` line per answers file that could not be read (the run went on)."""
+        from hwcheck.core.escape import (
+            terminal,  # a file name cannot move the cursor or forge a line
+        )
+
+        return [
+            f"error: {terminal(bad['file'])}: {terminal(bad['message'])}" for bad in self.unreadable
+        ]
+
+    def exit_code(self) -> int:
+        if self.unreadable:
+            return 2
+        return 1 if self.failed else 0
+
+    def view(self, digits: int = 6) -> list:
+        if self.show_all:
+            return self.solution_sheet(digits)
+        from hwcheck.claims.verify import CLAIM_COLUMNS, CLAIM_MIN_WIDTHS, claim_cells
+
+        several = bool(self.files)  # a file column, and a score per file
+        lead = (lambda ex: (ex.file, ex.id)) if several else (lambda ex: (ex.id,))
+        rows = []
+        for ex in self.exercises:
+            if ex.error:
+                rows.append((*lead(ex), "—", "", "", "! error", ex.error))
+            rows.extend((*lead(ex), *claim_cells(c, digits)) for c in ex.claims)
+        names = sorted({ex.file for ex in self.exercises})
+        title = (
+            "Claims in " + ", ".join(names) if len(names) <= 3 else f"Claims in {len(names)} files"
+        )
+        first = ("file", "exercise") if several else ("exercise",)
+        width = len(first)
+        sections: list = [
+            Table(
+                (*first, *CLAIM_COLUMNS),
+                tuple(rows),
+                title=title,
+                nowrap=(*range(width), width, width + 3),
+                min_widths=((0,) * width + CLAIM_MIN_WIDTHS),
+                below=(width + 4,),  # the rule and its reason move under the row first
+            )
+        ]
+        if several:
+            sections.append(self._per_file_table())
+        sections.append(Text((self.summary(),)))
+        if self.show:
+            for ex in self.exercises:
+                if not ex.ok and ex.solution is not None:
+                    sections.append(
+                        Heading(
+                            f"Worked solution of exercise {ex.id}"
+                            + (f" ({ex.file})" if several else "")
+                            + (f": {ex.title}" if ex.title else "")
+                        )
+                    )
+                    sections.extend(ex.solution.view(digits))
+        return sections
+
+    def solution_sheet(self, digits: int) -> list:
+        """``--show-all``: every exercise under its heading, its worked solution, its verdicts."""
+        from hwcheck.claims.verify import CLAIM_COLUMNS, claim_cells
+
+        files = sorted({ex.file for ex in self.exercises})
+        sections: list = [Heading("Solutions: " + ", ".join(files), level=1)]
+        for ex in self.exercises:
+            sections.append(Heading(f"Exercise {ex.id}" + (f": {ex.title}" if ex.title else "")))
+            if ex.error:
+                sections.append(Text((f"error: {ex.error}",)))
+            if ex.solution is not None:
+                sections.extend(ex.solution.view(digits))
+            if ex.claims:
+                rows = tuple(claim_cells(c, digits) for c in ex.claims)
+                sections.append(
+                    Table(CLAIM_COLUMNS, rows, title="Claims", nowrap=(0, 3), below=(4,))
+                )
+        for bad in self.unreadable:
+            sections.append(Text((f"error: {bad['file']}: {bad['message']}",)))
+        sections.append(Text((self.summary(),)))
+        return sections
+
+    def _per_file_table(self) -> Table:
+        rows = tuple(
+            (
+                f["file"],
+                f"{f['passed']} of {f['passed'] + f['failed']}" if "error" not in f else "—",
+                f"{f['claims_correct']} of {f['claims_total']}" if "error" not in f else "—",
+                f"{f['score']:g} / {f['max_score']:g}" if "error" not in f else "! unreadable",
+            )
+            for f in self.files
+        )
+        return Table(
+            ("file", "exercises passed", "claims correct", "score"),
+            rows,
+            title="Score per file",
+            align="lrrr",
+            nowrap=(0, 3),
+        )
+
+    def summary(self) -> str:
+        n = len(self.exercises)
+        text = (
+            f"{n} exercise{'s' * (n != 1)}: {self.passed} passed, {self.failed} failed; "
+            f"{self.claims_correct} of {self.claims_total} claims correct"
+        )
+        if self.max_score and self.max_score != n:
+            text += f"; score {self.score:g} / {self.max_score:g}"
+        return text
+
+    def gradescope(self) -> dict[str, Any]:
+        """Gradescope's results.json shape."""
+        tests = []
+        for ex in self.exercises:
+            lines = [
+                f"{c['key']}: {c['verdict']} ({c['rule']})"
+                + (f" — {c['hint']}" if c.get("hint") else "")
+                for c in ex.claims
+            ]
+            if ex.error:
+                lines.insert(0, f"error: {ex.error}")
+            tests.append(
+                {
+                    "name": f"{ex.id}" + (f": {ex.title}" if ex.title else ""),
+                    "score": ex.score,
+                    "max_score": ex.points,
+                    "status": "passed" if ex.ok else "failed",
+                    "output": "\n".join(lines),
+                    "extra_data": ex.to_json(),
+                }
+            )
+        return {
+            "score": self.score,
+            "max_score": self.max_score,
+            "tests": tests,
+            "extra_data": {"passed": self.passed, "failed": self.failed},
+        }
+
+
+# ------------------------------------------------------------------------------ running
+
+
+MAX_BUDGET = 86_400.0  # seconds: a day
+
+
+def check_budgets(request) -> None:
+    """``--file-budget`` and ``--run-budget`` (command line only) within (0, a day]."""
+    for option, seconds in (
+        ("--file-budget", request.file_budget),
+        ("--run-budget", request.run_budget),
+    ):
+        if not 0 < seconds <= MAX_BUDGET:
+            raise HwcheckError(
+                option, f"must be between 0 and {MAX_BUDGET:,.0f} seconds, got {seconds:g}"
+            )
+
+
+def check(request) -> CheckResult:
+    files = [str(f) for f in request.files]
+    if not files:
+        raise HwcheckError("files", "no answers file given")
+    check_budgets(request)
+    if request.gradescope:
+        from hwcheck.render.files import check_outputs
+
+        check_outputs([(request.gradescope, "--gradescope")], files)
+    deadline = time.monotonic() + request.run_budget
+    with budget(request.run_budget):
+        if len(files) == 1:  # a single unreadable file is an error of the run (exit 2)
+            with budget(request.file_budget):
+                outcomes, unreadable = [run_file(load(files[0]), request)], []
+        else:
+            outcomes, unreadable = _run_many(files, request, deadline)
+    exercises = [ex for per_file in outcomes for ex in per_file]
+    result = _summarise(exercises, unreadable, request.show, request.show_all, files)
+    if request.gradescope:
+        _write_gradescope(result, request.gradescope)
+    return result
+
+
+def _run_many(
+    files: list[str], request, deadline: float
+) -> tuple[list[list[ExerciseOutcome]], list[dict[str, str]]]:
+    from functools import partial
+
+    from hwcheck.core.workers import map_ordered
+
+    pairs = map_ordered(partial(_load_and_run, request=request), files, request.jobs, deadline)
+    outcomes = [p[0] for p in pairs if p[1] is None]
+    unreadable = [
+        {"file": name, "message": p[1]} for name, p in zip(files, pairs) if p[1] is not None
+    ]
+    return outcomes, unreadable
+
+
+def _load_and_run(name: str, request) -> tuple[list[ExerciseOutcome], str | None]:
+    try:
+        with budget(request.file_budget):
+            return run_file(load(name), request), None
+    except HwcheckError as exc:
+        return [], exc.message if exc.where == name else f"{exc.where}: {exc.message}"
+
+
+def run_file(answers: AnswersFile, request) -> list[ExerciseOutcome]:
+    only = set(request.only or ())
+    chosen = [ex for ex in answers.exercises if not only or ex.id in only]
+    progress = PROGRESS.get()
+    outcomes = []
+    for i, exercise in enumerate(chosen):
+        outcomes.append(run_exercise(answers, exercise, request))
+        if progress:
+            progress(i + 1, len(chosen), exercise.id)
+    return outcomes
+
+
+_CACHE: dict[str, Any] = {}
+
+
+def run_exercise(answers: AnswersFile, exercise: Exercise, request) -> ExerciseOutcome:
+    def failed(message: str) -> ExerciseOutcome:
+        return ExerciseOutcome(
+            answers.name,
+            exercise.id,
+            exercise.title,
+            exercise.command,
+            False,
+            [],
+            exercise.points,
+            0.0,
+            message,
+        )
+
+    if exercise.problem:
+        return failed(exercise.problem)
+    try:
+        result = _compute(answers, exercise)
+    except HwcheckError as exc:
+        return failed(_as_file_keys(str(exc)))
+    except (RecursionError, MemoryError) as exc:
+        return failed(f"input too large or too deeply nested ({type(exc).__name__})")
+    except Exception as exc:  # noqa: BLE001 - one exercise's crash must not stop a class's run
+        return failed(f"internal error ({type(exc).__name__}: {str(exc)[:120]}); please report it")
+    verdicts = _judge(result, exercise, request)
+    claims = [v.to_json() for v in verdicts]
+    ok = all(v.ok for v in verdicts)
+    score = exercise.points * sum(v.ok for v in verdicts) / len(verdicts) if verdicts else 0.0
+    return ExerciseOutcome(
+        answers.name,
+        exercise.id,
+        exercise.title,
+        exercise.command,
+        ok,
+        claims,
+        exercise.points,
+        round(score, 6),
+        None,
+        result,
+    )
+
+
+def _as_file_keys(message: str) -> str:
+    """Name options as the answers file spells them: ``--weight-decay: …`` → ``weight_decay: …``."""
+    return re.sub(r"(?<![\w-])--([A-Za-z][\w-]*)", lambda m: m.group(1).replace("-", "_"), message)
+
+
+def _compute(answers: AnswersFile, exercise: Exercise):
+    from hwcheck.core.numbers import FILE_ROOT
+    from hwcheck.core.options import build_request
+    from hwcheck.core.registry import get
+
+    spec = get(exercise.command)
+    token = FILE_ROOT.set(answers.folder)
+    try:
+        request = build_request(spec.request_type(), exercise.options, source="file")
+        key = spec.name + ":" + repr(request) + ":" + str(answers.folder)
+        if key in _CACHE:
+            return _CACHE[key]
+        result = spec.run(request)
+        if not spent():  # a result cut short by a spent budget is not kept for the next file
+            if len(_CACHE) > 512:
+                _CACHE.clear()
+            _CACHE[key] = result
+        return result
+    finally:
+        FILE_ROOT.reset(token)
+
+
+def _judge(result, exercise: Exercise, request) -> list:
+    """Every claim of the exercise, each with its own tolerance (the result's JSON built once)."""
+    from hwcheck.claims.verify import Tolerance, judge
+
+    data = result.to_json()
+    verdicts = []
+    for key, claimed in exercise.claims.items():
+        tol = exercise.tolerances.get(key, {})
+        rtol = tol.get("rtol", request.rtol if request.rtol is not None else exercise.rtol)
+        atol = tol.get("atol", request.atol if request.atol is not None else exercise.atol)
+        verdicts.append(
+            judge(result, data, key, claimed, Tolerance(rtol, atol), claims=exercise.claims)
+        )
+    return verdicts
+
+
+def _summarise(
+    exercises: list[ExerciseOutcome],
+    unreadable: list[dict[str, str]],
+    show: bool,
+    show_all: bool = False,
+    files: list[str] | None = None,
+) -> CheckResult:
+    passed = sum(ex.ok for ex in exercises)
+    claims_total = sum(len(ex.claims) for ex in exercises)
+    claims_correct = sum(c["verdict"] == "correct" for ex in exercises for c in ex.claims)
+    score = round(sum(ex.score for ex in exercises), 6)
+    max_score = round(sum(ex.points for ex in exercises), 6)
+    per_file = _per_file(exercises, unreadable, files or [])
+    return CheckResult(
+        exercises,
+        passed,
+        len(exercises) - passed,
+        claims_total,
+        claims_correct,
+        score,
+        max_score,
+        unreadable,
+        per_file,
+        show,
+        show_all,
+    )
+
+
+def _per_file(
+    exercises: list[ExerciseOutcome], unreadable: list[dict[str, str]], files: list[str]
+) -> list[dict[str, Any]]:
+    """A score per answers file, in the order given (only when several files were checked)."""
+    if len(files) < 2:
+        return []
+    errors = {bad["file"]: bad["message"] for bad in unreadable}
+    out = []
+    for name in files:
+        mine = [ex for ex in exercises if ex.file == name]
+        entry = {
+            "file": name,
+            "passed": sum(ex.ok for ex in mine),
+            "failed": sum(not ex.ok for ex in mine),
+            "claims_correct": sum(c["verdict"] == "correct" for ex in mine for c in ex.claims),
+            "claims_total": sum(len(ex.claims) for ex in mine),
+            "score": round(sum(ex.score for ex in mine), 6),
+            "max_score": round(sum(ex.points for ex in mine), 6),
+        }
+        if name in errors:
+            entry["error"] = errors[name]
+        out.append(entry)
+    return out
+
+
+def _write_gradescope(result: CheckResult, path: str) -> None:
+    from hwcheck.core.jsonout import dumps
+    from hwcheck.render.files import write_text
+
+    write_text(path, dumps(result.gradescope(), indent=2) + "\n", "--gradescope")

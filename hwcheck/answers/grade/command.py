@@ -1,0 +1,53 @@
+"""The ``grade`` command: outputs checked first, then the class (or Gradescope's one submission).
+
+It only dispatches: :mod:`hwcheck.answers.grade.run` grades, :mod:`hwcheck.answers.grade.gradescope` wraps one
+Gradescope submission around it, :mod:`hwcheck.render.files` checks and writes the files.
+"""
+
+from __future__ import annotations
+
+from hwcheck.answers.check import check_budgets
+from hwcheck.answers.grade.key import load_key
+from hwcheck.answers.grade.run import GradeResult, grade_class
+from hwcheck.answers.grade.submissions import expand
+from hwcheck.core.budget import budget
+from hwcheck.core.errors import HwcheckError
+
+
+def grade(request) -> GradeResult:
+    from hwcheck.answers.grade import outputs
+    from hwcheck.render import files as files_out
+
+    if request.gradescope_bundle:
+        files_out.check_outputs([(request.gradescope_bundle, "--gradescope-bundle")], [request.key])
+    check_budgets(request)
+    key = load_key(str(request.key))
+    if request.gradescope:
+        from hwcheck.answers.grade.gradescope import run_gradescope
+
+        if request.submissions:
+            raise HwcheckError(
+                "--gradescope", "reads <root>/submission/; give no submission on the command line"
+            )
+
+        return run_gradescope(key, request)
+    names = [str(s) for s in request.submissions]
+    if not names and not request.gradescope_bundle:
+        raise HwcheckError("submissions", "no submission given (files, CSVs or folders)")
+    targets = [(request.csv, "--csv"), (request.html, "--html")]
+    found = list(expand(names))
+    inputs = [request.key, *names, *(str(p) for _, p, _ in found if p is not None)]
+    files_out.check_outputs(targets, inputs)
+    with budget(request.run_budget):
+        result = grade_class(key, found, request.file_budget)
+    if request.csv:
+        files_out.write_text(request.csv, outputs.scores_csv(result), "--csv")
+    if request.html:
+        from hwcheck.answers.grade.html import html_report
+
+        files_out.write_text(request.html, html_report(result), "--html")
+    if request.gradescope_bundle:
+        from hwcheck.answers.grade.bundle import write_bundle
+
+        write_bundle(key, request.gradescope_bundle)
+    return result

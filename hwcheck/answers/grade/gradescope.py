@@ -1,0 +1,133 @@
+"""Gradescope autograder mode: one student's submission in ``<root>/submission/``, the results in
+``<root>/results/results.json`` per Gradescope's specification
+(https://gradescope-autograders.readthedocs.io/en/latest/specs/): ``score``, and ``tests[]``
+with ``name``, ``score``, ``max_score``, ``status``, ``output``, ``visibility`` and
+``output_format: "md"``, one test per exercise. Expected values are not shown to the student.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from hwcheck.answers.grade.submissions import safe_text
+from hwcheck.core.errors import HwcheckError
+
+
+def run_gradescope(key, request):
+    """Grade ``<root>/submission/`` (one answers file) and write ``<root>/results/results.json``."""
+    from dataclasses import replace
+
+    from hwcheck.answers.grade.submissions import walk
+    from hwcheck.core.jsonout import dumps
+    from hwcheck.render import files as files_out
+
+    root = Path(request.autograder_root)
+    folder = root / "submission"
+    results = root / "results" / "results.json"
+    files = sorted(walk(folder)) if folder.is_dir() else []
+    _make_folder(results.parent)
+    files_out.check_outputs([(str(results), "--gradescope")], [request.key, *map(str, files)])
+    result = _grade_one(key, folder, files, request.file_budget)
+    document = results_json(key, result.students[0])
+    files_out.write_text(str(results), dumps(document, indent=2) + "\n", "--gradescope")
+    return replace(result, gradescope=document)
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HwcheckError("--gradescope", f"cannot create {folder}: {exc.strerror}") from None
+
+
+def _grade_one(key, folder: Path, files: list[Path], file_budget: float | None = None):
+    """The one answers file of the submission, or a row saying why there is none."""
+    from hwcheck.answers.grade.run import grade_class
+
+    if not files:
+        return _not_graded(key, folder, "no .toml or .csv file in the submission (upload one)")
+    if len(files) > 1:
+        found = ", ".join(f.name for f in files[:5])
+        return _not_graded(key, folder, f"several answers files ({found}): upload one")
+    result = grade_class(key, [(str(files[0]), files[0], files[0].stem)], file_budget)
+    if len(result.students) != 1:  # a CSV of several rows is not one student's submission
+        count = len(result.students)
+        return _not_graded(key, folder, f"{files[0].name} holds {count} students, not one")
+    return result
+
+
+def _not_graded(key, folder: Path, reason: str):
+    from hwcheck.answers.grade.run import GradeResult, class_notes, summarise
+
+    student = {
+        "student": "submission",
+        "file": str(folder),
+        "score": 0.0,
+        "max": key.max_score,
+        "error": reason,
+        "claims": [],
+    }
+    students = [student]
+    return GradeResult(
+        key.name, key.max_score, students, summarise(key, students), class_notes(students)
+    )
+
+
+def _finite(x: float) -> float:
+    return float(x) if math.isfinite(x) else 0.0
+
+
+def results_json(key, student: dict[str, Any]) -> dict[str, Any]:
+    """Gradescope's results.json for one student: a test per exercise."""
+    from hwcheck import __version__
+
+    by_exercise: dict[str, list[dict[str, Any]]] = {}
+    for c in student.get("claims", ()):
+        by_exercise.setdefault(c["exercise"], []).append(c)
+    tests = [
+        _test(ex, by_exercise.get(ex.exercise.id, []), student.get("error")) for ex in key.exercises
+    ]
+    return {
+        "score": _finite(student["score"]),
+        "output": _overall(student),
+        "output_format": "md",
+        "test_output_format": "md",
+        "visibility": "visible",
+        "tests": tests,
+        "extra_data": {"hwcheck": __version__, "key": Path(key.name).name},
+    }
+
+
+def _code(text: str) -> str:
+    """Student-controlled text as a markdown code span (nothing in it is rendered)."""
+    return "`" + safe_text(text, 200).replace("`", "'") + "`"
+
+
+def _test(ex, claims: list[dict[str, Any]], error: str | None) -> dict[str, Any]:
+    from hwcheck.answers.grade.report import claim_lines
+
+    title = f": {ex.exercise.title}" if ex.exercise.title else ""
+    passed = bool(claims) and all(c["verdict"] == "correct" for c in claims)
+    return {
+        "name": f"{ex.exercise.id}{title}",
+        "score": _finite(round(sum(c["awarded"] for c in claims), 6)),
+        "max_score": _finite(round(sum(c.points for c in ex.claims), 6)),
+        "status": "passed" if passed else "failed",
+        "output": f"Not graded: {_code(error)}"
+        if error
+        else "\n".join(claim_lines({"claims": claims})),
+        "output_format": "md",
+        "visibility": "visible",
+    }
+
+
+def _overall(student: dict[str, Any]) -> str:
+    lines = [f"Score {student['score']:g} / {student['max']:g}."]
+    if student.get("error"):
+        lines.append(f"Your submission could not be graded: {_code(student['error'])}")
+    if student.get("notes"):
+        lines.append("Ignored in your submission (it holds answers only):")
+        lines.extend(f"- {_code(n)}" for n in student["notes"])
+    return "\n".join(lines)

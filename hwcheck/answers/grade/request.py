@@ -1,0 +1,51 @@
+"""Options of ``hwcheck grade`` and ``hwcheck key`` (light: no numpy or sympy)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hwcheck.core.options import flag, multi, number, text
+
+
+@dataclass(frozen=True)
+class GradeRequest:
+    key: str = text(
+        None,
+        "The instructor's key: an answers file with the exercises, claims, points, tolerances.",
+        positional=True,
+        required=True,
+    )
+    submissions: tuple = multi(
+        "Submissions: TOML files ([answers]), CSV files (one row per student) or folders of them.",
+        positional=True,
+    )
+    csv: str | None = text(None, "Write student,score,max (one row per student) to this CSV file.")
+    html: str | None = text(None, "Write a self-contained HTML class report to this file.")
+    gradescope: bool = flag(
+        "Gradescope autograder mode: grade <root>/submission/, write <root>/results/results.json."
+    )
+    autograder_root: str = text(
+        "/autograder", "The Gradescope autograder folder (with --gradescope)."
+    )
+    gradescope_bundle: str | None = text(
+        None,
+        "Write the Gradescope autograder zip (setup.sh, run_autograder, the key, hwcheck's wheel).",
+    )
+    file_budget: float = number(
+        20.0,
+        "Seconds of symbolic work one submission may take; then its remaining expression claims "
+        "are inconclusive (timeout).",
+    )
+    run_budget: float = number(
+        3600.0, "Seconds of symbolic work the whole class may take (same rule as --file-budget)."
+    )
+
+
+@dataclass(frozen=True)
+class KeyRequest:
+    draft: str = text(
+        None,
+        'A draft key: exercises whose claims have no values yet ("?"); - for standard input.',
+        positional=True,
+        required=True,
+    )

@@ -1,0 +1,272 @@
+"""Students' submissions: untrusted, read one by one, each failure confined to its own student.
+
+A submission holds answers only (CONVENTIONS §6b): a TOML file with an optional
+``student = "id"`` and a table ``[answers]`` of ``"EXERCISE.CLAIM" = value``; a CSV file with a
+``student`` column and one column per ``EXERCISE.CLAIM``; or a folder of such files. Everything
+else (inputs, points, tolerances, paths, ``-``) is refused with a note and changes no score.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hwcheck.answers.files import CONTROL  # one rule for what a file may not hold
+from hwcheck.core.errors import HwcheckError
+from hwcheck.core.numbers import parse_toml, read_text_file
+
+MAX_TOML_BYTES = 1024 * 1024
+MAX_CSV_BYTES = 16 * 1024 * 1024
+MAX_FILES = 100_000  # files found in folders
+MAX_ROWS = 100_000  # students in one CSV
+MAX_VALUE_CHARS = 100_000
+MAX_ID_CHARS = 200
+#: control characters and the bidirectional overrides that could forge a line of a report
+_KEY_TABLES = ("points", "rtol", "atol", "tolerances", "partial", "defaults")
+
+
+@dataclass
+class Submission:
+    """One student's answers (``answers``: label ``EXERCISE.CLAIM`` → raw value)."""
+
+    student: str
+    source: str
+    answers: dict[str, Any] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)  # label → why (scored 0)
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+    files: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """What the key asks: claim labels, exercise ids and their input names (to name refusals)."""
+
+    labels: frozenset[str]
+    prefixes: frozenset[str]  # every dotted prefix of a label
+    inputs: dict[str, frozenset[str]]  # exercise id → its option names
+
+    @classmethod
+    def of(cls, key) -> Catalogue:
+        labels = frozenset(c.label for c in key.claims)
+        prefixes = set()
+        for label in labels:
+            parts = label.split(".")
+            prefixes.update(".".join(parts[:i]) for i in range(1, len(parts)))
+        inputs = {
+            ex.exercise.id: frozenset(key.option_names(ex.exercise.id)) for ex in key.exercises
+        }
+        return cls(labels, frozenset(prefixes), inputs)
+
+    def why_not(self, label: str) -> str:
+        """Why ``label`` is not an answer: the note's reason."""
+        exercise, _, rest = label.partition(".")
+        head = rest.split(".")[0]
+        if exercise in self.inputs:
+            if head in _KEY_TABLES:
+                return "points and tolerances are the key's"
+            if head in self.inputs[exercise]:
+                return "inputs are the key's"
+            return f"not a claim of exercise {exercise}"
+        if label in _KEY_TABLES or head in _KEY_TABLES:
+            return "points and tolerances are the key's"
+        return "not a claim of the key (answers are named EXERCISE.CLAIM)"
+
+
+# ------------------------------------------------------------------------------ finding
+
+
+def expand(names: list[str]) -> Iterator[tuple[str, Path | None, str]]:
+    """(display name, path, default student id) of every submission file, in the order given;
+    folders are walked in sorted order (hidden entries and symbolic links to folders skipped)."""
+    count = 0
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            found = sorted(walk(path))
+            if not found:
+                yield name, None, path.name or name
+            for file in found:
+                count += 1
+                if count > MAX_FILES:
+                    return
+                rel = file.relative_to(path).with_suffix("")
+                yield str(file), file, rel.as_posix()
+        else:
+            count += 1
+            yield name, path, path.stem or name
+
+
+def walk(folder: Path) -> Iterator[Path]:
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for f in files:
+            if not f.startswith(".") and f.lower().endswith((".toml", ".csv")):
+                yield Path(root) / f
+
+
+def read(
+    display: str, path: Path | None, default_id: str, catalogue: Catalogue
+) -> list[Submission]:
+    """The submissions of one file (a CSV has many); a file that cannot be read is one error row."""
+    if path is None:
+        return [_failed(default_id, display, "the folder holds no .toml or .csv file")]
+    try:
+        if display != "-" and path.exists() and not path.is_file():
+            raise HwcheckError(display, "not a regular file (a folder, FIFO or device)")
+        if path.suffix.lower() == ".csv":
+            text = read_text_file(display, display, MAX_CSV_BYTES)
+            return _from_csv(text, display, path, catalogue)
+        text = read_text_file(display, display, MAX_TOML_BYTES)
+        return [_from_toml(text, display, path, default_id, catalogue)]
+    except HwcheckError as exc:
+        return [_failed(default_id, display, exc.message, path)]
+    except (RecursionError, MemoryError):
+        return [_failed(default_id, display, "nested too deeply or too large", path)]
+
+
+def _failed(student: str, source: str, message: str, path: Path | None = None) -> Submission:
+    return Submission(safe_text(student), source, error=message, files=(path,) if path else ())
+
+
+# ------------------------------------------------------------------------------- TOML
+
+
+def _from_toml(text: str, display: str, path: Path, default_id: str, cat: Catalogue) -> Submission:
+    try:
+        document = parse_toml(text.removeprefix("\ufeff"), display)
+    except ValueError as exc:  # tomllib: an integer past Python's digit limit
+        raise HwcheckError(display, f"malformed TOML: {str(exc)[:80]}") from None
+    student = document.get("student", default_id)
+    if not isinstance(student, str) or not student.strip():
+        raise HwcheckError(display, "'student' must be a non-empty text")
+    problem = id_problem(student)
+    if problem:
+        raise HwcheckError(display, f"student id {problem}")
+    sub = Submission(student.strip(), display, files=(path,))
+    for key in document:
+        if key not in ("student", "answers"):
+            sub.notes.append(f"ignored '{safe_text(key)}': a submission holds only answers")
+    answers = document.get("answers", {})
+    if not isinstance(answers, dict):
+        raise HwcheckError(display, '[answers] must be a table of "EXERCISE.CLAIM" = value')
+    if "answers" not in document:
+        sub.notes.append("no [answers] table: every answer is missing")
+    _collect(sub, answers, "", cat)
+    return sub
+
+
+def _collect(sub: Submission, table: dict[str, Any], prefix: str, cat: Catalogue) -> None:
+    """Dotted keys or nested tables (``C.total_params = …`` is a table in TOML) → labels."""
+    for key, value in table.items():
+        label = f"{prefix}.{key}" if prefix else key
+        if label in cat.labels:
+            _accept(sub, label, value)
+        elif isinstance(value, dict) and label in cat.prefixes:
+            _collect(sub, value, label, cat)
+        else:
+            sub.notes.append(f"ignored '{safe_text(label)}': {cat.why_not(label)}")
+
+
+def _accept(sub: Submission, label: str, value: Any) -> None:
+    problem = value_problem(value)
+    if problem:
+        sub.refused[label] = problem
+        sub.notes.append(f"refused {label}: {problem}")
+    else:
+        sub.answers[label] = value
+
+
+def value_problem(value: Any, depth: int = 0) -> str | None:
+    """Why a raw answer cannot be judged (None when it can)."""
+    if isinstance(value, (datetime.date, datetime.time)):
+        return "a TOML date or time is not an answer"
+    if isinstance(value, str):
+        if len(value) > MAX_VALUE_CHARS:
+            return f"longer than {MAX_VALUE_CHARS:,} characters"
+        if CONTROL.search(value):
+            return "contains control characters"
+        text = value.strip()
+        if text.startswith("@"):
+            return "a path (@file) is not an answer"
+        if text == "-":
+            return "'-' (standard input) is not an answer"
+        return None
+    if isinstance(value, list):
+        return next(filter(None, (value_problem(v, depth + 1) for v in value)), None)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            problem = value_problem(k, depth + 1) or value_problem(v, depth + 1)
+            if problem:
+                return problem
+    return None
+
+
+def id_problem(student: str) -> str | None:
+    if len(student) > MAX_ID_CHARS:
+        return f"is longer than {MAX_ID_CHARS} characters"
+    if CONTROL.search(student):
+        return "contains control characters"
+    return None
+
+
+def safe_text(text: str, limit: int = 80) -> str:
+    """Text from a submission as it may appear in a report: control characters escaped."""
+    from hwcheck.core.escape import visible  # the one rule for what a report may show raw
+
+    shown = visible(text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+# -------------------------------------------------------------------------------- CSV
+
+
+def _from_csv(text: str, display: str, path: Path, cat: Catalogue) -> list[Submission]:
+    try:
+        rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+    except csv.Error as exc:
+        raise HwcheckError(display, f"malformed CSV: {exc}") from None
+    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    if not rows:
+        raise HwcheckError(display, "empty CSV")
+    header = [cell.strip() for cell in rows[0]]
+    if not header or header[0].lower() != "student":
+        raise HwcheckError(display, "the first column of the header must be 'student'")
+    if len(set(header)) != len(header):
+        twice = sorted({h for h in header if header.count(h) > 1})
+        raise HwcheckError(display, f"column(s) named twice: {', '.join(map(safe_text, twice))}")
+    if len(rows) - 1 > MAX_ROWS:
+        raise HwcheckError(display, f"more than {MAX_ROWS:,} students")
+    columns = header[1:]
+    if not any(c in cat.labels for c in columns):
+        raise HwcheckError(display, "no column names a claim of the key (EXERCISE.CLAIM)")
+    ignored = [c for c in columns if c not in cat.labels]
+    notes = [f"ignored column '{safe_text(c)}': {cat.why_not(c)}" for c in ignored]
+    return [
+        _csv_row(row, i + 2, header, display, path, notes, cat) for i, row in enumerate(rows[1:])
+    ]
+
+
+def _csv_row(row, line, header, display, path, notes, cat) -> Submission:
+    source = f"{display}: row {line}"
+    name = row[0].strip() if row else ""
+    if not name:
+        return _failed(f"{Path(display).stem}: row {line}", source, "no student id", path)
+    problem = id_problem(name)
+    if problem:
+        return _failed(f"{Path(display).stem}: row {line}", source, f"student id {problem}", path)
+    if len(row) != len(header):
+        return _failed(
+            name, source, f"{len(row)} cells, the header has {len(header)} columns", path
+        )
+    sub = Submission(name, source, notes=list(notes), files=(path,))
+    for column, cell in zip(header[1:], row[1:]):
+        if column in cat.labels and cell.strip():
+            _accept(sub, column, cell.strip())
+    return sub

@@ -1,0 +1,101 @@
+"""Sliding-window arithmetic shared by model layers (params, rf) and the convolution toolkit.
+
+One place for the formulas of CONVENTIONS §7, so that `params` and `conv-matrix` cannot
+disagree about a shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hwcheck.core.formula import Node, Sym, ceil, floor
+
+N, BEFORE, AFTER = Sym("n", "n", "value"), Sym("p₁", "before", "value"), Sym("p₂", "after", "value")
+KERNEL, STRIDE, DILATION = Sym("k", "k", "value"), Sym("s", "s", "value"), Sym("d", "d", "value")
+
+
+def output_size_formula(
+    before: bool = True, after: bool = True, dilated: bool = True, ceil_mode: bool = False
+) -> Node:
+    """⌊(n + p₁ + p₂ − (d·(k − 1) + 1))/s⌋ + 1, the one definition of a sliding window's output
+    size; the flags leave out terms that are zero or one (for writing it out with numbers).
+
+    >>> output_size_formula().text()
+    '⌊(n + p₁ + p₂ − (d·(k − 1) + 1))/s⌋ + 1'
+    """
+    size = N
+    if before:
+        size = size + BEFORE
+    if after:
+        size = size + AFTER
+    span = DILATION * (KERNEL - 1) + 1 if dilated else KERNEL
+    rounded = ceil if ceil_mode else floor
+    return rounded((size - span) / STRIDE) + 1
+
+
+_OUTPUT_SIZE = output_size_formula().compile()
+
+
+@dataclass(frozen=True)
+class Window:
+    """A sliding window along one axis: kernel, stride, dilation and padding before/after."""
+
+    kernel: int
+    stride: int
+    dilation: int
+    before: int
+    after: int
+
+    @property
+    def span(self) -> int:
+        """The dilated kernel: d·(k − 1) + 1."""
+        return dilated_span(self.kernel, self.dilation)
+
+
+def dilated_span(k: int, d: int) -> int:
+    """The dilated kernel's extent d·(k − 1) + 1."""
+    return d * (k - 1) + 1
+
+
+def same_padding(n: int, k: int, s: int, d: int) -> tuple[int, int]:
+    """TensorFlow's ``same``: output ⌈n/s⌉, total padding max((⌈n/s⌉ − 1)·s + d·(k−1) + 1 − n, 0),
+    the odd pixel after.
+
+    >>> same_padding(227, 5, 1, 1), same_padding(6, 2, 2, 1), same_padding(5, 2, 1, 1)
+    ((2, 2), (0, 0), (0, 1))
+    """
+    total = max((-(-n // s) - 1) * s + dilated_span(k, d) - n, 0)
+    return total // 2, total - total // 2
+
+
+def full_padding(k: int, d: int) -> tuple[int, int]:
+    """``full``: d·(k − 1) on both sides."""
+    return dilated_span(k, d) - 1, dilated_span(k, d) - 1
+
+
+def output_size(n: int, before: int, after: int, k: int, s: int, d: int) -> int:
+    """⌊(n + before + after − d·(k − 1) − 1)/s⌋ + 1 (may be below 1: the caller says why)."""
+    return _OUTPUT_SIZE({"n": n, "before": before, "after": after, "k": k, "s": s, "d": d})
+
+
+def padding_pair(padding, axis: int, n: int, k: int, s: int, d: int) -> tuple[int, int]:
+    """(before, after) along ``axis`` for ``valid`` / ``same`` / ``full`` or explicit pairs."""
+    if padding == "valid":
+        return 0, 0
+    if padding == "full":
+        return full_padding(k, d)
+    if padding == "same":
+        return same_padding(n, k, s, d)
+    return padding[axis]
+
+
+def size_arithmetic(n: int, w: Window, ceil_mode: bool = False) -> str:
+    """The output-size formula with the numbers substituted, up to the rounding.
+
+    >>> size_arithmetic(227, Window(5, 1, 1, 2, 2)), size_arithmetic(7, Window(3, 2, 2, 0, 0))
+    ('⌊(227 + 2 + 2 − 5)/1⌋ + 1', '⌊(7 − (2·(3 − 1) + 1))/2⌋ + 1')
+    """
+    formula = output_size_formula(bool(w.before), bool(w.after), w.dilation != 1, ceil_mode)
+    values = {"n": n, "before": w.before, "after": w.after, "k": w.kernel}
+    values |= {"s": w.stride, "d": w.dilation}
+    return formula.substituted(values, str, 0)

@@ -1,0 +1,1 @@
+"""The command families: each computes its exercises and declares its commands."""

@@ -1,0 +1,323 @@
+"""Update rules exactly as ``torch.optim`` computes them (the single-tensor loops), in floats.
+
+Every rule is element-wise, so the state is a list of floats per torch state name and one step
+is a loop over the parameters. Each optimizer also writes one step out with the numbers
+substituted (``--explain``). :func:`trace` runs the steps and stops at a divergence.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from hwcheck.core.errors import HwcheckError
+from hwcheck.core.formula import Rule, Sym, maximum, sequence, sqrt
+from hwcheck.core.numfmt import fmt
+from hwcheck.core.options import flag_name
+from hwcheck.families.optim.request import hyperparameters
+
+EXPLODED = 1e12  # a loss, gradient or parameter above this in magnitude stops the trace
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+def check_hyper(request) -> dict[str, Any]:
+    """The optimizer's hyperparameters from the request, validated as torch does (and a bit more)."""
+    hyper = {name: getattr(request, name) for name in hyperparameters(type(request))}
+    _positive(hyper, "lr")
+    _positive(hyper, "eps")
+    for name in ("momentum", "dampening", "weight_decay", "lr_decay", "initial_accumulator"):
+        if name in hyper and not hyper[name] >= 0:
+            raise HwcheckError(flag_name(name), f"must be at least 0, got {hyper[name]:g}")
+    for name in ("beta1", "beta2", "alpha"):
+        if name in hyper and not 0 <= hyper[name] < 1:
+            raise HwcheckError(flag_name(name), f"must be in [0, 1), got {hyper[name]:g}")
+    if hyper.get("nesterov") and hyper["momentum"] <= 0:
+        raise HwcheckError("--nesterov", "needs --momentum > 0 (torch rejects it too)")
+    if hyper.get("nesterov") and hyper["dampening"] != 0:
+        raise HwcheckError("--dampening", "must be 0 with --nesterov (torch rejects it too)")
+    return hyper
+
+
+def _positive(hyper: dict, name: str) -> None:
+    if name in hyper and not hyper[name] > 0:
+        raise HwcheckError(flag_name(name), f"must be positive, got {hyper[name]:g}")
+
+
+# ----------------------------------------------------------------------------- optimizers
+# Every update rule is written once, as a formula (hwcheck/core/formula.py): the step evaluates it,
+# the trace table prints it as the column header and --explain writes it out with numbers.
+
+THETA = Sym("θ", "theta", "state", latex=r"\theta")
+GRAD = Sym("g", "grad", "step")
+UPDATE = Sym("Δθ", "update", "step", latex=r"\Delta\theta")
+LR = Sym("lr", "lr", latex=r"\mathrm{lr}")
+EPS = Sym("ε", "eps", latex=r"\varepsilon")
+DECAY = Sym("λ", "weight_decay", latex=r"\lambda")
+MOMENTUM = Sym("μ", "momentum", latex=r"\mu")
+DAMPENING = Sym("τ", "dampening", latex=r"\tau")
+BETA1 = Sym("β₁", "beta1", latex=r"\beta_{1}")
+BETA2 = Sym("β₂", "beta2", latex=r"\beta_{2}")
+ALPHA = Sym("α", "alpha", latex=r"\alpha")
+LR_DECAY = Sym("lr_decay", "lr_decay", latex=r"\mathrm{lr\_decay}")
+T = Sym("t", "t", "time")
+BUFFER = Sym("b", "momentum_buffer", "state")
+M = Sym("m", "exp_avg", "state")
+V = Sym("v", "exp_avg_sq", "state")
+V_MAX = Sym("vᵐᵃˣ", "max_exp_avg_sq", "state", latex=r"v^{\max}")
+M_HAT = Sym("m̂", "exp_avg_hat", "step", latex=r"\hat{m}")
+V_HAT = Sym("v̂", "exp_avg_sq_hat", "step", latex=r"\hat{v}")
+SQUARE_AVG = Sym("v", "square_avg", "state")
+GRAD_AVG = Sym("ḡ", "grad_avg", "state", latex=r"\bar{g}")
+SUM = Sym("s", "sum", "state")
+LR_T = Sym("lr", "clr", "step", latex=r"\mathrm{lr}")
+#: θₜ = θₜ₋₁ + Δθₜ, the last rule of every optimizer
+STEP = Rule(THETA, THETA + UPDATE)
+
+
+@dataclass
+class Optimizer:
+    """Element-wise state under torch's names; ``step`` evaluates :meth:`rules` in order."""
+
+    hyper: dict[str, Any]
+    n: int
+    t: int = 0
+    state: dict[str, list[float]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.state = {name: [value] * self.n for name, value in self.initial_state().items()}
+        hyper = {k: v for k, v in self.hyper.items() if isinstance(v, (int, float))}
+        self._compiled = [rule.compile(hyper) for rule in self.rules()]
+
+    def step_rules(self) -> list[Rule]:
+        """The rules in order, each knowing what the earlier ones assigned (for rendering)."""
+        return sequence(self.rules())
+
+    def initial_state(self) -> dict[str, float]:
+        return {}
+
+    def rules(self) -> list[Rule]:  # pragma: no cover - every optimizer defines its rules
+        raise NotImplementedError
+
+    def decay_rules(self) -> list[Rule]:
+        """torch's coupled weight decay: g ← g + λ·θ (an L2 term inside the optimizer)."""
+        if not self.hyper.get("weight_decay"):
+            return []
+        return [Rule(GRAD, GRAD + DECAY * THETA, reassign=True)]
+
+    def snapshot(self) -> dict[str, list[float]]:
+        return {name: list(values) for name, values in self.state.items()}
+
+    def step(self, theta: list[float], grad: list[float]) -> list[float]:
+        self.t += 1
+        env: dict[str, Any] = dict(self.hyper, t=self.t)
+        state, first_step = self.state, self.t == 1
+        out = []
+        for i, (p, g) in enumerate(zip(theta, grad)):
+            env["theta"], env["grad"] = p, g
+            for key, values in state.items():
+                env[key] = values[i]
+            for key, rhs, first in self._compiled:
+                env[key] = (first if first_step and first is not None else rhs)(env)
+            for key, values in state.items():
+                values[i] = env[key]
+            out.append(env["theta"])
+        return out
+
+
+class Sgd(Optimizer):
+    """b ← μ·b + (1 − τ)·g (b₁ = g); Δθ = −lr·(g + μ·b) (Nesterov) or −lr·b."""
+
+    def initial_state(self):
+        return {"momentum_buffer": 0.0} if self.hyper["momentum"] else {}
+
+    def rules(self):
+        h = self.hyper
+        if not h["momentum"]:
+            return self.decay_rules() + [Rule(UPDATE, -LR * GRAD), STEP]
+        buffer = Rule(BUFFER, MOMENTUM * BUFFER + (1 - DAMPENING) * GRAD, first=GRAD)
+        direction = GRAD + MOMENTUM * BUFFER if h["nesterov"] else BUFFER
+        return self.decay_rules() + [buffer, Rule(UPDATE, -LR * direction), STEP]
+
+
+class Adam(Optimizer):
+    """m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ) (AMSGrad: of
+    vᵐᵃˣ = max(vᵐᵃˣ, v)); Δθ = −lr·m̂/(√v̂ + ε), as torch (eps outside the root)."""
+
+    decoupled = False
+
+    def initial_state(self):
+        state = {"exp_avg": 0.0, "exp_avg_sq": 0.0}
+        if self.hyper["amsgrad"]:
+            state["max_exp_avg_sq"] = 0.0
+        return state | {"exp_avg_hat": 0.0, "exp_avg_sq_hat": 0.0}
+
+    def rules(self):
+        amsgrad = self.hyper["amsgrad"]
+        second = V_MAX if amsgrad else V
+        rules = [] if self.decoupled else self.decay_rules()
+        rules += [
+            Rule(M, BETA1 * M + (1 - BETA1) * GRAD),
+            Rule(V, BETA2 * V + (1 - BETA2) * GRAD**2),
+        ]
+        if amsgrad:
+            rules.append(Rule(V_MAX, maximum(V_MAX, V)))
+        rules += [
+            Rule(M_HAT, M / (1 - BETA1**T)),
+            Rule(V_HAT, second / (1 - BETA2**T)),
+        ]
+        adaptive = LR * M_HAT / (sqrt(V_HAT) + EPS)
+        if self.decoupled and self.hyper["weight_decay"]:  # AdamW: the decay is not divided
+            return rules + [Rule(UPDATE, -LR * DECAY * THETA - adaptive), STEP]
+        return rules + [Rule(UPDATE, -adaptive), STEP]
+
+
+class AdamW(Adam):
+    """Adam with Δθ = −lr·λ·θ − lr·m̂/(√v̂ + ε): the decay is not divided by the denominator."""
+
+    decoupled = True
+
+
+class Rmsprop(Optimizer):
+    """v ← αv + (1−α)g²; (centered: ḡ ← αḡ + (1−α)g, v − ḡ²); Δθ = −lr·g/(√v + ε)."""
+
+    def initial_state(self):
+        state = {"square_avg": 0.0}
+        if self.hyper["centered"]:
+            state["grad_avg"] = 0.0
+        if self.hyper["momentum"] > 0:
+            state["momentum_buffer"] = 0.0
+        return state
+
+    def rules(self):
+        h = self.hyper
+        rules = self.decay_rules() + [Rule(SQUARE_AVG, ALPHA * SQUARE_AVG + (1 - ALPHA) * GRAD**2)]
+        if h["centered"]:
+            rules.append(Rule(GRAD_AVG, ALPHA * GRAD_AVG + (1 - ALPHA) * GRAD))
+            denominator = sqrt(SQUARE_AVG - GRAD_AVG**2) + EPS
+        else:
+            denominator = sqrt(SQUARE_AVG) + EPS
+        if h["momentum"] > 0:
+            rules.append(Rule(BUFFER, MOMENTUM * BUFFER + GRAD / denominator))
+            return rules + [Rule(UPDATE, -LR * BUFFER), STEP]
+        return rules + [Rule(UPDATE, -LR * GRAD / denominator), STEP]
+
+
+class Adagrad(Optimizer):
+    """lrₜ = lr/(1 + (t−1)·lr_decay); s ← s + g²; Δθ = −lrₜ·g/(√s + ε)."""
+
+    def initial_state(self):
+        return {"sum": self.hyper["initial_accumulator"]}
+
+    def rules(self):
+        return self.decay_rules() + [
+            Rule(LR_T, LR / (1 + (T - 1) * LR_DECAY)),
+            Rule(SUM, SUM + GRAD**2),
+            Rule(UPDATE, -LR_T * GRAD / (sqrt(SUM) + EPS)),
+            STEP,
+        ]
+
+
+OPTIMIZERS = {"sgd": Sgd, "adam": Adam, "adamw": AdamW, "rmsprop": Rmsprop, "adagrad": Adagrad}
+
+
+# ---------------------------------------------------------------------------------- trace
+
+
+@dataclass(frozen=True)
+class Trace:
+    steps: list[dict[str, Any]]
+    final: dict[str, float]
+    diverged: dict[str, Any] | None
+    initial_state: dict[str, list[float]]
+
+
+def trace(problem, optimizer: Optimizer, steps: int) -> Trace:
+    """Run ``steps`` steps; stop before recording a step whose loss, gradient, parameters or
+    state is non-finite, or whose loss, gradient or parameters exceed 1e12 in magnitude."""
+    names = problem.names
+    theta = list(problem.init)
+    initial_state = optimizer.snapshot()
+    records: list[dict[str, Any]] = []
+    for t in range(1, steps + 1):
+        samples = problem.samples(t)
+        loss, grad = problem.evaluate(theta, samples)
+        after = optimizer.step(theta, grad)
+        record = _record(t, samples, problem, loss, grad, theta, after, optimizer.state)
+        bad = None if _surely_fine(loss, grad, after, optimizer.state) else find_divergence(record)
+        if bad:
+            return Trace(records, dict(zip(names, theta)), {"t": t, **bad}, initial_state)
+        records.append(record)
+        theta = after
+    return Trace(records, dict(zip(names, theta)), None, initial_state)
+
+
+def _record(t, samples, problem, loss, grad, before, after, state) -> dict[str, Any]:
+    names = problem.names
+    record: dict[str, Any] = {"t": t}
+    if problem.n_samples:
+        record["samples"] = list(samples)
+    record.update(
+        loss=loss,
+        grad=dict(zip(names, grad)),
+        update={n: a - b for n, a, b in zip(names, after, before)},
+        params=dict(zip(names, after)),
+        state={key: dict(zip(names, values)) for key, values in state.items()},
+    )
+    return record
+
+
+def _surely_fine(
+    loss: float, grad: list[float], params: list[float], state: dict[str, list[float]]
+) -> bool:
+    """Fast test: every magnitude is small and the state finite (nan fails every comparison)."""
+    total = abs(loss) + sum(map(abs, grad)) + sum(map(abs, params))
+    return total <= EXPLODED and all(math.isfinite(sum(values)) for values in state.values())
+
+
+def find_divergence(record: dict[str, Any]) -> dict[str, Any] | None:
+    """The first non-finite or exploding quantity of a step record (``loss``, ``grad.w``, …)."""
+    checks = [("loss", record["loss"], EXPLODED)]
+    for key in ("grad", "params"):
+        checks += [(f"{key}.{n}", v, EXPLODED) for n, v in record[key].items()]
+    for key, values in record["state"].items():
+        checks += [(f"state.{key}.{n}", v, math.inf) for n, v in values.items()]
+    for quantity, value, limit in checks:
+        if not abs(value) <= limit:
+            return {"quantity": quantity, "value": value}
+    return None
+
+
+# -------------------------------------------------------------------------------- explain
+
+
+def explain_step(command: str, hyper, names, record, state_before, digits: int) -> list[str]:
+    """Step ``record['t']`` written out for every parameter: each rule of the optimizer with
+    its symbols, then with the numbers, then its value (the same definitions the step used)."""
+    t = record["t"]
+    rules = OPTIMIZERS[command](hyper, 1).step_rules()
+    f = _Fmt(digits)
+    lines = []
+    for i, name in enumerate(names):
+        env: dict[str, Any] = dict(hyper, t=t)
+        env |= {k: v[i] for k, v in state_before.items()}
+        env["theta"] = record["params"][name] - record["update"][name]
+        env["grad"] = record["grad"][name]
+        lines.append(f"parameter {name}:")
+        lines.append(f"  {GRAD.text(t)} = ∂L/∂θ = {fmt(env['grad'], digits)}")
+        for rule in rules:
+            text, env[rule.lhs.key] = rule.explain(env, f, t)
+            lines.append("  " + text)
+    return lines
+
+
+class _Fmt:
+    def __init__(self, digits: int):
+        self.digits = digits
+
+    def __call__(self, x) -> str:
+        """A number as a factor: negatives in parentheses (``0.9·(-0.1)``)."""
+        text = fmt(x, self.digits)
+        return f"({text})" if text.startswith("-") else text

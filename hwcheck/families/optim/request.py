@@ -1,0 +1,138 @@
+"""Requests of the optimizer commands (light: no numpy, no sympy).
+
+The five optimizers share the trace options (:class:`TraceOptions`) and the problem options
+(:class:`ProblemOptions`); each adds its own hyperparameters, named as in ``torch.optim`` (``--weight-decay`` ↔ ``weight_decay``).
+Defaults are torch's, except ``--lr`` = 0.1 everywhere (CONVENTIONS §8).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from hwcheck.core.options import choice, flag, integer, multi, number, text
+
+MAX_STEPS = 100_000
+PROBLEMS = ("neuron", "quadratic", "lstsq", "expr")
+
+
+@dataclass(frozen=True)
+class ProblemOptions:
+    """What is minimised, from where, and for how many steps."""
+
+    problem: str = choice(
+        "neuron", PROBLEMS, "objective: neuron (default), quadratic, lstsq or expr"
+    )
+    init: Any = text(None, "initial parameters, e.g. w=0.1,b=0 (neuron, expr)")
+    data: tuple = multi(
+        "per-sample data column, e.g. --data x=2,1,2,1 --data t=0,1,0,1 (neuron, expr)"
+    )
+    lam: float = number(0.0, "neuron: (lam/2)·w² regularizes w only (exercise H)")
+    l2: float = number(0.0, "adds (λ/2)·‖θ‖² over every parameter, any problem")
+    batch: Any = text(None, "samples per step, N (next N cyclically, averaged) or all")
+    H: Any = text(None, "quadratic: the symmetric matrix H of ½wᵀHw − cᵀw")
+    c: Any = text(None, "quadratic: the vector c (default 0)")
+    w0: Any = text(None, "quadratic, lstsq: the starting point (default: ones / zeros)")
+    X: Any = text(None, "lstsq: the data matrix X (one sample per row)")
+    y: Any = text(None, "lstsq: the targets y")
+    scale: Any = text(
+        None, "lstsq: loss factor s in s·‖Xw − y‖²: a number (default 1/2), or mean for 1/(2n)"
+    )
+    objective: Any = text(None, 'expr: the objective, e.g. "x**2 - y**2"')
+
+
+@dataclass(frozen=True)
+class TraceOptions:
+    """Options every optimizer has (listed first in --help)."""
+
+    lr: float = number(0.1, "learning rate")
+    steps: int = integer(4, "number of steps", minimum=1, maximum=MAX_STEPS)
+    explain: bool = flag("write steps 1 and 2 out with the numbers substituted")
+
+
+@dataclass(frozen=True)
+class SgdOptions:
+    momentum: float = number(0.0, "momentum factor")
+    dampening: float = number(0.0, "dampening of the momentum")
+    nesterov: bool = flag("Nesterov momentum")
+    weight_decay: float = number(0.0, "L2 penalty added to the gradient (coupled)")
+
+
+@dataclass(frozen=True)
+class AdamOptions:
+    beta1: float = number(0.9, "decay of the first moment m")
+    beta2: float = number(0.999, "decay of the second moment v")
+    eps: float = number(1e-8, "added to √v̂ in the denominator")
+    weight_decay: float = number(0.0, "L2 penalty added to the gradient (coupled)")
+    amsgrad: bool = flag("AMSGrad: divide by the running maximum of v")
+
+
+@dataclass(frozen=True)
+class AdamwOptions(AdamOptions):
+    weight_decay: float = number(
+        0.01, "decoupled weight decay: θ ← θ·(1 − lr·λ) before the Adam step"
+    )
+
+
+@dataclass(frozen=True)
+class RmspropOptions:
+    alpha: float = number(0.99, "smoothing constant of the square average")
+    eps: float = number(1e-8, "added to the root of the square average")
+    momentum: float = number(0.0, "momentum factor")
+    centered: bool = flag("centered RMSprop: subtract the squared gradient average")
+    weight_decay: float = number(0.0, "L2 penalty added to the gradient (coupled)")
+
+
+@dataclass(frozen=True)
+class AdagradOptions:
+    lr_decay: float = number(0.0, "learning-rate decay: lr/(1 + (t−1)·lr_decay)")
+    initial_accumulator: float = number(0.0, "initial value of the accumulated sum of squares")
+    eps: float = number(1e-10, "added to the root of the sum")
+    weight_decay: float = number(0.0, "L2 penalty added to the gradient (coupled)")
+
+
+# Field order (reversed MRO): lr, steps, explain; the optimizer's options; the problem's.
+
+
+@dataclass(frozen=True)
+class SgdRequest(ProblemOptions, SgdOptions, TraceOptions):
+    pass
+
+
+@dataclass(frozen=True)
+class AdamRequest(ProblemOptions, AdamOptions, TraceOptions):
+    pass
+
+
+@dataclass(frozen=True)
+class AdamwRequest(ProblemOptions, AdamwOptions, TraceOptions):
+    pass
+
+
+@dataclass(frozen=True)
+class RmspropRequest(ProblemOptions, RmspropOptions, TraceOptions):
+    pass
+
+
+@dataclass(frozen=True)
+class AdagradRequest(ProblemOptions, AdagradOptions, TraceOptions):
+    pass
+
+
+@dataclass(frozen=True)
+class GdQuadraticRequest:
+    H: Any = text(None, "the symmetric matrix H of f(w) = ½wᵀHw", required=True)
+    lr: float | None = number(None, "learning rate ε (default: the optimal 2/(λ_min + λ_max))")
+    w0: Any = text(None, "starting point w(0) (default: all ones)")
+    steps: int | None = integer(None, "iterate this many steps", minimum=1, maximum=MAX_STEPS)
+    newton: bool = flag("Newton's method w ← w − ε·H⁻¹∇f instead of gradient descent")
+
+
+def hyperparameters(request_type) -> tuple[str, ...]:
+    """``lr`` and the optimizer's own options, in declaration order: the trace's ``hyper`` keys.
+
+    >>> hyperparameters(SgdRequest)
+    ('lr', 'momentum', 'dampening', 'nesterov', 'weight_decay')
+    """
+    shared = {f.name for f in fields(ProblemOptions) + fields(TraceOptions)} - {"lr"}
+    return tuple(f.name for f in fields(request_type) if f.name not in shared)

@@ -1,0 +1,281 @@
+"""Are two expressions equal? Structural, then simplify(a − b) == 0, then ``equals``, then probes.
+
+The ladder (CONVENTIONS §5):
+
+1. ``structural`` — sympy's canonical forms already agree (``a − b`` collapses to 0);
+2. numeric probing at seeded random points, first in the box [−3, 3], then as many again at
+   scales out to ±3·10⁶ (a claim that is wrong only for |x| > 10 is still caught) — a point
+   where the two differ (or, in the box, only one is defined) is a counterexample, so the
+   verdict is ``not_equivalent`` at once; floats first, and a disagreement is settled in
+   mpmath at rising precision, so rounding never makes a counterexample;
+3. ``simplify`` — ``simplify(a − b) == 0`` with σ, softplus and relu written in exponentials;
+4. ``equals`` — sympy's own randomized-plus-symbolic test;
+5. ``numeric`` — agreement at every probe is ``equivalent`` (as WeBWorK decides).
+
+Steps 2–4 run in a worker process (:mod:`hwcheck.families.symbolic.worker`) stopped at the time bound,
+so neither sympy nor mpmath can hang the caller. A step stopped by the clock never decides a
+verdict: without a proof or a completed probe the verdict is ``inconclusive`` (reason
+``timeout``); with every probe defined nowhere it is ``inconclusive`` (reason ``undefined``).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from fractions import Fraction
+
+PROBES = 12
+SEED = 0
+TIMEOUT = 5.0  # seconds for the symbolic steps
+RTOL, ATOL = 1e-7, 1e-9
+
+
+@dataclass(frozen=True)
+class Equivalence:
+    verdict: str  # equivalent, not_equivalent, inconclusive
+    method: str  # structural, simplify, equals, numeric
+    seed: int
+    probes: int  # probes where both sides were defined
+    counterexample: dict | None = None  # {"at": {...}, "a": …, "b": …}
+    reason: str | None = None  # why inconclusive, or a note (symbolic steps timed out)
+    probed: str | None = None  # the probed range (``12 in [−3, 3] and 12 out to ±3·10⁶``)
+
+
+# ------------------------------------------------------------------------------ probing
+
+#: the scales of the wide probes: coordinates up to 3·10ᵏ, so a claim that differs from the
+#: truth only for |x| > 10 (or > 10⁵) is caught; the first probes stay in the box [−3, 3]
+WIDE_SCALES = (30, 300, 3_000, 30_000, 300_000, 3_000_000)
+BOX = 3
+
+
+def probe_points(symbols, count: int, seed: int, positive: bool) -> list[dict]:
+    """``count`` seeded points; each coordinate k/100 with k in [−300, 300] (or (0, 3] if positive)."""
+    rng = random.Random(seed)
+    low = 5 if positive else -300
+    names = sorted(symbols, key=str)
+    return [{s: Fraction(rng.randint(low, 300), 100) for s in names} for _ in range(count)]
+
+
+def wide_points(symbols, count: int, seed: int, positive: bool) -> list[dict]:
+    """``count`` seeded points over :data:`WIDE_SCALES` in turn (k/100 · scale/3, |k| ≤ 300)."""
+    rng = random.Random(f"wide-{seed}")
+    low = 5 if positive else -300
+    names = sorted(symbols, key=str)
+    points = []
+    for i in range(count):
+        scale = WIDE_SCALES[i % len(WIDE_SCALES)]
+        points.append({s: Fraction(rng.randint(low, 300), 100) * scale / BOX for s in names})
+    return points
+
+
+def _evaluate(function, values) -> float | None:
+    """A real, finite value, or None where the expression is undefined (or overflows)."""
+    try:
+        v = function(*values)
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    if isinstance(v, complex):
+        if abs(v.imag) > 1e-12 * max(1.0, abs(v.real)):
+            return None
+        v = v.real
+    try:
+        v = float(v)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _differ(x, y) -> bool:
+    if x is None or y is None:
+        return (x is None) != (y is None)
+    return abs(x - y) > ATOL + RTOL * max(abs(x), abs(y))
+
+
+@dataclass(frozen=True)
+class Probed:
+    agreed: int  # points where both sides were defined and agreed
+    counterexample: dict | None
+    largest: float  # the largest |coordinate| among the agreeing points
+
+
+def numeric_probe(a, b, *, seed: int = SEED, probes: int = PROBES, positive: bool = False):
+    """Probe ``a`` and ``b`` in the box, then at wide scales (run it under :func:`bounded`).
+
+    Plain floats first; a point where they disagree (or overflow) is settled in mpmath with
+    rising precision, so rounding never makes a counterexample and a true difference far out
+    is still found. Outside the box a point where only one side is defined is skipped.
+    """
+    from hwcheck.families.symbolic.numeric import math_function, mp_function
+
+    symbols = sorted(a.free_symbols | b.free_symbols, key=str)
+    fa, fb = math_function(symbols, a), math_function(symbols, b)
+    mp: list = []  # compiled on the first point that needs settling
+
+    def settle(exact, wide):
+        if not mp:
+            mp.extend((mp_function(symbols, a), mp_function(symbols, b)))
+        return _settle(*mp, exact, wide)
+
+    agreed, largest = 0, 0.0
+    for wide, points in (
+        (False, probe_points(symbols, probes * 4, seed, positive)),
+        (True, wide_points(symbols, probes * 4, seed, positive)),
+    ):
+        count = 0
+        for point in points:
+            exact = [point[s] for s in symbols]
+            values = [float(v) for v in exact]
+            x, y = _evaluate(fa, values), _evaluate(fb, values)
+            if x is None or y is None or _differ(x, y):
+                verdict, x, y = settle(exact, wide)
+                if verdict == "skip":
+                    continue
+                if verdict == "differ":
+                    return Probed(agreed, _counterexample(point, x, y), largest)
+                if x is None:  # undefined on both sides: not a probe
+                    continue
+            agreed += 1
+            count += 1
+            largest = max([largest] + [abs(v) for v in values])
+            if count >= probes:
+                break
+    return Probed(agreed, None, largest)
+
+
+def _settle(ma, mb, exact, wide: bool):
+    """("agree" | "differ" | "skip", a, b) at one point, in mpmath at 30, 120, 480, 1920 digits."""
+    from hwcheck.families.symbolic.numeric import FAR, agree, mp_value
+
+    previous = None
+    for dps in (30, 120, 480, 1920):
+        x, y = mp_value(ma, exact, dps), mp_value(mb, exact, dps)
+        if FAR in (x, y):
+            return "skip", None, None
+        if previous is not None and agree(previous[0], x, 12) and agree(previous[1], y, 12):
+            if (x is None) != (y is None):
+                return ("skip" if wide else "differ"), _float(x), _float(y)
+            if x is None or not _differ(x, y):
+                return "agree", _float(x), _float(y)
+            return "differ", _float(x), _float(y)
+        previous = (x, y)
+    return "skip", None, None
+
+
+def _float(v):
+    if v is None:
+        return None
+    f = float(v)
+    return f if math.isfinite(f) else (str(v) if v is not None else None)
+
+
+def _counterexample(point: dict, x, y) -> dict:
+    at = {str(s): float(v) for s, v in point.items()}
+    return {"at": at, "a": "undefined" if x is None else x, "b": "undefined" if y is None else y}
+
+
+def describe_range(probes: int, positive: bool) -> str:
+    """The probed range, for the rule: ``12 in [−3, 3] and 12 out to ±3·10⁶``."""
+    box, far = ("(0, 3]", "3·10⁶") if positive else ("[−3, 3]", "±3·10⁶")
+    return f"{probes} in {box} and {probes} out to {far}"
+
+
+# ------------------------------------------------------------------------ symbolic steps
+
+
+def symbolic_proof(a, b) -> str | None:
+    """``simplify`` or ``equals`` when sympy proves a = b; None otherwise (runs in the worker)."""
+    import sympy
+
+    from hwcheck.families.symbolic.functions import expand_nn
+
+    ea, eb = expand_nn(a), expand_nn(b)
+    for difference in (ea - eb, (ea - eb).rewrite(sympy.exp)):
+        if sympy.simplify(difference) == 0:
+            return "simplify"
+    if ea.equals(eb) is True:
+        return "equals"
+    return None
+
+
+# --------------------------------------------------------------------------------- ladder
+
+
+def equivalence(
+    a,
+    b,
+    *,
+    seed: int = SEED,
+    probes: int = PROBES,
+    timeout: float = TIMEOUT,
+    positive: bool = False,
+) -> Equivalence:
+    """Decide whether sympy expressions ``a`` and ``b`` are equal (see the module docstring)."""
+    if a == b or (a - b) == 0:
+        return Equivalence("equivalent", "structural", seed, 0)
+    if _spent():
+        return Equivalence("inconclusive", "numeric", seed, 0, reason="timeout")
+    if bounded_by_size(a) and bounded_by_size(b):  # no clock: the same verdict on any machine
+        probe = _Done(numeric_probe(a, b, seed=seed, probes=probes, positive=positive))
+    else:
+        probe = bounded(numeric_probe, (a, b), timeout, seed=seed, probes=probes, positive=positive)
+    if probe.done and probe.value.counterexample is not None:
+        found = probe.value
+        return Equivalence(
+            "not_equivalent",
+            "numeric",
+            seed,
+            found.agreed,
+            found.counterexample,
+            probed=describe_range(probes, positive),
+        )
+    proof = bounded(symbolic_proof, (a, b), timeout)
+    agreed = probe.value.agreed if probe.done else 0
+    probed = describe_range(probes, positive)
+    if proof.done and proof.value:
+        return Equivalence("equivalent", proof.value, seed, agreed, probed=probed)
+    if probe.done and agreed >= probes:
+        note = f"symbolic steps stopped after {timeout:g} s" if proof.timed_out else None
+        return Equivalence("equivalent", "numeric", seed, agreed, reason=note, probed=probed)
+    timed_out = probe.timed_out or proof.timed_out
+    reason = "timeout" if timed_out else "undefined"
+    return Equivalence("inconclusive", "numeric", seed, agreed, reason=reason, probed=probed)
+
+
+#: expressions up to this many operations, with numeric exponents only, are probed in process:
+#: their cost is bounded by their size (σ, exp and the trig functions refuse arguments past
+#: 10¹², the precision stops at 1,920 digits), so no clock is needed to decide them
+IN_PROCESS_OPS = 200
+
+
+def bounded_by_size(expr) -> bool:
+    import sympy
+
+    if sympy.count_ops(expr) > IN_PROCESS_OPS:
+        return False
+    return all(p.exp.is_Number for p in expr.atoms(sympy.Pow))
+
+
+@dataclass(frozen=True)
+class _Done:
+    value: object
+    done: bool = True
+    timed_out: bool = False
+
+
+def _spent() -> bool:
+    from hwcheck.core.budget import spent
+
+    return spent()
+
+
+def bounded(function, args: tuple, timeout: float, **kwargs):
+    """:func:`hwcheck.families.symbolic.worker.bounded` with keyword arguments."""
+    from hwcheck.families.symbolic.worker import bounded as run
+
+    return run(_call, (function, args, kwargs), timeout)
+
+
+def _call(function, args, kwargs):
+    return function(*args, **kwargs)

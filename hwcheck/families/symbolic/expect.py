@@ -1,0 +1,145 @@
+"""Expectations over random symbols (``derive --expect e1=alpha*w1**2``), taken before
+differentiating.
+
+Each ``--expect NAME=VARIANCE`` declares a random symbol with mean 0 and that variance; the
+symbols are uncorrelated (E εₖεₗ = δₖₗ·σₖ²). The expression, a polynomial in them, is expanded
+and each monomial replaced by its expectation: E[1] = 1, E[ε] = 0, E[ε²] = σ², and a product of
+different symbols factorises. Third and higher moments are not declared, so a monomial that needs
+one is refused. Because the variance may depend on the parameters (weight noise,
+σₖ² = α·ωₖ²), the expectation comes first: the derivative shown is ∂E[L]/∂ω, the quantity a
+course writes as E{∂J₁/∂ωᵢ} — for J₁ = ½(y − Σ(ωₖ + εₖ)xₖ)² it is ∂J₀/∂ωᵢ + α·ωᵢ·xᵢ².
+"""
+
+from __future__ import annotations
+
+import random as _random
+
+from hwcheck.core.errors import HwcheckError
+
+EXPECT_TIMEOUT = 10.0  # seconds for expanding the expression in the random symbols
+MAX_DEGREE = 8  # total degree in the random symbols
+
+
+def parse_moments(texts: dict[str, str], definitions, assume: str = "real") -> dict:
+    """{name: variance text} (``--expect e1=alpha*w1**2``, split by derive) → {symbol e1:
+    variance}; a variance that is negative for positive parameter values is refused (not a
+    covariance)."""
+    from hwcheck.families.symbolic.build import symbol
+
+    out = {}
+    for name, text in texts.items():
+        where = f"--expect ({name})"
+        variance = definitions.expression(text, where, assume)
+        if name in {str(s) for s in variance.free_symbols}:
+            raise HwcheckError(where, f"the variance of {name} may not depend on {name}")
+        _check_nonnegative(variance, where)
+        out[symbol(name, assume)] = variance
+    return out
+
+
+def parse_cross_moments(raw, moments: dict, definitions, assume: str = "real") -> dict:
+    """``("e1*e2=c", …)`` → {frozenset({e1, e2}): c}: E[εₖεₗ] for k ≠ l, the off-diagonal of
+    the second-moment table (undeclared pairs are 0). Each must keep the table a covariance:
+    c² ≤ σₖ²·σₗ² (Cauchy–Schwarz), checked as the variances are, at positive values."""
+    by_name = {str(s): s for s in moments}
+    out: dict = {}
+    for item in raw or ():
+        where = "--covariance"
+        left, eq, text = str(item).partition("=")
+        names = [n.strip() for n in left.split("*")]
+        if not eq or len(names) != 2 or names[0] == names[1]:
+            raise HwcheckError(where, f"expected e1*e2=value, got '{str(item)[:40]}'")
+        unknown = [n for n in names if n not in by_name]
+        if unknown:
+            raise HwcheckError(
+                where, f"'{unknown[0]}' is not a random symbol of --expect ({', '.join(by_name)})"
+            )
+        pair = frozenset(by_name[n] for n in names)
+        if pair in out:
+            raise HwcheckError(where, f"E[{names[0]}·{names[1]}] is declared twice")
+        value = definitions.expression(text.strip(), f"{where} ({left.strip()})", assume)
+        a, b = (moments[by_name[n]] for n in names)
+        _check_nonnegative(
+            a * b - value**2,
+            f"{where} ({left.strip()})",
+            "not a covariance table: E[εₖεₗ]² > σₖ²·σₗ²",
+            anywhere=False,
+        )
+        out[pair] = value
+    return out
+
+
+def _check_nonnegative(
+    variance, where: str, what: str = "a variance cannot be negative", *, anywhere=True
+) -> None:
+    """Refuse a quantity that sympy proves negative, or that is negative at a positive point
+    (``anywhere``) or at every one of them (a cross moment may bound its symbols: c² ≤ σₖ²σₗ²
+    holds only for some values of symbolic c, σ)."""
+    from hwcheck.families.symbolic.numeric import math_function
+
+    if variance.is_extended_negative:
+        raise HwcheckError(where, f"{what} (got {variance} < 0)")
+    symbols = sorted(variance.free_symbols, key=str)
+    function = math_function(symbols, variance)
+    rng = _random.Random(0)
+    signs = []
+    for _ in range(8):
+        try:
+            signs.append(float(function(*[rng.uniform(0.1, 3.0) for _ in symbols])) < 0)
+        except (ArithmeticError, ValueError, TypeError):
+            continue
+    if signs and (any(signs) if anywhere else all(signs)):
+        raise HwcheckError(where, f"{what} ({variance} < 0 for positive values)")
+
+
+def expectation(expr, moments: dict, cross: dict | None = None, where: str = "--expect"):
+    """E[expr] over the random symbols of ``moments`` (variances) and ``cross`` (E[εₖεₗ], k ≠ l)
+    (bounded: expanding may be large)."""
+    from hwcheck.families.symbolic.worker import bounded
+
+    outcome = bounded(_expectation, (expr, moments, cross or {}), EXPECT_TIMEOUT)
+    if outcome.timed_out:
+        raise HwcheckError(
+            where,
+            f"inconclusive (timeout): the expectation was not found within {EXPECT_TIMEOUT:g} s",
+        )
+    if not outcome.done:
+        raise HwcheckError(where, "could not take the expectation")
+    status, value = outcome.value
+    if status != "ok":
+        raise HwcheckError(where, value)
+    return value
+
+
+def _expectation(expr, moments: dict, cross: dict):
+    """("ok", E[expr]) or ("error", message); runs in the worker. Mean 0 makes every monomial
+    with a lone symbol vanish, but a declared pair: E[εₖεₗ] = ``cross``; higher moments are
+    not declared, so a monomial that needs one is an error."""
+    import sympy
+
+    randoms = list(moments)
+    try:
+        poly = sympy.Poly(sympy.expand(expr), *randoms)
+    except sympy.PolynomialError:
+        names = ", ".join(str(s) for s in randoms)
+        return "error", f"the expression must be a polynomial in the random symbols ({names})"
+    if poly.total_degree() > MAX_DEGREE:
+        return "error", f"degree {poly.total_degree()} in the random symbols; the limit is 8"
+    total = sympy.Integer(0)
+    for powers, coefficient in poly.terms():
+        lone = frozenset(s for s, n in zip(randoms, powers) if n == 1)
+        squares = [s for s, n in zip(randoms, powers) if n == 2]
+        higher = [(s, n) for s, n in zip(randoms, powers) if n > 2]
+        if higher:
+            symbol, n = higher[0]
+            return "error", (
+                f"E[{symbol}^{n}] is needed but only the mean 0 and the second moments are declared"
+            )
+        if lone in cross and squares:
+            return "error", "a fourth moment is needed (a declared pair times a square)"
+        if len(lone) == 2 and lone in cross:
+            total += coefficient * cross[lone]
+        elif not lone:
+            total += coefficient * sympy.Mul(*(moments[s] for s in squares))
+    return "ok", sympy.factor_terms(total)
+    return "ok", sympy.factor_terms(total)

@@ -1,0 +1,64 @@
+"""Requests of ``derive`` and ``equiv`` (light: no sympy or numpy here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hwcheck.core.options import choice, flag, integer, multi, names, number, text
+
+PRESET_NAMES = ("sigmoid-mse", "sigmoid-mse-l2", "sigmoid-bce", "tanh-mse", "softmax2")
+ASSUMPTIONS = ("real", "positive")
+
+
+@dataclass(frozen=True)
+class DeriveRequest:
+    expr: object = text(
+        None,
+        'the expression, e.g. "0.5*(sigmoid(w*x+b) - t)**2" (or use --preset)',
+        positional=True,
+        also_option=True,
+    )
+    wrt: tuple | None = names(
+        "variables to differentiate by, e.g. w,b (default: every variable, or the preset's)"
+    )
+    preset: str | None = choice(
+        None,
+        PRESET_NAMES,
+        "a course loss: sigmoid-mse, sigmoid-mse-l2 (exercise H), "
+        "sigmoid-bce, tanh-mse, softmax2 (exercise L)",
+    )
+    define: tuple = multi("an abbreviation name=expression, e.g. z=w*x+b (repeatable)")
+    at: object = text(None, "values for a point, e.g. w=0.1,b=0,x=2,t=0,lam=0.01")
+    explain: bool = flag("show the chain rule factor by factor")
+    expect: tuple = multi(
+        "a random symbol with mean 0 and its variance, e.g. e1=alpha*w1**2 (repeatable; "
+        "uncorrelated): E[L] is taken before differentiating"
+    )
+    covariance: tuple = multi(
+        "a cross moment of two --expect symbols, E[e1·e2] = c, written e1*e2=c (repeatable; "
+        "undeclared pairs are uncorrelated)"
+    )
+    hessian: bool = flag("also the Hessian ∂²L/∂u∂v over --wrt (symbolic; with --at, its values)")
+    assume: str = choice("real", ASSUMPTIONS, "symbols are real (default) or positive")
+
+
+@dataclass(frozen=True)
+class EquivRequest:
+    a: object = text(None, "the first expression", positional=True, required=True)
+    b: object = text(None, "the second expression", positional=True, required=True)
+    define: tuple = multi(
+        "an abbreviation name=expression used in either side, e.g. z=w*x+b (repeatable)"
+    )
+    assume: str = choice("real", ASSUMPTIONS, "symbols are real (default) or positive (log rules)")
+    domain: object = text(
+        "reals",
+        "reals (default: the symbolic ladder), boolean ({0,1}ⁿ) or integers:K ({-K..K}ⁿ): "
+        "a finite domain is decided by trying every row",
+    )
+    seed: int = integer(0, "seed of the random probe points", minimum=0, maximum=2**32 - 1)
+    probes: int = integer(12, "number of probe points", minimum=1, maximum=200)
+    timeout: float = number(
+        5.0,
+        "seconds allowed for each symbolic step (an answers file may lower it, not raise it)",
+        file_maximum=5.0,
+    )
