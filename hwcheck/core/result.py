@@ -36,7 +36,7 @@ def view_only(default: Any = None) -> Any:
 # ---------------------------------------------------------------------------- undecided
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Undecided:
     """A value a time bound stopped before it was decided (an equivalence, a value at a point).
 
@@ -58,6 +58,18 @@ class Undecided:
 
     def __str__(self) -> str:
         return "inconclusive"
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to the same bound, and to the text ``"inconclusive"`` (what the JSON shows, and
+        what a notebook compares ``result.verdict`` with)."""
+        if isinstance(other, str):
+            return other == "inconclusive"
+        if isinstance(other, Undecided):
+            return (self.reason, self.budget, self.name) == (other.reason, other.budget, other.name)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash("inconclusive")
 
     def describe(self) -> str:
         """What ran out, in words: the budget by its option name and its seconds."""
