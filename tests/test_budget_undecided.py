@@ -82,8 +82,6 @@ def test_a_spent_budget_makes_the_right_equiv_claim_inconclusive_not_wrong(cli, 
     assert claim["verdict"] == "inconclusive" and claim["expected"] == "inconclusive"
     assert claim["rule"] == "timeout (not decided: the --file-budget of 1e-09 s ran out)"
     assert code == 1  # not correct, and said so
-    code, out, _ = cli(*args, "--file-budget", "86400")  # with time to spare: decided
-    assert _claims(out)[("L", "verdict")]["verdict"] == "correct" and code == 0
 
 
 def test_the_run_budget_is_named_in_parallel_workers_too(cli, tmp_path):
