@@ -27,7 +27,7 @@ from hwcheck.core.numbers import (
     shape_of,
 )
 from hwcheck.core.numfmt import fmt, fmt_seq
-from hwcheck.core.result import undecided_at
+from hwcheck.core.undecided import undecided_at
 
 VERDICTS = ("correct", "imprecise", "inconclusive", "wrong", "error")
 VERDICT_MARK = {"correct": "✓", "wrong": "✗", "imprecise": "≈", "inconclusive": "?", "error": "!"}
