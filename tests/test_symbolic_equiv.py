@@ -108,7 +108,10 @@ INNER = st.sampled_from(["z", "w*x + b", "2*z - 1", "x**2", "tanh(w)"])
 def test_sigma_form_and_exponential_form_are_equivalent(inner, shape):
     sigma = shape.format(s=f"sigmoid({inner})")
     expanded = shape.format(s=f"(1/(1 + exp(-({inner}))))")
-    assert equivalence(expression(sigma), expression(expanded)).verdict == "equivalent"
+    # the probes decide it without a clock (prove=False, as for claims): a busy machine that
+    # stops the proof would make it inconclusive, by design, which is not what is tested here
+    found = equivalence(expression(sigma), expression(expanded), prove=False)
+    assert found.verdict == "equivalent"
 
 
 @settings(max_examples=20, deadline=None)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import contextvars
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from hwcheck.answers.files import AnswersFile, Exercise, load
-from hwcheck.core.budget import budget, spent
+from hwcheck.core.budget import budget, current, spent
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.result import Heading, Result, Table, Text, view_only
 
@@ -235,13 +234,12 @@ def check(request) -> CheckResult:
         from hwcheck.render.files import check_outputs
 
         check_outputs([(request.gradescope, "--gradescope")], files)
-    deadline = time.monotonic() + request.run_budget
-    with budget(request.run_budget):
+    with budget(request.run_budget, "--run-budget"):
         if len(files) == 1:  # a single unreadable file is an error of the run (exit 2)
-            with budget(request.file_budget):
+            with budget(request.file_budget, "--file-budget"):
                 outcomes, unreadable = [run_file(load(files[0]), request)], []
         else:
-            outcomes, unreadable = _run_many(files, request, deadline)
+            outcomes, unreadable = _run_many(files, request, current())
     exercises = [ex for per_file in outcomes for ex in per_file]
     result = _summarise(exercises, unreadable, request.show, request.show_all, files)
     if request.gradescope:
@@ -250,7 +248,7 @@ def check(request) -> CheckResult:
 
 
 def _run_many(
-    files: list[str], request, deadline: float
+    files: list[str], request, deadline
 ) -> tuple[list[list[ExerciseOutcome]], list[dict[str, str]]]:
     from functools import partial
 
@@ -266,7 +264,7 @@ def _run_many(
 
 def _load_and_run(name: str, request) -> tuple[list[ExerciseOutcome], str | None]:
     try:
-        with budget(request.file_budget):
+        with budget(request.file_budget, "--file-budget"):
             return run_file(load(name), request), None
     except HwcheckError as exc:
         return [], exc.message if exc.where == name else f"{exc.where}: {exc.message}"

@@ -27,6 +27,7 @@ from hwcheck.core.numbers import (
     shape_of,
 )
 from hwcheck.core.numfmt import fmt, fmt_seq
+from hwcheck.core.undecided import undecided_at
 
 VERDICTS = ("correct", "imprecise", "inconclusive", "wrong", "error")
 VERDICT_MARK = {"correct": "✓", "wrong": "✗", "imprecise": "≈", "inconclusive": "?", "error": "!"}
@@ -309,6 +310,8 @@ class Comparer:
         self.claims = claims or {}
 
     def compare(self, path: tuple, expected: Any, claimed: Any) -> Outcome:
+        if (undecided := undecided_at(self.result, path, expected)) is not None:
+            return Outcome("inconclusive", f"timeout ({undecided.describe()})")  # never a value
         kind = self.result.claim_kind(path)
         if kind is not None and not isinstance(expected, (dict, list, bool)):
             return self.plugin(kind, str(expected), claimed)  # a symbolic matrix's 0 too

@@ -3,15 +3,18 @@
 A grader runs one answers file or submission after another; each may ask for slow symbolic
 checks. ``check``/``grade`` open a budget for the whole run and one per file::
 
-    with budget(run_seconds):
+    with budget(run_seconds, "--run-budget"):
         for name in files:
-            with budget(file_seconds):
+            with budget(file_seconds, "--file-budget"):
                 ...
 
 Every time-bounded step asks :func:`allowance` for the time it may take: its own timeout, cut to
 what the innermost budget has left. Once a budget is spent, ``allowance`` is 0 and the step
-reports ``inconclusive`` (reason ``timeout``) at once, without starting. Budgets are set from the
-command line only, never from a file. Without an open budget every step keeps its own timeout.
+reports ``inconclusive`` (reason ``timeout``) at once, without starting. :func:`limit` says which
+bound a step ran into — the budget (its name and the seconds it was opened with) or the step's
+own timeout — so that an inconclusive verdict names the budget that really ran out. Budgets are
+set from the command line only, never from a file. Without an open budget every step keeps its
+own timeout.
 """
 
 from __future__ import annotations
@@ -20,28 +23,60 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
-_DEADLINE: ContextVar[float | None] = ContextVar("hwcheck_deadline", default=None)
+
+@dataclass(frozen=True)
+class Open:
+    """An open budget: its deadline (``time.monotonic()``), the seconds it was opened with, and
+    its name (the option that set it: ``--file-budget``), None when unnamed."""
+
+    deadline: float
+    seconds: float
+    name: str | None = None
+
+
+_OPEN: ContextVar[Open | None] = ContextVar("hwcheck_budget", default=None)
 
 
 @contextmanager
-def budget(seconds: float | None) -> Iterator[None]:
-    """Open a budget of ``seconds`` (None: no new limit); an inner budget never outlasts the outer."""
-    outer = _DEADLINE.get()
-    deadline = outer if seconds is None else time.monotonic() + max(seconds, 0.0)
-    if outer is not None and deadline is not None:
-        deadline = min(deadline, outer)
-    token = _DEADLINE.set(deadline)
+def budget(seconds: float | None, name: str | None = None) -> Iterator[None]:
+    """Open a budget of ``seconds`` (None: no new limit); an inner budget never outlasts the outer
+    (when the outer ends first, the outer is the one in force, and its name is kept)."""
+    outer = _OPEN.get()
+    mine = outer
+    if seconds is not None:
+        seconds = max(seconds, 0.0)
+        mine = Open(time.monotonic() + seconds, seconds, name)
+        if outer is not None and outer.deadline <= mine.deadline:
+            mine = outer
+    with restored(mine):
+        yield
+
+
+@contextmanager
+def restored(state: Open | None) -> Iterator[None]:
+    """Put back a budget taken with :func:`current` (in a worker process: the clock is the
+    machine's, so the deadline holds there too). None leaves the budgets as they are."""
+    if state is None:
+        yield
+        return
+    token = _OPEN.set(state)
     try:
         yield
     finally:
-        _DEADLINE.reset(token)
+        _OPEN.reset(token)
+
+
+def current() -> Open | None:
+    """The budget in force, or None."""
+    return _OPEN.get()
 
 
 def remaining() -> float | None:
     """Seconds left in the innermost open budget, or None when none is open."""
-    deadline = _DEADLINE.get()
-    return None if deadline is None else max(deadline - time.monotonic(), 0.0)
+    state = _OPEN.get()
+    return None if state is None else max(state.deadline - time.monotonic(), 0.0)
 
 
 def allowance(timeout: float) -> float:
@@ -54,3 +89,14 @@ def spent() -> bool:
     """True when an open budget has no time left (the step should not start)."""
     left = remaining()
     return left is not None and left <= 0.0
+
+
+def limit(timeout: float | None = None) -> tuple[float | None, str | None]:
+    """(seconds, name) of the bound a step with its own ``timeout`` runs into: the open budget
+    when it leaves less than ``timeout`` (or is spent), else the step's own ``timeout`` (name
+    None). Asked before the step starts, it names the bound that will stop it, if one does."""
+    state = _OPEN.get()
+    left = remaining()
+    if state is not None and (timeout is None or left is None or left < timeout):
+        return state.seconds, state.name
+    return timeout, None

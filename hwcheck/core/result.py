@@ -13,9 +13,20 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from hwcheck.core.numfmt import DEFAULT_DIGITS
+from hwcheck.core.undecided import Undecided, undecided_at
 from hwcheck.core.views import Heading, Matrix, Section, Table, Text
 
-__all__ = ["Heading", "Matrix", "Result", "Section", "Table", "Text", "view_only"]
+__all__ = [
+    "Heading",
+    "Matrix",
+    "Result",
+    "Section",
+    "Table",
+    "Text",
+    "Undecided",
+    "undecided_at",
+    "view_only",
+]
 
 
 def view_only(default: Any = None) -> Any:

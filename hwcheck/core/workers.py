@@ -8,8 +8,9 @@ anything it started, such as a time-bounded symbolic process) and reaps it, so n
 outlives the call. On Linux a worker also dies with its parent (``PR_SET_PDEATHSIG``) should
 the parent be killed outright.
 
-Workers are forked, so they inherit the parent's imports; the time budget's deadline is passed
-in as an absolute ``time.monotonic()`` value (one clock for every process of the machine).
+Workers are forked, so they inherit the parent's imports; the time budget in force is passed in
+with its absolute ``time.monotonic()`` deadline (one clock for every process of the machine),
+its seconds and its name.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ def map_ordered(
     function: Callable[[Any], Any],
     items: Sequence[Any],
     jobs: int,
-    deadline: float | None = None,
+    deadline: Any = None,
 ) -> list[Any]:
     """``[function(item) for item in items]`` in up to ``jobs`` worker processes, in order.
 
-    ``deadline`` (``time.monotonic()`` seconds) opens a time budget in each worker. An exception
-    raised by ``function`` in a worker is raised here again.
+    ``deadline`` — the budget in force (:func:`hwcheck.core.budget.current`), or a bare
+    ``time.monotonic()`` deadline — is put back in each worker, with its name and seconds, so an
+    inconclusive verdict there names the budget as it does here. An exception raised by
+    ``function`` in a worker is raised here again.
     """
     import multiprocessing
 
@@ -185,10 +188,11 @@ def _serve(function, tasks, send, deadline) -> None:
 
 
 def _with_deadline(function, item, deadline):
-    from hwcheck.core.budget import budget
+    from hwcheck.core.budget import Open, restored
 
-    left = None if deadline is None else deadline - time.monotonic()
-    with budget(left):
+    if isinstance(deadline, (int, float)):
+        deadline = Open(float(deadline), max(deadline - time.monotonic(), 0.0))
+    with restored(deadline):
         return function(item)
 
 

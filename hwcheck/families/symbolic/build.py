@@ -78,8 +78,15 @@ class _Builder:
         return self.bounded(node, self.combine(node, args))
 
     def bounded(self, node: Node, value):
-        if value.is_Rational and int(value.p).bit_length() + int(value.q).bit_length() > MAX_BITS:
-            raise self.fail(node, "a number here is too large to compute exactly")
+        if value.is_Rational:
+            if int(value.p).bit_length() + int(value.q).bit_length() > MAX_BITS:
+                raise self.fail(node, "a number here is too large to compute exactly")
+        elif value.is_number and magnitude_bits(value) > MAX_BITS:
+            # exp(exp(exp(100))): every later step (probes, printing, sorting terms) would
+            # evaluate it, with as many digits as it is long; refused here, before any of them
+            raise self.fail(
+                node, f"a number here is too large to compute (beyond 2^{MAX_BITS:,} ≈ 10^3,900)"
+            )
         return value
 
     def combine(self, node: Node, args):
@@ -104,14 +111,16 @@ class _Builder:
         return sympy.Mul(a, sympy.Pow(b, -1))
 
     def power(self, node: Node, base, exponent):
-        if exponent.is_Number:
+        if exponent.is_number:
             self.check_exponent(node, base, exponent)
         if base.is_zero and exponent.is_Number and exponent.is_negative:
             raise self.fail(node, "division by zero (0 to a negative power)")
         return sympy.Pow(base, exponent)
 
     def check_exponent(self, node: Node, base, exponent) -> None:
-        if not exponent.is_Rational:
+        if not exponent.is_Rational:  # a constant such as exp(100): bounded like an integer
+            if exponent.is_number and magnitude_bits(exponent) > MAX_EXPONENT.bit_length():
+                raise self.fail(node, f"exponent is too large (|n| ≤ {MAX_EXPONENT:,})")
             return
         if abs(exponent.p) > MAX_EXPONENT or exponent.q > MAX_EXPONENT:
             raise self.fail(
@@ -133,6 +142,27 @@ class _Builder:
         if result.has(sympy.zoo, sympy.nan):
             raise self.fail(node, f"{node.value}() is undefined here")
         return result
+
+
+def magnitude_bits(value) -> float:
+    """log₂|value| of a constant whose parts are already bounded (so evaluating it to a few
+    digits is cheap: an exponent of at most ~2^13,000 is reduced in milliseconds); −inf for
+    0, and 0 when it has no numeric value (it is then not a number to bound)."""
+    try:
+        parts = value.evalf(15).as_real_imag()
+    except (ArithmeticError, ValueError, TypeError, RecursionError):
+        return 0.0
+    bits = -math.inf
+    for part in parts:
+        if part.is_Float:
+            _sign, mantissa, exponent, length = part._mpf_
+            if mantissa:
+                bits = max(bits, exponent + length)
+        elif part.is_Rational and part != 0:
+            bits = max(bits, int(part.p).bit_length() - int(part.q).bit_length())
+        elif not part.is_zero:
+            return 0.0
+    return bits
 
 
 def _short(n) -> str:

@@ -62,7 +62,9 @@ def compare_expression(
         claim = definitions.expression(as_text(claimed, where).strip(), where, assume)
     except HwcheckError as err:
         return "error", "expression: parse", f"{err}" + (f" ({err.hint})" if err.hint else "")
-    found = equivalence(target, claim, timeout=CLAIM_TIMEOUT, positive=assume == "positive")
+    found = equivalence(
+        target, claim, timeout=CLAIM_TIMEOUT, positive=assume == "positive", prove=False
+    )
     return _verdict(found)
 
 
@@ -97,7 +99,8 @@ def _verdict(found) -> tuple[str, str, str | None]:
             f"differs at {point}: expected {_show(c['a'])}, claimed {_show(c['b'])}",
         )
     if found.reason == "timeout":
-        return "inconclusive", rule, "inconclusive (timeout): not decided within the time bound"
+        what = found.stopped.describe() if found.stopped else "not decided within the time bound"
+        return "inconclusive", rule, f"inconclusive (timeout): {what}"
     return "inconclusive", rule, f"could not decide ({found.reason})"
 
 

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numfmt import DEFAULT_DIGITS
-from hwcheck.core.result import Result, view_only
+from hwcheck.core.result import Result, Undecided, view_only
 
 # ---------------------------------------------------------------------------------- derive
 
@@ -90,18 +90,22 @@ def derive(request) -> DeriveResult:
             tuple(problem.definitions.local.items()),
             symbol(name, request.assume),
         )
-        shown, tidied = d.textbook(derivative, tuple(problem.definitions.full.items()), chain)
+        shown, stopped = d.textbook(derivative, tuple(problem.definitions.full.items()), chain)
         derivatives[name] = {"expr": to_text(shown), "latex": to_latex(shown)}
-        if not tidied:
+        if stopped is not None:
             notes.append(
-                f"∂L/∂{name}: inconclusive (timeout) tidying the textbook form; shown factored"
+                f"∂L/∂{name}: inconclusive (timeout) tidying the textbook form; shown factored "
+                f"({stopped.describe()})"
             )
     value = None
     if request.at is not None:
         value, *values = d.values_at((problem.full, *exact.values()), point)
         for entry, number in zip(derivatives.values(), values):
             entry["value"] = number
+        notes += _undecided_note("the values at the point", value)
     hessian = _hessian(problem, request, point) if request.hessian else None
+    if hessian and "values" in hessian:
+        notes += _undecided_note("the Hessian at the point", hessian["values"][0][0])
     steps = {}
     if request.explain:
         from hwcheck.families.symbolic.explain import chain_rule
@@ -124,6 +128,14 @@ def derive(request) -> DeriveResult:
         steps=steps,
         latex=to_latex(problem.shown),
     )
+
+
+def _undecided_note(what: str, value) -> list[str]:
+    """A note when a time bound stopped the values (they are then Undecided: a claim on one is
+    inconclusive, never an error of the exercise), naming the bound that ran out."""
+    if not isinstance(value, Undecided):
+        return []
+    return [f"{what}: inconclusive (timeout): {value.describe()}"]
 
 
 def _is_big_number(value) -> bool:
@@ -179,7 +191,9 @@ class EquivResult(Result):
 
     a: str
     b: str
-    verdict: str  # equivalent, not_equivalent, inconclusive
+    #: equivalent, not_equivalent, inconclusive; an Undecided (JSON "inconclusive") when a time
+    #: bound stopped the decision: a claim on it is inconclusive, never compared as a value
+    verdict: Any
     method: str  # structural, simplify, equals, numeric
     seed: int
     probes: int  # probe points where both sides were defined (and agreed)
@@ -240,7 +254,7 @@ def equiv(request) -> EquivResult:
     return EquivResult(
         a=to_text(sides[0]),
         b=to_text(sides[1]),
-        verdict=found.verdict,
+        verdict=found.stopped if found.reason == "timeout" and found.stopped else found.verdict,
         method=found.method,
         seed=found.seed,
         probes=found.probes,
@@ -266,9 +280,10 @@ def _enumerated(request, sides, domain) -> EquivResult:
     outcome = bounded(enumerate_rows, (*sides, domain), request.timeout)
     common = {"a": to_text(sides[0]), "b": to_text(sides[1]), "method": "enumeration"}
     common.update(seed=request.seed, probed=probed, domain=request.domain.strip().lower())
-    if outcome.timed_out or not outcome.done:
-        reason = "timeout" if outcome.timed_out else "undefined"
-        return EquivResult(verdict="inconclusive", probes=0, reason=reason, **common)
+    if outcome.timed_out:
+        return EquivResult(verdict=outcome.stopped, probes=0, reason="timeout", **common)
+    if not outcome.done:
+        return EquivResult(verdict="inconclusive", probes=0, reason="undefined", **common)
     found = outcome.value
     if found.counterexample is not None:
         return EquivResult(

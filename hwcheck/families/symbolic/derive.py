@@ -14,6 +14,7 @@ import sympy
 
 from hwcheck.core.errors import HwcheckError, did_you_mean
 from hwcheck.core.numbers import is_name
+from hwcheck.core.result import Undecided
 from hwcheck.families.symbolic.build import ALIASES, build, expression, symbol
 from hwcheck.families.symbolic.parser import FUNCTIONS, Node, as_text, names_in, parse
 
@@ -275,26 +276,28 @@ _TIDIED: dict = {}  # textbook forms found in time (a timed-out search is not re
 
 
 def textbook(d, definitions: tuple, chain: tuple | None = None):
-    """(form, tidied): the tidiest form (σ kept opaque, so σ(1 − σ) stays), in defined names.
+    """(form, stopped): the tidiest form (σ kept opaque, so σ(1 − σ) stays), in defined names.
 
     ``factor_terms`` keeps the chain-rule product; the expanded form wins only when shorter
     (``x*(σ − t)`` for the cross-entropy). The search runs under a time bound; when the bound
-    stops it the factored form is given and ``tidied`` is False (the caller says so).
+    stops it the factored form is given and ``stopped`` is the
+    :class:`hwcheck.core.result.Undecided` naming the bound (the caller says so); else None.
     ``chain`` is (expression, local definitions as pairs, variable) for the chain-rule form.
     """
     from hwcheck.families.symbolic.worker import bounded
 
     key = (d, definitions, chain)
     if key in _TIDIED:
-        return _TIDIED[key], True
+        return _TIDIED[key], None
     definitions = dict(definitions)
     outcome = bounded(_tidiest, (d, definitions, chain), TIDY_TIMEOUT)
     if outcome.done:
         if len(_TIDIED) >= 256:
             _TIDIED.clear()
         _TIDIED[key] = outcome.value
-        return outcome.value, True
-    return sympy.factor_terms(abbreviate(sympy.factor_terms(d), definitions)), False
+        return outcome.value, None
+    factored = sympy.factor_terms(abbreviate(sympy.factor_terms(d), definitions))
+    return factored, outcome.stopped or Undecided("failed")
 
 
 # ------------------------------------------------------------------------------- values
@@ -315,7 +318,9 @@ def value_at(expr, point: dict, where: str = "--at"):
 def values_at(exprs, point: dict, where: str = "--at") -> list:
     """Several values in one bounded worker: exact when rational, otherwise in mpmath with the
     working precision raised until the digits settle (``2**x`` at x = 10**400 must not hang,
-    log(1 − σ(5·10⁴)) is −5·10⁴, softplus(−10⁴) is 1.1·10⁻⁴³⁴³, not 0)."""
+    log(1 − σ(5·10⁴)) is −5·10⁴, softplus(−10⁴) is 1.1·10⁻⁴³⁴³, not 0). When the time bound
+    (or the open budget) stops the worker, every value is the
+    :class:`hwcheck.core.result.Undecided` naming the bound that ran out."""
     from hwcheck.families.symbolic.worker import bounded
 
     needed = sorted({str(s) for e in exprs for s in e.free_symbols})
@@ -329,12 +334,8 @@ def values_at(exprs, point: dict, where: str = "--at") -> list:
     shown = ", ".join(f"{n}={_short(point[n])}" for n in needed)
     values = {n: point[n] for n in needed}
     outcome = bounded(_evaluate_all, (tuple(exprs), values), VALUE_TIMEOUT)
-    if outcome.timed_out:
-        raise HwcheckError(
-            where,
-            f"inconclusive (timeout): the value at {shown} was not computed within "
-            f"{VALUE_TIMEOUT:g} s",
-        )
+    if outcome.timed_out:  # not a failure of the input: each value is undecided, not an error
+        return [outcome.stopped] * len(exprs)
     if not outcome.done:
         raise HwcheckError(where, f"could not evaluate at {shown}")
     out = []

@@ -12,10 +12,13 @@ The ladder (CONVENTIONS §5):
 4. ``equals`` — sympy's own randomized-plus-symbolic test;
 5. ``numeric`` — agreement at every probe is ``equivalent`` (as WeBWorK decides).
 
-Steps 2–4 run in a worker process (:mod:`hwcheck.families.symbolic.worker`) stopped at the time bound,
-so neither sympy nor mpmath can hang the caller. A step stopped by the clock never decides a
-verdict: without a proof or a completed probe the verdict is ``inconclusive`` (reason
-``timeout``); with every probe defined nowhere it is ``inconclusive`` (reason ``undefined``).
+Steps 3–4 (and step 2 for large expressions) run in a worker process
+(:mod:`hwcheck.families.symbolic.worker`) stopped at the time bound, so neither sympy nor mpmath
+can hang the caller. A step stopped by the clock never decides a verdict nor passes the decision
+on to another method: it makes the verdict ``inconclusive`` (reason ``timeout``, with the bound
+that ran out); with every probe defined nowhere it is ``inconclusive`` (reason ``undefined``).
+Small expressions are probed in process, without a clock; claims (``prove=False``) are then
+decided by the probes alone, the same on any machine.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import math
 import random
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 PROBES = 12
 SEED = 0
@@ -40,6 +44,7 @@ class Equivalence:
     counterexample: dict | None = None  # {"at": {...}, "a": …, "b": …}
     reason: str | None = None  # why inconclusive, or a note (symbolic steps timed out)
     probed: str | None = None  # the probed range (``12 in [−3, 3] and 12 out to ±3·10⁶``)
+    stopped: Any = None  # with reason timeout: the Undecided naming the bound that ran out
 
 
 # ------------------------------------------------------------------------------ probing
@@ -210,37 +215,53 @@ def equivalence(
     probes: int = PROBES,
     timeout: float = TIMEOUT,
     positive: bool = False,
+    prove: bool = True,
 ) -> Equivalence:
-    """Decide whether sympy expressions ``a`` and ``b`` are equal (see the module docstring)."""
+    """Decide whether sympy expressions ``a`` and ``b`` are equal (see the module docstring).
+
+    Each step either finishes or makes the verdict ``inconclusive`` (reason ``timeout``): a
+    step stopped by the clock never hands the decision to another method, so the same pair
+    gets the same verdict and method on any machine, or ``inconclusive``. With ``prove``
+    False (claims), agreement at every probe of a small pair is ``equivalent`` by ``numeric``
+    at once, without the symbolic proof: no clock takes part in the verdict.
+    """
     if a == b or (a - b) == 0:
         return Equivalence("equivalent", "structural", seed, 0)
     if _spent():
-        return Equivalence("inconclusive", "numeric", seed, 0, reason="timeout")
+        return _timed_out(seed, 0, None, _stopped(timeout))
     if bounded_by_size(a) and bounded_by_size(b):  # no clock: the same verdict on any machine
         probe = _Done(numeric_probe(a, b, seed=seed, probes=probes, positive=positive))
     else:
         probe = bounded(numeric_probe, (a, b), timeout, seed=seed, probes=probes, positive=positive)
-    if probe.done and probe.value.counterexample is not None:
-        found = probe.value
-        return Equivalence(
-            "not_equivalent",
-            "numeric",
-            seed,
-            found.agreed,
-            found.counterexample,
-            probed=describe_range(probes, positive),
-        )
-    proof = bounded(symbolic_proof, (a, b), timeout)
-    agreed = probe.value.agreed if probe.done else 0
     probed = describe_range(probes, positive)
+    found = probe.value if probe.done else None
+    if found is not None and found.counterexample is not None:
+        return Equivalence(
+            "not_equivalent", "numeric", seed, found.agreed, found.counterexample, probed=probed
+        )
+    agreed = found.agreed if found is not None else 0
+    if not prove and found is not None and agreed >= probes:
+        return Equivalence("equivalent", "numeric", seed, agreed, probed=probed)
+    proof = bounded(symbolic_proof, (a, b), timeout)
     if proof.done and proof.value:
         return Equivalence("equivalent", proof.value, seed, agreed, probed=probed)
-    if probe.done and agreed >= probes:
-        note = f"symbolic steps stopped after {timeout:g} s" if proof.timed_out else None
-        return Equivalence("equivalent", "numeric", seed, agreed, reason=note, probed=probed)
-    timed_out = probe.timed_out or proof.timed_out
-    reason = "timeout" if timed_out else "undefined"
-    return Equivalence("inconclusive", "numeric", seed, agreed, reason=reason, probed=probed)
+    if proof.timed_out or probe.timed_out:
+        return _timed_out(seed, agreed, probed, proof.stopped or probe.stopped)
+    if agreed >= probes:
+        return Equivalence("equivalent", "numeric", seed, agreed, probed=probed)
+    return Equivalence("inconclusive", "numeric", seed, agreed, reason="undefined", probed=probed)
+
+
+def _timed_out(seed: int, agreed: int, probed: str | None, stopped) -> Equivalence:
+    return Equivalence(
+        "inconclusive", "numeric", seed, agreed, reason="timeout", probed=probed, stopped=stopped
+    )
+
+
+def _stopped(timeout: float):
+    from hwcheck.families.symbolic.worker import stopped_by
+
+    return stopped_by(timeout)
 
 
 #: expressions up to this many operations, with numeric exponents only, are probed in process:
@@ -262,6 +283,7 @@ class _Done:
     value: object
     done: bool = True
     timed_out: bool = False
+    stopped: object = None
 
 
 def _spent() -> bool:

@@ -10,6 +10,7 @@ import sympy
 
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numfmt import fmt
+from hwcheck.core.result import Undecided
 from hwcheck.families.symbolic.build import display_name, symbol, tex_name, to_display, to_latex
 from hwcheck.families.symbolic.derive import (
     Definitions,
@@ -43,9 +44,10 @@ def _value(expr, definitions: Definitions, point) -> str:
     if point is None or expr.is_Number:
         return ""
     try:
-        return " = " + fmt(value_at(expand_definitions(expr, definitions.full), point))
+        value = value_at(expand_definitions(expr, definitions.full), point)
     except HwcheckError:
         return ""
+    return "" if isinstance(value, Undecided) else " = " + fmt(value)
 
 
 def chain_rule(problem, variable: str, point=None) -> tuple[tuple[str, str], ...]:

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from hwcheck.core.numfmt import fmt
-from hwcheck.core.result import Table, Text
+from hwcheck.core.numfmt import fmt as _fmt
+from hwcheck.core.result import Table, Text, Undecided
+
+
+def fmt(value, digits: int | None = None) -> str:
+    """A number as the tables print it; a value a time bound stopped is ``inconclusive``."""
+    if isinstance(value, Undecided):
+        return str(value)
+    return _fmt(value) if digits is None else _fmt(value, digits)
 
 
 def _display(text: str) -> str:
@@ -88,7 +95,7 @@ def equiv_view(result, digits: int) -> list:
     rows = [
         ("A", _display(result.a)),
         ("B", _display(result.b)),
-        ("verdict", result.verdict.replace("_", " ")),
+        ("verdict", str(result.verdict).replace("_", " ")),
         ("method", _method(result)),
     ]
     if result.counterexample:
@@ -99,6 +106,8 @@ def equiv_view(result, digits: int) -> list:
         rows.append(("A there", fmt(result.counterexample["a"], digits)))
         rows.append(("B there", fmt(result.counterexample["b"], digits)))
     notes = (f"reason: {result.reason}",) if result.reason else ()
+    if hasattr(result.verdict, "describe"):  # stopped by a time bound: say which
+        notes += (result.verdict.describe(),)
     return [Table(("", "value"), tuple(rows), title="Equivalence", notes=notes, align="ll")]
 
 

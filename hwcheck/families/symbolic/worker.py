@@ -9,7 +9,8 @@ by its size runs here::
 The time comes from :func:`hwcheck.core.budget.allowance`: the step's own timeout, cut to what the
 open budget (per file, per run) has left; once a budget is spent the step does not start and its
 outcome is ``timeout`` at once. A time-decided outcome is always ``timeout`` — never a failure
-and never a value — so callers report it as ``inconclusive`` (reason ``timeout``).
+and never a value — and carries ``stopped``, the :class:`hwcheck.core.result.Undecided` naming
+the bound that ran out, so callers report it as ``inconclusive`` (reason ``timeout``).
 
 On POSIX the child is a plain ``os.fork`` (allowed inside the daemonic workers of ``check
 --jobs``, where ``multiprocessing`` refuses children). It never outlives its parent: on Linux
@@ -31,12 +32,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from hwcheck.core import budget as timebudget
+from hwcheck.core.result import Undecided
 
 
 @dataclass(frozen=True)
 class Outcome:
     status: str  # done, failed, timeout
     value: Any = None
+    stopped: Undecided | None = None  # with a timeout: the bound that ran out
 
     @property
     def done(self) -> bool:
@@ -49,14 +52,22 @@ class Outcome:
 
 def bounded(function, args: tuple, timeout: float) -> Outcome:
     """``function(*args)`` in a child process, stopped after the allowed time."""
-    if timebudget.spent():
-        return Outcome("timeout")
+    stopped = stopped_by(timeout)
     allowed = timebudget.allowance(timeout)
-    if allowed <= 0:
-        return Outcome("timeout")
+    if timebudget.spent() or allowed <= 0:
+        return Outcome("timeout", stopped=stopped)
     if not hasattr(os, "fork"):  # pragma: no cover - Windows
-        return _bounded_spawn(function, args, allowed)
-    return _bounded_fork(function, args, allowed)
+        outcome = _bounded_spawn(function, args, allowed)
+    else:
+        outcome = _bounded_fork(function, args, allowed)
+    return Outcome("timeout", stopped=stopped) if outcome.timed_out else outcome
+
+
+def stopped_by(timeout: float | None) -> Undecided:
+    """What a step with its own ``timeout`` says when it is stopped: the open budget that leaves
+    it less time, or its own bound (asked before the step starts)."""
+    seconds, name = timebudget.limit(timeout)
+    return Undecided("timeout", seconds, name)
 
 
 # ----------------------------------------------------------------------------- fork (POSIX)
