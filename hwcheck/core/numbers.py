@@ -41,7 +41,8 @@ FILE_ROOT: contextvars.ContextVar[Path | None] = contextvars.ContextVar("FILE_RO
 # One grammar for every number a user writes, defined by an ASCII *normal form*:
 # Eastern digits (Persian U+06F0–06F9, Arabic-Indic U+0660–0669) become ASCII, the Arabic
 # decimal mark ``٫`` and a ``/`` between two Eastern digits (the handwritten Persian decimal
-# mark: ``۰/۲۵`` = 0.25) become ``.``, thousands separators and ``_`` groupings are dropped,
+# mark: ``۰/۲۵`` = 0.25) become ``.``, and so does an ASCII comma between Eastern digits that
+# cannot group thousands (``٠,٢٥`` = 0.25), thousands separators and ``_`` groupings are dropped,
 # Unicode minus signs become ``-``, and ``m·10^k`` / ``m×10⁻ᵏ`` become ``mek``. A number means
 # what its normal form means as a Python decimal literal or ``a/b`` fraction; anything the
 # normal form cannot express is an error naming the place.
@@ -65,7 +66,9 @@ _SIGNS = str.maketrans(
     {"−": "-", "–": "-", "﹣": "-", "－": "-", "＋": "+"}
     | dict.fromkeys("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 )
-_THOUSANDS_MARKS = ",٬\u2009\u202f"  # comma, Arabic thousands mark, thin / narrow no-break space
+#: comma, Arabic thousands mark, thin / narrow no-break / no-break space, and an ordinary space
+#: (only between digits: ``1 / 4`` stays a fraction, ``1.9 × 10^3`` a power)
+_THOUSANDS_MARKS = ",٬\u2009\u202f\u00a0 "
 _NONFINITE = {"inf": math.inf, "infinity": math.inf, "∞": math.inf, "nan": math.nan}
 
 _DEC = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
@@ -86,12 +89,16 @@ _GROUPED = {
 def normal_form(text: str, where: str = "number", *, thousands: bool = True) -> str:
     """The ASCII normal form of one written number: ``[+-]d.dEk`` or ``[+-]d.dEk/d.dEk``.
 
-    ``thousands`` allows thousands separators (``,``, ``٬``, thin spaces; groups of three) —
-    single-number fields only: inside lists and matrices a comma separates entries. ``_``
-    between digits is a grouping everywhere. Raises :class:`HwcheckError` for anything else.
+    ``thousands`` allows thousands separators (``,``, ``٬``, thin, no-break and ordinary spaces
+    between digits; groups of three) and, in a number of Eastern digits, the ASCII comma as the
+    decimal mark where it cannot group thousands (:func:`_eastern_decimal_comma`) — single-number
+    fields only: inside lists and matrices a comma or a space separates entries. ``_`` between
+    digits is a grouping everywhere. Raises :class:`HwcheckError` for anything else.
 
     >>> normal_form("۰/۲۵"), normal_form("۱٬۲۳۴٬۵۶۷"), normal_form("−1.9×10⁻⁴"), normal_form("4,640")
     ('0.25', '1234567', '-1.9e-4', '4640')
+    >>> normal_form("٠,٢٥"), normal_form("١,٢٣٤"), normal_form("127 562")
+    ('0.25', '1234', '127562')
     """
     if len(text) > _MAX_NUMBER_TEXT:
         raise _too_long(text, where)
@@ -129,7 +136,9 @@ def normal_form(text: str, where: str = "number", *, thousands: bool = True) -> 
         mantissa = power.group("m")
         s = (power.group("sign") or "") + "1" if mantissa is None else mantissa.strip()
         exponent = (power.group("p") or power.group("b") or power.group("e")).lstrip("+")
-    marks = [m for m in _THOUSANDS_MARKS if m in s]
+    if eastern and thousands:
+        s = _eastern_decimal_comma(s)
+    marks = [m for m in _THOUSANDS_MARKS if m in s and (m != " " or re.search("[0-9] [0-9]", s))]
     if marks:
         if not thousands:
             raise HwcheckError(
@@ -140,8 +149,8 @@ def normal_form(text: str, where: str = "number", *, thousands: bool = True) -> 
             raise HwcheckError(
                 where,
                 f"'{shown}' is not a number",
-                hint="thousands separators go between groups of three digits (1,234,567); "
-                "the decimal mark is '.' or '٫'",
+                hint="thousands separators go between groups of three digits (1,234,567 or "
+                "1 234 567); the decimal mark is '.' or '٫'",
             )
         s = s.replace(marks[0], "")
     if exponent is not None:
@@ -161,6 +170,20 @@ def normal_form(text: str, where: str = "number", *, thousands: bool = True) -> 
     if re.fullmatch(r"[+-]?[eE][+-]?[0-9]+", s):
         hint = "an exponent needs a number before it: 1e5, not e5"
     raise HwcheckError(where, f"'{shown}' is not a number", hint=hint)
+
+
+_EASTERN_COMMA = re.compile(r"(?P<int>[+-]?[0-9]+),(?P<frac>[0-9]+)(?P<rest>(?:[eE][+-]?[0-9]+)?)")
+
+
+def _eastern_decimal_comma(s: str) -> str:
+    """In a number written with Eastern digits (already made ASCII in ``s``), the one ASCII comma
+    that cannot be a thousands separator is the decimal mark, as Persian and Arabic writers use
+    it: ``٠,٢٥`` = 0.25. It cannot be one when the digits after it are not exactly three, or
+    when the digits before it are a lone zero (``٠,٢٥٠`` = 0.25). ``١,٢٣٤`` stays 1234."""
+    comma = _EASTERN_COMMA.fullmatch(s)
+    if comma and (len(comma.group("frac")) != 3 or comma.group("int").lstrip("+-") == "0"):
+        return f"{comma.group('int')}.{comma.group('frac')}{comma.group('rest')}"
+    return s
 
 
 def _too_long(text: str, where: str) -> HwcheckError:
@@ -389,31 +412,112 @@ def parse_array(value, where: str, *, max_entries: int = MAX_ENTRIES):
             raise HwcheckError(where, "empty matrix")
         if text.startswith("@"):
             return _load_file(text[1:], where, max_entries)
+        shape = _shape_text(text, where)
+        if shape is not None:
+            return shape
         if text.startswith("["):
             try:
                 native = json.loads(text)
+            except json.JSONDecodeError:  # not JSON: the same nesting read with the grammar
+                native = read_nested(text, where, max_entries)
             except (ValueError, RecursionError) as exc:  # ValueError: a >4,300-digit integer
-                msg = getattr(
-                    exc,
-                    "msg",
+                msg = (
                     "nesting too deep"
                     if isinstance(exc, RecursionError)
-                    else f"a number has more than {MAX_DIGITS} digits",
+                    else f"a number has more than {MAX_DIGITS} digits"
                 )
                 raise HwcheckError(where, f"not a JSON array: {msg}") from None
             return _validate_nested(native, where, max_entries)
+        if text.startswith("("):
+            return _validate_nested(read_nested(text, where, max_entries), where, max_entries)
         return _parse_rows(text, where, max_entries)
     return _validate_nested(value, where, max_entries)
 
 
+#: digits of either script: a shape's sizes
+_ANY_DIGIT = "0-9۰-۹٠-٩"
+_SHAPE_TEXT = re.compile(rf"[{_ANY_DIGIT}]+(?:\s*[x×X]\s*[{_ANY_DIGIT}]+)+")
+
+
+def _shape_text(text: str, where: str) -> list[int] | None:
+    """``30x30x32``, ``۳۰×۳۰×۳۲``, ``[30x30x32]`` or ``(30x30x32)``: a shape's sizes as a vector
+    (``None`` for any other text). Each size is one integer of the grammar."""
+    inner = text
+    if text[:1] + text[-1:] in ("[]", "()"):
+        inner = text[1:-1].strip()
+    if not _SHAPE_TEXT.fullmatch(inner):
+        return None
+    sizes = re.split(r"\s*[x×X]\s*", inner)
+    out = []
+    for j, size in enumerate(sizes, start=1):
+        try:
+            out.append(parse_int(size, where, thousands=False))
+        except HwcheckError as exc:
+            raise HwcheckError(where, f"size {j}: {exc.message}", exc.hint) from None
+    return out
+
+
+_CLOSE = {"[": "]", "(": ")"}
+_NEST_TOKEN = re.compile(r"[\[\]()]|[,،]|[^\s\[\](),،]+")
+
+
+def read_nested(text: str, where: str, max_entries: int = MAX_ENTRIES) -> list:
+    """Bracketed nesting as JSON writes it, read with the number grammar instead of JSON's:
+    Eastern digits (``[[۱, ۲], [۳, ۴]]``, ``[۱٫۵, ۲]``), entries separated by commas, the
+    Arabic comma ``،`` or spaces (numpy prints ``[[1. 2.] [3. 4.]]``), ``( )`` as well as
+    ``[ ]``, a trailing comma allowed. Entries come back as their text, to be read and checked
+    by :func:`_validate_nested` (numbers, ragged rows, the float range).
+
+    >>> read_nested("[[۱, ۲], (۳ ۴)]", "--x")
+    [['۱', '۲'], ['۳', '۴']]
+    """
+    stack: list[tuple[str, list]] = []
+    result: list | None = None
+    previous = None
+    entries = 0
+    for match in _NEST_TOKEN.finditer(text):
+        token = match.group()
+        if result is not None:
+            raise HwcheckError(where, f"'{_short(token)}' after the closing bracket")
+        if token in _CLOSE:
+            if len(stack) > MAX_RANK:
+                raise HwcheckError(where, f"more than {MAX_RANK} nested levels")
+            items: list = []
+            if stack:
+                stack[-1][1].append(items)
+            stack.append((_CLOSE[token], items))
+        elif token in ("]", ")"):
+            if not stack or token != stack[-1][0]:
+                raise HwcheckError(where, f"'{token}' does not close an open bracket")
+            result = stack.pop()[1] if len(stack) == 1 else None
+            if result is None:
+                stack.pop()
+        elif token in (",", "،"):
+            if previous in (None, "[", "(", ",", "،"):
+                raise HwcheckError(where, "an empty entry (a comma after a bracket or a comma)")
+        else:
+            if not stack:
+                raise HwcheckError(where, f"'{_short(token)}' is outside the brackets")
+            entries += 1
+            if entries > max_entries:
+                raise HwcheckError(where, f"more than {max_entries:,} entries")
+            stack[-1][1].append(token)
+        previous = token
+    if result is None:
+        raise HwcheckError(
+            where, f"'{stack[0][0] if stack else ']'}' is missing: a bracket is not closed"
+        )
+    return result
+
+
 def _parse_rows(text: str, where: str, max_entries: int):
-    rows_text = [r for r in re.split(r"[;\n]", text)]
+    rows_text = [r for r in re.split(r"[;؛\n]", text)]
     if len(rows_text) > 1 and not rows_text[-1].strip():
         rows_text = rows_text[:-1]  # a trailing ';' or newline
     rows = []
     count = 0
     for i, row_text in enumerate(rows_text, start=1):
-        tokens = [t for t in re.split(r"[\s,]+", row_text.strip()) if t]
+        tokens = [t for t in re.split(r"[\s,،]+", row_text.strip()) if t]
         if not tokens:
             raise HwcheckError(where, f"row {i} is empty")
         count += len(tokens)
@@ -758,7 +862,7 @@ def parse_shape(
         text = value.strip().strip("[]()")
         if not text:
             raise HwcheckError(where, "empty shape: expected at least one size, got 0")
-        items = re.split(r"\s*[x×X,]\s*|\s+", text)
+        items = re.split(r"\s*[x×X,،]\s*|\s+", text)
         if "" in items:
             raise HwcheckError(where, f"'{_short(value.strip())}' is not a shape such as 3x3")
         if len(items) > 16:
