@@ -155,6 +155,7 @@ def test_nesting_of_any_rank_with_eastern_digits():
         ("[" * 8 + "۱" + "]" * 8, "nested levels"),
         ("6۶x6x4", "mixes Eastern"),
         ("[1e999, ۲]", "entry 1"),
+        ("[1e-401, 2]", "entry 1: '1e-401': exponent"),  # JSON decimals keep the grammar's bounds
     ],
 )
 def test_bad_lists_are_one_error_naming_the_place(text, message):

@@ -417,7 +417,7 @@ def parse_array(value, where: str, *, max_entries: int = MAX_ENTRIES):
             return shape
         if text.startswith("["):
             try:
-                native = json.loads(text)
+                native = json.loads(text, parse_float=str)  # decimals read by the grammar
             except json.JSONDecodeError:  # not JSON: the same nesting read with the grammar
                 native = read_nested(text, where, max_entries)
             except (ValueError, RecursionError) as exc:  # ValueError: a >4,300-digit integer
@@ -629,7 +629,7 @@ def _load_file(name: str, where: str, max_entries: int):
     text = read_text_file(name, where, MAX_FILE_BYTES, path)
     if suffix == ".json":
         try:
-            native = json.loads(text)
+            native = json.loads(text, parse_float=str)
         except (ValueError, RecursionError) as exc:
             raise HwcheckError(
                 where, f"{name}: not valid JSON: {getattr(exc, 'msg', exc)}"
