@@ -411,7 +411,10 @@ def parse_array(value, where: str, *, max_entries: int = MAX_ENTRIES):
         if not text:
             raise HwcheckError(where, "empty matrix")
         if text.startswith("@"):
-            return _load_file(text[1:], where, max_entries)
+            label, content = load_array_file(text[1:], where, max_entries)
+            if isinstance(content, str):  # .csv, .txt: rows of text
+                return _parse_rows(content, label, max_entries)
+            return _validate_nested(content, label, max_entries)
         shape = _shape_text(text, where)
         if shape is not None:
             return shape
@@ -617,7 +620,10 @@ def parse_vector(value, where: str, *, max_entries: int = MAX_ENTRIES):
     raise HwcheckError(where, f"expected a vector, got shape {list(shape)}")
 
 
-def _load_file(name: str, where: str, max_entries: int):
+def load_array_file(name: str, where: str, max_entries: int) -> tuple[str, list | str]:
+    """``(place, content)`` of an ``@path`` array file, read within the size bounds but not yet
+    parsed: nested lists for .json and .npy, the rows' text for .csv, .txt and .tsv. ``place``
+    names the option and the file (``--x (m.csv)``) for the parser's messages."""
     path = resolve_path(name, where)
     suffix = path.suffix.lower()
     if suffix == ".npy":
@@ -636,7 +642,7 @@ def _load_file(name: str, where: str, max_entries: int):
             ) from None
         if _leaves(native, max_entries) > max_entries:  # counted before any number is read
             raise HwcheckError(where, f"{name}: more than {max_entries:,} entries")
-        return _validate_nested(native, f"{where} ({name})", max_entries)
+        return f"{where} ({name})", native
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
         raise HwcheckError(where, f"{name}: empty file")
@@ -647,9 +653,7 @@ def _load_file(name: str, where: str, max_entries: int):
             f"{name}: {len(lines):,} rows × {columns:,} entries is more than "
             f"{max_entries:,} entries",
         )
-    return _parse_rows(
-        "\n".join(lines) + ("\n" if len(lines) == 1 else ""), f"{where} ({name})", max_entries
-    )
+    return f"{where} ({name})", "\n".join(lines) + ("\n" if len(lines) == 1 else "")
 
 
 def _leaves(native, limit: int) -> int:
@@ -664,7 +668,7 @@ def _leaves(native, limit: int) -> int:
     return count
 
 
-def _load_npy(path: Path, name: str, where: str, max_entries: int):
+def _load_npy(path: Path, name: str, where: str, max_entries: int) -> tuple[str, list]:
     """A .npy array, its shape and type read from the header before any data."""
     import io
 
@@ -690,7 +694,7 @@ def _load_npy(path: Path, name: str, where: str, max_entries: int):
         array = np.load(io.BytesIO(data), allow_pickle=False)
     except (ValueError, OSError) as exc:
         raise HwcheckError(where, f"{name}: not a numeric .npy file ({exc})") from None
-    return _validate_nested(array.tolist(), f"{where} ({name})", max_entries)
+    return f"{where} ({name})", array.tolist()
 
 
 #: folders of the operating system's own pseudo-files (sizes they report are not what they hold)
