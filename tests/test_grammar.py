@@ -19,8 +19,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from hwcheck.core.arrays import parse_matrix
 from hwcheck.core.errors import HwcheckError
-from hwcheck.core.numbers import MAX_DIGITS, MAX_EXPONENT, parse_float, parse_matrix, parse_number
+from hwcheck.core.numbers import MAX_DIGITS, MAX_EXPONENT, parse_float, parse_number
 
 PERSIAN = "۰۱۲۳۴۵۶۷۸۹"
 ARABIC = "٠١٢٣٤٥٦٧٨٩"

@@ -12,16 +12,9 @@ from fractions import Fraction
 
 import pytest
 
+from hwcheck.core.arrays import parse_array, parse_matrix, parse_shape, read_nested
 from hwcheck.core.errors import HwcheckError
-from hwcheck.core.numbers import (
-    normal_form,
-    parse_array,
-    parse_int,
-    parse_matrix,
-    parse_number,
-    parse_shape,
-    read_nested,
-)
+from hwcheck.core.numbers import normal_form, parse_int, parse_number
 
 SPEC = "32x32x3 | conv2d 32 3"  # one layer: output 30×30×32, 896 parameters
 

@@ -17,8 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from hwcheck.core.arrays import parse_array, parse_matrix, parse_shape
 from hwcheck.core.errors import HwcheckError
-from hwcheck.core.numbers import parse_array, parse_matrix, parse_number, parse_shape
+from hwcheck.core.numbers import parse_number
 
 PERSIAN = "۰۱۲۳۴۵۶۷۸۹"
 ARABIC = "٠١٢٣٤٥٦٧٨٩"
