@@ -332,7 +332,7 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
 
 def _plot(spec: CommandSpec, request, result, values, path: str, compare: str | None) -> None:
     """--plot FILE (and --compare A,B: the same problem under other optimizers)."""
-    from hwcheck.core.numbers import parse_names
+    from hwcheck.core.arrays import parse_names
     from hwcheck.render import plot
 
     others = []

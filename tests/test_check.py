@@ -233,7 +233,7 @@ def _leaves(node, path=()):
 def _example_results():
     import tomllib
 
-    from hwcheck.core.numbers import FILE_ROOT
+    from hwcheck.core.inputs import FILE_ROOT
     from hwcheck.core.options import build_request
     from hwcheck.core.registry import get
 

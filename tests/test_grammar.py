@@ -19,8 +19,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from hwcheck.core.arrays import parse_matrix
 from hwcheck.core.errors import HwcheckError
-from hwcheck.core.numbers import MAX_DIGITS, MAX_EXPONENT, parse_float, parse_matrix, parse_number
+from hwcheck.core.numbers import MAX_DIGITS, MAX_EXPONENT, parse_float, parse_number
 
 PERSIAN = "۰۱۲۳۴۵۶۷۸۹"
 ARABIC = "٠١٢٣٤٥٦٧٨٩"
@@ -142,6 +143,10 @@ def reference(text: str) -> Fraction:
     for i in range(10):
         s = s.replace(PERSIAN[i], str(i)).replace(ARABIC[i], str(i))
     s = s.replace("٫", ".")
+    comma = re.fullmatch(r"([+-]?\d+),(\d+)(\D.*)?", s) if eastern else None
+    if comma and (len(comma.group(2)) != 3 or comma.group(1).lstrip("+-") == "0"):
+        s = s.replace(",", ".")  # issue 19: Eastern digits, a comma that cannot group thousands
+    s = re.sub(r"(?<=\d) (?=\d)", "", s)  # issue 19: an ordinary space groups thousands too
     for sep in (",", "٬", "_"):
         s = s.replace(sep, "")
     s = re.sub(r"10([⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+)", lambda m: "10^" + m.group(1).translate(_SUPERSCRIPTS), s)

@@ -7,18 +7,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hwcheck.core.errors import HwcheckError
-from hwcheck.core.numbers import (
+from hwcheck.core.arrays import (
     parse_array,
     parse_assignments,
-    parse_float,
-    parse_int,
     parse_matrix,
     parse_names,
-    parse_number,
     parse_shape,
     parse_vector,
 )
+from hwcheck.core.errors import HwcheckError
+from hwcheck.core.numbers import parse_float, parse_int, parse_number
 
 
 @pytest.mark.parametrize(
@@ -264,7 +262,7 @@ def test_matrix_entries_lie_in_the_float_range():
 
 
 def test_toml_integers_past_python_limit_are_an_error():
-    from hwcheck.core.numbers import parse_toml
+    from hwcheck.core.inputs import parse_toml
 
     with pytest.raises(HwcheckError, match="more than 400 digits"):
         parse_toml("a = " + "9" * 5000, "a.toml")

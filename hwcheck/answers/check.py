@@ -333,7 +333,7 @@ def _as_file_keys(message: str) -> str:
 
 
 def _compute(answers: AnswersFile, exercise: Exercise):
-    from hwcheck.core.numbers import FILE_ROOT
+    from hwcheck.core.inputs import FILE_ROOT
     from hwcheck.core.options import build_request
     from hwcheck.core.registry import get
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from hwcheck.core.errors import HwcheckError, did_you_mean
-from hwcheck.core.numbers import check_plain, parse_float, parse_toml, read_text_file
+from hwcheck.core.inputs import parse_toml, read_text_file
+from hwcheck.core.numbers import check_plain, parse_float
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_EXERCISES = 5000

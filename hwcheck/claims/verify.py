@@ -17,15 +17,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from hwcheck.core.arrays import parse_array, shape_of
 from hwcheck.core.errors import HwcheckError, suggest
-from hwcheck.core.numbers import (
-    normal_form,
-    parse_array,
-    parse_bool,
-    parse_int,
-    parse_number,
-    shape_of,
-)
+from hwcheck.core.numbers import normal_form, parse_bool, parse_int, parse_number
 from hwcheck.core.numfmt import fmt, fmt_seq
 from hwcheck.core.undecided import undecided_at
 

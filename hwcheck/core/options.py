@@ -24,8 +24,9 @@ import dataclasses
 from dataclasses import MISSING, field
 from typing import Any
 
+from hwcheck.core.arrays import parse_names
 from hwcheck.core.errors import HwcheckError, did_you_mean
-from hwcheck.core.numbers import parse_bool, parse_float, parse_int, parse_names, type_name
+from hwcheck.core.numbers import parse_bool, parse_float, parse_int, type_name
 
 #: options every calculator command has; handled by the CLI and the verifier, not the request.
 COMMON_OPTIONS = ("json", "format", "claim", "digits", "rtol", "atol")

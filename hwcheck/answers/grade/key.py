@@ -16,7 +16,7 @@ from typing import Any
 
 from hwcheck.answers.files import Exercise, load_document, read_text
 from hwcheck.core.errors import HwcheckError, did_you_mean
-from hwcheck.core.numbers import parse_toml
+from hwcheck.core.inputs import parse_toml
 
 MAX_POINTS = 1_000_000
 #: claim values that mark a claim a draft names without a value (``hwcheck key`` fills them)

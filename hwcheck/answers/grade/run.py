@@ -50,7 +50,7 @@ def grade_class(
     a folder that does not exist, so no answer can make the grader read a file."""
     import uuid
 
-    from hwcheck.core.numbers import FILE_ROOT
+    from hwcheck.core.inputs import FILE_ROOT
 
     token = FILE_ROOT.set(Path(tempfile.gettempdir()) / f"hwcheck-no-files-{uuid.uuid4().hex}")
     try:

@@ -19,7 +19,7 @@ from typing import Any
 
 from hwcheck.answers.files import CONTROL  # one rule for what a file may not hold
 from hwcheck.core.errors import HwcheckError
-from hwcheck.core.numbers import parse_toml, read_text_file
+from hwcheck.core.inputs import parse_toml, read_text_file
 
 MAX_TOML_BYTES = 1024 * 1024
 MAX_CSV_BYTES = 16 * 1024 * 1024

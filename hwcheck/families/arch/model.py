@@ -26,14 +26,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from hwcheck.core.arrays import parse_shape
 from hwcheck.core.errors import HwcheckError, did_you_mean, pointer
-from hwcheck.core.numbers import (
-    parse_bool,
-    parse_float,
-    parse_int,
-    parse_shape,
-    read_toml_table,
-)
+from hwcheck.core.inputs import read_toml_table
+from hwcheck.core.numbers import parse_bool, parse_float, parse_int
 from hwcheck.families.arch.graph import (
     INPUT,
     POSITION,

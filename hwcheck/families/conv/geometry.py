@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hwcheck.core.arrays import parse_array, parse_shape, shape_of
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.geometry import Window, output_size, padding_pair, size_arithmetic
-from hwcheck.core.numbers import parse_array, parse_int, parse_shape, shape_of
+from hwcheck.core.numbers import parse_int
 
 MODES = ("valid", "same", "full")
 MAX_SIDE = 1 << 20

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hwcheck.core.arrays import parse_array, shape_of
 from hwcheck.core.errors import HwcheckError
-from hwcheck.core.numbers import parse_array, shape_of
 from hwcheck.families.conv.geometry import Axis, parse_padding, parse_per_axis, resolve_axes
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from hwcheck.core.arrays import parse_shape
 from hwcheck.core.errors import HwcheckError
-from hwcheck.core.numbers import parse_shape
 from hwcheck.core.numfmt import fmt, fmt_shape
 from hwcheck.core.result import Result, Table, Text, view_only
 from hwcheck.families.conv import matrix as M

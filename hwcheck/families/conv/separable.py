@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from hwcheck.core.arrays import parse_matrix
 from hwcheck.core.errors import HwcheckError
-from hwcheck.core.numbers import parse_matrix
 from hwcheck.core.numfmt import fmt, fmt_seq
 from hwcheck.core.result import Result, Text
 from hwcheck.families.conv.views import matrix_section

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from hwcheck.core.arrays import parse_matrix, parse_vector
 from hwcheck.core.errors import HwcheckError
-from hwcheck.core.numbers import parse_matrix, parse_vector
 from hwcheck.core.numfmt import fmt, fmt_seq
 from hwcheck.core.result import Result, Table, Text
 from hwcheck.families.linalg.exact import matmul, null_space, pinv, rref

@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from hwcheck.core.arrays import parse_matrix
 from hwcheck.core.errors import HwcheckError
-from hwcheck.core.numbers import parse_matrix, read_toml_table
+from hwcheck.core.inputs import read_toml_table
 from hwcheck.core.numfmt import fmt
 from hwcheck.core.result import Result, Table, Text, view_only
 from hwcheck.families.net import build as constructions

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from hwcheck.core.arrays import parse_matrix, parse_vector
 from hwcheck.core.errors import HwcheckError, did_you_mean
-from hwcheck.core.numbers import parse_matrix, parse_vector
 
 ACTIVATIONS = ("step", "sign", "relu", "sigmoid", "tanh", "linear")
 EXACT_ACTIVATIONS = ("step", "sign", "relu", "linear")

@@ -312,7 +312,7 @@ class GdQuadraticResult(Result):
 def gd_quadratic(request) -> GdQuadraticResult:
     import numpy as np
 
-    from hwcheck.core.numbers import parse_matrix, parse_vector
+    from hwcheck.core.arrays import parse_matrix, parse_vector
     from hwcheck.families.optim import quadratic as q
     from hwcheck.families.optim.problems import MAX_PARAMS, check_symmetric
 

@@ -14,15 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from hwcheck.core.arrays import parse_assignments, parse_matrix, parse_vector
 from hwcheck.core.errors import HwcheckError, did_you_mean
-from hwcheck.core.numbers import (
-    as_float,
-    parse_assignments,
-    parse_float,
-    parse_int,
-    parse_matrix,
-    parse_vector,
-)
+from hwcheck.core.numbers import as_float, parse_float, parse_int
 from hwcheck.core.options import flag_name
 
 MAX_SAMPLES = 100_000

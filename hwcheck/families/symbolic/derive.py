@@ -12,8 +12,8 @@ from fractions import Fraction
 
 import sympy
 
+from hwcheck.core.arrays import is_name
 from hwcheck.core.errors import HwcheckError, did_you_mean
-from hwcheck.core.numbers import is_name
 from hwcheck.core.result import Undecided
 from hwcheck.families.symbolic.build import ALIASES, build, expression, symbol
 from hwcheck.families.symbolic.parser import FUNCTIONS, Node, as_text, names_in, parse
@@ -669,7 +669,7 @@ def _check_wrt(
 
 def parse_point(raw) -> dict:
     """``--at w=0.1,x=2`` → {"w": Fraction(1, 10), "x": 2} (λ → lam)."""
-    from hwcheck.core.numbers import parse_assignments
+    from hwcheck.core.arrays import parse_assignments
 
     if raw is None:
         return {}

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from hwcheck.core.errors import HwcheckError, did_you_mean
-from hwcheck.core.numbers import FILE_ROOT, _short, parse_toml
+from hwcheck.core.inputs import FILE_ROOT, parse_toml
+from hwcheck.core.numbers import _short
 from hwcheck.core.numfmt import DEFAULT_DIGITS, fmt
 from hwcheck.core.result import Result, Table
 
