@@ -82,7 +82,7 @@ COMMAND_CASES: dict[str, list[str]] = {
         "--w0",
         "1 1",
     ],
-    "check": ["check", "examples.toml", "--only", "B,E,H,K,L,O,R,S-b,U"],
+    "check": ["check", "examples.toml", "--only", "B,E,K,O,R,S-b,U"],
     "grade": ["grade", "tests/data/grade/key.toml", "tests/data/grade/submissions"],
     "key": ["key", "tests/data/grade/draft.toml"],
 }
@@ -117,6 +117,8 @@ CLAIM_CASES: dict[str, list[str]] = {
     for name in CLAIMS
 }
 CASES = {**COMMAND_CASES, **CLAIM_CASES}
+# check's case leaves out the symbolic exercises (H, L): their claims share check's time budget,
+# and a golden file must not depend on the machine's load; derive and equiv have their own cases.
 
 
 def strict_json(text: str):
