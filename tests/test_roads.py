@@ -733,10 +733,7 @@ def _survey_exercise(exercise: Exercise, folder: Path) -> dict[Answer, dict[str,
         "grade csv": road_grade(items, folder, how="csv"),
     }
     if exercise.command in SLOW:
-        together = dict(zip(answers, road_claim(exercise, answers)))
-        if any(r[0][0].startswith("exit") for r in together.values()):
-            # one unreadable claim stops the whole run: then each answer alone
-            together = {a: road_claim(exercise, [a])[0] for a in answers}
+        together = _claim_runs(exercise, answers)
     out = {}
     for ex_id, _, (a,) in items:
         by_road = {
@@ -750,6 +747,16 @@ def _survey_exercise(exercise: Exercise, folder: Path) -> dict[Answer, dict[str,
                 by_road[road] = results[ex_id][0]
         out[a] = by_road
     return out
+
+
+def _claim_runs(exercise: Exercise, answers: list[Answer]) -> dict[Answer, tuple]:
+    """``--claim`` with many answers in one run; one unreadable answer stops a whole run
+    (exit 2), so a run that stops is split in halves until each stopping answer is alone."""
+    results = road_claim(exercise, answers)
+    if len(answers) == 1 or not results[0][0][0].startswith("exit"):
+        return dict(zip(answers, results))
+    half = len(answers) // 2
+    return {**_claim_runs(exercise, answers[:half]), **_claim_runs(exercise, answers[half:])}
 
 
 #: commands that take long enough to compute that ``--claim`` gets every answer in one run
