@@ -367,3 +367,12 @@ def test_grade_computes_the_key_through_the_public_run_module(monkeypatch, tmp_p
     monkeypatch.setattr(run, "compute", lambda a, e: calls.append(e.id) or original(a, e))
     load_key(_write(tmp_path, "key.toml", KEY))
     assert calls == ["A", "B"]
+
+
+@pytest.mark.parametrize("module", ["hwcheck.answers.toml", "hwcheck.answers.grade.run"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    failed, tried = doctest.testmod(importlib.import_module(module))
+    assert failed == 0 and tried > 0

@@ -92,7 +92,7 @@ class Catalogue:
         if label in self.labels:
             return label
         exercise, _, claim = label.partition(".")
-        if exercise not in self.results or not claim:
+        if not _may_name(self.results.get(exercise), claim):
             return None
         path = _canonical(self.results[exercise], claim)
         return self.canonical[exercise].get(path) if path is not None else None
@@ -103,11 +103,8 @@ class Catalogue:
         if label in self.prefixes:
             return True
         exercise, _, rest = label.partition(".")
-        return (
-            exercise in self.results
-            and bool(rest)
-            and _canonical(self.results[exercise], rest) is not None
-        )
+        data = self.results.get(exercise)
+        return _may_name(data, rest) and _canonical(data, rest) is not None
 
     def why_not(self, label: str) -> str:
         """Why ``label`` is not an answer: the note's reason."""
@@ -122,6 +119,14 @@ class Catalogue:
         if label in _KEY_TABLES or head in _KEY_TABLES:
             return "points and tolerances are the key's"
         return "not a claim of the key (answers are named EXERCISE.CLAIM)"
+
+
+def _may_name(data: dict[str, Any] | None, claim: str) -> bool:
+    """A cheap first test (a failed lookup ranks every key of the result for its suggestion):
+    the claim starts with a top-level key of the result, or is in the trace notation."""
+    if data is None or not claim:
+        return False
+    return claim.partition(".")[0] in data or "(" in claim
 
 
 # ------------------------------------------------------------------------------ finding
