@@ -10,6 +10,8 @@ import pickle
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 EXERCISES = """
 [[exercise]]
@@ -115,6 +117,28 @@ def test_a_toml_number_reaches_the_claim_with_its_text(tmp_path, monkeypatch):
 
 
 # --------------------------------------------------------------------------- the loader
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    x=st.floats(min_value=-1e12, max_value=1e12, allow_nan=False),
+    style=st.sampled_from(["repr", "fixed", "sci", "SCI"]),
+    digits=st.integers(min_value=1, max_value=8),
+)
+def test_any_toml_float_keeps_its_text_and_its_value(x, style, digits):
+    """The text is the literal as written; the value is what float() makes of it (underscores
+    dropped), so a float read from TOML is the float it always was."""
+    from hwcheck.answers.toml import load_toml
+
+    text = {
+        "repr": repr(x),
+        "fixed": f"{x:.{digits}f}",
+        "sci": f"{x:.{digits}e}",
+        "SCI": f"{x:.{digits}E}",
+    }[style]
+    value = load_toml(f"a = {text}\nb = [{text}]", "x.toml")
+    assert value["a"].text == text and value["b"][0].text == text
+    assert value["a"] == float(text) and float.__repr__(value["a"]) == repr(float(text))
 
 
 def test_written_float_is_a_float_that_keeps_its_text():
