@@ -160,7 +160,8 @@ def run_exercise(answers: AnswersFile, exercise: Exercise, request) -> ExerciseO
     verdicts = judge_claims(result, exercise, request.rtol, request.atol)
     claims = [claim_json(v, raw) for v, raw in zip(verdicts, exercise.claims.values())]
     earned = sum(
-        exercise.claim_points.get(k, 0.0) for k, v in zip(exercise.claims, verdicts) if v.ok
+        (exercise.claim_points.get(k, 0.0) for k, v in zip(exercise.claims, verdicts) if v.ok),
+        0.0,  # a float score, 0.0 when nothing is correct
     )
     return ExerciseOutcome(
         answers.name,
