@@ -522,24 +522,26 @@ def test_a_bad_key_is_exit_2(cli, tmp_path, key, message):
 def test_points_per_claim_and_partial_credit(monkeypatch):
     """[exercise.points] per claim key; a wrong answer that matches a mistake the key credits
     gets points × the best credit (Verdict.mistakes comes from the diagnosis issue; faked here)."""
-    from types import SimpleNamespace
-
     from hwcheck.answers.grade import run
     from hwcheck.answers.grade.key import load_key
     from hwcheck.answers.grade.submissions import Submission
+    from hwcheck.claims.diagnose import Match
+    from hwcheck.claims.verify import Verdict
 
     key = load_key(str(GRADE / "key.toml"))
     ex = next(e for e in key.exercises if e.exercise.id == "C-variant")
     assert [c.points for c in ex.claims] == [1, 3]
     ex.partial.update({"flatten_added": 0.5, "other": 0.25})
-    fake = SimpleNamespace(
-        claimed=267465316,
-        verdict="wrong",
-        rule="integer: exact",
-        hint=None,
-        mistakes=(
-            SimpleNamespace(id="other", name="Other", value=1),
-            SimpleNamespace(id="flatten_added", name="Flatten size added", value=267465316),
+    fake = Verdict(  # a wrong answer matching two mistakes (the diagnosis faked)
+        "total_params",
+        267465316,
+        266301796,
+        "wrong",
+        "integer: exact",
+        None,
+        (
+            Match("other", "Other", 1),
+            Match("flatten_added", "Flatten size added", 267465316),
         ),
     )
     monkeypatch.setattr(run.Judge, "__call__", lambda self, *a: fake)
@@ -588,7 +590,7 @@ def test_the_key_is_computed_once_for_the_class(monkeypatch, plan, tmp_path):
         return original(self, request)
 
     monkeypatch.setattr(CommandSpec, "run", counting)
-    monkeypatch.setattr("hwcheck.answers.check._CACHE", {})
+    monkeypatch.setattr("hwcheck.answers.run._CACHE", {})
     files = []
     for i in range(30):
         path = tmp_path / f"s{i}.toml"

@@ -222,7 +222,7 @@ def test_points_are_finite_and_bounded(cli, tmp_path, value):
     path = answers(tmp_path, GOOD.replace("steps = 1", f"steps = 1\npoints = {value}"))
     out, _ = hostile(cli, tmp_path, ["check", path, "--json"], "beyond", expect=1)
     doc = json.loads(out)
-    assert "points" in doc["exercises"][0]["error"] and doc["max_score"] == 1.0
+    assert "points" in doc["exercises"][0]["error"] and doc["max"] == 1.0
 
 
 # ------------------------------------------------ 5. control characters (input side)
@@ -502,7 +502,7 @@ def test_several_files_get_a_file_column_and_a_score_per_file(cli, tmp_path):
     code, out, _ = cli("check", str(good), str(wrong), "--json")
     doc = json.loads(out)
     assert [e["file"] for e in doc["exercises"]] == [str(good), str(wrong)]
-    assert [(f["file"], f["score"], f["max_score"]) for f in doc["files"]] == [
+    assert [(f["file"], f["score"], f["max"]) for f in doc["files"]] == [
         (str(good), 1.0, 1.0),
         (str(wrong), 0.0, 1.0),
     ]

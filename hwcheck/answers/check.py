@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextvars
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from hwcheck.answers.files import AnswersFile, Exercise, load
-from hwcheck.core.budget import budget, current, spent
+from hwcheck.answers.files import AnswersFile, load
+from hwcheck.answers.run import ExerciseOutcome, run_exercise
+from hwcheck.core.budget import budget, current
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.result import Heading, Result, Table, Text, view_only
 
@@ -17,35 +17,6 @@ from hwcheck.core.result import Heading, Result, Table, Text, view_only
 PROGRESS: contextvars.ContextVar[Callable[[int, int, str], None] | None] = contextvars.ContextVar(
     "PROGRESS", default=None
 )
-
-
-@dataclass(frozen=True)
-class ExerciseOutcome:
-    file: str
-    id: str
-    title: str
-    command: str
-    ok: bool
-    claims: list[dict[str, Any]]
-    points: float
-    score: float
-    error: str | None = None
-    solution: Any = field(default=None, compare=False)  # the command's Result, for --show
-
-    def to_json(self) -> dict[str, Any]:
-        out = {
-            "id": self.id,
-            "title": self.title,
-            "file": self.file,
-            "command": self.command,
-            "ok": self.ok,
-            "claims": self.claims,
-            "points": self.points,
-            "score": self.score,
-        }
-        if self.error:
-            out["error"] = self.error
-        return out
 
 
 @dataclass(frozen=True)
@@ -57,7 +28,7 @@ class CheckResult(Result):
     claims_total: int
     claims_correct: int
     score: float
-    max_score: float
+    max: float
     unreadable: list[dict[str, str]]
     files: list[dict[str, Any]] = field(default_factory=list)  # a score per file (several files)
     show: bool = view_only(False)
@@ -156,7 +127,7 @@ class CheckResult(Result):
                 f["file"],
                 f"{f['passed']} of {f['passed'] + f['failed']}" if "error" not in f else "—",
                 f"{f['claims_correct']} of {f['claims_total']}" if "error" not in f else "—",
-                f"{f['score']:g} / {f['max_score']:g}" if "error" not in f else "! unreadable",
+                f"{f['score']:g} / {f['max']:g}" if "error" not in f else "! unreadable",
             )
             for f in self.files
         )
@@ -174,8 +145,8 @@ class CheckResult(Result):
             f"{n} exercise{'s' * (n != 1)}: {self.passed} passed, {self.failed} failed; "
             f"{self.claims_correct} of {self.claims_total} claims correct"
         )
-        if self.max_score and self.max_score != n:
-            text += f"; score {self.score:g} / {self.max_score:g}"
+        if self.max and self.max != n:
+            text += f"; score {self.score:g} / {self.max:g}"
         return text
 
     def gradescope(self) -> dict[str, Any]:
@@ -201,7 +172,7 @@ class CheckResult(Result):
             )
         return {
             "score": self.score,
-            "max_score": self.max_score,
+            "max_score": self.max,  # Gradescope's name
             "tests": tests,
             "extra_data": {"passed": self.passed, "failed": self.failed},
         }
@@ -272,6 +243,7 @@ def _load_and_run(name: str, request) -> tuple[list[ExerciseOutcome], str | None
 
 def run_file(answers: AnswersFile, request) -> list[ExerciseOutcome]:
     only = set(request.only or ())
+    _check_only(answers, request.only or ())
     chosen = [ex for ex in answers.exercises if not only or ex.id in only]
     progress = PROGRESS.get()
     outcomes = []
@@ -282,92 +254,22 @@ def run_file(answers: AnswersFile, request) -> list[ExerciseOutcome]:
     return outcomes
 
 
-_CACHE: dict[str, Any] = {}
+LISTED_IDS = 20  # ids listed when --only names one the file does not have
 
 
-def run_exercise(answers: AnswersFile, exercise: Exercise, request) -> ExerciseOutcome:
-    def failed(message: str) -> ExerciseOutcome:
-        return ExerciseOutcome(
-            answers.name,
-            exercise.id,
-            exercise.title,
-            exercise.command,
-            False,
-            [],
-            exercise.points,
-            0.0,
-            message,
-        )
-
-    if exercise.problem:
-        return failed(exercise.problem)
-    try:
-        result = _compute(answers, exercise)
-    except HwcheckError as exc:
-        return failed(_as_file_keys(str(exc)))
-    except (RecursionError, MemoryError) as exc:
-        return failed(f"input too large or too deeply nested ({type(exc).__name__})")
-    except Exception as exc:  # noqa: BLE001 - one exercise's crash must not stop a class's run
-        return failed(f"internal error ({type(exc).__name__}: {str(exc)[:120]}); please report it")
-    verdicts = _judge(result, exercise, request)
-    claims = [v.to_json() for v in verdicts]
-    ok = all(v.ok for v in verdicts)
-    score = exercise.points * sum(v.ok for v in verdicts) / len(verdicts) if verdicts else 0.0
-    return ExerciseOutcome(
-        answers.name,
-        exercise.id,
-        exercise.title,
-        exercise.command,
-        ok,
-        claims,
-        exercise.points,
-        round(score, 6),
-        None,
-        result,
-    )
-
-
-def _as_file_keys(message: str) -> str:
-    """Name options as the answers file spells them: ``--weight-decay: …`` → ``weight_decay: …``."""
-    return re.sub(r"(?<![\w-])--([A-Za-z][\w-]*)", lambda m: m.group(1).replace("-", "_"), message)
-
-
-def _compute(answers: AnswersFile, exercise: Exercise):
-    from hwcheck.core.inputs import FILE_ROOT
-    from hwcheck.core.options import build_request
-    from hwcheck.core.registry import get
-
-    spec = get(exercise.command)
-    token = FILE_ROOT.set(answers.folder)
-    try:
-        request = build_request(spec.request_type(), exercise.options, source="file")
-        key = spec.name + ":" + repr(request) + ":" + str(answers.folder)
-        if key in _CACHE:
-            return _CACHE[key]
-        result = spec.run(request)
-        if not spent():  # a result cut short by a spent budget is not kept for the next file
-            if len(_CACHE) > 512:
-                _CACHE.clear()
-            _CACHE[key] = result
-        return result
-    finally:
-        FILE_ROOT.reset(token)
-
-
-def _judge(result, exercise: Exercise, request) -> list:
-    """Every claim of the exercise, each with its own tolerance (the result's JSON built once)."""
-    from hwcheck.claims.verify import Tolerance, judge
-
-    data = result.to_json()
-    verdicts = []
-    for key, claimed in exercise.claims.items():
-        tol = exercise.tolerances.get(key, {})
-        rtol = tol.get("rtol", request.rtol if request.rtol is not None else exercise.rtol)
-        atol = tol.get("atol", request.atol if request.atol is not None else exercise.atol)
-        verdicts.append(
-            judge(result, data, key, claimed, Tolerance(rtol, atol), claims=exercise.claims)
-        )
-    return verdicts
+def _check_only(answers: AnswersFile, only: tuple[str, ...]) -> None:
+    """``--only`` names exercises of the file: an id it does not have is an error of the file
+    (exit 2), which lists the ids it has."""
+    ids = [ex.id for ex in answers.exercises]
+    unknown = [i for i in dict.fromkeys(only) if i not in ids]
+    if not unknown:
+        return
+    listed = ", ".join(ids[:LISTED_IDS])
+    if len(ids) > LISTED_IDS:
+        listed += f", … ({len(ids)} in all)"
+    what = "exercise" + "s" * (len(unknown) > 1)
+    missing = ", ".join(f"'{i}'" for i in unknown)
+    raise HwcheckError(answers.name, f"--only: no {what} {missing} in this file; its ids: {listed}")
 
 
 def _summarise(
@@ -381,7 +283,7 @@ def _summarise(
     claims_total = sum(len(ex.claims) for ex in exercises)
     claims_correct = sum(c["verdict"] == "correct" for ex in exercises for c in ex.claims)
     score = round(sum(ex.score for ex in exercises), 6)
-    max_score = round(sum(ex.points for ex in exercises), 6)
+    most = round(sum(ex.points for ex in exercises), 6)
     per_file = _per_file(exercises, unreadable, files or [])
     return CheckResult(
         exercises,
@@ -390,7 +292,7 @@ def _summarise(
         claims_total,
         claims_correct,
         score,
-        max_score,
+        most,
         unreadable,
         per_file,
         show,
@@ -415,7 +317,7 @@ def _per_file(
             "claims_correct": sum(c["verdict"] == "correct" for ex in mine for c in ex.claims),
             "claims_total": sum(len(ex.claims) for ex in mine),
             "score": round(sum(ex.score for ex in mine), 6),
-            "max_score": round(sum(ex.points for ex in mine), 6),
+            "max": round(sum(ex.points for ex in mine), 6),
         }
         if name in errors:
             entry["error"] = errors[name]

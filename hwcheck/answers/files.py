@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from hwcheck.core.errors import HwcheckError, did_you_mean
-from hwcheck.core.inputs import parse_toml, read_text_file
+from hwcheck.core.inputs import read_text_file
 from hwcheck.core.numbers import check_plain, parse_float
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -36,6 +36,7 @@ EXERCISE_KEYS = (
     "atol",
     "tolerances",
     "notes",
+    "partial",
 )
 
 
@@ -53,6 +54,10 @@ class Exercise:
     atol: float
     tolerances: dict[str, dict[str, float]] = field(default_factory=dict)
     problem: str | None = None
+    #: points of each claim key: ``points`` split evenly, or the ``[exercise.points]`` table
+    claim_points: dict[str, float] = field(default_factory=dict)
+    #: ``[exercise.partial]``: mistake id → credit in [0, 1] (grading metadata; check ignores it)
+    partial: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -69,8 +74,10 @@ def read_text(name: str) -> tuple[str, Path]:
 
 
 def load(name: str) -> AnswersFile:
+    from hwcheck.answers.toml import load_toml
+
     text, folder = read_text(name)
-    return load_document(parse_toml(text, name), name, folder)
+    return load_document(load_toml(text, name), name, folder)
 
 
 def load_document(document: dict[str, Any], name: str, folder: Path) -> AnswersFile:
@@ -112,7 +119,7 @@ def _check_labels(entry: dict[str, Any], where: str) -> None:
     _check_text(entry.get("title"), f"{where}: title", 1000)
     for key in entry:
         _check_text(key, f"{where}: key", MAX_LABEL)
-    for table in ("claims", "tolerances", "points"):  # a long key fails its row, not the file
+    for table in ("claims", "tolerances", "points", "partial"):  # a long key fails its row
         if isinstance(entry.get(table), dict):
             for key in entry[table]:
                 _check_text(key, f"{where}: [exercise.{table}]", None)
@@ -153,11 +160,24 @@ def _exercise(entry: dict[str, Any], index: int, defaults: dict[str, Any]) -> Ex
     tolerances = entry.get("tolerances") if isinstance(entry.get("tolerances"), dict) else {}
     rtol = _first_number((entry, defaults), "rtol", 1e-3)
     atol = _first_number((entry, defaults), "atol", 1e-9)
-    points = _first_number((entry,), "points", 1.0)
+    points, claim_points, partial = _first_number((entry,), "points", 1.0), {}, {}
     if problem is None:
         options = _with_defaults(command, options, defaults)
+        claim_points, partial = grading(entry)
+        points = round(sum(claim_points.values()), 6)
     return Exercise(
-        ident, title, str(command), options, claims, points, rtol, atol, tolerances, problem
+        ident,
+        title,
+        str(command),
+        options,
+        claims,
+        points,
+        rtol,
+        atol,
+        tolerances,
+        problem,
+        claim_points,
+        partial,
     )
 
 
@@ -195,6 +215,8 @@ def _problem(entry: dict[str, Any], command: Any) -> str | None:
     except HwcheckError as exc:
         return f"{exc.where}: {exc.message}"
     for key in ("rtol", "atol", "points"):
+        if key == "points" and isinstance(entry.get(key), dict):
+            continue  # a key's [exercise.points] table: checked by grading()
         if entry.get(key) is not None:
             limit = MAX_POINTS if key == "points" else 1e6
             try:
@@ -214,7 +236,65 @@ def _problem(entry: dict[str, Any], command: Any) -> str | None:
         for t in tolerances.values()
     ):
         return "[exercise.tolerances] maps a claim key to {rtol = …, atol = …}"
+    try:
+        grading(entry)
+    except HwcheckError as exc:
+        return f"{exc.where}: {exc.message}"
     return None
+
+
+# ------------------------------------------------------------------------ grading metadata
+
+
+def grading(entry: dict[str, Any]) -> tuple[dict[str, float], dict[str, float]]:
+    """The points of each claim key and the partial credit of each mistake id, checked: what a
+    key adds to an answers file (CONVENTIONS §6b). ``check`` accepts both and scores by the
+    points; only ``grade`` gives partial credit. Raises HwcheckError naming the table."""
+    return _claim_points(entry), _partial(entry.get("partial"))
+
+
+def _claim_points(entry: dict[str, Any]) -> dict[str, float]:
+    """``points`` split evenly over the claims, or the ``[exercise.points]`` table's own."""
+    keys = list(entry["claims"])
+    table = entry.get("points")
+    if not isinstance(table, dict):
+        total = _first_number((entry,), "points", 1.0)
+        return {k: total / len(keys) for k in keys}
+    where = "[exercise.points]"
+    for k in table:
+        if k not in entry["claims"]:
+            raise HwcheckError(
+                where, f"'{k}' is not a claim of this exercise{did_you_mean(k, keys)}"
+            )
+    missing = [k for k in keys if k not in table]
+    if missing:
+        raise HwcheckError(where, f"no points for claim(s) {', '.join(missing)}")
+    return {k: _grading_number(table[k], where, f"'{k}'", MAX_POINTS) for k in keys}
+
+
+def _partial(table: Any) -> dict[str, float]:
+    if table is None:
+        return {}
+    if not isinstance(table, dict):
+        raise HwcheckError("partial", "must be a table of mistake id = credit")
+    from hwcheck.claims.diagnose import ids
+
+    known = ids()
+    credits = {}
+    for ident, credit in table.items():
+        if ident not in known:
+            raise HwcheckError(
+                "[exercise.partial]", f"unknown mistake id '{ident}'{did_you_mean(ident, known)}"
+            )
+        credits[ident] = _grading_number(credit, "[exercise.partial]", f"'{ident}'", 1)
+    return credits
+
+
+def _grading_number(value: Any, where: str, what: str, maximum: float) -> float:
+    if not _bounded(value, maximum):
+        shown = value if isinstance(value, (int, float, str)) else type(value).__name__
+        raise HwcheckError(where, f"{what} must be a number from 0 to {maximum:g}, got {shown!r}")
+    return float(value)
 
 
 def _dated(value: Any, path: str = "") -> str | None:

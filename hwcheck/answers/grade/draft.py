@@ -149,7 +149,7 @@ def toml_value(value: Any, indent: str = "") -> str:
             return "nan"
         if math.isinf(value):
             return "inf" if value > 0 else "-inf"
-        return repr(value)
+        return float.__repr__(value)  # the computed value, not a WrittenFloat's text
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if value is None:
@@ -167,11 +167,16 @@ def toml_value(value: Any, indent: str = "") -> str:
 
 
 def _check(filled: str, key, name: str) -> None:
-    """The output reads back as TOML and every claim holds exactly the computed value."""
+    """The output reads back as TOML (as the key is read) and every claim holds exactly the
+    computed value."""
+    from hwcheck.answers.toml import load_toml
+
     try:
-        document = tomllib.loads(filled)
-    except (tomllib.TOMLDecodeError, ValueError) as exc:  # pragma: no cover - a bug
-        raise HwcheckError(name, f"the filled key is not valid TOML ({exc}); please report it")
+        document = load_toml(filled, name)
+    except HwcheckError as exc:  # pragma: no cover - a bug
+        raise HwcheckError(
+            name, f"the filled key is not valid TOML ({exc.message}); please report it"
+        )
     for entry, ex in zip(document.get("exercise", []), key.exercises):
         for c in ex.claims:
             written = entry.get("claims", {}).get(c.key)

@@ -9,6 +9,8 @@ answer matches (``[exercise.partial]``).
 from __future__ import annotations
 
 import json
+import math
+import re
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
@@ -104,19 +106,19 @@ class Judge:
     def __call__(self, ex: KeyExercise, claim: KeyClaim, value: Any, answers: dict[str, Any]):
         """``answers``: the student's answers to the exercise (claim key → value), read with the
         claim as check reads them (u·vᵀ, a count that follows from an earlier wrong one)."""
-        from hwcheck.claims.verify import Verdict, judge
+        from hwcheck.answers.run import judge_claim
+        from hwcheck.answers.toml import written
+        from hwcheck.claims.verify import Verdict
 
-        try:  # the same answers to the same exercise get the same verdict
-            token = json.dumps(answers, sort_keys=True, ensure_ascii=False)
+        try:  # the same answers (as written: 0.70 is not 0.7) get the same verdict
+            token = json.dumps(written(answers), sort_keys=True, ensure_ascii=False)
         except (TypeError, ValueError):
             token = None
         memo = (claim.label, token) if token is not None else None
         if memo is not None and memo in self.cache:
             return self.cache[memo]
         try:
-            verdict = judge(
-                ex.result, ex.data, claim.key, value, ex.tolerance(claim.key), claims=answers
-            )
+            verdict = judge_claim(ex.result, ex.data, ex.exercise, claim.key, value, answers)
         except (RecursionError, MemoryError):
             verdict = Verdict(
                 claim.key,
@@ -140,66 +142,51 @@ def grade_student(key: Key, sub: Submission, judge: Judge) -> dict[str, Any]:
     entry: dict[str, Any] = {"student": sub.student, "file": sub.source}
     if sub.error is not None:
         return {**entry, "score": 0.0, "max": key.max_score, "error": sub.error, "claims": []}
-    claims = [_claim(ex, claim, sub, judge) for ex in key.exercises for claim in ex.claims]
-    score = round(sum(c.pop("_awarded") for c in claims), 6)
-    entry.update(score=score, max=key.max_score, claims=claims)
+    graded = [_claim(ex, claim, sub, judge) for ex in key.exercises for claim in ex.claims]
+    claims = [c for c, _ in graded]
+    entry.update(score=round(sum(a for _, a in graded), 6), max=key.max_score, claims=claims)
     entry["missing"] = [f"{c['exercise']}.{c['key']}" for c in claims if c["verdict"] == "missing"]
     entry["wrong"] = [
         f"{c['exercise']}.{c['key']}" for c in claims if c["verdict"] not in ("correct", "missing")
     ]
-    if sub.notes:
-        entry["notes"] = sub.notes
+    entry["notes"] = list(sub.notes)
     return entry
 
 
-def _claim(ex: KeyExercise, claim: KeyClaim, sub: Submission, judge: Judge) -> dict[str, Any]:
-    from hwcheck.core.jsonout import to_jsonable
+def _claim(
+    ex: KeyExercise, claim: KeyClaim, sub: Submission, judge: Judge
+) -> tuple[dict[str, Any], float]:
+    """A claim of the key for one student in the one claim schema (CONVENTIONS §3) plus
+    ``exercise``, ``points`` and ``awarded``; and the points awarded, unrounded."""
+    from hwcheck.answers.run import claim_json
 
-    out = {
+    if claim.label in sub.refused:
+        return _unjudged(claim, "error", "refused", sub.refused[claim.label]), 0.0
+    if claim.label not in sub.answers:
+        return _unjudged(claim, "missing", "no answer", None), 0.0
+    answers = {c.key: sub.answers[c.label] for c in ex.claims if c.label in sub.answers}
+    raw = sub.answers[claim.label]
+    verdict = judge(ex, claim, raw, answers)
+    out = {"exercise": claim.exercise, **claim_json(verdict, raw)}
+    awarded = claim.points * _credit(verdict.verdict, out["mistakes"], ex.partial)
+    out.update(points=round(claim.points, 6), awarded=round(awarded, 6))
+    return out, awarded
+
+
+def _unjudged(claim: KeyClaim, verdict: str, rule: str, hint: str | None) -> dict[str, Any]:
+    """A claim with no answer to judge (missing, or refused), in the same schema."""
+    return {
         "exercise": claim.exercise,
         "key": claim.key,
         "claimed": None,
+        "claimed_text": None,
         "expected": claim.expected,
+        "verdict": verdict,
+        "rule": rule,
+        "hint": hint,
+        "mistakes": [],
         "points": round(claim.points, 6),
-    }
-    if claim.label in sub.refused:
-        why = sub.refused[claim.label]
-        return {
-            **out,
-            "verdict": "error",
-            "awarded": 0.0,
-            "_awarded": 0.0,
-            "rule": "refused",
-            "hint": why,
-        }
-    if claim.label not in sub.answers:
-        return {**out, "verdict": "missing", "awarded": 0.0, "_awarded": 0.0, "rule": "no answer"}
-    answers = {c.key: sub.answers[c.label] for c in ex.claims if c.label in sub.answers}
-    verdict = judge(ex, claim, sub.answers[claim.label], answers)
-    out.update(claimed=to_jsonable(verdict.claimed), verdict=verdict.verdict, rule=verdict.rule)
-    if verdict.hint:
-        out["hint"] = verdict.hint
-    mistakes = [_mistake(m) for m in verdict.mistakes]
-    if mistakes:
-        out["mistakes"] = mistakes
-    out["_awarded"] = claim.points * _credit(verdict.verdict, mistakes, ex.partial)
-    out["awarded"] = round(out["_awarded"], 6)
-    return out
-
-
-def _mistake(m: Any) -> dict[str, Any]:
-    from hwcheck.core.jsonout import to_jsonable
-
-    if isinstance(m, dict):
-        return {
-            "id": str(m.get("id")),
-            "name": str(m.get("name", "")),
-            "value": to_jsonable(m.get("value")),
-        }
-    return {
-        "id": str(getattr(m, "id", "")),
-        "name": str(getattr(m, "name", "")),
-        "value": to_jsonable(getattr(m, "value", None)),
+        "awarded": 0.0,
     }
 
 
@@ -219,7 +206,7 @@ class Tally:
         self.claim = claim
         self.correct = 0
         self.wrong: Counter[str] = Counter()
-        self.shown: dict[str, Any] = {}  # a value token → the first answer written so
+        self.shown: dict[str, Any] = {}  # a value token → the value shown for it
         self.mistakes: Counter[str] = Counter()
         self.names: dict[str, str] = {}
 
@@ -227,9 +214,9 @@ class Tally:
         if c["verdict"] == "correct":
             self.correct += 1
         elif c["verdict"] != "missing" and c["claimed"] is not None:
-            token = value_token(c["claimed"])
+            token, shown = normal_value(c["claimed"])
             self.wrong[token] += 1
-            self.shown.setdefault(token, c["claimed"])
+            self.shown.setdefault(token, shown)
         for m in c.get("mistakes", ()):
             self.mistakes[m["id"]] += 1
             self.names.setdefault(m["id"], m["name"])
@@ -253,8 +240,8 @@ class Tally:
 
 def summarise(key: Key, students: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per claim: share correct among the graded students, the most common wrong values
-    (every answer that is not correct, most common first, ties in order of first appearance)
-    and the named mistakes behind them."""
+    (every answer that is not correct, grouped by value, most common first, ties in order of
+    first appearance) and the named mistakes behind them."""
     graded = [s for s in students if not s.get("error")]
     tallies = {c.label: Tally(c) for c in key.claims}
     for s in graded:
@@ -263,16 +250,67 @@ def summarise(key: Key, students: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [t.to_json(len(graded)) for t in tallies.values()]
 
 
-def value_token(value: Any) -> str:
-    """Answers that are the same number count as one wrong value (``0.5``, ``"0.5"``, ``"1/2"``)."""
+_LISTED = re.compile(r"\s*[\[(].*[\])]\s*", re.DOTALL)  # a list or shape written as text
+_SHAPE = re.compile(r"[^\W_]+(?:\s*[x×X]\s*[^\W_]+)+")  # 15x15x64, ۳۰x۳۰x۳۲
+
+
+def normal_value(value: Any) -> tuple[str, Any]:
+    """``(token, shown)``: answers that are the same value share the token — ``0.5``, ``"0.5"``
+    and ``"1/2"``; ``[15, 15, 64]`` from TOML and ``"[15, 15, 64]"``, ``"(15, 15, 64)"`` or
+    ``"15x15x64"`` from a CSV — and ``shown`` is the value to list for them (a list read from
+    text is shown as the list).
+
+    >>> normal_value("[15, 15, 64]") == normal_value([15, 15, 64.0])
+    True
+    >>> normal_value("0.70")[0] == normal_value(0.7)[0]
+    True
+    """
+    shown = _as_list(value) if isinstance(value, str) else None
+    normal = _normal(shown if shown is not None else value)
+    token = json.dumps(normal, sort_keys=True, ensure_ascii=False)
+    return token, (shown if shown is not None else value)
+
+
+def _normal(value: Any, depth: int = 0) -> Any:
     from fractions import Fraction
 
     from hwcheck.core.numbers import parse_number
 
-    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+    if depth > 64:
+        return repr(value)
+    if isinstance(value, float):  # its shortest decimal: 0.7 is the 0.70 a text would be
+        text = float.__repr__(value)
+        return "number:" + (str(Fraction(text)) if math.isfinite(value) else text)
+    if isinstance(value, (int, str)) and not isinstance(value, bool):
         try:
-            number = parse_number(value, "answer")
+            number = parse_number(value, "answer", allow_nonfinite=True)
             return "number:" + str(Fraction(number))
-        except (HwcheckError, ValueError, OverflowError, ZeroDivisionError):
+        except (HwcheckError, ValueError, OverflowError, ZeroDivisionError, TypeError):
+            return value
+    if isinstance(value, (list, tuple)):
+        return [_normal(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _normal(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+def _as_list(text: str) -> list | None:
+    """A list, shape or matrix written as text, read by hwcheck's grammar (never evaluated), or
+    None: ``"[15, 15, 64]"``, ``"(15, 15, 64)"``, ``"15x15x64"``, ``"[[1, 2], [3, 4]]"``."""
+    from hwcheck.core.arrays import parse_shape
+
+    if len(text) > 10_000:
+        return None
+    if _LISTED.fullmatch(text):
+        inner = text.strip()
+        try:
+            value = json.loads("[" + inner[1:-1] + "]")
+            return value if isinstance(value, list) else None
+        except ValueError:
             pass
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    if _LISTED.fullmatch(text) or _SHAPE.fullmatch(text.strip()):
+        try:
+            return list(parse_shape(text, "answer"))
+        except (HwcheckError, ValueError, OverflowError):
+            return None
+    return None

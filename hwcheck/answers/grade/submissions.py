@@ -19,7 +19,7 @@ from typing import Any
 
 from hwcheck.answers.files import CONTROL  # one rule for what a file may not hold
 from hwcheck.core.errors import HwcheckError
-from hwcheck.core.inputs import parse_toml, read_text_file
+from hwcheck.core.inputs import read_text_file
 
 MAX_TOML_BYTES = 1024 * 1024
 MAX_CSV_BYTES = 16 * 1024 * 1024
@@ -44,13 +44,30 @@ class Submission:
     files: tuple[Path, ...] = ()
 
 
+def _canonical(result_json: dict[str, Any], key: str) -> str | None:
+    """The canonical dotted path of a claim key in a result — ``w(3)`` and
+    ``steps.2.params.w`` are one claim, as ``check`` reads them — or None when the result
+    has no such key. (One place to point at the claims layer's own canonical key.)"""
+    from hwcheck.claims.verify import lookup
+
+    try:
+        path, _ = lookup(result_json, key)
+    except (HwcheckError, RecursionError, ValueError):
+        return None
+    return ".".join(map(str, path))
+
+
 @dataclass(frozen=True)
 class Catalogue:
-    """What the key asks: claim labels, exercise ids and their input names (to name refusals)."""
+    """What the key asks: claim labels, exercise ids and their input names (to name refusals),
+    and each key exercise's result, so that a student's claim key is matched to the key's
+    through the same aliases ``check`` accepts."""
 
     labels: frozenset[str]
     prefixes: frozenset[str]  # every dotted prefix of a label
     inputs: dict[str, frozenset[str]]  # exercise id → its option names
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)  # exercise id → its JSON
+    canonical: dict[str, dict[str, str]] = field(default_factory=dict)  # id → path → label
 
     @classmethod
     def of(cls, key) -> Catalogue:
@@ -62,7 +79,32 @@ class Catalogue:
         inputs = {
             ex.exercise.id: frozenset(key.option_names(ex.exercise.id)) for ex in key.exercises
         }
-        return cls(labels, frozenset(prefixes), inputs)
+        results = {ex.exercise.id: ex.data for ex in key.exercises}
+        canonical = {
+            ex.exercise.id: {_canonical(ex.data, c.key) or c.key: c.label for c in ex.claims}
+            for ex in key.exercises
+        }
+        return cls(labels, frozenset(prefixes), inputs, results, canonical)
+
+    def resolve(self, label: str) -> str | None:
+        """The key's label for a student's ``EXERCISE.CLAIM`` (itself, or the key's spelling
+        of the same claim: ``adam.steps.2.params.w`` → ``adam.w(3)``), or None."""
+        if label in self.labels:
+            return label
+        exercise, _, claim = label.partition(".")
+        if not _may_name(self.results.get(exercise), claim):
+            return None
+        path = _canonical(self.results[exercise], claim)
+        return self.canonical[exercise].get(path) if path is not None else None
+
+    def leads_on(self, label: str) -> bool:
+        """Whether a table at ``label`` may hold answers deeper down (a prefix of a key's label,
+        or a path that exists in the exercise's result: ``adam.steps`` → ``adam.steps.2.params.w``)."""
+        if label in self.prefixes:
+            return True
+        exercise, _, rest = label.partition(".")
+        data = self.results.get(exercise)
+        return _may_name(data, rest) and _canonical(data, rest) is not None
 
     def why_not(self, label: str) -> str:
         """Why ``label`` is not an answer: the note's reason."""
@@ -77,6 +119,14 @@ class Catalogue:
         if label in _KEY_TABLES or head in _KEY_TABLES:
             return "points and tolerances are the key's"
         return "not a claim of the key (answers are named EXERCISE.CLAIM)"
+
+
+def _may_name(data: dict[str, Any] | None, claim: str) -> bool:
+    """A cheap first test (a failed lookup ranks every key of the result for its suggestion):
+    the claim starts with a top-level key of the result, or is in the trace notation."""
+    if data is None or not claim:
+        return False
+    return claim.partition(".")[0] in data or "(" in claim
 
 
 # ------------------------------------------------------------------------------ finding
@@ -139,10 +189,9 @@ def _failed(student: str, source: str, message: str, path: Path | None = None) -
 
 
 def _from_toml(text: str, display: str, path: Path, default_id: str, cat: Catalogue) -> Submission:
-    try:
-        document = parse_toml(text.removeprefix("\ufeff"), display)
-    except ValueError as exc:  # tomllib: an integer past Python's digit limit
-        raise HwcheckError(display, f"malformed TOML: {str(exc)[:80]}") from None
+    from hwcheck.answers.toml import load_toml
+
+    document = load_toml(text.removeprefix("\ufeff"), display)
     student = document.get("student", default_id)
     if not isinstance(student, str) or not student.strip():
         raise HwcheckError(display, "'student' must be a non-empty text")
@@ -166,15 +215,21 @@ def _collect(sub: Submission, table: dict[str, Any], prefix: str, cat: Catalogue
     """Dotted keys or nested tables (``C.total_params = …`` is a table in TOML) → labels."""
     for key, value in table.items():
         label = f"{prefix}.{key}" if prefix else key
-        if label in cat.labels:
-            _accept(sub, label, value)
-        elif isinstance(value, dict) and label in cat.prefixes:
+        known = cat.resolve(label)
+        if known is not None:
+            _accept(sub, known, value, label)
+        elif isinstance(value, dict) and cat.leads_on(label):
             _collect(sub, value, label, cat)
         else:
             sub.notes.append(f"ignored '{safe_text(label)}': {cat.why_not(label)}")
 
 
-def _accept(sub: Submission, label: str, value: Any) -> None:
+def _accept(sub: Submission, label: str, value: Any, written: str | None = None) -> None:
+    """The answer to the key's ``label`` (``written``: the student's spelling of it)."""
+    written = written or label
+    if label in sub.answers or label in sub.refused:
+        sub.notes.append(f"ignored '{safe_text(written)}': a second answer to {label}")
+        return
     problem = value_problem(value)
     if problem:
         sub.refused[label] = problem
@@ -244,16 +299,23 @@ def _from_csv(text: str, display: str, path: Path, cat: Catalogue) -> list[Submi
     if len(rows) - 1 > MAX_ROWS:
         raise HwcheckError(display, f"more than {MAX_ROWS:,} students")
     columns = header[1:]
-    if not any(c in cat.labels for c in columns):
+    labels = [cat.resolve(c) for c in columns]  # the key's label of each column, or None
+    if not any(labels):
         raise HwcheckError(display, "no column names a claim of the key (EXERCISE.CLAIM)")
-    ignored = [c for c in columns if c not in cat.labels]
-    notes = [f"ignored column '{safe_text(c)}': {cat.why_not(c)}" for c in ignored]
+    notes, seen = [], set()
+    for i, (column, label) in enumerate(zip(columns, labels)):
+        if label is None:
+            notes.append(f"ignored column '{safe_text(column)}': {cat.why_not(column)}")
+        elif label in seen:
+            notes.append(f"ignored column '{safe_text(column)}': a second column for {label}")
+            labels[i] = None
+        seen.add(label)
     return [
-        _csv_row(row, i + 2, header, display, path, notes, cat) for i, row in enumerate(rows[1:])
+        _csv_row(row, i + 2, header, labels, display, path, notes) for i, row in enumerate(rows[1:])
     ]
 
 
-def _csv_row(row, line, header, display, path, notes, cat) -> Submission:
+def _csv_row(row, line, header, labels, display, path, notes) -> Submission:
     source = f"{display}: row {line}"
     name = row[0].strip() if row else ""
     if not name:
@@ -266,7 +328,7 @@ def _csv_row(row, line, header, display, path, notes, cat) -> Submission:
             name, source, f"{len(row)} cells, the header has {len(header)} columns", path
         )
     sub = Submission(name, source, notes=list(notes), files=(path,))
-    for column, cell in zip(header[1:], row[1:]):
-        if column in cat.labels and cell.strip():
-            _accept(sub, column, cell.strip())
+    for label, column, cell in zip(labels, header[1:], row[1:]):
+        if label is not None and cell.strip():
+            _accept(sub, label, cell.strip(), column)
     return sub
