@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import contextvars
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from hwcheck.answers.files import AnswersFile, Exercise, load
 from hwcheck.core.budget import budget, spent
 from hwcheck.core.errors import HwcheckError
+from hwcheck.core.progress import PROGRESS
 from hwcheck.core.result import Heading, Result, Table, Text, view_only
-
-#: optional progress callback ``(done, total, label)`` set by the CLI when stderr is a terminal
-PROGRESS: contextvars.ContextVar[Callable[[int, int, str], None] | None] = contextvars.ContextVar(
-    "PROGRESS", default=None
-)
 
 
 @dataclass(frozen=True)

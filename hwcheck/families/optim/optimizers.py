@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.formula import Rule, Sym, maximum, sequence, sqrt
@@ -77,23 +77,74 @@ LR_T = Sym("lr", "clr", "step", latex=r"\mathrm{lr}")
 STEP = Rule(THETA, THETA + UPDATE)
 
 
+@dataclass(frozen=True)
+class Variant:
+    """A named mistake an optimizer declares beside its rules: the same optimizer with the class
+    attributes ``changes`` (read by its :meth:`Optimizer.rules`), run on the same problem."""
+
+    id: str
+    name: str
+    explanation: str
+    changes: dict[str, Any]
+    combinable: bool = True
+
+
 @dataclass
 class Optimizer:
-    """Element-wise state under torch's names; ``step`` evaluates :meth:`rules` in order."""
+    """Element-wise state under torch's names; ``step`` evaluates :meth:`rules` in order.
+
+    An optimizer whose rules change with the step (RAdam's rectification) names the step's
+    phase (:meth:`phase`) and gives each phase's rules (:meth:`rules_at`); its table headers are
+    :meth:`header_rules`. ``MISTAKES`` declares its named mistakes (:class:`Variant`)."""
 
     hyper: dict[str, Any]
     n: int
     t: int = 0
     state: dict[str, list[float]] = field(default_factory=dict)
 
+    MISTAKES: ClassVar[tuple[Variant, ...]] = ()
+    STEP_NAME: ClassVar[str] = ""  # "the Adam step", in the decoupled-decay note
+    DENOMINATOR: ClassVar[str] = ""  # what the decoupled decay is not divided by
+
     def __post_init__(self):
         self.state = {name: [value] * self.n for name, value in self.initial_state().items()}
-        hyper = {k: v for k, v in self.hyper.items() if isinstance(v, (int, float))}
-        self._compiled = [rule.compile(hyper) for rule in self.rules()]
+        self._fixed = {k: v for k, v in self.hyper.items() if isinstance(v, (int, float))}
+        self._compiled_by_phase: dict[Any, list] = {}
 
-    def step_rules(self) -> list[Rule]:
-        """The rules in order, each knowing what the earlier ones assigned (for rendering)."""
-        return sequence(self.rules())
+    @classmethod
+    def decoupled_decay(cls, hyper: dict[str, Any]) -> bool:
+        """True when the weight decay shrinks θ directly (θ·(1 − lr·λ)), not through g."""
+        return False
+
+    def phase(self, t: int) -> Any:
+        """Which rules step ``t`` uses (one phase unless an optimizer says otherwise)."""
+        return None
+
+    def rules_at(self, t: int) -> list[Rule]:
+        return self.rules()
+
+    def step_rules(self, t: int | None = None) -> list[Rule]:
+        """The rules of step ``t`` (or of every step) in order, each knowing what the earlier ones
+        assigned (for rendering)."""
+        return sequence(self.rules() if t is None else self.rules_at(t))
+
+    def header_rules(self) -> list[Rule]:
+        """The rules the trace table's headers show."""
+        return self.step_rules()
+
+    def notes(self) -> list[str]:
+        """Notes under the trace table that only this optimizer needs."""
+        return []
+
+    def shown_state(self, t: int) -> tuple[str, ...]:
+        """The state keys step ``t`` records (all of them unless a phase leaves one undefined)."""
+        return tuple(self.state)
+
+    def _compiled(self) -> list:
+        key = self.phase(self.t)
+        if key not in self._compiled_by_phase:
+            self._compiled_by_phase[key] = [r.compile(self._fixed) for r in self.rules_at(self.t)]
+        return self._compiled_by_phase[key]
 
     def initial_state(self) -> dict[str, float]:
         return {}
@@ -115,11 +166,12 @@ class Optimizer:
         env: dict[str, Any] = dict(self.hyper, t=self.t)
         state, first_step = self.state, self.t == 1
         out = []
+        compiled = self._compiled()
         for i, (p, g) in enumerate(zip(theta, grad)):
             env["theta"], env["grad"] = p, g
             for key, values in state.items():
                 env[key] = values[i]
-            for key, rhs, first in self._compiled:
+            for key, rhs, first in compiled:
                 env[key] = (first if first_step and first is not None else rhs)(env)
             for key, values in state.items():
                 values[i] = env[key]
@@ -147,6 +199,11 @@ class Adam(Optimizer):
     vᵐᵃˣ = max(vᵐᵃˣ, v)); Δθ = −lr·m̂/(√v̂ + ε), as torch (eps outside the root)."""
 
     decoupled = False
+    STEP_NAME, DENOMINATOR = "Adam", "√v̂ + ε"
+
+    @classmethod
+    def decoupled_decay(cls, hyper):
+        return cls.decoupled
 
     def initial_state(self):
         state = {"exp_avg": 0.0, "exp_avg_sq": 0.0}
@@ -245,8 +302,10 @@ def trace(problem, optimizer: Optimizer, steps: int) -> Trace:
         samples = problem.samples(t)
         loss, grad = problem.evaluate(theta, samples)
         after = optimizer.step(theta, grad)
-        record = _record(t, samples, problem, loss, grad, theta, after, optimizer.state)
-        bad = None if _surely_fine(loss, grad, after, optimizer.state) else find_divergence(record)
+        shown = optimizer.shown_state(t)
+        state = {k: v for k, v in optimizer.state.items() if k in shown}
+        record = _record(t, samples, problem, loss, grad, theta, after, state)
+        bad = None if _surely_fine(loss, grad, after, state) else find_divergence(record)
         if bad:
             return Trace(records, dict(zip(names, theta)), {"t": t, **bad}, initial_state)
         records.append(record)
@@ -297,12 +356,12 @@ def explain_step(command: str, hyper, names, record, state_before, digits: int) 
     """Step ``record['t']`` written out for every parameter: each rule of the optimizer with
     its symbols, then with the numbers, then its value (the same definitions the step used)."""
     t = record["t"]
-    rules = OPTIMIZERS[command](hyper, 1).step_rules()
+    rules = OPTIMIZERS[command](hyper, 1).step_rules(t)
     f = _Fmt(digits)
     lines = []
     for i, name in enumerate(names):
         env: dict[str, Any] = dict(hyper, t=t)
-        env |= {k: v[i] for k, v in state_before.items()}
+        env |= {k: v[i] for k, v in state_before.items() if v}
         env["theta"] = record["params"][name] - record["update"][name]
         env["grad"] = record["grad"][name]
         lines.append(f"parameter {name}:")
