@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from hwcheck.core.errors import HwcheckError
-from hwcheck.core.formula import Rule, Sym, maximum, sequence, sqrt
+from hwcheck.core.formula import Rule, Sym, maximum, sequence, sqrt, wrap
 from hwcheck.core.numfmt import fmt
 from hwcheck.core.options import flag_name
 from hwcheck.families.optim.request import hyperparameters
@@ -28,7 +28,14 @@ def check_hyper(request) -> dict[str, Any]:
     hyper = {name: getattr(request, name) for name in hyperparameters(type(request))}
     _positive(hyper, "lr")
     _positive(hyper, "eps")
-    for name in ("momentum", "dampening", "weight_decay", "lr_decay", "initial_accumulator"):
+    for name in (
+        "momentum",
+        "dampening",
+        "weight_decay",
+        "lr_decay",
+        "initial_accumulator",
+        "momentum_decay",
+    ):
         if name in hyper and not hyper[name] >= 0:
             raise HwcheckError(flag_name(name), f"must be at least 0, got {hyper[name]:g}")
     for name in ("beta1", "beta2", "alpha"):
@@ -277,7 +284,93 @@ class Adagrad(Optimizer):
         ]
 
 
-OPTIMIZERS = {"sgd": Sgd, "adam": Adam, "adamw": AdamW, "rmsprop": Rmsprop, "adagrad": Adagrad}
+class _Next(Sym):
+    """A quantity of step t + 1 computed at step t (NAdam's μₜ₊₁)."""
+
+    def index(self, t, lhs, updated=frozenset()):
+        return "t+1" if t is None else str(t + 1)
+
+    def text(self, t=None, lhs=False, updated=frozenset()):
+        return self.name + (
+            "ₜ₊₁" if t is None else "".join("₀₁₂₃₄₅₆₇₈₉"[int(d)] for d in str(t + 1))
+        )
+
+
+MOMENTUM_DECAY = Sym("ψ", "momentum_decay", latex=r"\psi")
+MU = Sym("μ", "mu", "step", latex=r"\mu")
+MU_NEXT = _Next("μ", "mu_next", "step", latex=r"\mu")
+MU_PRODUCT = Sym("Π", "mu_product", "state", latex=r"\Pi")
+
+
+class Nadam(Optimizer):
+    """torch.optim.NAdam: μₜ = β₁(1 − ½·0.96^(tψ)), Πₜ = Πₜ₋₁·μₜ; m, v as Adam; v̂ = v/(1 − β₂ᵗ);
+    Δθ = −lr·(1 − μₜ)/(1 − Πₜ)·g/(√v̂ + ε) − lr·μₜ₊₁/(1 − Πₜμₜ₊₁)·m/(√v̂ + ε)."""
+
+    STEP_NAME, DENOMINATOR = "NAdam", "√v̂ + ε"
+    schedule = True  # False: the mistake μₜ = β₁ (no momentum-decay schedule)
+    MISTAKES = (
+        Variant(
+            "nadam_no_momentum_schedule",
+            "NAdam without the momentum-decay schedule",
+            "μₜ = μₜ₊₁ = β₁ every step (Dozat's simplified form), not torch's β₁(1 − ½·0.96^(tψ))",
+            {"schedule": False},
+        ),
+    )
+
+    @classmethod
+    def decoupled_decay(cls, hyper):
+        return bool(hyper.get("decoupled_weight_decay"))
+
+    def initial_state(self):
+        return {
+            "mu": 0.0,
+            "mu_next": 0.0,
+            "mu_product": 1.0,
+            "exp_avg": 0.0,
+            "exp_avg_sq": 0.0,
+            "exp_avg_sq_hat": 0.0,
+        }
+
+    def rules(self):
+        decoupled = self.decoupled_decay(self.hyper)
+        if self.schedule:
+            mu = BETA1 * (1 - 0.5 * wrap(0.96) ** (T * MOMENTUM_DECAY))
+            mu_next = BETA1 * (1 - 0.5 * wrap(0.96) ** ((T + 1) * MOMENTUM_DECAY))
+        else:
+            mu = mu_next = BETA1
+        rules = [] if decoupled else self.decay_rules()
+        rules += [
+            Rule(MU, mu),
+            Rule(MU_NEXT, mu_next),
+            Rule(MU_PRODUCT, MU_PRODUCT * MU),
+            Rule(M, BETA1 * M + (1 - BETA1) * GRAD),
+            Rule(V, BETA2 * V + (1 - BETA2) * GRAD**2),
+            Rule(V_HAT, V / (1 - BETA2**T)),
+        ]
+        denominator = sqrt(V_HAT) + EPS
+        gradient_part = LR * (1 - MU) / (1 - MU_PRODUCT) * GRAD / denominator
+        momentum_part = LR * MU_NEXT / (1 - MU_PRODUCT * MU_NEXT) * M / denominator
+        step = -gradient_part - momentum_part
+        if decoupled and self.hyper["weight_decay"]:
+            step = -LR * DECAY * THETA - gradient_part - momentum_part
+        return rules + [Rule(UPDATE, step), STEP]
+
+    def notes(self):
+        if not self.schedule:
+            return []
+        return [
+            "μₜ₊₁ is the next step's momentum coefficient; Πₜ = μ₁·μ₂·…·μₜ (torch's mu_product)"
+        ]
+
+
+OPTIMIZERS = {
+    "sgd": Sgd,
+    "adam": Adam,
+    "adamw": AdamW,
+    "rmsprop": Rmsprop,
+    "adagrad": Adagrad,
+    "nadam": Nadam,
+}
 
 
 # ---------------------------------------------------------------------------------- trace

@@ -81,6 +81,12 @@ SPECS = register(
         "adagrad --steps 4",
         r.AdagradRequest,
     ),
+    optimizer(
+        "nadam",
+        "NAdam trace (Nesterov momentum with the μₜ schedule), as torch.optim.NAdam computes it.",
+        "nadam --steps 4 --explain",
+        r.NadamRequest,
+    ),
     CommandSpec(
         "gd-quadratic",
         "Gradient descent on ½wᵀHw: eigenvalues, learning-rate bounds, rate, trace.",
