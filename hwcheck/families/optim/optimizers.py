@@ -363,6 +363,86 @@ class Nadam(Optimizer):
         ]
 
 
+RHO_INF = Sym("ρ∞", "rho_inf", "value", latex=r"\rho_{\infty}")
+RHO = Sym("ρ", "rho_t", "step", latex=r"\rho")
+RECT = Sym("r", "rect", "step")
+
+
+class Radam(Optimizer):
+    """torch.optim.RAdam: m, v as Adam, m̂ = m/(1 − β₁ᵗ); ρ∞ = 2/(1 − β₂) − 1,
+    ρₜ = ρ∞ − 2tβ₂ᵗ/(1 − β₂ᵗ); when ρₜ > 5 the rectification rₜ = √((ρₜ−4)(ρₜ−2)ρ∞/((ρ∞−4)(ρ∞−2)ρₜ))
+    and Δθ = −lr·m̂·rₜ·√(1 − β₂ᵗ)/(√v + ε); otherwise Δθ = −lr·m̂ (no adaptive term)."""
+
+    STEP_NAME, DENOMINATOR = "RAdam", "√v + ε"
+    rectify = True  # False: the mistake of taking the adaptive step from step 1, unrectified
+    MISTAKES = (
+        Variant(
+            "radam_no_rectification",
+            "RAdam without rectification",
+            "Adam's step −lr·m̂·√(1 − β₂ᵗ)/(√v + ε) from step 1: no rₜ, no un-adapted steps while ρₜ ≤ 5",
+            {"rectify": False},
+        ),
+    )
+
+    @classmethod
+    def decoupled_decay(cls, hyper):
+        return bool(hyper.get("decoupled_weight_decay"))
+
+    def initial_state(self):
+        return {"exp_avg": 0.0, "exp_avg_sq": 0.0, "exp_avg_hat": 0.0, "rho_t": 0.0, "rect": 0.0}
+
+    def rho(self, t: int) -> float:
+        """ρₜ as torch computes it (it decides each step's rules)."""
+        beta2 = self.hyper["beta2"]
+        return 2 / (1 - beta2) - 1 - 2 * t * beta2**t / (1 - beta2**t)
+
+    def phase(self, t):
+        return "adaptive" if not self.rectify else ("rectified" if self.rho(t) > 5 else "plain")
+
+    def shown_state(self, t):
+        shown = tuple(self.state)
+        return shown if self.phase(t) == "rectified" else tuple(k for k in shown if k != "rect")
+
+    def rules(self):
+        return self._rules("rectified")
+
+    def rules_at(self, t):
+        return self._rules(self.phase(t))
+
+    def _rules(self, phase: str):
+        decoupled = self.decoupled_decay(self.hyper)
+        rules = [] if decoupled else self.decay_rules()
+        rules += [
+            Rule(M, BETA1 * M + (1 - BETA1) * GRAD),
+            Rule(V, BETA2 * V + (1 - BETA2) * GRAD**2),
+            Rule(M_HAT, M / (1 - BETA1**T)),
+            Rule(RHO_INF, 2 / (1 - BETA2) - 1),
+            Rule(RHO, RHO_INF - 2 * T * BETA2**T / (1 - BETA2**T)),
+        ]
+        adaptive = sqrt(1 - BETA2**T) / (sqrt(V) + EPS)
+        if phase == "rectified":
+            ratio = (RHO - 4) * (RHO - 2) * RHO_INF / ((RHO_INF - 4) * (RHO_INF - 2) * RHO)
+            rules.append(Rule(RECT, sqrt(ratio)))
+            step = LR * M_HAT * RECT * adaptive
+        elif phase == "adaptive":
+            step = LR * M_HAT * adaptive
+        else:
+            step = LR * M_HAT
+        if decoupled and self.hyper["weight_decay"]:
+            return rules + [Rule(UPDATE, -LR * DECAY * THETA - step), STEP]
+        return rules + [Rule(UPDATE, -step), STEP]
+
+    def notes(self):
+        if not self.rectify:
+            return []
+        rho_inf = 2 / (1 - self.hyper["beta2"]) - 1
+        note = (
+            f"ρ∞ = 2/(1 − β₂) − 1 = {fmt(rho_inf)}; while ρₜ ≤ 5 torch takes Δθ = −lr·m̂ "
+            "(no adaptive term) and rₜ is not defined (left blank)"
+        )
+        return [note]
+
+
 OPTIMIZERS = {
     "sgd": Sgd,
     "adam": Adam,
@@ -370,6 +450,7 @@ OPTIMIZERS = {
     "rmsprop": Rmsprop,
     "adagrad": Adagrad,
     "nadam": Nadam,
+    "radam": Radam,
 }
 
 

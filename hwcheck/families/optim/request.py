@@ -101,6 +101,15 @@ class NadamOptions:
     decoupled_weight_decay: bool = flag("decoupled weight decay: θ ← θ·(1 − lr·λ) first")
 
 
+@dataclass(frozen=True)
+class RadamOptions:
+    beta1: float = number(0.9, "decay of the first moment m")
+    beta2: float = number(0.999, "decay of the second moment v (sets ρ∞ = 2/(1 − β₂) − 1)")
+    eps: float = number(1e-8, "added to √v in the denominator")
+    weight_decay: float = number(0.0, "weight decay λ (coupled as L2 unless decoupled)")
+    decoupled_weight_decay: bool = flag("decoupled weight decay: θ ← θ·(1 − lr·λ) first")
+
+
 # Field order (reversed MRO): lr, steps, explain; the optimizer's options; the problem's.
 
 
@@ -131,6 +140,11 @@ class AdagradRequest(ProblemOptions, AdagradOptions, TraceOptions):
 
 @dataclass(frozen=True)
 class NadamRequest(ProblemOptions, NadamOptions, TraceOptions):
+    pass
+
+
+@dataclass(frozen=True)
+class RadamRequest(ProblemOptions, RadamOptions, TraceOptions):
     pass
 
 

@@ -87,6 +87,12 @@ SPECS = register(
         "nadam --steps 4 --explain",
         r.NadamRequest,
     ),
+    optimizer(
+        "radam",
+        "RAdam trace (variance rectification ρₜ, rₜ), as torch.optim.RAdam computes it.",
+        "radam --steps 8",
+        r.RadamRequest,
+    ),
     CommandSpec(
         "gd-quadratic",
         "Gradient descent on ½wᵀHw: eigenvalues, learning-rate bounds, rate, trace.",
