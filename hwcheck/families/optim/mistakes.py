@@ -340,6 +340,7 @@ CATALOGUE: tuple[Mistake, ...] = (
         ),
         ("adamw",),
     ),
+    *declared(),  # each optimizer's own (MISTAKES beside its rules)
     Mistake(
         "stale_gradient",
         "the previous parameter used for the gradient",
@@ -376,6 +377,5 @@ CATALOGUE: tuple[Mistake, ...] = (
         _newton_bound_one,
         ("gd-quadratic",),
     ),
-    *declared(),
     dataclasses.replace(FOLLOWS_FROM_EARLIER, recompute=_follows_from_earlier, commands=("sgd",)),
 )
