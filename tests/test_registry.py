@@ -11,7 +11,31 @@ from hwcheck.core import registry
 from hwcheck.core.registry import COMMANDS, CommandSpec
 from tests.conftest import ROOT
 
-HELP_ORDER = ["params", "rf", "models", "conv-matrix", "conv-backprop", "conv-cost", "separable", "net", "lstsq", "linear-collapse", "derive", "equiv", "sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "radam", "gd-quadratic", "check", "grade", "key"]
+HELP_ORDER = [
+    "params",
+    "rf",
+    "models",
+    "conv-matrix",
+    "conv-backprop",
+    "conv-cost",
+    "separable",
+    "net",
+    "lstsq",
+    "linear-collapse",
+    "derive",
+    "equiv",
+    "sgd",
+    "adam",
+    "adamw",
+    "rmsprop",
+    "adagrad",
+    "nadam",
+    "radam",
+    "gd-quadratic",
+    "check",
+    "grade",
+    "key",
+]
 
 
 def test_help_order():
