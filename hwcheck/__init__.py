@@ -11,31 +11,49 @@ the same strings) and returning the result object the CLI renders::
     ['correct']
 
 Functions are created on first use so that ``import hwcheck`` stays light.
+
+This module is the composition root: it imports every family's command declarations
+(``spec.py``, light: request dataclasses only) in ``hwcheck --help`` order, and binds the claim
+verifier and the renderer the core's results use, so the layers below never import upward.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from hwcheck.core.version import __version__
 
-__all__ = [
-    "HwcheckError",
-    "__version__",
-    "adagrad",
-    "adam",
-    "adamw",
-    "check",
-    "conv_backprop",
-    "conv_cost",
-    "conv_matrix",
-    "derive",
-    "equiv",
-    "gd_quadratic",
-    "params",
-    "rf",
-    "rmsprop",
-    "separable",
-    "sgd",
-]
+# the command declarations, in ``hwcheck --help`` order (each registers its commands)
+# isort: off
+from hwcheck.families.arch import spec as _arch  # noqa: F401
+from hwcheck.families.conv import spec as _conv  # noqa: F401
+from hwcheck.families.net import spec as _net  # noqa: F401
+from hwcheck.families.linalg import spec as _linalg  # noqa: F401
+from hwcheck.families.symbolic import spec as _symbolic  # noqa: F401
+from hwcheck.families.optim import spec as _optim  # noqa: F401
+from hwcheck.answers import spec as _answers  # noqa: F401
+from hwcheck.core.registry import api_names as _api_names
+# isort: on
+
+
+def _bind() -> None:
+    from hwcheck.core import result
+
+    def verify(res, claims, *, rtol, atol):
+        from hwcheck.claims.verify import verify
+
+        return verify(res, claims, rtol=rtol, atol=atol)
+
+    def rich_group(sections, width):
+        from hwcheck.render.text import rich_group
+
+        return rich_group(sections, width)
+
+    result.bind(verify=verify, rich_group=rich_group)
+
+
+_bind()
+
+__all__ = ["HwcheckError", "__version__"]
+__all__.extend(sorted(_api_names()))  # every command, from its spec
 
 
 def __getattr__(name: str):

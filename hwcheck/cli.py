@@ -16,10 +16,10 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from hwcheck import __version__
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.options import build_request, flag_name, request_fields
-from hwcheck.core.registry import COMMANDS, OPTIMIZER_COMMANDS, PLOT_COMMANDS, CommandSpec
+from hwcheck.core.registry import COMMANDS, CommandSpec, optimizers
+from hwcheck.core.version import __version__
 from hwcheck.core.workers import (
     Terminated,
     child_policy,
@@ -134,7 +134,7 @@ def _common_parameters(spec: CommandSpec) -> list[inspect.Parameter]:
             None,
         ),
     ]
-    if spec.name in PLOT_COMMANDS:
+    if spec.plot:
         params.append(
             _parameter(
                 "plot_",
@@ -149,7 +149,7 @@ def _common_parameters(spec: CommandSpec) -> list[inspect.Parameter]:
                 None,
             )
         )
-    if spec.name in OPTIMIZER_COMMANDS:
+    if spec.optimizer:
         params.append(
             _parameter(
                 "compare_",
@@ -337,9 +337,9 @@ def _plot(spec: CommandSpec, request, result, values, path: str, compare: str | 
 
     others = []
     for name in parse_names(compare, "--compare") if compare else ():
-        if name not in OPTIMIZER_COMMANDS:
+        if name not in optimizers():
             raise HwcheckError(
-                "--compare", f"'{name}' is not an optimizer ({', '.join(OPTIMIZER_COMMANDS)})"
+                "--compare", f"'{name}' is not an optimizer ({', '.join(optimizers())})"
             )
         other = COMMANDS[name]
         fields = {f.name for f in request_fields(other.request_type())}
@@ -351,7 +351,7 @@ def _plot(spec: CommandSpec, request, result, values, path: str, compare: str | 
 def _run_with_progress(spec: CommandSpec, request):
     if spec.name != "check" or not sys.stderr.isatty():
         return spec.run(request)
-    from hwcheck.answers.check import PROGRESS
+    from hwcheck.core.progress import PROGRESS
     from hwcheck.render.text import StderrProgress
 
     bar = StderrProgress()

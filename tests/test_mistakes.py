@@ -205,6 +205,8 @@ def test_every_catalogue_entry_is_named_back_somewhere():
     seen |= applied_and_named(hwcheck.adamw(steps=3, weight_decay=0.1))
     seen |= applied_and_named(hwcheck.rmsprop(steps=3, eps=0.1))
     seen |= applied_and_named(hwcheck.sgd(steps=4))
+    seen |= applied_and_named(hwcheck.nadam(steps=3))
+    seen |= applied_and_named(hwcheck.radam(steps=3))
     seen |= applied_and_named(hwcheck.gd_quadratic(H="2 0; 0 1", lr=0.75))
     seen |= applied_and_named(hwcheck.gd_quadratic(H="2 0; 0 1", lr=1.5, newton=True))
     seen |= applied_and_named(hwcheck.conv_matrix(input="3x3", kernel="2x2", op="conv"))

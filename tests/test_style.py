@@ -71,13 +71,15 @@ def test_request_modules_stay_light(path):
 
 def test_results_are_frozen_dataclasses():
     import dataclasses
+    import importlib
 
     import hwcheck.core.result
-    from hwcheck.core.registry import COMMANDS
 
     seen = set()
-    for spec in COMMANDS.values():
-        module = __import__(spec.runner.split(":")[0], fromlist=["*"])
+    for name in import_graph():  # every module of the families and answers files
+        if not name.startswith(("hwcheck.families", "hwcheck.answers")):
+            continue
+        module = importlib.import_module(name)
         for value in vars(module).values():
             if (
                 isinstance(value, type)
@@ -86,7 +88,7 @@ def test_results_are_frozen_dataclasses():
             ):
                 assert dataclasses.is_dataclass(value) and value.__dataclass_params__.frozen, value
                 seen.add(value)
-    assert seen
+    assert len(seen) > 10
 
 
 # ----------------------------------------------------------------------- import cycles
@@ -178,5 +180,68 @@ def test_cycle_finder_finds_a_cycle():
 
 def test_no_import_cycles_inside_hwcheck():
     graph = import_graph()
-    assert "hwcheck.render.text" in graph["hwcheck.core.result"]  # lazy imports are counted
+    assert "hwcheck.core.jsonout" in graph["hwcheck.core.result"]  # lazy imports are counted
     assert cycles(graph) == []
+
+
+# ---------------------------------------------------------------------------- layers
+
+#: core ← claims ← families ← answers: a layer imports only itself and the layers before it
+LAYERS = ("core", "claims", "families", "answers")
+#: render (presentation) may import core and claims; answers writes its files through render
+MAY_IMPORT_RENDER = ("render", "answers")
+
+
+def layer_of(module: str) -> str:
+    """``core``, ``claims``, ``families``, ``answers``, ``render`` or ``top`` (the package root,
+    cli.py, api.py, __main__.py: they compose the layers and may import anything; nothing below
+    imports them, not even for the version, which is ``hwcheck.core.version``)."""
+    parts = module.split(".")
+    if len(parts) > 1 and parts[1] in (*LAYERS, "render"):
+        return parts[1]
+    return "top"
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[str]:
+    """Every import (lazy ones included) that goes up a layer."""
+    bad = []
+    for module, targets in sorted(graph.items()):
+        source = layer_of(module)
+        if source == "top":
+            continue
+        for target in sorted(targets):
+            into = layer_of(target)
+            if into == "top":
+                ok = False
+            elif into == "render":
+                ok = source in MAY_IMPORT_RENDER
+            elif source == "render":
+                ok = into in ("core", "claims", "render")
+            else:
+                ok = LAYERS.index(into) <= LAYERS.index(source)
+            if not ok:
+                bad.append(f"{module} ({source}) imports {target} ({into})")
+    return bad
+
+
+def test_layers_only_import_downward():
+    assert upward_imports(import_graph()) == []
+
+
+def test_layer_check_catches_an_upward_import():
+    graph = {
+        "hwcheck.core.result": {"hwcheck.render.text", "hwcheck.core.views", "hwcheck"},
+        "hwcheck.claims.verify": {"hwcheck.families.optim.problems"},
+        "hwcheck.render.plot": {"hwcheck.answers.grade.html", "hwcheck.claims.diagnose"},
+        "hwcheck.families.optim.commands": {"hwcheck.claims.verify", "hwcheck"},
+        "hwcheck.answers.check": {"hwcheck.render.files", "hwcheck.families.arch.spec"},
+        "hwcheck.cli": {"hwcheck.answers.check"},
+        "hwcheck.api": {"hwcheck.families.optim.spec"},
+    }
+    assert upward_imports(graph) == [
+        "hwcheck.claims.verify (claims) imports hwcheck.families.optim.problems (families)",
+        "hwcheck.core.result (core) imports hwcheck (top)",
+        "hwcheck.core.result (core) imports hwcheck.render.text (render)",
+        "hwcheck.families.optim.commands (families) imports hwcheck (top)",
+        "hwcheck.render.plot (render) imports hwcheck.answers.grade.html (answers)",
+    ]

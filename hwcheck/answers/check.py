@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextvars
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -11,12 +9,8 @@ from hwcheck.answers.files import AnswersFile, load
 from hwcheck.answers.run import ExerciseOutcome, run_exercise
 from hwcheck.core.budget import budget, current
 from hwcheck.core.errors import HwcheckError
+from hwcheck.core.progress import PROGRESS
 from hwcheck.core.result import Heading, Result, Table, Text, view_only
-
-#: optional progress callback ``(done, total, label)`` set by the CLI when stderr is a terminal
-PROGRESS: contextvars.ContextVar[Callable[[int, int, str], None] | None] = contextvars.ContextVar(
-    "PROGRESS", default=None
-)
 
 
 @dataclass(frozen=True)

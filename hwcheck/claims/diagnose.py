@@ -14,26 +14,23 @@ never a false diagnosis.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-#: command → module holding its family's catalogue (imported on first use)
-FAMILIES: dict[str, str] = {
-    "params": "hwcheck.families.arch.mistakes",
-    "rf": "hwcheck.families.arch.mistakes",
-    "conv-matrix": "hwcheck.families.conv.mistakes",
-    "conv-backprop": "hwcheck.families.conv.mistakes",
-    "separable": "hwcheck.families.conv.mistakes",
-    "derive": "hwcheck.families.symbolic.mistakes",
-    "sgd": "hwcheck.families.optim.mistakes",
-    "adam": "hwcheck.families.optim.mistakes",
-    "adamw": "hwcheck.families.optim.mistakes",
-    "rmsprop": "hwcheck.families.optim.mistakes",
-    "adagrad": "hwcheck.families.optim.mistakes",
-    "gd-quadratic": "hwcheck.families.optim.mistakes",
-}
+
+def families() -> dict[str, Callable[[], tuple]]:
+    """command → its family's catalogue provider, as each command's spec declares it
+    (``mistakes=`` in ``hwcheck/families/<family>/spec.py``; called on first use)."""
+    from hwcheck.core.registry import mistake_providers
+
+    return mistake_providers()
+
+
+def __getattr__(name: str):
+    if name == "FAMILIES":  # derived from the specs, never a hand list
+        return families()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -138,8 +135,8 @@ def ids() -> tuple[str, ...]:
 def catalogue() -> tuple[Mistake, ...]:
     """Every mistake of every family, in README order."""
     seen: dict[str, Mistake] = {}
-    for module in dict.fromkeys(FAMILIES.values()):
-        for m in importlib.import_module(module).CATALOGUE:
+    for provider in dict.fromkeys(families().values()):
+        for m in provider():
             seen.setdefault(m.id, m)
     seen.setdefault(FOLLOWS_FROM_EARLIER.id, FOLLOWS_FROM_EARLIER)
     return tuple(seen.values())
@@ -153,14 +150,10 @@ def get(mistake_id: str) -> Mistake:
 
 
 def for_command(command: str) -> tuple[Mistake, ...]:
-    module = FAMILIES.get(command)
-    if module is None:
+    provider = families().get(command)
+    if provider is None:
         return ()
-    return tuple(
-        m
-        for m in importlib.import_module(module).CATALOGUE
-        if not m.commands or command in m.commands
-    )
+    return tuple(m for m in provider() if not m.commands or command in m.commands)
 
 
 def diagnose(comparer, case: Case, claimed: Any) -> tuple[Match, ...]:

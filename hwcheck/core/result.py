@@ -9,6 +9,7 @@ into a Rich table, Markdown or LaTeX; ``verify()`` judges claims. Fields whose m
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -27,6 +28,16 @@ __all__ = [
     "undecided_at",
     "view_only",
 ]
+
+
+#: what results call above the core: the claim verifier (hwcheck.claims.verify) and Rich's layout
+#: (hwcheck.render.text). The core imports nothing above it; ``hwcheck/__init__.py`` binds them.
+_ABOVE: dict[str, Callable[..., Any]] = {}
+
+
+def bind(**functions: Callable[..., Any]) -> None:
+    """Install ``verify(result, claims, rtol=, atol=)`` and ``rich_group(sections, width)``."""
+    _ABOVE.update(functions)
 
 
 def view_only(default: Any = None) -> Any:
@@ -56,8 +67,8 @@ class Result:
         }
 
     def to_json(self) -> dict[str, Any]:
-        from hwcheck import __version__
         from hwcheck.core.jsonout import to_jsonable
+        from hwcheck.core.version import __version__
 
         return {"hwcheck": __version__, "command": self.command, **to_jsonable(self.payload())}
 
@@ -78,12 +89,8 @@ class Result:
 
     def verify(self, claims, *, rtol: float = 1e-3, atol: float = 1e-9):
         """Judge claims ``{key: value}`` (or ``[(key, value), …]``) → list of :class:`Verdict`."""
-        from hwcheck.claims.verify import verify
-
-        return verify(self, claims, rtol=rtol, atol=atol)
+        return _ABOVE["verify"](self, claims, rtol=rtol, atol=atol)
 
     def __rich_console__(self, console, options):
         """Rich (notebooks, ``rich.print``): laid out for the width Rich offers, nothing cut."""
-        from hwcheck.render.text import rich_group
-
-        yield rich_group(self.view(), options.max_width)
+        yield _ABOVE["rich_group"](self.view(), options.max_width)

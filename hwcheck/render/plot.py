@@ -61,14 +61,11 @@ def _pyplot():
 
 def save(path: str, command: str, result, request=None, others=()) -> None:
     """Draw ``result`` (and the ``--compare`` runs ``others``: (name, result)) into ``path``."""
+    from hwcheck.core.registry import get
+
     target = check_target(path)
     plt = _pyplot()
-    draw = {
-        "gd-quadratic": _quadratic,
-        "rf": _receptive_field,
-        "conv-matrix": _sparsity,
-        "grade": _histogram,
-    }.get(command, _trace)
+    draw = FIGURES[get(command).plot]
     figure = plt.figure(figsize=SIZE, dpi=DPI)
     try:
         draw(figure, command, result, request, others)
@@ -113,7 +110,8 @@ def _paths(axes, runs, names, request) -> None:
     margin = np.maximum((hi - lo) * 0.15, 0.5)
     xs = np.linspace(lo[0] - margin[0], hi[0] + margin[0], 60)
     ys = np.linspace(lo[1] - margin[1], hi[1] + margin[1], 60)
-    loss = _full_loss(request)
+    full_loss = getattr(runs[0][1], "full_loss", None)  # the family's loss, from its result
+    loss = full_loss() if full_loss is not None else None
     if loss is not None:
         grid = np.array([[loss([x, y]) for x in xs] for y in ys])
         if np.all(np.isfinite(grid)):
@@ -125,24 +123,6 @@ def _paths(axes, runs, names, request) -> None:
     axes.set_ylabel(names[1])
     axes.set_title("path over the loss contours")
     axes.legend()
-
-
-def _full_loss(request):
-    """θ → the loss averaged over every sample (or the objective), from the same problem."""
-    if request is None:
-        return None
-    from hwcheck.families.optim.problems import build_problem
-
-    problem = build_problem(request)
-    samples = [(i,) for i in range(problem.n_samples)] or [()]
-
-    def loss(theta):
-        try:
-            return sum(problem.evaluate(theta, s)[0] for s in samples) / len(samples)
-        except (ArithmeticError, ValueError):
-            return math.nan
-
-    return loss
 
 
 # ---------------------------------------------------------------------- gd-quadratic
@@ -272,8 +252,8 @@ def _sparsity(figure, command, result, request, others) -> None:
 
 
 def _histogram(figure, command, result, request, others) -> None:
-    from hwcheck.answers.grade.html import BINS  # the HTML report's bins
-    from hwcheck.answers.grade.html import bins as class_bins
+    from hwcheck.core.bins import BINS  # the HTML report's bins
+    from hwcheck.core.bins import bins as class_bins
 
     graded = [s for s in result.students if not s.get("error")]
     bins = class_bins([s["score"] for s in graded], result.max)
@@ -284,3 +264,13 @@ def _histogram(figure, command, result, request, others) -> None:
     axes.set_xlabel("score, % of the maximum")
     axes.set_ylabel("students")
     axes.set_title(f"{len(graded)} students graded against {result.key}")
+
+
+#: the figure each spec's ``plot=`` names
+FIGURES = {
+    "trace": _trace,
+    "quadratic": _quadratic,
+    "field": _receptive_field,
+    "sparsity": _sparsity,
+    "histogram": _histogram,
+}

@@ -60,9 +60,7 @@ $HWCHECK grade "$ROOT/source/key.toml" --gradescope --autograder-root "$ROOT"
 
 def source_tree() -> Path:
     """The folder with hwcheck's pyproject.toml (a source checkout), or an error."""
-    import hwcheck
-
-    root = Path(hwcheck.__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[3]  # hwcheck/answers/grade/bundle.py → the checkout
     project = root / "pyproject.toml"
     if not project.is_file() or 'name = "hwcheck"' not in project.read_text(encoding="utf-8"):
         raise HwcheckError(

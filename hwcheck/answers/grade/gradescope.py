@@ -81,7 +81,7 @@ def _finite(x: float) -> float:
 
 def results_json(key, student: dict[str, Any]) -> dict[str, Any]:
     """Gradescope's results.json for one student: a test per exercise."""
-    from hwcheck import __version__
+    from hwcheck.core.version import __version__
 
     by_exercise: dict[str, list[dict[str, Any]]] = {}
     for c in student.get("claims", ()):

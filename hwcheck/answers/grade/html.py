@@ -7,15 +7,14 @@ forbids every request, and every piece of text escaped (student ids and answers 
 from __future__ import annotations
 
 import html
-import math
 from typing import Any
 
 from hwcheck.answers.grade.report import headline, score_text
 from hwcheck.answers.grade.submissions import safe_text
+from hwcheck.core.bins import BINS, bins  # the binning grade --plot shares
 
 BAR = "#2b6cb0"  # histogram bars (the screenshot test looks for this colour)
 SHARE = "#2f855a"
-BINS = 10
 
 STYLE = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #1a202c; }
@@ -57,15 +56,6 @@ def html_report(result) -> str:
         "</body></html>",
     ]
     return "\n".join(p for p in parts if p) + "\n"
-
-
-def bins(scores: list[float], top: float) -> list[int]:
-    """Counts of ``scores`` in BINS equal bins over [0, top] (the last bin closed)."""
-    counts = [0] * BINS
-    for s in scores:
-        i = BINS - 1 if top <= 0 else min(math.floor(s / top * BINS), BINS - 1)
-        counts[max(i, 0)] += 1
-    return counts
 
 
 def histogram(scores: list[float], top: float) -> str:

@@ -20,7 +20,7 @@ __all__ = ["sparkline"]  # re-exported: tests and notebooks use it from here
 def rule_headers(command: str, hyper: dict[str, Any]) -> dict[str, FormulaText]:
     """Column headers from the optimizer's own rules (one definition: the header is the rule
     the values were computed by), keyed by the quantity each rule defines."""
-    rules = opt.OPTIMIZERS[command](hyper, 1).step_rules()
+    rules = opt.OPTIMIZERS[command](hyper, 1).header_rules()
     return {rule.lhs.key: rule.cell() for rule in rules if not rule.reassign}
 
 
@@ -55,8 +55,8 @@ class TraceResult(Result):
     def to_json(self) -> dict[str, Any]:
         """As the base class, but ``steps`` (plain finite floats by construction: the trace stops
         at the first non-finite value) skips the recursive conversion — it is most of the document."""
-        from hwcheck import __version__
         from hwcheck.core.jsonout import to_jsonable
+        from hwcheck.core.version import __version__
 
         payload = self.payload()
         return {
@@ -64,6 +64,22 @@ class TraceResult(Result):
             "command": self.command,
             **{k: v if k == "steps" else to_jsonable(v) for k, v in payload.items()},
         }
+
+    def full_loss(self):
+        """θ → the loss averaged over every sample (or the objective) of the same problem, for
+        ``--plot``'s contours; None without the request."""
+        if self.request is None:
+            return None
+        problem = build_problem(self.request)
+        samples = [(i,) for i in range(problem.n_samples)] or [()]
+
+        def loss(theta):
+            try:
+                return sum(problem.evaluate(theta, s)[0] for s in samples) / len(samples)
+            except (ArithmeticError, ValueError):
+                return math.nan
+
+        return loss
 
     def view(self, digits: int = DEFAULT_DIGITS) -> list:
         sections: list = [self.trace_table(digits)]
@@ -97,7 +113,7 @@ class TraceResult(Result):
     def trace_table(self, digits: int) -> Table:
         """One row per step and parameter; step, sample and loss on the step's first row."""
         names = tuple(self.final)
-        state_keys = list(self.steps[0]["state"]) if self.steps else []
+        state_keys = list(dict.fromkeys(k for s in self.steps for k in s["state"]))
         has_samples = bool(self.steps) and "samples" in self.steps[0]
         lead = ("t",) + (("sample",) if has_samples else ()) + ("L(θₜ₋₁)",)
         headers = rule_headers(self.command, self.hyper)
@@ -142,7 +158,10 @@ class TraceResult(Result):
         return (
             own
             + (fmt(step["grad"][name], digits),)
-            + tuple(fmt(step["state"][k][name], digits) for k in state_keys)
+            + tuple(
+                fmt(step["state"][k][name], digits) if k in step["state"] else ""
+                for k in state_keys
+            )
             + (fmt(step["update"][name], digits), fmt(step["params"][name], digits))
         )
 
@@ -167,7 +186,9 @@ class TraceResult(Result):
             else []
         )
         wd = self.hyper.get("weight_decay", 0)
-        if wd and self.command != "adamw":
+        optimizer = opt.OPTIMIZERS[self.command]
+        decoupled = optimizer.decoupled_decay(self.hyper)
+        if wd and not decoupled:
             notes.append(
                 f"weight decay is coupled (as L2): g ← g + λ·θ inside the optimizer, λ = {fmt(wd)}"
             )
@@ -175,15 +196,16 @@ class TraceResult(Result):
             notes.append(
                 f"SGD: θ ← (1 − lr·λ)·θ − lr·g, decay factor 1 − lr·λ = {fmt(1 - self.hyper['lr'] * wd)}"
             )
-        if wd and self.command == "adamw":
+        if wd and decoupled:
             notes.append(
-                f"decoupled: θ ← θ·(1 − lr·λ) = θ·{fmt(1 - self.hyper['lr'] * wd)} before the Adam step, "
-                "not divided by √v̂ + ε"
+                f"decoupled: θ ← θ·(1 − lr·λ) = θ·{fmt(1 - self.hyper['lr'] * wd)} before the "
+                f"{optimizer.STEP_NAME} step, not divided by {optimizer.DENOMINATOR}"
             )
         if self.command == "adagrad":
             notes.append("with " + rule_headers(self.command, self.hyper)["clr"])
         if self.hyper.get("momentum") and self.command == "sgd":
             notes.append("b₁ = g₁: torch starts the momentum buffer at the first gradient")
+        notes += optimizer(self.hyper, 1).notes()
         if self.problem.get("l2"):
             notes.append(f"L includes --l2: (λ/2)·‖θ‖², λ = {fmt(self.problem['l2'])}")
         return notes + abridged(self.steps)[1]

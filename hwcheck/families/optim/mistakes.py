@@ -16,9 +16,11 @@ from typing import Any
 
 from hwcheck.claims.diagnose import FOLLOWS_FROM_EARLIER, Candidate, Case, Mistake
 from hwcheck.core.numfmt import fmt
+from hwcheck.core.registry import optimizers
 from hwcheck.families.optim import optimizers as opt
 
-TRACES = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
+#: the optimizer commands (``optimizer=True`` in their specs)
+TRACES = optimizers()
 
 
 # ------------------------------------------------------------------------- the wrong optimizers
@@ -267,6 +269,32 @@ def _newton_bound_one(case: Case) -> Iterator[Candidate]:
         yield Candidate(value, f"ε = {fmt(data['lr'])} {'<' if value else '≥'} 1")
 
 
+def _declared(command: str, variant) -> Mistake:
+    """A mistake an optimizer declares beside its rules (``MISTAKES``): the same optimizer with
+    the variant's changes, re-run on the same problem."""
+    base = opt.OPTIMIZERS[command]
+    mistaken = type(f"{base.__name__}_{variant.id}", (base,), dict(variant.changes))
+    return Mistake(
+        variant.id,
+        variant.name,
+        variant.explanation,
+        f"{command}: trace values",
+        variant.combinable,
+        _trace_mistake(variant.name, optimizer=lambda c: mistaken if c == command else None),
+        (command,),
+    )
+
+
+def declared() -> tuple[Mistake, ...]:
+    """Every optimizer's own declared mistakes, in ``--help`` order."""
+    return tuple(
+        _declared(command, variant)
+        for command in TRACES
+        if command in opt.OPTIMIZERS
+        for variant in opt.OPTIMIZERS[command].MISTAKES
+    )
+
+
 # ------------------------------------------------------------------------------ the catalogue
 
 CATALOGUE: tuple[Mistake, ...] = (
@@ -312,6 +340,7 @@ CATALOGUE: tuple[Mistake, ...] = (
         ),
         ("adamw",),
     ),
+    *declared(),  # each optimizer's own (MISTAKES beside its rules)
     Mistake(
         "stale_gradient",
         "the previous parameter used for the gradient",

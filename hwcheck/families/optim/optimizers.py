@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from hwcheck.core.errors import HwcheckError
-from hwcheck.core.formula import Rule, Sym, maximum, sequence, sqrt
+from hwcheck.core.formula import Rule, Sym, maximum, sequence, sqrt, wrap
 from hwcheck.core.numfmt import fmt
 from hwcheck.core.options import flag_name
 from hwcheck.families.optim.request import hyperparameters
@@ -28,7 +28,14 @@ def check_hyper(request) -> dict[str, Any]:
     hyper = {name: getattr(request, name) for name in hyperparameters(type(request))}
     _positive(hyper, "lr")
     _positive(hyper, "eps")
-    for name in ("momentum", "dampening", "weight_decay", "lr_decay", "initial_accumulator"):
+    for name in (
+        "momentum",
+        "dampening",
+        "weight_decay",
+        "lr_decay",
+        "initial_accumulator",
+        "momentum_decay",
+    ):
         if name in hyper and not hyper[name] >= 0:
             raise HwcheckError(flag_name(name), f"must be at least 0, got {hyper[name]:g}")
     for name in ("beta1", "beta2", "alpha"):
@@ -77,23 +84,74 @@ LR_T = Sym("lr", "clr", "step", latex=r"\mathrm{lr}")
 STEP = Rule(THETA, THETA + UPDATE)
 
 
+@dataclass(frozen=True)
+class Variant:
+    """A named mistake an optimizer declares beside its rules: the same optimizer with the class
+    attributes ``changes`` (read by its :meth:`Optimizer.rules`), run on the same problem."""
+
+    id: str
+    name: str
+    explanation: str
+    changes: dict[str, Any]
+    combinable: bool = True
+
+
 @dataclass
 class Optimizer:
-    """Element-wise state under torch's names; ``step`` evaluates :meth:`rules` in order."""
+    """Element-wise state under torch's names; ``step`` evaluates :meth:`rules` in order.
+
+    An optimizer whose rules change with the step (RAdam's rectification) names the step's
+    phase (:meth:`phase`) and gives each phase's rules (:meth:`rules_at`); its table headers are
+    :meth:`header_rules`. ``MISTAKES`` declares its named mistakes (:class:`Variant`)."""
 
     hyper: dict[str, Any]
     n: int
     t: int = 0
     state: dict[str, list[float]] = field(default_factory=dict)
 
+    MISTAKES: ClassVar[tuple[Variant, ...]] = ()
+    STEP_NAME: ClassVar[str] = ""  # "the Adam step", in the decoupled-decay note
+    DENOMINATOR: ClassVar[str] = ""  # what the decoupled decay is not divided by
+
     def __post_init__(self):
         self.state = {name: [value] * self.n for name, value in self.initial_state().items()}
-        hyper = {k: v for k, v in self.hyper.items() if isinstance(v, (int, float))}
-        self._compiled = [rule.compile(hyper) for rule in self.rules()]
+        self._fixed = {k: v for k, v in self.hyper.items() if isinstance(v, (int, float))}
+        self._compiled_by_phase: dict[Any, list] = {}
 
-    def step_rules(self) -> list[Rule]:
-        """The rules in order, each knowing what the earlier ones assigned (for rendering)."""
-        return sequence(self.rules())
+    @classmethod
+    def decoupled_decay(cls, hyper: dict[str, Any]) -> bool:
+        """True when the weight decay shrinks θ directly (θ·(1 − lr·λ)), not through g."""
+        return False
+
+    def phase(self, t: int) -> Any:
+        """Which rules step ``t`` uses (one phase unless an optimizer says otherwise)."""
+        return None
+
+    def rules_at(self, t: int) -> list[Rule]:
+        return self.rules()
+
+    def step_rules(self, t: int | None = None) -> list[Rule]:
+        """The rules of step ``t`` (or of every step) in order, each knowing what the earlier ones
+        assigned (for rendering)."""
+        return sequence(self.rules() if t is None else self.rules_at(t))
+
+    def header_rules(self) -> list[Rule]:
+        """The rules the trace table's headers show."""
+        return self.step_rules()
+
+    def notes(self) -> list[str]:
+        """Notes under the trace table that only this optimizer needs."""
+        return []
+
+    def shown_state(self, t: int) -> tuple[str, ...]:
+        """The state keys step ``t`` records (all of them unless a phase leaves one undefined)."""
+        return tuple(self.state)
+
+    def _compiled(self) -> list:
+        key = self.phase(self.t)
+        if key not in self._compiled_by_phase:
+            self._compiled_by_phase[key] = [r.compile(self._fixed) for r in self.rules_at(self.t)]
+        return self._compiled_by_phase[key]
 
     def initial_state(self) -> dict[str, float]:
         return {}
@@ -115,11 +173,12 @@ class Optimizer:
         env: dict[str, Any] = dict(self.hyper, t=self.t)
         state, first_step = self.state, self.t == 1
         out = []
+        compiled = self._compiled()
         for i, (p, g) in enumerate(zip(theta, grad)):
             env["theta"], env["grad"] = p, g
             for key, values in state.items():
                 env[key] = values[i]
-            for key, rhs, first in self._compiled:
+            for key, rhs, first in compiled:
                 env[key] = (first if first_step and first is not None else rhs)(env)
             for key, values in state.items():
                 values[i] = env[key]
@@ -147,6 +206,11 @@ class Adam(Optimizer):
     vᵐᵃˣ = max(vᵐᵃˣ, v)); Δθ = −lr·m̂/(√v̂ + ε), as torch (eps outside the root)."""
 
     decoupled = False
+    STEP_NAME, DENOMINATOR = "Adam", "√v̂ + ε"
+
+    @classmethod
+    def decoupled_decay(cls, hyper):
+        return cls.decoupled
 
     def initial_state(self):
         state = {"exp_avg": 0.0, "exp_avg_sq": 0.0}
@@ -220,7 +284,174 @@ class Adagrad(Optimizer):
         ]
 
 
-OPTIMIZERS = {"sgd": Sgd, "adam": Adam, "adamw": AdamW, "rmsprop": Rmsprop, "adagrad": Adagrad}
+class _Next(Sym):
+    """A quantity of step t + 1 computed at step t (NAdam's μₜ₊₁)."""
+
+    def index(self, t, lhs, updated=frozenset()):
+        return "t+1" if t is None else str(t + 1)
+
+    def text(self, t=None, lhs=False, updated=frozenset()):
+        return self.name + (
+            "ₜ₊₁" if t is None else "".join("₀₁₂₃₄₅₆₇₈₉"[int(d)] for d in str(t + 1))
+        )
+
+
+MOMENTUM_DECAY = Sym("ψ", "momentum_decay", latex=r"\psi")
+MU = Sym("μ", "mu", "step", latex=r"\mu")
+MU_NEXT = _Next("μ", "mu_next", "step", latex=r"\mu")
+MU_PRODUCT = Sym("Π", "mu_product", "state", latex=r"\Pi")
+
+
+class Nadam(Optimizer):
+    """torch.optim.NAdam: μₜ = β₁(1 − ½·0.96^(tψ)), Πₜ = Πₜ₋₁·μₜ; m, v as Adam; v̂ = v/(1 − β₂ᵗ);
+    Δθ = −lr·(1 − μₜ)/(1 − Πₜ)·g/(√v̂ + ε) − lr·μₜ₊₁/(1 − Πₜμₜ₊₁)·m/(√v̂ + ε)."""
+
+    STEP_NAME, DENOMINATOR = "NAdam", "√v̂ + ε"
+    schedule = True  # False: the mistake μₜ = β₁ (no momentum-decay schedule)
+    MISTAKES = (
+        Variant(
+            "nadam_no_momentum_schedule",
+            "NAdam without the momentum-decay schedule",
+            "μₜ = μₜ₊₁ = β₁ every step (Dozat's simplified form), not torch's β₁(1 − ½·0.96^(tψ))",
+            {"schedule": False},
+        ),
+    )
+
+    @classmethod
+    def decoupled_decay(cls, hyper):
+        return bool(hyper.get("decoupled_weight_decay"))
+
+    def initial_state(self):
+        return {
+            "mu": 0.0,
+            "mu_next": 0.0,
+            "mu_product": 1.0,
+            "exp_avg": 0.0,
+            "exp_avg_sq": 0.0,
+            "exp_avg_sq_hat": 0.0,
+        }
+
+    def rules(self):
+        decoupled = self.decoupled_decay(self.hyper)
+        if self.schedule:
+            mu = BETA1 * (1 - 0.5 * wrap(0.96) ** (T * MOMENTUM_DECAY))
+            mu_next = BETA1 * (1 - 0.5 * wrap(0.96) ** ((T + 1) * MOMENTUM_DECAY))
+        else:
+            mu = mu_next = BETA1
+        rules = [] if decoupled else self.decay_rules()
+        rules += [
+            Rule(MU, mu),
+            Rule(MU_NEXT, mu_next),
+            Rule(MU_PRODUCT, MU_PRODUCT * MU),
+            Rule(M, BETA1 * M + (1 - BETA1) * GRAD),
+            Rule(V, BETA2 * V + (1 - BETA2) * GRAD**2),
+            Rule(V_HAT, V / (1 - BETA2**T)),
+        ]
+        denominator = sqrt(V_HAT) + EPS
+        gradient_part = LR * (1 - MU) / (1 - MU_PRODUCT) * GRAD / denominator
+        momentum_part = LR * MU_NEXT / (1 - MU_PRODUCT * MU_NEXT) * M / denominator
+        step = -gradient_part - momentum_part
+        if decoupled and self.hyper["weight_decay"]:
+            step = -LR * DECAY * THETA - gradient_part - momentum_part
+        return rules + [Rule(UPDATE, step), STEP]
+
+    def notes(self):
+        if not self.schedule:
+            return []
+        return [
+            "μₜ₊₁ is the next step's momentum coefficient; Πₜ = μ₁·μ₂·…·μₜ (torch's mu_product)"
+        ]
+
+
+RHO_INF = Sym("ρ∞", "rho_inf", "value", latex=r"\rho_{\infty}")
+RHO = Sym("ρ", "rho_t", "step", latex=r"\rho")
+RECT = Sym("r", "rect", "step")
+
+
+class Radam(Optimizer):
+    """torch.optim.RAdam: m, v as Adam, m̂ = m/(1 − β₁ᵗ); ρ∞ = 2/(1 − β₂) − 1,
+    ρₜ = ρ∞ − 2tβ₂ᵗ/(1 − β₂ᵗ); when ρₜ > 5 the rectification rₜ = √((ρₜ−4)(ρₜ−2)ρ∞/((ρ∞−4)(ρ∞−2)ρₜ))
+    and Δθ = −lr·m̂·rₜ·√(1 − β₂ᵗ)/(√v + ε); otherwise Δθ = −lr·m̂ (no adaptive term)."""
+
+    STEP_NAME, DENOMINATOR = "RAdam", "√v + ε"
+    rectify = True  # False: the mistake of taking the adaptive step from step 1, unrectified
+    MISTAKES = (
+        Variant(
+            "radam_no_rectification",
+            "RAdam without rectification",
+            "Adam's step −lr·m̂·√(1 − β₂ᵗ)/(√v + ε) from step 1: no rₜ, no un-adapted steps while ρₜ ≤ 5",
+            {"rectify": False},
+        ),
+    )
+
+    @classmethod
+    def decoupled_decay(cls, hyper):
+        return bool(hyper.get("decoupled_weight_decay"))
+
+    def initial_state(self):
+        return {"exp_avg": 0.0, "exp_avg_sq": 0.0, "exp_avg_hat": 0.0, "rho_t": 0.0, "rect": 0.0}
+
+    def rho(self, t: int) -> float:
+        """ρₜ as torch computes it (it decides each step's rules)."""
+        beta2 = self.hyper["beta2"]
+        return 2 / (1 - beta2) - 1 - 2 * t * beta2**t / (1 - beta2**t)
+
+    def phase(self, t):
+        return "adaptive" if not self.rectify else ("rectified" if self.rho(t) > 5 else "plain")
+
+    def shown_state(self, t):
+        shown = tuple(self.state)
+        return shown if self.phase(t) == "rectified" else tuple(k for k in shown if k != "rect")
+
+    def rules(self):
+        return self._rules("rectified")
+
+    def rules_at(self, t):
+        return self._rules(self.phase(t))
+
+    def _rules(self, phase: str):
+        decoupled = self.decoupled_decay(self.hyper)
+        rules = [] if decoupled else self.decay_rules()
+        rules += [
+            Rule(M, BETA1 * M + (1 - BETA1) * GRAD),
+            Rule(V, BETA2 * V + (1 - BETA2) * GRAD**2),
+            Rule(M_HAT, M / (1 - BETA1**T)),
+            Rule(RHO_INF, 2 / (1 - BETA2) - 1),
+            Rule(RHO, RHO_INF - 2 * T * BETA2**T / (1 - BETA2**T)),
+        ]
+        adaptive = sqrt(1 - BETA2**T) / (sqrt(V) + EPS)
+        if phase == "rectified":
+            ratio = (RHO - 4) * (RHO - 2) * RHO_INF / ((RHO_INF - 4) * (RHO_INF - 2) * RHO)
+            rules.append(Rule(RECT, sqrt(ratio)))
+            step = LR * M_HAT * RECT * adaptive
+        elif phase == "adaptive":
+            step = LR * M_HAT * adaptive
+        else:
+            step = LR * M_HAT
+        if decoupled and self.hyper["weight_decay"]:
+            return rules + [Rule(UPDATE, -LR * DECAY * THETA - step), STEP]
+        return rules + [Rule(UPDATE, -step), STEP]
+
+    def notes(self):
+        if not self.rectify:
+            return []
+        rho_inf = 2 / (1 - self.hyper["beta2"]) - 1
+        note = (
+            f"ρ∞ = 2/(1 − β₂) − 1 = {fmt(rho_inf)}; while ρₜ ≤ 5 torch takes Δθ = −lr·m̂ "
+            "(no adaptive term) and rₜ is not defined (left blank)"
+        )
+        return [note]
+
+
+OPTIMIZERS = {
+    "sgd": Sgd,
+    "adam": Adam,
+    "adamw": AdamW,
+    "rmsprop": Rmsprop,
+    "adagrad": Adagrad,
+    "nadam": Nadam,
+    "radam": Radam,
+}
 
 
 # ---------------------------------------------------------------------------------- trace
@@ -245,8 +476,10 @@ def trace(problem, optimizer: Optimizer, steps: int) -> Trace:
         samples = problem.samples(t)
         loss, grad = problem.evaluate(theta, samples)
         after = optimizer.step(theta, grad)
-        record = _record(t, samples, problem, loss, grad, theta, after, optimizer.state)
-        bad = None if _surely_fine(loss, grad, after, optimizer.state) else find_divergence(record)
+        shown = optimizer.shown_state(t)
+        state = {k: v for k, v in optimizer.state.items() if k in shown}
+        record = _record(t, samples, problem, loss, grad, theta, after, state)
+        bad = None if _surely_fine(loss, grad, after, state) else find_divergence(record)
         if bad:
             return Trace(records, dict(zip(names, theta)), {"t": t, **bad}, initial_state)
         records.append(record)
@@ -297,12 +530,12 @@ def explain_step(command: str, hyper, names, record, state_before, digits: int) 
     """Step ``record['t']`` written out for every parameter: each rule of the optimizer with
     its symbols, then with the numbers, then its value (the same definitions the step used)."""
     t = record["t"]
-    rules = OPTIMIZERS[command](hyper, 1).step_rules()
+    rules = OPTIMIZERS[command](hyper, 1).step_rules(t)
     f = _Fmt(digits)
     lines = []
     for i, name in enumerate(names):
         env: dict[str, Any] = dict(hyper, t=t)
-        env |= {k: v[i] for k, v in state_before.items()}
+        env |= {k: v[i] for k, v in state_before.items() if v}
         env["theta"] = record["params"][name] - record["update"][name]
         env["grad"] = record["grad"][name]
         lines.append(f"parameter {name}:")

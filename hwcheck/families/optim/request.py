@@ -91,6 +91,25 @@ class AdagradOptions:
     weight_decay: float = number(0.0, "L2 penalty added to the gradient (coupled)")
 
 
+@dataclass(frozen=True)
+class NadamOptions:
+    beta1: float = number(0.9, "decay of the first moment m (β₁ of the μₜ schedule)")
+    beta2: float = number(0.999, "decay of the second moment v")
+    eps: float = number(1e-8, "added to √v̂ in the denominator")
+    weight_decay: float = number(0.0, "weight decay λ (coupled as L2 unless decoupled)")
+    momentum_decay: float = number(0.004, "ψ of the schedule μₜ = β₁·(1 − ½·0.96^(t·ψ))")
+    decoupled_weight_decay: bool = flag("decoupled weight decay: θ ← θ·(1 − lr·λ) first")
+
+
+@dataclass(frozen=True)
+class RadamOptions:
+    beta1: float = number(0.9, "decay of the first moment m")
+    beta2: float = number(0.999, "decay of the second moment v (sets ρ∞ = 2/(1 − β₂) − 1)")
+    eps: float = number(1e-8, "added to √v in the denominator")
+    weight_decay: float = number(0.0, "weight decay λ (coupled as L2 unless decoupled)")
+    decoupled_weight_decay: bool = flag("decoupled weight decay: θ ← θ·(1 − lr·λ) first")
+
+
 # Field order (reversed MRO): lr, steps, explain; the optimizer's options; the problem's.
 
 
@@ -116,6 +135,16 @@ class RmspropRequest(ProblemOptions, RmspropOptions, TraceOptions):
 
 @dataclass(frozen=True)
 class AdagradRequest(ProblemOptions, AdagradOptions, TraceOptions):
+    pass
+
+
+@dataclass(frozen=True)
+class NadamRequest(ProblemOptions, NadamOptions, TraceOptions):
+    pass
+
+
+@dataclass(frozen=True)
+class RadamRequest(ProblemOptions, RadamOptions, TraceOptions):
     pass
 
 

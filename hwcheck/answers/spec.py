@@ -1,0 +1,58 @@
+"""The answers-file commands: ``check``, ``grade`` and ``key``."""
+
+from __future__ import annotations
+
+from hwcheck.answers.grade.request import GradeRequest, KeyRequest
+from hwcheck.answers.requests import CheckRequest
+from hwcheck.core.registry import CommandSpec, register
+
+
+def check(request):
+    from hwcheck.answers.check import check
+
+    return check(request)
+
+
+def grade(request):
+    from hwcheck.answers.grade.command import grade
+
+    return grade(request)
+
+
+def key(request):
+    from hwcheck.answers.grade.draft import fill_key
+
+    return fill_key(request)
+
+
+SPECS = register(
+    CommandSpec(
+        "check",
+        "Check every claim of one or more answers files (TOML).",
+        ("check examples.toml", "check examples.toml --json"),
+        CheckRequest,
+        check,
+        calculator=False,
+    ),
+    CommandSpec(
+        "grade",
+        "Grade a class: each student's answers against the instructor's key, with a class report.",
+        (
+            "grade tests/data/grade/key.toml tests/data/grade/submissions/alice.toml tests/data/grade/submissions/class.csv",
+            "grade tests/data/grade/key.toml tests/data/grade/submissions --format markdown",
+        ),
+        GradeRequest,
+        grade,
+        plot="histogram",
+        calculator=False,
+    ),
+    CommandSpec(
+        "key",
+        "Fill every claim of a draft key with the computed values (prints the key as TOML).",
+        ("key tests/data/grade/draft.toml",),
+        KeyRequest,
+        key,
+        formats=("table", "json"),
+        calculator=False,
+    ),
+)

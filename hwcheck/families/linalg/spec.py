@@ -1,0 +1,36 @@
+"""The linear-algebra family's commands: ``lstsq`` and ``linear-collapse``."""
+
+from __future__ import annotations
+
+from hwcheck.core.registry import CommandSpec, register
+from hwcheck.families.linalg.request import LinearCollapseRequest, LstsqRequest
+
+
+def lstsq(request):
+    from hwcheck.families.linalg.lstsq import lstsq
+
+    return lstsq(request)
+
+
+def linear_collapse(request):
+    from hwcheck.families.linalg.collapse import linear_collapse
+
+    return linear_collapse(request)
+
+
+SPECS = register(
+    CommandSpec(
+        "lstsq",
+        "Is Xw = y solvable? Ranks, solution-set dimension, null space, minimum-norm solution.",
+        ('lstsq --X "1 2 0; 0 1 1" --y "1 2"', 'lstsq --X "1 1; 2 2; 3 3" --y "1 2 4"'),
+        LstsqRequest,
+        lstsq,
+    ),
+    CommandSpec(
+        "linear-collapse",
+        "m linear layers multiplied out without commuting: y = x·W′ + b′ (exercise R).",
+        ("linear-collapse --layers 4", "linear-collapse --layers 3 --claim \"y=x W' + b'\""),
+        LinearCollapseRequest,
+        linear_collapse,
+    ),
+)

@@ -1,0 +1,50 @@
+"""The symbolic family's commands: ``derive`` and ``equiv``."""
+
+from __future__ import annotations
+
+from hwcheck.core.registry import CommandSpec, register
+from hwcheck.families.symbolic.request import DeriveRequest, EquivRequest
+
+
+def mistakes() -> tuple:
+    from hwcheck.families.symbolic.mistakes import CATALOGUE
+
+    return CATALOGUE
+
+
+def derive(request):
+    from hwcheck.families.symbolic.commands import derive
+
+    return derive(request)
+
+
+def equiv(request):
+    from hwcheck.families.symbolic.commands import equiv
+
+    return equiv(request)
+
+
+SPECS = register(
+    CommandSpec(
+        "derive",
+        "Symbolic derivatives in textbook form, with the chain rule and values at a point.",
+        (
+            'derive "0.5*(sigmoid(w*x+b) - t)**2 + lam/2*w**2" --wrt w,b',
+            "derive --preset sigmoid-mse-l2 --wrt w --at w=0.1,b=0,x=2,t=0,lam=0.01",
+            'derive --wrt z --expr "-t*log(sigmoid(z))"',
+        ),
+        DeriveRequest,
+        derive,
+        mistakes=mistakes,
+    ),
+    CommandSpec(
+        "equiv",
+        "Are two expressions equivalent? Symbolic, then numeric probing.",
+        (
+            'equiv "exp(z1)/(exp(z1)+exp(z2))" "sigmoid(z1-z2)"',
+            'equiv "sigmoid(z)*(1-sigmoid(z))" "exp(-z)/(1+exp(-z))**2"',
+        ),
+        EquivRequest,
+        equiv,
+    ),
+)
