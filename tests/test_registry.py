@@ -46,11 +46,12 @@ def test_every_spec_names_real_objects_not_strings():
     from hwcheck.render.plot import FIGURES
 
     for spec in COMMANDS.values():
-        assert dataclasses.is_dataclass(spec.request) and isinstance(spec.request, type), spec.name
+        request = spec.request_type()
+        assert dataclasses.is_dataclass(request) and isinstance(request, type), spec.name
         assert callable(spec.runner) and not isinstance(spec.runner, str), spec.name
         assert spec.mistakes is None or callable(spec.mistakes), spec.name
         assert spec.plot is None or spec.plot in FIGURES, spec.name
-        assert spec.request_type() is spec.request
+        assert spec.request_type() is spec.request_type()
 
 
 def test_derived_lists():

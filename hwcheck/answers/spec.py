@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from hwcheck.answers.grade.request import GradeRequest, KeyRequest
-from hwcheck.answers.requests import CheckRequest
 from hwcheck.core.registry import CommandSpec, register
+
+
+def check_request():
+    from hwcheck.answers.requests import CheckRequest
+
+    return CheckRequest
+
+
+def grade_requests():
+    """grade's and key's request module, imported only by the command that runs."""
+    from hwcheck.answers.grade import request
+
+    return request
 
 
 def check(request):
@@ -30,7 +41,7 @@ SPECS = register(
         "check",
         "Check every claim of one or more answers files (TOML).",
         ("check examples.toml", "check examples.toml --json"),
-        CheckRequest,
+        check_request,
         check,
         calculator=False,
     ),
@@ -41,7 +52,7 @@ SPECS = register(
             "grade tests/data/grade/key.toml tests/data/grade/submissions/alice.toml tests/data/grade/submissions/class.csv",
             "grade tests/data/grade/key.toml tests/data/grade/submissions --format markdown",
         ),
-        GradeRequest,
+        lambda: grade_requests().GradeRequest,
         grade,
         plot="histogram",
         calculator=False,
@@ -50,7 +61,7 @@ SPECS = register(
         "key",
         "Fill every claim of a draft key with the computed values (prints the key as TOML).",
         ("key tests/data/grade/draft.toml",),
-        KeyRequest,
+        lambda: grade_requests().KeyRequest,
         key,
         formats=("table", "json"),
         calculator=False,

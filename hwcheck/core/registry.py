@@ -30,7 +30,9 @@ class CommandSpec:
     name: str  # kebab-case CLI name
     summary: str  # one line
     examples: tuple[str, ...]  # runnable, without the leading "hwcheck "
-    request: type  # the request dataclass (its fields are the options)
+    #: the request dataclass (its fields are the options), or a function returning it, for a
+    #: family whose request module costs start-up time that other commands need not pay
+    request: type | Callable[[], type]
     runner: Callable[[Any], Any]  # request → Result; imports the heavy module inside
     result: str = ""  # the result kind: "trace" for every optimizer, else the command's own
     mistakes: Callable[[], tuple] | None = None  # () → the family's mistake catalogue
@@ -48,7 +50,7 @@ class CommandSpec:
         return self.result or self.name
 
     def request_type(self) -> type:
-        return self.request
+        return self.request if isinstance(self.request, type) else self.request()
 
     def run(self, request) -> Any:
         return self.runner(request)

@@ -50,3 +50,8 @@ class RfRequest(ModelRequest):
     draw: bool = flag(
         "Draw the input grid with the unit's field shaded (inputs up to 64 per side)."
     )
+
+
+@dataclass(frozen=True)
+class ModelsRequest:
+    """``hwcheck models`` takes no options."""

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from hwcheck.core.registry import CommandSpec, register
-from hwcheck.families.arch.request import ParamsRequest, RfRequest
-from hwcheck.families.arch.zoo import ModelsRequest
+
+
+def requests():
+    """The request module, imported only by the command that runs (start-up stays light)."""
+    from hwcheck.families.arch import request
+
+    return request
 
 
 def mistakes() -> tuple:
@@ -40,7 +45,7 @@ SPECS = register(
             'params --spec "500x7 | conv1d filters=16 kernel=3 | maxpool1d kernel=2 | flatten | dense units=5" --explain',
             'params --spec "35x35x16 | conv2d filters=32 kernel=3 padding=same" --claim total_params=4640',
         ),
-        ParamsRequest,
+        lambda: requests().ParamsRequest,
         params,
         mistakes=mistakes,
     ),
@@ -52,7 +57,7 @@ SPECS = register(
             'rf --spec "16x16x1 | conv2d filters=1 kernel=3 | conv2d filters=1 kernel=3 stride=2" --unit 2,2 --draw',
             'rf --spec "32x32x1 | conv2d filters=1 kernel=3 | conv2d filters=1 kernel=3" --claim rf_area=25',
         ),
-        RfRequest,
+        lambda: requests().RfRequest,
         rf,
         mistakes=mistakes,
         plot="field",
@@ -61,7 +66,7 @@ SPECS = register(
         "models",
         "The model zoo: published networks with their parameter counts and references.",
         ("models", "models --json"),
-        ModelsRequest,
+        lambda: requests().ModelsRequest,
         models,
         calculator=False,
     ),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from hwcheck.core.registry import CommandSpec, register
-from hwcheck.families.conv.request import (
-    ConvBackpropRequest,
-    ConvCostRequest,
-    ConvMatrixRequest,
-    SeparableRequest,
-)
+
+
+def requests():
+    """The request module, imported only by the command that runs (start-up stays light)."""
+    from hwcheck.families.conv import request
+
+    return request
 
 
 def mistakes() -> tuple:
@@ -50,7 +51,7 @@ SPECS = register(
             "conv-matrix --input 3x3 --kernel 2x2 --op conv --padding full --format latex",
             'conv-matrix --input 3x3 --kernel 2x2 --f "1 2; 3 4" --x "1 2 3; 4 5 6; 7 8 9"',
         ),
-        ConvMatrixRequest,
+        lambda: requests().ConvMatrixRequest,
         conv_matrix,
         mistakes=mistakes,
         plot="sparsity",
@@ -62,7 +63,7 @@ SPECS = register(
             'conv-backprop --x "1 2 3; 4 5 6; 7 8 9" --f "1 0; 0 -1" --loss gap --exact',
             'conv-backprop --x "1 2 3; 4 5 6; 7 8 9" --f "1 0; 0 -1" --loss half-sse --target "0 0; 0 0" --explain',
         ),
-        ConvBackpropRequest,
+        lambda: requests().ConvBackpropRequest,
         conv_backprop,
         mistakes=mistakes,
     ),
@@ -70,14 +71,14 @@ SPECS = register(
         "conv-cost",
         "Multiplications and additions of direct vs FFT 2-D convolution.",
         ("conv-cost --size 64", "conv-cost --size 256 --kernel 5"),
-        ConvCostRequest,
+        lambda: requests().ConvCostRequest,
         conv_cost,
     ),
     CommandSpec(
         "separable",
         "Is a kernel spatially separable? Rank, factors u·vᵀ and the cost saved.",
         ('separable --f "3 6 9; 4 8 12; 5 10 15"',),
-        SeparableRequest,
+        lambda: requests().SeparableRequest,
         separable,
         mistakes=mistakes,
     ),

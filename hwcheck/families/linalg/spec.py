@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from hwcheck.core.registry import CommandSpec, register
-from hwcheck.families.linalg.request import LinearCollapseRequest, LstsqRequest
+
+
+def requests():
+    """The request module, imported only by the command that runs (start-up stays light)."""
+    from hwcheck.families.linalg import request
+
+    return request
 
 
 def lstsq(request):
@@ -23,14 +29,14 @@ SPECS = register(
         "lstsq",
         "Is Xw = y solvable? Ranks, solution-set dimension, null space, minimum-norm solution.",
         ('lstsq --X "1 2 0; 0 1 1" --y "1 2"', 'lstsq --X "1 1; 2 2; 3 3" --y "1 2 4"'),
-        LstsqRequest,
+        lambda: requests().LstsqRequest,
         lstsq,
     ),
     CommandSpec(
         "linear-collapse",
         "m linear layers multiplied out without commuting: y = x·W′ + b′ (exercise R).",
         ("linear-collapse --layers 4", "linear-collapse --layers 3 --claim \"y=x W' + b'\""),
-        LinearCollapseRequest,
+        lambda: requests().LinearCollapseRequest,
         linear_collapse,
     ),
 )

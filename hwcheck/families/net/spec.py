@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from hwcheck.core.registry import CommandSpec, register
-from hwcheck.families.net.request import NetRequest
+
+
+def requests():
+    """The request module, imported only by the command that runs (start-up stays light)."""
+    from hwcheck.families.net import request
+
+    return request
 
 
 def net(request):
@@ -21,7 +27,7 @@ SPECS = register(
             "net --layer 'relu | 1 -1; -1 1 | 0 0' --layer 'linear | 1; 1' --target 'xor(x1, x2)'",
             "net --build sop --table '00110:1 01011:1 11110:0 00000:0'",
         ),
-        NetRequest,
+        lambda: requests().NetRequest,
         net,
     ),
 )

@@ -9,7 +9,13 @@ A new optimizer is its rule class in :mod:`hwcheck.families.optim.optimizers` (n
 from __future__ import annotations
 
 from hwcheck.core.registry import CommandSpec, register
-from hwcheck.families.optim import request as r
+
+
+def requests():
+    """The request module, imported only by the command that runs (a dozen dataclasses)."""
+    from hwcheck.families.optim import request
+
+    return request
 
 
 def mistakes() -> tuple:
@@ -30,7 +36,7 @@ def trace_runner(name: str):
     return run
 
 
-def optimizer(name: str, summary: str, example: str, request: type) -> CommandSpec:
+def optimizer(name: str, summary: str, example: str, request) -> CommandSpec:
     return CommandSpec(
         name,
         summary,
@@ -55,43 +61,43 @@ SPECS = register(
         "sgd",
         "SGD trace (momentum, dampening, Nesterov, weight decay) as torch.optim.SGD computes it.",
         "sgd --steps 4",
-        r.SgdRequest,
+        lambda: requests().SgdRequest,
     ),
     optimizer(
         "adam",
         "Adam trace with moments and bias corrections, as torch.optim.Adam computes it.",
         "adam --steps 4 --explain",
-        r.AdamRequest,
+        lambda: requests().AdamRequest,
     ),
     optimizer(
         "adamw",
         "AdamW trace (decoupled weight decay), as torch.optim.AdamW computes it.",
         "adamw --steps 4 --weight-decay 0.01",
-        r.AdamwRequest,
+        lambda: requests().AdamwRequest,
     ),
     optimizer(
         "rmsprop",
         "RMSprop trace (alpha, centered, momentum), as torch.optim.RMSprop computes it.",
         "rmsprop --steps 4",
-        r.RmspropRequest,
+        lambda: requests().RmspropRequest,
     ),
     optimizer(
         "adagrad",
         "Adagrad trace (lr decay, initial accumulator), as torch.optim.Adagrad computes it.",
         "adagrad --steps 4",
-        r.AdagradRequest,
+        lambda: requests().AdagradRequest,
     ),
     optimizer(
         "nadam",
         "NAdam trace (Nesterov momentum with the μₜ schedule), as torch.optim.NAdam computes it.",
         "nadam --steps 4 --explain",
-        r.NadamRequest,
+        lambda: requests().NadamRequest,
     ),
     optimizer(
         "radam",
         "RAdam trace (variance rectification ρₜ, rₜ), as torch.optim.RAdam computes it.",
         "radam --steps 8",
-        r.RadamRequest,
+        lambda: requests().RadamRequest,
     ),
     CommandSpec(
         "gd-quadratic",
@@ -100,7 +106,7 @@ SPECS = register(
             'gd-quadratic --H "2 0; 0 1" --lr 0.5 --steps 3 --w0 "1 1"',
             'gd-quadratic --H "3 1; 1 3" --newton --lr 1',
         ),
-        r.GdQuadraticRequest,
+        lambda: requests().GdQuadraticRequest,
         gd_quadratic,
         mistakes=mistakes,
         plot="quadratic",

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from hwcheck.core.registry import CommandSpec, register
-from hwcheck.families.symbolic.request import DeriveRequest, EquivRequest
+
+
+def requests():
+    """The request module, imported only by the command that runs (start-up stays light)."""
+    from hwcheck.families.symbolic import request
+
+    return request
 
 
 def mistakes() -> tuple:
@@ -33,7 +39,7 @@ SPECS = register(
             "derive --preset sigmoid-mse-l2 --wrt w --at w=0.1,b=0,x=2,t=0,lam=0.01",
             'derive --wrt z --expr "-t*log(sigmoid(z))"',
         ),
-        DeriveRequest,
+        lambda: requests().DeriveRequest,
         derive,
         mistakes=mistakes,
     ),
@@ -44,7 +50,7 @@ SPECS = register(
             'equiv "exp(z1)/(exp(z1)+exp(z2))" "sigmoid(z1-z2)"',
             'equiv "sigmoid(z)*(1-sigmoid(z))" "exp(-z)/(1+exp(-z))**2"',
         ),
-        EquivRequest,
+        lambda: requests().EquivRequest,
         equiv,
     ),
 )

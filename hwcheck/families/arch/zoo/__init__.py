@@ -21,6 +21,7 @@ from hwcheck.core.inputs import FILE_ROOT, parse_toml
 from hwcheck.core.numbers import _short
 from hwcheck.core.numfmt import DEFAULT_DIGITS, fmt
 from hwcheck.core.result import Result, Table
+from hwcheck.families.arch.request import ModelsRequest
 
 PREFIX = "zoo:"
 
@@ -159,11 +160,6 @@ def as_torch(table: dict, name: str) -> dict:
 
 
 # --------------------------------------------------------------------------- hwcheck models
-
-
-@dataclass(frozen=True)
-class ModelsRequest:
-    """``hwcheck models`` takes no options."""
 
 
 @dataclass(frozen=True)
