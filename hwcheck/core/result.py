@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from hwcheck.core.numfmt import DEFAULT_DIGITS
 from hwcheck.core.views import Heading, Matrix, Section, Table, Text
 
-__all__ = ["Heading", "Matrix", "Result", "Section", "Table", "Text", "view_only"]
+__all__ = ["Heading", "Matrix", "Result", "Section", "Table", "Text", "Undecided", "view_only"]
 
 
 def view_only(default: Any = None) -> Any:
@@ -24,6 +24,18 @@ def view_only(default: Any = None) -> Any:
 
 
 # ------------------------------------------------------------------------------ results
+
+
+@dataclass(frozen=True)
+class Undecided:
+    """A value the computation could not decide (a time bound ran out): never a value to
+    compare a claim against — a claim on it is ``inconclusive``. JSON: ``"inconclusive"``."""
+
+    reason: str = "timeout"
+    budget: float | None = None
+
+    def to_json(self) -> str:
+        return "inconclusive"
 
 
 @dataclass(frozen=True)
