@@ -48,7 +48,7 @@ class Comparer:
         self.result = result
         self.tol = tol
         self.data = data if data is not None else {}
-        self.claims = {k: read_claim(v) for k, v in (claims or {}).items()}
+        self.claims = claims or {}  # raw: each read only when a reading needs it
         self.marks = marks or {}
 
     def compare(self, path: tuple, expected: Any, claimed: Any) -> Outcome:
@@ -210,7 +210,7 @@ class Comparer:
                 f"factor: up to a non-zero factor (claim {other_key} too to check the product)",
                 found.hint,
             )
-        theirs = as_sequence(self.claims[other_key], other_expected)
+        theirs = as_sequence(read_claim(self.claims[other_key]), other_expected)
         if shape_of(theirs) != shape_of(other_expected):
             return Outcome("wrong", "factor: u·vᵀ", f"{other_key} has the wrong length")
         u_e, v_e = (expected, other_expected) if side == "column" else (other_expected, expected)

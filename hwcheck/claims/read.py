@@ -93,12 +93,14 @@ def read_claim(raw: Any, where: str = "claim") -> Claimed:
         return raw
     text = canonical_text(raw)
     try:
+        if isinstance(raw, (list, tuple, dict)):  # typed: its entries keep their own texts
+            return _from_native(list(raw) if isinstance(raw, tuple) else raw, text, 0)
         return _read_text(text, 0)
     except RecursionError:
         return Claimed(text, text)
 
 
-def canonical_text(raw: Any) -> str:
+def canonical_text(raw: Any, depth: int = 0) -> str:
     """The text of a raw claim: a string as written (stripped), a TOML float its source text,
     a typed value in JSON-like notation (numbers as written)."""
     if isinstance(raw, str):
@@ -116,11 +118,14 @@ def canonical_text(raw: Any) -> str:
         return repr(float(raw))
     if isinstance(raw, (int, Fraction)):
         return str(raw)
+    if isinstance(raw, (list, tuple, dict)) and depth > MAX_RANK:
+        return "[…]"  # nested deeper than any array: not written out
     if isinstance(raw, (list, tuple)):
-        return "[" + ", ".join(_inner_text(x) for x in raw) + "]"
+        return "[" + ", ".join(_inner_text(x, depth + 1) for x in raw) + "]"
     if isinstance(raw, dict):
         inner = (
-            f"{json.dumps(str(k), ensure_ascii=False)}: {_inner_text(v)}" for k, v in raw.items()
+            f"{json.dumps(str(k), ensure_ascii=False)}: {_inner_text(v, depth + 1)}"
+            for k, v in raw.items()
         )
         return "{" + ", ".join(inner) + "}"
     if hasattr(raw, "tolist"):  # numpy values (API)
@@ -128,8 +133,15 @@ def canonical_text(raw: Any) -> str:
     return str(raw).strip()
 
 
-def _inner_text(x: Any) -> str:
-    return json.dumps(x, ensure_ascii=False) if isinstance(x, str) else canonical_text(x)
+_BARE = re.compile(r"[^\s,;\[\]()\"'{}:]+")
+
+
+def _inner_text(x: Any, depth: int) -> str:
+    """An entry of a typed list as written: a string bare when it reads as one token
+    (``[W11, 1/4, 0]``), quoted otherwise."""
+    if isinstance(x, str):
+        return x.strip() if _BARE.fullmatch(x.strip()) else json.dumps(x, ensure_ascii=False)
+    return canonical_text(x, depth)
 
 
 # ---------------------------------------------------------------------------- reading text
@@ -198,14 +210,17 @@ def _json(text: str) -> Any:
 
 
 def _from_native(native: Any, text: str, depth: int) -> Claimed:
+    if isinstance(native, (list, dict)) and depth > MAX_RANK:
+        return Claimed("[…]", [], items=())  # deeper than any array: its shape tells it apart
     if isinstance(native, list):
         if len(native) > MAX_CLAIM_ENTRIES:
             return Claimed(text, text)
-        items = tuple(_from_native(x, canonical_text(x), depth + 1) for x in native)
+        items = tuple(_from_native(x, canonical_text(x, depth + 1), depth + 1) for x in native)
         return Claimed(text, [i.value for i in items], items=items)
     if isinstance(native, dict):
         fields = tuple(
-            (str(k), _from_native(v, canonical_text(v), depth + 1)) for k, v in native.items()
+            (str(k), _from_native(v, canonical_text(v, depth + 1), depth + 1))
+            for k, v in native.items()
         )
         return Claimed(text, {k: c.value for k, c in fields}, fields=fields)
     if isinstance(native, str):

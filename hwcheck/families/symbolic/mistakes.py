@@ -56,7 +56,7 @@ def _problem(case: Case):
     def shown(derivative) -> tuple[dict, Callable[[], str]]:
         """The value (base variables) and the work (in the result's abbreviations, on demand)."""
         value = {"expr": to_text(derivative)} if len(path) == 2 else to_text(derivative)
-        return value, lambda: to_text(textbook(derivative, tuple(definitions.full.items())))
+        return value, lambda: to_text(textbook(derivative, tuple(definitions.full.items()))[0])
 
     return full, symbol(str(path[1]), assume), shown
 
