@@ -260,3 +260,15 @@ def test_canonical_key_for_every_alias():
     assert canonical_key(data, "w(0)" if "w0" in data else "total_params") == "total_params"
     with pytest.raises(HwcheckError, match="nearest"):
         canonical_key(data, "total_param")
+
+
+def test_an_equiv_verdict_that_was_not_decided_is_no_value_to_compare_against():
+    from hwcheck.families.symbolic.commands import EquivResult
+
+    undecided = EquivResult("x", "y", "inconclusive", "numeric", 0, 0, reason="timeout")
+    for claim in ("equivalent", "not_equivalent", "inconclusive"):
+        v = undecided.verify({"verdict": claim})[0]
+        assert v.verdict == "inconclusive" and "timeout" in v.rule
+    decided = EquivResult("x", "x", "equivalent", "structural", 0, 0)
+    assert decided.verify({"verdict": "equivalent"})[0].verdict == "correct"
+    assert decided.verify({"verdict": "inconclusive"})[0].verdict == "wrong"

@@ -30,12 +30,14 @@ _PLUGIN_CACHE: dict[tuple, Outcome] = {}
 
 
 def undecided(mark: Undecided) -> Outcome:
-    """A value the result could not decide: nothing to compare against."""
+    """A value the result could not decide: nothing to compare against, never wrong."""
     if mark.budget is not None:
-        rule = f"inconclusive: {mark.reason}, not decided within the {mark.budget:g} s budget"
-    else:
-        rule = f"inconclusive: {mark.reason}, the expected value was not decided"
-    return Outcome("inconclusive", rule, "judge it again with a larger budget (--file-budget)")
+        return Outcome(
+            "inconclusive",
+            f"inconclusive ({mark.reason}): not decided within the {mark.budget:g} s budget",
+            "a larger budget may decide it (check --file-budget, --run-budget)",
+        )
+    return Outcome("inconclusive", f"inconclusive ({mark.reason}): the value was not decided")
 
 
 class Comparer:
