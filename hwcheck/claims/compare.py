@@ -19,7 +19,7 @@ from hwcheck.claims.read import Claimed, _float, as_sequence, read_claim
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numbers import parse_bool, shape_of
 from hwcheck.core.numfmt import fmt, fmt_seq
-from hwcheck.core.result import Undecided
+from hwcheck.core.undecided import Undecided, is_undecided
 
 #: comparators for ``Result.claim_kind`` names, as "module:function" (imported on first use).
 PLUGINS: dict[str, str] = {
@@ -55,7 +55,7 @@ class Comparer:
 
     def compare(self, path: tuple, expected: Any, claimed: Any) -> Outcome:
         claimed = read_claim(claimed)
-        if isinstance(expected, Undecided):
+        if is_undecided(expected):
             return undecided(expected)
         if path in self.marks:
             return undecided(self.marks[path])

@@ -16,7 +16,7 @@ from hwcheck.claims.outcome import VERDICTS, Outcome, Tolerance
 from hwcheck.claims.read import Claimed, plain, read_claim
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numfmt import fmt, fmt_seq
-from hwcheck.core.result import Undecided
+from hwcheck.core.undecided import Undecided, is_undecided
 
 VERDICT_MARK = {"correct": "✓", "wrong": "✗", "imprecise": "≈", "inconclusive": "?", "error": "!"}
 CLAIM_COLUMNS = ("claim", "claimed", "expected", "verdict", "rule")
@@ -189,7 +189,7 @@ def _walk(node: Any, path: tuple, marks: dict, count: list) -> None:
     count[0] += 1
     if count[0] > _MAX_NODES or len(path) > 12:
         return
-    if isinstance(node, Undecided):
+    if is_undecided(node):
         marks[path] = node
     elif isinstance(node, dict):
         for k, v in node.items():

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from hwcheck.core.numfmt import DEFAULT_DIGITS
+from hwcheck.core.undecided import Undecided
 from hwcheck.core.views import Heading, Matrix, Section, Table, Text
 
 __all__ = ["Heading", "Matrix", "Result", "Section", "Table", "Text", "Undecided", "view_only"]
@@ -24,18 +25,6 @@ def view_only(default: Any = None) -> Any:
 
 
 # ------------------------------------------------------------------------------ results
-
-
-@dataclass(frozen=True)
-class Undecided:
-    """A value the computation could not decide (a time bound ran out): never a value to
-    compare a claim against — a claim on it is ``inconclusive``. JSON: ``"inconclusive"``."""
-
-    reason: str = "timeout"
-    budget: float | None = None
-
-    def to_json(self) -> str:
-        return "inconclusive"
 
 
 @dataclass(frozen=True)
