@@ -88,16 +88,13 @@ def judge(
     wrong one. A wrong claim is diagnosed (``diagnosis``): the named mistakes whose value it
     matches (hwcheck.claims.diagnose)."""
     claimed = read_claim(raw)
-    made = lambda expected, outcome, hint, mistakes=(): Verdict(
-        key,
-        plain(claimed.value),
-        expected,
-        outcome.verdict,
-        outcome.rule,
-        hint,
-        mistakes,
-        claimed.text,
-    )
+
+    def made(expected: Any, outcome: Outcome, hint: str | None, mistakes: tuple = ()) -> Verdict:
+        value = plain(claimed.value)
+        return Verdict(
+            key, value, expected, outcome.verdict, outcome.rule, hint, mistakes, claimed.text
+        )
+
     try:
         path, expected = lookup(data, key)
     except HwcheckError as exc:
