@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from hwcheck.core.numfmt import DEFAULT_DIGITS
-from hwcheck.core.undecided import Undecided, undecided_at
+from hwcheck.core.undecided import Undecided
 from hwcheck.core.views import Heading, Matrix, Section, Table, Text
 
 __all__ = [
@@ -25,7 +25,6 @@ __all__ = [
     "Table",
     "Text",
     "Undecided",
-    "undecided_at",
     "view_only",
 ]
 

@@ -4,7 +4,6 @@ result module, which imports the claims engine back)."""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,21 +53,6 @@ class Undecided:
         return f"not decided: the {bound} of {self.budget:g} s ran out"
 
 
-def undecided_at(result: Any, path: tuple, expected: Any = None) -> Undecided | None:
-    """The :class:`Undecided` a claim at ``path`` of ``result`` meets (``expected`` itself, or the
-    value at ``path`` in the result's payload, whose JSON shows only ``"inconclusive"``)."""
-    if isinstance(expected, Undecided):
-        return expected
-    if expected != "inconclusive" or not hasattr(result, "payload"):
-        return None
-    node: Any = result.payload()
-    for key in path:
-        if dataclasses.is_dataclass(node) and not isinstance(node, Undecided):
-            node = getattr(node, str(key), None)
-        elif isinstance(node, dict):
-            node = node.get(key, node.get(str(key)))
-        elif isinstance(node, (list, tuple)) and isinstance(key, int) and key < len(node):
-            node = node[key]
-        else:
-            return None
-    return node if isinstance(node, Undecided) else None
+def is_undecided(value: Any) -> bool:
+    """An :class:`Undecided`: a value never compared with a claim."""
+    return isinstance(value, Undecided)
