@@ -38,7 +38,7 @@ def _bind() -> None:
     from hwcheck.core import result
 
     def verify(res, claims, *, rtol, atol):
-        from hwcheck.claims.verify import verify
+        from hwcheck.claims.verdict import verify
 
         return verify(res, claims, rtol=rtol, atol=atol)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import tomllib
 from collections import Counter
 from fractions import Fraction
@@ -121,11 +122,22 @@ class Plan:
 
     def wrong_values(self, ex: str, k: str) -> list[tuple[str, int]]:
         counts = Counter(
-            json.dumps(answers[f"{ex}.{k}"], sort_keys=True)
+            json.dumps(_normalised(answers[f"{ex}.{k}"]), sort_keys=True)
             for _, answers, kinds in self.students
             if kinds[(ex, k)] in ("wrong", "wrong-product")
         )
         return counts.most_common()
+
+
+def _normalised(value):
+    """A wrong answer as the summary groups it: a written fraction is its value (1/4 → 0.25, "0" → 0)."""
+    if isinstance(value, list):
+        return [_normalised(v) for v in value]
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value):
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"-?\d+/\d+", value):
+        return float(Fraction(value))
+    return value
 
 
 @pytest.fixture(scope="module")
@@ -526,7 +538,7 @@ def test_points_per_claim_and_partial_credit(monkeypatch):
     from hwcheck.answers.grade.key import load_key
     from hwcheck.answers.grade.submissions import Submission
     from hwcheck.claims.diagnose import Match
-    from hwcheck.claims.verify import Verdict
+    from hwcheck.claims.verdict import Verdict
 
     key = load_key(str(GRADE / "key.toml"))
     ex = next(e for e in key.exercises if e.exercise.id == "C-variant")
@@ -608,7 +620,7 @@ def test_key_fills_every_claim_and_grade_reads_it_back(cli, tmp_path):
     """A draft of course exercises with "?" and "" for every claim: the filled key holds values
     that the hand-written answer sheet (examples.toml) agrees with, and grade accepts it."""
     from hwcheck.answers.grade.key import load_key
-    from hwcheck.claims.verify import judge
+    from hwcheck.claims.verdict import judge
 
     exercises = course()
     draft = ["# my draft", ""]

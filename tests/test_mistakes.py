@@ -18,8 +18,10 @@ from hypothesis import strategies as st
 
 import hwcheck
 from hwcheck.claims import diagnose as mistakes
+from hwcheck.claims.compare import Comparer
 from hwcheck.claims.diagnose import Case
-from hwcheck.claims.verify import Comparer, Tolerance, lookup, valid_keys
+from hwcheck.claims.lookup import lookup, valid_keys
+from hwcheck.claims.outcome import Tolerance
 from tests.conftest import DATA, ROOT
 
 
@@ -414,7 +416,7 @@ def test_verdict_json_always_carries_mistakes():
 
 
 def test_diagnosis_can_be_switched_off():
-    from hwcheck.claims.verify import judge
+    from hwcheck.claims.verdict import judge
 
     r = hwcheck.params(spec="35x35x16 | conv2d 32 3")
     data = r.to_json()

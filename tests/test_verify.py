@@ -7,7 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hwcheck.claims.verify import lookup, significant_figures, verify
+from hwcheck.claims.lookup import lookup
+from hwcheck.claims.read import significant_figures
+from hwcheck.claims.verdict import verify
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.result import Result, Text
 
@@ -165,14 +167,14 @@ def test_own_answer_is_correct_and_perturbed_is_not(value):
     ],
 )
 def test_approximate_notation(text, value):
-    from hwcheck.claims.verify import approximate
+    from hwcheck.claims.read import approximate
 
     assert approximate(text)[0] == value
 
 
 @pytest.mark.parametrize("text", ["4640", "4_640", "4,640", "4640.0", "1/4", "lots", "k"])
 def test_plain_numbers_are_not_approximate(text):
-    from hwcheck.claims.verify import approximate
+    from hwcheck.claims.read import approximate
 
     assert approximate(text) is None
 
@@ -184,7 +186,7 @@ def test_imprecise_needs_two_figures():
 
 
 def test_trace_alias():
-    from hwcheck.claims.verify import trace_alias
+    from hwcheck.claims.lookup import trace_alias
 
     data = {
         "steps": [{"t": 1, "params": {"w": 1.0}, "state": {"exp_avg": {"w": 0.1}}}],

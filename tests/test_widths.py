@@ -92,7 +92,7 @@ def sections_for(args):
                 values[key] = token
                 positional = positional[1:]
             i += 1
-    from hwcheck.claims.verify import parse_claim
+    from hwcheck.claims.lookup import parse_claim
     from hwcheck.render.text import sections_of
 
     result = spec.run(build_request(spec.request_type(), values, source="cli"))

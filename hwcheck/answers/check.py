@@ -52,7 +52,7 @@ class CheckResult(Result):
     def view(self, digits: int = 6) -> list:
         if self.show_all:
             return self.solution_sheet(digits)
-        from hwcheck.claims.verify import CLAIM_COLUMNS, CLAIM_MIN_WIDTHS, claim_cells
+        from hwcheck.claims.verdict import CLAIM_COLUMNS, CLAIM_MIN_WIDTHS, claim_cells
 
         several = bool(self.files)  # a file column, and a score per file
         lead = (lambda ex: (ex.file, ex.id)) if several else (lambda ex: (ex.id,))
@@ -95,7 +95,7 @@ class CheckResult(Result):
 
     def solution_sheet(self, digits: int) -> list:
         """``--show-all``: every exercise under its heading, its worked solution, its verdicts."""
-        from hwcheck.claims.verify import CLAIM_COLUMNS, claim_cells
+        from hwcheck.claims.verdict import CLAIM_COLUMNS, claim_cells
 
         files = sorted({ex.file for ex in self.exercises})
         sections: list = [Heading("Solutions: " + ", ".join(files), level=1)]

@@ -47,7 +47,7 @@ def compute(answers: AnswersFile, exercise: Exercise):
 def tolerance(exercise: Exercise, key: str, rtol: float | None = None, atol: float | None = None):
     """A claim's tolerance: its own ``[exercise.tolerances]`` entry, else the command line's
     ``--rtol``/``--atol`` (``rtol``, ``atol``), else the exercise's (or the file's defaults)."""
-    from hwcheck.claims.verify import Tolerance
+    from hwcheck.claims.outcome import Tolerance
 
     own = exercise.tolerances.get(key, {})
     return Tolerance(
@@ -68,7 +68,7 @@ def judge_claim(
 ):
     """One claim's Verdict. ``data`` is ``result.to_json()`` (built once per exercise);
     ``claims`` all the answers to the exercise, read together (u·vᵀ, follows-from-earlier)."""
-    from hwcheck.claims.verify import judge
+    from hwcheck.claims.verdict import judge
 
     tol = tolerance(exercise, key, rtol, atol)
     return judge(result, data, key, raw, tol, claims=claims)

@@ -32,7 +32,7 @@ _PLUGIN_CACHE: dict[tuple, Outcome] = {}
 
 def undecided(mark: Undecided) -> Outcome:
     """A value the result could not decide: nothing to compare against, never wrong."""
-    rule = f"inconclusive ({mark.reason}): {mark.describe()}"
+    rule = f"{mark.reason} ({mark.describe()})"
     if mark.budget is not None and mark.name:
         return Outcome("inconclusive", rule, f"a larger {mark.name} may decide it")
     return Outcome("inconclusive", rule)

@@ -159,7 +159,7 @@ def for_command(command: str) -> tuple[Mistake, ...]:
 def diagnose(comparer, case: Case, claimed: Any) -> tuple[Match, ...]:
     """The named mistakes whose value the (wrong) claim matches, within the comparer's tolerance.
 
-    ``comparer`` is a :class:`hwcheck.claims.verify.Comparer`: a candidate counts only when it is *not*
+    ``comparer`` is a :class:`hwcheck.claims.compare.Comparer`: a candidate counts only when it is *not*
     the right value (comparing it as a claim against the expected value fails) and the claim
     *is* the candidate (comparing the claim against it succeeds)."""
     found: dict[tuple[str, str], Match] = {}

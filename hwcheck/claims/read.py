@@ -242,7 +242,7 @@ def _list_reading(text: str, depth: int) -> list[Claimed] | None:
     unless every entry is a number (or a batch word)."""
     if _SHAPE.fullmatch(text):
         return [_read_entry(t) for t in re.findall(_DIGITS, text)]
-    tokens = _TOKEN.findall(text)
+    tokens = _TOKEN.findall(text.replace("،", ",").replace("؛", ";"))  # Arabic comma, semicolon
     if len(tokens) > 2 * MAX_CLAIM_ENTRIES:
         return None
     nested = _nested(tokens)
@@ -396,6 +396,10 @@ def approximate(claimed: Any) -> tuple[Any, str] | None:
     return value * factor, ", ".join(how)
 
 
+_EASTERN = str.maketrans({**{chr(0x06F0 + i): str(i) for i in range(10)},
+                          **{chr(0x0660 + i): str(i) for i in range(10)}, "٫": "."})  # fmt: skip
+
+
 def significant_figures(claimed: Any) -> int | None:
     """Significant figures a claim was written with (``0.0014`` → 2, ``-1.9·10⁻⁴`` → 2)."""
     if isinstance(claimed, Claimed):
@@ -405,8 +409,8 @@ def significant_figures(claimed: Any) -> int | None:
     text = canonical_text(claimed).replace("−", "-")
     try:  # ۰٫۲۵ counts as 0.25 does: figures of the ASCII normal form
         text = normal_form(text, "claim")
-    except HwcheckError:
-        pass
+    except HwcheckError:  # an approximate form (۴٫۶k): its digits read as their ASCII twins
+        text = text.translate(_EASTERN)
     mantissa = re.split(r"[eE·×*]|\\cdot|\\times", text)[0]
     if "/" in mantissa:
         return None
@@ -473,3 +477,21 @@ def _shape(value: Any) -> tuple[int, ...]:
             break
         value = value[0]
     return tuple(shape)
+
+
+def claimed_number(claimed: Any):
+    """A claim (raw or read) as a number, ``None`` when it is not one (the families'
+    follows-from-earlier readings)."""
+    read = read_claim(claimed)
+    return read.value if read.is_number else None
+
+
+def claimed_list(claimed: Any, expected: list) -> list:
+    """A claim (raw or read) as nested lists of plain values, read for a list-valued key."""
+    return _values(as_sequence(read_claim(claimed), expected))
+
+
+def _values(tree: Any) -> Any:
+    if isinstance(tree, list):
+        return [_values(x) for x in tree]
+    return tree.value if isinstance(tree, Claimed) else tree

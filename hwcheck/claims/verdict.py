@@ -13,7 +13,7 @@ from hwcheck.claims.compare import Comparer
 from hwcheck.claims.fair import step_before
 from hwcheck.claims.lookup import lookup, trace_alias
 from hwcheck.claims.outcome import VERDICTS, Outcome, Tolerance
-from hwcheck.claims.read import Claimed, plain, read_claim
+from hwcheck.claims.read import Claimed, claimed_list, plain, read_claim
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numfmt import fmt, fmt_seq
 from hwcheck.core.undecided import Undecided, is_undecided
@@ -63,6 +63,10 @@ class Verdict:
         }
 
 
+#: the rule of a claim on a key the result does not have (the CLI's --claim: exit 2)
+MISSING_KEY_RULE = "key: not in the result"
+
+
 def verify(result, claims, *, rtol: float = 1e-3, atol: float = 1e-9) -> list[Verdict]:
     """Judge every claim against ``result`` (a :class:`hwcheck.core.result.Result`)."""
     data = result.to_json()
@@ -90,7 +94,7 @@ def judge(
     claimed = read_claim(raw)
 
     def made(expected: Any, outcome: Outcome, hint: str | None, mistakes: tuple = ()) -> Verdict:
-        value = plain(claimed.value)
+        value = plain(_as_read(claimed, expected))
         return Verdict(
             key, value, expected, outcome.verdict, outcome.rule, hint, mistakes, claimed.text
         )
@@ -98,7 +102,7 @@ def judge(
     try:
         path, expected = lookup(data, key)
     except HwcheckError as exc:
-        return made(None, Outcome("error", "key: not in the result"), exc.message)
+        return made(None, Outcome("error", MISSING_KEY_RULE), exc.message)
     expected = undecided_marks(result).get(path, expected)
     comparer = Comparer(result, tol, data, claims or {}, undecided_marks(result))
     outcome = _compare(comparer, data, path, expected, claimed)
@@ -118,6 +122,17 @@ def judge(
             named = describe(mistakes)
             hint = named if not hint else f"{named}; {hint}"
     return made(expected, outcome, hint, mistakes)
+
+
+def _as_read(claimed: Claimed, expected: Any) -> Any:
+    """The claimed value as the comparison read it: a list where the key's value is a list
+    (``1 100`` or ``1,605,632`` are entries there, a number elsewhere)."""
+    if isinstance(expected, list) and not isinstance(claimed.value, list):
+        try:
+            return claimed_list(claimed, expected)
+        except (HwcheckError, ArithmeticError, ValueError, TypeError, RecursionError):
+            pass
+    return claimed.value
 
 
 def _compare(

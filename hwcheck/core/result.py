@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 
-#: what results call above the core: the claim verifier (hwcheck.claims.verify) and Rich's layout
+#: what results call above the core: the claim verifier (hwcheck.claims.verdict) and Rich's layout
 #: (hwcheck.render.text). The core imports nothing above it; ``hwcheck/__init__.py`` binds them.
 _ABOVE: dict[str, Callable[..., Any]] = {}
 

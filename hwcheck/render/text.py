@@ -29,7 +29,7 @@ VERDICT_STYLE = {
 
 
 def verdict_table(verdicts, digits: int = 6) -> Table:
-    from hwcheck.claims.verify import CLAIM_COLUMNS, claim_cells
+    from hwcheck.claims.verdict import CLAIM_COLUMNS, claim_cells
 
     rows = tuple(claim_cells(v.to_json(), digits) for v in verdicts)
     return Table(columns=CLAIM_COLUMNS, rows=rows, title="Claims", nowrap=(0, 3), below=(4,))
@@ -244,7 +244,7 @@ def _stacked_table(section: Table, columns, rows, footer, width: int):
 
 
 def _verdict_style(cell: str) -> str:
-    from hwcheck.claims.verify import VERDICT_MARK
+    from hwcheck.claims.verdict import VERDICT_MARK
 
     for verdict, mark in VERDICT_MARK.items():
         if cell.startswith(mark + " ") and cell.endswith(verdict):

@@ -126,7 +126,7 @@ def students_table(students: list[dict[str, Any]]) -> str:
 
 
 def summary_table(summary: list[dict[str, Any]]) -> str:
-    from hwcheck.claims.verify import describe_value
+    from hwcheck.claims.verdict import describe_value
 
     rows = [
         (

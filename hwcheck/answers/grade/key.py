@@ -120,7 +120,7 @@ def compute(answers, exercise: Exercise, where: str):
 
 
 def _expected(data: dict[str, Any], key: str, where: str) -> Any:
-    from hwcheck.claims.verify import lookup
+    from hwcheck.claims.lookup import lookup
 
     try:
         return lookup(data, key)[1]

@@ -23,7 +23,7 @@ def score_text(x: float, digits: int = 6) -> str:
 
 
 def class_sections(result, digits: int = 6) -> list:
-    from hwcheck.claims.verify import describe_value
+    from hwcheck.claims.verdict import describe_value
 
     rows = []
     for s in result.students:
@@ -106,7 +106,7 @@ def claim_lines(student: dict[str, Any]) -> list[str]:
 
 
 def md_code(value: Any) -> str:
-    from hwcheck.claims.verify import describe_value
+    from hwcheck.claims.verdict import describe_value
 
     text = safe_text(describe_value(value), 60).replace("`", "'")
     return f"`{text}`"

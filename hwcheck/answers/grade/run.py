@@ -108,7 +108,7 @@ class Judge:
         claim as check reads them (u·vᵀ, a count that follows from an earlier wrong one)."""
         from hwcheck.answers.run import judge_claim
         from hwcheck.answers.toml import written
-        from hwcheck.claims.verify import Verdict
+        from hwcheck.claims.verdict import Verdict
 
         try:  # the same answers (as written: 0.70 is not 0.7) get the same verdict
             token = json.dumps(written(answers), sort_keys=True, ensure_ascii=False)

@@ -48,7 +48,7 @@ def _canonical(result_json: dict[str, Any], key: str) -> str | None:
     """The canonical dotted path of a claim key in a result — ``w(3)`` and
     ``steps.2.params.w`` are one claim, as ``check`` reads them — or None when the result
     has no such key. (One place to point at the claims layer's own canonical key.)"""
-    from hwcheck.claims.verify import lookup
+    from hwcheck.claims.lookup import lookup
 
     try:
         path, _ = lookup(result_json, key)

@@ -404,7 +404,7 @@ def _macs_as_flops(case: Case) -> Iterator[Candidate]:
 
 def _claimed_shape(case: Case, i: int) -> tuple[int, ...] | None:
     """Layer i's output as an earlier claim gives it (its shape, or its size for a flat one)."""
-    from hwcheck.claims.verify import _as_number, _as_sequence
+    from hwcheck.claims.read import claimed_list, claimed_number
 
     true_shape = case.data["layers"][i]["output_shape"]
     for key in (f"layers.{i}.output_shape", f"layers.{i}.size"):
@@ -412,12 +412,12 @@ def _claimed_shape(case: Case, i: int) -> tuple[int, ...] | None:
             continue
         raw = case.claims[key]
         if key.endswith("size"):
-            n = _as_number(raw)
+            n = claimed_number(raw)
             if n is None or len(true_shape) != 1 or int(n) != n:
                 continue
             shape = (int(n),)
         else:
-            items = _as_sequence(raw, true_shape)
+            items = claimed_list(raw, true_shape)
             if len(items) == len(true_shape) + 1:
                 items = items[1:]
             if not all(isinstance(x, int) and x > 0 for x in items):
@@ -475,13 +475,13 @@ def _follows_at_layer(case: Case, model: Model, i: int) -> Iterator[Candidate]:
 
 def _follows_in_total(case: Case, model: Model) -> Iterator[Candidate]:
     """The sum of the claimed layer counts (each claimed or carried from an earlier claim)."""
-    from hwcheck.claims.verify import _as_number
+    from hwcheck.claims.read import claimed_number
 
     rows = case.data["layers"]
     total, used = 0, False
     for i, row in enumerate(rows):
         raw = case.claims.get(f"layers.{i}.params")
-        n = _as_number(raw) if raw is not None else None
+        n = claimed_number(raw) if raw is not None else None
         if n is not None and int(n) == n:
             total += int(n)
             used = used or int(n) != row["params"]

@@ -96,7 +96,7 @@ class SeparableResult(Result):
 
     def claim_invariant(self, path: tuple) -> tuple | None:
         """u and v are defined only up to a factor (c·u, v/c): a claim is judged by u·vᵀ, the
-        partner's claim (``v`` for ``u``) giving the other factor (hwcheck.claims.verify)."""
+        partner's claim (``v`` for ``u``) giving the other factor (hwcheck.claims.fair)."""
         partner = {
             "u": ("v", "column"),
             "v": ("u", "row"),

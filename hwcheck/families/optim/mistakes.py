@@ -200,7 +200,8 @@ def _decay_without_lr(command: str):
 
 def _earlier_params(case: Case, n: int, names: list[str]) -> list[float] | None:
     """Every parameter after step n − 1 as the claims give it (``w(1)`` or ``steps.0.params.w``)."""
-    from hwcheck.claims.verify import _as_number, trace_alias
+    from hwcheck.claims.lookup import trace_alias
+    from hwcheck.claims.read import claimed_number
     from hwcheck.core.errors import HwcheckError
 
     found: dict[str, float] = {}
@@ -210,7 +211,7 @@ def _earlier_params(case: Case, n: int, names: list[str]) -> list[float] | None:
         except HwcheckError:
             continue
         prefix = f"steps.{n - 1}.params."
-        value = _as_number(raw)
+        value = claimed_number(raw)
         if path.startswith(prefix) and path[len(prefix) :] in names and value is not None:
             found[path[len(prefix) :]] = float(value)
     return [found[p] for p in names] if len(found) == len(names) else None

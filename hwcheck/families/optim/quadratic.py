@@ -165,7 +165,7 @@ def contraction_rate(eigenvalues, lr: float | None, newton: bool) -> float | Non
 
 def claim_invariant(path: tuple) -> tuple | None:
     """Eigenvectors are defined only up to sign and scale: claims on them are judged by
-    direction (hwcheck.claims.verify). ``eigenvectors`` is the list, ``eigenvectors.i`` one of them."""
+    direction (hwcheck.claims.fair). ``eigenvectors`` is the list, ``eigenvectors.i`` one of them."""
     if path == ("eigenvectors",):
         return ("directions",)
     if (len(path) == 2 and path[0] == "eigenvectors") or (
