@@ -133,6 +133,8 @@ def _normalised(value):
     """A wrong answer as the summary groups it: a written fraction is its value (1/4 → 0.25, "0" → 0)."""
     if isinstance(value, list):
         return [_normalised(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # 2.0 is the number 2
     if isinstance(value, str) and re.fullmatch(r"-?\d+", value):
         return int(value)
     if isinstance(value, str) and re.fullmatch(r"-?\d+/\d+", value):
