@@ -38,7 +38,7 @@ def grade(request) -> GradeResult:
     found = list(expand(names))
     inputs = [request.key, *names, *(str(p) for _, p, _ in found if p is not None)]
     files_out.check_outputs(targets, inputs)
-    with budget(request.run_budget):
+    with budget(request.run_budget, "--run-budget"):
         result = grade_class(key, found, request.file_budget)
     if request.csv:
         files_out.write_text(request.csv, outputs.scores_csv(result), "--csv")
