@@ -78,9 +78,8 @@ def _grade_class(
                 sub.error = f"student '{sub.student}' is already graded from {seen[sub.student]}"
             elif sub.error is None:
                 seen[sub.student] = sub.source
-            with budget(
-                file_budget, "--file-budget"
-            ):  # one student's slow claims cannot hold the class
+            # one student's slow claims cannot hold the class
+            with budget(file_budget, "--file-budget"):
                 students.append(grade_student(key, sub, judge))
     return GradeResult(
         key.name, key.max_score, students, summarise(key, students), class_notes(students)
