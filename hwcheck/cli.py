@@ -288,7 +288,6 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
         claims = []
         if raw_claims:  # the verifier is imported only when there is something to verify
             from hwcheck.claims.lookup import parse_claim
-            from hwcheck.claims.verdict import MISSING_KEY_RULE
             from hwcheck.core.numbers import check_plain
 
             claims = [parse_claim(c) for c in raw_claims]
@@ -305,8 +304,8 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
         request = build_request(spec.request_type(), values, source="cli")
         result = _run_with_progress(spec, request)
         verdicts = result.verify(claims, rtol=rtol, atol=atol) if claims else []
-        for v in verdicts:  # a key the result lacks is a usage error; an unreadable value is a row
-            if v.verdict == "error" and v.rule == MISSING_KEY_RULE:
+        for v in verdicts:  # on the command line, a claim that cannot be judged is bad input
+            if v.verdict == "error":
                 raise HwcheckError(f"--claim {v.key}", v.hint or v.rule)
         if plot_path is not None:
             _plot(spec, request, result, values, plot_path, compare)
