@@ -71,6 +71,8 @@ COMMAND_CASES: dict[str, list[str]] = {
     "adamw": ["adamw", "--steps", "2", "--weight-decay", "0.1"],
     "rmsprop": ["rmsprop", "--steps", "2", "--momentum", "0.5"],
     "adagrad": ["adagrad", "--steps", "2"],
+    "nadam": ["nadam", "--steps", "2", "--momentum-decay", "0.004"],
+    "radam": ["radam", "--steps", "7", "--decoupled-weight-decay", "--weight-decay", "0.01"],
     "gd-quadratic": [
         "gd-quadratic",
         "--H",
@@ -110,6 +112,8 @@ CLAIMS: dict[str, list[str]] = {
     "adamw": ["final.w=-0.0201"],
     "rmsprop": ["steps.0.state.square_avg.w=0.000740852"],
     "adagrad": ["steps.0.state.sum.b=0.0185213"],
+    "nadam": ["steps.0.state.exp_avg.w=0.0272186", "w(2)=0"],
+    "radam": ["steps.0.state.exp_avg.w=0.0272186", "steps.5.state.rho_t.w=5.99416"],
     "gd-quadratic": ["lr_max=0.5", "lr_opt=2/3", "steps.2.w=[0, 0.125]"],
 }
 CLAIM_CASES: dict[str, list[str]] = {
@@ -423,6 +427,8 @@ SEMANTIC = {
     "adamw": check_optimizer,
     "rmsprop": check_optimizer,
     "adagrad": check_optimizer,
+    "nadam": check_optimizer,
+    "radam": check_optimizer,
     "gd-quadratic": check_gd_quadratic,
     "check": check_check,
     "grade": check_grade,
