@@ -230,3 +230,13 @@ def test_an_error_document_has_nothing_else(validator):
         validator, {"hwcheck": "1.0", "command": "params", "error": {**error, "code": 1}}
     )
     assert problems(validator, {"hwcheck": "1.0", "command": "nope", "error": error})
+
+
+def test_the_schema_names_every_command_the_registry_declares():
+    """A new command is declared once (its spec); the schema follows or this fails."""
+    from hwcheck.core.registry import COMMANDS, optimizers
+
+    defs = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))["$defs"]
+    assert set(defs["command_name"]["enum"]) == {"hwcheck", *COMMANDS}
+    optimizer_enum = defs["is"]["optimizer"]["properties"]["command"]["enum"]
+    assert set(optimizer_enum) == set(optimizers())
