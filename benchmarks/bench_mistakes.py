@@ -3,7 +3,7 @@
 One answers file of 1,000 exercises built as bench_check.py builds its own (every command of
 examples.toml, repeated), with one claim made wrong in 30% of the exercises (an integer + 1, a
 float × 1.5). ``hwcheck check`` runs it twice in fresh processes: as shipped (every wrong claim
-diagnosed) and with the catalogue emptied (``hwcheck.claims.diagnose.FAMILIES`` cleared, so the
+diagnosed) and with the catalogue emptied (``hwcheck.claims.diagnose.families`` giving none, so the
 diagnosis finds nothing to try). Reported as a ratio (goal < 1.5×); the diagnosis runs only for
 wrong claims, so right claims cost the same either way.
 """
@@ -60,7 +60,7 @@ def dump(doc: dict) -> str:
 def check_argv(path: Path, diagnosis: bool) -> list[str]:
     code = (
         "import sys\n"
-        + ("" if diagnosis else "import hwcheck.claims.diagnose as m; m.FAMILIES.clear()\n")
+        + ("" if diagnosis else "import hwcheck.claims.diagnose as m; m.families = dict\n")
         + f"sys.argv = ['hwcheck', 'check', {str(path)!r}, '--json']\n"
         "from hwcheck.cli import main\n"
         "main()\n"

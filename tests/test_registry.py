@@ -62,14 +62,13 @@ def test_derived_lists():
     optimizers = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "radam")
     assert registry.optimizers() == optimizers == TRACES
     assert set(optimizers) == set(opt.OPTIMIZERS)
-    assert registry.OPTIMIZER_COMMANDS == optimizers
     assert set(registry.plotted()) == {*optimizers, "gd-quadratic", "rf", "conv-matrix", "grade"}
     assert set(hwcheck.__all__) == {"HwcheckError", "__version__"} | {
         s.api_name for s in COMMANDS.values()
     }
     for name in ("grade", "key", "linear_collapse", "lstsq", "models", "net"):  # once missing
         assert name in hwcheck.__all__
-    assert set(diagnose.FAMILIES) == {
+    assert set(diagnose.families()) == {
         "params",
         "rf",
         "conv-matrix",

@@ -6,7 +6,6 @@ is never compared: the claim is ``inconclusive``."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import re
@@ -23,10 +22,6 @@ from hwcheck.core.numfmt import fmt, fmt_seq
 from hwcheck.core.undecided import Undecided, is_undecided
 
 #: comparators for ``Result.claim_kind`` names, as "module:function" (imported on first use).
-PLUGINS: dict[str, str] = {
-    "expression": "hwcheck.families.symbolic.claims:compare_expression",
-    "matrix_expression": "hwcheck.families.linalg.collapse:compare_matrix_expression",
-}
 _PLUGIN_CACHE: dict[tuple, Outcome] = {}
 
 
@@ -85,11 +80,10 @@ class Comparer:
         return Outcome(outcome.verdict, f"{outcome.rule} (tolerances do not apply)", outcome.hint)
 
     def plugin(self, kind: str, expected: str, claimed: Claimed) -> Outcome:
-        ref = PLUGINS.get(kind)
-        try:
-            module, _, name = (ref or "").partition(":")
-            function = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError, ValueError):
+        from hwcheck.core.registry import COMPARATORS
+
+        function = COMPARATORS.get(kind)
+        if function is None:
             outcome = compare_text(expected, claimed)
             return Outcome(outcome.verdict, f"{kind}: text (normalised)", outcome.hint)
         text = claimed.text

@@ -27,12 +27,6 @@ def families() -> dict[str, Callable[[], tuple]]:
     return mistake_providers()
 
 
-def __getattr__(name: str):
-    if name == "FAMILIES":  # derived from the specs, never a hand list
-        return families()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 @dataclass(frozen=True)
 class Candidate:
     """One value a mistake gives for the claimed quantity, with the work that produced it.

@@ -68,6 +68,16 @@ def register(*specs: CommandSpec) -> tuple[CommandSpec, ...]:
     return specs
 
 
+#: claim kind → its comparator, for values no type-driven comparison decides (an expression is
+#: a string to the core): ``function(expected, claimed_text, *, context) -> (verdict, rule, hint)``.
+#: A family registers its kinds in its spec.py; the function imports the heavy module inside.
+COMPARATORS: dict[str, Callable[..., tuple]] = {}
+
+
+def register_comparator(kind: str, function: Callable[..., tuple]) -> None:
+    COMPARATORS[kind] = function
+
+
 def get(name: str) -> CommandSpec:
     from hwcheck.core.errors import HwcheckError, did_you_mean
 
@@ -94,12 +104,3 @@ def api_names() -> tuple[str, ...]:
 def mistake_providers() -> dict[str, Callable[[], tuple]]:
     """command → its family's catalogue provider (shared by a family's commands)."""
     return {s.name: s.mistakes for s in COMMANDS.values() if s.mistakes is not None}
-
-
-def __getattr__(name: str):
-    """The old hand lists, now derived from the specs (kept for callers that still read them)."""
-    if name == "OPTIMIZER_COMMANDS":
-        return optimizers()
-    if name == "PLOT_COMMANDS":
-        return plotted()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hwcheck.core.registry import CommandSpec, register
+from hwcheck.core.registry import CommandSpec, register, register_comparator
 
 
 def requests():
@@ -40,3 +40,13 @@ SPECS = register(
         linear_collapse,
     ),
 )
+
+
+def compare_matrix_expression(expected: str, claimed: str, *, context: dict) -> tuple:
+    """Claims on W′ and b′ of linear-collapse: equal as non-commutative polynomials."""
+    from hwcheck.families.linalg.collapse import compare_matrix_expression
+
+    return compare_matrix_expression(expected, claimed, context=context)
+
+
+register_comparator("matrix_expression", compare_matrix_expression)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hwcheck.core.registry import CommandSpec, register
+from hwcheck.core.registry import CommandSpec, register, register_comparator
 
 
 def requests():
@@ -54,3 +54,13 @@ SPECS = register(
         equiv,
     ),
 )
+
+
+def compare_expression(expected: str, claimed: str, *, context: dict) -> tuple:
+    """Claims on expressions (derive, equiv, symbolic matrix entries): symbolic equivalence."""
+    from hwcheck.families.symbolic.claims import compare_expression
+
+    return compare_expression(expected, claimed, context=context)
+
+
+register_comparator("expression", compare_expression)
