@@ -804,15 +804,15 @@ def test_each_submission_is_graded_inside_its_own_budget(monkeypatch):
     opened = []
 
     @contextmanager
-    def recording(seconds):
-        opened.append(seconds)
+    def recording(seconds, name=None):
+        opened.append((seconds, name))
         yield
 
     monkeypatch.setattr(run, "budget", recording)
     key = load_key("tests/data/grade/key.toml")
     found = list(expand(["tests/data/grade/submissions"]))
     result = run.grade_class(key, found, file_budget=7.5)
-    assert opened == [7.5] * len(result.students)
+    assert opened == [(7.5, "--file-budget")] * len(result.students)
 
 
 def test_a_claim_is_read_with_the_students_other_answers_as_check_reads_it(cli, tmp_path):
