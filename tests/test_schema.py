@@ -75,10 +75,10 @@ def run(cli, monkeypatch):
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_every_document_follows_the_schema(name, run, validator):
-    code, out, err = run(CASES[name])
-    assert code in (0, 1), err
-    doc = strict_json(out)
+def test_every_document_follows_the_schema(name, validator):
+    """Each command's --json as its golden file holds it (test_golden_commands keeps the golden
+    equal to what the command prints, so the commands run once for both)."""
+    doc = strict_json((ROOT / "tests" / "golden" / "commands" / f"{name}.json").read_text("utf-8"))
     assert not problems(validator, doc), f"{name}:\n{problems(validator, doc)}"
 
 
