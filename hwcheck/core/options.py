@@ -150,15 +150,18 @@ def build_request(request_type, values: dict[str, Any], *, source: str = "file")
             )
         if raw is None or (fields[key].metadata["kind"] == "multi" and raw in ((), [])):
             continue
-        where = flag_name(key) if source == "cli" else key
-        kwargs[key] = convert(fields[key], raw, where)
+        kwargs[key] = convert(fields[key], raw, _where(fields[key], source))
         ceiling = fields[key].metadata.get("file_maximum")
         if source == "file" and ceiling is not None and kwargs[key] > ceiling:
             raise HwcheckError(
-                where,
+                key,
                 f"an answers file may lower {key} but not raise it above {ceiling:g} "
                 f"(got {kwargs[key]:g}); a longer one is for the command line",
             )
+    for name, f in fields.items():  # a default is read like a given value: typed, never text
+        parse = f.metadata.get("parse")
+        if name not in kwargs and parse is not None and f.default not in (None, MISSING, ()):
+            kwargs[name] = parse(f.default, _where(f, source))
     for name, f in fields.items():
         given = kwargs.get(name)
         missing = given is None or (isinstance(given, tuple) and not given)
@@ -170,6 +173,16 @@ def build_request(request_type, values: dict[str, Any], *, source: str = "file")
             )
             raise HwcheckError(where, "is required", hint=f.metadata["help"])
     return request_type(**kwargs)
+
+
+def _where(f: dataclasses.Field, source: str) -> str:
+    """The place an option's errors name: ``--weight-decay`` on the command line,
+    ``weight_decay`` in an answers file. On the API a plain kind names the key, a value read by
+    ``parse=`` the option (``--x: row 2 has 3 entries, row 1 has 2``), as the commands named it
+    when they read such values themselves."""
+    if source == "cli" or (source == "api" and f.metadata.get("parse") is not None):
+        return flag_name(f.name)
+    return f.name
 
 
 def convert(f: dataclasses.Field, raw: Any, where: str) -> Any:
