@@ -13,7 +13,7 @@ from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numfmt import fmt
 from hwcheck.core.result import Result, Table, Text, view_only
 from hwcheck.families.net import build as constructions
-from hwcheck.families.net.logic import evaluate, parse_target, variables
+from hwcheck.families.net.logic import evaluate, variables
 from hwcheck.families.net.network import (
     NetLayer,
     check_chain,
@@ -243,7 +243,7 @@ def expected_outputs(request, x, n: int, outputs: int, table_expected):
         return table_expected, kind, "the table's outputs"
     if target is None and request.build in ("xor-sop", "xor-tree"):
         target = "xor(" + ", ".join(f"x{i + 1}" for i in range(n)) + ")"
-        tree = parse_target(target)  # the construction's own target, not the user's
+        tree = ("xor", *(("x", i + 1) for i in range(n)))  # the tree of that text
     if target is None:
         return None, None, None
     if target in ("max", "argmax"):
