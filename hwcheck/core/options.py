@@ -14,17 +14,35 @@ Kinds:
 - ``choice``: one of a fixed set of words;
 - ``names``: a list of names, ``w,b`` on the command line, ``["w", "b"]`` in a file;
 - ``text``: the raw value (a string on the command line, any TOML value in a file), parsed by
-  the command itself (matrices, shapes, models, expressions);
-- ``multi``: a repeatable option (``--data x=… --data t=…``); a tuple of raw values.
+  the command itself (models, expressions), or, declared with ``parse=``, read here once;
+- ``multi``: a repeatable option (``--data x=… --data t=…``); a tuple of raw values, or what
+  its ``parse=`` reads from them.
+
+Typed values are read at this boundary, once, with the place named as the road names it
+(``--x`` on the command line, ``x`` in an answers file or the API): :func:`array`,
+:func:`matrix`, :func:`vector` (nested lists of int/Fraction), :func:`shape` (a tuple of
+ints), :func:`assignments` (``w=0.1,b=0`` → a dict), or ``text(..., parse=fn)`` for a
+command's own grammar (``fn(raw, where)`` returns the value or raises HwcheckError). A command
+receives these values and never parses its request again.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import MISSING, field
+from functools import partial
 from typing import Any
 
-from hwcheck.core.arrays import parse_names
+from hwcheck.core.arrays import (
+    MAX_ENTRIES,
+    parse_array,
+    parse_assignments,
+    parse_matrix,
+    parse_names,
+    parse_shape,
+    parse_vector,
+)
 from hwcheck.core.errors import HwcheckError, did_you_mean
 from hwcheck.core.numbers import parse_bool, parse_float, parse_int, type_name
 
@@ -63,14 +81,45 @@ def names(help: str, **meta: Any) -> Any:
     return _opt("names", None, help, **meta)
 
 
-def text(default: Any, help: str, **meta: Any) -> Any:
-    """Raw value parsed by the command. ``positional=True`` makes it an argument;
-    ``also_option=True`` adds ``--name`` too; ``required=True`` demands it."""
-    return _opt("text", default, help, **meta)
+#: ``parse(raw, where)``: one option's value read from what the user gave (text or a Python value)
+Parser = Callable[[Any, str], Any]
 
 
-def multi(help: str, **meta: Any) -> Any:
-    return _opt("multi", (), help, **meta)
+def text(default: Any, help: str, *, parse: Parser | None = None, **meta: Any) -> Any:
+    """Raw value parsed by the command, or by ``parse`` here. ``positional=True`` makes it an
+    argument; ``also_option=True`` adds ``--name`` too; ``required=True`` demands it."""
+    return _opt("text", default, help, parse=parse, **meta)
+
+
+def multi(help: str, *, parse: Parser | None = None, **meta: Any) -> Any:
+    """A repeatable option; ``parse`` reads the tuple of its values at once."""
+    return _opt("multi", (), help, parse=parse, **meta)
+
+
+def array(default: Any, help: str, *, max_entries: int = MAX_ENTRIES, **meta: Any) -> Any:
+    """A numeric array of any rank (``"1 2; 3 4"``, ``[[1, 2], [3, 4]]``, ``@m.csv``): nested
+    lists of int/Fraction (a scalar stays a number)."""
+    return text(default, help, parse=partial(parse_array, max_entries=max_entries), **meta)
+
+
+def matrix(default: Any, help: str, *, max_entries: int = MAX_ENTRIES, **meta: Any) -> Any:
+    """A matrix: rows of int/Fraction (a row or a number is a 1×n or 1×1 matrix)."""
+    return text(default, help, parse=partial(parse_matrix, max_entries=max_entries), **meta)
+
+
+def vector(default: Any, help: str, *, max_entries: int = MAX_ENTRIES, **meta: Any) -> Any:
+    """A vector: a list of int/Fraction (an n×1 or 1×n matrix is accepted)."""
+    return text(default, help, parse=partial(parse_vector, max_entries=max_entries), **meta)
+
+
+def shape(default: Any, help: str, *, maximum: int = 10**18, **meta: Any) -> Any:
+    """Sizes ``3x3``, ``3,3``, ``[3, 3]`` or ``3``: a tuple of positive ints."""
+    return text(default, help, parse=partial(parse_shape, maximum=maximum), **meta)
+
+
+def assignments(default: Any, help: str, **meta: Any) -> Any:
+    """``w=0.1,b=0`` (or a table): a dict of name → int/Fraction."""
+    return text(default, help, parse=parse_assignments, **meta)
 
 
 def flag_name(name: str) -> str:
@@ -101,15 +150,18 @@ def build_request(request_type, values: dict[str, Any], *, source: str = "file")
             )
         if raw is None or (fields[key].metadata["kind"] == "multi" and raw in ((), [])):
             continue
-        where = flag_name(key) if source == "cli" else key
-        kwargs[key] = convert(fields[key], raw, where)
+        kwargs[key] = convert(fields[key], raw, _where(fields[key], source))
         ceiling = fields[key].metadata.get("file_maximum")
         if source == "file" and ceiling is not None and kwargs[key] > ceiling:
             raise HwcheckError(
-                where,
+                key,
                 f"an answers file may lower {key} but not raise it above {ceiling:g} "
                 f"(got {kwargs[key]:g}); a longer one is for the command line",
             )
+    for name, f in fields.items():  # a default is read like a given value: typed, never text
+        parse = f.metadata.get("parse")
+        if name not in kwargs and parse is not None and f.default not in (None, MISSING, ()):
+            kwargs[name] = parse(f.default, _where(f, source))
     for name, f in fields.items():
         given = kwargs.get(name)
         missing = given is None or (isinstance(given, tuple) and not given)
@@ -121,6 +173,16 @@ def build_request(request_type, values: dict[str, Any], *, source: str = "file")
             )
             raise HwcheckError(where, "is required", hint=f.metadata["help"])
     return request_type(**kwargs)
+
+
+def _where(f: dataclasses.Field, source: str) -> str:
+    """The place an option's errors name: ``--weight-decay`` on the command line,
+    ``weight_decay`` in an answers file. On the API a plain kind names the key, a value read by
+    ``parse=`` the option (``--x: row 2 has 3 entries, row 1 has 2``), as the commands named it
+    when they read such values themselves."""
+    if source == "cli" or (source == "api" and f.metadata.get("parse") is not None):
+        return flag_name(f.name)
+    return f.name
 
 
 def convert(f: dataclasses.Field, raw: Any, where: str) -> Any:
@@ -148,7 +210,6 @@ def convert(f: dataclasses.Field, raw: Any, where: str) -> Any:
     if kind == "names":
         return parse_names(raw, where)
     if kind == "multi":
-        if isinstance(raw, (list, tuple)):
-            return tuple(raw)
-        return (raw,)
-    return raw  # text: the command parses it
+        raw = tuple(raw) if isinstance(raw, (list, tuple)) else (raw,)
+    parse = meta.get("parse")
+    return raw if parse is None else parse(raw, where)  # text: read here, or by the command

@@ -23,7 +23,7 @@ from hwcheck.families.conv.layout import (
     Geometry,
     as_array,
     geometry,
-    parse_rank,
+    ranked,
     same_shape,
     to_plain,
 )
@@ -144,11 +144,10 @@ class Problem:
         return numeric.oriented(self.f, self.g.op)
 
 
-def parse_problem(request) -> Problem:
-    x, xshape = parse_rank(
-        request.x, "--x", (2, 3), "an H×W or C_in×H×W array", exact=request.exact
-    )
-    f, fshape = parse_rank(
+def problem_of(request) -> Problem:
+    """X, F, b and the geometry of the request's arrays (read by the request), shapes checked."""
+    x, xshape = ranked(request.x, "--x", (2, 3), "an H×W or C_in×H×W array", exact=request.exact)
+    f, fshape = ranked(
         request.f, "--f", (2, 4), "a kh×kw or C_out×C_in×kh×kw kernel", exact=request.exact
     )
     c_in = 1 if len(xshape) == 2 else xshape[0]
@@ -183,7 +182,7 @@ def _check_size(g: Geometry, exact: bool) -> None:
 def _bias(value, c_out: int, exact: bool):
     if value is None:
         return as_array([0] * c_out, exact)
-    array, shape = parse_rank(value, "--bias", None, exact=exact)
+    array, shape = ranked(value, "--bias", None, exact=exact)
     array = array.tolist() if hasattr(array, "tolist") else array
     if shape == ():
         array = [array] * c_out if c_out == 1 else None
@@ -223,7 +222,7 @@ def loss_gradient(preset: str, o, target, exact: bool):
 
 def _array_for(value, where: str, o, p: Problem, what: str):
     """--upstream / --target: an array with exactly O's shape (both shapes printed otherwise)."""
-    array, shape = parse_rank(value, where, None, exact=p.exact)
+    array, shape = ranked(value, where, None, exact=p.exact)
     if not same_shape(shape, o.shape):
         raise HwcheckError(
             where,
@@ -302,7 +301,7 @@ def _random_direction(params: dict, exact: bool):
 
 
 def conv_backprop(request) -> ConvBackpropResult:
-    p = parse_problem(request)
+    p = problem_of(request)
     o = numeric.forward(p.x, p.f_eff, p.g.axes, p.bias)
     preset, target, upstream = _upstream(request, o, p)
     df_eff = numeric.grad_kernel(p.x, upstream, p.g.axes, p.f.shape)

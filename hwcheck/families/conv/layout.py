@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from hwcheck.core.arrays import parse_array, shape_of
 from hwcheck.core.errors import HwcheckError
-from hwcheck.families.conv.geometry import Axis, parse_padding, parse_per_axis, resolve_axes
+from hwcheck.families.conv.geometry import Axis, resolve_axes
 
 
 @dataclass(frozen=True)
@@ -44,27 +44,36 @@ class Geometry:
 def geometry(
     in_channels, out_channels, spatial, kernel, request, kernel_where: str = "--kernel"
 ) -> Geometry:
-    """Resolve stride, dilation and padding of ``request`` for these sizes."""
-    stride = parse_per_axis(request.stride, "--stride")
-    dilation = parse_per_axis(request.dilation, "--dilation")
-    padding = parse_padding(request.padding, "--padding")
+    """Resolve stride, dilation and padding of ``request`` (read by the request: per-axis
+    tuples, and a padding word or (before, after) pairs) for these sizes."""
+    stride, dilation, padding = request.stride, request.dilation, request.padding
     axes = resolve_axes(spatial, kernel, stride, dilation, padding, kernel_where)
     return Geometry(in_channels, out_channels, axes, request.op)
 
 
-def parse_rank(
-    value, where: str, ranks: tuple[int, ...] | None, what: str = "", *, exact: bool = True
-):
-    """A numeric array of one of the allowed ranks → (nested list, shape).
+def read_array(value, where: str):
+    """An array option (X, F, b, ∂L/∂O, T), read once by the request: nested lists of
+    int/Fraction from text or Python lists. A numpy array from the Python API skips the text
+    parser: integers become nested ints, floats stay a float64 array after the same checks
+    (numeric, finite, non-empty)."""
+    if _is_ndarray(value) and value.dtype.kind in "iu":
+        return parse_array(value.tolist(), where)
+    if _is_ndarray(value):
+        return _checked_ndarray(value, where)
+    return parse_array(value, where)
 
-    A numpy array from the Python API skips the text parser when exact values are not needed
-    (it is returned as float64 after the same checks: numeric, finite, non-empty).
+
+def ranked(value, where: str, ranks: tuple[int, ...] | None, what: str = "", *, exact: bool = True):
+    """An array read by :func:`read_array`, of one of the allowed ranks → (array, shape).
+
+    A float64 array stays one unless exact values are needed (then each float is the shortest
+    decimal it prints as, as the number grammar reads it: 0.1 → 1/10).
     """
-    if not exact and _is_ndarray(value):
-        array, shape = _checked_ndarray(value, where), tuple(value.shape)
+    if _is_ndarray(value):
+        shape = tuple(value.shape)
+        array = _fractions(value.tolist()) if exact else value
     else:
-        array = parse_array(_native(value), where)
-        shape = shape_of(array)
+        array, shape = value, shape_of(value)
     if ranks is not None and 2 in ranks and len(shape) < 2:  # a number or one row: a 1×n matrix
         array, shape = _as_matrix(array, shape)
     if ranks is not None and len(shape) not in ranks:
@@ -94,9 +103,13 @@ def _is_ndarray(value) -> bool:
     return type(value).__module__ == "numpy" and hasattr(value, "shape") and hasattr(value, "dtype")
 
 
-def _native(value):
-    """A numpy array for the exact path: nested Python numbers, parsed like any other input."""
-    return value.tolist() if _is_ndarray(value) else value
+def _fractions(nested):
+    """Nested floats → Fractions of their shortest decimals (numbers.parse_number's rule)."""
+    from fractions import Fraction
+
+    if isinstance(nested, list):
+        return [_fractions(v) for v in nested]
+    return Fraction(repr(float(nested)))
 
 
 def _checked_ndarray(value, where: str):

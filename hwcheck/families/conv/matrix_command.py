@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hwcheck.core.arrays import parse_shape
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numfmt import fmt, fmt_shape
 from hwcheck.core.result import Result, Table, Text, view_only
 from hwcheck.families.conv import matrix as M
 from hwcheck.families.conv.geometry import describe_axis
-from hwcheck.families.conv.layout import Geometry, all_integers, geometry, parse_rank, same_shape
+from hwcheck.families.conv.layout import Geometry, all_integers, geometry, ranked, same_shape
 from hwcheck.families.conv.views import grid_labels, grids, matrix_section
 
 
@@ -140,7 +139,8 @@ class ConvMatrixResult(Result):
 
 
 def conv_matrix(request) -> ConvMatrixResult:
-    input_shape = parse_shape(request.input, "--input", maximum=1 << 16)
+    """A over the request's values (shapes, sizes per axis, arrays: read by the request)."""
+    input_shape = request.input
     if len(input_shape) not in (2, 3):
         raise HwcheckError("--input", f"expected HxW or CxHxW, got {len(input_shape)} sizes")
     kernel, values_f, in_c, out_c = _kernel(request, input_shape)
@@ -155,11 +155,7 @@ def conv_matrix(request) -> ConvMatrixResult:
     symbolic = values_f is None
     M.check_size(g, symbolic, request.sparse)
     shapes = _shapes(input_shape, values_f, g)
-    values = (
-        M.symbolic_kernel(g, _name(request.name), request.index_base)
-        if symbolic
-        else _flat(values_f)
-    )
+    values = M.symbolic_kernel(g, request.name, request.index_base) if symbolic else _flat(values_f)
     t = M.triplets(g)
     matrix = entries = None
     if request.sparse:
@@ -189,33 +185,22 @@ def conv_matrix(request) -> ConvMatrixResult:
     )
 
 
-def _name(value) -> str:
-    import re
-
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z][A-Za-z]{0,7}", value.strip()):
-        raise HwcheckError("--name", f"expected a short name of letters such as W, got {value!r}")
-    return value.strip()
-
-
 def _kernel(request, input_shape):
     """(kernel size, numeric F or None, C_in, C_out), all consistent with each other."""
     in_c = input_shape[0] if len(input_shape) == 3 else None
     values_f = None
     if request.f is not None:
-        values_f, fshape = parse_rank(
-            request.f, "--f", (2, 4), "a kh×kw kernel or C_out×C_in×kh×kw"
-        )
+        values_f, fshape = ranked(request.f, "--f", (2, 4), "a kh×kw kernel or C_out×C_in×kh×kw")
         kernel = fshape[-2:]
         if len(fshape) == 4:
             in_c = _agree("--f", "C_in", fshape[1], in_c, "--input")
             _agree("--f", "C_out", fshape[0], request.out_channels, "--out-channels")
             _agree("--f", "C_in", fshape[1], request.in_channels, "--in-channels")
             return kernel, values_f, fshape[1], fshape[0]
-        if request.kernel is not None and _kernel_shape(request.kernel) != kernel:
+        if request.kernel is not None and request.kernel != kernel:
             raise HwcheckError(
                 "--kernel",
-                f"{fmt_shape(_kernel_shape(request.kernel))} disagrees with --f, "
-                f"which is {fmt_shape(kernel)}",
+                f"{fmt_shape(request.kernel)} disagrees with --f, which is {fmt_shape(kernel)}",
             )
         if (in_c or 1) > 1 or (request.in_channels or 1) > 1 or (request.out_channels or 1) > 1:
             raise HwcheckError(
@@ -229,16 +214,7 @@ def _kernel(request, input_shape):
         if request.in_channels
         else in_c
     )
-    return _kernel_shape(request.kernel), None, in_c or 1, request.out_channels or 1
-
-
-def _kernel_shape(value) -> tuple[int, int]:
-    shape = parse_shape(value, "--kernel", maximum=1 << 12)
-    if len(shape) == 1:
-        return shape * 2
-    if len(shape) != 2:
-        raise HwcheckError("--kernel", f"expected khxkw, got {len(shape)} sizes")
-    return shape
+    return request.kernel, None, in_c or 1, request.out_channels or 1
 
 
 def _agree(where: str, what: str, value, other, other_where: str):
@@ -288,7 +264,7 @@ def _product_check(request, g: Geometry, t, values_f, shapes) -> dict:
         raise HwcheckError("--x", "needs a numeric kernel (--f) to multiply")
     in_shape, _k_shape, out_shape = shapes
     expect = out_shape if request.transpose else in_shape
-    x, xshape = parse_rank(request.x, "--x", (2, 3), f"an array of shape {fmt_shape(expect)}")
+    x, xshape = ranked(request.x, "--x", (2, 3), f"an array of shape {fmt_shape(expect)}")
     if not same_shape(xshape, expect):
         what = "the output (∂L/∂Y)" if request.transpose else "the input"
         raise HwcheckError(

@@ -15,13 +15,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from hwcheck.core.arrays import parse_matrix
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numfmt import fmt, fmt_seq
 from hwcheck.core.result import Result, Text
 from hwcheck.families.conv.views import matrix_section
-
-MAX_ENTRIES = 64 * 64
 
 
 def integer_rows(a: list[list[Fraction]]) -> list[list[int]]:
@@ -138,7 +135,7 @@ class SeparableResult(Result):
 
 
 def separable(request) -> SeparableResult:
-    a = parse_matrix(request.f, "--f", max_entries=MAX_ENTRIES)
+    a = request.f  # rows of int/Fraction, read by the request
     exact = [[Fraction(v) for v in row] for row in a]
     kh, kw = len(a), len(a[0])
     rank = bareiss_rank(integer_rows(exact))

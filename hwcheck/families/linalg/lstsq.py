@@ -19,13 +19,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from hwcheck.core.arrays import parse_matrix, parse_vector
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numfmt import fmt, fmt_seq
 from hwcheck.core.result import Result, Table, Text
 from hwcheck.families.linalg.exact import matmul, null_space, pinv, rref
-
-MAX_ENTRIES = 64 * 64
 
 
 @dataclass(frozen=True)
@@ -82,8 +79,8 @@ def _plain(x: Fraction):
 
 
 def lstsq(request) -> LstsqResult:
-    X = parse_matrix(request.X, "--X", max_entries=MAX_ENTRIES)
-    y = parse_vector(request.y, "--y", max_entries=64)
+    """``request.X`` (rows of int/Fraction) and ``request.y`` (a list), read by the request."""
+    X, y = request.X, request.y
     if len(y) != len(X):
         raise HwcheckError("--y", f"has {len(y)} entries but X has {len(X)} rows (samples)")
     xf = [[Fraction(v) for v in row] for row in X]

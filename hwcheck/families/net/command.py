@@ -6,32 +6,24 @@ Parse (layers, domain, target) → evaluate every row at once → compare → re
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from hwcheck.core.arrays import parse_matrix
 from hwcheck.core.errors import HwcheckError
-from hwcheck.core.inputs import read_toml_table
 from hwcheck.core.numfmt import fmt
 from hwcheck.core.result import Result, Table, Text, view_only
 from hwcheck.families.net import build as constructions
-from hwcheck.families.net.logic import evaluate, parse_target, variables
+from hwcheck.families.net.logic import evaluate, variables
 from hwcheck.families.net.network import (
     NetLayer,
     check_chain,
     evaluated_exactly,
     forward,
-    layer_from_table,
-    parse_layer_text,
 )
-from hwcheck.families.net.request import MAX_INPUTS
+from hwcheck.families.net.request import MAX_INPUTS, MAX_ROWS, TruthTable
 
-MAX_ROWS = 2**MAX_INPUTS
 MAX_EXACT_ROWS = 2**16
 SHOWN = 20
-MAX_FILE_BYTES = 4 * 1024 * 1024
-_BITS = re.compile(r"^[01]+:[01]+$")
 
 
 @dataclass(frozen=True)
@@ -130,10 +122,12 @@ def _row_text(values, digits: int = 6) -> str:
     return "(" + ", ".join(fmt(v, digits, sep=False) for v in values) + ")"
 
 
-# ------------------------------------------------------------------------------ parsing
+# ------------------------------------------------------------------------------ layers
 
 
 def read_layers(request) -> tuple[list[NetLayer], str | None]:
+    """The network's layers (read by the request from its file or ``--layer`` texts) or the
+    construction ``--build`` names."""
     given = [request.net is not None, bool(request.layer), request.build is not None]
     if sum(given) != 1:
         raise HwcheckError(
@@ -143,18 +137,7 @@ def read_layers(request) -> tuple[list[NetLayer], str | None]:
         )
     if request.build is not None:
         return build(request), request.build
-    if request.layer:
-        layers = [parse_layer_text(t, f"--layer {i + 1}") for i, t in enumerate(request.layer)]
-        return layers, None
-    source, table = read_toml_table(request.net, "net", MAX_FILE_BYTES)
-    entries = table.get("layer", table.get("layers"))
-    unknown = set(table) - {"layer", "layers", "inputs", "title", "name", "description"}
-    if unknown:
-        raise HwcheckError(source, f"unknown key '{min(unknown)}' (expected [[layer]])")
-    if not isinstance(entries, list) or not entries:
-        raise HwcheckError(source, "expected [[layer]] tables (weights, bias, activation)")
-    layers = [layer_from_table(t, f"{source}: layer[{i}]") for i, t in enumerate(entries)]
-    return layers, None
+    return list(request.layer or request.net), None
 
 
 def build(request) -> list[NetLayer]:
@@ -166,8 +149,8 @@ def build(request) -> list[NetLayer]:
         if request.build == "xor-tree":
             return constructions.xor_tree(n)
         return constructions.sop(constructions.xor_rows(n), n)
-    if request.target is not None and request.target not in ("max", "argmax"):
-        tree = parse_target(request.target)
+    if request.target is not None and request.target.tree is not None:
+        tree = request.target.tree
         n = n or max(variables(tree), default=1)
         _bounded_inputs(n, "--inputs")
         x = binary_rows(n)
@@ -193,25 +176,18 @@ def _bounded_inputs(n: int, where: str) -> None:
         )
 
 
-def read_table(text: Any, inputs: int | None):
-    """(inputs, expected) arrays of a truth table; ``bits:out`` tokens or a numeric matrix."""
+def read_table(table: TruthTable, inputs: int | None):
+    """(inputs, expected) arrays of a truth table (read by the request): ``bits:out`` rows
+    split where the colon was, a numeric matrix after ``inputs`` columns (default: all but one)."""
     import numpy as np
 
-    if isinstance(text, str) and all(_BITS.match(t) for t in re.split(r"[\s,;]+", text.strip())):
-        pairs = [t.split(":") for t in re.split(r"[\s,;]+", text.strip())]
-        if len({len(a) for a, _ in pairs}) != 1:
-            raise HwcheckError("--table", "every row needs the same number of input bits")
-        x = np.array([[int(c) for c in a] for a, _ in pairs], dtype=float)
-        y = np.array([[int(c) for c in b] for _, b in pairs], dtype=float)
-        return x, y
-    rows = parse_matrix(text, "--table", max_entries=MAX_ROWS)
-    if len(rows) > MAX_ROWS:
-        raise HwcheckError("--table", f"{len(rows):,} rows; at most {MAX_ROWS:,}")
-    width = len(rows[0])
+    a = np.array([[float(v) for v in r] for r in table.rows])
+    width = a.shape[1]
+    if table.outputs is not None:
+        return a[:, : width - table.outputs], a[:, width - table.outputs :]
     n = inputs if inputs is not None else width - 1
     if not 1 <= n < width:
         raise HwcheckError("--table", f"{width} columns cannot hold {n} inputs and an output")
-    a = np.array([[float(v) for v in r] for r in rows])
     return a[:, :n], a[:, n:]
 
 
@@ -234,31 +210,22 @@ def domain_rows(request, n: int):
     import numpy as np
 
     if request.points is not None:
-        pts = parse_matrix(request.points, "--points", max_entries=MAX_ROWS)
-        a = np.array([[float(v) for v in r] for r in pts])
+        a = np.array([[float(v) for v in r] for r in request.points])
         if a.shape[1] != n:
             raise HwcheckError("--points", f"rows have {a.shape[1]} entries, the net {n} inputs")
         return a, f"{len(a)} given points"
-    name = (request.domain or "binary").strip().lower()
-    if name in ("binary", "boolean", "{0,1}"):
+    kind = request.domain.kind if request.domain is not None else "binary"
+    if kind in ("binary", "bipolar"):
         _bounded_inputs(n, "--domain")
-        return binary_rows(n).astype(float), f"{{0,1}}^{n}"
-    if name in ("bipolar", "{-1,1}"):
-        _bounded_inputs(n, "--domain")
+        if kind == "binary":
+            return binary_rows(n).astype(float), f"{{0,1}}^{n}"
         return binary_rows(n, low=-1).astype(float), f"{{-1,1}}^{n}"
-    found = re.fullmatch(r"integers:(\d{1,4})", name)
-    if found:
-        k = int(found.group(1))
-        count = (2 * k + 1) ** n
-        if count > MAX_ROWS:
-            raise HwcheckError("--domain", f"(2·{k}+1)^{n} = {count:,} rows; at most {MAX_ROWS:,}")
-        grid = np.stack(np.meshgrid(*[np.arange(-k, k + 1)] * n, indexing="ij"), axis=-1)
-        return grid.reshape(-1, n).astype(float), f"integers (−{k}…{k})^{n}, ties included"
-    raise HwcheckError(
-        "--domain",
-        f"unknown domain {request.domain!r}",
-        hint="binary, bipolar or integers:K (e.g. integers:3)",
-    )
+    k = request.domain.k
+    count = (2 * k + 1) ** n
+    if count > MAX_ROWS:
+        raise HwcheckError("--domain", f"(2·{k}+1)^{n} = {count:,} rows; at most {MAX_ROWS:,}")
+    grid = np.stack(np.meshgrid(*[np.arange(-k, k + 1)] * n, indexing="ij"), axis=-1)
+    return grid.reshape(-1, n).astype(float), f"integers (−{k}…{k})^{n}, ties included"
 
 
 # ------------------------------------------------------------------------------ compare
@@ -267,7 +234,8 @@ def domain_rows(request, n: int):
 def expected_outputs(request, x, n: int, outputs: int, table_expected):
     """(expected values, kind, target text): kind 'boolean', 'max', 'argmax' or 'values'."""
 
-    target = request.target
+    target = request.target.text if request.target is not None else None
+    tree = request.target.tree if request.target is not None else None
     if request.build == "sop" and request.target is not None and request.table is not None:
         target = None  # the network is the --target formula; the table is what it must match
     if target is None and table_expected is not None:
@@ -275,6 +243,7 @@ def expected_outputs(request, x, n: int, outputs: int, table_expected):
         return table_expected, kind, "the table's outputs"
     if target is None and request.build in ("xor-sop", "xor-tree"):
         target = "xor(" + ", ".join(f"x{i + 1}" for i in range(n)) + ")"
+        tree = ("xor", *(("x", i + 1) for i in range(n)))  # the tree of that text
     if target is None:
         return None, None, None
     if target in ("max", "argmax"):
@@ -284,7 +253,6 @@ def expected_outputs(request, x, n: int, outputs: int, table_expected):
             return best, "max", "y = max(x)"
         _outputs(outputs, n, "argmax")
         return x == best, "argmax", "yᵢ > 0 exactly when xᵢ is a maximum"
-    tree = parse_target(target)
     missing = sorted(v for v in variables(tree) if v > n)
     if missing:
         raise HwcheckError(
@@ -342,7 +310,8 @@ def net(request) -> NetResult:
     expected, kind, target_text = expected_outputs(request, x, n, outputs, table_expected)
     threshold = request.threshold
     if threshold is None:
-        threshold = 0.0 if (request.domain or "").strip().lower() == "bipolar" else 0.5
+        bipolar = request.domain is not None and request.domain.kind == "bipolar"
+        threshold = 0.0 if bipolar else 0.5
     fail_idx = np.array([], dtype=int)
     if expected is not None:
         fail_idx = np.flatnonzero(failures(y, expected, kind, threshold))

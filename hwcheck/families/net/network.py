@@ -21,6 +21,7 @@ from typing import Any
 
 from hwcheck.core.arrays import parse_matrix, parse_vector
 from hwcheck.core.errors import HwcheckError, did_you_mean
+from hwcheck.core.inputs import read_toml_table
 
 ACTIVATIONS = ("step", "sign", "relu", "sigmoid", "tanh", "linear")
 EXACT_ACTIVATIONS = ("step", "sign", "relu", "linear")
@@ -117,6 +118,18 @@ def layer_from_table(table: Any, where: str) -> NetLayer:
     return make_layer(
         table.get("activation", "linear"), weights, table.get("bias", table.get("b")), where
     )
+
+
+def layers_from_file(value: Any, max_bytes: int) -> list[NetLayer]:
+    """The layers of a network file (a path, ``-``, TOML text or an inline table)."""
+    source, table = read_toml_table(value, "net", max_bytes)
+    entries = table.get("layer", table.get("layers"))
+    unknown = set(table) - {"layer", "layers", "inputs", "title", "name", "description"}
+    if unknown:
+        raise HwcheckError(source, f"unknown key '{min(unknown)}' (expected [[layer]])")
+    if not isinstance(entries, list) or not entries:
+        raise HwcheckError(source, "expected [[layer]] tables (weights, bias, activation)")
+    return [layer_from_table(t, f"{source}: layer[{i}]") for i, t in enumerate(entries)]
 
 
 def check_chain(layers: list[NetLayer], n_inputs: int | None, where: str) -> int:

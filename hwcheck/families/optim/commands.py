@@ -334,11 +334,10 @@ class GdQuadraticResult(Result):
 def gd_quadratic(request) -> GdQuadraticResult:
     import numpy as np
 
-    from hwcheck.core.arrays import parse_matrix, parse_vector
     from hwcheck.families.optim import quadratic as q
-    from hwcheck.families.optim.problems import MAX_PARAMS, check_symmetric
+    from hwcheck.families.optim.problems import check_symmetric
 
-    exact = parse_matrix(request.H, "--H", max_entries=MAX_PARAMS**2)  # sized before it is read
+    exact = request.H  # rows of int/Fraction, sized before they were read (the request)
     H = np.array(exact, dtype=float)
     check_symmetric(H, "--H")
     info = q.analyse(H, request.lr, request.newton, exact=exact)
@@ -348,11 +347,7 @@ def gd_quadratic(request) -> GdQuadraticResult:
     if request.newton:  # f = ½wᵀHw: ∇f = Hw, ∇²f = H, and Newton divides by it exactly
         extra.update(q.newton_matrices(exact))
     if request.steps is not None or request.w0 is not None:
-        w0 = (
-            np.ones(len(H))
-            if request.w0 is None
-            else np.array(parse_vector(request.w0, "--w0"), dtype=float)
-        )
+        w0 = np.ones(len(H)) if request.w0 is None else np.array(request.w0, dtype=float)
         if len(w0) != len(H):
             raise HwcheckError(
                 "--w0", f"expected {len(H)} entries (H is {len(H)}×{len(H)}), got {len(w0)}"

@@ -14,13 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from hwcheck.core.arrays import parse_assignments, parse_matrix, parse_vector
 from hwcheck.core.errors import HwcheckError, did_you_mean
-from hwcheck.core.numbers import as_float, parse_float, parse_int
+from hwcheck.core.numbers import as_float
 from hwcheck.core.options import flag_name
+from hwcheck.families.optim.request import MAX_PARAMS
 
 MAX_SAMPLES = 100_000
-MAX_PARAMS = 1_000
 MAX_WORK = 5_000_000  # steps × parameters × samples per step
 
 #: which problems use which problem option (anything else is an error naming the option)
@@ -130,8 +129,7 @@ def neuron(request) -> Problem:
 def quadratic(request) -> Problem:
     import numpy as np
 
-    H = _required(request.H, "--H", "quadratic")
-    H = np.array(parse_matrix(H, "--H", max_entries=MAX_PARAMS**2), dtype=float)
+    H = np.array(_required(request.H, "--H", "quadratic"), dtype=float)
     check_symmetric(H, "--H")
     n = H.shape[0]
     c = _vector(request.c, "--c", n, 0.0)
@@ -182,7 +180,7 @@ def check_symmetric(H, where: str) -> None:
 def lstsq(request) -> Problem:
     import numpy as np
 
-    X = np.array(parse_matrix(_required(request.X, "--X", "lstsq"), "--X"), dtype=float)
+    X = np.array(_required(request.X, "--X", "lstsq"), dtype=float)
     m, n = X.shape
     y = _vector(_required(request.y, "--y", "lstsq"), "--y", m, None)
     if n > MAX_PARAMS or m > MAX_SAMPLES:
@@ -221,12 +219,12 @@ def min_norm_solution(X: list[list[float]], y: list[float]) -> list[float]:
     return (np.linalg.pinv(np.array(X)) @ np.array(y)).tolist()
 
 
-def _scale(raw) -> tuple[str, Callable[[int], float]]:
-    if raw is None:
+def _scale(s: float | str | None) -> tuple[str, Callable[[int], float]]:
+    """The loss factor of ``--scale`` (a positive float or ``mean``, read by the request)."""
+    if s is None:
         return "½", lambda n: 0.5
-    if isinstance(raw, str) and raw.strip().lower() == "mean":
+    if s == "mean":
         return "1/(2n)", lambda n: 0.5 / n
-    s = parse_float(raw, "--scale", positive=True)
     return f"{s:g}", lambda n: s
 
 
@@ -268,14 +266,14 @@ def _check_names(text: str, init: dict, data: dict) -> None:
         )
 
 
-def _expr_problem(text, init, data, objective, batch_raw) -> Problem:
+def _expr_problem(text, init, data, objective, batch) -> Problem:
     names = tuple(init)
     n = len(next(iter(data.values()))) if data else 0
-    if batch_raw is not None and not n:
+    if batch is not None and not n:
         raise HwcheckError(
             "--batch", "the objective has no samples (give --data columns to batch over)"
         )
-    batch = _batch(batch_raw, n, default=1) if n else 0
+    batch = _batch(batch, n, default=1) if n else 0
 
     def at(theta, i):
         env = dict(zip(names, theta))
@@ -355,22 +353,21 @@ def _required(value, where: str, problem: str):
     return value
 
 
-def _vector(raw, where: str, n: int, default: float | None):
+def _vector(given: list | None, where: str, n: int, default: float | None):
     import numpy as np
 
-    if raw is None:
+    if given is None:
         return np.full(n, default)
-    v = np.array(parse_vector(raw, where), dtype=float)
+    v = np.array(given, dtype=float)
     if len(v) != n:
         raise HwcheckError(where, f"expected {n} entries (one per parameter w1…w{n}), got {len(v)}")
     return v
 
 
-def _init(defaults: dict[str, float], raw, *, fixed: bool) -> dict[str, float]:
+def _init(defaults: dict[str, float], given: dict | None, *, fixed: bool) -> dict[str, float]:
     init = dict(defaults)
-    if raw is None:
+    if given is None:
         return init
-    given = parse_assignments(raw, "--init")
     for name, value in given.items():
         if fixed and name not in defaults:
             raise HwcheckError(
@@ -383,12 +380,9 @@ def _init(defaults: dict[str, float], raw, *, fixed: bool) -> dict[str, float]:
     return init
 
 
-def _data(raw, defaults: dict[str, list[float]], *, fixed: bool) -> dict[str, list[float]]:
+def _data(given, defaults: dict[str, list[float]], *, fixed: bool) -> dict[str, list[float]]:
     data = dict(defaults)
-    if raw:
-        given = parse_assignments(
-            list(raw) if not isinstance(raw, dict) else raw, "--data", vectors=True
-        )
+    if given:  # name → column, read by the request
         for name, column in given.items():
             if fixed and name not in defaults:
                 raise HwcheckError(
@@ -405,9 +399,12 @@ def _data(raw, defaults: dict[str, list[float]], *, fixed: bool) -> dict[str, li
     return data
 
 
-def _batch(raw, n: int, *, default: int) -> int:
-    if raw is None:
+def _batch(batch: int | str | None, n: int, *, default: int) -> int:
+    """``--batch`` (an int ≥ 1 or ``all``, read by the request) within the ``n`` samples."""
+    if batch is None:
         return default
-    if isinstance(raw, str) and raw.strip().lower() == "all":
+    if batch == "all":
         return n
-    return parse_int(raw, "--batch", minimum=1, maximum=n)
+    if batch > n:
+        raise HwcheckError("--batch", f"must be at most {n:,}, got {batch:,}")
+    return batch

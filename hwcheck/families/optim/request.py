@@ -8,12 +8,41 @@ Defaults are torch's, except ``--lr`` = 0.1 everywhere (CONVENTIONS §8).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import partial
 from typing import Any
 
-from hwcheck.core.options import choice, flag, integer, multi, number, text
+from hwcheck.core.arrays import parse_assignments
+from hwcheck.core.numbers import parse_float, parse_int
+from hwcheck.core.options import (
+    assignments,
+    choice,
+    flag,
+    integer,
+    matrix,
+    multi,
+    number,
+    text,
+    vector,
+)
 
 MAX_STEPS = 100_000
+MAX_PARAMS = 1_000  # parameters of a problem: H is at most MAX_PARAMS × MAX_PARAMS
 PROBLEMS = ("neuron", "quadratic", "lstsq", "expr")
+
+
+def parse_batch(raw: Any, where: str) -> int | str:
+    """``--batch``: a number of samples N ≥ 1 (at most the samples: checked by the problem) or
+    ``all``."""
+    if isinstance(raw, str) and raw.strip().lower() == "all":
+        return "all"
+    return parse_int(raw, where, minimum=1)
+
+
+def parse_scale(raw: Any, where: str) -> float | str:
+    """``--scale``: a positive factor s of s·‖Xw − y‖², or ``mean`` (1/(2n))."""
+    if isinstance(raw, str) and raw.strip().lower() == "mean":
+        return "mean"
+    return parse_float(raw, where, positive=True)
 
 
 @dataclass(frozen=True)
@@ -23,20 +52,29 @@ class ProblemOptions:
     problem: str = choice(
         "neuron", PROBLEMS, "objective: neuron (default), quadratic, lstsq or expr"
     )
-    init: Any = text(None, "initial parameters, e.g. w=0.1,b=0 (neuron, expr)")
-    data: tuple = multi(
-        "per-sample data column, e.g. --data x=2,1,2,1 --data t=0,1,0,1 (neuron, expr)"
+    init: dict | None = assignments(None, "initial parameters, e.g. w=0.1,b=0 (neuron, expr)")
+    data: dict | tuple = multi(
+        "per-sample data column, e.g. --data x=2,1,2,1 --data t=0,1,0,1 (neuron, expr)",
+        parse=partial(parse_assignments, vectors=True),
     )
     lam: float = number(0.0, "neuron: (lam/2)·w² regularizes w only (exercise H)")
     l2: float = number(0.0, "adds (λ/2)·‖θ‖² over every parameter, any problem")
-    batch: Any = text(None, "samples per step, N (next N cyclically, averaged) or all")
-    H: Any = text(None, "quadratic: the symmetric matrix H of ½wᵀHw − cᵀw")
-    c: Any = text(None, "quadratic: the vector c (default 0)")
-    w0: Any = text(None, "quadratic, lstsq: the starting point (default: ones / zeros)")
-    X: Any = text(None, "lstsq: the data matrix X (one sample per row)")
-    y: Any = text(None, "lstsq: the targets y")
-    scale: Any = text(
-        None, "lstsq: loss factor s in s·‖Xw − y‖²: a number (default 1/2), or mean for 1/(2n)"
+    batch: int | str | None = text(
+        None, "samples per step, N (next N cyclically, averaged) or all", parse=parse_batch
+    )
+    H: list[list] | None = matrix(
+        None,
+        "quadratic: the symmetric matrix H of ½wᵀHw − cᵀw",
+        max_entries=MAX_PARAMS * MAX_PARAMS,
+    )
+    c: list | None = vector(None, "quadratic: the vector c (default 0)")
+    w0: list | None = vector(None, "quadratic, lstsq: the starting point (default: ones / zeros)")
+    X: list[list] | None = matrix(None, "lstsq: the data matrix X (one sample per row)")
+    y: list | None = vector(None, "lstsq: the targets y")
+    scale: float | str | None = text(
+        None,
+        "lstsq: loss factor s in s·‖Xw − y‖²: a number (default 1/2), or mean for 1/(2n)",
+        parse=parse_scale,
     )
     objective: Any = text(None, 'expr: the objective, e.g. "x**2 - y**2"')
 
@@ -150,9 +188,14 @@ class RadamRequest(ProblemOptions, RadamOptions, TraceOptions):
 
 @dataclass(frozen=True)
 class GdQuadraticRequest:
-    H: Any = text(None, "the symmetric matrix H of f(w) = ½wᵀHw", required=True)
+    H: list[list] = matrix(
+        None,
+        "the symmetric matrix H of f(w) = ½wᵀHw",
+        max_entries=MAX_PARAMS * MAX_PARAMS,
+        required=True,
+    )
     lr: float | None = number(None, "learning rate ε (default: the optimal 2/(λ_min + λ_max))")
-    w0: Any = text(None, "starting point w(0) (default: all ones)")
+    w0: list | None = vector(None, "starting point w(0) (default: all ones)")
     steps: int | None = integer(None, "iterate this many steps", minimum=1, maximum=MAX_STEPS)
     newton: bool = flag("Newton's method w ← w − ε·H⁻¹∇f instead of gradient descent")
 
