@@ -9,11 +9,8 @@ None) for anything whose layout only Rich knows exactly; the tests compare the t
 command's output and on generated sections.
 
 >>> from hwcheck.core.views import Table
->>> print(plain_text([Table(("k", "n"), (("a", "1"), ("bb", "22")), align="lr")]), end="")
-k     n
-────────
-a     1
-bb   22
+>>> plain_text([Table(("k", "n"), (("a", "1"), ("bb", "22")), align="lr")]).splitlines()
+['k     n', '───────', 'a     1', 'bb   22', '']
 """
 
 from __future__ import annotations
