@@ -91,6 +91,8 @@ def _fields():
 
 @dataclass(frozen=True)
 class ParamsResult(Result):
+    """``hwcheck params``: every layer's output shape, parameters and MACs, and the totals."""
+
     command = "params"
 
     input_shape: list[int]
@@ -301,6 +303,8 @@ def linear_runs(model: Model, rows: list[dict[str, Any]]) -> list[dict[str, Any]
 
 @dataclass(frozen=True)
 class RfResult(Result):
+    """``hwcheck rf``: receptive field, jump and start of every layer, per spatial axis."""
+
     command = "rf"
 
     input_shape: list[int]

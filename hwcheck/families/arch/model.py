@@ -66,6 +66,8 @@ LAYOUTS, FRAMEWORKS = ("hwc", "chw"), ("keras", "pytorch")
 
 @dataclass(frozen=True)
 class Model:
+    """A validated model: the input shape, layout, convention and layers (a graph by ``sources``)."""
+
     input_shape: tuple[int, ...]
     layout: str
     framework: str
