@@ -122,6 +122,82 @@ def test_help_imports_neither_numpy_nor_sympy():
     assert _imported("import hwcheck") == set()
 
 
+# ------------------------------------------------------------------ start-up: what a run imports
+
+STARTUP_MODEL = """input = [32, 32, 3]
+[[layers]]
+type = "conv2d"
+filters = 8
+kernel = 3
+padding = "same"
+[[layers]]
+type = "maxpool2d"
+kernel = 2
+[[layers]]
+type = "flatten"
+[[layers]]
+type = "dense"
+units = 10
+"""
+
+#: what ``params MODEL`` needs none of (benchmarks/bench_arch.py measures the time it saves):
+#: Rich (output to a pipe is plain padding), the claims engine (no claims), the zoo (a path is no
+#: zoo name), and the libraries only other roads use
+NOT_FOR_A_TABLE = (
+    "rich",
+    "rich.console",
+    "hwcheck.claims",
+    "hwcheck.claims.verdict",
+    "hwcheck.families.arch.zoo",
+    "hwcheck.families.arch.rf",
+    "importlib.resources",
+    "html",
+    "unicodedata",
+    "numpy",
+    "sympy",
+)
+
+
+def _modules_after(args: list[str], watch) -> tuple[str, set[str]]:
+    """Run ``hwcheck ARGS`` in a fresh interpreter with stdout a pipe: (stdout, watched modules loaded)."""
+    probe = (
+        "import contextlib, io, sys\n"
+        "from hwcheck.cli import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    try:\n"
+        f"        main({args!r})\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        f"print(out.getvalue() + 'loaded:', *[m for m in {tuple(watch)!r} if m in sys.modules])"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)  # noqa: PLW1510
+    assert run.returncode == 0, run.stderr
+    text, loaded = run.stdout.rsplit("loaded:", 1)
+    return text, set(loaded.split())
+
+
+def test_a_params_table_starts_without_rich_claims_or_zoo(tmp_path):
+    model = tmp_path / "m.toml"
+    model.write_text(STARTUP_MODEL, encoding="utf-8")
+    text, loaded = _modules_after(["params", str(model)], NOT_FOR_A_TABLE)
+    assert loaded == set()
+    assert "total" in text and "─" in text  # the table itself, laid out without Rich
+    _, loaded = _modules_after(["params", str(model), "--json"], NOT_FOR_A_TABLE)
+    assert loaded == set()
+
+
+def test_what_a_table_skips_is_still_there_when_needed(tmp_path):
+    """Claims bring the claims engine; a zoo name the zoo (each imported where used)."""
+    model = tmp_path / "m.toml"
+    model.write_text(STARTUP_MODEL, encoding="utf-8")
+    watch = ("hwcheck.claims.verdict", "hwcheck.families.arch.zoo")
+    _, loaded = _modules_after(["params", str(model), "--claim", "total_params=1"], watch)
+    assert loaded == {"hwcheck.claims.verdict"}
+    text, loaded = _modules_after(["params", "lenet5"], watch)
+    assert loaded == {"hwcheck.families.arch.zoo"} and "61,706" in text
+
+
 NUMERIC = [
     ["params", "--spec", "35x35x16 | conv2d filters=32 kernel=3 padding=same"],
     ["rf", "--spec", "32x32x1 | conv2d filters=1 kernel=3 | conv2d filters=1 kernel=3"],

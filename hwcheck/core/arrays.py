@@ -10,11 +10,11 @@ Arabic comma ``،`` or a space separates entries and ``;``/``؛``/a new line row
 
 from __future__ import annotations
 
-import json
 import re
 
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.inputs import load_array_file
+from hwcheck.core.lazy import Pattern
 from hwcheck.core.numbers import (
     MAX_DIGITS,
     MAX_RANK,
@@ -54,6 +54,8 @@ def parse_array(value, where: str, *, max_entries: int = MAX_ENTRIES):
         if shape is not None:
             return shape
         if text.startswith("["):
+            import json
+
             try:
                 native = json.loads(text, parse_float=str)  # decimals read by the grammar
             except json.JSONDecodeError:  # not JSON: the same nesting read with the grammar
@@ -74,7 +76,7 @@ def parse_array(value, where: str, *, max_entries: int = MAX_ENTRIES):
 
 #: digits of either script: a shape's sizes
 _ANY_DIGIT = "0-9۰-۹٠-٩"
-_SHAPE_TEXT = re.compile(rf"[{_ANY_DIGIT}]+(?:\s*[x×X]\s*[{_ANY_DIGIT}]+)+")
+_SHAPE_TEXT = Pattern(rf"[{_ANY_DIGIT}]+(?:\s*[x×X]\s*[{_ANY_DIGIT}]+)+")
 
 
 def _shape_text(text: str, where: str) -> list[int] | None:
@@ -96,7 +98,7 @@ def _shape_text(text: str, where: str) -> list[int] | None:
 
 
 _CLOSE = {"[": "]", "(": ")"}
-_NEST_TOKEN = re.compile(r"[\[\]()]|[,،]|[^\s\[\](),،]+")
+_NEST_TOKEN = Pattern(r"[\[\]()]|[,،]|[^\s\[\](),،]+")
 
 
 def read_nested(text: str, where: str, max_entries: int = MAX_ENTRIES) -> list:

@@ -8,7 +8,6 @@ what it knows. The CLI turns it into ``error: <where>: <what>`` and exit code 2.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -39,6 +38,8 @@ class HwcheckError(Exception):
 
 def suggest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
     """Nearest valid spellings of ``word`` (for 'did you mean' hints)."""
+    import difflib  # only when there is a mistake to name
+
     choices = list(choices)
     close = difflib.get_close_matches(word, choices, n=n, cutoff=0.6)
     if not close:

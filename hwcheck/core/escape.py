@@ -26,9 +26,9 @@ function that makes any such text safe and visible there:
 
 from __future__ import annotations
 
-import html as _html
 import re
-import unicodedata
+
+from hwcheck.core.lazy import Pattern
 
 # ------------------------------------------------------------------------- visible text
 
@@ -58,13 +58,15 @@ def terminal(text: str) -> str:
 
 def html(text: str) -> str:
     """Text for HTML: visible, then ``& < > " '`` as entities."""
+    import html as _html
+
     return _html.escape(visible(text), quote=True)
 
 
 # ---------------------------------------------------------------------------- Markdown
 
 _MD_SPECIAL = set("\\`*_[]|~$")
-_MD_BLOCK_START = re.compile(r"^(\s*)(#{1,6}|[+=-]|\d{1,9}(?=[.)]))(?=[.)]?(\s|$))")
+_MD_BLOCK_START = Pattern(r"^(\s*)(#{1,6}|[+=-]|\d{1,9}(?=[.)]))(?=[.)]?(\s|$))")
 
 
 def markdown(text: str) -> str:
@@ -286,6 +288,8 @@ def _tokens(text: str, math_specials: bool):
                 pieces.pop()
             return "\\" + macro + " "
         return "{}"
+
+    import unicodedata  # LaTeX only
 
     script = ""  # the kind of script group the math ends with ("_", "^"), if any
     for ch in unicodedata.normalize("NFD", visible(text)):

@@ -123,6 +123,8 @@ def wrap(x) -> Node:
 
 @dataclass(frozen=True, eq=False)
 class Num(Node):
+    """A constant."""
+
     number: float
 
     def text(self, t=None, lhs=False, updated=frozenset()) -> str:
@@ -197,6 +199,8 @@ class Sym(Node):
 
 @dataclass(frozen=True, eq=False)
 class Op(Node):
+    """An operation on its arguments (``kind``: + - * / ^ neg sqrt max floor ceil)."""
+
     kind: str  # + - * / ^ neg sqrt max
     args: tuple[Node, ...]
 

@@ -8,7 +8,6 @@ values; the numbers in them are read by :mod:`hwcheck.core.numbers` and
 from __future__ import annotations
 
 import contextvars
-import json
 import math
 import re
 import sys
@@ -38,6 +37,8 @@ def load_array_file(name: str, where: str, max_entries: int) -> tuple[str, list 
         )
     text = read_text_file(name, where, MAX_FILE_BYTES, path)
     if suffix == ".json":
+        import json
+
         try:
             native = json.loads(text, parse_float=str)
         except (ValueError, RecursionError) as exc:

@@ -22,6 +22,7 @@ from fractions import Fraction
 from typing import Any
 
 from hwcheck.core.errors import HwcheckError
+from hwcheck.core.lazy import Pattern
 
 MAX_RANK = 6
 MAX_DIGITS = 400  # digits in one number (documented in the README); its value stays below 10**400
@@ -64,15 +65,15 @@ _NONFINITE = {"inf": math.inf, "infinity": math.inf, "∞": math.inf, "nan": mat
 
 _DEC = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
 _EXP = r"(?:[eE][+-]?[0-9]+)"
-_PLAIN = re.compile(rf"[+-]?{_DEC}{_EXP}?")
-_FAST = re.compile(r"[+-]?[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?")
-_FRACTION = re.compile(rf"(?P<num>[+-]?{_DEC}{_EXP}?)\s*/\s*(?P<den>{_DEC}{_EXP}?)")
-_TEN_POWER = re.compile(
+_PLAIN = Pattern(rf"[+-]?{_DEC}{_EXP}?")
+_FAST = Pattern(r"[+-]?[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?")
+_FRACTION = Pattern(rf"(?P<num>[+-]?{_DEC}{_EXP}?)\s*/\s*(?P<den>{_DEC}{_EXP}?)")
+_TEN_POWER = Pattern(
     r"(?:(?P<m>.*?)\s*(?:[·×*x]|\\cdot|\\times)\s*|(?P<sign>[+-]?))10\s*(?:\^|\*\*)\s*"
     r"(?:\((?P<p>[+-]?[0-9]+)\)|\{(?P<b>[+-]?[0-9]+)\}|(?P<e>[+-]?[0-9]+))"
 )
 _GROUPED = {
-    mark: re.compile(rf"[+-]?[0-9]{{1,3}}(?:{re.escape(mark)}[0-9]{{3}})+(?:\.[0-9]*)?{_EXP}?")
+    mark: Pattern(rf"[+-]?[0-9]{{1,3}}(?:{re.escape(mark)}[0-9]{{3}})+(?:\.[0-9]*)?{_EXP}?")
     for mark in _THOUSANDS_MARKS
 }
 
@@ -163,7 +164,7 @@ def normal_form(text: str, where: str = "number", *, thousands: bool = True) -> 
     raise HwcheckError(where, f"'{shown}' is not a number", hint=hint)
 
 
-_EASTERN_COMMA = re.compile(r"(?P<int>[+-]?[0-9]+),(?P<frac>[0-9]+)(?P<rest>(?:[eE][+-]?[0-9]+)?)")
+_EASTERN_COMMA = Pattern(r"(?P<int>[+-]?[0-9]+),(?P<frac>[0-9]+)(?P<rest>(?:[eE][+-]?[0-9]+)?)")
 
 
 def _eastern_decimal_comma(s: str) -> str:
@@ -385,7 +386,7 @@ def parse_bool(value: Any, where: str) -> bool:
     raise HwcheckError(where, f"expected true or false, got {shown}", hint=hint)
 
 
-_LONG_DIGITS = re.compile(rf"\d{{{MAX_DIGITS + 1}}}")
+_LONG_DIGITS = Pattern(rf"\d{{{MAX_DIGITS + 1}}}")
 
 
 def check_plain(value: Any, where: str, _depth: int = 0) -> None:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from hwcheck.core.numfmt import DEFAULT_DIGITS
-from hwcheck.core.undecided import Undecided
 from hwcheck.core.views import Heading, Matrix, Section, Table, Text
+
+if TYPE_CHECKING:  # imported on first use (module __getattr__ below)
+    from hwcheck.core.undecided import Undecided
 
 __all__ = [
     "Heading",
@@ -32,6 +34,16 @@ __all__ = [
 #: what results call above the core: the claim verifier (hwcheck.claims.verdict) and Rich's layout
 #: (hwcheck.render.text). The core imports nothing above it; ``hwcheck/__init__.py`` binds them.
 _ABOVE: dict[str, Callable[..., Any]] = {}
+
+
+def __getattr__(name: str) -> Any:
+    """:class:`Undecided`, imported when asked for (the commands that never decide by a time
+    bound start without it)."""
+    if name == "Undecided":
+        from hwcheck.core.undecided import Undecided
+
+        return Undecided
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def bind(**functions: Callable[..., Any]) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 
 from hwcheck.core import escape
-from hwcheck.core.jsonout import json_text
 from hwcheck.core.views import Heading, Matrix, Section, Table
 
 VERDICT_STYLE = {
@@ -47,6 +46,8 @@ def render(
 ) -> str:
     """The whole output of a command in one format."""
     if fmt == "json":
+        from hwcheck.core.jsonout import json_text
+
         return json_text(result, verdicts)
     sections = sections_of(result, verdicts, digits)
     if fmt == "markdown":
@@ -244,6 +245,8 @@ def _stacked_table(section: Table, columns, rows, footer, width: int):
 
 
 def _verdict_style(cell: str) -> str:
+    if not cell.endswith(tuple(VERDICT_STYLE)):  # most cells: no need for the claims modules
+        return ""
     from hwcheck.claims.verdict import VERDICT_MARK
 
     for verdict, mark in VERDICT_MARK.items():
@@ -304,16 +307,25 @@ MIN_WIDTH = 100
 
 def to_text(sections: list[Section], *, width: int | None = None) -> str:
     """Rich rendering captured as plain text, at ``width`` or at the content's natural width
-    (measured by Rich, so nothing is cropped, folded or ellipsized)."""
+    (measured by Rich, so nothing is cropped, folded or ellipsized). At the natural width the
+    layout is plain padding, written without Rich where :mod:`hwcheck.render.plain` can."""
     if width is None:
-        from rich.console import Console
+        from hwcheck.render.plain import plain_text
 
-        console = Console(
-            width=100_000, color_system=None, highlight=False, emoji=False, markup=False
-        )
-        natural = console.measure(rich_group(sections)).maximum
-        return _captured(sections, max(natural, MIN_WIDTH), None)
+        text = plain_text(sections)
+        if text is not None:
+            return text
+        return rich_text(sections)
     return _captured(sections, width, width)
+
+
+def rich_text(sections: list[Section]) -> str:
+    """Rich's own rendering at the natural width (what :func:`plain_text` reproduces)."""
+    from rich.console import Console
+
+    console = Console(width=100_000, color_system=None, highlight=False, emoji=False, markup=False)
+    natural = console.measure(rich_group(sections)).maximum
+    return _captured(sections, max(natural, MIN_WIDTH), None)
 
 
 def _captured(sections: list[Section], console_width: int, layout_width: int | None) -> str:

@@ -12,7 +12,6 @@ from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numbers import parse_int
 from hwcheck.core.numfmt import DEFAULT_DIGITS, fmt, fmt_shape
 from hwcheck.core.result import Result, Table, Text, view_only
-from hwcheck.families.arch import zoo
 from hwcheck.families.arch.layers import axis_names, split
 from hwcheck.families.arch.model import Model, load_model, trace
 
@@ -63,8 +62,21 @@ def shape_cell(shape) -> str:
 
 
 def model_of(request) -> Model:
-    model = zoo.resolve(request.model)  # a zoo name (hwcheck models) stands for its file
+    model = request.model
+    if may_name_zoo(model):  # a zoo name (hwcheck models) stands for its file
+        from hwcheck.families.arch import zoo
+
+        model = zoo.resolve(model)
     return load_model(model, request.spec, layout=request.layout, framework=request.framework)
+
+
+def may_name_zoo(model: Any) -> bool:
+    """False for what :func:`zoo.lookup` never reads as a zoo name: a table, and a path with a
+    ``/``, ``\\`` or ``.`` (``model.toml``) unless it says ``zoo:`` (so a model file runs
+    without importing the zoo)."""
+    if not isinstance(model, str):
+        return False
+    return model[:4].lower() == "zoo:" or not any(c in model for c in "/\\.")
 
 
 def _fields():
@@ -79,6 +91,8 @@ def _fields():
 
 @dataclass(frozen=True)
 class ParamsResult(Result):
+    """``hwcheck params``: every layer's output shape, parameters and MACs, and the totals."""
+
     command = "params"
 
     input_shape: list[int]
@@ -289,6 +303,8 @@ def linear_runs(model: Model, rows: list[dict[str, Any]]) -> list[dict[str, Any]
 
 @dataclass(frozen=True)
 class RfResult(Result):
+    """``hwcheck rf``: receptive field, jump and start of every layer, per spatial axis."""
+
     command = "rf"
 
     input_shape: list[int]

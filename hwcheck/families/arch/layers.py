@@ -23,6 +23,8 @@ MAX_SIZE = 10**18  # any size along one axis
 
 @dataclass(frozen=True)
 class Layer:
+    """One layer as validated from the model: its index, type, name and options."""
+
     index: int
     type: str
     name: str
@@ -38,6 +40,8 @@ class Layer:
 
 @dataclass(frozen=True)
 class Context:
+    """What every layer of a model shares: its layout and its counting convention."""
+
     layout: str  # "hwc" or "chw"
     framework: str  # "keras" or "pytorch"
 
@@ -48,6 +52,8 @@ IDENTITY, GLOBAL = "identity", "global"
 
 @dataclass(frozen=True)
 class LayerOut:
+    """A layer's output shape, counts and formulas, and how it maps positions (for ``rf``)."""
+
     shape: tuple[int, ...]
     trainable: int = 0
     non_trainable: int = 0
@@ -838,6 +844,8 @@ def attention(layer: Layer, shape, ctx: Context) -> LayerOut:
 
 @dataclass(frozen=True)
 class LayerType:
+    """A layer type: its function, its keys (required, positional in a spec) and defaults."""
+
     compute: Any
     keys: tuple[str, ...]  # optional and required keys (besides type, name)
     required: tuple[str, ...] = ()

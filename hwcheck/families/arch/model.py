@@ -21,7 +21,6 @@ Graphs, blocks and ``repeat`` in files: :mod:`hwcheck.families.arch.graph`. With
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -67,6 +66,8 @@ LAYOUTS, FRAMEWORKS = ("hwc", "chw"), ("keras", "pytorch")
 
 @dataclass(frozen=True)
 class Model:
+    """A validated model: the input shape, layout, convention and layers (a graph by ``sources``)."""
+
     input_shape: tuple[int, ...]
     layout: str
     framework: str
@@ -498,6 +499,8 @@ def _listish(value: Any, where: str) -> Any:
         return value
     text = value.strip()
     if text.startswith("["):
+        import json
+
         try:
             return json.loads(text)
         except (json.JSONDecodeError, RecursionError):

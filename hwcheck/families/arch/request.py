@@ -24,6 +24,8 @@ class ModelRequest:
 
 @dataclass(frozen=True)
 class ParamsRequest(ModelRequest):
+    """``hwcheck params``: the model, its counting convention, ``--explain`` and ``--emit``."""
+
     framework: str | None = choice(
         None, ("keras", "pytorch"), "Override the model's counting convention."
     )
@@ -37,6 +39,8 @@ class ParamsRequest(ModelRequest):
 
 @dataclass(frozen=True)
 class RfRequest(ModelRequest):
+    """``hwcheck rf``: the model, and optionally one layer and one output unit to trace."""
+
     framework: str | None = choice(None, ("keras", "pytorch"), "Override the model's framework.")
     layer: int | None = integer(
         None,

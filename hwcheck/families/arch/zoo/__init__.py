@@ -12,7 +12,6 @@ model built in torch/Keras).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +79,8 @@ def names() -> list[str]:
 
 def text(name: str) -> str:
     """The model file of a zoo name, as text."""
+    from importlib import resources
+
     return resources.files(__name__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
 
 
