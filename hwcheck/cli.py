@@ -465,9 +465,6 @@ def _interrupted(line: str, code: int) -> int:
     return code
 
 
-EXPRESSION_COMMANDS = ("derive", "equiv")  # whose positional arguments are expressions
-
-
 def _expression_arguments(spec: CommandSpec, argv: list[str]) -> list[str]:
     """``derive "-t*log(sigmoid(z))"``: for a command whose positional is an expression, a token
     that starts with ``-`` but is no option of the command (nor the value of one) is that
@@ -475,7 +472,7 @@ def _expression_arguments(spec: CommandSpec, argv: list[str]) -> list[str]:
     parser ignores it). ``--`` and ``--expr`` work as before; ``--wrtt`` stays an unknown option."""
     import re
 
-    if spec.name not in EXPRESSION_COMMANDS:
+    if not spec.expressions:
         return argv
     fields = request_fields(spec.request_type())
     flags = {"--json", "-h", "--help"} | {

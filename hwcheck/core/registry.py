@@ -38,6 +38,7 @@ class CommandSpec:
     mistakes: Callable[[], tuple] | None = None  # () → the family's mistake catalogue
     plot: str | None = None  # the figure --plot FILE draws (hwcheck/render/plot.py)
     optimizer: bool = False  # an optimizer trace: --compare, the trace mistakes
+    expressions: bool = False  # its positional arguments are expressions (may start with '-')
     formats: tuple[str, ...] = FORMATS
     calculator: bool = True  # has --claim/--rtol/--atol
 

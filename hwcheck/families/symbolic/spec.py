@@ -42,6 +42,7 @@ SPECS = register(
         lambda: requests().DeriveRequest,
         derive,
         mistakes=mistakes,
+        expressions=True,
     ),
     CommandSpec(
         "equiv",
@@ -52,6 +53,7 @@ SPECS = register(
         ),
         lambda: requests().EquivRequest,
         equiv,
+        expressions=True,
     ),
 )
 
