@@ -279,18 +279,23 @@ def textbook(d, definitions: tuple, chain: tuple | None = None):
     """(form, stopped): the tidiest form (σ kept opaque, so σ(1 − σ) stays), in defined names.
 
     ``factor_terms`` keeps the chain-rule product; the expanded form wins only when shorter
-    (``x*(σ − t)`` for the cross-entropy). The search runs under a time bound; when the bound
-    stops it the factored form is given and ``stopped`` is the
+    (``x*(σ − t)`` for the cross-entropy). A derivative small enough for the size gates of
+    :mod:`hwcheck.families.symbolic.size` is tidied here, with no clock (the same form on any
+    machine); a larger one under a time bound, and when the bound stops it the factored form is
+    given and ``stopped`` is the
     :class:`hwcheck.core.result.Undecided` naming the bound (the caller says so); else None.
     ``chain`` is (expression, local definitions as pairs, variable) for the chain-rule form.
     """
-    from hwcheck.families.symbolic.worker import bounded
+    from hwcheck.families.symbolic.size import decided_in_process
+    from hwcheck.families.symbolic.worker import bounded, in_process
 
     key = (d, definitions, chain)
     if key in _TIDIED:
         return _TIDIED[key], None
+    parts = (d, *(f for _, f in definitions), *((chain[0],) if chain is not None else ()))
+    run = in_process if decided_in_process(*parts) else bounded
     definitions = dict(definitions)
-    outcome = bounded(_tidiest, (d, definitions, chain), TIDY_TIMEOUT)
+    outcome = run(_tidiest, (d, definitions, chain), TIDY_TIMEOUT)
     if outcome.done:
         if len(_TIDIED) >= 256:
             _TIDIED.clear()

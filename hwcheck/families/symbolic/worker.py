@@ -63,6 +63,19 @@ def bounded(function, args: tuple, timeout: float) -> Outcome:
     return Outcome("timeout", stopped=stopped) if outcome.timed_out else outcome
 
 
+def in_process(function, args: tuple, timeout: float) -> Outcome:
+    """``function(*args)`` here, with no clock: for a step whose cost its input's size bounds
+    (:mod:`hwcheck.families.symbolic.size`), so its outcome is the same on any machine. A spent
+    budget still stops it before it starts (``timeout``, as :func:`bounded` says it); an
+    exception is ``failed``, as in the worker."""
+    if timebudget.spent():
+        return Outcome("timeout", stopped=stopped_by(timeout))
+    try:
+        return Outcome("done", function(*args))
+    except Exception:  # noqa: BLE001 - a failure is just "no answer", as in the worker
+        return Outcome("failed")
+
+
 def stopped_by(timeout: float | None) -> Undecided:
     """What a step with its own ``timeout`` says when it is stopped: the open budget that leaves
     it less time, or its own bound (asked before the step starts)."""
