@@ -76,6 +76,53 @@ def expansion_terms(expr, limit: int = EXPANSION_TERMS) -> int | None:
     return None if found is None else total[0]
 
 
+def fraction_terms(expr, limit: int = EXPANSION_TERMS) -> tuple[int, int] | None:
+    """Upper bounds on the terms of the numerator and denominator of ``expr`` written as one
+    expanded fraction (what ``cancel`` works on: a sum of fractions has the product of their
+    denominators), or None when either passes ``limit`` or an exponent is not a small number.
+    A function (exp, log, σ …) or a fractional power is one generator, its inside checked too."""
+
+    def terms(node) -> tuple[int, int] | None:
+        if node.is_Atom:
+            return 1, 1
+        if node.is_Pow and node.exp.is_Integer:
+            base = terms(node.base)
+            if base is None or not _small_exponent(node.exp):
+                return None
+            k = abs(int(node.exp))
+            num, den = (comb(t + k - 1, k) if t > 1 else 1 for t in base)
+            out = (num, den) if node.exp > 0 else (den, num)
+        elif node.is_Add or node.is_Mul:
+            parts = [terms(a) for a in node.args]
+            if any(p is None for p in parts):
+                return None
+            den = 1
+            for _, d in parts:
+                den *= d
+                if den > limit:
+                    return None
+            if node.is_Mul:
+                num = 1
+                for n, _ in parts:
+                    num *= n
+                    if num > limit:
+                        return None
+            else:
+                num = sum(n * (den // d) for n, d in parts)
+            out = (num, den)
+        else:  # a generator: a function of its own, or a fractional power
+            if node.is_Pow and not _small_exponent(node.exp):
+                return None
+            if node.func.__name__ == "exp" and not _small_coefficients(node.args[0]):
+                return None
+            if any(terms(a) is None for a in node.args):
+                return None
+            out = (1, 1)
+        return None if max(out) > limit else out
+
+    return terms(expr)
+
+
 def _small_exponent(exponent) -> bool:
     if exponent.is_Integer:
         return abs(int(exponent)) <= MAX_EXPONENT
