@@ -338,7 +338,9 @@ def values_at(exprs, point: dict, where: str = "--at") -> list:
         )
     shown = ", ".join(f"{n}={_short(point[n])}" for n in needed)
     values = {n: point[n] for n in needed}
-    outcome = bounded(_evaluate_all, (tuple(exprs), values), VALUE_TIMEOUT)
+    outcome = _settled_here(tuple(exprs), values)
+    if outcome is None:
+        outcome = bounded(_evaluate_all, (tuple(exprs), values), VALUE_TIMEOUT)
     if outcome.timed_out:  # not a failure of the input: each value is undecided, not an error
         return [outcome.stopped] * len(exprs)
     if not outcome.done:
@@ -359,15 +361,37 @@ def values_at(exprs, point: dict, where: str = "--at") -> list:
     return out
 
 
-def _evaluate_all(exprs, values: dict) -> list:
+#: the working precision (digits) the values may climb to in process, before the worker is
+#: asked: 30, 120, 480, 1,920 digits are the first steps of the worker's own climb
+IN_PROCESS_DIGITS = 1_920
+
+
+def _settled_here(exprs: tuple, values: dict):
+    """The worker's outcome, computed here with no clock, when the expressions are inside the
+    size gates and every value settles within :data:`IN_PROCESS_DIGITS` digits (the worker
+    climbs through the same precisions first, so it would give the same values); None when
+    the worker must decide (a larger expression, a value that needs more digits or is not
+    defined there, or a spent budget, which the worker reports)."""
+    from hwcheck.families.symbolic.size import decided_in_process
+    from hwcheck.families.symbolic.worker import Outcome, in_process
+
+    if not decided_in_process(*exprs):
+        return None
+    outcome = in_process(_evaluate_all, (exprs, values, IN_PROCESS_DIGITS), VALUE_TIMEOUT)
+    if not outcome.done or any(status != "ok" for status, _ in outcome.value):
+        return None
+    return Outcome("done", outcome.value)
+
+
+def _evaluate_all(exprs, values: dict, cap: int = MAX_WORKING_DIGITS) -> list:
     """(status, value) per expression; runs in the worker. Exact first; the rest compiled
-    once together for mpmath."""
+    once together for mpmath, the precision raised up to ``cap`` digits."""
     out = [_exact_value(e, values) for e in exprs]
     rest = [i for i, v in enumerate(out) if v is None]
     if rest:
         names = sorted(values)
         args = [_fraction(values[n]) for n in names]
-        for i, result in zip(rest, _mp_values([exprs[i] for i in rest], names, args)):
+        for i, result in zip(rest, _mp_values([exprs[i] for i in rest], names, args, cap)):
             out[i] = result
     return out
 
@@ -391,7 +415,7 @@ def _exact_value(expr, values: dict):
     return None
 
 
-def _mp_values(exprs, names, args) -> list:
+def _mp_values(exprs, names, args, cap: int = MAX_WORKING_DIGITS) -> list:
     from hwcheck.families.symbolic.functions import stable_forms
     from hwcheck.families.symbolic.numeric import FAR, mp_function, settled_value
 
@@ -402,7 +426,7 @@ def _mp_values(exprs, names, args) -> list:
         def one(*xs, i=i):
             return function(*xs)[i]
 
-        value = settled_value(one, args, cap=MAX_WORKING_DIGITS)
+        value = settled_value(one, args, cap=cap)
         if value is None:
             complex_value = _complex_value(one, args)
             out.append(("complex", complex_value) if complex_value else ("undefined", None))

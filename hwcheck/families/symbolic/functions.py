@@ -102,17 +102,29 @@ def stable_forms(expr):
 
     The same rewrites, in the same order, as ``expr.replace(pattern, value)`` with each pattern
     (:func:`stable_forms_by_pattern`), but sympy's matcher is asked only at the nodes that can
-    match (a ``log`` for the first three, a sum for the last two) and a pattern whose function
-    the expression lacks is skipped: the matcher at every node was most of the cost."""
+    match (:func:`_may_match`) and a pattern whose function the expression lacks is skipped:
+    the matcher at every node was most of the cost."""
     for pattern, value, head in _stable_patterns():
         if not expr.has(head):
             continue
-        kind = log if pattern.func is log else sympy.Add
         expr = expr.replace(
-            lambda e, p=pattern, k=kind: isinstance(e, k) and e.match(p) is not None,
+            lambda e, p=pattern: _may_match(e, p) and e.match(p) is not None,
             lambda e, p=pattern, v=value: v.subs(e.match(p)),
         )
     return expr
+
+
+def _may_match(e, pattern) -> bool:
+    """A necessary condition for ``e.match(pattern)``: a match means ``e`` equals the pattern
+    with ``a`` filled in, in sympy's canonical form — ``log`` of σ or of a two-term sum, or a
+    two-term sum of a number and a term (1 − σ(a), σ(a) − 1, 1 + e^a)."""
+    if pattern.func is log:
+        if not isinstance(e, log):
+            return False
+        e = e.args[0]
+        if isinstance(e, sigmoid):
+            return True
+    return e.is_Add and len(e.args) == 2 and any(arg.is_Number for arg in e.args)
 
 
 def stable_forms_by_pattern(expr):

@@ -22,24 +22,36 @@ from hwcheck.core.errors import HwcheckError
 
 def math_function(symbols, expr) -> Callable:
     """A plain-float function of ``symbols`` (stable σ, softplus; Heaviside for relu′)."""
-    import sympy
-
-    from hwcheck.families.symbolic.functions import MATH_FUNCTIONS, stable_forms
-
-    return sympy.lambdify(
-        symbols, stable_forms(expr), modules=[MATH_FUNCTIONS, "math"], dummify=True
-    )
+    return _compiled("math", tuple(symbols), expr)
 
 
 def mp_function(symbols, expr) -> Callable:
     """An mpmath function of ``symbols`` (the precision is the caller's ``mpmath.workdps``)."""
-    import sympy
+    return _compiled("mpmath", tuple(symbols), expr)
 
-    from hwcheck.families.symbolic.functions import MP_FUNCTIONS, stable_forms
 
-    return sympy.lambdify(
-        symbols, stable_forms(expr), modules=[MP_FUNCTIONS, "mpmath"], dummify=True
-    )
+_COMPILED: dict = {}  # (module, symbols, expression) → the lambdified function (pure)
+_COMPILED_SIZE = 256
+
+
+def _compiled(module: str, symbols: tuple, expr) -> Callable:
+    """``lambdify`` once per (module, symbols, expression): compiling is most of the cost of a
+    probe, and the same expected expression is probed for every claim on it."""
+    key = (module, symbols, expr)
+    function = _COMPILED.get(key)
+    if function is None:
+        import sympy
+
+        from hwcheck.families.symbolic.functions import MATH_FUNCTIONS, MP_FUNCTIONS, stable_forms
+
+        functions = MATH_FUNCTIONS if module == "math" else MP_FUNCTIONS
+        function = sympy.lambdify(
+            symbols, stable_forms(expr), modules=[functions, module], dummify=True
+        )
+        if len(_COMPILED) >= _COMPILED_SIZE:
+            _COMPILED.clear()
+        _COMPILED[key] = function
+    return function
 
 
 #: what :func:`mp_value` returns for a point too far out to evaluate cheaply (not "undefined")
