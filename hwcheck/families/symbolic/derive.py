@@ -17,6 +17,7 @@ from hwcheck.core.errors import HwcheckError, did_you_mean
 from hwcheck.core.result import Undecided
 from hwcheck.families.symbolic.build import ALIASES, build, expression, symbol
 from hwcheck.families.symbolic.parser import FUNCTIONS, Node, as_text, names_in, parse
+from hwcheck.families.symbolic.size import count_ops
 
 TIDY_TIMEOUT = 5.0  # seconds for tidying one derivative (a timeout is said in the notes)
 
@@ -213,7 +214,7 @@ def expand_definitions(expr, definitions: dict):
 def abbreviate(expr, definitions: dict):
     """Write ``expr`` with the defined names, largest definitions first (a definition that is
     a single number or name abbreviates nothing: ``q=1`` must not turn every 1 into q)."""
-    for name, full in sorted(definitions.items(), key=lambda kv: -sympy.count_ops(kv[1])):
+    for name, full in sorted(definitions.items(), key=lambda kv: -count_ops(kv[1])):
         if not full.is_Atom:
             expr = expr.subs(full, name)
     return expr
@@ -259,7 +260,7 @@ def _tidiest(d, definitions: dict, chain=None):
     softmax cross-entropy's ∂L/∂z1 reads p1 − t1. Runs in the bounded worker."""
     d = without_point_masses(d)
     forms = [sympy.factor_terms(abbreviate(sympy.factor_terms(d), definitions))]
-    if sympy.count_ops(d) > 2:
+    if count_ops(d) > 2:
         forms.append(sympy.factor_terms(abbreviate(_expanded_form(d), definitions)))
     opaque = {n: f for n, f in definitions.items() if f.atoms(sympy.Function)}
     constraints = {n: f for n, f in definitions.items() if n not in opaque}
@@ -269,7 +270,7 @@ def _tidiest(d, definitions: dict, chain=None):
         forms.append(sympy.factor_terms(abbreviate(_expanded_form(through), opaque)))
     if constraints:
         forms += [abbreviate(f, constraints) for f in forms]
-    return min(forms, key=sympy.count_ops)
+    return min(forms, key=count_ops)
 
 
 _TIDIED: dict = {}  # textbook forms found in time (a timed-out search is not remembered)

@@ -27,11 +27,26 @@ EXPANSION_TERMS = 400
 MAX_EXPONENT = 16
 
 
+_OPS: dict = {}  # expression → sympy.count_ops (asked again and again of the same ones)
+
+
+def count_ops(expr) -> int:
+    """``sympy.count_ops(expr)``, remembered per expression."""
+    ops = _OPS.get(expr)
+    if ops is None:
+        import sympy
+
+        if len(_OPS) >= 4096:
+            _OPS.clear()
+        ops = _OPS[expr] = sympy.count_ops(expr)
+    return ops
+
+
 def bounded_by_size(expr) -> bool:
     """At most :data:`IN_PROCESS_OPS` operations, every exponent a number."""
     import sympy
 
-    if sympy.count_ops(expr) > IN_PROCESS_OPS:
+    if count_ops(expr) > IN_PROCESS_OPS:
         return False
     return all(p.exp.is_Number for p in expr.atoms(sympy.Pow))
 
