@@ -88,7 +88,7 @@ def expansion_terms(expr, limit: int = EXPANSION_TERMS) -> int | None:
         return count
 
     found = terms(expr)
-    return None if found is None else total[0]
+    return None if found is None else max(total[0], found)
 
 
 def fraction_terms(expr, limit: int = EXPANSION_TERMS) -> tuple[int, int] | None:
