@@ -1,7 +1,9 @@
 """Bounded symbolic work: a function run in a child process that is killed at its time bound.
 
 sympy and mpmath can run for hours on a small input, so every step whose time cannot be bounded
-by its size runs here::
+by its size runs here (a step inside the size gates of :mod:`hwcheck.families.symbolic.size`
+runs in process instead, through :func:`in_process`, with no clock: its outcome is the same on
+any machine and under any load)::
 
     outcome = bounded(symbolic_proof, (a, b), timeout=5.0)
     outcome.status   # "done", "failed" (the function raised) or "timeout"
