@@ -64,10 +64,10 @@ COURSE = [
 ]
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", range(3))
 def test_stable_forms_rewrites_exactly_as_the_pattern_replacement(seed):
     rng = random.Random(seed)
-    cases = [random_expression(rng, rng.randint(1, 5)) for _ in range(150)]
+    cases = [random_expression(rng, rng.randint(1, 5)) for _ in range(80)]
     cases += [expression(text) for text in COURSE]
     for expr in cases:
         assert stable_forms(expr) == stable_forms_by_pattern(expr), expr
@@ -84,7 +84,7 @@ def test_expansion_terms_bounds_what_expand_makes():
     rng = random.Random(7)
     x, y, z = (symbol(n) for n in "xyz")
     atoms = [x, y, z, Integer(2), x + 1, y - z, x + y + z]
-    for _ in range(200):
+    for _ in range(120):
         expr = rng.choice(atoms)
         for _ in range(rng.randint(1, 4)):
             other = rng.choice(atoms)
