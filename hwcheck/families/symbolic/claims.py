@@ -30,9 +30,22 @@ BIG_RTOL, BIG_ATOL = 1e-3, 1e-9  # the default tolerances of float claims (CONVE
 
 
 def _definitions(context: dict | None, assume: str):
+    texts = (context or {}).get("definitions") or {}
+    if isinstance(texts, dict) and all(isinstance(v, str) for v in texts.values()):
+        key = tuple(sorted((str(k), v) for k, v in texts.items()))
+        return _built_definitions(key, assume)
+    return _build_definitions(texts, assume)
+
+
+@lru_cache(maxsize=128)
+def _built_definitions(key: tuple, assume: str):
+    """The definitions of a result, built once for every claim on it (read only)."""
+    return _build_definitions(dict(key), assume)
+
+
+def _build_definitions(texts, assume: str):
     from hwcheck.families.symbolic.derive import Definitions, parse_definitions
 
-    texts = (context or {}).get("definitions") or {}
     return Definitions.from_texts(parse_definitions(texts, "definitions"), "definitions", assume)
 
 

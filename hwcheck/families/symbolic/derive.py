@@ -17,6 +17,7 @@ from hwcheck.core.errors import HwcheckError, did_you_mean
 from hwcheck.core.result import Undecided
 from hwcheck.families.symbolic.build import ALIASES, build, expression, symbol
 from hwcheck.families.symbolic.parser import FUNCTIONS, Node, as_text, names_in, parse
+from hwcheck.families.symbolic.size import count_ops
 
 TIDY_TIMEOUT = 5.0  # seconds for tidying one derivative (a timeout is said in the notes)
 
@@ -213,7 +214,7 @@ def expand_definitions(expr, definitions: dict):
 def abbreviate(expr, definitions: dict):
     """Write ``expr`` with the defined names, largest definitions first (a definition that is
     a single number or name abbreviates nothing: ``q=1`` must not turn every 1 into q)."""
-    for name, full in sorted(definitions.items(), key=lambda kv: -sympy.count_ops(kv[1])):
+    for name, full in sorted(definitions.items(), key=lambda kv: -count_ops(kv[1])):
         if not full.is_Atom:
             expr = expr.subs(full, name)
     return expr
@@ -259,7 +260,7 @@ def _tidiest(d, definitions: dict, chain=None):
     softmax cross-entropy's ∂L/∂z1 reads p1 − t1. Runs in the bounded worker."""
     d = without_point_masses(d)
     forms = [sympy.factor_terms(abbreviate(sympy.factor_terms(d), definitions))]
-    if sympy.count_ops(d) > 2:
+    if count_ops(d) > 2:
         forms.append(sympy.factor_terms(abbreviate(_expanded_form(d), definitions)))
     opaque = {n: f for n, f in definitions.items() if f.atoms(sympy.Function)}
     constraints = {n: f for n, f in definitions.items() if n not in opaque}
@@ -269,7 +270,7 @@ def _tidiest(d, definitions: dict, chain=None):
         forms.append(sympy.factor_terms(abbreviate(_expanded_form(through), opaque)))
     if constraints:
         forms += [abbreviate(f, constraints) for f in forms]
-    return min(forms, key=sympy.count_ops)
+    return min(forms, key=count_ops)
 
 
 _TIDIED: dict = {}  # textbook forms found in time (a timed-out search is not remembered)
@@ -279,18 +280,23 @@ def textbook(d, definitions: tuple, chain: tuple | None = None):
     """(form, stopped): the tidiest form (σ kept opaque, so σ(1 − σ) stays), in defined names.
 
     ``factor_terms`` keeps the chain-rule product; the expanded form wins only when shorter
-    (``x*(σ − t)`` for the cross-entropy). The search runs under a time bound; when the bound
-    stops it the factored form is given and ``stopped`` is the
+    (``x*(σ − t)`` for the cross-entropy). A derivative small enough for the size gates of
+    :mod:`hwcheck.families.symbolic.size` is tidied here, with no clock (the same form on any
+    machine); a larger one under a time bound, and when the bound stops it the factored form is
+    given and ``stopped`` is the
     :class:`hwcheck.core.result.Undecided` naming the bound (the caller says so); else None.
     ``chain`` is (expression, local definitions as pairs, variable) for the chain-rule form.
     """
-    from hwcheck.families.symbolic.worker import bounded
+    from hwcheck.families.symbolic.size import decided_in_process
+    from hwcheck.families.symbolic.worker import bounded, in_process
 
     key = (d, definitions, chain)
     if key in _TIDIED:
         return _TIDIED[key], None
+    parts = (d, *(f for _, f in definitions), *((chain[0],) if chain is not None else ()))
+    run = in_process if decided_in_process(*parts) else bounded
     definitions = dict(definitions)
-    outcome = bounded(_tidiest, (d, definitions, chain), TIDY_TIMEOUT)
+    outcome = run(_tidiest, (d, definitions, chain), TIDY_TIMEOUT)
     if outcome.done:
         if len(_TIDIED) >= 256:
             _TIDIED.clear()
@@ -333,7 +339,9 @@ def values_at(exprs, point: dict, where: str = "--at") -> list:
         )
     shown = ", ".join(f"{n}={_short(point[n])}" for n in needed)
     values = {n: point[n] for n in needed}
-    outcome = bounded(_evaluate_all, (tuple(exprs), values), VALUE_TIMEOUT)
+    outcome = _settled_here(tuple(exprs), values)
+    if outcome is None:
+        outcome = bounded(_evaluate_all, (tuple(exprs), values), VALUE_TIMEOUT)
     if outcome.timed_out:  # not a failure of the input: each value is undecided, not an error
         return [outcome.stopped] * len(exprs)
     if not outcome.done:
@@ -354,15 +362,37 @@ def values_at(exprs, point: dict, where: str = "--at") -> list:
     return out
 
 
-def _evaluate_all(exprs, values: dict) -> list:
+#: the working precision (digits) the values may climb to in process, before the worker is
+#: asked: 30, 120, 480, 1,920 digits are the first steps of the worker's own climb
+IN_PROCESS_DIGITS = 1_920
+
+
+def _settled_here(exprs: tuple, values: dict):
+    """The worker's outcome, computed here with no clock, when the expressions are inside the
+    size gates and every value settles within :data:`IN_PROCESS_DIGITS` digits (the worker
+    climbs through the same precisions first, so it would give the same values); None when
+    the worker must decide (a larger expression, a value that needs more digits or is not
+    defined there, or a spent budget, which the worker reports)."""
+    from hwcheck.families.symbolic.size import decided_in_process
+    from hwcheck.families.symbolic.worker import Outcome, in_process
+
+    if not decided_in_process(*exprs):
+        return None
+    outcome = in_process(_evaluate_all, (exprs, values, IN_PROCESS_DIGITS), VALUE_TIMEOUT)
+    if not outcome.done or any(status != "ok" for status, _ in outcome.value):
+        return None
+    return Outcome("done", outcome.value)
+
+
+def _evaluate_all(exprs, values: dict, cap: int = MAX_WORKING_DIGITS) -> list:
     """(status, value) per expression; runs in the worker. Exact first; the rest compiled
-    once together for mpmath."""
+    once together for mpmath, the precision raised up to ``cap`` digits."""
     out = [_exact_value(e, values) for e in exprs]
     rest = [i for i, v in enumerate(out) if v is None]
     if rest:
         names = sorted(values)
         args = [_fraction(values[n]) for n in names]
-        for i, result in zip(rest, _mp_values([exprs[i] for i in rest], names, args)):
+        for i, result in zip(rest, _mp_values([exprs[i] for i in rest], names, args, cap)):
             out[i] = result
     return out
 
@@ -386,7 +416,7 @@ def _exact_value(expr, values: dict):
     return None
 
 
-def _mp_values(exprs, names, args) -> list:
+def _mp_values(exprs, names, args, cap: int = MAX_WORKING_DIGITS) -> list:
     from hwcheck.families.symbolic.functions import stable_forms
     from hwcheck.families.symbolic.numeric import FAR, mp_function, settled_value
 
@@ -397,7 +427,7 @@ def _mp_values(exprs, names, args) -> list:
         def one(*xs, i=i):
             return function(*xs)[i]
 
-        value = settled_value(one, args, cap=MAX_WORKING_DIGITS)
+        value = settled_value(one, args, cap=cap)
         if value is None:
             complex_value = _complex_value(one, args)
             out.append(("complex", complex_value) if complex_value else ("undefined", None))

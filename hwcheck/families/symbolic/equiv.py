@@ -8,17 +8,25 @@ The ladder (CONVENTIONS §5):
    where the two differ (or, in the box, only one is defined) is a counterexample, so the
    verdict is ``not_equivalent`` at once; floats first, and a disagreement is settled in
    mpmath at rising precision, so rounding never makes a counterexample;
-3. ``simplify`` — ``simplify(a − b) == 0`` with σ, softplus and relu written in exponentials;
+3. ``simplify`` — a − b, with σ, softplus and relu written in exponentials, is 0: first as
+   one cancelled fraction when the pair is inside the size gate (:func:`normal_form_proof`),
+   else by ``simplify(a − b) == 0``;
 4. ``equals`` — sympy's own randomized-plus-symbolic test;
 5. ``numeric`` — agreement at every probe is ``equivalent`` (as WeBWorK decides).
 
-Steps 3–4 (and step 2 for large expressions) run in a worker process
-(:mod:`hwcheck.families.symbolic.worker`) stopped at the time bound, so neither sympy nor mpmath
-can hang the caller. A step stopped by the clock never decides a verdict nor passes the decision
-on to another method: it makes the verdict ``inconclusive`` (reason ``timeout``, with the bound
-that ran out); with every probe defined nowhere it is ``inconclusive`` (reason ``undefined``).
-Small expressions are probed in process, without a clock; claims (``prove=False``) are then
-decided by the probes alone, the same on any machine.
+What decides without a clock (the same verdict and method on any machine, under any load):
+structural equality; the probes of a pair inside the size gate
+(:func:`hwcheck.families.symbolic.size.bounded_by_size`), so every claim on such a pair
+(``prove=False``: decided by the probes alone); and the size-bounded ``simplify`` proof of
+:func:`normal_form_proof` (exercise L: e^z1/(e^z1 + e^z2) = σ(z1 − z2)). What stays
+clock-bounded: the probes of a larger pair, and sympy's ``simplify`` and ``equals`` when the
+size-bounded proof does not decide — they run in a worker process
+(:mod:`hwcheck.families.symbolic.worker`) stopped at the time bound, so neither sympy nor
+mpmath can hang the caller. A step stopped by the clock never decides a verdict nor passes the
+decision on to another method: it makes the verdict ``inconclusive`` (reason ``timeout``, with
+the bound that ran out), never ``equivalent``; with every probe defined nowhere it is
+``inconclusive`` (reason ``undefined``). A spent budget stops even the in-process steps before
+they start (``inconclusive``, reason ``timeout``).
 """
 
 from __future__ import annotations
@@ -28,6 +36,8 @@ import random
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
+
+from hwcheck.families.symbolic.size import bounded_by_size
 
 PROBES = 12
 SEED = 0
@@ -204,6 +214,22 @@ def symbolic_proof(a, b) -> str | None:
     return None
 
 
+def normal_form_proof(a, b) -> str | None:
+    """``simplify`` when a − b, with σ, softplus and relu written in exponentials, cancels to 0
+    as one fraction (the rational normal form sympy's ``simplify`` also reaches), None when it
+    does not or when the difference is past the size gate (:func:`.size.fraction_terms`): a
+    proof bounded by the input's size, decided in process with no clock."""
+    import sympy
+
+    from hwcheck.families.symbolic.functions import expand_nn
+    from hwcheck.families.symbolic.size import bounded_by_size, fraction_terms
+
+    difference = (expand_nn(a) - expand_nn(b)).rewrite(sympy.exp)
+    if not bounded_by_size(difference) or fraction_terms(difference) is None:
+        return None
+    return "simplify" if sympy.cancel(difference) == 0 else None
+
+
 # --------------------------------------------------------------------------------- ladder
 
 
@@ -242,6 +268,8 @@ def equivalence(
     agreed = found.agreed if found is not None else 0
     if not prove and found is not None and agreed >= probes:
         return Equivalence("equivalent", "numeric", seed, agreed, probed=probed)
+    if not _spent() and probe.done and normal_form_proof(a, b):
+        return Equivalence("equivalent", "simplify", seed, agreed, probed=probed)
     proof = bounded(symbolic_proof, (a, b), timeout)
     if proof.done and proof.value:
         return Equivalence("equivalent", proof.value, seed, agreed, probed=probed)
@@ -262,20 +290,6 @@ def _stopped(timeout: float):
     from hwcheck.families.symbolic.worker import stopped_by
 
     return stopped_by(timeout)
-
-
-#: expressions up to this many operations, with numeric exponents only, are probed in process:
-#: their cost is bounded by their size (σ, exp and the trig functions refuse arguments past
-#: 10¹², the precision stops at 1,920 digits), so no clock is needed to decide them
-IN_PROCESS_OPS = 200
-
-
-def bounded_by_size(expr) -> bool:
-    import sympy
-
-    if sympy.count_ops(expr) > IN_PROCESS_OPS:
-        return False
-    return all(p.exp.is_Number for p in expr.atoms(sympy.Pow))
 
 
 @dataclass(frozen=True)

@@ -95,9 +95,12 @@ def _check_nonnegative(
 def expectation(expr, moments: dict, cross: dict | None = None, where: str = "--expect"):
     """E[expr] over the random symbols of ``moments`` (variances) and ``cross`` (E[εₖεₗ], k ≠ l)
     (bounded: expanding may be large)."""
-    from hwcheck.families.symbolic.worker import bounded
+    from hwcheck.families.symbolic.size import decided_in_process
+    from hwcheck.families.symbolic.worker import bounded, in_process
 
-    outcome = bounded(_expectation, (expr, moments, cross or {}), EXPECT_TIMEOUT)
+    parts = (expr, *moments.values(), *(cross or {}).values())
+    run = in_process if decided_in_process(*parts) else bounded  # small: no clock
+    outcome = run(_expectation, (expr, moments, cross or {}), EXPECT_TIMEOUT)
     if outcome.timed_out:
         raise HwcheckError(
             where,
@@ -141,5 +144,4 @@ def _expectation(expr, moments: dict, cross: dict):
             total += coefficient * cross[lone]
         elif not lone:
             total += coefficient * sympy.Mul(*(moments[s] for s in squares))
-    return "ok", sympy.factor_terms(total)
     return "ok", sympy.factor_terms(total)

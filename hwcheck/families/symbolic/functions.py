@@ -98,14 +98,59 @@ def expand_nn(expr):
 
 def stable_forms(expr):
     """log σ(a) → −softplus(−a), log(1 − σ(a)) → −softplus(a), 1 − σ(a) → σ(−a),
-    log(1 + e^a) → softplus(a): the same values, computed without cancellation far out."""
-    a = sympy.Wild("a")
-    expr = expr.replace(log(sigmoid(a)), -softplus(-a))
-    expr = expr.replace(log(1 - sigmoid(a)), -softplus(a))
-    expr = expr.replace(log(1 + exp(a)), softplus(a))
-    expr = expr.replace(1 - sigmoid(a), sigmoid(-a))
-    expr = expr.replace(sigmoid(a) - 1, -sigmoid(-a))
+    log(1 + e^a) → softplus(a): the same values, computed without cancellation far out.
+
+    The same rewrites, in the same order, as ``expr.replace(pattern, value)`` with each pattern
+    (:func:`stable_forms_by_pattern`), but sympy's matcher is asked only at the nodes that can
+    match (:func:`_may_match`) and a pattern whose function the expression lacks is skipped:
+    the matcher at every node was most of the cost."""
+    for pattern, value, head in _stable_patterns():
+        if not expr.has(head):
+            continue
+        expr = expr.replace(
+            lambda e, p=pattern: _may_match(e, p) and e.match(p) is not None,
+            lambda e, p=pattern, v=value: v.subs(e.match(p)),
+        )
     return expr
+
+
+def _may_match(e, pattern) -> bool:
+    """A necessary condition for ``e.match(pattern)``: a match means ``e`` equals the pattern
+    with ``a`` filled in, in sympy's canonical form — ``log`` of σ or of a two-term sum, or a
+    two-term sum of a number and a term (1 − σ(a), σ(a) − 1, 1 + e^a)."""
+    if pattern.func is log:
+        if not isinstance(e, log):
+            return False
+        e = e.args[0]
+        if isinstance(e, sigmoid):
+            return True
+    return e.is_Add and len(e.args) == 2 and any(arg.is_Number for arg in e.args)
+
+
+def stable_forms_by_pattern(expr):
+    """:func:`stable_forms` as sympy's pattern replacement at every node (the reference)."""
+    for pattern, value, _ in _stable_patterns():
+        expr = expr.replace(pattern, value)
+    return expr
+
+
+_PATTERNS: list = []
+
+
+def _stable_patterns() -> list:
+    """(pattern, replacement, a function the expression must contain for a match), in order."""
+    if not _PATTERNS:
+        a = sympy.Wild("a")
+        _PATTERNS.extend(
+            [
+                (log(sigmoid(a)), -softplus(-a), log),
+                (log(1 - sigmoid(a)), -softplus(a), log),
+                (log(1 + exp(a)), softplus(a), log),
+                (1 - sigmoid(a), sigmoid(-a), sigmoid),
+                (sigmoid(a) - 1, -sigmoid(-a), sigmoid),
+            ]
+        )
+    return _PATTERNS
 
 
 # --------------------------------------------------------------------- stable numerics

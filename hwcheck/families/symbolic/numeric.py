@@ -22,24 +22,66 @@ from hwcheck.core.errors import HwcheckError
 
 def math_function(symbols, expr) -> Callable:
     """A plain-float function of ``symbols`` (stable σ, softplus; Heaviside for relu′)."""
-    import sympy
-
-    from hwcheck.families.symbolic.functions import MATH_FUNCTIONS, stable_forms
-
-    return sympy.lambdify(
-        symbols, stable_forms(expr), modules=[MATH_FUNCTIONS, "math"], dummify=True
-    )
+    return _compiled("math", tuple(symbols), expr)
 
 
 def mp_function(symbols, expr) -> Callable:
     """An mpmath function of ``symbols`` (the precision is the caller's ``mpmath.workdps``)."""
-    import sympy
+    return _compiled("mpmath", tuple(symbols), expr)
 
-    from hwcheck.families.symbolic.functions import MP_FUNCTIONS, stable_forms
 
-    return sympy.lambdify(
-        symbols, stable_forms(expr), modules=[MP_FUNCTIONS, "mpmath"], dummify=True
-    )
+_COMPILED: dict = {}  # (module, symbols, expression) → the lambdified function (pure)
+_COMPILED_SIZE = 256
+
+
+def _compiled(module: str, symbols: tuple, expr) -> Callable:
+    """``lambdify`` once per (module, symbols, expression): compiling is most of the cost of a
+    probe, and the same expected expression is probed for every claim on it."""
+    key = (module, symbols, expr)
+    function = _COMPILED.get(key)
+    if function is None:
+        import sympy
+
+        from hwcheck.families.symbolic.functions import MATH_FUNCTIONS, MP_FUNCTIONS, stable_forms
+
+        functions = MATH_FUNCTIONS if module == "math" else MP_FUNCTIONS
+        function = sympy.lambdify(
+            symbols,
+            stable_forms(expr),
+            modules=[functions, module],
+            dummify=not all(_plain_name(s, functions) for s in symbols),
+        )
+        if len(_COMPILED) >= _COMPILED_SIZE:
+            _COMPILED.clear()
+        _COMPILED[key] = function
+    return function
+
+
+def _plain_name(symbol, functions: dict) -> bool:
+    """A name that can be the generated function's parameter as it is: an identifier that no
+    name of the evaluation namespace shares (``e``, ``pi``, ``exp``, ``sigmoid``, …). Others are
+    renamed by ``lambdify`` (``dummify``), which rebuilds the expression once per name."""
+    import builtins
+    import keyword
+    import math
+
+    name = getattr(symbol, "name", None)
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+        return False
+    if name.startswith("_") or name in functions or hasattr(math, name) or hasattr(builtins, name):
+        return False
+    return name not in _mpmath_names() and name not in ("math", "mpmath", "numpy", "sympy")
+
+
+_MPMATH_NAMES: list = []
+
+
+def _mpmath_names() -> frozenset:
+    if not _MPMATH_NAMES:
+        import mpmath
+
+        _MPMATH_NAMES.append(frozenset(dir(mpmath)))
+    return _MPMATH_NAMES[0]
 
 
 #: what :func:`mp_value` returns for a point too far out to evaluate cheaply (not "undefined")

@@ -1,7 +1,9 @@
 """Bounded symbolic work: a function run in a child process that is killed at its time bound.
 
 sympy and mpmath can run for hours on a small input, so every step whose time cannot be bounded
-by its size runs here::
+by its size runs here (a step inside the size gates of :mod:`hwcheck.families.symbolic.size`
+runs in process instead, through :func:`in_process`, with no clock: its outcome is the same on
+any machine and under any load)::
 
     outcome = bounded(symbolic_proof, (a, b), timeout=5.0)
     outcome.status   # "done", "failed" (the function raised) or "timeout"
@@ -61,6 +63,19 @@ def bounded(function, args: tuple, timeout: float) -> Outcome:
     else:
         outcome = _bounded_fork(function, args, allowed)
     return Outcome("timeout", stopped=stopped) if outcome.timed_out else outcome
+
+
+def in_process(function, args: tuple, timeout: float) -> Outcome:
+    """``function(*args)`` here, with no clock: for a step whose cost its input's size bounds
+    (:mod:`hwcheck.families.symbolic.size`), so its outcome is the same on any machine. A spent
+    budget still stops it before it starts (``timeout``, as :func:`bounded` says it); an
+    exception is ``failed``, as in the worker."""
+    if timebudget.spent():
+        return Outcome("timeout", stopped=stopped_by(timeout))
+    try:
+        return Outcome("done", function(*args))
+    except Exception:  # noqa: BLE001 - a failure is just "no answer", as in the worker
+        return Outcome("failed")
 
 
 def stopped_by(timeout: float | None) -> Undecided:
