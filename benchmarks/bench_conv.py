@@ -56,8 +56,8 @@ def main() -> int:
     x, f = rng.normal(size=(3, 256, 256)), rng.normal(size=(16, 3, 5, 5))
 
     t_core = best(lambda: core(x, f), args.repeat)
-    from hwcheck.families.conv.commands import conv_backprop
     from hwcheck.families.conv.request import ConvBackpropRequest
+    from hwcheck.families.conv.spec import conv_backprop
 
     request = ConvBackpropRequest(x=x, f=f)  # numpy arrays straight into the request type
     t_api = best(lambda: conv_backprop(request), args.repeat)

@@ -101,7 +101,7 @@ def test_a_toml_number_reaches_the_claim_with_its_text(tmp_path, monkeypatch):
     """The float handed to the claims layer carries what the student wrote."""
     from hwcheck.answers import run
     from hwcheck.answers.check import check
-    from hwcheck.answers.requests import CheckRequest
+    from hwcheck.answers.request import CheckRequest
 
     seen = []
     original = run.judge_claim

@@ -265,7 +265,7 @@ def test_canonical_key_for_every_alias():
 
 
 def test_an_equiv_verdict_that_was_not_decided_is_no_value_to_compare_against():
-    from hwcheck.families.symbolic.commands import EquivResult
+    from hwcheck.families.symbolic.results import EquivResult
 
     undecided = EquivResult("x", "y", "inconclusive", "numeric", 0, 0, reason="timeout")
     for claim in ("equivalent", "not_equivalent", "inconclusive"):

@@ -16,8 +16,8 @@ import hwcheck
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.jsonout import dumps
 from hwcheck.core.numfmt import fmt
-from hwcheck.families.optim.commands import sparkline
 from hwcheck.families.optim.problems import neuron_loss_grad, sigmoid
+from hwcheck.families.optim.results import sparkline
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
 
@@ -526,7 +526,7 @@ def test_lstsq_gd_from_zero_reaches_Xt_XXt_inv_y(m, extra, seed):
     assert result.min_norm_distance < 1e-6 * max(1.0, float(np.linalg.norm(star)))
 
 
-@pytest.mark.parametrize("module", ["problems", "optimizers", "quadratic", "commands", "request"])
+@pytest.mark.parametrize("module", ["problems", "optimizers", "quadratic", "results", "request"])
 def test_docstring_examples(module):
     import doctest
     import importlib

@@ -90,7 +90,7 @@ def test_a_new_declaration_reaches_cli_and_api(monkeypatch, capsys):
     from hwcheck.families.conv.request import ConvCostRequest
 
     def runner(request):
-        from hwcheck.families.conv.commands import conv_cost
+        from hwcheck.families.conv.cost import conv_cost
 
         return conv_cost(request)
 

@@ -2,7 +2,7 @@
 
 - :class:`hwcheck.core.lazy.Pattern` (a regular expression compiled on first use) answers as the
   compiled pattern does, checked against ``re.compile`` of the same source;
-- :func:`hwcheck.families.arch.commands.may_name_zoo` (a model file runs without importing the
+- :func:`hwcheck.families.arch.results.may_name_zoo` (a model file runs without importing the
   zoo) never says no to what :func:`hwcheck.families.arch.zoo.lookup` reads as a zoo name.
 
 What a run imports is tested in test_cli.py; the time saved is measured in
@@ -21,7 +21,7 @@ from hwcheck.core import numbers
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.lazy import Pattern
 from hwcheck.families.arch import zoo
-from hwcheck.families.arch.commands import may_name_zoo
+from hwcheck.families.arch.results import may_name_zoo
 
 SOURCES = [
     numbers._FAST._source,

@@ -233,7 +233,7 @@ def test_layer_check_catches_an_upward_import():
         "hwcheck.core.result": {"hwcheck.render.text", "hwcheck.core.views", "hwcheck"},
         "hwcheck.claims.verify": {"hwcheck.families.optim.problems"},
         "hwcheck.render.plot": {"hwcheck.answers.grade.html", "hwcheck.claims.diagnose"},
-        "hwcheck.families.optim.commands": {"hwcheck.claims.verify", "hwcheck"},
+        "hwcheck.families.optim.results": {"hwcheck.claims.verify", "hwcheck"},
         "hwcheck.answers.check": {"hwcheck.render.files", "hwcheck.families.arch.spec"},
         "hwcheck.cli": {"hwcheck.answers.check"},
         "hwcheck.api": {"hwcheck.families.optim.spec"},
@@ -242,6 +242,6 @@ def test_layer_check_catches_an_upward_import():
         "hwcheck.claims.verify (claims) imports hwcheck.families.optim.problems (families)",
         "hwcheck.core.result (core) imports hwcheck (top)",
         "hwcheck.core.result (core) imports hwcheck.render.text (render)",
-        "hwcheck.families.optim.commands (families) imports hwcheck (top)",
+        "hwcheck.families.optim.results (families) imports hwcheck (top)",
         "hwcheck.render.plot (render) imports hwcheck.answers.grade.html (answers)",
     ]

@@ -155,13 +155,13 @@ def test_a_matrix_reads_the_same_written_or_passed(rows):
 
 
 RUNNERS = [
-    "hwcheck/families/conv/matrix_command.py",
+    "hwcheck/families/conv/matrix_results.py",
     "hwcheck/families/conv/backprop.py",
     "hwcheck/families/conv/separable.py",
-    "hwcheck/families/net/command.py",
+    "hwcheck/families/net/results.py",
     "hwcheck/families/linalg/lstsq.py",
     "hwcheck/families/optim/problems.py",
-    "hwcheck/families/optim/commands.py",
+    "hwcheck/families/optim/results.py",
 ]
 
 

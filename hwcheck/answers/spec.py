@@ -6,7 +6,7 @@ from hwcheck.core.registry import CommandSpec, register
 
 
 def check_request():
-    from hwcheck.answers.requests import CheckRequest
+    from hwcheck.answers.request import CheckRequest
 
     return CheckRequest
 

@@ -17,9 +17,9 @@ from typing import Any
 
 from hwcheck.claims.diagnose import FOLLOWS_FROM_EARLIER, Candidate, Case, Mistake
 from hwcheck.core.numfmt import fmt
-from hwcheck.families.arch.commands import layer_row, shape_cell
 from hwcheck.families.arch.layers import join, split
 from hwcheck.families.arch.model import Model, trace
+from hwcheck.families.arch.results import layer_row, shape_cell
 
 PARAM_KEYS = ("total_params", "trainable_params")
 WEIGHTED = ("conv", "dense", "depthwise", "separable")

@@ -19,13 +19,13 @@ def mistakes() -> tuple:
 
 
 def params(request):
-    from hwcheck.families.arch.commands import params
+    from hwcheck.families.arch.results import params
 
     return params(request)
 
 
 def rf(request):
-    from hwcheck.families.arch.commands import rf
+    from hwcheck.families.arch.results import rf
 
     return rf(request)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hwcheck.core.errors import HwcheckError
 from hwcheck.core.registry import CommandSpec, register
 
 
@@ -18,28 +19,43 @@ def mistakes() -> tuple:
     return CATALOGUE
 
 
-def conv_matrix(request):
-    from hwcheck.families.conv.commands import conv_matrix
+def _in_float_range(run, request, hint: str):
+    """Run a numeric path with overflow as an error, not inf/nan in a table."""
+    import numpy as np
 
-    return conv_matrix(request)
+    try:
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            return run(request)
+    except FloatingPointError as exc:
+        raise HwcheckError(
+            "input", f"the numbers leave the 64-bit float range ({exc})", hint=hint
+        ) from None
+
+
+def conv_matrix(request):
+    from hwcheck.families.conv.matrix_results import conv_matrix as run
+
+    return _in_float_range(run, request, "scale the inputs down")
 
 
 def conv_backprop(request):
-    from hwcheck.families.conv.commands import conv_backprop
+    from hwcheck.families.conv.backprop import conv_backprop as run
 
-    return conv_backprop(request)
+    return _in_float_range(
+        run, request, "scale the inputs down, or use --exact for rational inputs"
+    )
 
 
 def conv_cost(request):
-    from hwcheck.families.conv.commands import conv_cost
+    from hwcheck.families.conv.cost import conv_cost as run
 
-    return conv_cost(request)
+    return run(request)
 
 
 def separable(request):
-    from hwcheck.families.conv.commands import separable
+    from hwcheck.families.conv.separable import separable as run
 
-    return separable(request)
+    return _in_float_range(run, request, "scale the kernel down")
 
 
 SPECS = register(

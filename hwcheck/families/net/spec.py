@@ -13,7 +13,7 @@ def requests():
 
 
 def net(request):
-    from hwcheck.families.net.command import net
+    from hwcheck.families.net.results import net
 
     return net(request)
 

@@ -28,7 +28,7 @@ def trace_runner(name: str):
     """The runner of optimizer ``name``: its trace on the request's problem."""
 
     def run(request):
-        from hwcheck.families.optim.commands import run_trace
+        from hwcheck.families.optim.results import run_trace
 
         return run_trace(name, request)
 
@@ -51,7 +51,7 @@ def optimizer(name: str, summary: str, example: str, request) -> CommandSpec:
 
 
 def gd_quadratic(request):
-    from hwcheck.families.optim.commands import gd_quadratic
+    from hwcheck.families.optim.results import gd_quadratic
 
     return gd_quadratic(request)
 

@@ -1,6 +1,6 @@
 """Views of the optimizer family: the shared trace helpers and gd-quadratic's tables.
 
-The optimizer traces (:mod:`hwcheck.families.optim.commands`) and gd-quadratic
+The optimizer traces (:mod:`hwcheck.families.optim.results`) and gd-quadratic
 (:mod:`hwcheck.families.optim.quadratic`) both abridge long traces and print parameter vectors the same
 way; those helpers live here so neither module imports the other.
 """

@@ -19,13 +19,13 @@ def mistakes() -> tuple:
 
 
 def derive(request):
-    from hwcheck.families.symbolic.commands import derive
+    from hwcheck.families.symbolic.results import derive
 
     return derive(request)
 
 
 def equiv(request):
-    from hwcheck.families.symbolic.commands import equiv
+    from hwcheck.families.symbolic.results import equiv
 
     return equiv(request)
 
