@@ -11,9 +11,6 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-from hwcheck.core.errors import HwcheckError
-from hwcheck.core.numbers import MAX_DIGITS
-
 
 class WrittenFloat(float):
     """A float read from TOML, with the literal it was read from.
@@ -53,18 +50,9 @@ class WrittenFloat(float):
 def load_toml(text: str, where: str) -> dict[str, Any]:
     """A TOML document whose floats are :class:`WrittenFloat`; a syntax error names its line
     and column (tomllib's message), ``where`` names the file."""
-    import tomllib
+    from hwcheck.core.inputs import parse_toml
 
-    try:
-        return tomllib.loads(text, parse_float=WrittenFloat)
-    except tomllib.TOMLDecodeError as exc:
-        raise HwcheckError(where, f"malformed TOML: {exc}") from None
-    except RecursionError:
-        raise HwcheckError(where, "malformed TOML: nested too deeply") from None
-    except ValueError:  # Python's 4,300-digit limit on an integer literal
-        raise HwcheckError(
-            where, f"malformed TOML: a number has more than {MAX_DIGITS} digits"
-        ) from None
+    return parse_toml(text, where, parse_float=WrittenFloat)
 
 
 MAX_DEPTH = 64  # nesting followed by written() and written_text(); deeper is left as it is

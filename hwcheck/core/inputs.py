@@ -236,12 +236,13 @@ def read_toml_table(value: Any, name: str, max_bytes: int) -> tuple[str, dict]:
     return value, parse_toml(read_text_file(value, value, max_bytes, path), value)
 
 
-def parse_toml(text: str, where: str) -> dict:
-    """A TOML document; a syntax error names its line and column (tomllib's message)."""
+def parse_toml(text: str, where: str, parse_float=float) -> dict:
+    """A TOML document; a syntax error names its line and column (tomllib's message).
+    ``parse_float`` reads each float's source text (answers files keep it: answers.toml)."""
     import tomllib
 
     try:
-        return tomllib.loads(text)
+        return tomllib.loads(text, parse_float=parse_float)
     except tomllib.TOMLDecodeError as exc:
         raise HwcheckError(where, f"malformed TOML: {exc}") from None
     except RecursionError:
