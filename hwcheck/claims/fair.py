@@ -5,6 +5,7 @@ judged within rtol, and the trace notation's off-by-one named. Each says which r
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
 
 from hwcheck.claims.outcome import Outcome, Tolerance
@@ -40,7 +41,13 @@ def has_batch_axis(items: Any, expected: list) -> bool:
 
 
 def shown(entry: Claimed) -> str:
-    return "None" if entry.value is None else entry.text
+    """A batch-axis entry in a rule: its value, never its spelling (``۱`` and ``1`` are one rule)."""
+    value = entry.value
+    if value is None:
+        return "None"
+    if isinstance(value, (int, Fraction)) and value == int(value):
+        return str(int(value))
+    return entry.text if isinstance(value, str) else format(float(value), "g")
 
 
 def layout_hint(expected: list, items: Any, layout: str) -> str | None:
