@@ -11,6 +11,19 @@ import pytest
 #: Keras 3 is a reference on the torch backend (no tensorflow needed), also for a plain pytest run
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
+# Property tests draw the same examples on every run (a verdict or a failure never depends on
+# the run); HWCHECK_FUZZ=long searches afresh with random seeds and many more examples.
+try:
+    from hypothesis import settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile("hwcheck", derandomize=True, database=None)
+    _hypothesis_settings.register_profile("hwcheck-long", derandomize=False)
+    _hypothesis_settings.load_profile(
+        "hwcheck-long" if os.environ.get("HWCHECK_FUZZ") == "long" else "hwcheck"
+    )
+except ImportError:  # hypothesis is a test extra; its tests skip without it
+    pass
+
 GOLDEN = Path(__file__).parent / "golden"
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
