@@ -9,8 +9,6 @@ answer matches (``[exercise.partial]``).
 from __future__ import annotations
 
 import json
-import math
-import re
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
@@ -20,7 +18,6 @@ from typing import Any, ClassVar
 from hwcheck.answers.grade.key import Key, KeyClaim, KeyExercise
 from hwcheck.answers.grade.submissions import Catalogue, Submission, read
 from hwcheck.core.budget import budget
-from hwcheck.core.errors import HwcheckError
 from hwcheck.core.result import Result, view_only
 
 TOP_WRONG = 5  # wrong values listed per claim
@@ -251,67 +248,18 @@ def summarise(key: Key, students: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [t.to_json(len(graded)) for t in tallies.values()]
 
 
-_LISTED = re.compile(r"\s*[\[(].*[\])]\s*", re.DOTALL)  # a list or shape written as text
-_SHAPE = re.compile(r"[^\W_]+(?:\s*[x×X]\s*[^\W_]+)+")  # 15x15x64, ۳۰x۳۰x۳۲
-
-
 def normal_value(value: Any) -> tuple[str, Any]:
-    """``(token, shown)``: answers that are the same value share the token — ``0.5``, ``"0.5"``
-    and ``"1/2"``; ``[15, 15, 64]`` from TOML and ``"[15, 15, 64]"``, ``"(15, 15, 64)"`` or
-    ``"15x15x64"`` from a CSV — and ``shown`` is the value to list for them (a list read from
-    text is shown as the list).
+    """``(token, shown)``: answers that are the same value share the token, read by the one claim
+    reader (hwcheck.claims.read) — ``0.5``, ``"0.5"`` and ``"1/2"``; ``[15, 15, 64]`` from TOML
+    and ``"[15, 15, 64]"``, ``"(15, 15, 64)"`` or ``"15x15x64"`` from a CSV — and ``shown`` is
+    that value (a claim's ``claimed`` already is; a raw answer is read here).
 
     >>> normal_value("[15, 15, 64]") == normal_value([15, 15, 64.0])
     True
     >>> normal_value("0.70")[0] == normal_value(0.7)[0]
     True
     """
-    shown = _as_list(value) if isinstance(value, str) else None
-    normal = _normal(shown if shown is not None else value)
-    token = json.dumps(normal, sort_keys=True, ensure_ascii=False)
-    return token, (shown if shown is not None else value)
+    from hwcheck.claims.read import plain, read_claim
 
-
-def _normal(value: Any, depth: int = 0) -> Any:
-    from fractions import Fraction
-
-    from hwcheck.core.numbers import parse_number
-
-    if depth > 64:
-        return repr(value)
-    if isinstance(value, float):  # its shortest decimal: 0.7 is the 0.70 a text would be
-        text = float.__repr__(value)
-        return "number:" + (str(Fraction(text)) if math.isfinite(value) else text)
-    if isinstance(value, (int, str)) and not isinstance(value, bool):
-        try:
-            number = parse_number(value, "answer", allow_nonfinite=True)
-            return "number:" + str(Fraction(number))
-        except (HwcheckError, ValueError, OverflowError, ZeroDivisionError, TypeError):
-            return value
-    if isinstance(value, (list, tuple)):
-        return [_normal(v, depth + 1) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _normal(v, depth + 1) for k, v in value.items()}
-    return value
-
-
-def _as_list(text: str) -> list | None:
-    """A list, shape or matrix written as text, read by hwcheck's grammar (never evaluated), or
-    None: ``"[15, 15, 64]"``, ``"(15, 15, 64)"``, ``"15x15x64"``, ``"[[1, 2], [3, 4]]"``."""
-    from hwcheck.core.arrays import parse_shape
-
-    if len(text) > 10_000:
-        return None
-    if _LISTED.fullmatch(text):
-        inner = text.strip()
-        try:
-            value = json.loads("[" + inner[1:-1] + "]")
-            return value if isinstance(value, list) else None
-        except ValueError:
-            pass
-    if _LISTED.fullmatch(text) or _SHAPE.fullmatch(text.strip()):
-        try:
-            return list(parse_shape(text, "answer"))
-        except (HwcheckError, ValueError, OverflowError):
-            return None
-    return None
+    shown = plain(read_claim(value).value)
+    return json.dumps(shown, sort_keys=True, ensure_ascii=False, default=str), shown
