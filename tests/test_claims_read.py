@@ -268,7 +268,9 @@ def test_canonical_key_for_every_alias():
 def test_an_equiv_verdict_that_was_not_decided_is_no_value_to_compare_against():
     from hwcheck.families.symbolic.results import EquivResult
 
-    undecided = EquivResult("x", "y", "inconclusive", "numeric", 0, 0, reason="timeout")
+    # equiv holds a decision it did not make as an Undecided (JSON "inconclusive"), whatever stopped it
+    stopped = Undecided("timeout", 5.0)
+    undecided = EquivResult("x", "y", stopped, "numeric", 0, 0, reason="timeout")
     for claim in ("equivalent", "not_equivalent", "inconclusive"):
         v = undecided.verify({"verdict": claim})[0]
         assert v.verdict == "inconclusive" and "timeout" in v.rule

@@ -177,26 +177,10 @@ def undecided_marks(result) -> dict[tuple, Undecided]:
             _walk(payload(), (), marks, [0])
         except (RecursionError, TypeError, ValueError):
             pass
-    mark = _equiv_undecided(result)
-    if mark is not None:
-        marks.setdefault(("verdict",), mark)
     if len(_MARKS) >= 256:
         _MARKS.clear()
     _MARKS[id(result)] = (result, marks)
     return marks
-
-
-def _equiv_undecided(result) -> Undecided | None:
-    """``equiv``'s own verdict ``inconclusive`` (a text in its result): a decision that was not
-    made, never a value to compare a claimed verdict against."""
-    if getattr(result, "command", "") != "equiv" or getattr(result, "verdict", None) != (
-        "inconclusive"
-    ):
-        return None
-    if is_undecided(result.verdict):
-        return result.verdict
-    reason = getattr(result, "reason", None)
-    return Undecided(str(reason) if reason else "undecided", None)
 
 
 def _walk(node: Any, path: tuple, marks: dict, count: list) -> None:

@@ -191,8 +191,8 @@ class EquivResult(Result):
 
     a: str
     b: str
-    #: equivalent, not_equivalent, inconclusive; an Undecided (JSON "inconclusive") when a time
-    #: bound stopped the decision: a claim on it is inconclusive, never compared as a value
+    #: equivalent, not_equivalent; an Undecided (JSON "inconclusive") when the decision was not
+    #: made (a time bound, or sides undefined at every probe): a claim on it is never compared
     verdict: Any
     method: str  # structural, simplify, equals, numeric
     seed: int
@@ -254,7 +254,7 @@ def equiv(request) -> EquivResult:
     return EquivResult(
         a=to_text(sides[0]),
         b=to_text(sides[1]),
-        verdict=found.stopped if found.reason == "timeout" and found.stopped else found.verdict,
+        verdict=_decided(found),
         method=found.method,
         seed=found.seed,
         probes=found.probes,
@@ -262,6 +262,16 @@ def equiv(request) -> EquivResult:
         reason=found.reason,
         probed=found.probed,
     )
+
+
+def _decided(found) -> Any:
+    """equiv's verdict, or the Undecided that stands for a decision not made (a time bound, or
+    sides undefined at every probe): a claimed verdict is never compared with it."""
+    if found.verdict != "inconclusive":
+        return found.verdict
+    if found.reason == "timeout" and found.stopped:
+        return found.stopped
+    return Undecided(found.reason or "undefined")
 
 
 def _enumerated(request, sides, domain) -> EquivResult:
@@ -283,7 +293,7 @@ def _enumerated(request, sides, domain) -> EquivResult:
     if outcome.timed_out:
         return EquivResult(verdict=outcome.stopped, probes=0, reason="timeout", **common)
     if not outcome.done:
-        return EquivResult(verdict="inconclusive", probes=0, reason="undefined", **common)
+        return EquivResult(verdict=Undecided("undefined"), probes=0, reason="undefined", **common)
     found = outcome.value
     if found.counterexample is not None:
         return EquivResult(
