@@ -393,7 +393,7 @@ def test_grade_computes_the_key_through_the_public_run_module(monkeypatch, tmp_p
     assert calls == ["A", "B"]
 
 
-@pytest.mark.parametrize("module", ["hwcheck.answers.toml", "hwcheck.answers.grade.run"])
+@pytest.mark.parametrize("module", ["hwcheck.core.numbers", "hwcheck.answers.grade.run"])
 def test_docstring_examples(module):
     import doctest
     import importlib

@@ -9,42 +9,9 @@ Model files keep plain floats (hwcheck.core.inputs.parse_toml).
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Any
 
-
-class WrittenFloat(float):
-    """A float read from TOML, with the literal it was read from.
-
-    >>> x = WrittenFloat("0.70")
-    >>> x == 0.7, x.text, repr(x), str(x)
-    (True, '0.70', '0.70', '0.7')
-
-    ``repr`` is the text as written (so a message or a significant-figure count sees what the
-    student wrote); ``str``, formatting and JSON give the float's own shortest form.
-    """
-
-    __slots__ = ("text",)
-    text: str
-
-    def __new__(cls, text: str) -> Self:
-        value = super().__new__(cls, text.replace("_", ""))
-        value.text = text
-        return value
-
-    def __repr__(self) -> str:
-        return self.text
-
-    def __str__(self) -> str:
-        return float.__repr__(self)
-
-    def __reduce__(self):  # pickled into --jobs workers and back
-        return WrittenFloat, (self.text,)
-
-    def __copy__(self) -> WrittenFloat:
-        return self
-
-    def __deepcopy__(self, memo) -> WrittenFloat:
-        return self
+from hwcheck.core.numbers import WrittenFloat
 
 
 def load_toml(text: str, where: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from hwcheck.core.arrays import MAX_TEXT
 from hwcheck.core.errors import HwcheckError
-from hwcheck.core.numbers import MAX_RANK, normal_form, parse_number
+from hwcheck.core.numbers import MAX_RANK, WrittenFloat, normal_form, parse_number
 
 #: entries of one claimed list read one by one (each keeps its figures); a larger list is text
 MAX_CLAIM_ENTRIES = 200_000
@@ -85,7 +85,7 @@ def read_claim(raw: Any, where: str = "claim") -> Claimed:
     """Any road's raw claim → :class:`Claimed` (never raises: what cannot be read stays text,
     and the comparator says why it cannot be judged).
 
-    >>> read_claim("0.70") == read_claim(_Written(0.7, "0.70"))
+    >>> read_claim("0.70") == read_claim(WrittenFloat("0.70"))
     True
     >>> read_claim([15, 15, 64]).value == read_claim("15x15x64").value == [15, 15, 64]
     True
@@ -189,23 +189,12 @@ def _normal(value: Any) -> Any:
     return value
 
 
-class _Written(float):
-    """A float that keeps its text (how a JSON list's or a TOML file's decimals arrive)."""
-
-    text: str
-
-    def __new__(cls, value: float, text: str):
-        self = super().__new__(cls, value)
-        self.text = text
-        return self
-
-
 _FAIL = object()
 
 
 def _json(text: str) -> Any:
     try:
-        return json.loads(text, parse_float=lambda s: _Written(float(s), s))
+        return json.loads(text, parse_float=WrittenFloat)
     except (ValueError, RecursionError):  # JSONDecodeError, past the int digit limit, too deep
         return _FAIL
 

@@ -19,7 +19,7 @@ import math
 import re
 import sys
 from fractions import Fraction
-from typing import Any
+from typing import Any, Self
 
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.lazy import Pattern
@@ -443,3 +443,39 @@ def type_name(value) -> str:
         int: "an integer",
         bool: "a boolean",
     }.get(type(value), type(value).__name__)
+
+
+class WrittenFloat(float):
+    """A float read from text (an answers file's TOML, a claimed JSON list), with the literal it
+    was read from: ``0.70`` keeps its two significant figures.
+
+    >>> x = WrittenFloat("0.70")
+    >>> x == 0.7, x.text, repr(x), str(x)
+    (True, '0.70', '0.70', '0.7')
+
+    ``repr`` is the text as written (so a message or a significant-figure count sees what the
+    student wrote); ``str``, formatting and JSON give the float's own shortest form.
+    """
+
+    __slots__ = ("text",)
+    text: str
+
+    def __new__(cls, text: str) -> Self:
+        value = super().__new__(cls, text.replace("_", ""))
+        value.text = text
+        return value
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return float.__repr__(self)
+
+    def __reduce__(self):  # pickled into --jobs workers and back
+        return WrittenFloat, (self.text,)
+
+    def __copy__(self) -> WrittenFloat:
+        return self
+
+    def __deepcopy__(self, memo) -> WrittenFloat:
+        return self
