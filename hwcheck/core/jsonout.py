@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
-import json
 import math
 import sys
 from collections.abc import Iterator
@@ -94,6 +93,8 @@ def dumps(document, *, plain: bool = False, indent: int | None = None) -> str:
     milliseconds); pipe it through ``jq .`` to read it. ``plain=True`` skips the conversion for
     documents that are already plain JSON values (what ``Result.to_json`` returns).
     """
+    import json  # only when a document is written: a table's start-up skips it
+
     with exact_digits():
         value = document if plain else to_jsonable(document)
         return json.dumps(value, ensure_ascii=False, allow_nan=False, indent=indent)

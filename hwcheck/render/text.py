@@ -17,14 +17,15 @@ import io
 
 from hwcheck.core import escape
 from hwcheck.core.views import Heading, Matrix, Section, Table
-
-VERDICT_STYLE = {
-    "correct": "green",
-    "wrong": "red",
-    "imprecise": "yellow",
-    "inconclusive": "yellow",
-    "error": "red",
-}
+from hwcheck.render.plain import (
+    _verdict_style,
+    column_blocks,
+    natural_width,
+    short_headers,
+    stacked_lines,
+    wrap,
+)
+from hwcheck.render.plain import column_widths as _column_widths
 
 
 def verdict_table(verdicts, digits: int = 6) -> Table:
@@ -82,46 +83,11 @@ def rich_group(sections: list[Section], width: int | None = None):
         else:
             if section.title:
                 parts.append(RichText(T(section.title), style="bold"))
-            lines = [T(line) for line in section.lines]
-            if section.preformatted or section.math:
-                lines = [w for line in lines for w in wrap(line, width, indent="    ")]
-                parts.append(RichText("\n".join(lines), no_wrap=True, overflow="ignore"))
-            else:
-                parts.append(RichText("\n".join(lines), overflow="fold"))
+            indent = "    " if section.preformatted or section.math else ""
+            lines = [w for line in section.lines for w in wrap(T(line), width, indent)]
+            parts.append(RichText("\n".join(lines), no_wrap=True, overflow="ignore"))
             parts.append(RichText(""))
     return Group(*parts)
-
-
-def wrap(line: str, width: int | None, indent: str = "") -> list[str]:
-    """``line`` cut at spaces into pieces of at most ``width`` cells, continuations indented; a
-    word longer than a line is split (nothing is ever dropped).
-
-    >>> wrap("    rule: numeric (12 probes) differs", 20, "      ")
-    ['    rule: numeric', '      (12 probes)', '      differs']
-    """
-    from rich.cells import cell_len
-
-    if width is None or cell_len(line) <= width:
-        return [line]
-    body = line.lstrip(" ")
-    out: list[str] = []
-    current = line[: len(line) - len(body)]  # the line's own indentation stays
-    for word in body.split(" "):
-        if not current.strip():
-            current += word
-        elif cell_len(current + " " + word) <= width:
-            current += " " + word
-        else:
-            out.append(current)
-            current = indent + word
-        while cell_len(current) > width:  # one word wider than the line: split it
-            cut = len(current)
-            while cut > len(indent) + 1 and cell_len(current[:cut]) > width:
-                cut -= 1
-            out.append(current[:cut])
-            current = indent + current[cut:]
-    out.append(current)
-    return out
 
 
 def _cell_text(cell: str, bold: bool = False, justify: str = "left"):
@@ -141,12 +107,10 @@ def _rich_table(section: Table, width: int | None) -> list:
     rows = [[T(c) for c in row] for row in section.rows]
     footer = [[T(c) for c in row] for row in section.footer]
     legend: list[str] = []
-    natural = _natural_width(columns, rows + footer)
+    natural = natural_width(columns, rows + footer)
     if width is not None and natural > width:  # formulas in the headers move below the table
-        short = [c.split(" = ", 1)[0] if " = " in c else c for c in columns]
-        legend = [c for c, s in zip(columns, short) if c != s]
-        columns = short
-        natural = _natural_width(columns, rows + footer)
+        columns, legend = short_headers(columns)
+        natural = natural_width(columns, rows + footer)
     parts: list = []
     if section.title:
         parts.append(RichText(T(section.title), style="bold"))
@@ -174,85 +138,15 @@ def _rich_table(section: Table, width: int | None) -> list:
     return parts
 
 
-def _natural_width(columns: list[str], rows: list[list[str]], gap: int = 3) -> int:
-    """The width of a SIMPLE_HEAD table without edge padding: cells, and between two columns
-    a padding space, the (blank) divider and another padding space."""
-    widths = _column_widths(columns, rows)
-    return sum(widths) + gap * (len(widths) - 1)
-
-
-def _column_widths(columns: list[str], rows: list[list[str]]) -> list[int]:
-    from rich.cells import cell_len
-
-    return [
-        max([cell_len(c)] + [cell_len(r[i]) for r in rows if i < len(r)])
-        for i, c in enumerate(columns)
-    ]
-
-
 def _stacked_table(section: Table, columns, rows, footer, width: int):
-    """The table without its widest columns, each moved cell on its own line under its row."""
-    from rich.cells import cell_len
+    """The table without its widest columns (:func:`hwcheck.render.plain.stacked_lines`)."""
     from rich.text import Text as RichText
 
-    n = len(columns)
-    kept = list(range(n))
-    order = list(section.below) + sorted(
-        (i for i in range(1, n) if i not in section.below),
-        key=lambda i: -_column_widths([columns[i]], [[r[i]] for r in rows + footer])[0],
-    )
-    for i in order:
-        if (
-            len(kept) == 1
-            or _natural_width(
-                [columns[k] for k in kept], [[r[k] for k in kept] for r in rows + footer], gap=2
-            )
-            <= width
-        ):
-            break
-        kept.remove(i)
-    moved = [i for i in range(n) if i not in kept]
-    widths = _column_widths(
-        [columns[k] for k in kept], [[r[k] for k in kept] for r in rows + footer]
-    )
-    aligns = section.align or "l" * n
     out = RichText(no_wrap=True, overflow="ignore")
-
-    def line(cells: list[str], raw: list[str] | None, bold=False) -> None:
-        pieces = []
-        for w, k, cell in zip(widths, kept, cells):
-            pad = " " * (w - cell_len(cell))
-            pieces.append(pad + cell if aligns[k] == "r" else cell + pad)
-        text = "  ".join(pieces).rstrip()
-        for piece in wrap(text, width, indent="    "):
-            out.append(piece + "\n", style="bold" if bold else "")
-        for k in moved if raw is not None else []:
-            if raw[k].strip():
-                label = columns[k] + ": " if columns[k] else ""
-                for piece in wrap("    " + label + raw[k], width, indent="      "):
-                    out.append(piece + "\n", style=_verdict_style(raw[k]))
-
-    line([columns[k] for k in kept], None, bold=True)
-    out.append("─" * min(width, sum(widths) + 2 * (len(widths) - 1)) + "\n")
-    for row in rows:
-        line([row[k] for k in kept], row)
-    if footer:
-        out.append("─" * min(width, sum(widths) + 2 * (len(widths) - 1)) + "\n")
-        for row in footer:
-            line([row[k] for k in kept], row, bold=True)
+    for text, style in stacked_lines(section, columns, rows, footer, width):
+        out.append(text + "\n", style=style)
     out.rstrip()
     return out
-
-
-def _verdict_style(cell: str) -> str:
-    if not cell.endswith(tuple(VERDICT_STYLE)):  # most cells: no need for the claims modules
-        return ""
-    from hwcheck.claims.verdict import VERDICT_MARK
-
-    for verdict, mark in VERDICT_MARK.items():
-        if cell.startswith(mark + " ") and cell.endswith(verdict):
-            return VERDICT_STYLE[verdict]
-    return ""
 
 
 def _rich_matrix(section: Matrix, width: int | None) -> list:
@@ -267,14 +161,7 @@ def _rich_matrix(section: Matrix, width: int | None) -> list:
     row_labels = [T(c) for c in section.row_labels]
     widths = _column_widths(col_labels, entries) if n_cols else []
     label_width = max((len(r) for r in row_labels), default=0)
-    blocks: list[list[int]] = [[]]
-    used = label_width + 2 if row_labels else 0
-    for j in range(n_cols):
-        if width is not None and blocks[-1] and used + widths[j] + 3 > width:
-            blocks.append([])
-            used = label_width + 2 if row_labels else 0
-        blocks[-1].append(j)
-        used += widths[j] + 3
+    blocks = column_blocks(widths, label_width + 2 if row_labels else 0, width)
     parts: list = []
     if section.title:
         parts.append(RichText(T(section.title), style="bold"))
@@ -346,7 +233,16 @@ def _captured(sections: list[Section], console_width: int, layout_width: int | N
 
 
 def print_rich(sections: list[Section]) -> None:
-    """Print to the real stdout with colour when it is a terminal, laid out for its width."""
+    """Print to the real stdout with colour when it is a terminal, laid out for its width
+    (without Rich when every line fits: :func:`hwcheck.render.plain.terminal_text`)."""
+    import sys
+
+    from hwcheck.render.plain import terminal_text
+
+    text = terminal_text(sections)
+    if text is not None:
+        sys.stdout.write(text)
+        return
     from rich.console import Console
 
     console = Console(highlight=False, emoji=False, markup=False)
