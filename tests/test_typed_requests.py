@@ -15,10 +15,12 @@ from hypothesis import strategies as st
 import hwcheck
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.options import build_request, request_fields
+from hwcheck.families.arch.request import ParamsRequest, RfRequest
 from hwcheck.families.conv.request import ConvBackpropRequest, ConvMatrixRequest, SeparableRequest
 from hwcheck.families.linalg.request import LstsqRequest
 from hwcheck.families.net.request import Domain, NetRequest, Target, TruthTable
 from hwcheck.families.optim.request import GdQuadraticRequest, SgdRequest
+from hwcheck.families.symbolic.request import DeriveRequest, EquivRequest
 
 ROOT = Path(__file__).resolve().parent.parent
 ROADS = ("cli", "file", "api")
@@ -162,6 +164,8 @@ RUNNERS = [
     "hwcheck/families/linalg/lstsq.py",
     "hwcheck/families/optim/problems.py",
     "hwcheck/families/optim/results.py",
+    "hwcheck/families/arch/results.py",
+    "hwcheck/families/arch/rf.py",
 ]
 
 
@@ -181,6 +185,18 @@ def test_runners_receive_values_and_parse_nothing(module):
     assert _parse_calls(ROOT / module) == []
 
 
+#: the text fields no ``parse=`` hook reads: expressions (the safe expression parser needs sympy)
+#: and models (the model reader knows files, zoo names and tables), each read once by its
+#: family's own reader at the runner's door
+READ_BY_THEIR_FAMILY = {
+    "SgdRequest": ["objective"],
+    "ParamsRequest": ["model", "spec"],
+    "RfRequest": ["model", "spec"],
+    "DeriveRequest": ["expr", "define", "expect", "covariance"],
+    "EquivRequest": ["a", "b", "define"],
+}
+
+
 @pytest.mark.parametrize(
     "request_type",
     [
@@ -191,14 +207,28 @@ def test_runners_receive_values_and_parse_nothing(module):
         ConvBackpropRequest,
         SeparableRequest,
         NetRequest,
+        ParamsRequest,
+        RfRequest,
+        DeriveRequest,
+        EquivRequest,
     ],
 )
 def test_no_value_field_is_left_as_raw_text(request_type):
-    """Every text-kind field of these requests is read by a ``parse=`` hook, except the
-    optimizer's objective, an expression the symbolic engine reads (it needs sympy)."""
+    """Every text-kind field is read by a ``parse=`` hook, except expressions and models."""
     raw = [
         f.name
         for f in request_fields(request_type)
         if f.metadata["kind"] in ("text", "multi") and f.metadata.get("parse") is None
     ]
-    assert raw == (["objective"] if request_type is SgdRequest else [])
+    assert raw == READ_BY_THEIR_FAMILY.get(request_type.__name__, [])
+
+
+def test_points_units_and_domains_arrive_read():
+    from hwcheck.families.symbolic.enumerate import Domain as Finite
+
+    derive = build_request(DeriveRequest, {"expr": "w*x", "at": "λ=0.1,x=۲"}, source="api")
+    assert derive.at == {"lam": Fraction(1, 10), "x": 2}
+    equiv = build_request(EquivRequest, {"a": "x", "b": "x", "domain": " Boolean "}, source="api")
+    assert equiv.domain == Finite("boolean")
+    rf = build_request(RfRequest, {"spec": "8x8x1 | conv2d 1 3", "unit": "(۲, 2)"}, source="api")
+    assert rf.unit == (2, 2)

@@ -261,9 +261,10 @@ def parse_vector(value, where: str, *, max_entries: int = MAX_ENTRIES):
 
 
 def parse_shape(
-    value, where: str, *, rank: int | None = None, maximum: int = 10**18
+    value, where: str, *, rank: int | None = None, maximum: int = 10**18, minimum: int = 1
 ) -> tuple[int, ...]:
-    """``"3x3"``, ``"3×3"``, ``"3,3"``, ``"[3, 3]"``, ``[3, 3]`` or ``3`` → ``(3, 3)``."""
+    """``"3x3"``, ``"3×3"``, ``"3,3"``, ``"[3, 3]"``, ``[3, 3]`` or ``3`` → ``(3, 3)``
+    (``minimum=0`` for indices, as :func:`parse_indices`)."""
     if isinstance(value, bool):
         raise HwcheckError(where, "expected a shape such as 3x3")
     if isinstance(value, int):
@@ -283,10 +284,18 @@ def parse_shape(
             raise HwcheckError(where, "too many axes")
     else:
         raise HwcheckError(where, f"expected a shape such as 3x3, got {type_name(value)}")
-    shape = tuple(parse_int(v, where, minimum=1, maximum=maximum, thousands=False) for v in items)
+    shape = tuple(
+        parse_int(v, where, minimum=minimum, maximum=maximum, thousands=False) for v in items
+    )
     if rank is not None and len(shape) != rank:
         raise HwcheckError(where, f"expected {rank} sizes, got {len(shape)}")
     return shape
+
+
+def parse_indices(value, where: str) -> tuple[int, ...]:
+    """One 0-based index per axis, written as a shape is: ``"2,2"``, ``(2, 2)``, ``2x2`` →
+    ``(2, 2)``; the command checks them against its sizes."""
+    return parse_shape(value, where, minimum=0, maximum=10**9)
 
 
 def parse_names(value, where: str) -> tuple[str, ...]:

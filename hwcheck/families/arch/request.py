@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from hwcheck.core.arrays import parse_indices
 from hwcheck.core.options import choice, flag, integer, text
 
 MODEL_HELP = "Model file (TOML), '-' for standard input, or a zoo name (hwcheck models); in an answers file also an inline table."
@@ -48,8 +49,10 @@ class RfRequest(ModelRequest):
         minimum=-10_000,
         maximum=10_000,
     )
-    unit: Any = text(
-        None, "An output unit of that layer, e.g. 2,2: print the input region it sees."
+    unit: tuple[int, ...] | None = text(
+        None,
+        "An output unit of that layer, e.g. 2,2: print the input region it sees.",
+        parse=parse_indices,
     )
     draw: bool = flag(
         "Draw the input grid with the unit's field shaded (inputs up to 64 per side)."

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from fractions import Fraction
 from math import prod
 from typing import Any
 
 from hwcheck.core.errors import HwcheckError
-from hwcheck.core.numbers import parse_int
 from hwcheck.core.numfmt import DEFAULT_DIGITS, fmt, fmt_shape
 from hwcheck.core.result import Result, Table, Text, view_only
 from hwcheck.families.arch.layers import axis_names, split
@@ -503,13 +501,9 @@ def selected(model: Model, layer: int | None) -> int:
     return index
 
 
-def parse_unit(value: Any, rank: int, sizes) -> tuple[int, ...]:
-    parts = (
-        value
-        if isinstance(value, (list, tuple))
-        else re.split(r"[,\s×x]+", str(value).strip().strip("()[]"))
-    )
-    unit = tuple(parse_int(p, "--unit", minimum=0) for p in parts if p != "")
+def check_unit(unit: tuple[int, ...], rank: int, sizes) -> tuple[int, ...]:
+    """The unit (read by the request, :func:`hwcheck.core.arrays.parse_indices`) inside the
+    layer's output: one index per spatial axis, each below its size."""
     if len(unit) != rank:
         raise HwcheckError(
             "--unit",
@@ -572,7 +566,7 @@ def rf(request) -> RfResult:
     unit, bounds, clipped, picture = None, None, None, ()
     if request.unit is not None or request.draw:
         unit = (
-            parse_unit(request.unit, len(sizes), out_sizes)
+            check_unit(request.unit, len(sizes), out_sizes)
             if request.unit is not None
             else tuple(n // 2 for n in out_sizes)
         )

@@ -695,12 +695,3 @@ def _check_wrt(
     if not out:
         raise HwcheckError("--wrt", "the expression has no variables to differentiate by")
     return tuple(out), tuple(notes)
-
-
-def parse_point(raw) -> dict:
-    """``--at w=0.1,x=2`` → {"w": Fraction(1, 10), "x": 2} (λ → lam)."""
-    from hwcheck.core.arrays import parse_assignments
-
-    if raw is None:
-        return {}
-    return {ALIASES.get(k, k): v for k, v in parse_assignments(raw, "--at").items()}

@@ -31,6 +31,11 @@ class Domain:
     k: int = 0
 
     @property
+    def name(self) -> str:
+        """As written in ``--domain``: ``boolean``, ``integers:K``, ``reals``."""
+        return f"integers:{self.k}" if self.kind == "integers" else self.kind
+
+    @property
     def values(self) -> list[int]:
         return [0, 1] if self.kind == "boolean" else list(range(-self.k, self.k + 1))
 

@@ -6,6 +6,24 @@ from dataclasses import dataclass
 
 from hwcheck.core.options import choice, flag, integer, multi, names, number, text
 
+#: the regularization weight may be written λ or lam (as in expressions: symbolic.build.ALIASES)
+_ALIASES = {"λ": "lam"}
+
+
+def parse_point(raw, where: str) -> dict:
+    """``--at w=0.1,x=2`` → ``{"w": Fraction(1, 10), "x": 2}`` (``λ`` read as ``lam``)."""
+    from hwcheck.core.arrays import parse_assignments
+
+    return {_ALIASES.get(k, k): v for k, v in parse_assignments(raw, where).items()}
+
+
+def parse_domain(raw, where: str):
+    """``reals``, ``boolean`` or ``integers:K`` → a :class:`~.enumerate.Domain`."""
+    from hwcheck.families.symbolic.enumerate import parse_domain as read
+
+    return read(raw, where)
+
+
 PRESET_NAMES = ("sigmoid-mse", "sigmoid-mse-l2", "sigmoid-bce", "tanh-mse", "softmax2")
 ASSUMPTIONS = ("real", "positive")
 
@@ -28,7 +46,9 @@ class DeriveRequest:
         "sigmoid-bce, tanh-mse, softmax2 (exercise L)",
     )
     define: tuple = multi("an abbreviation name=expression, e.g. z=w*x+b (repeatable)")
-    at: object = text(None, "values for a point, e.g. w=0.1,b=0,x=2,t=0,lam=0.01")
+    at: dict | None = text(
+        None, "values for a point, e.g. w=0.1,b=0,x=2,t=0,lam=0.01", parse=parse_point
+    )
     explain: bool = flag("show the chain rule factor by factor")
     expect: tuple = multi(
         "a random symbol with mean 0 and its variance, e.g. e1=alpha*w1**2 (repeatable; "
@@ -51,9 +71,10 @@ class EquivRequest:
     )
     assume: str = choice("real", ASSUMPTIONS, "symbols are real (default) or positive (log rules)")
     domain: object = text(
-        "reals",
+        None,
         "reals (default: the symbolic ladder), boolean ({0,1}ⁿ) or integers:K ({-K..K}ⁿ): "
         "a finite domain is decided by trying every row",
+        parse=parse_domain,
     )
     seed: int = integer(0, "seed of the random probe points", minimum=0, maximum=2**32 - 1)
     probes: int = integer(12, "number of probe points", minimum=1, maximum=200)

@@ -80,7 +80,7 @@ def derive(request) -> DeriveResult:
         request.expect,
         request.covariance,
     )
-    point = d.parse_point(request.at)
+    point = dict(request.at or {})  # read by the request (symbolic.request.parse_point)
     exact = {name: problem.full.diff(symbol(name, request.assume)) for name in problem.wrt}
     d.check_definitions_used(problem, exact.values())
     derivatives, notes = {}, list(problem.notes)
@@ -225,7 +225,6 @@ def equiv(request) -> EquivResult:
     """Is A = B?  structural → seeded probes → simplify → equals → numeric agreement."""
     from hwcheck.families.symbolic.build import to_text
     from hwcheck.families.symbolic.derive import Definitions, parse_definitions, unused_definitions
-    from hwcheck.families.symbolic.enumerate import parse_domain
     from hwcheck.families.symbolic.equiv import equivalence
     from hwcheck.families.symbolic.parser import as_text
 
@@ -241,8 +240,8 @@ def equiv(request) -> EquivResult:
         definitions.expression(text, label, request.assume)
         for label, text in zip(("<a>", "<b>"), sides_text)
     ]
-    domain = parse_domain(request.domain)
-    if domain.kind != "reals":
+    domain = request.domain  # read by the request (symbolic.request.parse_domain); None: reals
+    if domain is not None and domain.kind != "reals":
         return _enumerated(request, sides, domain)
     found = equivalence(
         *sides,
@@ -289,7 +288,7 @@ def _enumerated(request, sides, domain) -> EquivResult:
     )
     outcome = bounded(enumerate_rows, (*sides, domain), request.timeout)
     common = {"a": to_text(sides[0]), "b": to_text(sides[1]), "method": "enumeration"}
-    common.update(seed=request.seed, probed=probed, domain=request.domain.strip().lower())
+    common.update(seed=request.seed, probed=probed, domain=domain.name)
     if outcome.timed_out:
         return EquivResult(verdict=outcome.stopped, probes=0, reason="timeout", **common)
     if not outcome.done:
