@@ -28,11 +28,11 @@ class ConvSizeResult(Result):
     stride: int
     padding: int
     dilation: int
-    output: int
+    output: int | None
     exact: object
-    fits: bool
-    leftover: int
-    ceil_output: int
+    fits: bool | None
+    leftover: int | None
+    ceil_output: int | None
     solve: str | None = None
     solutions: list[int] | None = None
     fitting: list[int] | None = None
@@ -48,27 +48,34 @@ def span(w: int, f: int, s: int, p: int, d: int) -> int:
 
 
 def conv_size(request) -> ConvSizeResult:
-    w, f, s, p, d = request.input, request.kernel, request.stride, request.padding, request.dilation
     if (request.solve is None) != (request.output is None):
         raise HwcheckError("--solve", "--solve and --output go together")
-    solutions = fitting = None
-    lines: list[str] = []
-    if request.solve:
-        solutions, fitting = _solve(request)
-        lines += _solve_lines(request, solutions, fitting)
-        if solutions:  # the sizes below are shown for the first value that fits (or works)
-            chosen = (fitting or solutions)[0]
-            w, f, s, p, d = _with(request, chosen)
+    if not request.solve:
+        return _sized(_with(request, None), request, [])
+    solutions, fitting = _solve(request)
+    lines = _solve_lines(request, solutions, fitting)
+    if not solutions:  # an answer too: no value gives that size (the sizes as given, if any)
+        given = _with(request, None)
+        if span(*given) < 0:
+            return ConvSizeResult(
+                *given, None, None, None, None, None, request.solve, [], [], tuple(lines)
+            )
+        return _sized(given, request, lines, solutions, fitting)
+    chosen = (fitting or solutions)[0]  # the sizes are shown for the first value that fits
+    return _sized(_with(request, chosen), request, lines, solutions, fitting)
+
+
+def _sized(values, request, lines, solutions=None, fitting=None) -> ConvSizeResult:
+    w, f, s, p, d = values
     n = span(w, f, s, p, d)
     if n < 0:
         raise HwcheckError(
             "--kernel",
-            f"the dilated kernel D(F − 1) + 1 = {d * (f - 1) + 1} is larger than the padded input W + 2P = {w + 2 * p}",
+            f"the dilated kernel D(F − 1) + 1 = {d * (f - 1) + 1} is larger than the padded "
+            f"input W + 2P = {w + 2 * p}",
         )
     exact = Fraction(n, s) + 1
     output, leftover = n // s + 1, n % s
-    ceil_output = -(-n // s) + 1
-    lines = _size_lines(w, f, s, p, d, exact, output, leftover) + lines
     return ConvSizeResult(
         input=w,
         kernel=f,
@@ -79,17 +86,19 @@ def conv_size(request) -> ConvSizeResult:
         exact=exact.numerator if exact.denominator == 1 else exact,
         fits=leftover == 0,
         leftover=leftover,
-        ceil_output=ceil_output,
+        ceil_output=-(-n // s) + 1,
         solve=request.solve,
         solutions=solutions,
         fitting=fitting,
-        lines=tuple(lines),
+        lines=tuple(_size_lines(w, f, s, p, d, exact, output, leftover) + lines),
     )
 
 
-def _with(request, value: int):
+def _with(request, value: int | None):
+    """(W, F, S, P, D) as given, with the solved hyperparameter set to ``value`` (if any)."""
     values = {"padding": request.padding, "stride": request.stride, "kernel": request.kernel}
-    values[request.solve] = value
+    if request.solve and value is not None:
+        values[request.solve] = value
     return request.input, values["kernel"], values["stride"], values["padding"], request.dilation
 
 
