@@ -27,6 +27,7 @@ from hwcheck.families.arch import spec as _arch  # noqa: F401
 from hwcheck.families.conv import spec as _conv  # noqa: F401
 from hwcheck.families.net import spec as _net  # noqa: F401
 from hwcheck.families.linalg import spec as _linalg  # noqa: F401
+from hwcheck.families.calc import spec as _calc  # noqa: F401
 from hwcheck.families.symbolic import spec as _symbolic  # noqa: F401
 from hwcheck.families.optim import spec as _optim  # noqa: F401
 from hwcheck.answers import spec as _answers  # noqa: F401

@@ -57,6 +57,34 @@ COMMAND_CASES: dict[str, list[str]] = {
     ],
     "lstsq": ["lstsq", "--X", "1 2 0; 0 1 1", "--y", "1 2"],
     "linear-collapse": ["linear-collapse", "--layers", "4"],
+    "pool": [
+        "pool",
+        "--x",
+        "1 3 2 4; 5 6 1 2; 7 2 3 0; 1 0 4 8",
+        "--kind",
+        "avg",
+        "--kernel",
+        "3",
+        "--stride",
+        "2",
+        "--padding",
+        "1",
+    ],
+    "attention": [
+        "attention",
+        "--Q",
+        "1 0; 0 1",
+        "--K",
+        "1 0; 0 1; 1 1",
+        "--V",
+        "1 2; 3 4; 5 6",
+        "--mask",
+        "causal",
+    ],
+    "iou": ["iou", "--a", "0,0,4,4", "--b", "2,2,6,6"],
+    "conv-size": ["conv-size", "--input", "7", "--kernel", "3", "--stride", "3"],
+    "momentum": ["momentum", "--beta", "0.9", "--lr", "0.1", "--grad", "0.5", "--steps", "4"],
+    "ridge": ["ridge", "--X", "1 0; 0 1; 1 1", "--y", "1 2 3", "--lam", "1"],
     "derive": [
         "derive",
         "1/2*(sigmoid(w*x + b) - t)**2 + lam/2*w**2",
@@ -100,6 +128,12 @@ CLAIMS: dict[str, list[str]] = {
     "net": ["failing_count=0", "params=9", "depth=3"],
     "lstsq": ['min_norm_solution=["-1/3", "2/3", "4/3"]', "solutions=exactly one"],
     "linear-collapse": ["W_prime=W4 W3 W2 W1", "y=x W' + b'"],
+    "pool": ["output=[[5/3, 3/2], [11/9, 11/6]]", "output_shape=2x2", "fits=false"],
+    "attention": ["weights.1=[0.330238, 0.669762, 0]", "output.0=[1, 2]"],
+    "iou": ["iou=1/7", "intersection=4", "union=24"],
+    "conv-size": ["output=2", "fits=false", "leftover=1"],
+    "momentum": ["terminal_velocity=5", "factor=10", "velocities.3=1.7195"],
+    "ridge": ["w=[7/8, 11/8]", "w=[0.875, 1.4]"],
     "derive": [
         "derivatives.w=(sigmoid(w*x + b) - t)*sigmoid(w*x + b)*(1 - sigmoid(w*x + b))*x + lam*w",
         "derivatives.b=(sigmoid(w*x + b) - t)*sigmoid(w*x + b)**2*(1 - sigmoid(w*x + b))",
@@ -409,6 +443,52 @@ def check_key(doc):
     assert b["claims"]["total_params"] == 3 * 3 * 16 * 32 + 32
 
 
+def check_pool(doc):
+    # avg, kernel 3, stride 2, padding 1 on 4×4, count_include_pad: every window divides by 9
+    x = [[1, 3, 2, 4], [5, 6, 1, 2], [7, 2, 3, 0], [1, 0, 4, 8]]
+    padded = [[0] * 6] + [[0, *row, 0] for row in x] + [[0] * 6]
+    for i, row in enumerate(doc["output"]):
+        for j, value in enumerate(row):
+            window = [padded[2 * i + a][2 * j + b] for a in range(3) for b in range(3)]
+            assert exact(value) == Fraction(sum(window), 9)
+
+
+def check_attention(doc):
+    for weights in doc["weights"]:
+        assert math.isclose(sum(weights), 1.0, rel_tol=1e-12)
+    assert doc["weights"][0][1:] == [0, 0]  # causal: the first query sees the first key only
+
+
+def check_iou(doc):
+    assert exact(doc["union"]) == exact(doc["area_a"]) + exact(doc["area_b"]) - exact(
+        doc["intersection"]
+    )
+    assert exact(doc["iou"]) == exact(doc["intersection"]) / exact(doc["union"])
+
+
+def check_conv_size(doc):
+    starts = range(0, doc["input"] + 2 * doc["padding"] - doc["kernel"] + 1, doc["stride"])
+    assert doc["output"] == len(starts)  # every window that fits, counted one by one
+    covered = max(starts) + doc["kernel"]
+    assert doc["leftover"] == doc["input"] + 2 * doc["padding"] - covered
+
+
+def check_momentum(doc):
+    b = 0
+    for t, v in enumerate(doc["velocities"], 1):
+        b = exact(doc["grad"]) if t == 1 else exact(doc["beta"]) * b + exact(doc["grad"])
+        assert exact(v) == b
+    assert exact(doc["terminal_velocity"]) == exact(doc["grad"]) / (1 - exact(doc["beta"]))
+
+
+def check_ridge(doc):
+    X, y, lam = [[1, 0], [0, 1], [1, 1]], [1, 2, 3], 1
+    w = [exact(v) for v in doc["w"]]
+    residual = [sum(a * b for a, b in zip(row, w)) - t for row, t in zip(X, y)]
+    gradient = [sum(X[r][j] * residual[r] for r in range(3)) + lam * w[j] for j in range(2)]
+    assert gradient == [0, 0]
+
+
 SEMANTIC = {
     "params": check_params,
     "rf": check_rf,
@@ -420,6 +500,12 @@ SEMANTIC = {
     "net": check_net,
     "lstsq": check_lstsq,
     "linear-collapse": check_linear_collapse,
+    "pool": check_pool,
+    "attention": check_attention,
+    "iou": check_iou,
+    "conv-size": check_conv_size,
+    "momentum": check_momentum,
+    "ridge": check_ridge,
     "derive": check_derive,
     "equiv": check_equiv,
     "sgd": check_optimizer,

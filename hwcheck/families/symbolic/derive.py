@@ -570,20 +570,9 @@ def make_problem(
         and not _abbreviates(full, definitions.full[symbol(name, assume)])
     )
     if expected is not None:
-        shown_moments = ", ".join(f"E[{n}²] = {t}" for n, t in parse_definitions(expect).items())
-        pairs = (
-            "uncorrelated"
-            if not cross
-            else "cross moments "
-            + ", ".join(
-                f"E[{'·'.join(sorted(str(s) for s in pair))}] = {value}"
-                for pair, value in cross.items()
-            )
-        )
-        note = (
-            f"E[L] over {', '.join(sorted(randoms))} (mean 0, {pairs}; {shown_moments}), "
-            "taken before differentiating"
-        )
+        from hwcheck.families.symbolic.expect import describe
+
+        note = describe(parse_definitions(expect, "--expect"), moments, cross)
         notes = (note, *notes)
     return Problem(shown, full, definitions, names, notes, unused, expected)
 
