@@ -182,7 +182,7 @@ def test_merge_shapes_and_errors():
     }
     assert "exactly 2" in error(model=sub).message
     one = {"input": [4], "layers": [{"type": "add"}]}
-    assert "at least 2" in error(model=one).message
+    assert "needs its inputs named" in error(model=one).message
     two = {
         "input": [4],
         "layers": [{"type": "relu"}, {"type": "dense", "units": 2, "inputs": ["input", "relu"]}],

@@ -368,6 +368,11 @@ SAMPLE_INPUTS = {  # a spec fragment each layer type accepts, on an input it acc
     "dropout": ("4x4x2", "dropout 0.5"),
     "group_norm": ("4x4x2", "group_norm 2"),
     "dense": ("4x4x2", "dense 3"),
+    "conv_lstm1d": ("5x6x2", "conv_lstm1d 2 1"),
+    "conv_lstm2d": ("5x6x6x2", "conv_lstm2d 2 1"),
+    "alpha_dropout": ("4x4x2", "alpha_dropout 0.1"),
+    "gaussian_dropout": ("4x4x2", "gaussian_dropout 0.1"),
+    "gaussian_noise": ("4x4x2", "gaussian_noise 0.1"),
 }
 
 
@@ -378,7 +383,13 @@ def sample(kind: str) -> str:
         shape, layer = SAMPLE_INPUTS[kind]
         return f"{shape} | {layer}"
     spec = LAYER_TYPES[kind]
-    values = {"filters": "2", "kernel": "1", "target_shape": "[-1]", "units": "2"}
+    values = {
+        "filters": "2",
+        "kernel": "1",
+        "target_shape": "[-1]",
+        "units": "2",
+        "output_size": "3",
+    }
     layer = " ".join([kind] + [f"{k}={values[k]}" for k in spec.required])
     rank = spatial_rank(kind) if kind[-1] == "d" and kind[-2].isdigit() else 2
     return f"{'x'.join(['6'] * rank)}x2 | {layer}"
@@ -389,9 +400,11 @@ def test_every_layer_type_states_its_receptive_field():
     from hwcheck.families.arch.layers import LAYER_TYPES, Context, compute
     from hwcheck.families.arch.merge import MERGES
 
-    for kind in MERGES:  # merges take several inputs: through a graph
+    for kind in (k for k in MERGES if k != "dot"):  # merges take several inputs: a graph
         r = hwcheck.rf(spec=f"8x8x3 | {kind}( conv2d 3 3 padding=same ; conv2d 3 1 )")
         assert r.rf == [3, 3], kind
+    with pytest.raises(HwcheckError, match="dot product"):  # pairs of positions: no window
+        hwcheck.rf(spec="8x8x3 | dot( conv2d 3 3 padding=same ; conv2d 3 1 )")
     for kind in (k for k in LAYER_TYPES if k not in MERGES):
         model = load_model(None, sample(kind))
         out = LAYER_TYPES[kind].compute(model.layers[0], model.input_shape, Context("hwc", "keras"))

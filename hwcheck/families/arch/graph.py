@@ -23,6 +23,7 @@ from typing import Any
 
 from hwcheck.core.errors import HwcheckError, did_you_mean
 from hwcheck.core.numbers import parse_int
+from hwcheck.families.arch.merge import MERGES
 
 INPUT = "input"
 MAX_DEPTH = 8  # blocks inside blocks
@@ -99,6 +100,12 @@ class Expander:
         except HwcheckError as exc:
             exc.hint = exc.hint or trail(here, stack)
             raise
+        if first is None and kind in MERGES:  # in a chain a merge has only the layer before
+            raise HwcheckError(
+                f"layers[{len(self.nodes)}] ({kind})",
+                f"{kind} needs its inputs named (at least 2, or one as Keras's {kind}([x]))",
+                hint=f'in a file: inputs = ["a", "b"]; in --spec: {kind}( branch ; branch )',
+            )
         numbers = copies(explicit, repeat, scope)
         for r in range(repeat):
             if explicit is None:

@@ -674,20 +674,40 @@ def norm_field(axes, shape, ctx: Context):
 
 
 def elementwise(layer: Layer, shape, ctx: Context) -> LayerOut:
-    if layer.type == "softmax" or layer.options.get("activation") == "softmax":
+    if layer.type in AXIS_ACTIVATIONS and layer.options.get("axis") is not None:
+        return LayerOut(shape, field=norm_field(norm_axes(layer, shape), shape, ctx))
+    if layer.type in AXIS_ACTIVATIONS or layer.options.get("activation") in AXIS_ACTIVATIONS:
         return LayerOut(shape, field=last_axis_field(shape, ctx))
     return LayerOut(shape, field=IDENTITY)
 
 
+def per_channel(layer: Layer, shape, ctx: Context, keys) -> None:
+    """A value given per channel (a list) must have one entry, or one per channel."""
+    channels = channel_count(shape, ctx)
+    for key in keys:
+        value = layer.options.get(key)
+        if isinstance(value, tuple) and len(value) not in (1, channels):
+            raise layer.fail(f"{key} has {len(value)} values for {channels} channels")
+
+
 def rescaling(layer: Layer, shape, ctx: Context) -> LayerOut:
-    """Keras ``Rescaling``: x·scale + offset, no weights."""
+    """Keras ``Rescaling``: x·scale + offset (numbers, or one per channel), no weights."""
+    per_channel(layer, shape, ctx, ("scale", "offset"))
     return LayerOut(shape, field=IDENTITY)
 
 
 def normalization(layer: Layer, shape, ctx: Context) -> LayerOut:
-    """Keras ``Normalization`` over the channels: (x − mean)/√variance, holding the mean and the
-    variance per channel and the sample count as 2·C + 1 non-trainable weights."""
+    """Keras ``Normalization`` over the channels: (x − mean)/√variance. Adapted, it holds the
+    mean and the variance per channel and the sample count as 2·C + 1 non-trainable weights;
+    given ``mean`` and ``variance`` (ConvNeXt's, EfficientNetV2's preprocessing) it holds them
+    as constants: no weights."""
     channels = channel_count(shape, ctx)
+    o = layer.options
+    if (o.get("mean") is None) != (o.get("variance") is None):
+        raise layer.fail("mean and variance go together (or neither: adapted to data)")
+    if o.get("mean") is not None:
+        per_channel(layer, shape, ctx, ("mean", "variance"))
+        return LayerOut(shape, 0, 0, 0, "0 (mean and variance given: constants)", field=IDENTITY)
     frozen = 2 * channels + 1
     formula = f"2·{fmt(channels)} + 1 = {fmt(frozen)} (non-trainable: mean, variance, count)"
     return LayerOut(shape, 0, frozen, 0, formula, field=IDENTITY)
@@ -800,11 +820,17 @@ def attention(layer: Layer, shape, ctx: Context) -> LayerOut:
     """Self-attention on [T, E], as Keras MultiHeadAttention and torch nn.MultiheadAttention
     count it: query, key, value projections E → h·d (with biases), the output projection
     h·d_v → E, and the MACs of the products Q·Kᵀ (h·T·T·d_k) and A·V (h·T·T·d_v)."""
-    if len(shape) != 2:
+    if len(shape) < 2 or (ctx.framework == "pytorch" and len(shape) != 2):
         raise layer.fail(
-            f"expects a sequence [T, features], got shape [{', '.join(map(str, shape))}]"
+            f"expects a sequence [T, features]{' (Keras: or more axes, all attended)' if ctx.framework == 'pytorch' else ''}, "
+            f"got shape [{', '.join(map(str, shape))}]"
         )
-    (t, e), o = shape, layer.options
+    o = layer.options
+    *positions, e = shape
+    t = prod(positions)  # Keras attends over every axis but the batch and the features
+    width = o.get("output_shape") or e
+    if ctx.framework == "pytorch" and width != e:
+        raise layer.fail("output_shape is Keras's; torch.nn.MultiheadAttention returns embed_dim")
     h, bias = o["heads"], o.get("bias", True)
     kd = o.get("key_dim")
     if kd is None:
@@ -823,20 +849,22 @@ def attention(layer: Layer, shape, ctx: Context) -> LayerOut:
     b = 1 if bias else 0
     qk = e * h * kd + b * h * kd
     v = e * h * vd + b * h * vd
-    out = h * vd * e + b * e
+    out = h * vd * width + b * width
     total = 2 * qk + v + out
 
     def bt(n: int) -> str:
         return f" + {n}" if bias else ""
 
     formula = (
-        f"2·({dot(e, h, kd)}{bt(h * kd)}) + {dot(e, h, vd)}{bt(h * vd)} + {dot(h * vd, e)}{bt(e)}"
-        f" = {fmt(total)}"
+        f"2·({dot(e, h, kd)}{bt(h * kd)}) + {dot(e, h, vd)}{bt(h * vd)} + "
+        f"{dot(h * vd, width)}{bt(width)} = {fmt(total)}"
     )
-    proj = t * e * h * (2 * kd + vd) + t * h * vd * e
+    proj = t * e * h * (2 * kd + vd) + t * h * vd * width
     products = h * t * t * (kd + vd)
-    work = f"projections {dot(t, e, h)}·(2·{kd} + {vd}) + {dot(t, h * vd, e)} + products {dot(h, t, t)}·({kd} + {vd}) = {fmt(proj + products)}"
-    return LayerOut((t, e), total, 0, proj + products, formula, field=GLOBAL, macs_formula=work)
+    work = f"projections {dot(t, e, h)}·(2·{kd} + {vd}) + {dot(t, h * vd, width)} + products {dot(h, t, t)}·({kd} + {vd}) = {fmt(proj + products)}"
+    return LayerOut(
+        (*positions, width), total, 0, proj + products, formula, field=GLOBAL, macs_formula=work
+    )
 
 
 # --------------------------------------------------------------------------- registry
@@ -864,8 +892,11 @@ NORM_DEFAULTS = {"center": True, "scale": True}
 #: Elementwise activations (types of their own, and values of ``activation = "…"``).
 ACTIVATIONS = (
     "relu", "sigmoid", "tanh", "softmax", "gelu", "leaky_relu", "elu", "relu6", "silu", "selu",
-    "hard_sigmoid", "hard_swish", "softplus", "mish", "linear",
+    "hard_sigmoid", "hard_swish", "softplus", "mish", "softsign", "celu", "log_softmax",
+    "linear",
 )  # fmt: skip
+#: activations that mix an axis (the last, or ``axis``) rather than act entry by entry
+AXIS_ACTIVATIONS = ("softmax", "log_softmax")
 
 LAYER_TYPES: dict[str, LayerType] = {}
 for _d in (1, 2, 3):
@@ -949,7 +980,7 @@ LAYER_TYPES["group_norm"] = LayerType(
 )
 LAYER_TYPES["dropout"] = LayerType(elementwise, ("rate",), ("rate",), ("rate",))
 LAYER_TYPES["rescaling"] = LayerType(rescaling, ("scale", "offset"))
-LAYER_TYPES["normalization"] = LayerType(normalization, ())
+LAYER_TYPES["normalization"] = LayerType(normalization, ("mean", "variance", "axis", "invert"))
 LAYER_TYPES["embedding"] = LayerType(
     embedding, ("vocab", "dim"), ("vocab", "dim"), ("vocab", "dim")
 )
@@ -972,7 +1003,7 @@ for _kind in ("rnn", "lstm", "gru"):
     )
 LAYER_TYPES["multi_head_attention"] = LayerType(
     attention,
-    ("heads", "key_dim", "value_dim", "bias", "batch_first"),
+    ("heads", "key_dim", "value_dim", "bias", "batch_first", "output_shape"),
     ("heads",),
     ("heads", "key_dim"),
     {"bias": True},
@@ -980,8 +1011,12 @@ LAYER_TYPES["multi_head_attention"] = LayerType(
 for _act in ACTIVATIONS:
     if _act != "linear":
         LAYER_TYPES[_act] = LayerType(elementwise, ())
-for _act in ("leaky_relu", "elu"):
+for _act in ("leaky_relu", "elu", "celu"):
     LAYER_TYPES[_act] = LayerType(elementwise, ("alpha",), (), ("alpha",))
+for _act in AXIS_ACTIVATIONS:  # Keras Softmax(axis), torch nn.Softmax(dim)
+    LAYER_TYPES[_act] = LayerType(elementwise, ("axis",))
+#: Keras ReLU(max_value, negative_slope, threshold): still no weights
+LAYER_TYPES["relu"] = LayerType(elementwise, ("max_value", "threshold", "alpha"))
 LAYER_TYPES["activation"] = LayerType(
     elementwise, ("activation",), ("activation",), ("activation",)
 )
@@ -1015,7 +1050,7 @@ def compute(layer: Layer, shape: tuple[int, ...], ctx: Context) -> LayerOut:
     out = LAYER_TYPES[layer.type].compute(layer, shape, ctx)
     if out.field is None:
         out = replace(out, field=f"unsupported: {layer.type} does not state its receptive field")
-    if layer.options.get("activation") == "softmax" and layer.type != "activation":
+    if layer.options.get("activation") in AXIS_ACTIVATIONS and layer.type != "activation":
         mixed = last_axis_field(out.shape, ctx)
         if mixed != IDENTITY and out.field != GLOBAL:
             out = replace(out, field=mixed)

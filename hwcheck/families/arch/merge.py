@@ -1,4 +1,5 @@
-"""Merge layers of a graph: ``add``, ``subtract``, ``multiply``, ``average``, ``maximum``, ``concat``.
+"""Merge layers of a graph: ``add``, ``subtract``, ``multiply``, ``average``, ``maximum``,
+``minimum``, ``concat`` and ``dot``.
 
 A merge layer's compute receives :class:`Inputs` (the input shapes, with the nodes' names for
 error messages) instead of one shape. The shape rules are the frameworks':
@@ -9,12 +10,19 @@ error messages) instead of one shape. The shape rules are the frameworks':
 - element-wise merges, framework ``pytorch``: the tensors broadcast with their batch axis, so the
   ranks must be equal (``[C, 1, 1]`` with ``[C, H, W]``), then NumPy's rule per axis;
 - ``concat``: equal ranks, equal sizes except along ``axis`` (counted in the shape as written,
-  without the batch axis; negative counts from the end; default the channels axis).
+  without the batch axis; negative counts from the end; default the channels axis);
+- ``dot`` (Keras ``Dot(axes)``): two inputs, the sizes along ``axes`` (Keras counts the batch
+  axis as 0, so the first axis of a shape is 1) multiplied and summed; the output is the other
+  axes of the first input, then of the second ([1] when none is left).
+
+A merge of one input (Keras accepts ``Add()([x])``) passes it through.
 
 No parameters, no MACs (an element-wise sum is not a multiply–accumulate).
 """
 
 from __future__ import annotations
+
+from math import prod
 
 from hwcheck.core.numbers import parse_int
 from hwcheck.core.numfmt import fmt_shape
@@ -28,8 +36,8 @@ from hwcheck.families.arch.layers import (
     split,
 )
 
-ELEMENTWISE = ("add", "subtract", "multiply", "average", "maximum")
-MERGES = (*ELEMENTWISE, "concat")
+ELEMENTWISE = ("add", "subtract", "multiply", "average", "maximum", "minimum")
+MERGES = (*ELEMENTWISE, "concat", "dot")
 
 
 class Inputs(tuple):
@@ -53,9 +61,10 @@ def count(layer: Layer, inputs: Inputs) -> None:
         raise layer.fail('a merge layer needs inputs = ["a", "b", ...]')
     if layer.type == "subtract" and len(inputs) != 2:
         raise layer.fail(f"subtract takes exactly 2 inputs, got {len(inputs)}")
-    if len(inputs) < 2:
+    if len(inputs) < 1 or (layer.type == "dot" and len(inputs) != 2):
+        need = "exactly 2" if layer.type == "dot" else "at least 1"
         raise layer.fail(
-            f"{layer.type} needs at least 2 inputs, got {len(inputs)}",
+            f"{layer.type} needs {need} inputs, got {len(inputs)}",
             hint=f'in a file: inputs = ["a", "b"]; in --spec: {layer.type}( branch ; branch )',
         )
 
@@ -146,6 +155,50 @@ def concat(layer: Layer, inputs: Inputs, ctx: Context) -> LayerOut:
     return LayerOut(out, explain=(f"axis {axis}: {parts} = {total}",), field=field)
 
 
+def dot_axes(layer: Layer, inputs: Inputs) -> tuple[int, int]:
+    """Keras ``axes``: one axis for both inputs or one each, counted with the batch axis as 0."""
+    raw = layer.options.get("axes", (-1,))
+    raw = raw if isinstance(raw, (list, tuple)) else (raw,)
+    if len(raw) not in (1, 2):
+        raise layer.fail(f"axes names one axis or one per input, got {len(raw)}")
+    pair = tuple(raw) * (2 // len(raw))
+    out = []
+    for shape, a in zip(inputs, pair):
+        rank = len(shape) + 1  # with the batch axis
+        axis = parse_int(a, f"{layer.where}: axes", minimum=-rank + 1, maximum=rank - 1)
+        if axis == 0:
+            raise layer.fail("axes may not name the batch axis 0")
+        out.append(axis % rank - 1)  # the shape's own axis (without the batch)
+    return out[0], out[1]
+
+
+def dot(layer: Layer, inputs: Inputs, ctx: Context) -> LayerOut:
+    """Keras ``Dot``: Σ over the named axes of a·b; no weights, one multiply–add per term."""
+    count(layer, inputs)
+    a, b = dot_axes(layer, inputs)
+    left, right = inputs
+    if left[a] != right[b]:
+        raise mismatch(
+            layer, inputs, 0, 1, f"axes of {left[a]} and {right[b]} units cannot be dotted"
+        )
+    rest = tuple(n for i, n in enumerate(left) if i != a) + tuple(
+        n for i, n in enumerate(right) if i != b
+    )
+    out = rest or (1,)
+    macs = prod(out) * left[a]
+    lines = (
+        f"Σ over {left[a]} products: {fmt_shape(left)} · {fmt_shape(right)} → {fmt_shape(out)}",
+    )
+    return LayerOut(
+        out,
+        macs=macs,
+        macs_formula=f"{prod(out)}·{left[a]} = {macs}",
+        explain=lines,
+        field="unsupported: a dot product mixes whole axes of two inputs",
+    )
+
+
 MERGE_TYPES = {kind: LayerType(elementwise, ()) for kind in ELEMENTWISE}
 MERGE_TYPES["concat"] = LayerType(concat, ("axis",))
+MERGE_TYPES["dot"] = LayerType(dot, ("axes", "normalize"), (), (), {"normalize": False})
 LAYER_TYPES.update(MERGE_TYPES)

@@ -29,6 +29,7 @@ from hwcheck.core.arrays import parse_shape
 from hwcheck.core.errors import HwcheckError, did_you_mean, pointer
 from hwcheck.core.inputs import read_toml_table
 from hwcheck.core.numbers import parse_bool, parse_float, parse_int
+from hwcheck.families.arch.extra_layers import SPELLINGS
 from hwcheck.families.arch.graph import (
     INPUT,
     POSITION,
@@ -250,6 +251,8 @@ ALIASES = {_squash(t): t for t in LAYER_TYPES} | {
     "leakyrelu": "leaky_relu",
     "swish": "silu",
     "hardsilu": "hard_swish",
+    "concatenate": "concat",  # Keras Concatenate, as --emit keras writes it
+    **SPELLINGS,
 }
 
 #: Activation names as ``activation = "…"`` (Keras) and the generic ``activation`` type take them.
@@ -283,6 +286,8 @@ KEY_ALIASES = {
     "shape": "target_shape",
     "eps": "epsilon",
     "keepdim": "keepdims",
+    "dim": "axis",  # torch nn.Softmax(dim), nn.LogSoftmax(dim)
+    "init_values": "init_value",  # timm LayerScale
 }
 #: Spellings that belong to some types only (``pool_size`` to pools, not to convolutions).
 ALIAS_TYPES = {
@@ -291,6 +296,7 @@ ALIAS_TYPES = {
     "out_features": ("dense",),
     "out_channels": ("conv", "separable"),
     "num_groups": ("group_norm",),
+    "dim": ("softmax", "log_softmax"),
 }
 #: Keys that restate the input size (torch's in_channels, in_features, …): checked, not used.
 INPUT_KEYS = (
@@ -400,13 +406,13 @@ def validate_layer(index: int, table: Any, counts: dict[str, int]) -> Layer:
 
 MAX_STACKED = 1_000  # torch's num_layers
 POSITIVE = ("filters", "units", "vocab", "dim", "multiplier", "groups", "heads", "key_dim",
-            "value_dim", "n", "num_parameters", "rank", "num_layers")  # fmt: skip
+            "value_dim", "n", "num_parameters", "rank", "num_layers", "output_shape")  # fmt: skip
 BOOLEANS = ("bias", "ceil_mode", "return_sequences", "bidirectional", "keepdims", "center",
-            "scale", "rms_scaling", "reset_after", "batch_first")  # fmt: skip
+            "scale", "rms_scaling", "reset_after", "batch_first", "normalize")  # fmt: skip
 WORDS = {
     "merge_mode": ("concat", "sum", "mul", "ave"),
     "padding_mode": PADDING_MODES,
-    "interpolation": ("nearest", "bilinear"),
+    "interpolation": ("nearest", "bilinear", "bicubic"),
 }
 WORD_ALIASES = {"linear": "bilinear", "trilinear": "bilinear", "average": "ave", "avg": "ave"}
 
@@ -417,8 +423,14 @@ def convert(key: str, value: Any, where: str, kind: str) -> Any:
         return parse_int(value, where, minimum=1, maximum=MAX_STACKED)
     if key in POSITIVE:
         return parse_int(value, where, minimum=1, maximum=MAX_SIZE)
-    if kind == "rescaling" and key in ("scale", "offset"):
+    if kind in ("rescaling", "normalization") and key in ("scale", "offset", "mean", "variance"):
+        return floats(value, where)
+    if key in ("init_value", "stddev", "max_value", "threshold"):
         return parse_float(value, where)
+    if key == "output_size":
+        return axes(value, where, spatial_rank(kind), minimum=1)
+    if key == "invert":
+        return parse_bool(value, where)
     if key in BOOLEANS:
         return parse_bool(value, where)
     if key == "size" and kind == "upsample":
@@ -446,9 +458,22 @@ def convert(key: str, value: Any, where: str, kind: str) -> Any:
         return choice_word(value, where, WORDS[key])
     if key == "activation":
         return activation_name(value, where)
-    if key in ("axis", "target_shape", "dims", "shared_axes", "normalized_shape"):
+    if key in ("axis", "axes", "target_shape", "dims", "shared_axes", "normalized_shape"):
         return int_list(key, value, where)
     return value
+
+
+def floats(value: Any, where: str):
+    """A number, or one number per channel (a list): Keras Rescaling, Normalization."""
+    if isinstance(value, (list, tuple)) or (isinstance(value, str) and value.strip()[:1] in "[("):
+        text = value.strip() if isinstance(value, str) else value
+        if isinstance(text, str) and text.startswith("("):
+            text = "[" + text[1:-1] + "]" if text.endswith(")") else text
+        items = _listish(text, where)
+        if not isinstance(items, (list, tuple)) or not items:
+            raise HwcheckError(where, "expected a number or a list of numbers")
+        return tuple(parse_float(v, f"{where}[{i}]") for i, v in enumerate(items))
+    return parse_float(value, where)
 
 
 def choice_word(value: Any, where: str, choices: tuple[str, ...]) -> str:

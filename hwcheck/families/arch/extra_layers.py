@@ -1,0 +1,147 @@
+"""Layer types added for networks published outside the zoo (CONVENTIONS §7): adaptive pooling,
+LayerScale, unit normalisation, noise layers and convolutional LSTMs. Each states its output
+shape, parameters, MACs and receptive-field rule, as the types of :mod:`.layers` do, and is
+checked against torch.nn and Keras 3 in tests/test_arch_more_layers.py.
+"""
+
+from __future__ import annotations
+
+from math import ceil, prod
+
+from hwcheck.core.geometry import Window
+from hwcheck.core.numfmt import fmt
+from hwcheck.families.arch.layers import (
+    IDENTITY,
+    LAYER_TYPES,
+    Context,
+    Layer,
+    LayerOut,
+    LayerType,
+    axis_names,
+    channel_count,
+    check_size,
+    conv_input,
+    conv_windows,
+    join,
+    norm_axes,
+    norm_field,
+    slide,
+    spatial_rank,
+    split,
+)
+
+# ------------------------------------------------------------------ adaptive pooling
+
+
+def adaptive_windows(n: int, out: int) -> list[tuple[int, int]]:
+    """torch's adaptive rule: output i pools [⌊i·n/out⌋, ⌈(i + 1)·n/out⌉)."""
+    return [(i * n // out, ceil((i + 1) * n / out)) for i in range(out)]
+
+
+def adaptive_pool(layer: Layer, shape, ctx: Context) -> LayerOut:
+    """torch AdaptiveAvgPool/AdaptiveMaxPool, Keras AdaptiveAveragePooling/AdaptiveMaxPooling:
+    the output size is given, each window is [⌊i·n/o⌋, ⌈(i + 1)·n/o⌉). Equal windows (o divides
+    n) are a pool with kernel = stride = n/o; unequal ones give each unit its own field."""
+    spatial, channels = conv_input(layer, shape, ctx)
+    sizes = layer.options["output_size"]
+    sizes = sizes * len(spatial) if len(sizes) == 1 else sizes
+    if len(sizes) != len(spatial):
+        raise layer.fail(f"output_size has {len(sizes)} sizes for {len(spatial)} spatial axes")
+    lines, fields = [], []
+    for name, n, o in zip(axis_names(len(spatial)), spatial, sizes):
+        wins = adaptive_windows(n, o)
+        shown = " ".join(f"[{a},{b})" for a, b in wins[:8]) + (" …" if o > 8 else "")
+        lines.append(f"{name}: {o} windows [⌊i·{n}/{o}⌋, ⌈(i + 1)·{n}/{o}⌉): {shown}")
+        lengths = {b - a for a, b in wins}
+        starts = {wins[i + 1][0] - wins[i][0] for i in range(o - 1)} or {n}
+        if len(lengths) == 1 and len(starts) == 1:
+            fields.append(Window(lengths.pop(), starts.pop(), 1, 0, 0))
+        else:
+            fields.append(f"{name}: windows of {min(lengths)} to {max(lengths)} units")
+    unequal = [f for f in fields if isinstance(f, str)]
+    field = (
+        tuple(fields)
+        if not unequal
+        else "unsupported: adaptive windows differ in length (" + "; ".join(unequal) + "), "
+        "so each output unit has its own field"
+    )
+    out = check_size(layer, join(sizes, channels, ctx.layout))
+    return LayerOut(out, explain=tuple(lines), field=field)
+
+
+# --------------------------------------------------------------- per-channel layers
+
+
+def layer_scale(layer: Layer, shape, ctx: Context) -> LayerOut:
+    """LayerScale (CaiT; ConvNeXt's γ, timm ``LayerScale``): x·γ with one γ per channel."""
+    channels = channel_count(shape, ctx)
+    return LayerOut(shape, channels, 0, 0, f"{fmt(channels)} (γ, one per channel)", field=IDENTITY)
+
+
+def unit_normalization(layer: Layer, shape, ctx: Context) -> LayerOut:
+    """Keras UnitNormalization: x/‖x‖ over ``axis`` (default the last), no weights."""
+    return LayerOut(shape, field=norm_field(norm_axes(layer, shape), shape, ctx))
+
+
+def noise(layer: Layer, shape, ctx: Context) -> LayerOut:
+    """Keras AlphaDropout, GaussianDropout, GaussianNoise (torch nn.AlphaDropout): training-time
+    noise, no weights, the identity at inference."""
+    return LayerOut(shape, field=IDENTITY)
+
+
+# ------------------------------------------------------------------- ConvLSTM
+
+
+def conv_lstm(layer: Layer, shape, ctx: Context) -> LayerOut:
+    """Keras ConvLSTM1D/2D: an LSTM whose four gates are convolutions of the input (kernel k,
+    C → F) and of the state (the same kernel, F → F, 'same' padding): 4·(∏k·(C + F)·F + F)
+    weights; input [T, spatial…, C], output [T, …] with ``return_sequences``, else the last."""
+    rank = spatial_rank(layer.type)
+    if len(shape) != rank + 2:
+        raise layer.fail(
+            f"expects [time, {rank} spatial axes, channels], got shape [{', '.join(map(str, shape))}]"
+        )
+    steps, rest = shape[0], tuple(shape[1:])
+    spatial, channels = split(rest, ctx.layout)
+    o = layer.options
+    f, kernel = o["filters"], o["kernel"]
+    wins = conv_windows(layer, spatial, ctx)
+    sizes, lines = slide(layer, spatial, wins)
+    k = prod(kernel)
+    bias = f if o.get("bias", True) else 0
+    params = 4 * (k * (channels + f) * f + bias)
+    kernel_text = "·".join(map(str, kernel))
+    formula = f"4·({kernel_text}·({channels} + {f})·{f}{f' + {f}' if bias else ''}) = {fmt(params)}"
+    macs = steps * prod(sizes) * 4 * k * (channels + f) * f
+    out = join(sizes, f, ctx.layout)
+    out = (steps, *out) if o.get("return_sequences") else out
+    field = "unsupported: a recurrent state widens the field with every time step"
+    return LayerOut(check_size(layer, out), params, 0, macs, formula, lines, field)
+
+
+for _d in (1, 2, 3):
+    for _kind in ("avg", "max"):
+        LAYER_TYPES[f"adaptive_{_kind}pool{_d}d"] = LayerType(
+            adaptive_pool, ("output_size",), ("output_size",), ("output_size",)
+        )
+for _d in (1, 2):
+    LAYER_TYPES[f"conv_lstm{_d}d"] = LayerType(
+        conv_lstm,
+        ("filters", "kernel", "stride", "padding", "dilation", "bias", "return_sequences"),
+        ("filters", "kernel"),
+        ("filters", "kernel"),
+        {"stride": 1, "padding": "valid", "dilation": 1, "bias": True, "return_sequences": False},
+    )
+LAYER_TYPES["layer_scale"] = LayerType(layer_scale, ("init_value",))
+LAYER_TYPES["unit_normalization"] = LayerType(unit_normalization, ("axis",), (), (), {"axis": -1})
+LAYER_TYPES["alpha_dropout"] = LayerType(noise, ("rate",), ("rate",), ("rate",))
+LAYER_TYPES["gaussian_dropout"] = LayerType(noise, ("rate",), ("rate",), ("rate",))
+LAYER_TYPES["gaussian_noise"] = LayerType(noise, ("stddev",), ("stddev",), ("stddev",))
+
+#: other frameworks' spellings of these types (squashed: lower case, no _ - or spaces)
+SPELLINGS = {
+    **{f"adaptiveaveragepooling{d}d": f"adaptive_avgpool{d}d" for d in (1, 2, 3)},
+    **{f"adaptivemaxpooling{d}d": f"adaptive_maxpool{d}d" for d in (1, 2, 3)},
+    "convlstm1d": "conv_lstm1d",
+    "convlstm2d": "conv_lstm2d",
+}
