@@ -368,6 +368,9 @@ SAMPLE_INPUTS = {  # a spec fragment each layer type accepts, on an input it acc
     "dropout": ("4x4x2", "dropout 0.5"),
     "group_norm": ("4x4x2", "group_norm 2"),
     "dense": ("4x4x2", "dense 3"),
+    "position_embedding": ("6x2", "position_embedding"),
+    "segment_embedding": ("6x2", "segment_embedding"),
+    "class_token": ("6x2", "class_token"),
 }
 
 

@@ -273,6 +273,9 @@ KEY_ALIASES = {
     "num_embeddings": "vocab",
     "input_dim": "vocab",
     "embedding_dim": "dim",
+    "sequence_length": "length",
+    "max_position_embeddings": "length",
+    "type_vocab_size": "segments",
     "output_dim": "dim",
     "depth_multiplier": "multiplier",
     "negative_slope": "alpha",
@@ -400,9 +403,9 @@ def validate_layer(index: int, table: Any, counts: dict[str, int]) -> Layer:
 
 MAX_STACKED = 1_000  # torch's num_layers
 POSITIVE = ("filters", "units", "vocab", "dim", "multiplier", "groups", "heads", "key_dim",
-            "value_dim", "n", "num_parameters", "rank", "num_layers")  # fmt: skip
+            "value_dim", "n", "num_parameters", "rank", "num_layers", "length", "segments")  # fmt: skip
 BOOLEANS = ("bias", "ceil_mode", "return_sequences", "bidirectional", "keepdims", "center",
-            "scale", "rms_scaling", "reset_after", "batch_first")  # fmt: skip
+            "scale", "rms_scaling", "reset_after", "batch_first", "tied")  # fmt: skip
 WORDS = {
     "merge_mode": ("concat", "sum", "mul", "ave"),
     "padding_mode": PADDING_MODES,
