@@ -237,6 +237,9 @@ def test_gpt2_adam_batch_8():
     assert r.memory["optimizer_bytes"] == 8 * n
     assert r.memory["total_bytes"] == 16 * n + r.memory["activations_bytes"]
     assert r.flops["forward"] == 2 * 8 * r.total_macs
+    assert r.memory["activations_bytes"] == 8 * 205_603_840 * 4  # the README's figures
+    assert r.memory["total_bytes"] == 8_570_359_808
+    assert r.verify({"memory.total_bytes": "~8.57e9"})[0].verdict == "correct"
 
 
 # ----------------------------------------------------------------- claims, JSON, bad input
