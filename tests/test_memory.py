@@ -319,3 +319,22 @@ def test_answers_file_takes_the_same_keys(tmp_path, cli):
 def test_api_refuses_a_bad_dtype():
     with pytest.raises(HwcheckError):
         hwcheck.params(spec=CNN, dtype="float8")
+
+
+# ----------------------------------------------------------------- golden files
+
+
+@pytest.mark.parametrize("fmt", ["txt", "json"])
+def test_golden(cli, golden, fmt):
+    """The table and the JSON of --memory as reviewable diffs (LeNet-5, batch 32, Adam)."""
+    args = ["params", "lenet5", "--batch", "32", "--claim", "memory.total_bytes=2908832"]
+    code, out, _ = cli(*args, *(["--json"] if fmt == "json" else []))
+    assert code == 0
+    if fmt == "json":
+        doc = json.loads(out)
+        doc["hwcheck"] = "VERSION"
+        assert (
+            sum(x["memory"]["total_bytes"] for x in doc["layers"]) == doc["memory"]["total_bytes"]
+        )
+        out = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    golden(f"commands/params-memory.{fmt}", out)
