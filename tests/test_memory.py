@@ -338,3 +338,68 @@ def test_golden(cli, golden, fmt):
         )
         out = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
     golden(f"commands/params-memory.{fmt}", out)
+
+
+# ----------------------------------------------------------------- named mistakes
+
+
+def named(r, key, value) -> tuple[str, list[str]]:
+    v = r.verify({key: value})[0]
+    return v.verdict, [m.id for m in v.mistakes]
+
+
+@pytest.fixture(scope="module")
+def lenet_adam():
+    return hwcheck.params(model="lenet5", batch=32, optimizer="adam")
+
+
+def applied(r) -> list[tuple[str, str, int]]:
+    """(mistake id, key, the value a student making it would claim) on a batch of 32 with Adam."""
+    m, f = r.memory, r.flops
+    return [
+        (
+            "optimizer_state_forgotten",
+            "memory.total_bytes",
+            m["total_bytes"] - m["optimizer_bytes"],
+        ),
+        ("adam_one_moment", "memory.optimizer_bytes", m["optimizer_bytes"] // 2),
+        ("gradients_forgotten", "memory.total_bytes", m["total_bytes"] - m["grads_bytes"]),
+        ("batch_forgotten", "memory.activations_bytes", m["activations_bytes"] // 32),
+        (
+            "batch_forgotten",
+            "memory.total_bytes",
+            m["total_bytes"] - m["activations_bytes"] * 31 // 32,
+        ),
+        ("batch_forgotten", "flops.forward", f["forward"] // 32),
+        ("backward_forgotten", "flops.total", f["forward"]),
+        ("flops_as_macs", "flops.total", f["total"] // 2),
+        ("flops_as_macs", "layers.0.flops.forward", r.layers[0]["flops"]["forward"] // 2),
+        ("dtype_size", "memory.params_bytes", m["params_bytes"] // 2),
+        ("optimizer_state_forgotten", "layers.7.memory.total_bytes", 48_120 * 4 * 2 + 32 * 120 * 4),
+    ]
+
+
+def test_memory_mistakes_applied_are_named(lenet_adam):
+    for mistake, key, value in applied(lenet_adam):
+        verdict, ids = named(lenet_adam, key, value)
+        assert verdict == "wrong" and mistake in ids, (mistake, key, value, ids)
+
+
+def test_right_memory_answers_are_never_named(lenet_adam):
+    data = lenet_adam.to_json()
+    for key in ("total_bytes", "optimizer_bytes", "activations_bytes", "params_bytes"):
+        assert named(lenet_adam, f"memory.{key}", data["memory"][key]) == ("correct", [])
+    for key in ("forward", "backward", "total"):
+        assert named(lenet_adam, f"flops.{key}", data["flops"][key]) == ("correct", [])
+
+
+def test_memory_mistakes_that_do_not_apply():
+    sgd = hwcheck.params(model="lenet5", batch=1, optimizer="sgd")
+    m = sgd.memory
+    # no state to forget under SGD, no batch to forget at batch 1: the same value is right
+    assert named(sgd, "memory.total_bytes", m["total_bytes"])[1] == []
+    half = hwcheck.params(model="lenet5", dtype="float16")
+    assert "dtype_size" in named(half, "memory.params_bytes", 2 * half.memory["params_bytes"])[1]
+    momentum = hwcheck.params(model="lenet5", optimizer="momentum")
+    wrong = momentum.memory["optimizer_bytes"] // 2
+    assert "adam_one_moment" not in named(momentum, "memory.optimizer_bytes", wrong)[1]

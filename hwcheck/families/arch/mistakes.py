@@ -18,6 +18,7 @@ from typing import Any
 from hwcheck.claims.diagnose import FOLLOWS_FROM_EARLIER, Candidate, Case, Mistake
 from hwcheck.core import geometry
 from hwcheck.core.numfmt import fmt
+from hwcheck.families.arch import memory_mistakes
 from hwcheck.families.arch.layers import join, split
 from hwcheck.families.arch.model import Model, trace
 from hwcheck.families.arch.results import layer_row, shape_cell
@@ -766,6 +767,55 @@ CATALOGUE: tuple[Mistake, ...] = (
         "a multiply–accumulate counted as two operations",
         "params: MACs",
         _macs_as_flops,
+    ),
+    _m(
+        "optimizer_state_forgotten",
+        "optimizer state forgotten",
+        "the training memory without the optimizer's copies (Adam's two moments, the momentum buffer)",
+        "params --memory: total bytes",
+        memory_mistakes.optimizer_state_forgotten,
+    ),
+    _m(
+        "adam_one_moment",
+        "Adam's second moment forgotten",
+        "one copy of the parameters for Adam or AdamW instead of two (exp_avg and exp_avg_sq)",
+        "params --memory: optimizer and total bytes",
+        memory_mistakes.one_moment,
+    ),
+    _m(
+        "gradients_forgotten",
+        "gradients forgotten",
+        "the training memory without a gradient per trainable parameter",
+        "params --memory: total bytes",
+        memory_mistakes.gradients_forgotten,
+    ),
+    _m(
+        "batch_forgotten",
+        "the batch forgotten",
+        "activations or FLOPs for one sample instead of the batch of B",
+        "params --memory: activation and total bytes, FLOPs",
+        memory_mistakes.batch_forgotten,
+    ),
+    _m(
+        "backward_forgotten",
+        "the backward pass forgotten",
+        "a training step's FLOPs counted as the forward pass only (backward = 2 × forward)",
+        "params --memory: total FLOPs",
+        memory_mistakes.backward_forgotten,
+    ),
+    _m(
+        "flops_as_macs",
+        "a multiply–add counted as one FLOP",
+        "FLOPs counted as MACs: a multiply–add is 2 FLOPs",
+        "params --memory: FLOPs",
+        memory_mistakes.flops_as_macs,
+    ),
+    _m(
+        "dtype_size",
+        "the dtype's size wrong",
+        "4 bytes a value for float16/bfloat16, or 2 for float32",
+        "params --memory: bytes",
+        memory_mistakes.dtype_size,
     ),
     _m(
         "rf_no_jump",
