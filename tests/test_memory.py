@@ -298,6 +298,7 @@ def test_table_shows_the_formulas(cli):
         (["--batch", "x"], "--batch"),
         (["--dtype", "float64"], "--dtype"),
         (["--optimizer", "lbfgs"], "--optimizer"),
+        (["--memory", "--emit", "pytorch"], "--emit"),
     ],
 )
 def test_bad_options(cli, args, where):

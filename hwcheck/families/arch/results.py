@@ -231,6 +231,10 @@ def layer_row(layer, out, inputs: list[str]) -> dict[str, Any]:
 
 def params(request) -> ParamsResult:
     model = model_of(request)
+    if request.emit and request.training is not None:
+        raise HwcheckError(
+            "--emit", "prints a module, not the table: run params without --emit for --memory"
+        )
     if request.emit:  # --emit: the module instead of the table
         from hwcheck.families.arch.emit import EmitResult, emit
 
