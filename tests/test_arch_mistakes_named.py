@@ -150,3 +150,20 @@ def test_the_same_ids_by_every_road(cli, tmp_path):
     assert [m["id"] for m in json.loads(out)["claims"][0]["mistakes"]] == [
         "input_channels_forgotten"
     ]
+
+
+def test_grade_names_the_quiz_answer_as_the_other_roads_do(cli, tmp_path):
+    key = tmp_path / "key.toml"
+    key.write_text(
+        '[[exercise]]\nid = "q"\ncommand = "params"\nspec = "300x300x3 | conv2d 100 5"\n'
+        "points = 1\n[exercise.claims]\ntotal_params = 7600\n",
+        encoding="utf-8",
+    )
+    answers = tmp_path / "class.csv"
+    answers.write_text('student,q.total_params\nann,"2,600"\nbob,7600\n', encoding="utf-8")
+    code, out, err = cli("grade", str(key), str(answers), "--json")
+    assert code == 0, err
+    students = {s["student"]: s for s in json.loads(out)["students"]}
+    ann, bob = students["ann"]["claims"][0], students["bob"]["claims"][0]
+    assert [m["id"] for m in ann["mistakes"]] == ["input_channels_forgotten"]
+    assert bob["verdict"] == "correct" and bob["mistakes"] == []

@@ -122,6 +122,8 @@ def test_position_and_segment_embedding_against_torch():
     assert [x["output_shape"] for x in r.layers] == [[10, 8], [10, 8]]
     assert hwcheck.params(spec="10x8 | position_embedding").total_params == 80  # length = T
     assert hwcheck.rf(spec="10x8 | position_embedding").rf == [1]  # adds per position: no mixing
+    with pytest.raises(HwcheckError, match="not supported"):
+        hwcheck.rf(spec="10x8 | class_token")  # every position moves by one
 
 
 def test_class_token_against_torch():
