@@ -1,4 +1,4 @@
-"""Three shape and count mistakes named (issue 22, item 5, the arch part), each both ways:
+"""Three shape and count mistakes named, each both ways:
 applied → named, right answers never named, and the same ids by every road (``--claim``, the
 API, an answers file).
 
@@ -71,7 +71,7 @@ def test_ceil_rounded_output_named(spec, claimed, options):
     assert verdict == "wrong" and "floor_ceil_swapped" in named, named
 
 
-def test_the_issue_example_names_floor_and_ceil_first(cli):
+def test_the_textbook_example_names_floor_and_ceil_first(cli):
     code, out, _ = cli(
         "params",
         "--spec",
