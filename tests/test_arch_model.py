@@ -373,6 +373,9 @@ SAMPLE_INPUTS = {  # a spec fragment each layer type accepts, on an input it acc
     "alpha_dropout": ("4x4x2", "alpha_dropout 0.1"),
     "gaussian_dropout": ("4x4x2", "gaussian_dropout 0.1"),
     "gaussian_noise": ("4x4x2", "gaussian_noise 0.1"),
+    "position_embedding": ("6x2", "position_embedding"),
+    "segment_embedding": ("6x2", "segment_embedding"),
+    "class_token": ("6x2", "class_token"),
 }
 
 

@@ -840,6 +840,7 @@ def test_a_claim_is_read_with_the_students_other_answers_as_check_reads_it(cli, 
     assert code == 0, err
     claims = {(c["exercise"], c["key"]): c for c in json.loads(out)["students"][0]["claims"]}
     dense = claims[("N", "layers.2.params")]
-    assert [m["id"] for m in dense["mistakes"]] == ["follows_from_earlier"]
+    # the count is right given the wrong flatten size, and is itself 'valid' read as 'same'
+    assert [m["id"] for m in dense["mistakes"]] == ["valid_as_same", "follows_from_earlier"]
     assert dense["awarded"] == dense["points"] == 1.0
     assert claims[("E", "u")]["verdict"] == claims[("E", "v")]["verdict"] == "wrong"

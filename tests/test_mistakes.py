@@ -78,6 +78,10 @@ def diagnosable(key: str) -> bool:
         return n == 1
     if top in ("lr_max", "newton_lr_max", "converges", "output", "shape", "output_shape"):
         return n == 1
+    if top in ("memory", "flops"):  # params --memory
+        return n == 2
+    if top == "layers" and n == 4:
+        return parts[2] in ("memory", "flops")
     if top == "layers":
         return n == 3 and parts[2] in ("params", "output_shape", "size", "macs", "rf")
     if top in ("matrix", "derivatives"):
@@ -199,6 +203,8 @@ def test_every_catalogue_entry_is_named_back_somewhere():
     seen |= applied_and_named(
         hwcheck.params(spec="33x33x3 | conv2d 8 3 stride=2 | maxpool2d 2 ceil_mode=true")
     )
+    seen |= applied_and_named(hwcheck.params(model="lenet5", batch=32, optimizer="adam"))
+    seen |= applied_and_named(hwcheck.params(spec="300x300x3 | conv2d 100 5 | flatten | dense 2"))
     seen |= applied_and_named(
         hwcheck.rf(spec="100x100x1 | conv2d 1 3 | maxpool2d 2 | conv2d 1 3 dilation=2")
     )

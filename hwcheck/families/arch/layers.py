@@ -559,10 +559,16 @@ def repeat_vector(layer: Layer, shape, ctx: Context) -> LayerOut:
 
 
 def dense(layer: Layer, shape, ctx: Context) -> LayerOut:
-    """Acts on the last axis (Keras Dense, torch.nn.Linear)."""
+    """Acts on the last axis (Keras Dense, torch.nn.Linear). ``tied = true``: the weights are an
+    embedding's (GPT-2's language-model head reads wte), counted there and not again; the MACs
+    stay."""
     n_in, units, bias = shape[-1], layer.options["units"], layer.options["bias"]
     total = n_in * units + (units if bias else 0)
     formula = dot(n_in, units) + (f" + {fmt(units)}" if bias else "") + f" = {fmt(total)}"
+    if layer.options.get("tied"):
+        if bias:
+            raise layer.fail("tied = true shares an embedding's weights, which have no bias")
+        total, formula = 0, f"0 (tied: the embedding's {dot(units, n_in)}, counted there)"
     macs = prod(shape[:-1]) * n_in * units
     work = f"{dot(*shape[:-1], n_in, units)} = {fmt(macs)}"
     return LayerOut(
@@ -762,6 +768,43 @@ def embedding(layer: Layer, shape, ctx: Context) -> LayerOut:
     )
 
 
+def sequence_input(layer: Layer, shape) -> tuple[int, int]:
+    """The [T, D] of a token sequence (positions, features)."""
+    if len(shape) != 2:
+        raise layer.fail(
+            f"expects a sequence [T, features], got shape [{', '.join(map(str, shape))}]"
+        )
+    return shape
+
+
+def position_embedding(layer: Layer, shape, ctx: Context) -> LayerOut:
+    """A learned vector per position added to a sequence [T, D] (GPT-2's wpe, BERT's position
+    embeddings, ViT's pos_embedding; torch: an nn.Embedding(length, D) or a Parameter [length, D]):
+    length·D weights, ``length`` (the most positions it holds) defaulting to T. BERT's token-type
+    table is ``segment_embedding``: segments·D weights, added the same way."""
+    t, d = sequence_input(layer, shape)
+    if layer.type == "segment_embedding":
+        rows = layer.options.get("segments", 2)
+    else:
+        rows = layer.options.get("length") or t
+        if rows < t:
+            raise layer.fail(f"length {rows} holds fewer positions than the sequence's {t}")
+    return LayerOut(shape, rows * d, 0, 0, f"{dot(rows, d)} = {fmt(rows * d)}", field=IDENTITY)
+
+
+def class_token(layer: Layer, shape, ctx: Context) -> LayerOut:
+    """ViT's learned [class] token prepended to a sequence [T, D]: [T + 1, D], D weights."""
+    t, d = sequence_input(layer, shape)
+    return LayerOut(
+        check_size(layer, (t + 1, d)),
+        d,
+        0,
+        0,
+        fmt(d),
+        field="unsupported: it prepends a learned token, shifting every position by one",
+    )
+
+
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
 
@@ -958,7 +1001,7 @@ LAYER_TYPES["reshape"] = LayerType(reshape, ("target_shape",), ("target_shape",)
 LAYER_TYPES["permute"] = LayerType(permute, ("dims",), ("dims",), ("dims",))
 LAYER_TYPES["repeat_vector"] = LayerType(repeat_vector, ("n",), ("n",), ("n",))
 LAYER_TYPES["dense"] = LayerType(
-    dense, ("units", "bias", "activation"), ("units",), ("units",), {"bias": True}
+    dense, ("units", "bias", "activation", "tied"), ("units",), ("units",), {"bias": True}
 )
 LAYER_TYPES["batchnorm"] = LayerType(batchnorm, NORM_KEYS, (), (), NORM_DEFAULTS)
 LAYER_TYPES["layernorm"] = LayerType(
@@ -984,6 +1027,11 @@ LAYER_TYPES["normalization"] = LayerType(normalization, ("mean", "variance", "ax
 LAYER_TYPES["embedding"] = LayerType(
     embedding, ("vocab", "dim"), ("vocab", "dim"), ("vocab", "dim")
 )
+LAYER_TYPES["position_embedding"] = LayerType(position_embedding, ("length",), (), ("length",))
+LAYER_TYPES["segment_embedding"] = LayerType(
+    position_embedding, ("segments",), (), ("segments",), {"segments": 2}
+)
+LAYER_TYPES["class_token"] = LayerType(class_token, ())
 for _kind in ("rnn", "lstm", "gru"):
     LAYER_TYPES[_kind] = LayerType(
         recurrent,

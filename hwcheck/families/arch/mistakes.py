@@ -16,7 +16,9 @@ from math import prod
 from typing import Any
 
 from hwcheck.claims.diagnose import FOLLOWS_FROM_EARLIER, Candidate, Case, Mistake
+from hwcheck.core import geometry
 from hwcheck.core.numfmt import fmt
+from hwcheck.families.arch import memory_mistakes
 from hwcheck.families.arch.layers import join, split
 from hwcheck.families.arch.model import Model, trace
 from hwcheck.families.arch.results import layer_row, shape_cell
@@ -188,6 +190,43 @@ def _strided(layer) -> bool:
     )
 
 
+def _unpadded(layer) -> bool:
+    """A convolution or pooling with no padding ('valid' or zeros), which 'same' would pad."""
+    padding = layer.options.get("padding", "valid")
+    if _kind(layer) not in ("conv", "pool", "depthwise", "separable"):
+        return False
+    return padding == "valid" or (
+        isinstance(padding, tuple) and not any(x for pair in padding for x in pair)
+    )
+
+
+def _rounds(layer) -> bool:
+    """A layer whose output size ⌊(n + p − k′)/s⌋ + 1 a student may round up: a pooling (its
+    ceil_mode), or a strided convolution not padded 'same' (whose size is ⌈n/s⌉ by definition)."""
+    if _kind(layer) == "pool":
+        return True
+    stride = layer.options.get("stride") or ()
+    return (
+        _kind(layer) in ("conv", "depthwise", "separable")
+        and layer.options.get("padding") != "same"
+        and any(s > 1 for s in stride)
+    )
+
+
+def _rounded_up(layer) -> dict:
+    """Pooling: ceil_mode flipped. Convolution: s − 1 more padding after, which turns the floor
+    of ⌊(n + p − k′)/s⌋ + 1 into a ceiling."""
+    o = layer.options
+    if _kind(layer) == "pool":
+        return {"ceil_mode": not o.get("ceil_mode", False)}
+    axes = zip(o["kernel"], o["stride"], o.get("dilation") or (1,) * len(o["kernel"]))
+    pairs = [
+        geometry.padding_pair(o.get("padding", "valid"), a, 0, k, s, d)
+        for a, (k, s, d) in enumerate(axes)
+    ]
+    return {"padding": tuple((b, e + s - 1) for (b, e), s in zip(pairs, o["stride"]))}
+
+
 def _ones(layer) -> dict:
     kernel = layer.options.get("kernel")
     return {"stride": tuple(1 for _ in kernel) if isinstance(kernel, (list, tuple)) else 1}
@@ -245,6 +284,41 @@ def _bias_per_input(case: Case) -> Iterator[Candidate]:
             yield Candidate(
                 value, f"layers[{j}] bias {fmt(c_in)} instead of {fmt(c_out)}: {fmt(value)}"
             )
+
+
+def _channels_forgotten(case: Case) -> Iterator[Candidate]:
+    """A convolution counted as if its input had one channel: k₁·…·k_m·C_out + C_out, the
+    filter's depth C_in left out (deeplearning.ai's quiz: 100 filters 5×5 on an RGB image,
+    7,600, answered 2,600)."""
+    model = _model(case)
+    if model is None:
+        return
+    rows, lost = case.data["layers"], []
+    for j, layer in enumerate(model.layers):
+        if _kind(layer) != "conv" or layer.options.get("groups", 1) != 1:
+            continue
+        c_in, c_out = _channels(model, rows, j)
+        kernel = layer.options["kernel"]
+        if c_in > 1:
+            lost.append((j, prod(kernel) * (c_in - 1) * c_out, kernel, c_out))
+    total = case.path in (("total_params",), ("trainable_params",))
+    for j, delta, kernel, c_out in lost:
+        bias = f" + {fmt(c_out)}" if layer_bias(model.layers[j]) else ""
+        value = (case.expected if total else rows[j]["params"]) - delta
+        if case.path == ("layers", j, "params"):
+            work = f"{'·'.join(map(str, kernel))}·{fmt(c_out)}{bias} = {fmt(value)}"
+            yield Candidate(value, work)
+        elif total:
+            yield Candidate(
+                value, f"layers[{j}] without its {fmt(delta)} channel weights: {fmt(value)}"
+            )
+    if total and len(lost) > 1:
+        value = case.expected - sum(d for _, d, _, _ in lost)
+        yield Candidate(value, f"every convolution without its input channels: {fmt(value)}")
+
+
+def layer_bias(layer) -> bool:
+    return bool(layer.options.get("bias", True))
 
 
 _CONVENTION = {
@@ -581,6 +655,14 @@ CATALOGUE: tuple[Mistake, ...] = (
         True,
     ),
     _m(
+        "input_channels_forgotten",
+        "input channels forgotten",
+        "a convolution's filters counted k×k instead of k×k×C_in: k·k·C_out + C_out",
+        "params: a layer's parameters, total",
+        _channels_forgotten,
+        True,
+    ),
+    _m(
         "other_framework",
         "the other framework's convention",
         "counted as the other framework does: BatchNorm 2C (PyTorch) vs 4C (Keras), RNN biases, valid transposed convolutions",
@@ -611,14 +693,17 @@ CATALOGUE: tuple[Mistake, ...] = (
     _m(
         "floor_ceil_swapped",
         "floor and ceil swapped",
-        "a pooling's output size rounded the other way",
+        "an output size rounded the other way: a pooling's ceil_mode, or ⌈(n + p − k)/s⌉ + 1 for a strided convolution's ⌊(n + p − k)/s⌋ + 1",
         "params: output shapes and everything after",
-        _per_layer(
-            "floor_ceil_swapped",
-            lambda l: _kind(l) == "pool",
-            lambda l: {"ceil_mode": not l.options.get("ceil_mode", False)},
-            "rounded the other way",
-        ),
+        _per_layer("floor_ceil_swapped", _rounds, _rounded_up, "rounded the other way"),
+        True,
+    ),
+    _m(
+        "valid_as_same",
+        "`valid` treated as `same`",
+        "an unpadded layer's output taken as ⌈n/s⌉, as if it were padded `same`",
+        "params: output shapes and everything after",
+        _per_layer("valid_as_same", _unpadded, lambda l: {"padding": "same"}, "`same`"),
         True,
     ),
     _m(
@@ -682,6 +767,55 @@ CATALOGUE: tuple[Mistake, ...] = (
         "a multiply–accumulate counted as two operations",
         "params: MACs",
         _macs_as_flops,
+    ),
+    _m(
+        "optimizer_state_forgotten",
+        "optimizer state forgotten",
+        "the training memory without the optimizer's copies (Adam's two moments, the momentum buffer)",
+        "params --memory: total bytes",
+        memory_mistakes.optimizer_state_forgotten,
+    ),
+    _m(
+        "adam_one_moment",
+        "Adam's second moment forgotten",
+        "one copy of the parameters for Adam or AdamW instead of two (exp_avg and exp_avg_sq)",
+        "params --memory: optimizer and total bytes",
+        memory_mistakes.one_moment,
+    ),
+    _m(
+        "gradients_forgotten",
+        "gradients forgotten",
+        "the training memory without a gradient per trainable parameter",
+        "params --memory: total bytes",
+        memory_mistakes.gradients_forgotten,
+    ),
+    _m(
+        "batch_forgotten",
+        "the batch forgotten",
+        "activations or FLOPs for one sample instead of the batch of B",
+        "params --memory: activation and total bytes, FLOPs",
+        memory_mistakes.batch_forgotten,
+    ),
+    _m(
+        "backward_forgotten",
+        "the backward pass forgotten",
+        "a training step's FLOPs counted as the forward pass only (backward = 2 × forward)",
+        "params --memory: total FLOPs",
+        memory_mistakes.backward_forgotten,
+    ),
+    _m(
+        "flops_as_macs",
+        "a multiply–add counted as one FLOP",
+        "FLOPs counted as MACs: a multiply–add is 2 FLOPs",
+        "params --memory: FLOPs",
+        memory_mistakes.flops_as_macs,
+    ),
+    _m(
+        "dtype_size",
+        "the dtype's size wrong",
+        "4 bytes a value for float16/bfloat16, or 2 for float32",
+        "params --memory: bytes",
+        memory_mistakes.dtype_size,
     ),
     _m(
         "rf_no_jump",

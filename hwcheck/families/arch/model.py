@@ -276,6 +276,9 @@ KEY_ALIASES = {
     "num_embeddings": "vocab",
     "input_dim": "vocab",
     "embedding_dim": "dim",
+    "sequence_length": "length",
+    "max_position_embeddings": "length",
+    "type_vocab_size": "segments",
     "output_dim": "dim",
     "depth_multiplier": "multiplier",
     "negative_slope": "alpha",
@@ -406,9 +409,10 @@ def validate_layer(index: int, table: Any, counts: dict[str, int]) -> Layer:
 
 MAX_STACKED = 1_000  # torch's num_layers
 POSITIVE = ("filters", "units", "vocab", "dim", "multiplier", "groups", "heads", "key_dim",
-            "value_dim", "n", "num_parameters", "rank", "num_layers", "output_shape")  # fmt: skip
+            "value_dim", "n", "num_parameters", "rank", "num_layers", "output_shape", "length",
+            "segments")  # fmt: skip
 BOOLEANS = ("bias", "ceil_mode", "return_sequences", "bidirectional", "keepdims", "center",
-            "scale", "rms_scaling", "reset_after", "batch_first", "normalize")  # fmt: skip
+            "scale", "rms_scaling", "reset_after", "batch_first", "normalize", "tied")  # fmt: skip
 WORDS = {
     "merge_mode": ("concat", "sum", "mul", "ave"),
     "padding_mode": PADDING_MODES,

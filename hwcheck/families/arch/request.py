@@ -36,6 +36,31 @@ class ParamsRequest(ModelRequest):
         ("keras", "pytorch"),
         "Print a Python module that builds the same model in Keras 3 or PyTorch (instead of the table).",
     )
+    memory: bool = flag(
+        "Training memory (parameters, gradients, optimizer state, activations) and forward/backward FLOPs per layer."
+    )
+    batch: int | None = integer(
+        None, "Batch size for --memory (default 1; implies --memory).", minimum=1, maximum=10**9
+    )
+    dtype: str | None = choice(
+        None,
+        ("float32", "float16", "bfloat16"),
+        "The dtype of every tensor for --memory (default float32; implies --memory).",
+    )
+    optimizer: str | None = choice(
+        None,
+        ("sgd", "momentum", "adam", "adamw"),
+        "Optimizer state for --memory: sgd 0 copies, momentum 1, adam/adamw 2 (default adam; implies --memory).",
+    )
+
+    @property
+    def training(self):
+        """The --memory choices, or None when none was asked for."""
+        if not (self.memory or self.batch or self.dtype or self.optimizer):
+            return None
+        from hwcheck.families.arch.memory import Training
+
+        return Training(self.batch or 1, self.dtype or "float32", self.optimizer or "adam")
 
 
 @dataclass(frozen=True)

@@ -106,13 +106,15 @@ class ParamsResult(Result):
     activation_memory_bytes: int
     outputs: list[dict[str, Any]] | None = None  # only when the graph has several
     linear_collapse: list[dict[str, Any]] | None = None  # dense layers with nothing between
+    memory: dict[str, Any] | None = None  # --memory: training bytes (arch.memory)
+    flops: dict[str, int] | None = None  # --memory: forward and backward FLOPs
     explain: bool = view_only(False)
     model: Any = view_only(None)  # the model itself, for hwcheck.families.arch.mistakes to perturb
     graph: bool = view_only(False)
 
     def payload(self) -> dict[str, Any]:
         out = super().payload()
-        for key in ("outputs", "linear_collapse"):
+        for key in ("outputs", "linear_collapse", "memory", "flops"):
             if out.get(key) is None:
                 out.pop(key, None)
         return out
@@ -181,7 +183,12 @@ class ParamsResult(Result):
             notes,
             "rll" + "l" * self.graph + "rrr",
         )
-        return [*laid_out(table), *self.size_work()] if self.explain else laid_out(table)
+        sections = [*laid_out(table), *self.size_work()] if self.explain else laid_out(table)
+        if self.memory is not None:
+            from hwcheck.families.arch.memory import memory_table
+
+            sections += laid_out(memory_table(self.layers, self.memory, self.flops))
+        return sections
 
     def size_work(self) -> list[Text]:
         lines = []
@@ -222,6 +229,10 @@ def layer_row(layer, out, inputs: list[str]) -> dict[str, Any]:
 
 def params(request) -> ParamsResult:
     model = model_of(request)
+    if request.emit and request.training is not None:
+        raise HwcheckError(
+            "--emit", "prints a module, not the table: run params without --emit for --memory"
+        )
     if request.emit:  # --emit: the module instead of the table
         from hwcheck.families.arch.emit import EmitResult, emit
 
@@ -236,6 +247,14 @@ def params(request) -> ParamsResult:
     activations = prod(model.input_shape) + sum(prod(o.shape) for o in outs)
     ends = model.output_nodes
     several = [{"name": model.layers[i].name, "output_shape": list(outs[i].shape)} for i in ends]
+    memory = flops = None
+    training = request.training
+    if training is not None:
+        from hwcheck.families.arch import memory as costs
+
+        rows = costs.with_training(rows, training)
+        memory = costs.memory_total(rows, training, prod(model.input_shape))
+        flops = costs.flops_total(rows)
     return ParamsResult(
         list(model.input_shape),
         model.layout,
@@ -250,6 +269,8 @@ def params(request) -> ParamsResult:
         BYTES_PER_FLOAT * activations,
         several if len(ends) > 1 else None,
         linear_runs(model, rows) or None,
+        memory,
+        flops,
         explain=request.explain,
         model=model,
         graph=model.is_graph,

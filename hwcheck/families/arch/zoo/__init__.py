@@ -69,6 +69,14 @@ ENTRIES = (
     Entry("lstm_classifier", "LSTM text classifier", "Keras guide 'Working with RNNs'", 164_106),
     Entry("text_classifier", "LSTM/GRU text classifier", "the same model in Keras", 2_696_129),
     Entry("transformer_encoder", "Transformer encoder block", "the same block in Keras", 527_104),
+    Entry("gpt2", "GPT-2 small", "transformers GPT2LMHeadModel", 124_439_808),
+    Entry(
+        "bert_base",
+        "BERT-base (uncased)",
+        "transformers BertModel",
+        109_482_240,
+    ),
+    Entry("vit_b16", "ViT-B/16", "torchvision.models.vit_b_16", 86_567_656),
 )
 BY_NAME = {e.name: e for e in ENTRIES}
 
