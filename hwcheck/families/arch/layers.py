@@ -144,14 +144,25 @@ def output_size(
     return out
 
 
+#: the words that mark a size the stride does not divide (CS231n: the hyperparameters do not fit)
+DOES_NOT_FIT = "does not fit"
+
+
 def explain_size(name: str, n: int, w: Window, out: int, *, ceil_mode: bool = False) -> str:
-    """``H: ⌊(227 + 2 + 2 − 5)/1⌋ + 1 = 227``."""
+    """``H: ⌊(227 + 2 + 2 − 5)/1⌋ + 1 = 227``; a quotient that is not whole is said so."""
     text = f"{name}: {geometry.size_arithmetic(n, w, ceil_mode)} = "
     rounded = rounded_size(n, w, ceil_mode)
     if ceil_mode and out != rounded:
         return (
             text
             + f"{rounded} − 1 = {out} (the last window would start in the right padding: dropped)"
+        )
+    left = (n + w.before + w.after - w.span) % w.stride
+    if left and not ceil_mode:
+        return (
+            f"{text}{out} ({DOES_NOT_FIT}: the stride {w.stride} does not divide "
+            f"{n + w.before + w.after - w.span}; the last {left} of the padded input's "
+            f"{n + w.before + w.after} positions {'is' if left == 1 else 'are'} covered by no window)"
         )
     return text + str(out)
 

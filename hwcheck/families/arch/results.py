@@ -10,7 +10,7 @@ from typing import Any
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numfmt import DEFAULT_DIGITS, fmt, fmt_shape
 from hwcheck.core.result import Result, Table, Text, view_only
-from hwcheck.families.arch.layers import axis_names, split
+from hwcheck.families.arch.layers import DOES_NOT_FIT, axis_names, split
 from hwcheck.families.arch.model import Model, load_model, trace
 
 BYTES_PER_FLOAT = 4
@@ -156,6 +156,12 @@ class ParamsResult(Result):
         )
         if self.outputs:
             notes += ("outputs: " + ", ".join(o["name"] for o in self.outputs),)
+        for row in self.layers:  # CS231n's "does not fit": said, not floored silently
+            notes += tuple(
+                f"layers[{row['index']}] {row['name']}: {line}"
+                for line in row["size_formula"]
+                if DOES_NOT_FIT in line
+            )
         for run in self.linear_collapse or ():
             first, last = run["layers"][0], run["layers"][-1]
             n_in, n_out = run["W_prime_shape"]
@@ -224,6 +230,7 @@ def layer_row(layer, out, inputs: list[str]) -> dict[str, Any]:
         "formula": out.formula,
         "size_formula": list(out.explain),
         "macs_formula": out.macs_formula or "0",
+        "fits": not any(DOES_NOT_FIT in line for line in out.explain),
     }
 
 
