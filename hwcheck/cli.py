@@ -300,7 +300,7 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
         if plot_path is not None:
             from hwcheck.render.plot import check_target
 
-            check_target(plot_path)
+            check_target(plot_path, values.values())  # never over a file the command names
         request = build_request(spec.request_type(), values, source="cli")
         result = _run_with_progress(spec, request)
         verdicts = result.verify(claims, rtol=rtol, atol=atol) if claims else []
