@@ -79,16 +79,12 @@ def key_files(key) -> list[Path]:
 
 
 def check_bundle_target(request) -> None:
-    """The bundle's path, before the key is read: a ``.zip`` (what Gradescope takes; a slip such
-    as naming a submission is caught even when it is not an input of this run), never the key or
-    a submission named (the files inside folders are checked with ``--csv`` and ``--html``)."""
-    from hwcheck.render.files import check_outputs
-
+    """The bundle's path is a ``.zip`` (what Gradescope takes): a slip such as naming a
+    submission is caught even when it is not an input of this run. That it is no input, link or
+    FIFO is checked with the other outputs, before the work."""
     target = request.gradescope_bundle
     if not str(target).lower().endswith(".zip"):
         raise HwcheckError("--gradescope-bundle", f"expected a file ending in .zip, got '{target}'")
-    names = [str(s) for s in request.submissions]  # the files in folders: with --csv, --html
-    check_outputs([(target, "--gradescope-bundle")], [request.key, *names])
 
 
 def write_bundle(key, target: str) -> None:

@@ -21,7 +21,7 @@ def grade(request) -> GradeResult:
     if request.gradescope_bundle:
         from hwcheck.answers.grade.bundle import check_bundle_target
 
-        check_bundle_target(request)  # before the key is read: against it and every submission
+        check_bundle_target(request)
     check_budgets(request)
     key = load_key(str(request.key))
     if request.gradescope:
