@@ -76,9 +76,8 @@ def _check_target(name: str, option: str, inputs: Inputs) -> os.stat_result | No
         raise HwcheckError(option, "cannot write it: a file name cannot hold a NUL byte")
     source = inputs.source_of(str(_path(name)))
     if source is not None:
-        raise HwcheckError(
-            option, f"{name} is the input {source}; an output never overwrites an input"
-        )
+        what = "an input of this run" if source == name else f"the input {source}"
+        raise HwcheckError(option, f"{name} is {what}; an output never overwrites an input")
     info = _lstat(name, option)
     _refuse_kind(name, option, info)
     _check_folder(name, option, _path(name).parent)
