@@ -16,8 +16,10 @@ through a link, whole or nothing.
   temporary file. :func:`write_folder` does the same for a folder of files.
 
 The API for commands: :func:`check_outputs` (before the work), :func:`write_bytes`,
-:func:`write_text`, :func:`write_output` and :func:`write_folder` (after it); inputs the run
-reads through :mod:`hwcheck.core.inputs` are noted there, others with :func:`note_inputs`.
+:func:`write_text`, :func:`write_output` and :func:`write_folder` (after it), :func:`make_folder`
+for a folder outputs go into. Inputs the run reads through :mod:`hwcheck.core.inputs` are noted
+there; others with :func:`note_inputs`. A run is ``CommandSpec.run`` (:func:`inputs_of_run`
+opens one elsewhere, e.g. in a script that writes with this module directly).
 """
 
 from __future__ import annotations
@@ -30,8 +32,20 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
 from hwcheck.core.errors import HwcheckError
-from hwcheck.core.run_inputs import Inputs, current_inputs, note_input
+from hwcheck.core.run_inputs import Inputs, current_inputs, inputs_of_run, note_input
 from hwcheck.core.workers import signals_held
+
+__all__ = [
+    "check_output",
+    "check_outputs",
+    "inputs_of_run",
+    "make_folder",
+    "note_inputs",
+    "write_bytes",
+    "write_folder",
+    "write_output",
+    "write_text",
+]
 
 TEMP_SUFFIX = ".hwcheck-tmp"  # a temporary file or folder while an output is written
 NEW_FILE_MODE = 0o644
