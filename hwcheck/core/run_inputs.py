@@ -3,9 +3,10 @@
 the one writer of output files (:mod:`hwcheck.render.files`) can refuse to overwrite any of them,
 under any name: the same path, ``../`` detours, a symbolic link or a hard link.
 
-A run is one command (``CommandSpec.run`` opens :func:`inputs_of_run`; runs nest into the
-outermost). Files noted outside any run (a command-line process writes its ``--plot`` after the
-command ran) are kept for the process: one process of the command line is one run.
+A run is one command: ``CommandSpec.run`` opens :func:`inputs_of_run` (a call of the Python
+API), and so does the command line around the whole command (its ``--plot`` is written after the
+command's runner returned); runs nest into the outermost. Files read outside any run are kept
+for the process.
 """
 
 from __future__ import annotations
@@ -46,7 +47,17 @@ class Inputs:
             info = os.stat(name)
         except (OSError, ValueError):
             return None
-        return self.by_inode.get((info.st_dev, info.st_ino))
+        source = self.by_inode.get((info.st_dev, info.st_ino))
+        return source if source is not None and _still(source, info) else None
+
+
+def _still(source: str, info: os.stat_result) -> bool:
+    """The input is still that file (not deleted, its inode since given to a new file)."""
+    try:
+        now = os.stat(source)
+    except (OSError, ValueError):
+        return False
+    return (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino)
 
 
 _PROCESS = Inputs()
@@ -60,8 +71,7 @@ def current_inputs() -> Inputs:
 
 @contextlib.contextmanager
 def inputs_of_run() -> Iterator[Inputs]:
-    """One run: a fresh record of inputs, unless a run is already open (then that one). When the
-    outermost run ends, what it read joins the process's record."""
+    """One run: a fresh record of inputs, unless a run is already open (then that one)."""
     outer = _RUN.get()
     if outer is not None:
         yield outer
@@ -72,10 +82,6 @@ def inputs_of_run() -> Iterator[Inputs]:
         yield mine
     finally:
         _RUN.reset(token)
-        for key, name in mine.by_inode.items():
-            _PROCESS.by_inode.setdefault(key, name)
-        for key, name in mine.by_path.items():
-            _PROCESS.by_path.setdefault(key, name)
 
 
 def note_input(name: str, info: os.stat_result | None = None) -> None:

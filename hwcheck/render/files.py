@@ -24,16 +24,19 @@ opens one elsewhere, e.g. in a script that writes with this module directly).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 import shutil
+import signal
 import stat
 import tempfile
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.run_inputs import Inputs, current_inputs, inputs_of_run, note_input
-from hwcheck.core.workers import signals_held
 
 __all__ = [
     "check_output",
@@ -128,6 +131,33 @@ def _check_folder(name: str, option: str, folder: Path) -> None:
         raise HwcheckError(option, f"cannot write {name}: permission denied")
 
 
+# ------------------------------------------------------------------------------- signals
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Ctrl-C and SIGTERM that arrive in the block take effect right after it: the handlers are
+    swapped for ones that only note the signal (whichever thread the system delivers it to),
+    then restored and the signal raised again. Elsewhere than the main thread: no change."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    if any(h is None for h in previous.values()):  # a handler set outside Python: keep it
+        yield
+        return
+    for number in previous:
+        signal.signal(number, lambda received, _frame: caught.append(received))
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        for number in dict.fromkeys(caught):
+            signal.raise_signal(number)
+
+
 # ------------------------------------------------------------------------------- one file
 
 
@@ -137,7 +167,7 @@ def write_bytes(name: str, data: bytes, option: str) -> None:
     mode = stat.S_IMODE(info.st_mode) if info is not None else NEW_FILE_MODE
     path = _path(name)
     try:
-        with signals_held():  # Ctrl-C and SIGTERM wait for the rename: the old file or the new
+        with signals_deferred():  # Ctrl-C and SIGTERM wait for the rename: the old file or the new
             _replace_whole(path, data, mode)
     except OSError as exc:
         raise HwcheckError(option, f"cannot write {name}: {exc.strerror or exc}") from None
@@ -153,8 +183,18 @@ def write_output(name: str, data: str | bytes, option: str = "output") -> None:
 
 
 def _replace_whole(path: Path, data: bytes, mode: int) -> None:
-    """A temporary file in the target's folder, flushed to disk, renamed over the target."""
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    """A temporary file in the target's folder, flushed to disk, renamed over the target. The
+    temporary name is chosen before the file is made, so whatever stops the write (an error, a
+    signal the deferral could not hold) finds it and removes it."""
+    temp = path.parent / f".{path.name}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        handle = os.open(temp, flags | getattr(os, "O_CLOEXEC", 0), 0o600)
+    except FileExistsError:  # not ours (a 64-bit random name taken): never removed
+        raise
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
@@ -163,7 +203,7 @@ def _replace_whole(path: Path, data: bytes, mode: int) -> None:
         os.chmod(temp, mode)
         os.replace(temp, path)  # atomic; replaces a name, never follows a link
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
     _sync_folder(path.parent)
 
@@ -195,20 +235,20 @@ def write_folder(name: str, files: Mapping[str, str | bytes], option: str) -> No
     entries = [(_relative(rel, option), content) for rel, content in files.items()]
     temp = None
     try:
-        with signals_held():
+        with signals_deferred():
             temp = Path(
                 tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=TEMP_SUFFIX)
             )
         for rel, content in entries:
             _write_new(temp / rel, content.encode("utf-8") if isinstance(content, str) else content)
-        with signals_held():
+        with signals_deferred():
             _swap_in(temp, folder)
             temp = None
     except OSError as exc:
         raise HwcheckError(option, f"cannot write {name}: {exc.strerror or exc}") from None
     finally:
         if temp is not None:
-            with signals_held():
+            with signals_deferred():
                 shutil.rmtree(temp, ignore_errors=True)
     _sync_folder(folder.parent)
 

@@ -99,18 +99,22 @@ def write_bundle(key, target: str) -> None:
 
 def bundle_bytes(key) -> bytes:
     """The bundle: the scripts, the key, the files it names and hwcheck's wheel (fixed times:
-    the same key and the same hwcheck give the same bytes)."""
+    the same key and the same hwcheck give the same bytes). Ctrl-C and SIGTERM wait for the
+    zip (under a second; zipfile cannot close an archive stopped inside an entry), then stop
+    the run before anything is written."""
     from hwcheck.answers.grade.wheel import running_distribution, wheel_bytes
+    from hwcheck.render.files import signals_deferred
 
-    wheel_name, wheel = wheel_bytes(running_distribution())
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        _script(z, "setup.sh", SETUP_SH)
-        _script(z, "run_autograder", RUN_AUTOGRADER)
-        _file(z, "key.toml", _read(key.path))
-        for path in key_files(key):
-            _file(z, path.relative_to(key.folder.resolve()).as_posix(), _read(path))
-        _file(z, wheel_name, wheel)
+    with signals_deferred():  # a zip stopped inside an entry cannot be closed: build it whole
+        wheel_name, wheel = wheel_bytes(running_distribution())
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+            _script(z, "setup.sh", SETUP_SH)
+            _script(z, "run_autograder", RUN_AUTOGRADER)
+            _file(z, "key.toml", _read(key.path))
+            for path in key_files(key):
+                _file(z, path.relative_to(key.folder.resolve()).as_posix(), _read(path))
+            _file(z, wheel_name, wheel)
     return buffer.getvalue()
 
 
