@@ -442,6 +442,10 @@ def test_write_folder_whole_or_nothing(tmp_path, monkeypatch):
             files.write_folder(str(tmp_path / name), {"g": "z"}, "--out")
     with pytest.raises(HwcheckError, match="must be relative"):
         files.write_folder(str(tmp_path / "new"), {"../escape": "z"}, "--out")
+    with pytest.raises(HwcheckError, match="NUL byte"):
+        files.write_folder(str(tmp_path / "new"), {"a\x00b": "z"}, "--out")
+    with pytest.raises(HwcheckError, match="cannot write"):  # a file and a folder of one name
+        files.write_folder(str(tmp_path / "new"), {"a": "z", "a/b": "z"}, "--out")
     monkeypatch.setattr(files.os, "rename", lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     with pytest.raises(KeyboardInterrupt):
         files.write_folder(str(tmp_path / "new"), {"g": "z"}, "--out")

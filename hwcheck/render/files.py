@@ -126,7 +126,7 @@ def _refuse_kind(name: str, option: str, info: os.stat_result | None) -> None:
 
 def _check_folder(name: str, option: str, folder: Path) -> None:
     if not folder.is_dir():
-        raise HwcheckError(option, f"cannot write {name}: no such folder {folder.resolve()}")
+        raise HwcheckError(option, f"cannot write {name}: no such folder {os.path.abspath(folder)}")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise HwcheckError(option, f"cannot write {name}: permission denied")
 
@@ -272,15 +272,25 @@ def _check_new_folder(name: str, option: str, inputs: Inputs) -> None:
         raise HwcheckError(
             option, f"{name} holds the input {inside}; an output never overwrites an input"
         )
-    if info is not None and any(folder.iterdir()):
+    if info is not None and not _empty(folder, name, option):
         raise HwcheckError(
             option, f"{name} is a folder that is not empty; give a new or an empty folder"
         )
     _check_folder(name, option, folder.parent)
 
 
+def _empty(folder: Path, name: str, option: str) -> bool:
+    try:
+        with os.scandir(folder) as entries:
+            return next(entries, None) is None
+    except OSError as exc:
+        raise HwcheckError(option, f"cannot write {name}: {exc.strerror or exc}") from None
+
+
 def _relative(rel: str, option: str) -> PurePosixPath:
     path = PurePosixPath(rel)
+    if "\x00" in rel:
+        raise HwcheckError(option, f"a file name inside the folder holds a NUL byte: {rel!r}")
     if path.is_absolute() or not path.parts or any(p in ("", ".", "..") for p in path.parts):
         raise HwcheckError(option, f"a file name inside the folder must be relative: {rel!r}")
     return path
