@@ -19,6 +19,7 @@ import typer
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.options import build_request, flag_name, request_fields
 from hwcheck.core.registry import COMMANDS, CommandSpec, optimizers
+from hwcheck.core.run_inputs import inputs_of_run
 from hwcheck.core.version import __version__
 from hwcheck.core.workers import (
     Terminated,
@@ -300,7 +301,7 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
         if plot_path is not None:
             from hwcheck.render.plot import check_target
 
-            check_target(plot_path)
+            check_target(plot_path, values.values())  # never over a file the command names
         request = build_request(spec.request_type(), values, source="cli")
         result = _run_with_progress(spec, request)
         verdicts = result.verify(claims, rtol=rtol, atol=atol) if claims else []
@@ -506,7 +507,7 @@ def main(argv: list[str] | None = None) -> None:
     fmt = "json" if _wants_json(argv) else "table"
     child_policy()  # children ignore Ctrl-C and die with hwcheck; hwcheck ends them
     try:
-        with sigterm_raises():
+        with sigterm_raises(), inputs_of_run():  # no output of the command overwrites its inputs
             code = build_app(only)(args=argv, prog_name="hwcheck", standalone_mode=False)
         if code == 130:  # typer turns Ctrl-C into a silent exit 130
             code = _interrupted("error: interrupted", 130)

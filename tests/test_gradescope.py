@@ -200,7 +200,7 @@ def _tree_state() -> dict[str, float]:
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
-    """The bundle, built once (pip wheel takes a few seconds)."""
+    """The bundle, built once (a few seconds: the wheel is written from the package files)."""
     folder = tmp_path_factory.mktemp("bundle")
     BEFORE.update(_tree_state())
     done = subprocess.run(

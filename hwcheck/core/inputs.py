@@ -16,6 +16,7 @@ from typing import Any
 
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numbers import MAX_DIGITS, _short
+from hwcheck.core.run_inputs import note_input
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # one @file
 
@@ -107,6 +108,12 @@ SYSTEM_FOLDERS = ("/proc", "/sys", "/dev")
 _BOM = b"\xef\xbb\xbf"
 
 
+def read_bytes_file(name: str, where: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file, read as :func:`read_text_file` reads (bounded, noted as an
+    input of the run)."""
+    return _read_bytes(Path(name), name, where, max_bytes)
+
+
 def read_text_file(name: str, where: str, max_bytes: int, path: Path | None = None) -> str:
     """The UTF-8 text of file ``path`` (default ``name``), or of standard input for ``-``.
 
@@ -166,8 +173,10 @@ def _read_bytes(path: Path, name: str, where: str, max_bytes: int) -> bytes:
         flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)
         fd = os.open(path, flags)
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped after the stat above
+            opened = os.fstat(fd)
+            if not stat.S_ISREG(opened.st_mode):  # swapped after the stat above
                 raise HwcheckError(where, f"{it} is not a regular file")
+            note_input(str(path), opened)  # an output of this run never overwrites it
             with os.fdopen(fd, "rb", closefd=False) as handle:
                 data = handle.read(max_bytes + 1)
         finally:

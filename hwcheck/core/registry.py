@@ -54,7 +54,10 @@ class CommandSpec:
         return self.request if isinstance(self.request, type) else self.request()
 
     def run(self, request) -> Any:
-        return self.runner(request)
+        from hwcheck.core.run_inputs import inputs_of_run
+
+        with inputs_of_run():  # what the run reads, no output of it overwrites
+            return self.runner(request)
 
 
 COMMANDS: dict[str, CommandSpec] = {}

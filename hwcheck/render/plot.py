@@ -25,10 +25,13 @@ FIELD_COLOUR, CENTRE_COLOUR = "#d62728", "#1f1f1f"
 INSTALL = "pip install 'hwcheck[plot]'  (or: pip install matplotlib)"
 
 
-def check_target(path: str) -> Path:
-    """The file to write: a known extension, in a folder that exists, and matplotlib there to
-    draw it (all checked before any work)."""
+def check_target(path: str, inputs=()) -> Path:
+    """The file to write: a known extension, a path the writer of outputs accepts (never an
+    input, a link, a folder or a FIFO; ``inputs``: values of the command that may name files),
+    and matplotlib there to draw it (all checked before any work)."""
     import importlib.util
+
+    from hwcheck.render.files import check_outputs
 
     target = Path(path)
     if target.suffix.lower() not in FORMATS:
@@ -39,9 +42,18 @@ def check_target(path: str) -> Path:
         raise HwcheckError("--plot", f"folder '{target.parent}' does not exist")
     if target.is_dir():
         raise HwcheckError("--plot", f"'{path}' is a folder")
+    check_outputs([(path, "--plot")], named_files(inputs))
     if importlib.util.find_spec("matplotlib") is None:
         raise HwcheckError("--plot", "needs matplotlib, which is not installed", hint=INSTALL)
     return target
+
+
+def named_files(values) -> list[str]:
+    """The values that name an existing file (``m.toml``, ``@w.csv``): inputs of the run."""
+    import os
+
+    names = (str(v).removeprefix("@") for v in values if isinstance(v, str | Path))
+    return [n for n in names if n and "\x00" not in n and os.path.isfile(n)]
 
 
 def _pyplot():
@@ -61,19 +73,23 @@ def _pyplot():
 
 def save(path: str, command: str, result, request=None, others=()) -> None:
     """Draw ``result`` (and the ``--compare`` runs ``others``: (name, result)) into ``path``."""
+    import io
+
     from hwcheck.core.registry import get
+    from hwcheck.render.files import check_output, write_bytes
 
     target = check_target(path)
+    check_output(path, "--plot")  # against every file the run has read by now, before drawing
     plt = _pyplot()
     draw = FIGURES[get(command).plot]
     figure = plt.figure(figsize=SIZE, dpi=DPI)
+    picture = io.BytesIO()
     try:
         draw(figure, command, result, request, others)
-        figure.savefig(target, dpi=DPI, format=target.suffix[1:].lower())
-    except OSError as exc:
-        raise HwcheckError("--plot", f"cannot write {path}: {exc.strerror or exc}") from None
+        figure.savefig(picture, dpi=DPI, format=target.suffix[1:].lower())
     finally:
         plt.close(figure)
+    write_bytes(path, picture.getvalue(), "--plot")  # whole, never over an input
 
 
 # ---------------------------------------------------------------------------- traces

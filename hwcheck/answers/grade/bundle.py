@@ -3,17 +3,20 @@ names), and hwcheck itself as a wheel that ``setup.sh`` installs on Gradescope's
 
 Gradescope unpacks the zip into ``/autograder/source`` and runs ``setup.sh`` once when it builds
 the image; for every submission it runs ``run_autograder`` (copied to ``/autograder``), which
-grades ``/autograder/submission`` and writes ``/autograder/results/results.json``. Two variables
-let the same script run elsewhere: ``AUTOGRADER_ROOT`` (default ``/autograder``) and ``HWCHECK``
-(the command to run; default the hwcheck that ``setup.sh`` installed).
+grades ``/autograder/submission`` and writes ``/autograder/results/results.json``. Variables let
+the same scripts run elsewhere: ``AUTOGRADER_ROOT`` (default ``/autograder``; the virtual
+environment goes in ``<root>/hwcheck-venv``), ``HWCHECK_PYTHON`` (the Python ``setup.sh`` uses)
+and ``HWCHECK`` (the command ``run_autograder`` runs; default the hwcheck ``setup.sh``
+installed).
+
+The wheel is written by hwcheck from the package that is running (:mod:`.wheel`), so the bundle
+is built the same from a source checkout and from ``pip install hwcheck``; the whole zip is built
+in memory and written once by :mod:`hwcheck.render.files` (no temporary folder, nothing partial).
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-import tempfile
+import io
 import zipfile
 from pathlib import Path
 
@@ -21,30 +24,35 @@ from hwcheck.core.errors import HwcheckError
 
 SETUP_SH = """#!/usr/bin/env bash
 # Installs hwcheck (the wheel in this bundle) and its dependencies, once, when Gradescope builds
-# the autograder image. hwcheck needs Python 3.11 or later.
+# the autograder image. hwcheck needs Python 3.11 or later. AUTOGRADER_ROOT (default /autograder)
+# and HWCHECK_PYTHON (default: the first Python 3.11+ found) let it run elsewhere.
 set -euo pipefail
 SOURCE="$(cd "$(dirname "$0")" && pwd)"
-PY=""
-for candidate in python3.13 python3.12 python3.11 python3; do
-  if command -v "$candidate" >/dev/null 2>&1 &&
-     "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
-    PY="$candidate"
-    break
-  fi
-done
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+VENV="$ROOT/hwcheck-venv"
+PY="${HWCHECK_PYTHON:-}"
+if [ -z "$PY" ]; then
+  for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+      PY="$candidate"
+      break
+    fi
+  done
+fi
 if [ -z "$PY" ]; then
   apt-get update
   apt-get install -y python3.11 python3.11-venv
   PY=python3.11
 fi
-if ! "$PY" -m venv /autograder/hwcheck-venv; then
+if ! "$PY" -m venv "$VENV"; then
   apt-get update
   apt-get install -y "$(basename "$PY")-venv" || apt-get install -y python3-venv
-  "$PY" -m venv /autograder/hwcheck-venv
+  "$PY" -m venv "$VENV"
 fi
-/autograder/hwcheck-venv/bin/python -m pip install --upgrade pip
-/autograder/hwcheck-venv/bin/python -m pip install "$SOURCE"/hwcheck-*.whl
-/autograder/hwcheck-venv/bin/hwcheck --version
+"$VENV/bin/python" -m pip install --upgrade pip || echo "setup.sh: pip not upgraded; going on"
+"$VENV/bin/python" -m pip install "$SOURCE"/hwcheck-*.whl
+"$VENV/bin/hwcheck" --version
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -53,59 +61,9 @@ RUN_AUTOGRADER = """#!/usr/bin/env bash
 # let it run elsewhere, e.g. HWCHECK="python -m hwcheck" against a simulated tree.
 set -uo pipefail
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
-HWCHECK="${HWCHECK:-/autograder/hwcheck-venv/bin/hwcheck}"
+HWCHECK="${HWCHECK:-$ROOT/hwcheck-venv/bin/hwcheck}"
 $HWCHECK grade "$ROOT/source/key.toml" --gradescope --autograder-root "$ROOT"
 """
-
-
-def source_tree() -> Path:
-    """The folder with hwcheck's pyproject.toml (a source checkout), or an error."""
-    root = Path(__file__).resolve().parents[3]  # hwcheck/answers/grade/bundle.py → the checkout
-    project = root / "pyproject.toml"
-    if not project.is_file() or 'name = "hwcheck"' not in project.read_text(encoding="utf-8"):
-        raise HwcheckError(
-            "--gradescope-bundle",
-            "cannot build hwcheck's wheel: its source tree (pyproject.toml) is not here",
-            hint="run this from a source checkout of hwcheck (python -m hwcheck in the repository)",
-        )
-    return root
-
-
-def build_wheel(folder: Path) -> Path:
-    """``pip wheel --no-deps`` of a copy of the source tree (the checkout itself is untouched)."""
-    root = source_tree()
-    copy = folder / "src"
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build")
-    copy.mkdir()
-    shutil.copy2(root / "pyproject.toml", copy)
-    shutil.copy2(root / "README.md", copy)
-    shutil.copytree(root / "hwcheck", copy / "hwcheck", ignore=ignore)
-    out = folder / "wheel"
-    command = [
-        sys.executable,
-        "-m",
-        "pip",
-        "wheel",
-        "--no-deps",
-        "--no-build-isolation",
-        "--no-index",
-        "--no-cache-dir",
-        "--quiet",
-        "-w",
-        str(out),
-        str(copy),
-    ]
-    try:
-        done = subprocess.run(
-            command, check=False, capture_output=True, text=True, timeout=600, cwd=folder
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise HwcheckError("--gradescope-bundle", f"cannot build hwcheck's wheel: {exc}") from None
-    wheels = sorted(out.glob("hwcheck-*.whl")) if out.is_dir() else []
-    if done.returncode != 0 or not wheels:
-        last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no wheel written"]
-        raise HwcheckError("--gradescope-bundle", f"cannot build hwcheck's wheel: {last[0]}")
-    return wheels[0]
 
 
 def key_files(key) -> list[Path]:
@@ -120,22 +78,58 @@ def key_files(key) -> list[Path]:
     return found
 
 
+def check_bundle_target(request) -> None:
+    """The bundle's path is a ``.zip`` (what Gradescope takes): a slip such as naming a
+    submission is caught even when it is not an input of this run. That it is no input, link or
+    FIFO is checked with the other outputs, before the work."""
+    target = request.gradescope_bundle
+    if not str(target).lower().endswith(".zip"):
+        raise HwcheckError("--gradescope-bundle", f"expected a file ending in .zip, got '{target}'")
+
+
 def write_bundle(key, target: str) -> None:
+    """The zip, built in memory (no temporary folder to leave behind) and written whole by the
+    one writer of outputs: never over an input, never through a link."""
     from hwcheck.render.files import write_bytes
 
     if key.path is None:
         raise HwcheckError("--gradescope-bundle", "the key must be a file, not standard input")
-    with tempfile.TemporaryDirectory(prefix="hwcheck-bundle-") as temp:
-        wheel = build_wheel(Path(temp))
-        zipped = Path(temp) / "autograder.zip"
-        with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as z:
+    write_bytes(target, bundle_bytes(key), "--gradescope-bundle")
+
+
+def bundle_bytes(key) -> bytes:
+    """The bundle: the scripts, the key, the files it names and hwcheck's wheel (fixed times:
+    the same key and the same hwcheck give the same bytes). Ctrl-C and SIGTERM wait for the
+    zip (under a second; zipfile cannot close an archive stopped inside an entry), then stop
+    the run before anything is written."""
+    from hwcheck.answers.grade.wheel import running_distribution, wheel_bytes
+    from hwcheck.render.files import signals_deferred
+
+    with signals_deferred():  # a zip stopped inside an entry cannot be closed: build it whole
+        wheel_name, wheel = wheel_bytes(running_distribution())
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
             _script(z, "setup.sh", SETUP_SH)
             _script(z, "run_autograder", RUN_AUTOGRADER)
-            z.write(key.path, "key.toml")
+            _file(z, "key.toml", _read(key.path))
             for path in key_files(key):
-                z.write(path, path.relative_to(key.folder.resolve()).as_posix())
-            z.write(wheel, wheel.name)
-        write_bytes(target, zipped.read_bytes(), "--gradescope-bundle")
+                _file(z, path.relative_to(key.folder.resolve()).as_posix(), _read(path))
+            _file(z, wheel_name, wheel)
+    return buffer.getvalue()
+
+
+def _read(path) -> bytes:
+    """A file the bundle carries, read as every input is (bounded, regular, noted as an input)."""
+    from hwcheck.core.inputs import read_bytes_file
+
+    return read_bytes_file(str(path), "--gradescope-bundle")
+
+
+def _file(z: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+    info.external_attr = 0o100644 << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    z.writestr(info, data)
 
 
 def _script(z: zipfile.ZipFile, name: str, text: str) -> None:

@@ -19,7 +19,9 @@ def grade(request) -> GradeResult:
     from hwcheck.render import files as files_out
 
     if request.gradescope_bundle:
-        files_out.check_outputs([(request.gradescope_bundle, "--gradescope-bundle")], [request.key])
+        from hwcheck.answers.grade.bundle import check_bundle_target
+
+        check_bundle_target(request)
     check_budgets(request)
     key = load_key(str(request.key))
     if request.gradescope:
@@ -35,6 +37,7 @@ def grade(request) -> GradeResult:
     if not names and not request.gradescope_bundle:
         raise HwcheckError("submissions", "no submission given (files, CSVs or folders)")
     targets = [(request.csv, "--csv"), (request.html, "--html")]
+    targets.append((request.gradescope_bundle, "--gradescope-bundle"))
     found = list(expand(names))
     inputs = [request.key, *names, *(str(p) for _, p, _ in found if p is not None)]
     files_out.check_outputs(targets, inputs)

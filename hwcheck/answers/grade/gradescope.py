@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from hwcheck.answers.grade.submissions import safe_text
-from hwcheck.core.errors import HwcheckError
 
 
 def run_gradescope(key, request):
@@ -27,19 +26,12 @@ def run_gradescope(key, request):
     folder = root / "submission"
     results = root / "results" / "results.json"
     files = sorted(walk(folder)) if folder.is_dir() else []
-    _make_folder(results.parent)
+    files_out.make_folder(str(results.parent), "--gradescope")
     files_out.check_outputs([(str(results), "--gradescope")], [request.key, *map(str, files)])
     result = _grade_one(key, folder, files, request.file_budget)
     document = results_json(key, result.students[0])
     files_out.write_text(str(results), dumps(document, indent=2) + "\n", "--gradescope")
     return replace(result, gradescope=document)
-
-
-def _make_folder(folder: Path) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise HwcheckError("--gradescope", f"cannot create {folder}: {exc.strerror}") from None
 
 
 def _grade_one(key, folder: Path, files: list[Path], file_budget: float | None = None):
