@@ -24,6 +24,7 @@ from hwcheck.core.workers import (
     Terminated,
     child_policy,
     hold_signals,
+    interruption,
     signals_held,
     sigterm_raises,
 )
@@ -465,6 +466,17 @@ def _interrupted(line: str, code: int) -> int:
     return code
 
 
+def _stopped(exc: BaseException) -> int:
+    """130 or 143 when ``exc`` is a signal in disguise (a ``SystemError`` whose cause is the
+    ``KeyboardInterrupt`` a Ctrl-C raised inside C code), else 0."""
+    found = interruption(exc)
+    if found is None:
+        return 0
+    if isinstance(found, Terminated):
+        return _interrupted("error: terminated", 143)
+    return _interrupted("error: interrupted", 130)
+
+
 def _expression_arguments(spec: CommandSpec, argv: list[str]) -> list[str]:
     """``derive "-t*log(sigmoid(z))"``: for a command whose positional is an expression, a token
     that starts with ``-`` but is no option of the command (nor the value of one) is that
@@ -526,7 +538,7 @@ def main(argv: list[str] | None = None) -> None:
         os.dup2(devnull, sys.stdout.fileno())
         code = 0
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
-        code = _internal(command, exc, fmt)
+        code = _stopped(exc) or _internal(command, exc, fmt)
     if whole_process:  # done: a Ctrl-C from now on must not turn a finished run into a traceback
         hold_signals()
     sys.exit(code if isinstance(code, int) else 0)

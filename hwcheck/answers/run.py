@@ -14,6 +14,7 @@ from typing import Any
 from hwcheck.answers.files import AnswersFile, Exercise
 from hwcheck.core.budget import spent
 from hwcheck.core.errors import HwcheckError
+from hwcheck.core.workers import stop_if_interrupted
 
 _CACHE: dict[str, Any] = {}
 _CACHE_SIZE = 512
@@ -156,6 +157,7 @@ def run_exercise(answers: AnswersFile, exercise: Exercise, request) -> ExerciseO
     except (RecursionError, MemoryError) as exc:
         return failed(f"input too large or too deeply nested ({type(exc).__name__})")
     except Exception as exc:  # noqa: BLE001 - one exercise's crash must not stop a class's run
+        stop_if_interrupted(exc)  # ...but Ctrl-C and SIGTERM stop it, even in disguise
         return failed(f"internal error ({type(exc).__name__}: {str(exc)[:120]}); please report it")
     verdicts = judge_claims(result, exercise, request.rtol, request.atol)
     claims = [claim_json(v, raw) for v, raw in zip(verdicts, exercise.claims.values())]

@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from hwcheck.core.errors import HwcheckError
+
 
 @dataclass(frozen=True)
 class Open:
@@ -100,3 +102,20 @@ def limit(timeout: float | None = None) -> tuple[float | None, str | None]:
     if state is not None and (timeout is None or left is None or left < timeout):
         return state.seconds, state.name
     return timeout, None
+
+
+class OutOfTime(HwcheckError):
+    """Exact work an open budget stopped between two of its slices (in ``check`` and ``grade``:
+    that exercise's error row, the rest of the run goes on)."""
+
+
+def checkpoint(where: str) -> None:
+    """Called between two slices of exact work (a pivot, a block of rows): raise the signal that
+    asked hwcheck to stop, if one did, or :class:`OutOfTime` naming the spent budget."""
+    from hwcheck.core.workers import stop_if_interrupted
+
+    stop_if_interrupted()
+    if spent():
+        seconds, name = limit()
+        bound = f"the {name} of {seconds:g} s" if name else "the time budget"
+        raise OutOfTime(where, f"stopped: {bound} ran out before the exact computation ended")

@@ -94,21 +94,54 @@ class Terminated(BaseException):
     ``finally`` on the way out runs: the workers are ended."""
 
 
+_SIGNALLED: list[int] = []  # the signals that asked this process to stop, in order
+
+
 @contextlib.contextmanager
 def sigterm_raises() -> Iterator[None]:
-    """While the block runs, SIGTERM raises :class:`Terminated`."""
+    """While the block runs, SIGTERM raises :class:`Terminated` and SIGINT
+    ``KeyboardInterrupt``; each is also remembered (:func:`interruption`), because a signal that
+    lands inside C code (``Fraction`` arithmetic called from numpy, sympy's caches) may reach the
+    caller as a ``SystemError`` or be swallowed by a handler that only meant ``Exception``."""
 
-    def terminated(signum, frame):
-        raise Terminated()
+    def stop(signum, frame):
+        _SIGNALLED.append(signum)
+        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
 
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, terminated)
+    _SIGNALLED.clear()
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def interruption(exc: BaseException | None = None) -> BaseException | None:
+    """The ``KeyboardInterrupt`` or :class:`Terminated` behind ``exc`` — itself, or anywhere in
+    its chain of causes (a ``SystemError … returned a result with an exception set``) — or the
+    one a signal already raised in this process; None when nothing asked the process to stop."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, (KeyboardInterrupt, Terminated)):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    if _SIGNALLED:
+        return Terminated() if _SIGNALLED[-1] == signal.SIGTERM else KeyboardInterrupt()
+    return None
+
+
+def stop_if_interrupted(exc: BaseException | None = None) -> None:
+    """Raise the interruption behind ``exc`` (or an earlier signal): for every handler that
+    catches ``Exception`` to keep one bad input from stopping the rest, so that Ctrl-C and
+    SIGTERM still stop the whole run."""
+    found = interruption(exc)
+    if found is not None:
+        raise found
 
 
 def hold_signals() -> None:
