@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hwcheck.answers.files import AnswersFile, Exercise
-from hwcheck.core.budget import spent
+from hwcheck.core.budget import share, spent
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.workers import stop_if_interrupted
 
@@ -76,12 +76,17 @@ def judge_claim(
 
 
 def judge_claims(result, exercise: Exercise, rtol: float | None = None, atol: float | None = None):
-    """Every claim of the exercise, in the file's order."""
+    """Every claim of the exercise, in the file's order, each within its share of the budget
+    left (:func:`hwcheck.core.budget.share`): a slow claim is inconclusive on its own."""
     data = result.to_json()
-    return [
-        judge_claim(result, data, exercise, key, raw, exercise.claims, rtol, atol)
-        for key, raw in exercise.claims.items()
-    ]
+    verdicts = []
+    items = list(exercise.claims.items())
+    for i, (key, raw) in enumerate(items):
+        with share(1, len(items) - i):
+            verdicts.append(
+                judge_claim(result, data, exercise, key, raw, exercise.claims, rtol, atol)
+            )
+    return verdicts
 
 
 def claim_json(verdict, raw: Any) -> dict[str, Any]:

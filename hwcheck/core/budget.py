@@ -57,6 +57,23 @@ def budget(seconds: float | None, name: str | None = None) -> Iterator[None]:
 
 
 @contextmanager
+def share(weight: int, of: int) -> Iterator[None]:
+    """A fair share of the open budget for one piece of work: ``weight`` of the ``of`` units
+    still to do (one claim of the 400 a submission has left: 1 of 400) gets that fraction of
+    the time left, so one slow claim cannot spend the time of the claims after it, and what a
+    quick one leaves unused goes to those after it. The share keeps the budget's name, with
+    ``share`` (``--file-budget share``). Without an open budget, or for the last piece, nothing
+    changes."""
+    state, left = _OPEN.get(), remaining()
+    if state is None or left is None or weight >= of or of <= 0:
+        yield
+        return
+    name = f"{state.name} share" if state.name else "budget share"
+    with budget(left * max(weight, 0) / of, name):
+        yield
+
+
+@contextmanager
 def restored(state: Open | None) -> Iterator[None]:
     """Put back a budget taken with :func:`current` (in a worker process: the clock is the
     machine's, so the deadline holds there too). None leaves the budgets as they are."""

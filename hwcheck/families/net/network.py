@@ -267,11 +267,11 @@ def gate(layers: list[NetLayer], x, plan, exact_rows) -> int:
     bits = 0 if plan is None else value_bits(plan, _input_bits(x, exact_rows))
     limbs = -(-bits // 64) if bits > 62 else 0
     if work > MAX_WORK or work * limbs > MAX_BIG_WORK:
-        big = f", values of up to {bits} bits" if limbs else ""
+        big = f" with values of up to {bits} bits (64-bit limbs counted)" if limbs else ""
         raise HwcheckError(
             "<net>",
-            f"evaluating {len(x):,} rows × {weights:,} weights{big} is past the bound of "
-            f"{MAX_BIG_WORK if limbs else MAX_WORK:,} operations",
+            f"evaluating {len(x):,} rows × {weights:,} weights{big} needs about "
+            f"{work * max(limbs, 1):,} operations; at most {MAX_BIG_WORK if limbs else MAX_WORK:,}",
             hint="give fewer rows (--points, --domain, --table)"
             + (" or dyadic weights (k/2^j), which run in floats" if limbs else ""),
         )
