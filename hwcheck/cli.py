@@ -17,6 +17,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from hwcheck.core.errors import HwcheckError
+from hwcheck.core.interrupt import interruption
 from hwcheck.core.options import build_request, flag_name, request_fields
 from hwcheck.core.registry import COMMANDS, CommandSpec, optimizers
 from hwcheck.core.version import __version__
@@ -24,7 +25,6 @@ from hwcheck.core.workers import (
     Terminated,
     child_policy,
     hold_signals,
-    interruption,
     signals_held,
     sigterm_raises,
 )

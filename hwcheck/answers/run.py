@@ -14,7 +14,7 @@ from typing import Any
 from hwcheck.answers.files import AnswersFile, Exercise
 from hwcheck.core.budget import share, spent
 from hwcheck.core.errors import HwcheckError
-from hwcheck.core.workers import stop_if_interrupted
+from hwcheck.core.interrupt import stop_if_interrupted
 
 _CACHE: dict[str, Any] = {}
 _CACHE_SIZE = 512

@@ -129,7 +129,7 @@ class OutOfTime(HwcheckError):
 def checkpoint(where: str) -> None:
     """Called between two slices of exact work (a pivot, a block of rows): raise the signal that
     asked hwcheck to stop, if one did, or :class:`OutOfTime` naming the spent budget."""
-    from hwcheck.core.workers import stop_if_interrupted
+    from hwcheck.core.interrupt import stop_if_interrupted
 
     stop_if_interrupted()
     if spent():

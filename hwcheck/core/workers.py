@@ -24,6 +24,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from hwcheck.core.interrupt import SIGNALLED, Terminated
+
 
 def map_ordered(
     function: Callable[[Any], Any],
@@ -89,14 +91,6 @@ def _collect(readers, count: int) -> list[Any]:
     return out
 
 
-class Terminated(BaseException):
-    """SIGTERM, raised in the main thread (as Ctrl-C raises KeyboardInterrupt) so that every
-    ``finally`` on the way out runs: the workers are ended."""
-
-
-_SIGNALLED: list[int] = []  # the signals that asked this process to stop, in order
-
-
 @contextlib.contextmanager
 def sigterm_raises() -> Iterator[None]:
     """While the block runs, SIGTERM raises :class:`Terminated` and SIGINT
@@ -105,43 +99,19 @@ def sigterm_raises() -> Iterator[None]:
     caller as a ``SystemError`` or be swallowed by a handler that only meant ``Exception``."""
 
     def stop(signum, frame):
-        _SIGNALLED.append(signum)
+        SIGNALLED.append(signum)
         raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
 
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    _SIGNALLED.clear()
+    SIGNALLED.clear()
     previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-
-
-def interruption(exc: BaseException | None = None) -> BaseException | None:
-    """The ``KeyboardInterrupt`` or :class:`Terminated` behind ``exc`` — itself, or anywhere in
-    its chain of causes (a ``SystemError … returned a result with an exception set``) — or the
-    one a signal already raised in this process; None when nothing asked the process to stop."""
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, (KeyboardInterrupt, Terminated)):
-            return exc
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    if _SIGNALLED:
-        return Terminated() if _SIGNALLED[-1] == signal.SIGTERM else KeyboardInterrupt()
-    return None
-
-
-def stop_if_interrupted(exc: BaseException | None = None) -> None:
-    """Raise the interruption behind ``exc`` (or an earlier signal): for every handler that
-    catches ``Exception`` to keep one bad input from stopping the rest, so that Ctrl-C and
-    SIGTERM still stop the whole run."""
-    found = interruption(exc)
-    if found is not None:
-        raise found
 
 
 def hold_signals() -> None:

@@ -127,7 +127,7 @@ class Judge:
                 "too large or nested too deeply",
             )
         except Exception as exc:  # noqa: BLE001 - one student's answer never stops the class
-            from hwcheck.core.workers import stop_if_interrupted
+            from hwcheck.core.interrupt import stop_if_interrupted
 
             stop_if_interrupted(exc)  # ...but Ctrl-C and SIGTERM do, even in disguise
             hint = f"cannot be read ({type(exc).__name__}: {str(exc)[:80]})"
