@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from hwcheck.core.interrupt import SIGNALLED, Terminated
+from hwcheck.core.interrupt import SIGNALLED, Terminated, stop_if_interrupted
 
 
 def map_ordered(
@@ -109,7 +109,9 @@ def sigterm_raises() -> Iterator[None]:
     previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
+        stop_if_interrupted()  # a signal that some handler swallowed still ends the run
     finally:
+        SIGNALLED.clear()  # the next call in this process (a notebook's) starts afresh
         for s, handler in previous.items():
             signal.signal(s, handler)
 
