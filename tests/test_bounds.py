@@ -372,6 +372,16 @@ def test_a_spent_budget_stops_exact_work_between_two_slices(cli, tmp_path):
     with budget(0.0, "--file-budget"), pytest.raises(OutOfTime) as stopped:
         checkpoint("--X")
     assert "the --file-budget of 0 s ran out" in str(stopped.value)
+    (tmp_path / "mine.toml").write_text(
+        '[[exercise]]\nid = "N"\ncommand = "lstsq"\nX = "1 2; 3 4"\ny = "1 1"\n'
+        "[exercise.claims]\nrank_X = 2\n"
+        '[[exercise]]\nid = "C"\ncommand = "params"\nspec = "8x8x3 | dense units=2"\n'
+        "[exercise.claims]\ntotal_params = 8\n"
+    )
+    code, out, _err = cli("check", str(tmp_path / "mine.toml"), "--file-budget", "1e-9", "--json")
+    rows = {e["id"]: e for e in json.loads(out)["exercises"]}
+    assert "--file-budget" in rows["N"]["error"] and "ran out" in rows["N"]["error"]
+    assert rows["C"]["ok"] and code == 1  # the numeric exercise is judged as ever
 
 
 # -------------------------------------------------------------------------------- signals

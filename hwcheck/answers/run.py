@@ -185,5 +185,11 @@ def run_exercise(answers: AnswersFile, exercise: Exercise, request) -> ExerciseO
 
 
 def as_file_keys(message: str) -> str:
-    """Name options as the answers file spells them: ``--weight-decay: …`` → ``weight_decay: …``."""
-    return re.sub(r"(?<![\w-])--([A-Za-z][\w-]*)", lambda m: m.group(1).replace("-", "_"), message)
+    """Name options as the answers file spells them: ``--weight-decay: …`` → ``weight_decay: …``
+    (not the budgets, ``--file-budget`` and ``--run-budget``: they are set on the command line
+    only)."""
+    return re.sub(
+        r"(?<![\w-])--(?!file-budget|run-budget)([A-Za-z][\w-]*)",
+        lambda m: m.group(1).replace("-", "_"),
+        message,
+    )
