@@ -280,7 +280,7 @@ def gate(layers: list[NetLayer], x, plan, exact_rows) -> int:
 
 def _input_bits(x, exact_rows) -> int:
     if exact_rows is None:
-        return int(max((abs(v) for v in x.flat), default=0)).bit_length() + 1
+        return _largest(x).bit_length() + 1  # whole numbers: the domains
     scale = math.lcm(1, *(Fraction(v).denominator for row in exact_rows for v in row))
     top = max((abs(Fraction(v)) for row in exact_rows for v in row), default=0)
     return int(top * scale).bit_length() + scale.bit_length() + 1
