@@ -68,7 +68,8 @@ def share(weight: int, of: int) -> Iterator[None]:
     if state is None or left is None or weight >= of or of <= 0:
         yield
         return
-    name = f"{state.name} share" if state.name else "budget share"
+    name = state.name or "budget"
+    name = name if name.endswith(" share") else f"{name} share"  # a share of a share: one word
     with budget(left * max(weight, 0) / of, name):
         yield
 
