@@ -483,3 +483,36 @@ def test_a_signal_ends_and_reaps_every_worker(tmp_path, signum, code):
     assert proc.returncode == code, err
     assert len(err.decode().splitlines()) == 1 and "Traceback" not in err.decode()
     assert not any(_alive(pid) for pid in workers)
+
+
+def _disguised(kind):
+    """What CPython raises when a signal handler's exception lands inside C code that then
+    returns a value: a SystemError whose cause is the KeyboardInterrupt (or Terminated)."""
+
+    def runner(request):
+        error = SystemError("<function Fraction.numerator> returned a result with an exception set")
+        raise error from kind()
+
+    return runner
+
+
+@pytest.mark.parametrize(
+    ("kind", "code", "line"),
+    [
+        ("KeyboardInterrupt", 130, "error: interrupted"),
+        ("Terminated", 143, "error: terminated"),
+    ],
+)
+def test_a_signal_in_disguise_is_still_the_signal(cli, monkeypatch, tmp_path, kind, code, line):
+    from hwcheck.core.interrupt import Terminated
+    from hwcheck.families.linalg import lstsq
+
+    cause = {"KeyboardInterrupt": KeyboardInterrupt, "Terminated": Terminated}[kind]
+    monkeypatch.setattr(lstsq, "lstsq", _disguised(cause))
+    got = cli("lstsq", "--X", "1 2", "--y", "1", "--json")
+    assert got == (code, "", line + "\n")  # no JSON, no report request, no traceback
+    (tmp_path / "mine.toml").write_text(  # check's per-exercise catch-all lets it through
+        '[[exercise]]\nid = "N"\ncommand = "lstsq"\nX = "1 2"\ny = "1"\n'
+        "[exercise.claims]\nrank_X = 1\n"
+    )
+    assert cli("check", str(tmp_path / "mine.toml"))[::2] == (code, line + "\n")
