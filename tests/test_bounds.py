@@ -188,6 +188,37 @@ def test_lstsq_of_64x64_39_digit_integers_is_exact_and_prompt(tmp_path):
     assert [sum(a * b for a, b in zip(row, w, strict=True)) for row in x] == y  # X·w = y exactly
 
 
+def test_lstsq_of_a_rank_63_matrix_of_39_digit_integers_is_the_minimum_norm_solution(tmp_path):
+    """One free column: w is w₀ less its projection on the null space (a 1×1 system, not the
+    63×63 RRᵀ of 16,000-bit entries): Xw = y exactly and w ⟂ the null space."""
+    rng = random.Random(8)
+    x = [[rng.randint(10**38, 10**39) for _ in range(64)] for _ in range(63)]
+    x.append([a + b for a, b in zip(x[0], x[1], strict=True)])
+    y = [sum(a * rng.randint(-5, 5) for a in row) for row in x[:63]]
+    y.append(y[0] + y[1])
+    (tmp_path / "x.txt").write_text(_matrix_text(x))
+    (tmp_path / "y.txt").write_text(" ".join(map(str, y)))
+    done = hwcheck(
+        "lstsq", "--X", f"@{tmp_path / 'x.txt'}", "--y", f"@{tmp_path / 'y.txt'}", "--json"
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["rank_X"] == 63 and data["solution_dimension"] == 1
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)  # the exact answer has numbers of about 5,000 digits
+    try:
+        _rank_63_answer(data, x, y)
+    finally:
+        sys.set_int_max_str_digits(limit)
+
+
+def _rank_63_answer(data, x, y):
+    w = [Fraction(v) for v in data["min_norm_solution"]]
+    assert [sum(a * b for a, b in zip(row, w, strict=True)) for row in x] == y
+    (null,) = [[Fraction(v) for v in vec] for vec in data["null_space"]]
+    assert sum(a * b for a, b in zip(null, w, strict=True)) == 0
+
+
 def test_lstsq_past_the_reduction_bound_is_refused_before_the_work(tmp_path):
     rng = random.Random(4)
     x = [[rng.randint(10**98, 10**99) for _ in range(64)] for _ in range(64)]

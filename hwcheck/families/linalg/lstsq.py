@@ -143,9 +143,11 @@ def _gate_null_space(free: int, d: int) -> None:
 
 
 def min_norm_solution(xf, yf, reduced, r: int) -> list[Fraction]:
-    """X⁺y = Rᵀ(RRᵀ)⁻¹u with X = C·R (C: X's pivot columns, R: the non-zero rows of its RREF)
-    and u = (CᵀC)⁻¹Cᵀy, the least-squares coordinates in C (read off the reduction of [X | y]
-    when Xw = y is solvable); R = I when X has full column rank."""
+    """X⁺y with X = C·R (C: X's pivot columns, R: the non-zero rows of its RREF): from the
+    least-squares coordinates u = (CᵀC)⁻¹Cᵀy in C (read off the reduction of [X | y] when
+    Xw = y is solvable), either Rᵀ(RRᵀ)⁻¹u (an r×r system) or, with fewer free columns k than
+    pivots, the solution w₀ (u on the pivots, 0 elsewhere) less its projection on the null
+    space N: w₀ − N(NᵀN)⁻¹Nᵀw₀ (a k×k system); R = I when X has full column rank."""
     d = len(xf[0])
     if r == 0:
         return [Fraction(0)] * d
@@ -157,11 +159,40 @@ def min_norm_solution(xf, yf, reduced, r: int) -> list[Fraction]:
     if r == d:
         return u
     rows = [row[:d] for row in reduced.rows[:r]]  # R′ = p·R, in integers
+    if d - r < r:
+        return _projected_off_null_space(rows, pivots, u, reduced.p)
     q = math.lcm(1, *(v.denominator for v in u))
     gram = [[sum(a * b for a, b in zip(ri, rj, strict=True)) for rj in rows] for ri in rows]
-    z, denominator = solve_integers(gram, [int(v * q) for v in u], "--X")  # R′R′ᵀ z = q·u
+    z, denominator = solve_integers(gram, [int(v * q) for v in u], "--X: RRᵀ")  # R′R′ᵀz = qu
     scale = Fraction(reduced.p, q * denominator)  # w = p·R′ᵀ(R′R′ᵀ)⁻¹u
     return [scale * sum(rows[i][j] * z[i] for i in range(r)) for j in range(d)]
+
+
+def _projected_off_null_space(rows, pivots: list[int], u: list[Fraction], p: int):
+    """w₀ − N(NᵀN)⁻¹Nᵀw₀, with the null-space basis N′ = p·N in integers (one column per free
+    column f: p at f, −R′ᵢf at pivot i) and w₀ = U/q."""
+    d = len(rows[0])
+    free = [c for c in range(d) if c not in set(pivots)]
+    basis = []
+    for f in free:
+        v = [0] * d
+        v[f] = p
+        for i, column in enumerate(pivots):
+            v[column] = -rows[i][f]
+        basis.append(v)
+    q = math.lcm(1, *(v.denominator for v in u))
+    w0 = [0] * d
+    for column, value in zip(pivots, u, strict=True):
+        w0[column] = int(value * q)
+    gram = [[sum(a * b for a, b in zip(m, n, strict=True)) for n in basis] for m in basis]
+    rhs = [sum(a * b for a, b in zip(m, w0, strict=True)) for m in basis]
+    c, denominator = solve_integers(gram, rhs, "--X: NᵀN")
+    return [
+        Fraction(
+            w0[j] * denominator - sum(basis[i][j] * c[i] for i in range(len(free))), q * denominator
+        )
+        for j in range(d)
+    ]
 
 
 def _least_squares_coordinates(xf, yf, pivots: list[int]) -> list[Fraction]:
@@ -173,7 +204,7 @@ def _least_squares_coordinates(xf, yf, pivots: list[int]) -> list[Fraction]:
     cols = list(zip(*c, strict=True))
     gram = [[sum(a * b for a, b in zip(ci, cj, strict=True)) for cj in cols] for ci in cols]
     rhs = [sum(a * t for a, t in zip(ci, yi, strict=True)) for ci in cols]
-    return [v * scale / y_scale for v in solve(gram, rhs, "--X")]
+    return [v * scale / y_scale for v in solve(gram, rhs, "--X: CᵀC")]
 
 
 def half_squared_residual(xf, yf, w: list[Fraction]) -> Fraction:
