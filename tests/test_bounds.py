@@ -547,3 +547,12 @@ def test_a_signal_in_disguise_is_still_the_signal(cli, monkeypatch, tmp_path, ki
         "[exercise.claims]\nrank_X = 1\n"
     )
     assert cli("check", str(tmp_path / "mine.toml"))[::2] == (code, line + "\n")
+
+
+def test_lstsq_a_solution_past_the_float_range_is_inf_in_its_float_form(cli):
+    """X = 10⁻³⁰⁰, y = 10³⁰⁰: w = 10⁶⁰⁰ exactly; its float form is "inf", never exit 3."""
+    big = "1" + "0" * 300
+    code, out, err = cli("lstsq", "--X", f"1/{big}", "--y", big, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["min_norm_solution"] == [10**600] and data["min_norm_solution_float"] == ["inf"]

@@ -99,9 +99,7 @@ def lstsq(request) -> LstsqResult:
     n, d = len(xf), len(xf[0])
     _gate_null_space(d - min(n, d), d)  # before any work: the fewest free columns there can be
     aug = integer_rows([row + [t] for row, t in zip(xf, yf, strict=True)])
-    reduced = reduce_integers(
-        aug, "--X"
-    )  # one reduction gives both ranks: X's pivots lie left of d
+    reduced = reduce_integers(aug, "--X")  # both ranks: X's pivots lie left of column d
     r, r_aug = sum(p < d for p in reduced.pivots), len(reduced.pivots)
     _gate_null_space(d - r, d)
     w = min_norm_solution(xf, yf, reduced, r)
@@ -118,7 +116,7 @@ def lstsq(request) -> LstsqResult:
         solution_dimension=dim,
         null_space=[[_plain(v) for v in vec] for vec in null_basis(red, reduced.pivots[:r], d)],
         min_norm_solution=[_plain(v) for v in w],
-        min_norm_solution_float=[float(v) for v in w],
+        min_norm_solution_float=[_float(v) for v in w],
         min_loss=_plain(loss),
         zero_loss=loss == 0,
         formula=(
@@ -130,6 +128,14 @@ def lstsq(request) -> LstsqResult:
         ),
         rref_Xy=[[_plain(v) for v in row] for row in red],
     )
+
+
+def _float(x: Fraction) -> float:
+    """The nearest float; ±inf past the float range (X = 10⁻³⁰⁰, y = 10³⁰⁰ gives w = 10⁶⁰⁰)."""
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
 
 
 def _gate_null_space(free: int, d: int) -> None:
