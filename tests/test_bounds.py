@@ -556,3 +556,20 @@ def test_lstsq_a_solution_past_the_float_range_is_inf_in_its_float_form(cli):
     assert code == 0, err
     data = json.loads(out)
     assert data["min_norm_solution"] == [10**600] and data["min_norm_solution_float"] == ["inf"]
+
+
+@pytest.mark.parametrize("weight", ["1" + "0" * 300, "1" + "0" * 300 + "/3"])
+def test_net_outputs_past_the_float_range_are_inf_exact_or_not(cli, weight):
+    """Two layers of 10³⁰⁰ (floats) or 10³⁰⁰/3 (exact): y = inf, no warning, never exit 3."""
+    code, out, err = cli(
+        "net",
+        "--layer",
+        f"relu | {weight} | 0",
+        "--layer",
+        f"linear | {'1' + '0' * 300} | 0",
+        "--target",
+        "max",
+        "--json",
+    )
+    assert code == 0 and err == "", err
+    assert json.loads(out)["failing_outputs"][0]["y"] == ["inf"]

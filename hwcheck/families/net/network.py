@@ -204,10 +204,11 @@ def forward(layers: list[NetLayer], x, exact_rows=None):
 def _forward_float(layers: list[NetLayer], a):
     import numpy as np
 
-    for layer in layers:
-        z = a.dot(np.array(layer.weights, dtype=float))
-        z += np.array(layer.bias, dtype=float)
-        a = apply(layer.activation, z)
+    with np.errstate(all="ignore"):  # past the float range is ±inf (or nan), said in the value
+        for layer in layers:
+            z = a.dot(np.array(layer.weights, dtype=float))
+            z += np.array(layer.bias, dtype=float)
+            a = apply(layer.activation, z)
     return np.asarray(a, dtype=float)
 
 
@@ -356,7 +357,16 @@ def _as_floats(a, scale: int):
 
     if a.dtype != object and _largest(a) < 2**53 and scale < 2**53:
         return a.astype(float) / float(scale)
-    return np.array([[int(v) / scale for v in row] for row in a], dtype=float).reshape(a.shape)
+    return np.array([[_quotient(int(v), scale) for v in row] for row in a]).reshape(a.shape)
+
+
+def _quotient(numerator: int, scale: int) -> float:
+    """numerator / scale, correctly rounded; ±inf past the float range (weights of 300
+    digits, two layers), as the float evaluation gives."""
+    try:
+        return numerator / scale
+    except OverflowError:
+        return math.inf if numerator > 0 else -math.inf
 
 
 def apply(activation: str, z):
