@@ -467,7 +467,23 @@ def _start(*args: str) -> subprocess.Popen:
     )
 
 
+def _slow_derive_toml(padding: int = 0) -> str:
+    """An answers file whose one exercise is seconds of sympy: the 10-variable Hessian of
+    σ(w·x), within its bound (each derivative tidied in a time-bounded child process)."""
+    expr, wrt = _sigmoid(10)
+    names = ", ".join(f'"{v}"' for v in wrt.split(","))
+    return (
+        "# " + "x" * padding + "\n"
+        f'[[exercise]]\nid = "H"\ncommand = "derive"\nexpr = "{expr}"\nwrt = [{names}]\n'
+        'hessian = true\n[exercise.claims]\n"hessian.matrix.0.0" = "x1**2"\n'
+    )
+
+
+SLOW = {"lstsq": _slow_lstsq_toml, "derive": _slow_derive_toml}
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc")
+@pytest.mark.parametrize("work", sorted(SLOW))
 @pytest.mark.parametrize(
     ("signum", "code", "line"),
     [
@@ -475,12 +491,16 @@ def _start(*args: str) -> subprocess.Popen:
         (signal.SIGTERM, 143, "error: terminated"),
     ],
 )
-def test_a_signal_during_exact_arithmetic_exits_130_or_143(signum, code, line):
+def test_a_signal_during_exact_arithmetic_exits_130_or_143(work, signum, code, line):
+    """In big-integer arithmetic (lstsq) and in sympy (derive, with its bounded children)."""
     proc = _start("check", "-", "--json")
+    children: set[int] = set()
     try:
-        proc.stdin.write(_slow_lstsq_toml(padding=512 * 1024).encode())  # returns once read
+        proc.stdin.write(SLOW[work](padding=512 * 1024).encode())  # returns once read
         proc.stdin.close()
-        time.sleep(0.5)
+        for _ in range(10):
+            time.sleep(0.05)
+            children |= _children(proc.pid)
         proc.send_signal(signum)
         proc.wait(timeout=HANG)
         out, err = proc.stdout.read(), proc.stderr.read()
@@ -489,6 +509,7 @@ def test_a_signal_during_exact_arithmetic_exits_130_or_143(signum, code, line):
     assert proc.returncode == code, err
     assert err.decode().splitlines() == [line]
     assert out == b""  # no partial JSON
+    assert not any(_alive(pid) for pid in children)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc")
