@@ -17,6 +17,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from hwcheck.core.errors import HwcheckError
+from hwcheck.core.interrupt import interruption
 from hwcheck.core.options import build_request, flag_name, request_fields
 from hwcheck.core.registry import COMMANDS, CommandSpec, optimizers
 from hwcheck.core.run_inputs import inputs_of_run
@@ -466,6 +467,17 @@ def _interrupted(line: str, code: int) -> int:
     return code
 
 
+def _stopped(exc: BaseException) -> int:
+    """130 or 143 when ``exc`` is a signal in disguise (a ``SystemError`` whose cause is the
+    ``KeyboardInterrupt`` a Ctrl-C raised inside C code), else 0."""
+    found = interruption(exc)
+    if found is None:
+        return 0
+    if isinstance(found, Terminated):
+        return _interrupted("error: terminated", 143)
+    return _interrupted("error: interrupted", 130)
+
+
 def _expression_arguments(spec: CommandSpec, argv: list[str]) -> list[str]:
     """``derive "-t*log(sigmoid(z))"``: for a command whose positional is an expression, a token
     that starts with ``-`` but is no option of the command (nor the value of one) is that
@@ -527,7 +539,7 @@ def main(argv: list[str] | None = None) -> None:
         os.dup2(devnull, sys.stdout.fileno())
         code = 0
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
-        code = _internal(command, exc, fmt)
+        code = _stopped(exc) or _internal(command, exc, fmt)
     if whole_process:  # done: a Ctrl-C from now on must not turn a finished run into a traceback
         hold_signals()
     sys.exit(code if isinstance(code, int) else 0)

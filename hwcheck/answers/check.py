@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from hwcheck.answers.files import AnswersFile, load
 from hwcheck.answers.run import ExerciseOutcome, run_exercise
-from hwcheck.core.budget import budget, current
+from hwcheck.core.budget import budget, current, share
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.progress import PROGRESS
 from hwcheck.core.result import Heading, Result, Table, Text, view_only
@@ -241,8 +241,12 @@ def run_file(answers: AnswersFile, request) -> list[ExerciseOutcome]:
     chosen = [ex for ex in answers.exercises if not only or ex.id in only]
     progress = PROGRESS.get()
     outcomes = []
+    claims_left = sum(max(len(ex.claims), 1) for ex in chosen)
     for i, exercise in enumerate(chosen):
-        outcomes.append(run_exercise(answers, exercise, request))
+        weight = max(len(exercise.claims), 1)
+        with share(weight, claims_left):  # a fair share of the file's budget per claim
+            outcomes.append(run_exercise(answers, exercise, request))
+        claims_left -= weight
         if progress:
             progress(i + 1, len(chosen), exercise.id)
     return outcomes

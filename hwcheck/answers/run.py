@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hwcheck.answers.files import AnswersFile, Exercise
-from hwcheck.core.budget import spent
+from hwcheck.core.budget import share, spent
 from hwcheck.core.errors import HwcheckError
+from hwcheck.core.interrupt import stop_if_interrupted
 
 _CACHE: dict[str, Any] = {}
 _CACHE_SIZE = 512
@@ -75,12 +76,17 @@ def judge_claim(
 
 
 def judge_claims(result, exercise: Exercise, rtol: float | None = None, atol: float | None = None):
-    """Every claim of the exercise, in the file's order."""
+    """Every claim of the exercise, in the file's order, each within its share of the budget
+    left (:func:`hwcheck.core.budget.share`): a slow claim is inconclusive on its own."""
     data = result.to_json()
-    return [
-        judge_claim(result, data, exercise, key, raw, exercise.claims, rtol, atol)
-        for key, raw in exercise.claims.items()
-    ]
+    verdicts = []
+    items = list(exercise.claims.items())
+    for i, (key, raw) in enumerate(items):
+        with share(1, len(items) - i):
+            verdicts.append(
+                judge_claim(result, data, exercise, key, raw, exercise.claims, rtol, atol)
+            )
+    return verdicts
 
 
 def claim_json(verdict, raw: Any) -> dict[str, Any]:
@@ -156,6 +162,7 @@ def run_exercise(answers: AnswersFile, exercise: Exercise, request) -> ExerciseO
     except (RecursionError, MemoryError) as exc:
         return failed(f"input too large or too deeply nested ({type(exc).__name__})")
     except Exception as exc:  # noqa: BLE001 - one exercise's crash must not stop a class's run
+        stop_if_interrupted(exc)  # ...but Ctrl-C and SIGTERM stop it, even in disguise
         return failed(f"internal error ({type(exc).__name__}: {str(exc)[:120]}); please report it")
     verdicts = judge_claims(result, exercise, request.rtol, request.atol)
     claims = [claim_json(v, raw) for v, raw in zip(verdicts, exercise.claims.values())]
@@ -178,5 +185,11 @@ def run_exercise(answers: AnswersFile, exercise: Exercise, request) -> ExerciseO
 
 
 def as_file_keys(message: str) -> str:
-    """Name options as the answers file spells them: ``--weight-decay: …`` → ``weight_decay: …``."""
-    return re.sub(r"(?<![\w-])--([A-Za-z][\w-]*)", lambda m: m.group(1).replace("-", "_"), message)
+    """Name options as the answers file spells them: ``--weight-decay: …`` → ``weight_decay: …``
+    (not the budgets, ``--file-budget`` and ``--run-budget``: they are set on the command line
+    only)."""
+    return re.sub(
+        r"(?<![\w-])--(?!file-budget|run-budget)([A-Za-z][\w-]*)",
+        lambda m: m.group(1).replace("-", "_"),
+        message,
+    )

@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from hwcheck.core.errors import HwcheckError
+
 
 @dataclass(frozen=True)
 class Open:
@@ -51,6 +53,24 @@ def budget(seconds: float | None, name: str | None = None) -> Iterator[None]:
         if outer is not None and outer.deadline <= mine.deadline:
             mine = outer
     with restored(mine):
+        yield
+
+
+@contextmanager
+def share(weight: int, of: int) -> Iterator[None]:
+    """A fair share of the open budget for one piece of work: ``weight`` of the ``of`` units
+    still to do (one claim of the 400 a submission has left: 1 of 400) gets that fraction of
+    the time left, so one slow claim cannot spend the time of the claims after it, and what a
+    quick one leaves unused goes to those after it. The share keeps the budget's name, with
+    ``share`` (``--file-budget share``). Without an open budget, or for the last piece, nothing
+    changes."""
+    state, left = _OPEN.get(), remaining()
+    if state is None or left is None or weight >= of or of <= 0:
+        yield
+        return
+    name = state.name or "budget"
+    name = name if name.endswith(" share") else f"{name} share"  # a share of a share: one word
+    with budget(left * max(weight, 0) / of, name):
         yield
 
 
@@ -100,3 +120,20 @@ def limit(timeout: float | None = None) -> tuple[float | None, str | None]:
     if state is not None and (timeout is None or left is None or left < timeout):
         return state.seconds, state.name
     return timeout, None
+
+
+class OutOfTime(HwcheckError):
+    """Exact work an open budget stopped between two of its slices (in ``check`` and ``grade``:
+    that exercise's error row, the rest of the run goes on)."""
+
+
+def checkpoint(where: str) -> None:
+    """Called between two slices of exact work (a pivot, a block of rows): raise the signal that
+    asked hwcheck to stop, if one did, or :class:`OutOfTime` naming the spent budget."""
+    from hwcheck.core.interrupt import stop_if_interrupted
+
+    stop_if_interrupted()
+    if spent():
+        seconds, name = limit()
+        bound = f"the {name} of {seconds:g} s" if name else "the time budget"
+        raise OutOfTime(where, f"stopped: {bound} ran out before the exact computation ended")

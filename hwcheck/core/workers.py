@@ -24,6 +24,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from hwcheck.core.interrupt import SIGNALLED, Terminated, stop_if_interrupted
+
 
 def map_ordered(
     function: Callable[[Any], Any],
@@ -89,26 +91,29 @@ def _collect(readers, count: int) -> list[Any]:
     return out
 
 
-class Terminated(BaseException):
-    """SIGTERM, raised in the main thread (as Ctrl-C raises KeyboardInterrupt) so that every
-    ``finally`` on the way out runs: the workers are ended."""
-
-
 @contextlib.contextmanager
 def sigterm_raises() -> Iterator[None]:
-    """While the block runs, SIGTERM raises :class:`Terminated`."""
+    """While the block runs, SIGTERM raises :class:`Terminated` and SIGINT
+    ``KeyboardInterrupt``; each is also remembered (:func:`interruption`), because a signal that
+    lands inside C code (``Fraction`` arithmetic called from numpy, sympy's caches) may reach the
+    caller as a ``SystemError`` or be swallowed by a handler that only meant ``Exception``."""
 
-    def terminated(signum, frame):
-        raise Terminated()
+    def stop(signum, frame):
+        SIGNALLED.append(signum)
+        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
 
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, terminated)
+    SIGNALLED.clear()
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
+        stop_if_interrupted()  # a signal that some handler swallowed still ends the run
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        SIGNALLED.clear()  # the next call in this process (a notebook's) starts afresh
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def hold_signals() -> None:

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from hwcheck.answers.grade.key import Key, KeyClaim, KeyExercise
 from hwcheck.answers.grade.submissions import Catalogue, Submission, read
-from hwcheck.core.budget import budget
+from hwcheck.core.budget import budget, share
 from hwcheck.core.result import Result, view_only
 
 TOP_WRONG = 5  # wrong values listed per claim
@@ -127,6 +127,9 @@ class Judge:
                 "too large or nested too deeply",
             )
         except Exception as exc:  # noqa: BLE001 - one student's answer never stops the class
+            from hwcheck.core.interrupt import stop_if_interrupted
+
+            stop_if_interrupted(exc)  # ...but Ctrl-C and SIGTERM do, even in disguise
             hint = f"cannot be read ({type(exc).__name__}: {str(exc)[:80]})"
             verdict = Verdict(
                 claim.key, value, claim.expected, "error", "claim: cannot be read", hint
@@ -140,7 +143,11 @@ def grade_student(key: Key, sub: Submission, judge: Judge) -> dict[str, Any]:
     entry: dict[str, Any] = {"student": sub.student, "file": sub.source}
     if sub.error is not None:
         return {**entry, "score": 0.0, "max": key.max_score, "error": sub.error, "claims": []}
-    graded = [_claim(ex, claim, sub, judge) for ex in key.exercises for claim in ex.claims]
+    pairs = [(ex, claim) for ex in key.exercises for claim in ex.claims]
+    graded = []
+    for i, (ex, claim) in enumerate(pairs):
+        with share(1, len(pairs) - i):  # each claim a fair share of the student's budget
+            graded.append(_claim(ex, claim, sub, judge))
     claims = [c for c, _ in graded]
     entry.update(score=round(sum(a for _, a in graded), 6), max=key.max_score, claims=claims)
     entry["missing"] = [f"{c['exercise']}.{c['key']}" for c in claims if c["verdict"] == "missing"]

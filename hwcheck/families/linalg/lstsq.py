@@ -15,6 +15,7 @@ The number of samples alone decides nothing (exercise U's "n > d: infinitely man
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -22,7 +23,14 @@ from typing import Any
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numfmt import fmt, fmt_seq
 from hwcheck.core.result import Result, Table, Text
-from hwcheck.families.linalg.exact import matmul, null_space, pinv, rref
+from hwcheck.families.linalg.exact import (
+    integer_rows,
+    null_basis,
+    reduce_integers,
+    solve,
+    solve_integers,
+)
+from hwcheck.families.linalg.request import MAX_SAMPLES
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,9 @@ def _plain(x: Fraction):
     return x.numerator if x.denominator == 1 else x
 
 
+MAX_NULL_ENTRIES = MAX_SAMPLES * MAX_SAMPLES * 4  # entries of the listed null-space basis
+
+
 def lstsq(request) -> LstsqResult:
     """``request.X`` (rows of int/Fraction) and ``request.y`` (a list), read by the request."""
     X, y = request.X, request.y
@@ -86,17 +97,16 @@ def lstsq(request) -> LstsqResult:
     xf = [[Fraction(v) for v in row] for row in X]
     yf = [Fraction(v) for v in y]
     n, d = len(xf), len(xf[0])
-    aug = [row + [t] for row, t in zip(xf, yf, strict=True)]
-    red, pivots = rref(aug)  # one reduction gives both ranks: X's pivots lie left of column d
-    r, r_aug = sum(p < d for p in pivots), len(pivots)
-    w = [row[0] for row in matmul(pinv(xf), [[t] for t in yf])]
-    residual = [
-        sum((a * b for a, b in zip(row, w, strict=True)), Fraction(0)) - t
-        for row, t in zip(xf, yf, strict=True)
-    ]
-    loss = sum((e * e for e in residual), Fraction(0)) / 2
+    _gate_null_space(d - min(n, d), d)  # before any work: the fewest free columns there can be
+    aug = integer_rows([row + [t] for row, t in zip(xf, yf, strict=True)])
+    reduced = reduce_integers(aug, "--X")  # both ranks: X's pivots lie left of column d
+    r, r_aug = sum(p < d for p in reduced.pivots), len(reduced.pivots)
+    _gate_null_space(d - r, d)
+    w = min_norm_solution(xf, yf, reduced, r)
+    loss = half_squared_residual(xf, yf, w)
     consistent = r == r_aug
     dim = d - r
+    red = reduced.rref()
     return LstsqResult(
         shape=[n, d],
         rank_X=r,
@@ -104,9 +114,9 @@ def lstsq(request) -> LstsqResult:
         consistent=consistent,
         solutions=("none" if not consistent else "exactly one" if dim == 0 else "infinitely many"),
         solution_dimension=dim,
-        null_space=[[_plain(v) for v in vec] for vec in null_space(xf)],
+        null_space=[[_plain(v) for v in vec] for vec in null_basis(red, reduced.pivots[:r], d)],
         min_norm_solution=[_plain(v) for v in w],
-        min_norm_solution_float=[float(v) for v in w],
+        min_norm_solution_float=[_float(v) for v in w],
         min_loss=_plain(loss),
         zero_loss=loss == 0,
         formula=(
@@ -118,3 +128,97 @@ def lstsq(request) -> LstsqResult:
         ),
         rref_Xy=[[_plain(v) for v in row] for row in red],
     )
+
+
+def _float(x: Fraction) -> float:
+    """The nearest float; ±inf past the float range (X = 10⁻³⁰⁰, y = 10³⁰⁰ gives w = 10⁶⁰⁰)."""
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
+
+
+def _gate_null_space(free: int, d: int) -> None:
+    if free * d > MAX_NULL_ENTRIES:
+        raise HwcheckError(
+            "--X",
+            f"the null space has {free:,} basis vectors of {d:,} entries ({free * d:,} entries "
+            f"to list); at most {MAX_NULL_ENTRIES:,}",
+            hint="fewer unknowns (columns of X), or more independent samples",
+        )
+
+
+def min_norm_solution(xf, yf, reduced, r: int) -> list[Fraction]:
+    """X⁺y with X = C·R (C: X's pivot columns, R: the non-zero rows of its RREF): from the
+    least-squares coordinates u = (CᵀC)⁻¹Cᵀy in C (read off the reduction of [X | y] when
+    Xw = y is solvable), either Rᵀ(RRᵀ)⁻¹u (an r×r system) or, with fewer free columns k than
+    pivots, the solution w₀ (u on the pivots, 0 elsewhere) less its projection on the null
+    space N: w₀ − N(NᵀN)⁻¹Nᵀw₀ (a k×k system); R = I when X has full column rank."""
+    d = len(xf[0])
+    if r == 0:
+        return [Fraction(0)] * d
+    pivots = reduced.pivots[:r]
+    if r == len(reduced.pivots):
+        u = [reduced.fraction(i, d) for i in range(r)]
+    else:
+        u = _least_squares_coordinates(xf, yf, pivots)
+    if r == d:
+        return u
+    rows = [row[:d] for row in reduced.rows[:r]]  # R′ = p·R, in integers
+    if d - r < r:
+        return _projected_off_null_space(rows, pivots, u, reduced.p)
+    q = math.lcm(1, *(v.denominator for v in u))
+    gram = [[sum(a * b for a, b in zip(ri, rj, strict=True)) for rj in rows] for ri in rows]
+    z, denominator = solve_integers(gram, [int(v * q) for v in u], "--X: RRᵀ")  # R′R′ᵀz = qu
+    scale = Fraction(reduced.p, q * denominator)  # w = p·R′ᵀ(R′R′ᵀ)⁻¹u
+    return [scale * sum(rows[i][j] * z[i] for i in range(r)) for j in range(d)]
+
+
+def _projected_off_null_space(rows, pivots: list[int], u: list[Fraction], p: int):
+    """w₀ − N(NᵀN)⁻¹Nᵀw₀, with the null-space basis N′ = p·N in integers (one column per free
+    column f: p at f, −R′ᵢf at pivot i) and w₀ = U/q."""
+    d = len(rows[0])
+    free = [c for c in range(d) if c not in set(pivots)]
+    basis = []
+    for f in free:
+        v = [0] * d
+        v[f] = p
+        for i, column in enumerate(pivots):
+            v[column] = -rows[i][f]
+        basis.append(v)
+    q = math.lcm(1, *(v.denominator for v in u))
+    w0 = [0] * d
+    for column, value in zip(pivots, u, strict=True):
+        w0[column] = int(value * q)
+    gram = [[sum(a * b for a, b in zip(m, n, strict=True)) for n in basis] for m in basis]
+    rhs = [sum(a * b for a, b in zip(m, w0, strict=True)) for m in basis]
+    c, denominator = solve_integers(gram, rhs, "--X: NᵀN")
+    return [
+        Fraction(
+            w0[j] * denominator - sum(basis[i][j] * c[i] for i in range(len(free))), q * denominator
+        )
+        for j in range(d)
+    ]
+
+
+def _least_squares_coordinates(xf, yf, pivots: list[int]) -> list[Fraction]:
+    """u = (CᵀC)⁻¹Cᵀy over X's pivot columns C, in integers over one common denominator."""
+    scale = math.lcm(1, *(v.denominator for row in xf for v in row))
+    y_scale = math.lcm(1, *(t.denominator for t in yf))
+    c = [[int(row[p] * scale) for p in pivots] for row in xf]
+    yi = [int(t * y_scale) for t in yf]
+    cols = list(zip(*c, strict=True))
+    gram = [[sum(a * b for a, b in zip(ci, cj, strict=True)) for cj in cols] for ci in cols]
+    rhs = [sum(a * t for a, t in zip(ci, yi, strict=True)) for ci in cols]
+    return [v * scale / y_scale for v in solve(gram, rhs, "--X: CᵀC")]
+
+
+def half_squared_residual(xf, yf, w: list[Fraction]) -> Fraction:
+    """½‖Xw − y‖², with w over one common denominator (integer dot products, few fractions)."""
+    q = math.lcm(1, *(v.denominator for v in w))
+    wi = [int(v * q) for v in w]
+    total = Fraction(0)
+    for row, t in zip(xf, yf, strict=True):
+        e = Fraction(sum(a * b for a, b in zip(row, wi, strict=True))) / q - t
+        total += e * e
+    return total / 2

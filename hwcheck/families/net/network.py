@@ -8,13 +8,18 @@ layers is x·W₁·W₂·… (exercise R). Activations, with the conventions sta
 
 Weights are parsed exactly (fractions). When every weight and bias is dyadic (a denominator
 that is a power of two, such as 1/2) and the inputs are integers, float64 arithmetic is exact for
-the sizes allowed here, so the evaluation runs vectorised in numpy; otherwise it runs on exact
-fractions, so that ``step`` and ``sign`` decide z = 0 exactly.
+the sizes allowed here, so the evaluation runs vectorised in numpy; otherwise it runs exactly, so
+that ``step`` and ``sign`` decide z = 0 exactly: each layer's weights over one common denominator,
+the activations as integer numerators over a running scale, in int64 while a bound from the
+sizes says the values fit and in Python integers beyond. The work (rows × weights, counted in
+64-bit limbs for big integers) is bounded before it starts, and done a block of rows at a time,
+each block a checkpoint of the time budget and of Ctrl-C.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -171,21 +176,197 @@ def evaluated_exactly(layers: list[NetLayer]) -> bool:
     )
 
 
-def forward(layers: list[NetLayer], x):
-    """Outputs for the input rows ``x`` (numpy float array, rows × inputs)."""
+def forward(layers: list[NetLayer], x, exact_rows=None):
+    """Outputs for the input rows ``x`` (numpy float array, rows × inputs), a block of rows at a
+    time (each block a checkpoint of the time budget and of Ctrl-C). ``exact_rows``: the same
+    rows as exact numbers (``--points``), for the exact evaluation; default: ``x`` itself."""
     import numpy as np
 
+    from hwcheck.core.budget import checkpoint
+
     exact = evaluated_exactly(layers)
-    if exact:
-        a = np.array([[Fraction(int(v)) for v in row] for row in x], dtype=object)
-    else:
-        a = x
-    for layer in layers:
-        dtype = object if exact else float
-        z = a.dot(np.array(layer.weights, dtype=dtype))
-        z += np.array(layer.bias, dtype=dtype)
-        a = apply(layer.activation, z)
+    plan = exact_plan(layers) if exact else None
+    bits = gate(layers, x, plan, exact_rows)
+    step = block_rows(layers, bits)
+    blocks = []
+    for start in range(0, len(x), step):
+        checkpoint("<net>")
+        if plan is None:
+            blocks.append(_forward_float(layers, x[start : start + step]))
+        else:
+            rows = (
+                x[start : start + step] if exact_rows is None else exact_rows[start : start + step]
+            )
+            blocks.append(forward_exact(plan, rows))
+    return np.concatenate(blocks) if blocks else np.zeros((0, layers[-1].units))
+
+
+def _forward_float(layers: list[NetLayer], a):
+    import numpy as np
+
+    with np.errstate(all="ignore"):  # past the float range is ±inf (or nan), said in the value
+        for layer in layers:
+            z = a.dot(np.array(layer.weights, dtype=float))
+            z += np.array(layer.bias, dtype=float)
+            a = apply(layer.activation, z)
     return np.asarray(a, dtype=float)
+
+
+# ---------------------------------------------------------------- exact, in integers
+
+MAX_WORK = 2**31  # multiply-adds of one evaluation (rows × weights), in floats or int64
+MAX_BIG_WORK = 2**26  # the same, counted in 64-bit limbs, once values outgrow int64
+BLOCK_WORK = 2**22  # multiply-adds per block between two checkpoints
+
+
+@dataclass(frozen=True)
+class ExactLayer:
+    """A layer over one common denominator: W = numerators / denominator, b likewise."""
+
+    activation: str
+    numerators: tuple[tuple[int, ...], ...]
+    bias: tuple[int, ...]
+    denominator: int
+    column: int  # the largest Σ|W| of a unit (numerators): how much the layer can grow a value
+
+
+def exact_plan(layers: list[NetLayer]) -> list[ExactLayer]:
+    """Each layer's weights and bias as integers over their least common denominator, so that
+    z = a·W + b is integer arithmetic (no Fraction, whose gcd after every operation made a
+    16-input, 64-unit network with biases 1/3 take minutes)."""
+    plan = []
+    for layer in layers:
+        d = math.lcm(*(w.denominator for row in layer.weights for w in row), 1)
+        d = math.lcm(d, *(b.denominator for b in layer.bias))
+        numerators = tuple(tuple(int(w * d) for w in row) for row in layer.weights)
+        column = max(sum(abs(w) for w in col) for col in zip(*numerators, strict=True))
+        bias = tuple(int(b * d) for b in layer.bias)
+        plan.append(ExactLayer(layer.activation, numerators, bias, d, column))
+    return plan
+
+
+def value_bits(plan: list[ExactLayer], input_bits: int) -> int:
+    """An upper bound on the bits of any integer the exact evaluation holds (numerators and
+    the running denominator), from the sizes alone: |z| ≤ |a|·Σ|W| + scale·|b|."""
+    a_bits = scale_bits = input_bits
+    worst = input_bits
+    for layer in plan:
+        bias = max((abs(b) for b in layer.bias), default=0)
+        a_bits = max(a_bits + layer.column.bit_length(), scale_bits + bias.bit_length()) + 1
+        scale_bits += layer.denominator.bit_length()
+        if layer.activation in ("step", "sign"):
+            a_bits = scale_bits = 1
+        worst = max(worst, a_bits, scale_bits)
+    return worst
+
+
+def gate(layers: list[NetLayer], x, plan, exact_rows) -> int:
+    """Refuse, before any work, an evaluation past the bounds (:data:`MAX_WORK` multiply-adds;
+    :data:`MAX_BIG_WORK` limb operations once values outgrow 64 bits); returns the value bits."""
+    weights = sum(ly.inputs * ly.units for ly in layers)
+    work = len(x) * weights
+    bits = 0 if plan is None else value_bits(plan, _input_bits(x, exact_rows))
+    limbs = -(-bits // 64) if bits > 62 else 0
+    if work > MAX_WORK or work * limbs > MAX_BIG_WORK:
+        big = f" with values of up to {bits} bits (64-bit limbs counted)" if limbs else ""
+        raise HwcheckError(
+            "<net>",
+            f"evaluating {len(x):,} rows × {weights:,} weights{big} needs about "
+            f"{work * max(limbs, 1):,} operations; at most {MAX_BIG_WORK if limbs else MAX_WORK:,}",
+            hint="give fewer rows (--points, --domain, --table)"
+            + (" or dyadic weights (k/2^j), which run in floats" if limbs else ""),
+        )
+    return bits
+
+
+def _input_bits(x, exact_rows) -> int:
+    if exact_rows is None:
+        return _largest(x).bit_length() + 1  # whole numbers: the domains
+    scale = math.lcm(1, *(Fraction(v).denominator for row in exact_rows for v in row))
+    top = max((abs(Fraction(v)) for row in exact_rows for v in row), default=0)
+    return int(top * scale).bit_length() + scale.bit_length() + 1
+
+
+def block_rows(layers: list[NetLayer], bits: int) -> int:
+    """Rows per block: about :data:`BLOCK_WORK` operations (limbs counted), at least one row."""
+    per_row = sum(ly.inputs * ly.units for ly in layers) * max(1, -(-bits // 64))
+    return max(1, BLOCK_WORK // max(per_row, 1))
+
+
+def forward_exact(plan: list[ExactLayer], rows):
+    """Outputs of a block of rows, computed exactly in integers: the activations are
+    ``numerators / scale``; relu, step and sign decide z = 0 on the integer numerator."""
+    a, scale = _numerators(rows)
+    for layer in plan:
+        a, scale = _exact_layer(layer, a, scale)
+    return _as_floats(a, scale)
+
+
+def _numerators(rows):
+    """(integer numerators, common denominator) of the input rows: a float array of whole
+    numbers (the domains) as it is, anything else through exact fractions."""
+    import numpy as np
+
+    if isinstance(rows, np.ndarray) and np.all(rows == np.round(rows)) and _largest(rows) < 2**53:
+        return rows.astype(np.int64), 1
+    exact = [[Fraction(v) for v in row] for row in rows]
+    scale = math.lcm(1, *(v.denominator for row in exact for v in row))
+    return _integers([[int(v * scale) for v in row] for row in exact]), scale
+
+
+def _exact_layer(layer: ExactLayer, a, scale: int):
+    """z = a·W + scale·b over the integers (int64 while |z| stays below 2⁶², where the bound
+    |a|·max Σ|W| + scale·|b| says so), then the activation; the new scale is scale·d."""
+    import numpy as np
+
+    bias = [scale * b for b in layer.bias]
+    bound = _largest(a) * layer.column + max(abs(b) for b in bias)
+    dtype = np.int64 if bound < 2**62 else object
+    z = a.astype(dtype).dot(np.array(layer.numerators, dtype=dtype)) + np.array(bias, dtype=dtype)
+    return _exact_activation(layer.activation, z, scale * layer.denominator)
+
+
+def _largest(a) -> int:
+    return int(max(abs(a.max()), abs(a.min()))) if a.size else 0
+
+
+def _integers(values):
+    """An int64 array when every value fits in 62 bits, else an array of Python ints."""
+    import numpy as np
+
+    a = np.array(values, dtype=object)
+    return a.astype(np.int64) if _largest(a) < 2**62 else a
+
+
+def _exact_activation(activation: str, z, scale: int):
+    import numpy as np
+
+    if activation == "relu":
+        return np.where(z > 0, z, 0).astype(z.dtype), scale
+    if activation == "step":
+        return (z >= 0).astype(np.int64), 1
+    if activation == "sign":
+        return np.sign(z).astype(np.int64), 1
+    return z, scale  # linear
+
+
+def _as_floats(a, scale: int):
+    """numerators / scale as floats, each correctly rounded: one IEEE division of exact
+    operands below 2⁵³, else Python's int / int."""
+    import numpy as np
+
+    if a.dtype != object and _largest(a) < 2**53 and scale < 2**53:
+        return a.astype(float) / float(scale)
+    return np.array([[_quotient(int(v), scale) for v in row] for row in a]).reshape(a.shape)
+
+
+def _quotient(numerator: int, scale: int) -> float:
+    """numerator / scale, correctly rounded; ±inf past the float range (weights of 300
+    digits, two layers), as the float evaluation gives."""
+    try:
+        return numerator / scale
+    except OverflowError:
+        return math.inf if numerator > 0 else -math.inf
 
 
 def apply(activation: str, z):

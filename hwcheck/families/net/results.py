@@ -17,12 +17,10 @@ from hwcheck.families.net.logic import evaluate, variables
 from hwcheck.families.net.network import (
     NetLayer,
     check_chain,
-    evaluated_exactly,
     forward,
 )
 from hwcheck.families.net.request import MAX_INPUTS, MAX_ROWS, TruthTable
 
-MAX_EXACT_ROWS = 2**16
 SHOWN = 20
 
 
@@ -299,13 +297,10 @@ def net(request) -> NetResult:
         x, domain = table_x, f"the {len(table_x)} rows of the table"
     else:
         x, domain = domain_rows(request, n)
-    if len(x) > MAX_EXACT_ROWS and evaluated_exactly(layers):
-        raise HwcheckError(
-            "<net>",
-            f"weights that are not dyadic (k/2^j) are evaluated exactly, at most "
-            f"{MAX_EXACT_ROWS:,} rows; this domain has {len(x):,}",
-        )
-    y = forward(layers, x)
+    exact_rows = request.points  # the rows as written (0.1 is 1/10), not their floats
+    if table_x is not None:
+        exact_rows = [row[:n] for row in request.table.rows]
+    y = forward(layers, x, exact_rows)
     outputs = layers[-1].units
     expected, kind, target_text = expected_outputs(request, x, n, outputs, table_expected)
     threshold = request.threshold

@@ -132,7 +132,7 @@ def newton_matrices(H: list[list]) -> dict[str, list[list]]:
 
     exact = [[Fraction(v) for v in row] for row in H]
     try:
-        inv = inverse(exact)
+        inv = inverse(exact, "--H")
     except ZeroDivisionError:
         raise HwcheckError("--H", "is singular: Newton's step H⁻¹∇f is undefined") from None
     plain = [[v.numerator if v.denominator == 1 else v for v in row] for row in inv]

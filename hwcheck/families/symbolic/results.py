@@ -80,6 +80,7 @@ def derive(request) -> DeriveResult:
         request.expect,
         request.covariance,
     )
+    d.size_gate(problem.full, problem.wrt, request.hessian)  # before any work
     point = dict(request.at or {})  # read by the request (symbolic.request.parse_point)
     exact = {name: problem.full.diff(symbol(name, request.assume)) for name in problem.wrt}
     d.check_definitions_used(problem, exact.values())
@@ -148,26 +149,14 @@ def _is_big_number(value) -> bool:
 def _hessian(problem, request, point) -> dict:
     """∂²L/∂u∂v over --wrt (each entry factored and in defined names; x·δ(x) = 0), with the
     values at the point when --at is given (one bounded worker for all entries)."""
-    import sympy
 
     from hwcheck.families.symbolic import derive as d
     from hwcheck.families.symbolic.build import symbol, to_text
 
     names = problem.wrt
     symbols = [symbol(n, request.assume) for n in names]
-    exact = [[problem.full.diff(u, v) for v in symbols] for u in symbols]
-    definitions = problem.definitions.full
-    shown = [
-        [
-            to_text(
-                sympy.factor_terms(
-                    d.abbreviate(sympy.factor_terms(d.without_point_masses(h)), definitions)
-                )
-            )
-            for h in row
-        ]
-        for row in exact
-    ]
+    exact = d.second_derivatives(problem.full, symbols)
+    shown = d.hessian_texts(exact, problem.definitions.full, to_text)
     out = {"variables": list(names), "matrix": shown}
     if request.at is not None:
         flat = d.values_at(tuple(h for row in exact for h in row), point)
