@@ -16,6 +16,7 @@ import sys
 import pytest
 
 from hwcheck.core.registry import COMMANDS
+from hwcheck.render.latex import PACKAGES
 from tests.conftest import ROOT
 
 EXAMPLES = [
@@ -24,7 +25,7 @@ EXAMPLES = [
     for example in spec.examples
     if name != "key"  # key writes a TOML file (table or JSON), not a report
 ]
-PREAMBLE = "\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\\begin{document}\n"
+PREAMBLE = "\\documentclass{article}\n" + PACKAGES + "\n\\begin{document}\n"
 
 needs_pdflatex = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no pdflatex")
 

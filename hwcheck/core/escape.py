@@ -11,9 +11,13 @@ function that makes any such text safe and visible there:
 - :func:`markdown` — CommonMark punctuation backslash-escaped, ``<``/``>``/``&`` as entities (no
   raw HTML passes), ``|`` escaped for tables;
 - :func:`latex` — text mode: the ten specials escaped, mathematical Unicode (Greek letters,
-  hats, primes, sub- and superscripts, operators) turned into macros inside ``$…$``, anything
-  else non-ASCII shown as ``[U+XXXX]``: the result is pure ASCII and compiles with pdflatex;
-  :func:`latex_math` is the same for a string that sits inside math mode;
+  hats, primes, sub- and superscripts, operators) turned into macros inside ``$…$``, Persian
+  and Arabic-Indic digits as Western digits (``٫`` and a ``/`` between them as the decimal
+  point, as the number grammar reads them; the renderer adds a note saying so), anything else
+  non-ASCII shown as ``[U+XXXX]``: the result is pure ASCII and compiles with pdflatex;
+  :func:`latex_math` is the same for a string that sits inside math mode; ``breaks=True``
+  lets a long token (a claim key, a list without spaces) break after ``,;/=_*`` and a dot
+  before a letter;
 - :func:`html` — ``html.escape`` of the visible text.
 
 >>> terminal("A\\n| ✓ correct\\x1b[2J")
@@ -259,6 +263,27 @@ _ACCENT = {  # combining marks after NFD
     "\u20d7": r"\vec",
 }
 _SPARK = {ch: i + 1 for i, ch in enumerate("▁▂▃▄▅▆▇█")}
+#: Persian (U+06F0–06F9) and Arabic-Indic (U+0660–0669) digits and marks → what they mean
+EASTERN = {chr(0x6F0 + i): str(i) for i in range(10)}
+EASTERN.update({chr(0x660 + i): str(i) for i in range(10)})
+EASTERN.update({"٫": ".", "٬": ","})
+_EASTERN_SLASH = re.compile("(?<=[۰-۹٠-٩])/(?=[۰-۹٠-٩])")  # ۰/۲۵: the Persian decimal mark
+
+
+def has_eastern_digits(text: str) -> bool:
+    """Whether :func:`latex` prints some of ``text``'s digits as Western digits."""
+    return any(ch in EASTERN for ch in text)
+
+
+def western_digits(text: str) -> str:
+    """Persian and Arabic-Indic digits as Western ones, the decimal marks as ``.``.
+
+    >>> western_digits("۰/۲۵ and ۱٬۲۳۴٫۵ and ٣")
+    '0.25 and 1,234.5 and 3'
+    """
+    if not has_eastern_digits(text):
+        return text
+    return "".join(EASTERN.get(ch, ch) for ch in _EASTERN_SLASH.sub(".", text))
 
 
 def _tokens(text: str, math_specials: bool):
@@ -292,7 +317,7 @@ def _tokens(text: str, math_specials: bool):
     import unicodedata  # LaTeX only
 
     script = ""  # the kind of script group the math ends with ("_", "^"), if any
-    for ch in unicodedata.normalize("NFD", visible(text)):
+    for ch in unicodedata.normalize("NFD", western_digits(visible(text))):
         if ch in _ACCENT:
             base = take_base()
             add(True, f"{_ACCENT[ch]}{{{base.strip() or '{}'}}}")
@@ -327,13 +352,44 @@ def _tidy(code: str) -> str:
     return re.sub(r" +(?=[_^}{\\\]\[()=+,.;:/-]|$)", "", code.strip())
 
 
-def latex(text: str, *, space: str = " ") -> str:
+def latex(text: str, *, space: str = " ", breaks: bool = False) -> str:
     """Text-mode LaTeX for any string: pure ASCII, mathematical characters as macros in ``$…$``.
-    ``space="~"`` keeps every space (typewriter pictures)."""
+    ``space="~"`` keeps every space (typewriter pictures); ``breaks``: a long token may break
+    (:func:`break_points`).
+
+    >>> print(latex("steps.0.state.exp_avg.w", breaks=True))
+    steps.\\allowbreak{}0.\\allowbreak{}state.\\allowbreak{}exp\\_\\allowbreak{}avg.\\allowbreak{}w
+    """
+    if breaks:
+        return "\\allowbreak{}".join(latex(piece, space=space) for piece in break_points(text))
     out = []
     for is_math, code in _tokens(text, math_specials=False):
         out.append(f"${_tidy(code)}$" if is_math else code.replace(" ", space))
     return "".join(out)
+
+
+#: a long token may break after these (a comma or dot only where no number continues)
+_BREAK_AFTER = re.compile(
+    r"(?<=[;/=_*|])(?=\S)|(?<=,)(?=[^\d\s])|(?<=\.)(?=[^\W\d])|(?<=\.)(?=\d+\.)"
+)
+LONG_TOKEN = 10  # characters: shorter tokens never break
+
+
+def break_points(text: str) -> list[str]:
+    """``text`` cut where a line may break inside a token longer than :data:`LONG_TOKEN`.
+
+    >>> break_points("layers.2.output_shape = [1,2] 4,640")
+    ['layers.', '2.', 'output_', 'shape = [1,2] 4,640']
+    """
+    pieces, start = [], 0
+    for token in re.finditer(rf"\S{{{LONG_TOKEN + 1},}}", text):
+        for cut in _BREAK_AFTER.finditer(token.group()):
+            at = token.start() + cut.start()
+            if token.start() < at < token.end():
+                pieces.append(text[start:at])
+                start = at
+    pieces.append(text[start:])
+    return [p for p in pieces if p]
 
 
 def latex_math(text: str) -> str:
