@@ -30,6 +30,7 @@ function that makes any such text safe and visible there:
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from hwcheck.core.lazy import Pattern
@@ -376,20 +377,26 @@ LONG_TOKEN = 10  # characters: shorter tokens never break
 
 
 def break_points(text: str) -> list[str]:
-    """``text`` cut where a line may break inside a token longer than :data:`LONG_TOKEN`.
+    """``text`` cut where a line may break inside a token longer than :data:`LONG_TOKEN`:
+    after the characters of :data:`_BREAK_AFTER`, and a stretch of more than three times
+    :data:`LONG_TOKEN` characters without one every two times that.
 
     >>> break_points("layers.2.output_shape = [1,2] 4,640")
     ['layers.', '2.', 'output_', 'shape = [1,2] 4,640']
     """
-    pieces, start = [], 0
+    cuts = []
     for token in re.finditer(rf"\S{{{LONG_TOKEN + 1},}}", text):
-        for cut in _BREAK_AFTER.finditer(token.group()):
-            at = token.start() + cut.start()
-            if token.start() < at < token.end():
-                pieces.append(text[start:at])
-                start = at
-    pieces.append(text[start:])
-    return [p for p in pieces if p]
+        inner = [m.start() for m in _BREAK_AFTER.finditer(token.group())]
+        last = 0
+        for at in [*inner, len(token.group())]:
+            if at - last > 3 * LONG_TOKEN:  # no break point for too long: cut anyway
+                cuts += [
+                    token.start() + k for k in range(last + 2 * LONG_TOKEN, at, 2 * LONG_TOKEN)
+                ]
+            last = at
+        cuts += [token.start() + at for at in inner if 0 < at < len(token.group())]
+    bounds = [0, *sorted(set(cuts)), len(text)]
+    return [text[a:b] for a, b in itertools.pairwise(bounds) if b > a]
 
 
 def latex_math(text: str) -> str:

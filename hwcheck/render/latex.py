@@ -25,6 +25,7 @@ solution-sheet content (no counts, no error text), for solution sheets and hando
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -156,6 +157,7 @@ SIZES = (Size("", 1.0, 6.0), Size("\\small", 0.9, 4.0), Size("\\footnotesize", 0
 TT_SIZES = (("", 1.0), ("\\small", 0.9), ("\\footnotesize", 0.8), ("\\scriptsize", 0.7))
 TT_CHAR = 5.25  # pt: one typewriter character at 10pt
 MATRIX_ROWS = 30  # rows of one displayed block
+SLACK = 2.0  # pt added to each column's estimated width
 
 
 # ---------------------------------------------------------------------------- cells
@@ -206,26 +208,28 @@ def layout(section: Table, width: float) -> Layout | None:
     columns = _columns(section)
     natural = [max(map(natural_width, col), default=0.0) for col in columns]
     for size in SIZES:
-        room = width - 2 * size.tabcolsep * (len(columns) - 1)
-        if sum(natural) * size.scale <= 0.95 * room:  # every column at its natural width
-            return Layout(size, tuple(w + 2.0 for w in natural))
+        room = (width - 2 * size.tabcolsep * (len(columns) - 1)) / size.scale
+        if sum(natural) + SLACK * len(columns) <= 0.95 * room:  # every column natural
+            return Layout(size, tuple(w + SLACK for w in natural))
         for keep in (set(section.nowrap), set()):
             least = [
                 natural[i] if i in keep else max(least_width(c, True) for c in col)
                 for i, col in enumerate(columns)
             ]
-            if sum(least) * size.scale <= 0.97 * room:
-                return Layout(size, _share(least, natural, room / size.scale))
+            if sum(least) + SLACK * len(columns) <= 0.97 * room:
+                return Layout(size, _share(least, natural, room))
     return None
 
 
 def _share(least: list[float], natural: list[float], room: float) -> tuple[float, ...]:
     """Column widths from their least widths, the rest of ``room`` shared in proportion to
     what each column lacks of its natural width (never more than that)."""
-    widths = [lo + 2.0 for lo in least]
+    widths = [lo + SLACK for lo in least]
     for _ in range(4):  # water-filling: capped columns give their share back
         spare = room - sum(widths)
-        lacking = {i: natural[i] + 2.0 - w for i, w in enumerate(widths) if natural[i] + 2 > w}
+        lacking = {
+            i: natural[i] + SLACK - w for i, w in enumerate(widths) if natural[i] + SLACK > w
+        }
         total = sum(lacking.values())
         if spare <= 0.5 or total <= 0:
             break
@@ -236,7 +240,7 @@ def _share(least: list[float], natural: list[float], room: float) -> tuple[float
 
 def _spec(align: str, width: float, size: Size, total: float) -> str:
     flush = {"r": "\\raggedleft", "c": "\\centering"}.get(align, "\\raggedright")
-    share = width * size.scale / total
+    share = math.floor(10_000 * width * size.scale / total) / 10_000  # never rounded up
     return f">{{{flush}\\arraybackslash}}p{{{share:.4f}\\linewidth}}"
 
 
@@ -435,7 +439,7 @@ def _heading(section: Heading) -> str:
 def _title_of(section: Section) -> str | None:
     """A section's title; the derivative family's "LaTeX" (its source, in a terminal) is no
     heading on a page where the equations are typeset."""
-    if isinstance(section, Text) and section.title == "LaTeX" and section.latex is not None:
+    if isinstance(section, Text) and section.title == "LaTeX" and (section.latex or section.math):
         return None
     return section.title
 

@@ -1,0 +1,308 @@
+"""LaTeX that fits the page (issue 21.5): nothing wider than the line on A4 or letter.
+
+Every golden command's ``--format latex`` (tests/golden/commands: each command, and each
+calculator with claims) is compiled in one plain ``article`` (the body as a reader would
+``\\input`` it), every ``--standalone`` document and the solution sheets in one document under
+hwcheck's own preamble; each on A4 and on letter: four pdflatex runs in all. The log may hold
+no ``Overfull \\hbox`` over 1 pt, and the pages, rendered by pdftoppm, nothing in the side
+margins. Skipped cleanly without pdflatex (and the page images without pdftoppm).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from hwcheck.core.registry import COMMANDS
+from hwcheck.core.views import Matrix, Table, Text
+from hwcheck.render import latex as render
+from tests.conftest import ROOT
+from tests.test_golden_commands import CASES
+
+#: every golden case whose command has a LaTeX form (``key`` writes TOML)
+LATEX_CASES = {name: args for name, args in CASES.items() if "latex" in COMMANDS[args[0]].formats}
+
+needs_pdflatex = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no pdflatex")
+needs_pdftoppm = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="no pdftoppm")
+PAPERS = ("a4paper", "letterpaper")
+#: the document writes where its text column is (pt from the left edge, and its width)
+WHERE = "\\AtBeginDocument{\\typeout{hwcheck-text-area: \\the\\dimexpr 1in+\\hoffset+\\oddsidemargin\\relax\\space\\the\\textwidth}}\n"
+SHEETS = (
+    ("check", "examples.toml", "--show-all"),
+    ("check", "tests/data/course_claims.toml", "--show-all"),
+)
+
+
+def latex_of(cli, *args: str) -> str:
+    code, out, err = cli(*args, "--format", "latex")
+    assert code in (0, 1), err
+    return out
+
+
+def body_of(document: str) -> str:
+    """A ``--standalone`` document's body (every one has the same preamble)."""
+    assert document.startswith(render.PREAMBLE)
+    return document[len(render.PREAMBLE) :].rsplit("\\end{document}", 1)[0]
+
+
+def compile_pdf(tmp_path: Path, name: str, source: str) -> tuple[str, Path]:
+    """(log, pdf); fails the test with pdflatex's error."""
+    (tmp_path / f"{name}.tex").write_text(source, encoding="ascii")
+    run = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", name],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    log = (tmp_path / f"{name}.log").read_text(encoding="latin-1")
+    pdf = tmp_path / f"{name}.pdf"
+    if run.returncode != 0 or not pdf.exists():
+        error = re.search(r"^!.*?(?:\n.*){0,8}", log, flags=re.MULTILINE)
+        pytest.fail(f"pdflatex failed on {name}:\n{error.group(0) if error else log[-3000:]}")
+    return log, pdf
+
+
+def overfull(log: str) -> list[str]:
+    """Every overfull box wider than 1 pt, with the log line that names its source lines."""
+    found = re.finditer(
+        r"^Overfull \\[hv]box \((\d+(?:\.\d+)?)pt too (?:wide|high)\)[^\n]*", log, re.MULTILINE
+    )
+    return [m.group(0) for m in found if float(m.group(1)) > 1.0]
+
+
+def text_area(log: str) -> tuple[float, float]:
+    m = re.search(r"hwcheck-text-area: ([\d.]+)pt ([\d.]+)pt", log)
+    assert m, "the document did not report its text area"
+    return float(m.group(1)), float(m.group(2))
+
+
+def read_pgm(path: Path) -> tuple[int, int, bytes]:
+    """A binary greyscale PGM (P5, 8 bit): (width, height, pixels row by row)."""
+    data = path.read_bytes()
+    fields = re.match(rb"P5\s+(\d+)\s+(\d+)\s+(\d+)\s", data)
+    assert fields and int(fields.group(3)) == 255, "expected an 8-bit P5 image"
+    width, height = int(fields.group(1)), int(fields.group(2))
+    return width, height, data[fields.end() : fields.end() + width * height]
+
+
+def ink_in_margins(pdf: Path, left: float, width: float) -> list[str]:
+    """Pages (rendered at 72 dpi: a pixel is a point) with a non-white pixel more than 2 pt
+    left or right of the text column."""
+    subprocess.run(
+        ["pdftoppm", "-r", "72", "-gray", str(pdf), str(pdf.with_suffix(""))],
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
+    bad = []
+    for page in sorted(pdf.parent.glob(pdf.stem + "-*.pgm")):
+        w, h, pixels = read_pgm(page)
+        lo, hi = int(left - 2), int(left + width + 2) + 1
+        for y in range(h):
+            row = pixels[y * w : (y + 1) * w]
+            if min(row[:lo], default=255) < 200 or min(row[hi:], default=255) < 200:
+                bad.append(f"{page.name}: ink in a margin at y = {y} pt")
+                break
+    return bad
+
+
+def check_fits(tmp_path: Path, name: str, preamble: str, body: str) -> None:
+    problems = []
+    for paper in PAPERS:
+        source = preamble.replace(
+            "\\documentclass{article}", f"\\documentclass[{paper}]{{article}}"
+        )
+        source = source.replace("\\begin{document}", WHERE + "\\begin{document}")
+        log, pdf = compile_pdf(tmp_path, f"{name}-{paper}", source + body + "\\end{document}\n")
+        problems += [f"{paper}: {line}" for line in overfull(log)]
+        if shutil.which("pdftoppm"):
+            problems += [f"{paper}: {line}" for line in ink_in_margins(pdf, *text_area(log))]
+    assert not problems, "\n".join(problems[:20])
+
+
+# ------------------------------------------------------------------ the whole documents
+
+
+@needs_pdflatex
+def test_every_golden_command_fits_a_plain_article(cli, monkeypatch, tmp_path):
+    """``--format latex`` as a reader includes it: article's own margins, the packages named."""
+    monkeypatch.chdir(ROOT)
+    parts = [
+        f"\\section*{{{name}}}\n" + latex_of(cli, *args) + "\\clearpage\n"
+        for name, args in LATEX_CASES.items()
+    ]
+    preamble = "\\documentclass{article}\n" + render.PACKAGES + "\n\\begin{document}\n"
+    check_fits(tmp_path, "bodies", preamble, "".join(parts))
+
+
+@needs_pdflatex
+def test_every_standalone_document_and_sheet_fits(cli, monkeypatch, tmp_path):
+    """``--standalone`` of every golden command, the solution sheets and a few hostile shapes,
+    in one document under hwcheck's preamble (each document's body is the same there)."""
+    monkeypatch.chdir(ROOT)
+    bodies = [body_of(latex_of(cli, *args, "--standalone")) for args in LATEX_CASES.values()]
+    bodies += [body_of(latex_of(cli, *args, "--standalone")) for args in SHEETS]
+    bodies.append(render.to_latex(HOSTILE, render.SHEET_WIDTH))
+    check_fits(tmp_path, "standalone", render.PREAMBLE, "\\clearpage\n".join(bodies))
+
+
+# ------------------------------------------------------------------ shapes that must not fit
+
+
+def _numbers(n: int, seed: int) -> list[str]:
+    return [f"{(-1) ** (i + seed) * (i * 7919 + seed) / 1e7:.9g}" for i in range(n)]
+
+
+HOSTILE = [
+    Table(  # 24 columns of long numbers: no size holds it, so column blocks
+        columns=("t", "θ", *(f"quantity_{j}" for j in range(22))),
+        rows=tuple((str(i), "wb"[i % 2], *_numbers(22, i)) for i in range(60)),
+        title="a wide and long table",
+    ),
+    Table(  # one enormous cell in a narrow table: wraps
+        columns=("claim", "claimed", "verdict"),
+        rows=(("matrix", str([[f"W{i}{j}" for j in range(12)] for i in range(12)]), "✓ correct"),),
+    ),
+    Matrix(  # 40×40: column blocks and row blocks
+        entries=tuple(tuple(f"{(i - j) / 7:.4f}" for j in range(40)) for i in range(40)),
+        title="A",
+    ),
+    Text(lines=("w" * 300, "x = " + "1, " * 200), preformatted=True),
+    Text(
+        latex=(
+            "L = " + " + ".join(rf"\left(w_{{{i}}} x_{{{i}}} - t\right)^{{2}}" for i in range(40)),
+        ),
+        lines=("",),
+    ),
+    Text(lines=("a" * 200, "key.path.with_many.parts_" * 12)),
+]
+
+
+# ------------------------------------------------------------------ how it is laid out
+
+
+def test_a_wide_table_is_split_into_blocks_that_repeat_the_row_labels():
+    lines = render.table(HOSTILE[0], render.BODY_WIDTH)
+    blocks = [line for line in lines if line.startswith("\\begin{longtable}")]
+    assert len(blocks) > 1
+    heads = [
+        lines[i + 2].replace("\\allowbreak{}", "")
+        for i, line in enumerate(lines)
+        if line.startswith("\\begin{longtable}")
+    ]
+    assert all(h.startswith("t & $\\theta$ & ") for h in heads)  # t and θ in every block
+    shown = {m for h in heads for m in re.findall(r"quantity\\_(\d+)", h)}
+    assert shown == {str(j) for j in range(22)}  # every column once
+
+
+def test_column_widths_fit_the_line_they_are_laid_out_for():
+    for section in HOSTILE[:2]:
+        for width in (render.BODY_WIDTH, render.SHEET_WIDTH):
+            for block in (
+                render.column_blocks(section, width)
+                if render.layout(section, width) is None
+                else [section]
+            ):
+                lay = render.layout(block, width)
+                assert lay is not None
+                n = len(block.columns)
+                used = sum(lay.widths) * lay.size.scale + 2 * lay.size.tabcolsep * (n - 1)
+                assert used <= width
+
+
+def test_a_wide_matrix_is_split_into_labelled_blocks():
+    out = "\n".join(render.matrix(HOSTILE[2], render.BODY_WIDTH))
+    assert out.count("\\begin{array}") > 2
+    assert "rows 1--30 of 40" in out and "rows 31--40 of 40" in out
+    assert re.search(r"columns 1--\d+ of 40", out)
+    entries = re.findall(r"-?\d\.\d{4}", out)
+    assert len(entries) == 40 * 40  # every entry once
+
+
+def test_a_small_table_and_matrix_stay_whole():
+    table = Table(columns=("a", "b"), rows=(("1", "2"),))
+    assert sum(line.startswith("\\begin{longtable}") for line in render.table(table)) == 1
+    matrix = Matrix(entries=(("1", "2"), ("3", "4")))
+    assert "columns" not in "".join(render.matrix(matrix))
+
+
+def test_a_long_equation_breaks_and_a_short_one_is_displayed():
+    assert render.equation("x = 1").startswith("\\[")
+    long = render.equation(HOSTILE[4].latex[0])
+    assert long.startswith("\\par") and "\\left" not in long and "\\right" not in long
+
+
+SAMPLES = (
+    "-0.00443869",
+    "822,974,180",
+    "steps.0.state.exp_avg_sq.w",
+    "MACs = multiply-accumulates",
+    "WWWWMMMM mmmm",
+    "θₜ = θₜ₋₁ + Δθₜ",
+    "[[W11, W10, 0], [0, W11, W10]]",
+    "expression: numeric (probes 12 in [-3, 3])",
+    "Persian ۰٫۰۸۵",
+)
+
+
+@needs_pdflatex
+def test_estimated_widths_are_not_below_what_pdflatex_measures(tmp_path):
+    """The layout rests on an estimate of printed widths: pdflatex measures each sample (an
+    ``\\hbox`` of the escaped text) and the estimate may not fall short."""
+    lines = [
+        f"\\setbox0\\hbox{{{render._cell(s)}}}\\typeout{{hwcheck-width {i}: \\the\\wd0}}"
+        for i, s in enumerate(SAMPLES)
+    ]
+    preamble = "\\documentclass{article}\n" + render.PACKAGES + "\n\\begin{document}\n"
+    log, _ = compile_pdf(tmp_path, "widths", preamble + "\n".join(lines) + "\nx\n\\end{document}\n")
+    measured = {int(i): float(w) for i, w in re.findall(r"hwcheck-width (\d+): ([\d.]+)pt", log)}
+    assert len(measured) == len(SAMPLES)
+    for i, sample in enumerate(SAMPLES):
+        estimate = render.text_width(sample)
+        assert measured[i] <= estimate <= 1.6 * measured[i] + 5, (sample, measured[i], estimate)
+
+
+# ------------------------------------------------------------------ the solution sheet
+
+
+def test_the_solution_sheet_has_no_counts_errors_or_latex_heading(cli, monkeypatch, tmp_path):
+    monkeypatch.chdir(ROOT)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        (ROOT / "tests/data/course_claims.toml").read_text(encoding="utf-8")
+        + '\n[[exercise]]\nid = "Z"\ncommand = "params"\nspec = "8x8x1 | conv2d 1 9"\n',
+        encoding="utf-8",
+    )
+    sheets = [latex_of(cli, "check", "examples.toml", "--only", "H,J", "--show-all")]
+    sheets.append(latex_of(cli, "check", str(bad), "--show-all"))
+    for sheet in sheets:
+        assert "error" not in sheet.lower()
+        assert not re.search(r"\d+ (exercises?|claims?)\b|passed|failed|claims correct", sheet)
+        assert "\\textbf{LaTeX}" not in sheet
+    assert "\\partial" in sheets[0]  # the derivatives are there, as equations
+    assert "\\subsection*{Exercise Z}" in sheets[1]
+
+
+def test_sheet_body_renders_exercises_for_a_handout(monkeypatch):
+    """The documented entry for handouts: outcomes in, sheet content out, claims optional."""
+    monkeypatch.chdir(ROOT)
+    import hwcheck
+
+    result = hwcheck.check("examples.toml", only="B,E")
+    with_claims = render.sheet_body(result.exercises)
+    without = render.sheet_body(result.exercises, claims=False)
+    assert "\\subsection*{Exercise B" in without and "\\subsection*{Exercise E" in without
+    assert "verdict" in with_claims and "verdict" not in without
+    assert "passed" not in with_claims + without
+
+
+def test_eastern_digits_print_as_western_with_a_note():
+    body = render.to_latex([Text(lines=("claimed ۰٫۰۸۵ and ۰/۲۵ and ٣",))])
+    assert "claimed 0.085 and 0.25 and 3" in body
+    assert "U+06F" not in body and "Western digits" in body
+    assert "Western digits" not in render.to_latex([Text(lines=("claimed 0.085",))])
