@@ -307,6 +307,11 @@ def _tokens(text: str, math_specials: bool):
             if not pieces[-1][1]:
                 pieces.pop()
             return code[-1]
+        if is_math and code[-1:].isalpha() and not re.search(r"\\[A-Za-z]+$", code):
+            pieces[-1][1] = code[:-1]  # a letter already in math (latex_math's text)
+            if not pieces[-1][1]:
+                pieces.pop()
+            return code[-1]
         if is_math and code.endswith(" ") and "\\" in code:
             head, _, macro = code.rstrip().rpartition("\\")
             pieces[-1][1] = head
@@ -405,3 +410,22 @@ def latex_math(text: str) -> str:
     for is_math, code in _tokens(text, math_specials=True):
         out.append(_tidy(code) if is_math else r"\text{" + code + "}")
     return " ".join(out)
+
+
+# ------------------------------------------------------------- expressions as mathematics
+
+_EXPRESSION_PRINTER: list = []  # bound once by the composition root (the symbolic family's)
+
+
+def bind_expression(printer) -> None:
+    """Bind the printer of the expression language (text → LaTeX math, or None when the text
+    does not parse); the core cannot import the family that owns the parser."""
+    _EXPRESSION_PRINTER[:] = [printer]
+
+
+def expression_math(text: str) -> str | None:
+    """An expression as written (a claim, an expected value) as LaTeX math, through the safe
+    parser's tree; None when no printer is bound or the text is not an expression."""
+    if not _EXPRESSION_PRINTER or not isinstance(text, str) or not text.strip():
+        return None
+    return _EXPRESSION_PRINTER[0](text)

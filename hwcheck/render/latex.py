@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hwcheck.core import escape
 from hwcheck.core.escape import latex_math
@@ -94,40 +94,44 @@ def text_width(text: str) -> float:
 
 
 def _pieces(cell: str, breaks: bool) -> list[str]:
-    """The pieces a line may not break inside: words (and with ``breaks``, their parts)."""
-    if getattr(cell, "latex", None) is not None:  # a formula: math breaks at its top level only
-        return _top_level_words(cell)
+    """The pieces of a text cell a line may not break inside: words (and with ``breaks``, their
+    parts)."""
     words = cell.split()
     if not breaks:
         return words
     return [piece for word in words for piece in escape.break_points(word)]
 
 
-def _top_level_words(formula: str) -> list[str]:
-    words, depth, current = [], 0, ""
-    for ch in formula:
-        depth += ch in "(["
-        depth -= ch in ")]"
-        if ch == " " and depth <= 0:
-            words.append(current)
-            current = ""
-        else:
-            current += ch
-    return [w for w in [*words, current] if w]
+_MATH_BREAK = re.compile(r"\\left\b|\\right\b|[{}]|(?<=[ }])(?:[-+=]|\\cdot|\\le|\\ge|\\to)(?= )")
 
 
-def _scale(cell: str) -> float:
-    """Math (a formula cell) spaces its operators: wider than the same characters as text."""
-    return 1.25 if getattr(cell, "latex", None) is not None else 1.0
+def math_pieces(code: str) -> list[str]:
+    """LaTeX math cut where TeX may break an inline formula: after a relation or a binary
+    operator outside every group (``{…}``, ``\\left…\\right``)."""
+    pieces, depth, start = [], 0, 0
+    for m in _MATH_BREAK.finditer(code):
+        token = m.group()
+        if token in ("{", "\\left"):
+            depth += 1
+        elif token in ("}", "\\right"):
+            depth -= 1
+        elif depth == 0:
+            pieces.append(code[start : m.end()])
+            start = m.end()
+    return [p for p in [*pieces, code[start:]] if p.strip()]
 
 
 def natural_width(cell: str) -> float:
-    return _scale(cell) * text_width(str(cell))
+    latex = getattr(cell, "latex", None)
+    return math_width(latex) if latex is not None else text_width(str(cell))
 
 
 def least_width(cell: str, breaks: bool) -> float:
     """The widest piece that cannot break: a column narrower than this overflows."""
-    return _scale(cell) * max((text_width(p) for p in _pieces(cell, breaks)), default=0.0)
+    latex = getattr(cell, "latex", None)
+    if latex is not None:
+        return max((math_width(p) for p in math_pieces(latex)), default=0.0)
+    return max((text_width(p) for p in _pieces(cell, breaks)), default=0.0)
 
 
 def math_width(code: str) -> float:
@@ -138,7 +142,7 @@ def math_width(code: str) -> float:
     code = re.sub(r"\\[a-zA-Z]+\s*", "x", code)  # one symbol per macro
     code = re.sub(r"[_^]\{([^{}]*)\}", lambda m: "." * len(m[1]), code)  # scripts, smaller
     code = code.replace("{", "").replace("}", "").replace(" ", "")
-    return 1.1 * sum(char_width(ch) + (4.0 if ch in "=+-<>" else 0.0) for ch in code)
+    return 1.2 * sum(char_width(ch) + (4.0 if ch in "=+-<>" else 0.0) for ch in code)
 
 
 # ---------------------------------------------------------------------------- sizes
@@ -222,20 +226,16 @@ def layout(section: Table, width: float) -> Layout | None:
 
 
 def _share(least: list[float], natural: list[float], room: float) -> tuple[float, ...]:
-    """Column widths from their least widths, the rest of ``room`` shared in proportion to
-    what each column lacks of its natural width (never more than that)."""
-    widths = [lo + SLACK for lo in least]
-    for _ in range(4):  # water-filling: capped columns give their share back
-        spare = room - sum(widths)
-        lacking = {
-            i: natural[i] + SLACK - w for i, w in enumerate(widths) if natural[i] + SLACK > w
-        }
-        total = sum(lacking.values())
-        if spare <= 0.5 or total <= 0:
-            break
-        for i, lack in lacking.items():
-            widths[i] += min(lack, spare * lack / total)
-    return tuple(widths)
+    """Column widths: each column its natural width up to a common level, never below its
+    least width, the level chosen so that the columns fill ``room`` (max-min fair shares)."""
+    least = [lo + SLACK for lo in least]
+    natural = [max(n + SLACK, lo) for n, lo in zip(natural, least)]
+    low, high = 0.0, max(natural)
+    for _ in range(40):  # bisect the level
+        level = (low + high) / 2
+        used = sum(max(lo, min(n, level)) for lo, n in zip(least, natural))
+        low, high = (level, high) if used <= room else (low, level)
+    return tuple(max(lo, min(n, low)) for lo, n in zip(least, natural))
 
 
 def _spec(align: str, width: float, size: Size, total: float) -> str:
@@ -249,16 +249,31 @@ def _row(cells) -> str:
 
 
 def longtable(section: Table, lay: Layout, width: float) -> list[str]:
+    """The table as a ``longtable``: its title and header repeat on every page it runs to."""
     aligns = (section.align or "l" * len(section.columns)).ljust(len(section.columns), "l")
     specs = "".join(_spec(a, w, lay.size, width) for a, w in zip(aligns, lay.widths))
     head = f"{{{lay.size.command}\\setlength{{\\tabcolsep}}{{{lay.size.tabcolsep:g}pt}}%"
-    out = [head, "\\begin{longtable}{@{}" + specs + "@{}}", "\\hline"]
-    out += [_row(section.columns) + " \\hline", "\\endhead"]
+    out = [head, "\\begin{longtable}{@{}" + specs + "@{}}"]
+    header = [_row(section.columns) + " \\hline"]
+    if section.title:
+        out += [_caption(section.title, lay, width), "\\hline", *header, "\\endfirsthead"]
+        out += [_caption(section.title + " (continued)", lay, width)]
+    out += ["\\hline", *header, "\\endhead"]
     out.extend(_row(row) for row in section.rows)
     if section.footer:
         out.append("\\hline")
         out.extend(_row(row) for row in section.footer)
     return [*out, "\\hline", "\\end{longtable}}"]
+
+
+def _caption(title: str, lay: Layout, width: float) -> str:
+    """The title as the table's first row, so no page break parts it from the table."""
+    n = len(lay.widths)
+    span = sum(w * lay.size.scale for w in lay.widths) / width
+    gaps = 2 * lay.size.tabcolsep * (n - 1) - 1.0
+    cell = f"@{{}}>{{\\raggedright\\arraybackslash}}p{{\\dimexpr {span:.4f}\\linewidth+{gaps:g}pt\\relax}}@{{}}"
+    text = f"\\normalsize\\bfseries {_cell(title, breaks=True)}"
+    return f"\\multicolumn{{{n}}}{{{cell}}}{{{text}}} \\\\[2pt]"
 
 
 def _is_label(column: list[str]) -> bool:
@@ -307,15 +322,47 @@ def _subtable(section: Table, keep: list[int], n: int) -> Table:
     )
 
 
+class Math(str):
+    """A cell whose text is shown as the LaTeX math it carries (an expression as written)."""
+
+    latex: str
+
+    def __new__(cls, text: str, latex: str):
+        made = super().__new__(cls, text)
+        made.latex = latex
+        return made
+
+
+def with_expressions(section: Table) -> Table:
+    """A claims table whose claimed and expected expressions are typeset as mathematics (the
+    rule says the comparison was of expressions; text that does not parse stays text)."""
+    from hwcheck.claims.verdict import CLAIM_COLUMNS
+
+    if tuple(section.columns) != tuple(CLAIM_COLUMNS):
+        return section
+    rows = tuple(_expression_row(row) for row in section.rows)
+    return replace(section, rows=rows)
+
+
+def _expression_row(row: tuple) -> tuple:
+    if len(row) < 5 or not str(row[4]).startswith("expression"):
+        return row
+    cells = list(row)
+    for i in (1, 2):
+        code = escape.expression_math(str(cells[i]))
+        if code is not None:
+            cells[i] = Math(str(cells[i]), code)
+    return tuple(cells)
+
+
 def table(section: Table, width: float = BODY_WIDTH) -> list[str]:
+    section = with_expressions(section)
     lay = layout(section, width)
     if lay is not None:
         return longtable(section, lay, width) + _notes(section.notes)
     out: list[str] = []
-    for n, block in enumerate(column_blocks(section, width)):
+    for block in column_blocks(section, width):
         lay = layout(block, width) or Layout(SIZES[-1], tuple(_even(block, width)))
-        if n:
-            out.append(_title(block.title or ""))
         out += longtable(block, lay, width)
     return out + _notes(section.notes)
 
@@ -447,11 +494,11 @@ def _title_of(section: Section) -> str | None:
 def section_lines(section: Section, width: float) -> list[str]:
     if isinstance(section, Heading):
         return [_heading(section)]
+    if isinstance(section, Table):  # its title is its first row
+        return ["\\par\\medskip", *table(section, width)]
     out = [_title(title)] if (title := _title_of(section)) else []
     if isinstance(section, Matrix):
         return out + matrix(section, width)
-    if isinstance(section, Table):
-        return out + table(section, width)
     return out + lines(section, width)
 
 
