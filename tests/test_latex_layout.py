@@ -270,6 +270,7 @@ def test_estimated_widths_are_not_below_what_pdflatex_measures(tmp_path):
         for i, box in enumerate(boxes)
     ]
     preamble = "\\documentclass{article}\n" + render.PACKAGES + "\n\\begin{document}\n"
+    preamble += render.EASTERN_FALLBACK + "\n"
     log, _ = compile_pdf(tmp_path, "widths", preamble + "\n".join(lines) + "\nx\n\\end{document}\n")
     measured = {int(i): float(w) for i, w in re.findall(r"hwcheck-width (\d+): ([\d.]+)pt", log)}
     assert len(measured) == len(boxes)
@@ -317,9 +318,86 @@ def test_sheet_body_renders_exercises_for_a_handout(monkeypatch):
 
 def test_eastern_digits_print_as_western_with_a_note():
     body = render.to_latex([Text(lines=("claimed ۰٫۰۸۵ and ۰/۲۵ and ٣",))])
-    assert "claimed 0.085 and 0.25 and 3" in body
-    assert "U+06F" not in body and "Western digits" in body
-    assert "Western digits" not in render.to_latex([Text(lines=("claimed 0.085",))])
+    assert "\\hwcheckeastern{0.085}{" in body and "\\hwcheckeastern{0.25}{" in body
+    assert '\\hwcheckeastern{3}{\\char"0663}' in body
+    assert "U+06F" not in body and "Western digits" in body and body.isascii()
+    assert "\\providecommand{\\hwcheckeastern}[2]{#1}" in body  # any preamble: Western
+    plain = render.to_latex([Text(lines=("claimed 0.085",))])
+    assert "Western digits" not in plain and "hwcheckeastern" not in plain
+
+
+EASTERN_KEY = """
+[[exercise]]
+id = "B"
+title = "One convolution, ۳۵×۳۵ input"
+command = "params"
+spec = "35x35x16 | conv2d filters=32 kernel=3 padding=same"
+[exercise.claims]
+total_params = "۴٬۶۴۰"
+output_shape = "(۳۵, ۳۵, ۳۲)"
+
+[[exercise]]
+id = "I"
+command = "sgd"
+steps = 2
+[exercise.claims]
+"w(2)" = "۰٫۰۸۵"
+"w(1)" = "۰/۰۷۳"
+"""
+
+
+def eastern_sheet(cli, tmp_path) -> str:
+    key = tmp_path / "fa.toml"
+    key.write_text(EASTERN_KEY, encoding="utf-8")
+    return latex_of(cli, "check", str(key), "--show-all", "--standalone")
+
+
+def pdf_text(pdf: Path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("no pdftotext")
+    run = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, timeout=60, check=True)
+    return run.stdout.decode("utf-8")
+
+
+@needs_pdflatex
+def test_eastern_digits_under_pdflatex_are_western_with_the_note(cli, tmp_path):
+    sheet = eastern_sheet(cli, tmp_path)
+    assert sheet.isascii() and "[U+06F" not in sheet
+    log, pdf = compile_pdf(tmp_path, "fa", sheet)
+    assert not overfull(log)
+    text = pdf_text(pdf)
+    assert "0.085" in text and "0.073" in text and "4,640" in text
+    assert "printed as Western digits" in text
+
+
+def has_naskh() -> bool:
+    if shutil.which("xelatex") is None or shutil.which("fc-list") is None:
+        return False
+    run = subprocess.run(
+        ["fc-list", "Noto Naskh Arabic"], capture_output=True, timeout=60, check=False
+    )
+    return bool(run.stdout.strip())
+
+
+def test_eastern_digits_under_xelatex_print_as_written(cli, tmp_path):
+    if not has_naskh():
+        pytest.skip("no xelatex or no Noto Naskh Arabic font")
+    sheet = eastern_sheet(cli, tmp_path)
+    (tmp_path / "fa.tex").write_text(sheet, encoding="ascii")
+    run = subprocess.run(
+        ["xelatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "fa"],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    log = (tmp_path / "fa.log").read_text(encoding="utf-8", errors="replace")
+    assert run.returncode == 0, log[-2000:]
+    assert "Missing character" not in log and not overfull(log)
+    text = pdf_text(tmp_path / "fa.pdf")
+    eastern = [ch for ch in text if "\u0660" <= ch <= "\u0669" or "\u06f0" <= ch <= "\u06f9"]
+    assert len(eastern) >= 20  # ۴٬۶۴۰, (۳۵, ۳۵, ۳۲), ۰٫۰۸۵, ۰/۰۷۳, the title's ۳۵×۳۵
+    assert "printed as Western digits" not in text and "U+06" not in text
 
 
 # ------------------------------------------------------------------ expressions as mathematics

@@ -12,8 +12,9 @@ function that makes any such text safe and visible there:
   raw HTML passes), ``|`` escaped for tables;
 - :func:`latex` — text mode: the ten specials escaped, mathematical Unicode (Greek letters,
   hats, primes, sub- and superscripts, operators) turned into macros inside ``$…$``, Persian
-  and Arabic-Indic digits as Western digits (``٫`` and a ``/`` between them as the decimal
-  point, as the number grammar reads them; the renderer adds a note saying so), anything else
+  and Arabic-Indic digits through a macro that prints them as Western digits under pdflatex
+  (``٫`` and a ``/`` between them as the decimal point, as the number grammar reads them; the
+  renderer adds a note saying so) and as written under XeLaTeX (:func:`eastern`), anything else
   non-ASCII shown as ``[U+XXXX]``: the result is pure ASCII and compiles with pdflatex;
   :func:`latex_math` is the same for a string that sits inside math mode; ``breaks=True``
   lets a long token (a claim key, a list without spaces) break after ``,;/=_*`` and a dot
@@ -271,6 +272,24 @@ EASTERN.update({"٫": ".", "٬": ","})
 _EASTERN_SLASH = re.compile("(?<=[۰-۹٠-٩])/(?=[۰-۹٠-٩])")  # ۰/۲۵: the Persian decimal mark
 
 
+#: a number written in Eastern digits (its decimal and thousands marks, ``/`` between digits)
+_EASTERN_RUN = re.compile("((?:[۰-۹٠-٩])(?:[۰-۹٠-٩٫٬]|/(?=[۰-۹٠-٩]))*)")
+#: the macro a number in Eastern digits is written with: ``{as Western digits}{as written}``
+EASTERN_MACRO = "hwcheckeastern"
+
+
+def eastern(run: str) -> str:
+    """A number in Eastern digits both ways, for :data:`EASTERN_MACRO` to choose: pdflatex
+    prints the Western digits, XeLaTeX with a font that has them the digits as written (each a
+    ``\\char`` code, so the output stays ASCII).
+
+    >>> eastern("۰٫۵")
+    '\\\\hwcheckeastern{0.5}{\\\\char"06F0\\\\char"066B\\\\char"06F5}'
+    """
+    written = "".join("{\\rmfamily/}" if ch == "/" else f'\\char"{ord(ch):04X}' for ch in run)
+    return f"\\{EASTERN_MACRO}{{{western_digits(run)}}}{{{written}}}"
+
+
 def has_eastern_digits(text: str) -> bool:
     """Whether :func:`latex` prints some of ``text``'s digits as Western digits."""
     return any(ch in EASTERN for ch in text)
@@ -366,6 +385,14 @@ def latex(text: str, *, space: str = " ", breaks: bool = False) -> str:
     >>> print(latex("steps.0.state.exp_avg.w", breaks=True))
     steps.\\allowbreak{}0.\\allowbreak{}state.\\allowbreak{}exp\\_\\allowbreak{}avg.\\allowbreak{}w
     """
+    if has_eastern_digits(text):
+        return "".join(
+            eastern(piece)
+            if _EASTERN_RUN.fullmatch(piece)
+            else latex(piece, space=space, breaks=breaks)
+            for piece in _EASTERN_RUN.split(text)
+            if piece
+        )
     if breaks:
         return "\\allowbreak{}".join(latex(piece, space=space) for piece in break_points(text))
     out = []

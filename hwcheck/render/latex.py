@@ -3,7 +3,8 @@
 Imported only for ``--format latex``. Every string passes through :func:`hwcheck.core.escape.latex`
 (text) or :func:`hwcheck.core.escape.latex_math` (matrix entries), so the output is pure ASCII:
 Greek letters, hats, primes, sub- and superscripts become macros inside ``$…$``; Persian and
-Arabic-Indic digits print as Western digits, with a note at the end saying so.
+Arabic-Indic digits print as Western digits under pdflatex, with a note at the end saying so, and
+as written under xelatex (``--standalone`` adds :data:`XETEX_EASTERN` when they occur).
 
 Nothing runs off the page (checked on A4 and letter by ``tests/test_latex_layout.py``):
 
@@ -52,13 +53,34 @@ OPEN = (
 CLOSE = "\\endgroup"
 EASTERN_NOTE = (
     "Persian and Arabic-Indic digits are printed as Western digits 0--9 (with the decimal marks "
-    "U+066B and `/' between such digits as a point); hwcheck reads them the same way."
+    "U+066B and `/' between such digits as a point), as hwcheck reads them; compile with "
+    "xelatex to print them as written."
+)
+
+
+#: added to the preamble when the text holds Eastern digits: under XeLaTeX they print as
+#: written, in Noto Naskh Arabic (fonts-noto-core); under pdflatex as Western digits, with a note
+XETEX_EASTERN = r"""\usepackage{iftex}
+\ifXeTeX
+  \usepackage{fontspec}
+  \newfontfamily\hwcheckeasternfont{Noto Naskh Arabic}
+  \newcommand{\hwcheckeastern}[2]{{\hwcheckeasternfont #2}}
+  \newcommand{\hwcheckeasternnote}[1]{}
+\fi
+"""
+#: the body's own fallbacks (pdflatex, or a reader's preamble without the above)
+EASTERN_FALLBACK = (
+    "\\providecommand{\\hwcheckeastern}[2]{#1}\\providecommand{\\hwcheckeasternnote}[1]{#1}"
 )
 
 
 def wrap_document(body: str) -> str:
-    """``--standalone``: the body in a complete document."""
-    return PREAMBLE + "\n" + body + "\n\\end{document}\n"
+    """``--standalone``: the body in a complete document (compiles with pdflatex, and with
+    xelatex when it holds Eastern digits, to print them as written)."""
+    preamble = PREAMBLE
+    if "\\" + escape.EASTERN_MACRO + "{" in body:
+        preamble = preamble.replace("\\begin{document}", XETEX_EASTERN + "\\begin{document}")
+    return preamble + "\n" + body + "\n\\end{document}\n"
 
 
 # ---------------------------------------------------------------------------- widths
@@ -524,12 +546,13 @@ def _mentions_eastern(sections: list[Section]) -> bool:
 
 def to_latex(sections: list[Section], width: float = BODY_WIDTH) -> str:
     """The sections as a LaTeX body laid out for a text ``width`` (pt), in one group."""
-    out: list[str] = [OPEN]
+    eastern = _mentions_eastern(sections)
+    out: list[str] = [OPEN + (EASTERN_FALLBACK if eastern else "")]
     for section in sections:
         out += section_lines(section, width)
         out.append("")
-    if _mentions_eastern(sections):
-        out += _notes((EASTERN_NOTE,))
+    if eastern:
+        out.append("\\par\\noindent{\\small\\hwcheckeasternnote{" + EASTERN_NOTE + "}}")
     out.append(CLOSE)
     return "\n".join(out).rstrip() + "\n"
 
