@@ -31,6 +31,8 @@ needs_pdftoppm = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="no
 PAPERS = ("a4paper", "letterpaper")
 #: the document writes where its text column is (pt from the left edge, and its width)
 WHERE = "\\AtBeginDocument{\\typeout{hwcheck-text-area: \\the\\dimexpr 1in+\\hoffset+\\oddsidemargin\\relax\\space\\the\\textwidth}}\n"
+#: claims written in Persian digits
+EASTERN_KEY = ROOT / "tests/data/eastern_digits.toml"
 SHEETS = (
     ("check", "examples.toml", "--show-all"),
     ("check", "tests/data/course_claims.toml", "--show-all"),
@@ -326,30 +328,8 @@ def test_eastern_digits_print_as_western_with_a_note():
     assert "Western digits" not in plain and "hwcheckeastern" not in plain
 
 
-EASTERN_KEY = """
-[[exercise]]
-id = "B"
-title = "One convolution, ۳۵×۳۵ input"
-command = "params"
-spec = "35x35x16 | conv2d filters=32 kernel=3 padding=same"
-[exercise.claims]
-total_params = "۴٬۶۴۰"
-output_shape = "(۳۵, ۳۵, ۳۲)"
-
-[[exercise]]
-id = "I"
-command = "sgd"
-steps = 2
-[exercise.claims]
-"w(2)" = "۰٫۰۸۵"
-"w(1)" = "۰/۰۷۳"
-"""
-
-
 def eastern_sheet(cli, tmp_path) -> str:
-    key = tmp_path / "fa.toml"
-    key.write_text(EASTERN_KEY, encoding="utf-8")
-    return latex_of(cli, "check", str(key), "--show-all", "--standalone")
+    return latex_of(cli, "check", str(EASTERN_KEY), "--show-all", "--standalone")
 
 
 def pdf_text(pdf: Path) -> str:
