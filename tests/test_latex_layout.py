@@ -130,6 +130,7 @@ def check_fits(tmp_path: Path, name: str, preamble: str, body: str) -> None:
 # ------------------------------------------------------------------ the whole documents
 
 
+@pytest.mark.slow
 @needs_pdflatex
 def test_every_golden_command_fits_a_plain_article(cli, monkeypatch, tmp_path):
     """``--format latex`` as a reader includes it: article's own margins, the packages named."""
@@ -142,6 +143,7 @@ def test_every_golden_command_fits_a_plain_article(cli, monkeypatch, tmp_path):
     check_fits(tmp_path, "bodies", preamble, "".join(parts))
 
 
+@pytest.mark.slow
 @needs_pdflatex
 def test_every_standalone_document_and_sheet_fits(cli, monkeypatch, tmp_path):
     """``--standalone`` of every golden command, the solution sheets and a few hostile shapes,
@@ -182,6 +184,20 @@ HOSTILE = [
         lines=("",),
     ),
     Text(lines=("a" * 200, "key.path.with_many.parts_" * 12)),
+    Table(  # expressions typeset as mathematics: a long sum breaks, a long exponent cannot
+        columns=("claim", "claimed", "expected", "verdict", "rule"),
+        rows=(
+            ("e", " + ".join(f"w{i}*x{i}" for i in range(60)), "۲*w۱", "✗ wrong", "expression"),
+            (
+                "f",
+                "x**(" + "+".join(f"a{i}" for i in range(60)) + ")",
+                "x",
+                "✗ wrong",
+                "expression",
+            ),
+        ),
+        title="Claims",
+    ),
 ]
 
 

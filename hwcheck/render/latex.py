@@ -184,6 +184,7 @@ TT_SIZES = (("", 1.0), ("\\small", 0.9), ("\\footnotesize", 0.8), ("\\scriptsize
 TT_CHAR = 5.25  # pt: one typewriter character at 10pt
 MATRIX_ROWS = 30  # rows of one displayed block
 SLACK = 2.0  # pt added to each column's estimated width
+MATH_PIECE = 150.0  # pt: an expression with a wider unbreakable piece is shown as text
 
 
 # ---------------------------------------------------------------------------- cells
@@ -372,8 +373,10 @@ def _expression_row(row: tuple) -> tuple:
     cells = list(row)
     for i in (1, 2):
         code = escape.expression_math(str(cells[i]))
-        if code is not None:
-            cells[i] = Math(str(cells[i]), code)
+        if code is not None and code.isascii():
+            math = Math(str(cells[i]), code)
+            if least_width(math, True) <= MATH_PIECE:  # else text, which breaks anywhere
+                cells[i] = math
     return tuple(cells)
 
 

@@ -11,6 +11,9 @@ is the literal as written, so user text can never become a LaTeX command.
 '\\\\exp(-(w \\\\cdot x + b)) / (1 + \\\\exp(-(w \\\\cdot x + b)))^{2}'
 >>> written_latex("sigmoid(z1) * 0.50 - w1²"), written_latex("2 +* x") is None
 ('\\\\sigma(z_{1}) \\\\cdot 0.50 - {w_{1}}^{2}', True)
+>>> written_latex("۲*w۱ + ٣")
+'2 \\\\cdot w_{1} + 3'
+
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import re
 
 from hwcheck.core.errors import HwcheckError
-from hwcheck.core.escape import latex_math
+from hwcheck.core.escape import latex_math, western_digits
 from hwcheck.families.symbolic.parser import Node, parse, tokenize
 
 #: binding strength: a child binding more weakly than its place needs is parenthesised
@@ -62,7 +65,7 @@ class _Printer:
         return f"({code})" if _LEVEL.get(node.kind, 9) < level else code
 
     def _num(self, node: Node) -> str:
-        written = self.literals.get(node.column, str(node.value)).replace("_", "")
+        written = western_digits(self.literals.get(node.column, str(node.value)).replace("_", ""))
         mantissa, e, exponent = written.lower().partition("e")
         return f"{mantissa} \\cdot 10^{{{int(exponent)}}}" if e else written
 
@@ -72,7 +75,7 @@ class _Printer:
             return _GREEK_NAMES[name]
         m = re.fullmatch(r"([^\W\d_]+)_?(\d+)", name)
         if m:
-            return f"{_symbol(m[1])}_{{{m[2]}}}"
+            return f"{_symbol(m[1])}_{{{western_digits(m[2])}}}"
         return _symbol(name)
 
     def _neg(self, node: Node) -> str:
