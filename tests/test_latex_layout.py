@@ -213,7 +213,8 @@ def test_a_wide_table_is_split_into_blocks_that_repeat_the_row_labels():
     assert all(h.startswith("t & $\\theta$ & ") for h in heads)  # t and θ in every block
     shown = [m for h in heads[::2] for m in re.findall(r"quantity\\_(\d+)", h)]
     assert sorted(shown, key=int) == [str(j) for j in range(22)]  # every column once
-    assert sum("(continued)" in line for line in lines) == 2 * len(blocks) - 1
+    assert sum("(more columns)" in line for line in lines) == 2 * (len(blocks) - 1)
+    assert sum("(continued)" in line for line in lines) == len(blocks)  # each block's later pages
 
 
 def test_column_widths_fit_the_line_they_are_laid_out_for():

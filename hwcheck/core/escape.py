@@ -17,8 +17,8 @@ function that makes any such text safe and visible there:
   renderer adds a note saying so) and as written under XeLaTeX (:func:`eastern`), anything else
   non-ASCII shown as ``[U+XXXX]``: the result is pure ASCII and compiles with pdflatex;
   :func:`latex_math` is the same for a string that sits inside math mode; ``breaks=True``
-  lets a long token (a claim key, a list without spaces) break after ``,;/=_*`` and a dot
-  before a letter;
+  lets a long token (a claim key, a list without spaces) break after ``,;/=_*+·×``
+  and a dot before a letter;
 - :func:`html` — ``html.escape`` of the visible text.
 
 >>> terminal("A\\n| ✓ correct\\x1b[2J")
@@ -403,7 +403,8 @@ def latex(text: str, *, space: str = " ", breaks: bool = False) -> str:
 
 #: a long token may break after these (a comma or dot only where no number continues)
 _BREAK_AFTER = re.compile(
-    r"(?<=[;/=_*|])(?=\S)|(?<=,)(?=[^\d\s])|(?<=\.)(?=[^\W\d])|(?<=\.)(?=\d+\.)"
+    r"(?<=[;/=_|·×])(?=\S)|(?<=[*+])(?=[^\s*])|(?<=,)(?=[^\d\s])|(?<=\.)(?=[^\W\d])"
+    r"|(?<=\.)(?=\d+\.)"
 )
 LONG_TOKEN = 10  # characters: shorter tokens never break
 

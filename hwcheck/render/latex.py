@@ -333,7 +333,7 @@ def _subtable(section: Table, keep: list[int], n: int) -> Table:
     def cut(row):
         return tuple(row[i] for i in keep if i < len(row))
 
-    title = section.title if n == 0 else f"{section.title or 'Table'} (continued)"
+    title = section.title if n == 0 else f"{section.title or 'Table'} (more columns)"
     return Table(
         columns=cut(section.columns),
         rows=tuple(cut(r) for r in section.rows),
