@@ -482,3 +482,15 @@ def test_the_modules_examples_run():
 
     for module in (escape, typeset, render):
         assert doctest.testmod(module).failed == 0, module.__name__
+
+
+def test_the_printer_survives_the_largest_expressions_the_parser_takes():
+    from hwcheck.families.symbolic.typeset import written_latex
+
+    def nested(depth: int) -> str:
+        return "sigmoid(" * depth + "x" + ")" * depth
+
+    for text in ("+".join(["a"] * 300), "**".join(["a"] * 300), nested(59), "-" * 290 + "a"):
+        code = written_latex(text)
+        assert code is None or code.isascii()
+    assert written_latex("\\input{x}") is None and written_latex("__import__('os')") is None

@@ -48,9 +48,9 @@ def written_latex(text: str) -> str | None:
     try:
         tree = parse(text)
         literals = {t.column: t.text for t in tokenize(text) if t.kind == "number"}
-    except HwcheckError:
+        return _Printer(literals).latex(tree)
+    except (HwcheckError, RecursionError):  # not an expression, or one too deep to print
         return None
-    return _Printer(literals).latex(tree)
 
 
 class _Printer:
