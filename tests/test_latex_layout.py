@@ -333,6 +333,8 @@ def test_sheet_body_renders_exercises_for_a_handout(monkeypatch):
     assert "\\subsection*{Exercise B" in without and "\\subsection*{Exercise E" in without
     assert "verdict" in with_claims and "verdict" not in without
     assert "passed" not in with_claims + without
+    one = render.result_body(hwcheck.sgd(steps=2))
+    assert "\\begin{longtable}" in one and "verdict" not in one
 
 
 def test_eastern_digits_print_as_western_with_a_note():

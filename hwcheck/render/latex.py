@@ -584,7 +584,21 @@ def sheet_body(exercises, digits: int = 6, *, claims: bool = True, width=SHEET_W
     return to_latex(sheet_sections(exercises, digits, claims=claims), width)
 
 
-__all__ = ["PACKAGES", "PREAMBLE", "sheet_body", "sheet_sections", "to_latex", "wrap_document"]
+def result_body(result, digits: int = 6, *, width: float = SHEET_WIDTH) -> str:
+    """One command's result (what ``hwcheck.<command>(...)`` returns) as a LaTeX body: its
+    worked solution alone, no claims and no counts (a handout's or a feedback page's part)."""
+    return to_latex(list(result.view(digits)), width)
+
+
+__all__ = [
+    "PACKAGES",
+    "PREAMBLE",
+    "result_body",
+    "sheet_body",
+    "sheet_sections",
+    "to_latex",
+    "wrap_document",
+]
 
 
 def latex_output(result, sections: list[Section], digits: int, *, standalone: bool) -> str:
