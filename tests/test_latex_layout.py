@@ -16,6 +16,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hwcheck.core.registry import COMMANDS
 from hwcheck.core.views import Matrix, Table, Text
@@ -496,3 +498,35 @@ def test_the_printer_survives_the_largest_expressions_the_parser_takes():
         code = written_latex(text)
         assert code is None or code.isascii()
     assert written_latex("\\input{x}") is None and written_latex("__import__('os')") is None
+
+
+# ------------------------------------------------------------------ any table fits (property)
+
+WORDS = st.text(alphabet="abcxyz0123456789._-,·θ₁ ", min_size=0, max_size=40)
+
+
+@given(
+    st.integers(1, 24).flatmap(
+        lambda n: st.tuples(
+            st.lists(WORDS, min_size=n, max_size=n),
+            st.lists(st.lists(WORDS, min_size=0, max_size=n + 1), min_size=0, max_size=4),
+        )
+    ),
+    st.sampled_from([render.BODY_WIDTH, render.SHEET_WIDTH]),
+)
+@settings(max_examples=30, deadline=None)
+def test_any_table_is_laid_out_within_the_line(parts, width):
+    """Whatever the cells, every table (or column block) the renderer sets is planned no wider
+    than the line: its columns' widths plus the gaps between them."""
+    columns, rows = parts
+    section = render.squared(Table(tuple(columns), tuple(tuple(r) for r in rows)))
+    lay = render.layout(section, width)
+    blocks = [section] if lay is not None else render.column_blocks(section, width)
+    for block in blocks:
+        lay = render.layout(block, width) or render.Layout(
+            render.SIZES[-1], tuple(render._even(block, width))
+        )
+        n = len(block.columns)
+        used = sum(lay.widths) * lay.size.scale + 2 * lay.size.tabcolsep * (n - 1)
+        assert used <= width + 0.01
+    assert all("&" * (len(section.columns)) not in line for line in render.table(section, width))

@@ -229,22 +229,44 @@ def _columns(section: Table) -> list[list[str]]:
     return [[row[i] for row in every if i < len(row)] for i in range(len(section.columns))]
 
 
-def layout(section: Table, width: float) -> Layout | None:
+@dataclass(frozen=True)
+class Measures:
+    """Per column (pt at 10pt): its natural width, and the widest piece that cannot break
+    when it keeps its words whole (no-wrap) and when it may break inside them."""
+
+    natural: tuple[float, ...]
+    whole: tuple[float, ...]
+    broken: tuple[float, ...]
+    nowrap: frozenset
+
+    def only(self, keep: list[int]) -> Measures:
+        def pick(values):
+            return tuple(values[i] for i in keep)
+
+        nowrap = frozenset(keep.index(i) for i in self.nowrap if i in keep)
+        return Measures(pick(self.natural), pick(self.whole), pick(self.broken), nowrap)
+
+
+def measure(section: Table) -> Measures:
+    columns = _columns(section)
+    natural = tuple(max(map(natural_width, col), default=0.0) for col in columns)
+    broken = tuple(max((least_width(c, True) for c in col), default=0.0) for col in columns)
+    return Measures(natural, natural, broken, frozenset(section.nowrap))
+
+
+def layout(section: Table, width: float, measures: Measures | None = None) -> Layout | None:
     """The first way the table fits ``width``: natural, wrapped keeping the no-wrap columns,
     wrapped anywhere; at each size in turn. None: no size fits (split the columns)."""
-    columns = _columns(section)
-    natural = [max(map(natural_width, col), default=0.0) for col in columns]
+    m = measures or measure(section)
+    n = len(m.natural)
     for size in SIZES:
-        room = (width - 2 * size.tabcolsep * (len(columns) - 1)) / size.scale
-        if sum(natural) + SLACK * len(columns) <= 0.95 * room:  # every column natural
-            return Layout(size, tuple(w + SLACK for w in natural))
-        for keep in (set(section.nowrap), set()):
-            least = [
-                natural[i] if i in keep else max(least_width(c, True) for c in col)
-                for i, col in enumerate(columns)
-            ]
-            if sum(least) + SLACK * len(columns) <= 0.97 * room:
-                return Layout(size, _share(least, natural, room))
+        room = (width - 2 * size.tabcolsep * (n - 1)) / size.scale
+        if sum(m.natural) + SLACK * n <= 0.95 * room:  # every column natural
+            return Layout(size, tuple(w + SLACK for w in m.natural))
+        for keep in (m.nowrap, frozenset()):
+            least = [m.whole[i] if i in keep else m.broken[i] for i in range(n)]
+            if sum(least) + SLACK * n <= 0.97 * room:
+                return Layout(size, _share(least, list(m.natural), room))
     return None
 
 
@@ -311,19 +333,19 @@ def _looks_numeric(cell: str) -> bool:
 
 def column_blocks(section: Table, width: float) -> list[Table]:
     """The table cut into tables of consecutive columns, each repeating the label columns (the
-    first column and every column of short non-numeric labels), each fitting ``width``."""
-    columns = _columns(section)
-    narrow = width / 6
-    keys = [
-        i
-        for i, col in enumerate(columns)
-        if i == 0 or (_is_label(col) and max(map(natural_width, col)) <= narrow)
-    ]
+    first column and the columns of short non-numeric labels, a third of the line at most),
+    each fitting ``width``."""
+    columns, m = _columns(section), measure(section)
+    keys, used = [0], m.natural[0] if m.natural else 0.0
+    for i, col in enumerate(columns[1:], start=1):
+        if _is_label(col) and used + m.natural[i] <= width / 3:
+            keys.append(i)
+            used += m.natural[i]
     rest = [i for i in range(len(columns)) if i not in keys]
     blocks: list[list[int]] = [[]]
     for i in rest:
-        trial = _subtable(section, sorted(keys + blocks[-1] + [i]), 0)
-        if blocks[-1] and layout(trial, width) is None:
+        trial = sorted(keys + blocks[-1] + [i])
+        if blocks[-1] and layout(section, width, m.only(trial)) is None:
             blocks.append([])
         blocks[-1].append(i)
     return [_subtable(section, sorted(keys + b), n) for n, b in enumerate(blocks)]
@@ -380,8 +402,24 @@ def _expression_row(row: tuple) -> tuple:
     return tuple(cells)
 
 
+def squared(section: Table) -> Table:
+    """Every row as wide as the widest (a short row padded, the header too): an alignment
+    with more cells than columns would not compile."""
+    n = max((len(row) for row in (section.columns, *section.rows, *section.footer)), default=0)
+
+    def pad(row):
+        return tuple(row) + ("",) * (n - len(row))
+
+    if all(len(row) == n for row in (section.columns, *section.rows, *section.footer)):
+        return section
+    rows, footer = tuple(map(pad, section.rows)), tuple(map(pad, section.footer))
+    return replace(section, columns=pad(section.columns), rows=rows, footer=footer)
+
+
 def table(section: Table, width: float = BODY_WIDTH) -> list[str]:
-    section = with_expressions(section)
+    section = with_expressions(squared(section))
+    if not section.columns:
+        return _notes(section.notes)
     lay = layout(section, width)
     if lay is not None:
         return longtable(section, lay, width) + _notes(section.notes)
@@ -394,8 +432,8 @@ def table(section: Table, width: float = BODY_WIDTH) -> list[str]:
 
 def _even(section: Table, width: float) -> list[float]:
     """The last resort (one column wider than the page): equal shares, breaking anywhere."""
-    n = len(section.columns)
-    return [(width / SIZES[-1].scale - 6.0 * (n - 1)) / n] * n
+    n, size = len(section.columns), SIZES[-1]
+    return [(width - 2 * size.tabcolsep * (n - 1)) / size.scale / n - 0.5] * n
 
 
 # ---------------------------------------------------------------------------- matrices
