@@ -38,6 +38,7 @@ EASTERN_KEY = ROOT / "tests/data/eastern_digits.toml"
 SHEETS = (
     ("check", "examples.toml", "--show-all"),
     ("check", "tests/data/course_claims.toml", "--show-all"),
+    ("check", str(EASTERN_KEY), "--show-all"),
 )
 
 
@@ -49,8 +50,9 @@ def latex_of(cli, *args: str) -> str:
 
 def body_of(document: str) -> str:
     """A ``--standalone`` document's body (every one has the same preamble)."""
-    assert document.startswith(render.PREAMBLE)
-    return document[len(render.PREAMBLE) :].rsplit("\\end{document}", 1)[0]
+    preamble, _, body = document.partition("\\begin{document}\n")
+    assert render.PREAMBLE.startswith(preamble.split("\\usepackage{iftex}")[0])
+    return body.rsplit("\\end{document}", 1)[0]
 
 
 def compile_pdf(tmp_path: Path, name: str, source: str) -> tuple[str, Path]:
@@ -367,7 +369,8 @@ def test_eastern_digits_under_pdflatex_are_western_with_the_note(cli, tmp_path):
     log, pdf = compile_pdf(tmp_path, "fa", sheet)
     assert not overfull(log)
     text = pdf_text(pdf)
-    assert "0.085" in text and "0.073" in text and "4,640" in text
+    assert "0.085" in text and "0.073" in text and "4,640" in text and "35×35" in text
+    assert "[U+06A9]" in text  # a Persian letter: its code point under pdflatex
     assert "printed as Western digits" in text
 
 
@@ -398,6 +401,8 @@ def test_eastern_digits_under_xelatex_print_as_written(cli, tmp_path):
     text = pdf_text(tmp_path / "fa.pdf")
     eastern = [ch for ch in text if "\u0660" <= ch <= "\u0669" or "\u06f0" <= ch <= "\u06f9"]
     assert len(eastern) >= 20  # ۴٬۶۴۰, (۳۵, ۳۵, ۳۲), ۰٫۰۸۵, ۰/۰۷۳, the title's ۳۵×۳۵
+    letters = [ch for ch in text if ch.isalpha() and ("\u0620" <= ch <= "\u06d3" or ch >= "\ufb50")]
+    assert len(letters) >= 12  # the title's Persian words, as written
     assert "printed as Western digits" not in text and "U+06" not in text
 
 

@@ -286,8 +286,56 @@ def eastern(run: str) -> str:
     >>> eastern("۰٫۵")
     '\\\\hwcheckeastern{0.5}{\\\\char"06F0\\\\char"066B\\\\char"06F5}'
     """
-    written = "".join("{\\rmfamily/}" if ch == "/" else f'\\char"{ord(ch):04X}' for ch in run)
-    return f"\\{EASTERN_MACRO}{{{western_digits(run)}}}{{{written}}}"
+    return f"\\{EASTERN_MACRO}{{{western_digits(run)}}}{{{_as_written(run)}}}"
+
+
+def _as_written(number: str) -> str:
+    return "".join("{\\rmfamily/}" if ch == "/" else f'\\char"{ord(ch):04X}' for ch in number)
+
+
+#: the Arabic script's blocks (Persian and Arabic letters, their digits and punctuation)
+_ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
+#: words of the Arabic script (a zero-width non-joiner inside) and the spaces between them
+_ARABIC_RUN = re.compile(f"([{_ARABIC}\u200c]+(?: +[{_ARABIC}\u200c]+)*)")
+#: the macro Arabic-script words are written with: ``{for pdflatex}{as written, for xelatex}``
+RTL_MACRO = "hwcheckrtl"
+
+
+def rtl(run: str, space: str = " ") -> str:
+    """Persian or Arabic words both ways, for :data:`RTL_MACRO` to choose: pdflatex prints
+    what it can (``[U+06A9]`` for a letter, Western digits), XeLaTeX the words as written, right
+    to left (``\\beginR``…``\\endR``, numbers inside left to right), each letter a
+    ``\\char`` code so the output stays ASCII.
+
+    >>> print(rtl("یک ۳۵"))
+    \\hwcheckrtl{[U+06CC]\\allowbreak{}[U+06A9]\\allowbreak{} \\hwcheckeastern{35}{\\char"06F3\\char"06F5}}{\\beginR\\char"06CC{}\\char"06A9{}\\ \\beginL\\char"06F3\\char"06F5\\endL\\endR}
+    """
+    written = []
+    for piece in _EASTERN_RUN.split(run):
+        if _EASTERN_RUN.fullmatch(piece):
+            written.append("\\beginL" + _as_written(piece) + "\\endL")
+        else:
+            written += ["\\ " if ch == " " else f'\\char"{ord(ch):04X}{{}}' for ch in piece]
+    plain = re.sub(r"(\[U\+[0-9A-F]{4,6}\])", r"\1\\allowbreak{}", _numbers(run, space, False))
+    return f"\\{RTL_MACRO}{{{plain}}}{{\\beginR{''.join(written)}\\endR}}"
+
+
+def has_arabic_script(text: str) -> bool:
+    """Whether :func:`latex` writes some of ``text`` through :data:`EASTERN_MACRO` or
+    :data:`RTL_MACRO`."""
+    return bool(_ARABIC_RUN.search(text))
+
+
+def shown_as_code(ch: str) -> bool:
+    """Whether pdflatex shows ``ch`` as its code point (``[U+06A9]``, eight characters wide)."""
+    import unicodedata
+
+    known = (MATH, TEXT, _SUB, _SUP, _SPARK, EASTERN, _ACCENT)
+    return (
+        ord(ch) >= 128
+        and not any(ch in table for table in known)
+        and (unicodedata.category(ch) != "Mn")
+    )
 
 
 def has_eastern_digits(text: str) -> bool:
@@ -385,16 +433,39 @@ def latex(text: str, *, space: str = " ", breaks: bool = False) -> str:
     >>> print(latex("steps.0.state.exp_avg.w", breaks=True))
     steps.\\allowbreak{}0.\\allowbreak{}state.\\allowbreak{}exp\\_\\allowbreak{}avg.\\allowbreak{}w
     """
+    out, start = [], 0
+    for run in _ARABIC_RUN.finditer(text):
+        words = _words_of(run.group())  # the words with letters; a number stays left to right
+        if words is not None:
+            first, last = run.start() + words[0], run.start() + words[1]
+            out += [_numbers(text[start:first], space, breaks), rtl(text[first:last], space)]
+            start = last
+    return "".join([*out, _numbers(text[start:], space, breaks)])
+
+
+def _words_of(run: str) -> tuple[int, int] | None:
+    """The span of ``run`` from its first word with a letter to its last (None: no letter)."""
+    letters = [i for i, ch in enumerate(run) if ch.isalpha()]
+    if not letters:
+        return None
+    end = run.find(" ", letters[-1])
+    return run.rfind(" ", 0, letters[0]) + 1, len(run) if end < 0 else end
+
+
+def _numbers(text: str, space: str, breaks: bool) -> str:
+    """:func:`latex` of text without Arabic-script words: numbers in Eastern digits apart."""
     if has_eastern_digits(text):
         return "".join(
-            eastern(piece)
-            if _EASTERN_RUN.fullmatch(piece)
-            else latex(piece, space=space, breaks=breaks)
+            eastern(piece) if _EASTERN_RUN.fullmatch(piece) else _latin(piece, space, breaks)
             for piece in _EASTERN_RUN.split(text)
             if piece
         )
+    return _latin(text, space, breaks)
+
+
+def _latin(text: str, space: str, breaks: bool) -> str:
     if breaks:
-        return "\\allowbreak{}".join(latex(piece, space=space) for piece in break_points(text))
+        return "\\allowbreak{}".join(_latin(piece, space, False) for piece in break_points(text))
     out = []
     for is_math, code in _tokens(text, math_specials=False):
         out.append(f"${_tidy(code)}$" if is_math else code.replace(" ", space))

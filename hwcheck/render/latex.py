@@ -53,8 +53,8 @@ OPEN = (
 CLOSE = "\\endgroup"
 EASTERN_NOTE = (
     "Persian and Arabic-Indic digits are printed as Western digits 0--9 (with the decimal marks "
-    "U+066B and `/' between such digits as a point), as hwcheck reads them; compile with "
-    "xelatex to print them as written."
+    "U+066B and `/' between such digits as a point), as hwcheck reads them, and Persian or "
+    "Arabic letters as their code points; compile with xelatex to print them as written."
 )
 
 
@@ -63,14 +63,17 @@ EASTERN_NOTE = (
 XETEX_EASTERN = r"""\usepackage{iftex}
 \ifXeTeX
   \usepackage{fontspec}
-  \newfontfamily\hwcheckeasternfont{Noto Naskh Arabic}
+  \newfontfamily\hwcheckeasternfont[Script=Arabic]{Noto Naskh Arabic}
+  \TeXXeTstate=1
   \newcommand{\hwcheckeastern}[2]{{\hwcheckeasternfont #2}}
+  \newcommand{\hwcheckrtl}[2]{{\hwcheckeasternfont #2}}
   \newcommand{\hwcheckeasternnote}[1]{}
 \fi
 """
 #: the body's own fallbacks (pdflatex, or a reader's preamble without the above)
 EASTERN_FALLBACK = (
-    "\\providecommand{\\hwcheckeastern}[2]{#1}\\providecommand{\\hwcheckeasternnote}[1]{#1}"
+    "\\providecommand{\\hwcheckeastern}[2]{#1}\\providecommand{\\hwcheckrtl}[2]{#1}"
+    "\\providecommand{\\hwcheckeasternnote}[1]{#1}"
 )
 
 
@@ -78,7 +81,7 @@ def wrap_document(body: str) -> str:
     """``--standalone``: the body in a complete document (compiles with pdflatex, and with
     xelatex when it holds Eastern digits, to print them as written)."""
     preamble = PREAMBLE
-    if "\\" + escape.EASTERN_MACRO + "{" in body:
+    if any(f"\\{macro}{{" in body for macro in (escape.EASTERN_MACRO, escape.RTL_MACRO)):
         preamble = preamble.replace("\\begin{document}", XETEX_EASTERN + "\\begin{document}")
     return preamble + "\n" + body + "\n\\end{document}\n"
 
@@ -105,6 +108,8 @@ def char_width(ch: str) -> float:
         return 7.6
     if ch.isascii() or escape.western_digits(ch) != ch:
         return 5.3
+    if escape.shown_as_code(ch):  # [U+06A9] under pdflatex
+        return 42.0
     if ch in escape.MATH:
         return 7.0
     return 4.0 if "\u2070" <= ch <= "\u209f" or ch in "ᵗᵀᵢⱼ" else 8.0
@@ -579,7 +584,7 @@ def _mentions_eastern(sections: list[Section]) -> bool:
         for s in (getattr(section, "title", None) or "", *getattr(section, "notes", ()))
     ]
     return any(
-        escape.has_eastern_digits(str(s))
+        escape.has_arabic_script(str(s))
         for section in sections
         for s in [*strings(section), *extra]
     )
