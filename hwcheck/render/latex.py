@@ -11,7 +11,7 @@ Nothing runs off the page (checked on A4 and letter by ``tests/test_latex_layout
 - a table is a ``longtable`` (it breaks across pages, its header repeated) laid out for the
   width it will have (:data:`BODY_WIDTH` in a document of the reader's, :data:`SHEET_WIDTH` under
   :data:`PREAMBLE`): natural columns when it fits, else ragged-right ``p`` columns whose widths
-  are computed from the content (a long key or list breaks after ``,;/=_`` and dots), at a
+  are computed from the content (a long key or list breaks after ``,;/=_*+·×`` and dots), at a
   smaller size if need be, and when even that cannot fit (an Adam trace on a narrow page) the
   columns are split into blocks that each repeat the row labels (``t``, ``θ``);
 - a matrix wider than the line is split into column blocks, a tall one into row blocks, each
@@ -401,9 +401,9 @@ def _expression_row(row: tuple) -> tuple:
     for i in (1, 2):
         code = escape.expression_math(str(cells[i]))
         if code is not None and code.isascii():
-            math = Math(str(cells[i]), code)
-            if least_width(math, True) <= MATH_PIECE:  # else text, which breaks anywhere
-                cells[i] = math
+            typeset = Math(str(cells[i]), code)
+            if least_width(typeset, True) <= MATH_PIECE:  # else text, which breaks anywhere
+                cells[i] = typeset
     return tuple(cells)
 
 
