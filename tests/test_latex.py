@@ -1,9 +1,9 @@
 """LaTeX that compiles (issue 13.4): every command's ``--format latex`` goes through pdflatex.
 
 All the ``--help`` examples are compiled in one plain ``article`` with the packages the body
-names (``hwcheck.render.latex.PACKAGES``; one
-pdflatex run; a failure names the example), the ``check --show-all`` solution sheet as the
-complete document ``--standalone`` prints. Skipped cleanly without pdflatex.
+names (``hwcheck.render.latex.PACKAGES``; one pdflatex run; a failure names the example), the
+``check --show-all`` solution sheet as the complete document ``--standalone`` prints. Skipped
+cleanly without pdflatex.
 """
 
 from __future__ import annotations
