@@ -50,6 +50,15 @@ def _bind() -> None:
 
     result.bind(verify=verify, rich_group=rich_group)
 
+    def expression_latex(text):
+        from hwcheck.families.symbolic.typeset import written_latex
+
+        return written_latex(text)
+
+    from hwcheck.core import escape
+
+    escape.bind_expression(expression_latex)
+
 
 _bind()
 

@@ -1,8 +1,9 @@
 """LaTeX that compiles (issue 13.4): every command's ``--format latex`` goes through pdflatex.
 
-All the ``--help`` examples are compiled in one plain ``article`` with amsmath/amssymb (one
-pdflatex run; a failure names the example), the ``check --show-all`` solution sheet as the
-complete document ``--standalone`` prints. Skipped cleanly without pdflatex.
+All the ``--help`` examples are compiled in one plain ``article`` with the packages the body
+names (``hwcheck.render.latex.PACKAGES``; one pdflatex run; a failure names the example), the
+``check --show-all`` solution sheet as the complete document ``--standalone`` prints. Skipped
+cleanly without pdflatex.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 import pytest
 
 from hwcheck.core.registry import COMMANDS
+from hwcheck.render.latex import PACKAGES
 from tests.conftest import ROOT
 
 EXAMPLES = [
@@ -24,7 +26,7 @@ EXAMPLES = [
     for example in spec.examples
     if name != "key"  # key writes a TOML file (table or JSON), not a report
 ]
-PREAMBLE = "\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\\begin{document}\n"
+PREAMBLE = "\\documentclass{article}\n" + PACKAGES + "\n\\begin{document}\n"
 
 needs_pdflatex = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no pdflatex")
 

@@ -100,6 +100,7 @@ def test_latex_runs_no_command_from_the_file(cli, hostile_file):
     code, out, _ = cli("check", hostile_file, "--format", "latex", "--show-all")
     assert code == 1
     assert out.isascii()
+    out = out.replace("\\allowbreak{}", "")  # where a long word may break (fits the page)
     assert "\\input{" not in out and "\\textbackslash{}input\\{/etc/passwd\\}" in out
     assert "\\$x\\$" in out
 

@@ -11,9 +11,14 @@ function that makes any such text safe and visible there:
 - :func:`markdown` — CommonMark punctuation backslash-escaped, ``<``/``>``/``&`` as entities (no
   raw HTML passes), ``|`` escaped for tables;
 - :func:`latex` — text mode: the ten specials escaped, mathematical Unicode (Greek letters,
-  hats, primes, sub- and superscripts, operators) turned into macros inside ``$…$``, anything
-  else non-ASCII shown as ``[U+XXXX]``: the result is pure ASCII and compiles with pdflatex;
-  :func:`latex_math` is the same for a string that sits inside math mode;
+  hats, primes, sub- and superscripts, operators) turned into macros inside ``$…$``, Persian
+  and Arabic-Indic digits through a macro that prints them as Western digits under pdflatex
+  (``٫`` and a ``/`` between them as the decimal point, as the number grammar reads them; the
+  renderer adds a note saying so) and as written under XeLaTeX (:func:`eastern`), anything else
+  non-ASCII shown as ``[U+XXXX]``: the result is pure ASCII and compiles with pdflatex;
+  :func:`latex_math` is the same for a string that sits inside math mode; ``breaks=True``
+  lets a long token (a claim key, a list without spaces) break after ``,;/=_*+·×``
+  and a dot before a letter;
 - :func:`html` — ``html.escape`` of the visible text.
 
 >>> terminal("A\\n| ✓ correct\\x1b[2J")
@@ -26,6 +31,7 @@ function that makes any such text safe and visible there:
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from hwcheck.core.lazy import Pattern
@@ -259,6 +265,93 @@ _ACCENT = {  # combining marks after NFD
     "\u20d7": r"\vec",
 }
 _SPARK = {ch: i + 1 for i, ch in enumerate("▁▂▃▄▅▆▇█")}
+#: Persian (U+06F0–06F9) and Arabic-Indic (U+0660–0669) digits and marks → what they mean
+EASTERN = {chr(0x6F0 + i): str(i) for i in range(10)}
+EASTERN.update({chr(0x660 + i): str(i) for i in range(10)})
+EASTERN.update({"٫": ".", "٬": ","})
+_EASTERN_SLASH = re.compile("(?<=[۰-۹٠-٩])/(?=[۰-۹٠-٩])")  # ۰/۲۵: the Persian decimal mark
+
+
+#: a number written in Eastern digits (its decimal and thousands marks, ``/`` between digits)
+_EASTERN_RUN = re.compile("((?:[۰-۹٠-٩])(?:[۰-۹٠-٩٫٬]|/(?=[۰-۹٠-٩]))*)")
+#: the macro a number in Eastern digits is written with: ``{as Western digits}{as written}``
+EASTERN_MACRO = "hwcheckeastern"
+
+
+def eastern(run: str) -> str:
+    """A number in Eastern digits both ways, for :data:`EASTERN_MACRO` to choose: pdflatex
+    prints the Western digits, XeLaTeX with a font that has them the digits as written (each a
+    ``\\char`` code, so the output stays ASCII).
+
+    >>> eastern("۰٫۵")
+    '\\\\hwcheckeastern{0.5}{\\\\char"06F0\\\\char"066B\\\\char"06F5}'
+    """
+    return f"\\{EASTERN_MACRO}{{{western_digits(run)}}}{{{_as_written(run)}}}"
+
+
+def _as_written(number: str) -> str:
+    return "".join("{\\rmfamily/}" if ch == "/" else f'\\char"{ord(ch):04X}' for ch in number)
+
+
+#: the Arabic script's blocks (Persian and Arabic letters, their digits and punctuation)
+_ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
+#: words of the Arabic script (a zero-width non-joiner inside) and the spaces between them
+_ARABIC_RUN = re.compile(f"([{_ARABIC}\u200c]+(?: +[{_ARABIC}\u200c]+)*)")
+#: the macro Arabic-script words are written with: ``{for pdflatex}{as written, for xelatex}``
+RTL_MACRO = "hwcheckrtl"
+
+
+def rtl(run: str, space: str = " ") -> str:
+    """Persian or Arabic words both ways, for :data:`RTL_MACRO` to choose: pdflatex prints
+    what it can (``[U+06A9]`` for a letter, Western digits), XeLaTeX the words as written, right
+    to left (``\\beginR``…``\\endR``, numbers inside left to right), each letter a
+    ``\\char`` code so the output stays ASCII.
+
+    >>> print(rtl("یک ۳۵"))
+    \\hwcheckrtl{[U+06CC]\\allowbreak{}[U+06A9]\\allowbreak{} \\hwcheckeastern{35}{\\char"06F3\\char"06F5}}{\\beginR\\char"06CC{}\\char"06A9{}\\ \\beginL\\char"06F3\\char"06F5\\endL\\endR}
+    """
+    written = []
+    for piece in _EASTERN_RUN.split(run):
+        if _EASTERN_RUN.fullmatch(piece):
+            written.append("\\beginL" + _as_written(piece) + "\\endL")
+        else:
+            written += ["\\ " if ch == " " else f'\\char"{ord(ch):04X}{{}}' for ch in piece]
+    plain = re.sub(r"(\[U\+[0-9A-F]{4,6}\])", r"\1\\allowbreak{}", _numbers(run, space, False))
+    return f"\\{RTL_MACRO}{{{plain}}}{{\\beginR{''.join(written)}\\endR}}"
+
+
+def has_arabic_script(text: str) -> bool:
+    """Whether :func:`latex` writes some of ``text`` through :data:`EASTERN_MACRO` or
+    :data:`RTL_MACRO`."""
+    return bool(_ARABIC_RUN.search(text))
+
+
+def shown_as_code(ch: str) -> bool:
+    """Whether pdflatex shows ``ch`` as its code point (``[U+06A9]``, eight characters wide)."""
+    import unicodedata
+
+    known = (MATH, TEXT, _SUB, _SUP, _SPARK, EASTERN, _ACCENT)
+    return (
+        ord(ch) >= 128
+        and not any(ch in table for table in known)
+        and (unicodedata.category(ch) != "Mn")
+    )
+
+
+def has_eastern_digits(text: str) -> bool:
+    """Whether :func:`latex` prints some of ``text``'s digits as Western digits."""
+    return any(ch in EASTERN for ch in text)
+
+
+def western_digits(text: str) -> str:
+    """Persian and Arabic-Indic digits as Western ones, the decimal marks as ``.``.
+
+    >>> western_digits("۰/۲۵ and ۱٬۲۳۴٫۵ and ٣")
+    '0.25 and 1,234.5 and 3'
+    """
+    if not has_eastern_digits(text):
+        return text
+    return "".join(EASTERN.get(ch, ch) for ch in _EASTERN_SLASH.sub(".", text))
 
 
 def _tokens(text: str, math_specials: bool):
@@ -281,6 +374,11 @@ def _tokens(text: str, math_specials: bool):
             if not pieces[-1][1]:
                 pieces.pop()
             return code[-1]
+        if is_math and code[-1:].isalpha() and not re.search(r"\\[A-Za-z]+$", code):
+            pieces[-1][1] = code[:-1]  # a letter already in math (latex_math's text)
+            if not pieces[-1][1]:
+                pieces.pop()
+            return code[-1]
         if is_math and code.endswith(" ") and "\\" in code:
             head, _, macro = code.rstrip().rpartition("\\")
             pieces[-1][1] = head
@@ -292,7 +390,7 @@ def _tokens(text: str, math_specials: bool):
     import unicodedata  # LaTeX only
 
     script = ""  # the kind of script group the math ends with ("_", "^"), if any
-    for ch in unicodedata.normalize("NFD", visible(text)):
+    for ch in unicodedata.normalize("NFD", western_digits(visible(text))):
         if ch in _ACCENT:
             base = take_base()
             add(True, f"{_ACCENT[ch]}{{{base.strip() or '{}'}}}")
@@ -327,13 +425,82 @@ def _tidy(code: str) -> str:
     return re.sub(r" +(?=[_^}{\\\]\[()=+,.;:/-]|$)", "", code.strip())
 
 
-def latex(text: str, *, space: str = " ") -> str:
+def latex(text: str, *, space: str = " ", breaks: bool = False) -> str:
     """Text-mode LaTeX for any string: pure ASCII, mathematical characters as macros in ``$…$``.
-    ``space="~"`` keeps every space (typewriter pictures)."""
+    ``space="~"`` keeps every space (typewriter pictures); ``breaks``: a long token may break
+    (:func:`break_points`).
+
+    >>> print(latex("steps.0.state.exp_avg.w", breaks=True))
+    steps.\\allowbreak{}0.\\allowbreak{}state.\\allowbreak{}exp\\_\\allowbreak{}avg.\\allowbreak{}w
+    """
+    out, start = [], 0
+    for run in _ARABIC_RUN.finditer(text):
+        words = _words_of(run.group())  # the words with letters; a number stays left to right
+        if words is not None:
+            first, last = run.start() + words[0], run.start() + words[1]
+            out += [_numbers(text[start:first], space, breaks), rtl(text[first:last], space)]
+            start = last
+    return "".join([*out, _numbers(text[start:], space, breaks)])
+
+
+def _words_of(run: str) -> tuple[int, int] | None:
+    """The span of ``run`` from its first word with a letter to its last (None: no letter)."""
+    letters = [i for i, ch in enumerate(run) if ch.isalpha()]
+    if not letters:
+        return None
+    end = run.find(" ", letters[-1])
+    return run.rfind(" ", 0, letters[0]) + 1, len(run) if end < 0 else end
+
+
+def _numbers(text: str, space: str, breaks: bool) -> str:
+    """:func:`latex` of text without Arabic-script words: numbers in Eastern digits apart."""
+    if has_eastern_digits(text):
+        return "".join(
+            eastern(piece) if _EASTERN_RUN.fullmatch(piece) else _latin(piece, space, breaks)
+            for piece in _EASTERN_RUN.split(text)
+            if piece
+        )
+    return _latin(text, space, breaks)
+
+
+def _latin(text: str, space: str, breaks: bool) -> str:
+    if breaks:
+        return "\\allowbreak{}".join(_latin(piece, space, False) for piece in break_points(text))
     out = []
     for is_math, code in _tokens(text, math_specials=False):
         out.append(f"${_tidy(code)}$" if is_math else code.replace(" ", space))
     return "".join(out)
+
+
+#: a long token may break after these (a comma or dot only where no number continues)
+_BREAK_AFTER = re.compile(
+    r"(?<=[;/=_|·×])(?=\S)|(?<=[*+])(?=[^\s*])|(?<=,)(?=[^\d\s])|(?<=\.)(?=[^\W\d])"
+    r"|(?<=\.)(?=\d+\.)"
+)
+LONG_TOKEN = 10  # characters: shorter tokens never break
+
+
+def break_points(text: str) -> list[str]:
+    """``text`` cut where a line may break inside a token longer than :data:`LONG_TOKEN`:
+    after the characters of :data:`_BREAK_AFTER`, and a stretch of more than three times
+    :data:`LONG_TOKEN` characters without one every two times that.
+
+    >>> break_points("layers.2.output_shape = [1,2] 4,640")
+    ['layers.', '2.', 'output_', 'shape = [1,2] 4,640']
+    """
+    cuts = []
+    for token in re.finditer(rf"\S{{{LONG_TOKEN + 1},}}", text):
+        inner = [m.start() for m in _BREAK_AFTER.finditer(token.group())]
+        last = 0
+        for at in [*inner, len(token.group())]:
+            if at - last > 3 * LONG_TOKEN:  # no break point for too long: cut anyway
+                cuts += [
+                    token.start() + k for k in range(last + 2 * LONG_TOKEN, at, 2 * LONG_TOKEN)
+                ]
+            last = at
+        cuts += [token.start() + at for at in inner if 0 < at < len(token.group())]
+    bounds = [0, *sorted(set(cuts)), len(text)]
+    return [text[a:b] for a, b in itertools.pairwise(bounds) if b > a]
 
 
 def latex_math(text: str) -> str:
@@ -342,3 +509,22 @@ def latex_math(text: str) -> str:
     for is_math, code in _tokens(text, math_specials=True):
         out.append(_tidy(code) if is_math else r"\text{" + code + "}")
     return " ".join(out)
+
+
+# ------------------------------------------------------------- expressions as mathematics
+
+_EXPRESSION_PRINTER: list = []  # bound once by the composition root (the symbolic family's)
+
+
+def bind_expression(printer) -> None:
+    """Bind the printer of the expression language (text → LaTeX math, or None when the text
+    does not parse); the core cannot import the family that owns the parser."""
+    _EXPRESSION_PRINTER[:] = [printer]
+
+
+def expression_math(text: str) -> str | None:
+    """An expression as written (a claim, an expected value) as LaTeX math, through the safe
+    parser's tree; None when no printer is bound or the text is not an expression."""
+    if not _EXPRESSION_PRINTER or not isinstance(text, str) or not text.strip():
+        return None
+    return _EXPRESSION_PRINTER[0](text)

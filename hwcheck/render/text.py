@@ -54,10 +54,9 @@ def render(
     if fmt == "markdown":
         return to_markdown(sections)
     if fmt == "latex":
-        from hwcheck.render.latex import to_latex, wrap_document
+        from hwcheck.render.latex import latex_output
 
-        body = to_latex(sections)
-        return wrap_document(body) if standalone else body
+        return latex_output(result, sections, digits, standalone=standalone)
     return to_text(sections, width=width)
 
 
