@@ -19,17 +19,23 @@ def run_gradescope(key, request):
     """Grade ``<root>/submission/`` (one answers file) and write ``<root>/results/results.json``."""
     from dataclasses import replace
 
-    from hwcheck.answers.grade.submissions import walk
+    from hwcheck.answers.grade.submissions import discover
     from hwcheck.core.jsonout import dumps
     from hwcheck.render import files as files_out
 
     root = Path(request.autograder_root)
     folder = root / "submission"
     results = root / "results" / "results.json"
-    files = sorted(walk(folder)) if folder.is_dir() else []
+    found = discover(folder) if folder.is_dir() else []
+    files = [Path(f.display) for f in found if f.refused is None]
     _make_folder(results.parent)
     files_out.check_outputs([(str(results), "--gradescope")], [request.key, *map(str, files)])
-    result = _grade_one(key, folder, files, request.file_budget)
+    refused = [f for f in found if f.refused is not None]
+    if refused:  # a link out of the folder, a FIFO: named, never followed or opened
+        where = Path(refused[0].display).relative_to(folder).as_posix()
+        result = _not_graded(key, folder, f"{where}: {refused[0].refused}")
+    else:
+        result = _grade_one(key, folder, files, request.file_budget)
     document = results_json(key, result.students[0])
     files_out.write_text(str(results), dumps(document, indent=2) + "\n", "--gradescope")
     return replace(result, gradescope=document)

@@ -9,6 +9,7 @@ answer matches (``[exercise.partial]``).
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from hwcheck.answers.grade.key import Key, KeyClaim, KeyExercise
-from hwcheck.answers.grade.submissions import Catalogue, Submission, read
+from hwcheck.answers.grade.submissions import Catalogue, Found, Submission, read, shown
 from hwcheck.core.budget import budget
 from hwcheck.core.result import Result, view_only
 
@@ -43,44 +44,64 @@ class GradeResult(Result):
 
 
 def grade_class(
-    key: Key, found: list[tuple[str, Path | None, str]], file_budget: float | None = None
+    key: Key,
+    found: list[tuple],
+    file_budget: float | None = None,
+    roster=None,
 ) -> GradeResult:
-    """Every submission in ``found``; while answers are judged, ``@file`` paths resolve inside
-    a folder that does not exist, so no answer can make the grader read a file."""
+    """Every submission in ``found`` (:class:`~hwcheck.answers.grade.submissions.Found` or
+    ``(display, path, default id)``); ids follow the identity rule
+    (:mod:`hwcheck.answers.grade.identity`, with ``roster`` when given). While answers are
+    judged, ``@file`` paths resolve inside a folder that does not exist, so no answer can make
+    the grader read a file."""
     import uuid
 
     from hwcheck.core.inputs import FILE_ROOT
 
     token = FILE_ROOT.set(Path(tempfile.gettempdir()) / f"hwcheck-no-files-{uuid.uuid4().hex}")
     try:
-        return _grade_class(key, found, file_budget)
+        return _grade_class(key, found, file_budget, roster)
     finally:
         FILE_ROOT.reset(token)
 
 
-def _grade_class(
-    key: Key, found: list[tuple[str, Path | None, str]], file_budget: float | None
-) -> GradeResult:
+def _grade_class(key: Key, found: list[tuple], file_budget: float | None, roster) -> GradeResult:
+    from hwcheck.answers.grade.identity import identify
+
     catalogue = Catalogue.of(key)
     judge = Judge(key)
+    subs = identify([s for item in found for s in _read(key, Found(*item), catalogue)], roster)
     students: list[dict[str, Any]] = []
-    seen: dict[str, str] = {}
-    for display, path, default_id in found:
-        if path is not None and key.path is not None and path.resolve() == key.path:
-            sub = Submission(default_id, display, error="this is the key, not a submission")
+    for sub in subs:
+        with budget(
+            file_budget, "--file-budget"
+        ):  # one student's slow claims cannot hold the class
             students.append(grade_student(key, sub, judge))
-            continue
-        for sub in read(display, path, default_id, catalogue):
-            if sub.error is None and sub.student in seen:
-                sub.error = f"student '{sub.student}' is already graded from {seen[sub.student]}"
-            elif sub.error is None:
-                seen[sub.student] = sub.source
-            # one student's slow claims cannot hold the class
-            with budget(file_budget, "--file-budget"):
-                students.append(grade_student(key, sub, judge))
     return GradeResult(
         key.name, key.max_score, students, summarise(key, students), class_notes(students)
     )
+
+
+def _read(key: Key, item: Found, catalogue: Catalogue) -> list[Submission]:
+    """The submissions of one found file; the key itself (the same file by any name: a
+    symbolic or a hard link) is refused, not graded as a student."""
+    refused = item.refused
+    if refused is None and item.path is not None and _is_key(key, item.path):
+        refused = KEY_REFUSED
+    return read(item.display, item.path, item.default_id, catalogue, refused)
+
+
+KEY_REFUSED = "this is the key, not a submission"
+
+
+def _is_key(key: Key, path: Path) -> bool:
+    if key.path is None:
+        return False
+    try:
+        a, b = os.stat(path), os.stat(key.path)
+    except (OSError, ValueError):
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
 
 def class_notes(students: list[dict[str, Any]]) -> list[str]:
@@ -139,7 +160,12 @@ class Judge:
 def grade_student(key: Key, sub: Submission, judge: Judge) -> dict[str, Any]:
     entry: dict[str, Any] = {"student": sub.student, "file": sub.source}
     if sub.error is not None:
-        return {**entry, "score": 0.0, "max": key.max_score, "error": sub.error, "claims": []}
+        entry.update(score=0.0, max=key.max_score, error=sub.error, claims=[])
+        if sub.flagged:
+            entry["flagged"] = True
+        return entry
+    if sub.missing:
+        entry["verdict"] = "missing"
     graded = [_claim(ex, claim, sub, judge) for ex in key.exercises for claim in ex.claims]
     claims = [c for c, _ in graded]
     entry.update(score=round(sum(a for _, a in graded), 6), max=key.max_score, claims=claims)
@@ -165,7 +191,7 @@ def _claim(
     answers = {c.key: sub.answers[c.label] for c in ex.claims if c.label in sub.answers}
     raw = sub.answers[claim.label]
     verdict = judge(ex, claim, raw, answers)
-    out = {"exercise": claim.exercise, **claim_json(verdict, raw)}
+    out = {"exercise": claim.exercise, **shown(claim_json(verdict, raw))}
     awarded = claim.points * _credit(verdict.verdict, out["mistakes"], ex.partial)
     out.update(points=round(claim.points, 6), awarded=round(awarded, 6))
     return out, awarded
