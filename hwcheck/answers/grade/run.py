@@ -158,9 +158,11 @@ class Judge:
 
 
 def grade_student(key: Key, sub: Submission, judge: Judge) -> dict[str, Any]:
-    entry: dict[str, Any] = {"student": sub.student, "file": sub.source}
+    from hwcheck.core.escape import visible  # a file name may hold a forged character
+
+    entry: dict[str, Any] = {"student": sub.student, "file": visible(sub.source)}
     if sub.error is not None:
-        entry.update(score=0.0, max=key.max_score, error=sub.error, claims=[])
+        entry.update(score=0.0, max=key.max_score, error=visible(sub.error), claims=[])
         if sub.flagged:
             entry["flagged"] = True
         return entry
