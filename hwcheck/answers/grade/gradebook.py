@@ -35,7 +35,7 @@ CANVAS_IDENTITY = (
     ("Student", ("name", "student name", "sortable name", "full name")),
     ("ID", ("id", "canvas id", "canvas user id", "user id")),
     ("SIS User ID", ("sis user id", "sis id")),
-    ("SIS Login ID", ("sis login id", "login id")),
+    ("SIS Login ID", ("sis login id", "login id", "login")),
     ("Section", ("section",)),
 )
 CANVAS_MATCH = ("ID", "SIS User ID", "SIS Login ID")  # Canvas finds the student by one of these
@@ -103,10 +103,11 @@ def _require(mapping: Mapping, needed: tuple[str, ...], roster, system: str) -> 
     usable = [out for out in needed if sources.get(out)]
     if not usable:
         wanted = ", ".join(f"'{n}'" for n in needed)
+        accepted = ", ".join(names[0].replace(" ", "_") for out, names in wanted_names(needed))
         raise HwcheckError(
             f"--roster {roster.path}",
             f"no column for {system}'s {wanted} ({system} finds each student by one of them); "
-            f"add one, e.g. '{needed[0].lower().replace(' ', '_')}'",
+            f"add one of the columns {accepted}",
         )
     for student in roster.ids:
         if not any(roster.columns[student].get(sources[out], "").strip() for out in usable):
@@ -115,6 +116,11 @@ def _require(mapping: Mapping, needed: tuple[str, ...], roster, system: str) -> 
                 f"--roster {roster.path}",
                 f"student '{student}' has no {shown}: {system} cannot find them",
             )
+
+
+def wanted_names(needed: tuple[str, ...]):
+    """(gradebook column, roster names) of the columns in ``needed``."""
+    return [(out, names) for out, names in CANVAS_IDENTITY + MOODLE_IDENTITY if out in needed]
 
 
 # ------------------------------------------------------------------------------- writers
