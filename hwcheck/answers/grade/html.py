@@ -115,6 +115,8 @@ def students_table(students: list[dict[str, Any]]) -> str:
     for s in students:
         if s.get("error"):
             detail = f'<td colspan="2" class="error">not graded: {e(s["error"])}</td>'
+        elif s.get("verdict") == "missing":
+            detail = '<td colspan="2">no submission</td>'
         else:
             detail = f"<td>{e(', '.join(s['missing']))}</td><td>{e(', '.join(s['wrong']))}</td>"
         rows.append(

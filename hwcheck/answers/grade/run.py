@@ -268,7 +268,9 @@ def summarise(key: Key, students: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per claim: share correct among the graded students, the most common wrong values
     (every answer that is not correct, grouped by value, most common first, ties in order of
     first appearance) and the named mistakes behind them."""
-    graded = [s for s in students if not s.get("error")]
+    from hwcheck.answers.grade.report import answered
+
+    graded = [s for s in students if answered(s)]  # a roster student with no submission: not here
     tallies = {c.label: Tally(c) for c in key.claims}
     for s in graded:
         for c in s["claims"]:

@@ -186,7 +186,7 @@ def discover(folder: Path) -> list[Found]:
                 _refused(
                     folder,
                     current,
-                    f"a folder nested deeper than {MAX_DEPTH} levels (not searched)",
+                    f"a folder nested deeper than {MAX_DEPTH} levels (not entered)",
                 )
             )
             continue
