@@ -263,3 +263,29 @@ def test_submissions_id_rule_is_the_rosters_rule():
 
     for text in ["alice", " alice ", "al\u200bice", "", "x" * 201, "a\u202eb", "é"]:
         assert submissions.id_problem(text) == roster.id_problem(roster.normal_id(text))
+
+
+def test_one_file_named_twice_is_one_submission(cli, key, tmp_path):
+    folder = tmp_path / "class"
+    alice = write(folder, "alice.toml", toml(None))
+    students = grade(cli, key, folder, alice, folder / ".." / "class" / "alice.toml")
+    assert [(s["student"], s["score"]) for s in students] == [("alice", 2)]
+
+
+def test_a_hard_link_under_another_name_is_a_claim_of_its_own(cli, key, tmp_path):
+    """Two names of one file are two submissions; with ``student =`` in it, one id claimed
+    twice (flagged); without, each name is its own id — never a way to take alice's row."""
+    import os
+
+    folder = tmp_path / "class"
+    write(folder, "alice.toml", toml("alice"))
+    os.link(folder / "alice.toml", folder / "aaa.toml")
+    students = grade(cli, key, folder)
+    assert [s["student"] for s in students] == ["alice", "alice"]
+    assert all("claimed by" in s["error"] for s in students)
+
+
+def test_a_layout_without_csv_is_exit_2(cli, key, tmp_path):
+    sub = write(tmp_path, "s.toml", toml("alice"))
+    code, _, err = cli("grade", str(key), str(sub), "--csv-format", "moodle")
+    assert code == 2 and err.startswith("error: --csv-format: moodle: give --csv FILE")

@@ -4,6 +4,7 @@ hwcheck.answers.grade.gradebook; checking and writing files is hwcheck.render.fi
 from __future__ import annotations
 
 from hwcheck.answers.grade.gradebook import plain
+from hwcheck.core.errors import HwcheckError
 
 
 def scores_csv(result) -> str:
@@ -17,6 +18,8 @@ def gradebook_plan(request, key, roster):
     from hwcheck.answers.grade.gradebook import default_assignment, plan
 
     if not request.csv:
+        if request.csv_format != "plain":
+            raise HwcheckError("--csv-format", f"{request.csv_format}: give --csv FILE to write it")
         return plain
     assignment = request.assignment or default_assignment(key.name)
     return plan(request.csv_format, roster, assignment)

@@ -70,12 +70,11 @@ def _grade_class(key: Key, found: list[tuple], file_budget: float | None, roster
 
     catalogue = Catalogue.of(key)
     judge = Judge(key)
-    subs = identify([s for item in found for s in _read(key, Found(*item), catalogue)], roster)
+    items = once([Found(*item) for item in found])
+    subs = identify([s for item in items for s in _read(key, item, catalogue)], roster)
     students: list[dict[str, Any]] = []
-    for sub in subs:
-        with budget(
-            file_budget, "--file-budget"
-        ):  # one student's slow claims cannot hold the class
+    for sub in subs:  # one student's slow claims cannot hold the class:
+        with budget(file_budget, "--file-budget"):
             students.append(grade_student(key, sub, judge))
     return GradeResult(
         key.name, key.max_score, students, summarise(key, students), class_notes(students)
@@ -89,6 +88,22 @@ def _read(key: Key, item: Found, catalogue: Catalogue) -> list[Submission]:
     if refused is None and item.path is not None and _is_key(key, item.path):
         refused = KEY_REFUSED
     return read(item.display, item.path, item.default_id, catalogue, refused)
+
+
+def once(items: list[Found]) -> list[Found]:
+    """Each file read once: the same path named twice (``class/`` and ``class/a.toml``) is one
+    submission, not two claims of its id. (Two names of one file, a hard link, stay two
+    submissions: each name is a claim of its own.)"""
+    seen, kept = set(), []
+    for item in items:
+        try:
+            where = item.path.resolve() if item.path is not None and item.refused is None else None
+        except (OSError, RuntimeError, ValueError):
+            where = None
+        if where is None or where not in seen:
+            kept.append(item)
+        seen.add(where)
+    return kept
 
 
 KEY_REFUSED = "this is the key, not a submission"
