@@ -416,3 +416,25 @@ def test_gradescope_shows_forged_values_visibly(cli, autograder):
     results = gradescope(cli, autograder)
     assert results["score"] == 1
     assert invisible(json.dumps(results, ensure_ascii=False)) == []
+
+
+def test_the_walk_gives_the_order_of_sorted_paths(tmp_path):
+    """Depth-first by sorted names is the order of sorted paths (``b/`` before ``b.toml``,
+    ``b-c.toml`` after ``b/``), with the ids the file names give."""
+    from hwcheck.answers.grade.submissions import discover
+
+    names = ["b.toml", "b/x.toml", "b-c.toml", "a/z/q.csv", "a.toml", "B.toml", "c/d/e/f.TOML"]
+    names += [".hidden.toml", "notes.txt", "b/.git/x.toml"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("[answers]\n", encoding="utf-8")
+    found = discover(tmp_path)
+    expected = sorted(
+        tmp_path / n
+        for n in names
+        if "." not in n.split("/")[-1][:1]
+        and "/." not in n
+        and n.lower().endswith((".toml", ".csv"))
+    )
+    assert [f.path for f in found] == expected
+    assert [f.default_id for f in found] == ["B", "a/z/q", "a", "b/x", "b-c", "b", "c/d/e/f"]

@@ -173,58 +173,67 @@ def expand(names: list[str]) -> Iterator[Found]:
 
 
 def discover(folder: Path) -> list[Found]:
-    """The answers files (``.toml``, ``.csv``) under ``folder``, sorted by path; hidden entries
-    skipped. Searched with a stack, not recursion, down to ``MAX_DEPTH`` folders: a deeper
-    folder, a symbolic link named like an answers file, a FIFO, socket or device, and a folder
-    that cannot be listed are each one refused entry, and nothing behind them is read."""
+    """The answers files (``.toml``, ``.csv``) under ``folder`` in path order; hidden entries
+    skipped. Walked depth-first with a stack, not recursion, down to ``MAX_DEPTH`` folders: a
+    deeper folder, a symbolic link named like an answers file, a FIFO, socket or device, and a
+    folder that cannot be listed are each one refused entry, and nothing behind them is read.
+    (Names sorted in each folder and walked depth-first: the order of sorted paths.)"""
     found: list[Found] = []
-    stack = [(folder, 0)]
+    stack: list[tuple[Path, str, int, Found | None]] = [(folder, "", 0, None)]
     while stack and len(found) <= MAX_FILES:
-        current, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            found.append(
-                _refused(
-                    folder,
-                    current,
-                    f"a folder nested deeper than {MAX_DEPTH} levels (not entered)",
-                )
-            )
-            continue
-        try:
-            entries = list(os.scandir(current))
-        except OSError as exc:
-            found.append(_refused(folder, current, f"cannot list the folder: {exc.strerror}"))
-            continue
-        for entry in entries:
-            if not entry.name.startswith("."):
-                _visit(folder, entry, depth, found, stack)
-    return sorted(found, key=lambda f: Path(f.display))
+        path, rel, depth, item = stack.pop()
+        if item is not None:
+            found.append(item)
+        elif depth > MAX_DEPTH:
+            found.append(_entry(path, rel, f"a folder nested deeper than {MAX_DEPTH} levels"))
+        else:
+            stack.extend(reversed(_listing(path, rel or folder.name, rel, depth)))
+    return found
 
 
-def _visit(folder: Path, entry: os.DirEntry, depth: int, found: list, stack: list) -> None:
-    path = Path(entry.path)
+def _listing(path: Path, name: str, rel: str, depth: int) -> list[tuple]:
+    """The stack entries of one folder's children, in name order."""
+    try:
+        with os.scandir(path) as entries:
+            listed = sorted((e for e in entries if not e.name.startswith(".")), key=_name)
+    except OSError as exc:
+        return [(path, name, depth, _entry(path, name, f"cannot list the folder: {exc.strerror}"))]
+    children = []
+    for entry in listed:
+        child = f"{rel}/{entry.name}" if rel else entry.name
+        children.append(_child(entry, path / entry.name, child, depth))
+    return [c for c in children if c is not None]
+
+
+def _name(entry: os.DirEntry) -> str:
+    return entry.name
+
+
+def _child(entry: os.DirEntry, path: Path, rel: str, depth: int) -> tuple | None:
+    """A folder to list, a found entry, or None (not an answers file)."""
     answers = entry.name.lower().endswith((".toml", ".csv"))
     try:
         if entry.is_symlink():
-            if answers:
-                found.append(_refused(folder, path, LINK))
-        elif entry.is_dir(follow_symlinks=False):
-            stack.append((path, depth + 1))
-        elif answers:
-            regular = entry.is_file(follow_symlinks=False)
-            found.append(_refused(folder, path, None if regular else NOT_REGULAR))
+            return (path, rel, depth, _entry(path, rel, LINK)) if answers else None
+        if entry.is_dir(follow_symlinks=False):
+            return (path, rel, depth + 1, None)
+        if not answers:
+            return None
+        regular = entry.is_file(follow_symlinks=False)
+        return (path, rel, depth, _entry(path, rel, None if regular else NOT_REGULAR))
     except OSError as exc:  # the entry vanished or cannot be examined
-        found.append(_refused(folder, path, f"cannot be examined: {exc.strerror}"))
+        return (path, rel, depth, _entry(path, rel, f"cannot be examined: {exc.strerror}"))
 
 
 LINK = "a symbolic link: submissions are read only inside their folder (not followed)"
 NOT_REGULAR = "not a regular file (a folder, FIFO, socket or device)"
 
 
-def _refused(folder: Path, path: Path, why: str | None) -> Found:
-    rel = path.relative_to(folder)
-    student = (rel.with_suffix("") if rel.suffix.lower() in (".toml", ".csv") else rel).as_posix()
-    return Found(str(path), path, student if student != "." else folder.name, why)
+def _entry(path: Path, rel: str, why: str | None) -> Found:
+    """A found entry; its default id is its path in the folder without the extension."""
+    stem, dot, suffix = rel.rpartition(".")
+    student = stem if dot and suffix.lower() in ("toml", "csv") and "/" not in suffix else rel
+    return Found(str(path), path, student, why)
 
 
 def walk(folder: Path) -> Iterator[Path]:
