@@ -289,3 +289,18 @@ def test_a_layout_without_csv_is_exit_2(cli, key, tmp_path):
     sub = write(tmp_path, "s.toml", toml("alice"))
     code, _, err = cli("grade", str(key), str(sub), "--csv-format", "moodle")
     assert code == 2 and err.startswith("error: --csv-format: moodle: give --csv FILE")
+
+
+def test_a_student_with_no_submission_in_the_table_and_the_report(cli, key, tmp_path, roster):
+    """zoe handed nothing in: 'no submission', and she is not in the mean (alice 2, bob 1)."""
+    bob = write(tmp_path, "bob.toml", toml(None, HALF))
+    alice = write(tmp_path, "alice.toml", toml(None))
+    html = tmp_path / "r.html"
+    code, out, err = cli(
+        "grade", str(key), str(bob), str(alice), "--roster", str(roster), "--html", str(html)
+    )
+    assert code == 0, err
+    zoe_line = next(line for line in out.splitlines() if line.startswith("zoe"))
+    assert "no submission" in zoe_line
+    assert "3 students (1 with no submission); mean 1.5, median 1.5 of 2" in out
+    assert "<td>zoe</td>" in html.read_text() and "no submission" in html.read_text()
