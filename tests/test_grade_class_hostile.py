@@ -438,3 +438,20 @@ def test_the_walk_gives_the_order_of_sorted_paths(tmp_path):
     )
     assert [f.path for f in found] == expected
     assert [f.default_id for f in found] == ["B", "a/z/q", "a", "b/x", "b-c", "b", "c/d/e/f"]
+
+
+def test_an_unforeseen_failure_reading_one_file_is_its_error_row(cli, world, monkeypatch):
+    """Whatever goes wrong reading one submission (here a reader that raises a TypeError on
+    one file) is that file's error row, not the end of the class."""
+    from hwcheck.answers.grade import submissions
+
+    (world / "class" / "odd.toml").write_text(RIGHT, encoding="utf-8")
+    real = submissions.read_text_file
+
+    def failing(name, where, max_bytes, path=None):
+        if name.endswith("odd.toml"):
+            raise TypeError("unforeseen")
+        return real(name, where, max_bytes, path)
+
+    monkeypatch.setattr(submissions, "read_text_file", failing)
+    assert "TypeError: unforeseen" in error_of(run_class(cli, world), "odd.toml")

@@ -268,6 +268,9 @@ def read(
         return [_failed(default_id, display, "nested too deeply or too large", path)]
     except OSError as exc:  # a file that vanished or changed while it was examined
         return [_failed(default_id, display, f"cannot be read: {exc.strerror or exc}", path)]
+    except Exception as exc:  # noqa: BLE001 - one submission never stops the class
+        why = f"cannot be read ({type(exc).__name__}: {safe_text(str(exc), 80)})"
+        return [_failed(default_id, display, why, path)]
 
 
 def _failed(
