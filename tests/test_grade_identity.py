@@ -304,3 +304,25 @@ def test_a_student_with_no_submission_in_the_table_and_the_report(cli, key, tmp_
     assert "no submission" in zoe_line
     assert "3 students (1 with no submission); mean 1.5, median 1.5 of 2" in out
     assert "<td>zoe</td>" in html.read_text() and "no submission" in html.read_text()
+
+
+def test_roster_rows_and_flagged_rows_follow_the_schema(cli, key, tmp_path, roster):
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is not installed")
+    from tests.conftest import ROOT
+
+    schema = json.loads((ROOT / "docs" / "output.schema.json").read_text(encoding="utf-8"))
+    a = write(tmp_path, "a.toml", toml("bob"))
+    b = write(tmp_path, "b.toml", toml("bob"))
+    c = write(tmp_path, "c.toml", toml("eve"))
+    code, out, err = cli(
+        "grade", str(key), str(a), str(b), str(c), "--roster", str(roster), "--json"
+    )
+    assert code == 0, err
+    document = json.loads(out)
+    assert [s.get("verdict") for s in document["students"][:2]] == ["missing", "missing"]
+    assert [s.get("flagged") for s in document["students"][2:]] == [True, True, None]
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(document))
+    assert errors == []
+    bad = dict(document["students"][0], verdict="absent")
+    broken = {**document, "students": [bad]}
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(broken))
