@@ -455,3 +455,26 @@ def test_an_unforeseen_failure_reading_one_file_is_its_error_row(cli, world, mon
 
     monkeypatch.setattr(submissions, "read_text_file", failing)
     assert "TypeError: unforeseen" in error_of(run_class(cli, world), "odd.toml")
+
+
+def test_a_link_swapped_in_after_the_walk_is_not_followed(cli, world, monkeypatch):
+    """The walk saw a regular file; by the time it is read it is a link out of the folder."""
+    from hwcheck.answers.grade import submissions
+
+    (world / "secret.toml").write_text(SECRET, encoding="utf-8")
+    swapped = world / "class" / "carol.toml"
+    swapped.write_text(RIGHT, encoding="utf-8")
+    real = submissions.discover
+
+    def walk_then_swap(folder):
+        found = real(folder)
+        swapped.unlink()
+        swapped.symlink_to(world / "secret.toml")
+        return found
+
+    monkeypatch.setattr(submissions, "discover", walk_then_swap)
+    code, out, err = cli("grade", str(world / "key.toml"), str(world / "class"), "--json")
+    assert (code, err) == (0, "")
+    assert "TOP_SECRET" not in out
+    row = next(s for s in json.loads(out)["students"] if s["file"].endswith("carol.toml"))
+    assert "symbolic link" in row["error"] and row["score"] == 0

@@ -57,7 +57,8 @@ def _grade_one(key, folder: Path, files: list[Path], file_budget: float | None =
     if len(files) > 1:
         found = ", ".join(f.name for f in files[:5])
         return _not_graded(key, folder, f"several answers files ({found}): upload one")
-    result = grade_class(key, [(str(files[0]), files[0], files[0].stem)], file_budget)
+    found = [(str(files[0]), files[0], files[0].stem, None, True)]  # inside: never via a link
+    result = grade_class(key, found, file_budget)
     if len(result.students) != 1:  # a CSV of several rows is not one student's submission
         count = len(result.students)
         return _not_graded(key, folder, f"{files[0].name} holds {count} students, not one")

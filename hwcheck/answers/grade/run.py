@@ -87,7 +87,7 @@ def _read(key: Key, item: Found, catalogue: Catalogue) -> list[Submission]:
     refused = item.refused
     if refused is None and item.path is not None and _is_key(key, item.path):
         refused = KEY_REFUSED
-    return read(item.display, item.path, item.default_id, catalogue, refused)
+    return read(item.display, item.path, item.default_id, catalogue, refused, item.inside)
 
 
 def once(items: list[Found]) -> list[Found]:

@@ -12,6 +12,7 @@ import csv
 import datetime
 import io
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,6 +150,7 @@ class Found(NamedTuple):
     path: Path | None
     default_id: str
     refused: str | None = None
+    inside: bool = False  # found by walking a folder (then never read through a link)
 
 
 def expand(names: list[str]) -> Iterator[Found]:
@@ -233,7 +235,7 @@ def _entry(path: Path, rel: str, why: str | None) -> Found:
     """A found entry; its default id is its path in the folder without the extension."""
     stem, dot, suffix = rel.rpartition(".")
     student = stem if dot and suffix.lower() in ("toml", "csv") and "/" not in suffix else rel
-    return Found(str(path), path, student, why)
+    return Found(str(path), path, student, why, True)
 
 
 def walk(folder: Path) -> Iterator[Path]:
@@ -247,9 +249,11 @@ def read(
     default_id: str,
     catalogue: Catalogue,
     refused: str | None = None,
+    inside: bool = False,
 ) -> list[Submission]:
     """The submissions of one file (a CSV has many); a file that cannot be read, or that was
-    refused unread (``refused``), is one error row."""
+    refused unread (``refused``), is one error row. A file found in a folder (``inside``) is
+    read only while it is that same file, not a link."""
     if refused is not None:
         return [_failed(default_id, display, refused, path)]
     if path is None:
@@ -258,9 +262,9 @@ def read(
         if display != "-" and path.exists() and not path.is_file():
             raise HwcheckError(display, NOT_REGULAR)
         if path.suffix.lower() == ".csv":
-            text = read_text_file(display, display, MAX_CSV_BYTES)
+            text = _read_text(display, path, MAX_CSV_BYTES, inside)
             return _from_csv(text, display, path, catalogue)
-        text = read_text_file(display, display, MAX_TOML_BYTES)
+        text = _read_text(display, path, MAX_TOML_BYTES, inside)
         return [_from_toml(text, display, path, default_id, catalogue)]
     except HwcheckError as exc:
         return [_failed(default_id, display, exc.message, path)]
@@ -271,6 +275,28 @@ def read(
     except Exception as exc:  # noqa: BLE001 - one submission never stops the class
         why = f"cannot be read ({type(exc).__name__}: {safe_text(str(exc), 80)})"
         return [_failed(default_id, display, why, path)]
+
+
+def _read_text(display: str, path: Path, max_bytes: int, inside: bool) -> str:
+    """The text of a submission file; one found in a folder must be the same file, and not a
+    symbolic link, before and after it is read (a link swapped in after the walk is refused)."""
+    if not inside:
+        return read_text_file(display, display, max_bytes)
+    before = _not_a_link(path, display)
+    text = read_text_file(display, display, max_bytes)
+    if _not_a_link(path, display) != before:
+        raise HwcheckError(display, "changed while it was read")
+    return text
+
+
+def _not_a_link(path: Path, display: str) -> tuple[int, int]:
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        raise HwcheckError(display, f"no such file: {safe_text(display)}") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise HwcheckError(display, LINK)
+    return info.st_dev, info.st_ino
 
 
 def _failed(
