@@ -16,8 +16,11 @@ import csv
 import io
 import json
 import unicodedata
+from collections import Counter
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 KEY = """[[exercise]]
 id = "B"
@@ -326,3 +329,78 @@ def test_roster_rows_and_flagged_rows_follow_the_schema(cli, key, tmp_path, rost
     bad = dict(document["students"][0], verdict="absent")
     broken = {**document, "students": [bad]}
     assert list(jsonschema.Draft202012Validator(schema).iter_errors(broken))
+
+
+# ---------------------------------------------------------------- a generated class
+
+BASES = ["alice", "bob", unicodedata.normalize("NFC", "josé")]
+FORMS = ["plain", "spaced", "nfd", "invisible"]
+FUZZ_EXAMPLES = 200 if __import__("os").environ.get("HWCHECK_FUZZ") == "long" else 12
+
+
+def spelled(base: str, form: str, char: str) -> str:
+    if form == "spaced":
+        return f"  {base} "
+    if form == "nfd":
+        return unicodedata.normalize("NFD", base)
+    if form == "invisible":
+        return base[:2] + char + base[2:]
+    return base
+
+
+submission = st.tuples(
+    st.sampled_from(["toml", "csv"]),
+    st.sampled_from(BASES),
+    st.sampled_from(FORMS),
+    st.sampled_from(INVISIBLE[:-1]),  # U+2028 ends a CSV line for some readers: tested above
+    st.booleans(),  # right (2 points) or half (1 point)
+)
+
+
+@settings(
+    max_examples=FUZZ_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],  # cli: one in-process runner
+)
+@given(st.lists(submission, min_size=1, max_size=6))
+def test_a_generated_class_keeps_one_id_one_row(cli, plan_class):
+    """Whatever mix of files, rows, spellings and forged ids: a refused id is never merged,
+    an id claimed twice is graded for none, every other id gets exactly its planted score,
+    and the gradebook has one row per id."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        key = write(folder, "key.toml", KEY)
+        files, rows = [], []
+        for i, (road, base, form, char, right) in enumerate(plan_class):
+            student, answers = spelled(base, form, char), RIGHT if right else HALF
+            if road == "toml":
+                files.append(write(folder, f"s{i}.toml", toml(student, answers)))
+            else:
+                shape = "[33 33 32]" if right else "[35 35 32]"
+                rows.append(f"{json.dumps(student, ensure_ascii=False)},4640,{shape}\n")
+        if rows:
+            files.append(write(folder, "class.csv", CSV_HEADER + "".join(rows)))
+        out = folder / "g.csv"
+        code, stdout, err = cli("grade", str(key), *map(str, files), "--json", "--csv", str(out))
+        assert code == 0, err
+        students = json.loads(stdout)["students"]
+        gradebook = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    valid = [(base, right) for _, base, form, _, right in plan_class if form != "invisible"]
+    claims = Counter(base for base, _ in valid)
+    refused = sum(1 for _, _, form, _, _ in plan_class if form == "invisible")
+    assert sum(1 for s in students if "invisible or control" in s.get("error", "")) == refused
+    for base, right in valid:
+        rows_of = [s for s in students if s["student"] == base]
+        assert len(rows_of) == claims[base]
+        if claims[base] > 1:
+            assert all(s.get("flagged") and s["score"] == 0 for s in rows_of)
+        else:
+            assert rows_of[0]["score"] == (2 if right else 1) and "error" not in rows_of[0]
+    ids = [r["student"] for r in gradebook]
+    assert len(ids) == len(set(ids))
+    assert {r["student"]: r["score"] for r in gradebook if r["student"] in claims} == {
+        base: ("" if claims[base] > 1 else str(2 if right else 1)) for base, right in valid
+    }
