@@ -359,7 +359,7 @@ BAD = {
     "malformed.toml": ("[answers\n", "malformed TOML"),
     "e0.toml": ('[answers]\n"B.total_params" = E0\n', "malformed TOML"),
     "digits.toml": ('[answers]\n"B.total_params" = ' + "7" * 5000 + "\n", "malformed TOML"),
-    "control.toml": ('student = "eve\\u001b[2J"\n[answers]\n', "control characters"),
+    "control.toml": ('student = "eve\\u001b[2J"\n[answers]\n', "control character"),
     "huge.toml": ("# " + "x" * (1024 * 1024 + 10) + "\n", "larger than"),
     "latin1.toml": (b'[answers]\n"B.total_params" = "\xe9"\n', "not UTF-8"),
     "bad.csv": ("name,B.total_params\nx,1\n", "'student'"),
@@ -414,11 +414,12 @@ def test_the_table_names_each_student_and_escapes_their_text(cli, key_path, tmp_
     assert code == 0 and "\x1b" not in out and "not graded" in out and "ctl" in out
 
 
-def test_duplicate_students_are_reported(cli, key_path, tmp_path):
+def test_duplicate_students_are_both_flagged(cli, key_path, tmp_path):
+    """One id claimed twice: neither file is graded (tests/test_grade_identity.py has more)."""
     for name in ("a.toml", "b.toml"):
         (tmp_path / name).write_text(CLEAN, encoding="utf-8")
     students = _grade(cli, key_path, tmp_path / "a.toml", tmp_path / "b.toml")
-    assert "error" not in students[0] and "already graded" in students[1]["error"]
+    assert all("is claimed by" in s["error"] and s["score"] == 0 for s in students)
 
 
 # ---------------------------------------------------------------------------- outputs

@@ -51,6 +51,7 @@ SPECS = register(
         (
             "grade tests/data/grade/key.toml tests/data/grade/submissions/alice.toml tests/data/grade/submissions/class.csv",
             "grade tests/data/grade/key.toml tests/data/grade/submissions --format markdown",
+            "grade tests/data/grade/key.toml tests/data/grade/submissions --roster tests/data/grade/roster.csv",
         ),
         lambda: grade_requests().GradeRequest,
         grade,

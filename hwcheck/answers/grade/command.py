@@ -10,6 +10,7 @@ from hwcheck.answers.check import check_budgets
 from hwcheck.answers.grade.key import load_key
 from hwcheck.answers.grade.run import GradeResult, grade_class
 from hwcheck.answers.grade.submissions import expand
+from hwcheck.answers.roster import read_roster
 from hwcheck.core.budget import budget
 from hwcheck.core.errors import HwcheckError
 
@@ -38,13 +39,16 @@ def grade(request) -> GradeResult:
         raise HwcheckError("submissions", "no submission given (files, CSVs or folders)")
     targets = [(request.csv, "--csv"), (request.html, "--html")]
     targets.append((request.gradescope_bundle, "--gradescope-bundle"))
+    roster = read_roster(request.roster) if request.roster else None
+    gradebook = outputs.gradebook_plan(request, key, roster)  # missing columns: exit 2 now
     found = list(expand(names))
-    inputs = [request.key, *names, *(str(p) for _, p, _ in found if p is not None)]
+    inputs = [request.key, *names, *([request.roster] if request.roster else [])]
+    inputs += [str(f.path) for f in found if f.path is not None and f.refused is None]
     files_out.check_outputs(targets, inputs)
     with budget(request.run_budget, "--run-budget"):
-        result = grade_class(key, found, request.file_budget)
+        result = grade_class(key, found, request.file_budget, roster)
     if request.csv:
-        files_out.write_text(request.csv, outputs.scores_csv(result), "--csv")
+        files_out.write_text(request.csv, gradebook(result), "--csv")
     if request.html:
         from hwcheck.answers.grade.html import html_report
 

@@ -18,17 +18,23 @@ def run_gradescope(key, request):
     """Grade ``<root>/submission/`` (one answers file) and write ``<root>/results/results.json``."""
     from dataclasses import replace
 
-    from hwcheck.answers.grade.submissions import walk
+    from hwcheck.answers.grade.submissions import discover
     from hwcheck.core.jsonout import dumps
     from hwcheck.render import files as files_out
 
     root = Path(request.autograder_root)
     folder = root / "submission"
     results = root / "results" / "results.json"
-    files = sorted(walk(folder)) if folder.is_dir() else []
+    found = discover(folder) if folder.is_dir() else []
+    files = [Path(f.display) for f in found if f.refused is None]
     files_out.make_folder(str(results.parent), "--gradescope")
     files_out.check_outputs([(str(results), "--gradescope")], [request.key, *map(str, files)])
-    result = _grade_one(key, folder, files, request.file_budget)
+    refused = [f for f in found if f.refused is not None]
+    if refused:  # a link out of the folder, a FIFO: named, never followed or opened
+        where = Path(refused[0].display).relative_to(folder).as_posix()
+        result = _not_graded(key, folder, f"{where}: {refused[0].refused}")
+    else:
+        result = _grade_one(key, folder, files, request.file_budget)
     document = results_json(key, result.students[0])
     files_out.write_text(str(results), dumps(document, indent=2) + "\n", "--gradescope")
     return replace(result, gradescope=document)
@@ -43,7 +49,8 @@ def _grade_one(key, folder: Path, files: list[Path], file_budget: float | None =
     if len(files) > 1:
         found = ", ".join(f.name for f in files[:5])
         return _not_graded(key, folder, f"several answers files ({found}): upload one")
-    result = grade_class(key, [(str(files[0]), files[0], files[0].stem)], file_budget)
+    found = [(str(files[0]), files[0], files[0].stem, None, True)]  # inside: never via a link
+    result = grade_class(key, found, file_budget)
     if len(result.students) != 1:  # a CSV of several rows is not one student's submission
         count = len(result.students)
         return _not_graded(key, folder, f"{files[0].name} holds {count} students, not one")

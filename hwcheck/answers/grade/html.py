@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from hwcheck.answers.grade.report import headline, score_text
+from hwcheck.answers.grade.report import answered, headline, score_text
 from hwcheck.answers.grade.submissions import safe_text
 from hwcheck.core.bins import BINS, bins  # the binning grade --plot shares
 
@@ -45,7 +45,7 @@ def html_report(result) -> str:
         f"<h1>Class report: {e(result.key)}</h1>",
         f'<p id="headline">{e(headline(result))}</p>',
         "<h2>Scores</h2>",
-        histogram([s["score"] for s in result.students if not s.get("error")], result.max),
+        histogram([s["score"] for s in result.students if answered(s)], result.max),
         "<h2>Correct answers per claim</h2>",
         claim_bars(result.summary),
         "<h2>Students</h2>",
@@ -115,6 +115,8 @@ def students_table(students: list[dict[str, Any]]) -> str:
     for s in students:
         if s.get("error"):
             detail = f'<td colspan="2" class="error">not graded: {e(s["error"])}</td>'
+        elif s.get("verdict") == "missing":
+            detail = '<td colspan="2">no submission</td>'
         else:
             detail = f"<td>{e(', '.join(s['missing']))}</td><td>{e(', '.join(s['wrong']))}</td>"
         rows.append(

@@ -1,25 +1,25 @@
-"""What ``grade`` writes: the gradebook CSV (checking and writing files is hwcheck.render.files)."""
+"""What ``grade`` writes: the gradebook CSV in the chosen layout (the layouts are
+hwcheck.answers.grade.gradebook; checking and writing files is hwcheck.render.files)."""
 
 from __future__ import annotations
 
-import csv
-import io
-
-
-def spreadsheet_safe(cell: str) -> str:
-    """A cell a spreadsheet will not run as a formula (OWASP: prefix ``'`` to = + - @ tab CR)."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+from hwcheck.answers.grade.gradebook import plain
+from hwcheck.core.errors import HwcheckError
 
 
 def scores_csv(result) -> str:
-    """``student,score,max``: one row per student in input order (a gradebook import)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", "score", "max"])
-    for s in result.students:
-        writer.writerow([spreadsheet_safe(s["student"]), _number(s["score"]), _number(s["max"])])
-    return buffer.getvalue()
+    """``student,score,max``: one row per student id in the report's order (a gradebook import)."""
+    return plain(result)
 
 
-def _number(x: float) -> str:
-    return f"{x:.6f}".rstrip("0").rstrip(".") if isinstance(x, float) else str(x)
+def gradebook_plan(request, key, roster):
+    """The writer of ``--csv`` in ``--csv-format``, checked before grading (a missing roster
+    column is exit 2 before any work)."""
+    from hwcheck.answers.grade.gradebook import default_assignment, plan
+
+    if not request.csv:
+        if request.csv_format != "plain":
+            raise HwcheckError("--csv-format", f"{request.csv_format}: give --csv FILE to write it")
+        return plain
+    assignment = request.assignment or default_assignment(key.name)
+    return plan(request.csv_format, roster, assignment)

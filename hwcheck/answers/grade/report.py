@@ -31,6 +31,8 @@ def class_sections(result, digits: int = 6) -> list:
         score = f"{score_text(s['score'], digits)} / {score_text(s['max'], digits)}"
         if s.get("error"):
             rows.append((name, score, "—", "! not graded: " + safe_text(s["error"], 120)))
+        elif s.get("verdict") == "missing":
+            rows.append((name, score, "no submission", "—"))
         else:
             rows.append((name, score, _labels(s["missing"]) or "—", _labels(s["wrong"]) or "—"))
     sections: list = [
@@ -76,11 +78,14 @@ def class_sections(result, digits: int = 6) -> list:
 
 
 def headline(result) -> str:
-    graded = [s for s in result.students if not s.get("error")]
-    bad = len(result.students) - len(graded)
+    """Count, then mean and median of the graded students (no submission: not in them)."""
+    graded = [s for s in result.students if answered(s)]
+    bad = sum(1 for s in result.students if s.get("error"))
+    absent = sum(1 for s in result.students if s.get("verdict") == "missing")
     text = f"{len(result.students)} student{'s' * (len(result.students) != 1)}"
-    if bad:
-        text += f" ({bad} not graded)"
+    gaps = [f"{bad} not graded"] * bool(bad) + [f"{absent} with no submission"] * bool(absent)
+    if gaps:
+        text += f" ({', '.join(gaps)})"
     if graded:
         scores = [s["score"] for s in graded]
         text += (
@@ -88,6 +93,11 @@ def headline(result) -> str:
             f" of {fmt(result.max, 6)}"
         )
     return text
+
+
+def answered(student: dict[str, Any]) -> bool:
+    """Graded from a submission: not an error row, not a roster student with none."""
+    return not student.get("error") and student.get("verdict") != "missing"
 
 
 def claim_lines(student: dict[str, Any]) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hwcheck.core.options import flag, multi, number, text
+from hwcheck.core.options import choice, flag, multi, number, text
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,25 @@ class GradeRequest:
         "Submissions: TOML files ([answers]), CSV files (one row per student) or folders of them.",
         positional=True,
     )
-    csv: str | None = text(None, "Write student,score,max (one row per student) to this CSV file.")
+    csv: str | None = text(
+        None, "Write the gradebook to this CSV file (--csv-format; one row per student)."
+    )
+    csv_format: str = choice(
+        "plain",
+        ("plain", "canvas", "moodle"),
+        "Gradebook layout: plain (student,score,max), canvas or moodle (their grade-import CSV; "
+        "identity columns from --roster).",
+    )
+    assignment: str | None = text(
+        None,
+        "The gradebook's column for this key (Canvas: 'Name (id)' as in Canvas's export; "
+        "Moodle: the grade item). Default: the key's file name.",
+    )
+    roster: str | None = text(
+        None,
+        "The class list (CSV with a 'student' column): an id not on it is an error row, a "
+        "student with no submission is 'missing', rows follow its order.",
+    )
     html: str | None = text(None, "Write a self-contained HTML class report to this file.")
     gradescope: bool = flag(
         "Gradescope autograder mode: grade <root>/submission/, write <root>/results/results.json."

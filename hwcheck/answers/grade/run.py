@@ -9,6 +9,7 @@ answer matches (``[exercise.partial]``).
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from hwcheck.answers.grade.key import Key, KeyClaim, KeyExercise
-from hwcheck.answers.grade.submissions import Catalogue, Submission, read
+from hwcheck.answers.grade.submissions import Catalogue, Found, Submission, read, shown
 from hwcheck.core.budget import budget, share
 from hwcheck.core.result import Result, view_only
 
@@ -43,44 +44,79 @@ class GradeResult(Result):
 
 
 def grade_class(
-    key: Key, found: list[tuple[str, Path | None, str]], file_budget: float | None = None
+    key: Key,
+    found: list[tuple],
+    file_budget: float | None = None,
+    roster=None,
 ) -> GradeResult:
-    """Every submission in ``found``; while answers are judged, ``@file`` paths resolve inside
-    a folder that does not exist, so no answer can make the grader read a file."""
+    """Every submission in ``found`` (:class:`~hwcheck.answers.grade.submissions.Found` or
+    ``(display, path, default id)``); ids follow the identity rule
+    (:mod:`hwcheck.answers.grade.identity`, with ``roster`` when given). While answers are
+    judged, ``@file`` paths resolve inside a folder that does not exist, so no answer can make
+    the grader read a file."""
     import uuid
 
     from hwcheck.core.inputs import FILE_ROOT
 
     token = FILE_ROOT.set(Path(tempfile.gettempdir()) / f"hwcheck-no-files-{uuid.uuid4().hex}")
     try:
-        return _grade_class(key, found, file_budget)
+        return _grade_class(key, found, file_budget, roster)
     finally:
         FILE_ROOT.reset(token)
 
 
-def _grade_class(
-    key: Key, found: list[tuple[str, Path | None, str]], file_budget: float | None
-) -> GradeResult:
+def _grade_class(key: Key, found: list[tuple], file_budget: float | None, roster) -> GradeResult:
+    from hwcheck.answers.grade.identity import identify
+
     catalogue = Catalogue.of(key)
     judge = Judge(key)
+    items = once([Found(*item) for item in found])
+    subs = identify([s for item in items for s in _read(key, item, catalogue)], roster)
     students: list[dict[str, Any]] = []
-    seen: dict[str, str] = {}
-    for display, path, default_id in found:
-        if path is not None and key.path is not None and path.resolve() == key.path:
-            sub = Submission(default_id, display, error="this is the key, not a submission")
+    for sub in subs:  # one student's slow claims cannot hold the class:
+        with budget(file_budget, "--file-budget"):
             students.append(grade_student(key, sub, judge))
-            continue
-        for sub in read(display, path, default_id, catalogue):
-            if sub.error is None and sub.student in seen:
-                sub.error = f"student '{sub.student}' is already graded from {seen[sub.student]}"
-            elif sub.error is None:
-                seen[sub.student] = sub.source
-            # one student's slow claims cannot hold the class
-            with budget(file_budget, "--file-budget"):
-                students.append(grade_student(key, sub, judge))
     return GradeResult(
         key.name, key.max_score, students, summarise(key, students), class_notes(students)
     )
+
+
+def _read(key: Key, item: Found, catalogue: Catalogue) -> list[Submission]:
+    """The submissions of one found file; the key itself (the same file by any name: a
+    symbolic or a hard link) is refused, not graded as a student."""
+    refused = item.refused
+    if refused is None and item.path is not None and _is_key(key, item.path):
+        refused = KEY_REFUSED
+    return read(item.display, item.path, item.default_id, catalogue, refused, item.inside)
+
+
+def once(items: list[Found]) -> list[Found]:
+    """Each file read once: the same path named twice (``class/`` and ``class/a.toml``) is one
+    submission, not two claims of its id. (Two names of one file, a hard link, stay two
+    submissions: each name is a claim of its own.)"""
+    seen, kept = set(), []
+    for item in items:
+        try:
+            where = item.path.resolve() if item.path is not None and item.refused is None else None
+        except (OSError, RuntimeError, ValueError):
+            where = None
+        if where is None or where not in seen:
+            kept.append(item)
+        seen.add(where)
+    return kept
+
+
+KEY_REFUSED = "this is the key, not a submission"
+
+
+def _is_key(key: Key, path: Path) -> bool:
+    if key.path is None:
+        return False
+    try:
+        a, b = os.stat(path), os.stat(key.path)
+    except (OSError, ValueError):
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
 
 def class_notes(students: list[dict[str, Any]]) -> list[str]:
@@ -140,9 +176,16 @@ class Judge:
 
 
 def grade_student(key: Key, sub: Submission, judge: Judge) -> dict[str, Any]:
-    entry: dict[str, Any] = {"student": sub.student, "file": sub.source}
+    from hwcheck.core.escape import visible  # a file name may hold a forged character
+
+    entry: dict[str, Any] = {"student": sub.student, "file": visible(sub.source)}
     if sub.error is not None:
-        return {**entry, "score": 0.0, "max": key.max_score, "error": sub.error, "claims": []}
+        entry.update(score=0.0, max=key.max_score, error=visible(sub.error), claims=[])
+        if sub.flagged:
+            entry["flagged"] = True
+        return entry
+    if sub.missing:
+        entry["verdict"] = "missing"
     pairs = [(ex, claim) for ex in key.exercises for claim in ex.claims]
     graded = []
     for i, (ex, claim) in enumerate(pairs):
@@ -172,7 +215,7 @@ def _claim(
     answers = {c.key: sub.answers[c.label] for c in ex.claims if c.label in sub.answers}
     raw = sub.answers[claim.label]
     verdict = judge(ex, claim, raw, answers)
-    out = {"exercise": claim.exercise, **claim_json(verdict, raw)}
+    out = {"exercise": claim.exercise, **shown(claim_json(verdict, raw))}
     awarded = claim.points * _credit(verdict.verdict, out["mistakes"], ex.partial)
     out.update(points=round(claim.points, 6), awarded=round(awarded, 6))
     return out, awarded
@@ -247,7 +290,9 @@ def summarise(key: Key, students: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per claim: share correct among the graded students, the most common wrong values
     (every answer that is not correct, grouped by value, most common first, ties in order of
     first appearance) and the named mistakes behind them."""
-    graded = [s for s in students if not s.get("error")]
+    from hwcheck.answers.grade.report import answered
+
+    graded = [s for s in students if answered(s)]  # a roster student with no submission: not here
     tallies = {c.label: Tally(c) for c in key.claims}
     for s in graded:
         for c in s["claims"]:

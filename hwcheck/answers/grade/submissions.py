@@ -12,12 +12,14 @@ import csv
 import datetime
 import io
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from hwcheck.answers.files import CONTROL  # one rule for what a file may not hold
+from hwcheck.answers.roster import normal_id
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.inputs import read_text_file
 
@@ -27,6 +29,7 @@ MAX_FILES = 100_000  # files found in folders
 MAX_ROWS = 100_000  # students in one CSV
 MAX_VALUE_CHARS = 100_000
 MAX_ID_CHARS = 200
+MAX_DEPTH = 32  # folders searched below a submissions folder
 #: control characters and the bidirectional overrides that could forge a line of a report
 _KEY_TABLES = ("points", "rtol", "atol", "tolerances", "partial", "defaults")
 
@@ -42,6 +45,12 @@ class Submission:
     notes: list[str] = field(default_factory=list)
     error: str | None = None
     files: tuple[Path, ...] = ()
+    #: the id was read and is valid, so it takes part in the identity rule (one id, one row)
+    identified: bool = True
+    #: a roster student with no submission
+    missing: bool = False
+    #: an id claimed by several submissions (the instructor decides)
+    flagged: bool = False
 
 
 def _canonical(result_json: dict[str, Any], key: str) -> str | None:
@@ -132,57 +141,178 @@ def _may_name(data: dict[str, Any] | None, claim: str) -> bool:
 # ------------------------------------------------------------------------------ finding
 
 
-def expand(names: list[str]) -> Iterator[tuple[str, Path | None, str]]:
-    """(display name, path, default student id) of every submission file, in the order given;
-    folders are walked in sorted order (hidden entries and symbolic links to folders skipped)."""
+class Found(NamedTuple):
+    """One place a submission may be: its display name, its path (None: a folder with no
+    answers file), the student id it defaults to, and why it is refused unread (a symbolic
+    link, a FIFO, a folder nested too deeply), or None."""
+
+    display: str
+    path: Path | None
+    default_id: str
+    refused: str | None = None
+    inside: bool = False  # found by walking a folder (then never read through a link)
+
+
+def expand(names: list[str]) -> Iterator[Found]:
+    """Every submission file of ``names``, in the order given; folders are searched in sorted
+    order without following symbolic links (:func:`discover`)."""
     count = 0
     for name in names:
         path = Path(name)
         if path.is_dir():
-            found = sorted(walk(path))
+            found = discover(path)
             if not found:
-                yield name, None, path.name or name
-            for file in found:
+                yield Found(name, None, path.name or name)
+            for item in found:
                 count += 1
                 if count > MAX_FILES:
+                    yield Found(name, None, path.name or name, f"more than {MAX_FILES:,} files")
                     return
-                rel = file.relative_to(path).with_suffix("")
-                yield str(file), file, rel.as_posix()
+                yield item
         else:
             count += 1
-            yield name, path, path.stem or name
+            yield Found(name, path, path.stem or name)
+
+
+def discover(folder: Path) -> list[Found]:
+    """The answers files (``.toml``, ``.csv``) under ``folder`` in path order; hidden entries
+    skipped. Walked depth-first with a stack, not recursion, down to ``MAX_DEPTH`` folders: a
+    deeper folder, a symbolic link named like an answers file, a FIFO, socket or device, and a
+    folder that cannot be listed are each one refused entry, and nothing behind them is read.
+    (Names sorted in each folder and walked depth-first: the order of sorted paths.)"""
+    found: list[Found] = []
+    stack: list[tuple[Path, str, int, Found | None]] = [(folder, "", 0, None)]
+    while stack and len(found) <= MAX_FILES:
+        path, rel, depth, item = stack.pop()
+        if item is not None:
+            found.append(item)
+        elif depth > MAX_DEPTH:
+            found.append(_entry(path, rel, f"a folder nested deeper than {MAX_DEPTH} levels"))
+        else:
+            stack.extend(reversed(_listing(path, rel or folder.name, rel, depth)))
+    return found
+
+
+def _listing(path: Path, name: str, rel: str, depth: int) -> list[tuple]:
+    """The stack entries of one folder's children, in name order."""
+    try:
+        with os.scandir(path) as entries:
+            listed = sorted((e for e in entries if not e.name.startswith(".")), key=_name)
+    except OSError as exc:
+        return [(path, name, depth, _entry(path, name, f"cannot list the folder: {exc.strerror}"))]
+    children = []
+    for entry in listed:
+        child = f"{rel}/{entry.name}" if rel else entry.name
+        children.append(_child(entry, path / entry.name, child, depth))
+    return [c for c in children if c is not None]
+
+
+def _name(entry: os.DirEntry) -> str:
+    return entry.name
+
+
+def _child(entry: os.DirEntry, path: Path, rel: str, depth: int) -> tuple | None:
+    """A folder to list, a found entry, or None (not an answers file)."""
+    answers = entry.name.lower().endswith((".toml", ".csv"))
+    try:
+        if entry.is_symlink():
+            return (path, rel, depth, _entry(path, rel, LINK)) if answers else None
+        if entry.is_dir(follow_symlinks=False):
+            return (path, rel, depth + 1, None)
+        if not answers:
+            return None
+        regular = entry.is_file(follow_symlinks=False)
+        return (path, rel, depth, _entry(path, rel, None if regular else NOT_REGULAR))
+    except OSError as exc:  # the entry vanished or cannot be examined
+        return (path, rel, depth, _entry(path, rel, f"cannot be examined: {exc.strerror}"))
+
+
+LINK = "a symbolic link: submissions are read only inside their folder (not followed)"
+NOT_REGULAR = "not a regular file (a folder, FIFO, socket or device)"
+
+
+def _entry(path: Path, rel: str, why: str | None) -> Found:
+    """A found entry; its default id is its path in the folder without the extension."""
+    stem, dot, suffix = rel.rpartition(".")
+    student = stem if dot and suffix.lower() in ("toml", "csv") and "/" not in suffix else rel
+    return Found(str(path), path, student, why, True)
 
 
 def walk(folder: Path) -> Iterator[Path]:
-    for root, dirs, files in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for f in files:
-            if not f.startswith(".") and f.lower().endswith((".toml", ".csv")):
-                yield Path(root) / f
+    """The regular answers files under ``folder`` (refused entries left out)."""
+    return (Path(f.display) for f in discover(folder) if f.refused is None)
 
 
 def read(
-    display: str, path: Path | None, default_id: str, catalogue: Catalogue
+    display: str,
+    path: Path | None,
+    default_id: str,
+    catalogue: Catalogue,
+    refused: str | None = None,
+    inside: bool = False,
 ) -> list[Submission]:
-    """The submissions of one file (a CSV has many); a file that cannot be read is one error row."""
+    """The submissions of one file (a CSV has many); a file that cannot be read, or that was
+    refused unread (``refused``), is one error row. A file found in a folder (``inside``) is
+    read only while it is that same file, not a link."""
+    if refused is not None:
+        return [_failed(default_id, display, refused, path)]
     if path is None:
         return [_failed(default_id, display, "the folder holds no .toml or .csv file")]
     try:
         if display != "-" and path.exists() and not path.is_file():
-            raise HwcheckError(display, "not a regular file (a folder, FIFO or device)")
+            raise HwcheckError(display, NOT_REGULAR)
         if path.suffix.lower() == ".csv":
-            text = read_text_file(display, display, MAX_CSV_BYTES)
+            text = _read_text(display, path, MAX_CSV_BYTES, inside)
             return _from_csv(text, display, path, catalogue)
-        text = read_text_file(display, display, MAX_TOML_BYTES)
+        text = _read_text(display, path, MAX_TOML_BYTES, inside)
         return [_from_toml(text, display, path, default_id, catalogue)]
     except HwcheckError as exc:
         return [_failed(default_id, display, exc.message, path)]
     except (RecursionError, MemoryError):
         return [_failed(default_id, display, "nested too deeply or too large", path)]
+    except OSError as exc:  # a file that vanished or changed while it was examined
+        return [_failed(default_id, display, f"cannot be read: {exc.strerror or exc}", path)]
+    except Exception as exc:  # noqa: BLE001 - one submission never stops the class
+        why = f"cannot be read ({type(exc).__name__}: {safe_text(str(exc), 80)})"
+        return [_failed(default_id, display, why, path)]
 
 
-def _failed(student: str, source: str, message: str, path: Path | None = None) -> Submission:
-    return Submission(safe_text(student), source, error=message, files=(path,) if path else ())
+def _read_text(display: str, path: Path, max_bytes: int, inside: bool) -> str:
+    """The text of a submission file; one found in a folder must be the same file, and not a
+    symbolic link, before and after it is read (a link swapped in after the walk is refused)."""
+    if not inside:
+        return read_text_file(display, display, max_bytes)
+    before = _not_a_link(path, display)
+    text = read_text_file(display, display, max_bytes)
+    if _not_a_link(path, display) != before:
+        raise HwcheckError(display, "changed while it was read")
+    return text
+
+
+def _not_a_link(path: Path, display: str) -> tuple[int, int]:
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        raise HwcheckError(display, f"no such file: {safe_text(display)}") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise HwcheckError(display, LINK)
+    return info.st_dev, info.st_ino
+
+
+def _failed(
+    student: str,
+    source: str,
+    message: str,
+    path: Path | None = None,
+    identified: bool | None = None,
+) -> Submission:
+    """An error row. Its id takes part in the identity rule only when it is a valid id
+    (``identified``, by default: whether it is); otherwise it is a visible label."""
+    if identified is None:
+        identified = id_problem(student) is None
+    label = normal_id(student) if identified else safe_text(student, MAX_ID_CHARS)
+    files = (path,) if path else ()
+    return Submission(label, source, error=message, files=files, identified=identified)
 
 
 # ------------------------------------------------------------------------------- TOML
@@ -197,8 +327,8 @@ def _from_toml(text: str, display: str, path: Path, default_id: str, cat: Catalo
         raise HwcheckError(display, "'student' must be a non-empty text")
     problem = id_problem(student)
     if problem:
-        raise HwcheckError(display, f"student id {problem}")
-    sub = Submission(student.strip(), display, files=(path,))
+        raise HwcheckError(display, f"student id '{safe_text(student, 60)}' {problem}")
+    sub = Submission(normal_id(student), display, files=(path,))
     for key in document:
         if key not in ("student", "answers"):
             sub.notes.append(f"ignored '{safe_text(key)}': a submission holds only answers")
@@ -264,11 +394,34 @@ def value_problem(value: Any, depth: int = 0) -> str | None:
 
 
 def id_problem(student: str) -> str | None:
-    if len(student) > MAX_ID_CHARS:
-        return f"is longer than {MAX_ID_CHARS} characters"
-    if CONTROL.search(student):
-        return "contains control characters"
-    return None
+    """Why ``student`` cannot be an id: the roster's rule (hwcheck.answers.roster), one rule
+    for ids wherever they come from."""
+    from hwcheck.answers.roster import id_problem as roster_rule
+
+    return roster_rule(normal_id(student))
+
+
+def shown(claim: dict[str, Any]) -> dict[str, Any]:
+    """A judged claim as every output of grade shows it: the student's text (``claimed``,
+    ``claimed_text``, ``hint``) with invisible, bidi and control characters written as escapes
+    (hwcheck.core.escape.visible), in the JSON as in the table, HTML and Markdown. The verdict
+    was given on the text as written."""
+    return {k: _visible(v) if k in _STUDENT_TEXT else v for k, v in claim.items()}
+
+
+_STUDENT_TEXT = ("claimed", "claimed_text", "hint")
+
+
+def _visible(value: Any) -> Any:
+    from hwcheck.core.escape import visible
+
+    if isinstance(value, str):
+        return visible(value)
+    if isinstance(value, list):
+        return [_visible(v) for v in value]
+    if isinstance(value, dict):
+        return {_visible(k): _visible(v) for k, v in value.items()}
+    return value
 
 
 def safe_text(text: str, limit: int = 80) -> str:
@@ -317,12 +470,14 @@ def _from_csv(text: str, display: str, path: Path, cat: Catalogue) -> list[Submi
 
 def _csv_row(row, line, header, labels, display, path, notes) -> Submission:
     source = f"{display}: row {line}"
-    name = row[0].strip() if row else ""
+    name = normal_id(row[0]) if row else ""
+    label = f"{Path(display).stem}: row {line}"
     if not name:
-        return _failed(f"{Path(display).stem}: row {line}", source, "no student id", path)
+        return _failed(label, source, "no student id", path, identified=False)
     problem = id_problem(name)
     if problem:
-        return _failed(f"{Path(display).stem}: row {line}", source, f"student id {problem}", path)
+        why = f"student id '{safe_text(name, 60)}' {problem}"
+        return _failed(label, source, why, path, identified=False)
     if len(row) != len(header):
         return _failed(
             name, source, f"{len(row)} cells, the header has {len(header)} columns", path
