@@ -37,6 +37,8 @@ EXERCISE_KEYS = (
     "tolerances",
     "notes",
     "partial",
+    "text",  # a template's question (CONVENTIONS §6c), shown in handouts
+    "vary",  # a template's parameters (hwcheck.answers.variants.template)
 )
 
 
@@ -76,8 +78,10 @@ def read_text(name: str) -> tuple[str, Path]:
 def load(name: str) -> AnswersFile:
     from hwcheck.answers.toml import load_toml
 
+    from hwcheck.answers.variants.build import first_variant
+
     text, folder = read_text(name)
-    return load_document(load_toml(text, name), name, folder)
+    return load_document(first_variant(load_toml(text, name), name), name, folder)
 
 
 def load_document(document: dict[str, Any], name: str, folder: Path) -> AnswersFile:

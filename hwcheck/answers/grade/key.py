@@ -72,15 +72,21 @@ class Key:
 # ------------------------------------------------------------------------------ reading
 
 
-def read_document(name: str, text: str | None = None) -> tuple[dict[str, Any], Path]:
-    """The key's TOML (floats keep their text) and its folder."""
+def read_document(
+    name: str, text: str | None = None, *, templates: bool = False
+) -> tuple[dict[str, Any], Path]:
+    """The key's TOML (floats keep their text) and its folder; each template exercise is read
+    as its first variant (every parameter at its first value) unless ``templates``."""
     from hwcheck.answers.toml import load_toml
 
     if text is None:
         text, folder = read_text(name)
     else:
         folder = Path.cwd() if name == "-" else Path(name).resolve().parent
-    return load_toml(text.removeprefix("\ufeff"), name), folder
+    from hwcheck.answers.variants.build import first_variant
+
+    document = load_toml(text.removeprefix("\ufeff"), name)
+    return (document if templates else first_variant(document, name)), folder
 
 
 def load_key(name: str, *, require_values: bool = True, text: str | None = None) -> Key:
