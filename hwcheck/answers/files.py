@@ -77,7 +77,6 @@ def read_text(name: str) -> tuple[str, Path]:
 
 def load(name: str) -> AnswersFile:
     from hwcheck.answers.toml import load_toml
-
     from hwcheck.answers.variants.build import first_variant
 
     text, folder = read_text(name)

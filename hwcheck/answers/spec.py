@@ -86,8 +86,10 @@ VARIANTS = register(
         "variants",
         "A variant of a template key per student: concrete keys, handouts, solution sheets.",
         (
-            "variants tests/data/variants/key.toml --roster tests/data/variants/roster.csv "
-            "--seed 2026 --out /tmp/hwcheck-variants-example",
+            (
+                "variants tests/data/variants/key.toml --roster tests/data/variants/roster.csv "
+                "--seed 2026 --out /tmp/hwcheck-variants-example"
+            ),
         ),
         variants_request,
         variants,

@@ -43,7 +43,10 @@ class GradeResult(Result):
 
 
 def grade_class(
-    key: Key, found: list[tuple[str, Path | None, str]], file_budget: float | None = None
+    key: Key,
+    found: list[tuple[str, Path | None, str]],
+    file_budget: float | None = None,
+    variants=None,
 ) -> GradeResult:
     """Every submission in ``found``; while answers are judged, ``@file`` paths resolve inside
     a folder that does not exist, so no answer can make the grader read a file."""
@@ -53,14 +56,15 @@ def grade_class(
 
     token = FILE_ROOT.set(Path(tempfile.gettempdir()) / f"hwcheck-no-files-{uuid.uuid4().hex}")
     try:
-        return _grade_class(key, found, file_budget)
+        return _grade_class(key, found, file_budget, variants)
     finally:
         FILE_ROOT.reset(token)
 
 
 def _grade_class(
-    key: Key, found: list[tuple[str, Path | None, str]], file_budget: float | None
+    key: Key, found: list[tuple[str, Path | None, str]], file_budget: float | None, variants=None
 ) -> GradeResult:
+    """``variants`` (hwcheck.answers.variants.grading.VariantKeys): each student's own key."""
     catalogue = Catalogue.of(key)
     judge = Judge(key)
     students: list[dict[str, Any]] = []
@@ -76,11 +80,28 @@ def _grade_class(
             elif sub.error is None:
                 seen[sub.student] = sub.source
             # one student's slow claims cannot hold the class
+            own_key, own_judge = _own_key(key, judge, sub, variants)
             with budget(file_budget, "--file-budget"):
-                students.append(grade_student(key, sub, judge))
+                students.append(grade_student(own_key, sub, own_judge))
+    if variants is not None:
+        from hwcheck.answers.variants.grading import mark_other_variants
+
+        mark_other_variants(students, variants)
     return GradeResult(
         key.name, key.max_score, students, summarise(key, students), class_notes(students)
     )
+
+
+def _own_key(key: Key, judge, sub: Submission, variants) -> tuple[Key, Any]:
+    """The key a student is judged against: their variant's with ``--variants`` (a student
+    with none is an error row), else the class's."""
+    if variants is None or sub.error is not None:
+        return key, judge
+    own = variants.get(sub.student)
+    if isinstance(own, str):
+        sub.error = own
+        return key, judge
+    return own
 
 
 def class_notes(students: list[dict[str, Any]]) -> list[str]:

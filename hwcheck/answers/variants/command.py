@@ -143,7 +143,7 @@ def _relocated(v: Variant, entry: dict[str, Any]) -> Variant:
 def _tokens(variants: list[Variant]) -> tuple[str, str]:
     answers = [[c.expected for c in v.computed.claims] for v in variants]
     parameters = [sorted((k, str(x)) for k, x in v.parameters.items()) for v in variants]
-    dump = lambda x: json.dumps(x, sort_keys=True, default=str)  # noqa: E731
+    dump = lambda x: json.dumps(x, sort_keys=True, default=str)
     return dump(answers), dump(parameters)
 
 
@@ -215,6 +215,7 @@ def _pdf(pdflatex: str, where: Path, name: str, label: str) -> None:
     try:
         done = subprocess.run(
             [*command, f"{name}.tex"],
+            check=False,
             cwd=where,
             capture_output=True,
             timeout=PDFLATEX_SECONDS,
