@@ -36,7 +36,13 @@ def grade(request) -> GradeResult:
                 "--gradescope", "reads <root>/submission/; give no submission on the command line"
             )
 
-        return run_gradescope(key, request)
+        feedback = _feedback_target(request, [request.key])
+        result = run_gradescope(key, request, variants)
+        if feedback is not None:
+            from hwcheck.answers.grade.feedback import write_feedback
+
+            write_feedback(result, key, variants, feedback)
+        return result
     names = [str(s) for s in request.submissions]
     if not names and not request.gradescope_bundle:
         raise HwcheckError("submissions", "no submission given (files, CSVs or folders)")
