@@ -35,6 +35,7 @@ HELP_ORDER = [
     "check",
     "grade",
     "key",
+    "variants",
 ]
 
 

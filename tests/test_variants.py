@@ -291,3 +291,22 @@ def test_pdf_compiles_every_handout(cli, tmp_path):
         "solution.pdf",
         "solution.tex",
     ]
+
+
+def test_a_model_file_named_by_the_key_is_found_from_each_students_folder(cli, tmp_path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "net.toml").write_text(
+        'input = [32, 32, 3]\n[[layers]]\ntype = "conv2d"\nfilters = 8\nkernel = 3\n', "utf-8"
+    )
+    key = template(
+        tmp_path,
+        '[[exercise]]\nid = "M"\ncommand = "params"\nmodel = "models/net.toml"\n'
+        'text = "The model of models/net.toml with batch {b}."\n'
+        '[exercise.vary]\nb = [1, 2]\n[exercise.claims]\ntotal_params = "?"\n',
+    )
+    out = tmp_path / "elsewhere" / "out"
+    out.parent.mkdir()
+    assert variants(cli, key, roster(tmp_path, ["alice"]), out)[0] == 0
+    assert "model = { " in (out / "alice" / "key.toml").read_text("utf-8")  # the file, inlined
+    code, _, err = cli("check", str(out / "alice" / "key.toml"))
+    assert code == 0, err

@@ -81,7 +81,7 @@ def variants(request) -> VariantsResult:
     document, key_folder = read_document(key, templates=True)
     drawer = Drawer(document, key, key_folder, request.seed)
     drawn = {student: drawer.student(student) for student in roster.ids}
-    files = _files(document, drawn, key, key_folder, target, request.seed)
+    files = _files(document, drawn, key, key_folder, request.seed)
     after = (lambda temp: _compile(temp, list(drawn), pdflatex)) if pdflatex else None
     folder.write_folder(target, files, "--out", after)
     return _result(str(request.out), request.seed, drawn, drawer)
@@ -106,7 +106,7 @@ def is_ours(path: Path) -> bool:
     return True
 
 
-def _files(document, drawn, key: str, key_folder: Path, target: Path, seed: int):
+def _files(document, drawn, key: str, key_folder: Path, seed: int):
     from hwcheck.answers.variants import sheets
     from hwcheck.render.latex import to_latex, wrap_document
     from hwcheck.render.text import to_markdown
@@ -115,9 +115,7 @@ def _files(document, drawn, key: str, key_folder: Path, target: Path, seed: int)
     files: dict[str, bytes] = {}
     rows = []
     for student, variants in drawn.items():
-        here = [
-            _relocated(v, sheets.relocated(v.entry, key_folder, target / student)) for v in variants
-        ]
+        here = [_inlined(v, sheets.inlined(v.entry, key_folder)) for v in variants]
         header = [
             f"The variant of {Path(key).name} for student {student} (hwcheck variants, seed {seed}).",
             "A concrete key: no parameters, every claim the computed value.",
@@ -134,7 +132,7 @@ def _files(document, drawn, key: str, key_folder: Path, target: Path, seed: int)
     return files
 
 
-def _relocated(v: Variant, entry: dict[str, Any]) -> Variant:
+def _inlined(v: Variant, entry: dict[str, Any]) -> Variant:
     from dataclasses import replace
 
     return v if entry is v.entry else replace(v, entry=entry)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ MANIFEST_HEADER = ("student", "exercise", "parameters")
 #: exercise keys written before the options, in this order; tables after them
 LEAD_KEYS = ("id", "title", "text", "command")
 TABLES = ("points", "tolerances", "partial", "claims")
+MAX_MODEL_BYTES = 1024 * 1024
 BARE = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -81,13 +81,21 @@ def exercise_toml(entry: dict[str, Any]) -> list[str]:
     return lines
 
 
-def relocated(entry: dict[str, Any], key_folder: Path, student_folder: Path) -> dict[str, Any]:
-    """A model file the key names by a relative path, named from the student's folder."""
+def inlined(entry: dict[str, Any], key_folder: Path) -> dict[str, Any]:
+    """A model file the key names by a path (``model = "net.toml"``) written into the concrete
+    key as its table, so the key reads alone wherever it lies (an answers file may not name a
+    path outside its folder). ``@file`` arrays stay as written."""
     model = entry.get("model")
-    if not isinstance(model, str) or model == "-" or os.path.isabs(model):
+    if not isinstance(model, str) or not model.endswith(".toml"):
         return entry
-    target = os.path.relpath(key_folder / model, student_folder)
-    return {**entry, "model": Path(target).as_posix()}
+    from hwcheck.core.inputs import FILE_ROOT, read_toml_table
+
+    token = FILE_ROOT.set(key_folder)
+    try:
+        _, table = read_toml_table(model, "model", MAX_MODEL_BYTES)
+    finally:
+        FILE_ROOT.reset(token)
+    return {**entry, "model": table}
 
 
 # ------------------------------------------------------------------------------ sheets
