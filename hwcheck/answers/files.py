@@ -77,7 +77,7 @@ def read_text(name: str) -> tuple[str, Path]:
 
 def load(name: str) -> AnswersFile:
     from hwcheck.answers.toml import load_toml
-    from hwcheck.answers.variants.build import first_variant
+    from hwcheck.answers.variants.template import first_variant
 
     text, folder = read_text(name)
     return load_document(first_variant(load_toml(text, name), name), name, folder)

@@ -83,7 +83,7 @@ def read_document(
         text, folder = read_text(name)
     else:
         folder = Path.cwd() if name == "-" else Path(name).resolve().parent
-    from hwcheck.answers.variants.build import first_variant
+    from hwcheck.answers.variants.template import first_variant
 
     document = load_toml(text.removeprefix("\ufeff"), name)
     return (document if templates else first_variant(document, name)), folder

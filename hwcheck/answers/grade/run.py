@@ -83,10 +83,8 @@ def _grade_class(
             own_key, own_judge = _own_key(key, judge, sub, variants)
             with budget(file_budget, "--file-budget"):
                 students.append(grade_student(own_key, sub, own_judge))
-    if variants is not None:
-        from hwcheck.answers.variants.grading import mark_other_variants
-
-        mark_other_variants(students, variants)
+    if variants is not None:  # wrong answers right for another variant: other_variant
+        variants.mark(students)
     return GradeResult(
         key.name, key.max_score, students, summarise(key, students), class_notes(students)
     )

@@ -112,19 +112,3 @@ def expected(data: dict[str, Any], key: str, where: str) -> Any:
         return lookup(data, key)[1]
     except HwcheckError as exc:
         raise HwcheckError(f"{where}: claim {key}", exc.message) from None
-
-
-def first_variant(document: dict[str, Any], name: str) -> dict[str, Any]:
-    """The key with each template at its first variant (every parameter at its first value:
-    the first choice, or ``from``): what ``check``, ``grade`` without ``--variants`` and
-    ``hwcheck key`` read a template key as."""
-    entries = document.get("exercise")
-    if not isinstance(entries, list) or not any(is_template(e) for e in entries):
-        return document
-    filled = []
-    for entry in entries:
-        if is_template(entry):
-            template = Template.of(entry, name)
-            entry = template.fill(entry, (0,) * len(template.parameters))
-        filled.append(entry)
-    return {**document, "exercise": filled}

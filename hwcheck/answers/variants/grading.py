@@ -52,6 +52,10 @@ class VariantKeys:
             return f"{path} does not ask the claims of the key {self.template.name}"
         return key, Judge(key)
 
+    def mark(self, students: list[dict[str, Any]]) -> None:
+        """Name ``other_variant`` in the class's graded claims (:func:`mark_other_variants`)."""
+        mark_other_variants(students, self)
+
     def everyone(self) -> list[str]:
         """Every student of the folder with a readable key, in the manifest's order (the
         roster's), loading the keys not loaded yet."""

@@ -12,7 +12,7 @@ exactly ``"{name}"`` takes the value itself (a number stays a number, a list a l
 brace is kept as it is. A placeholder that names no parameter is an error naming the exercise.
 
 >>> t = Template.of({"id": "A", "vary": {"h": [28, 32]}, "spec": "{h}x{h}x3", "lr": "{h}"}, "k")
->>> t.fill({"id": "A", "vary": {}, "spec": "{h}x{h}x3", "lr": "{h}"}, (32,))
+>>> t.fill({"id": "A", "vary": {}, "spec": "{h}x{h}x3", "lr": "{h}"}, (1,))
 {'id': 'A', 'spec': '32x32x3', 'lr': 32}
 >>> Parameter.of("lr", {"from": 0.1, "to": 0.3, "step": 0.1}, "k").values()
 ['0.1', '0.2', '0.3']
@@ -42,7 +42,7 @@ def decimal_text(value: Any, where: str) -> tuple[Fraction, int]:
     number of decimals. ``1e-3`` and fractions are refused: a range's values are printed."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise HwcheckError(where, f"must be an integer or a decimal, got {value!r}")
-    text = getattr(value, "text", None) or (str(value) if isinstance(value, int) else "")
+    text = getattr(value, "text", None) or str(value)
     match = DECIMAL.fullmatch(text.replace("_", ""))
     if not match:
         raise HwcheckError(where, f"write {text or value!r} as a plain decimal (such as 0.001)")
@@ -219,3 +219,19 @@ def _substitute(value: Any, drawn: dict[str, tuple[Parameter, Any]], depth: int 
     if isinstance(value, list):
         return [_substitute(v, drawn, depth + 1) for v in value]
     return value
+
+
+def first_variant(document: dict[str, Any], name: str) -> dict[str, Any]:
+    """The key with each template at its first variant (every parameter at its first value:
+    the first choice, or ``from``): what ``check``, ``grade`` without ``--variants`` and
+    ``hwcheck key`` read a template key as."""
+    entries = document.get("exercise")
+    if not isinstance(entries, list) or not any(is_template(e) for e in entries):
+        return document
+    filled = []
+    for entry in entries:
+        if is_template(entry):
+            template = Template.of(entry, name)
+            entry = template.fill(entry, (0,) * len(template.parameters))
+        filled.append(entry)
+    return {**document, "exercise": filled}
