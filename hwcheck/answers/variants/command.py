@@ -108,28 +108,60 @@ def is_ours(path: Path) -> bool:
 
 def _files(document, drawn, key: str, key_folder: Path, seed: int):
     from hwcheck.answers.variants import sheets
-    from hwcheck.render.latex import to_latex, wrap_document
-    from hwcheck.render.text import to_markdown
 
     title = document.get("title") if isinstance(document.get("title"), str) else ""
     files: dict[str, bytes] = {}
     rows = []
+    pages = Pages()
     for student, variants in drawn.items():
         here = [_inlined(v, sheets.inlined(v.entry, key_folder)) for v in variants]
         header = [
             f"The variant of {Path(key).name} for student {student} (hwcheck variants, seed {seed}).",
             "A concrete key: no parameters, every claim the computed value.",
         ]
-        handout = sheets.handout_sections(student, here, title)
-        solution = sheets.solution_sections(student, here, title)
+        handout = [
+            pages.render(sheets.handout_head(student, title)),
+            *(pages.exercise("handout", v, sheets.handout_exercise) for v in here),
+            pages.render(sheets.handout_tail(student, here)),
+        ]
+        solution = [
+            pages.render(sheets.solution_head(student, title)),
+            *(pages.exercise("solution", v, sheets.solution_exercise) for v in here),
+        ]
         files[f"{student}/key.toml"] = sheets.key_toml(document, here, header).encode()
-        files[f"{student}/handout.md"] = to_markdown(handout).encode()
-        files[f"{student}/handout.tex"] = wrap_document(to_latex(handout)).encode()
-        files[f"{student}/solution.md"] = to_markdown(solution).encode()
-        files[f"{student}/solution.tex"] = wrap_document(to_latex(solution)).encode()
+        for name, parts in (("handout", handout), ("solution", solution)):
+            files[f"{student}/{name}.md"] = "\n".join(md for md, _ in parts).encode()
+            files[f"{student}/{name}.tex"] = pages.document([tex for _, tex in parts]).encode()
         rows += [(student, v.exercise, v.parameters) for v in variants if v.parameters]
     files["manifest.csv"] = sheets.manifest_csv(rows).encode()
     return files
+
+
+class Pages:
+    """Markdown and LaTeX of sheet parts, each exercise variant rendered once for the class
+    (students who drew the same values share its text)."""
+
+    def __init__(self):
+        self.done: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+    @staticmethod
+    def render(sections) -> tuple[str, str]:
+        from hwcheck.render.latex import to_latex
+        from hwcheck.render.text import to_markdown
+
+        return to_markdown(sections), to_latex(sections)
+
+    def exercise(self, kind: str, v: Variant, build) -> tuple[str, str]:
+        memo = (kind, v.exercise, json.dumps(v.parameters, sort_keys=True, default=str))
+        if memo not in self.done:
+            self.done[memo] = self.render(build(v))
+        return self.done[memo]
+
+    @staticmethod
+    def document(parts: list[str]) -> str:
+        from hwcheck.render.latex import wrap_document
+
+        return wrap_document("\n".join(parts))
 
 
 def _inlined(v: Variant, entry: dict[str, Any]) -> Variant:

@@ -122,37 +122,48 @@ def heading(v: Variant) -> Heading:
     return Heading(f"Exercise {v.exercise}" + (f": {title}" if title else ""))
 
 
-def handout_sections(student: str, variants: list[Variant], title: str) -> list[Section]:
-    sections: list[Section] = [Heading(f"{title} ({student})" if title else student, level=1)]
+def handout_head(student: str, title: str) -> list[Section]:
+    return [Heading(f"{title} ({student})" if title else student, level=1)]
+
+
+def handout_exercise(v: Variant) -> list[Section]:
+    """One question: its heading, its text, the claims to give and their points."""
+    points = v.computed.exercise.points
+    keys = ", ".join(c.key for c in v.computed.claims)
+    give = f"Give: {keys} ({points:g} point{'s' * (points != 1)})."
+    return [heading(v), Text(question(v)), Text((give,))]
+
+
+def handout_tail(student: str, variants: list[Variant]) -> list[Section]:
+    """How to hand in: the answers file with every claim's line."""
     skeleton = [f'student = "{student}"', "", "[answers]"]
-    for v in variants:
-        ex = v.computed.exercise
-        sections += [heading(v), Text(question(v))]
-        keys = ", ".join(c.key for c in v.computed.claims)
-        sections.append(Text((f"Give: {keys} ({ex.points:g} point{'s' * (ex.points != 1)}).",)))
-        skeleton += [f'"{v.exercise}.{c.key}" = ' for c in v.computed.claims]
-    sections += [
+    skeleton += [f'"{v.exercise}.{c.key}" = ' for v in variants for c in v.computed.claims]
+    return [
         Heading("How to hand in"),
         Text(("A TOML file with your answers, one line per claim:",)),
         Text(tuple(skeleton), preformatted=True),
     ]
-    return sections
 
 
-def solution_sections(student: str, variants: list[Variant], title: str, digits: int = 6):
+def solution_head(student: str, title: str) -> list[Section]:
+    head = f"Solutions: {title} ({student})" if title else f"Solutions ({student})"
+    return [Heading(head, level=1)]
+
+
+def solution_exercise(v: Variant, digits: int = 6) -> list[Section]:
+    """The worked solution of one variant: the question, the command's view, the answers."""
     from hwcheck.answers.grade.draft import _claim_value
     from hwcheck.claims.verdict import describe_value
 
-    head = f"Solutions: {title} ({student})" if title else f"Solutions ({student})"
-    sections: list[Section] = [Heading(head, level=1)]
-    for v in variants:
-        sections += [heading(v), Text(question(v))]
-        sections += list(v.computed.result.view(digits))
-        rows = tuple(
-            (c.key, describe_value(_claim_value(c.expected), digits)) for c in v.computed.claims
-        )
-        sections.append(Table(("claim", "answer"), rows, title="Answers", nowrap=(0,)))
-    return sections
+    rows = tuple(
+        (c.key, describe_value(_claim_value(c.expected), digits)) for c in v.computed.claims
+    )
+    return [
+        heading(v),
+        Text(question(v)),
+        *v.computed.result.view(digits),
+        Table(("claim", "answer"), rows, title="Answers", nowrap=(0,)),
+    ]
 
 
 def manifest_csv(rows: list[tuple[str, str, dict[str, Any]]]) -> str:
