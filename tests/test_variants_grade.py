@@ -261,3 +261,28 @@ def test_gradescope_mode_puts_the_feedback_in_each_tests_output(cli, term, tmp_p
     assert all("Worked solution" in t["output"] for t in results["tests"])
     assert not any("s008" in t["output"] for t in results["tests"])
     assert any("another variant" in t["output"] for t in results["tests"])
+
+
+def test_the_json_documents_follow_the_schema(cli, term, tmp_path):
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is not installed")
+    from tests.conftest import ROOT
+
+    schema = json.loads((ROOT / "docs" / "output.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    base, out, right = term
+    copied = {s: right[STUDENTS[(i + 1) % 200]] for i, s in enumerate(STUDENTS[:5])}
+    graded = grade(cli, class_csv(tmp_path / "c.csv", copied), "--variants", out)
+    code, text, err = cli(
+        "variants",
+        str(KEY),
+        "--roster",
+        str(base / "roster.csv"),
+        "--seed",
+        "3",
+        "--out",
+        str(tmp_path / "v"),
+        "--json",
+    )
+    assert code == 0, err
+    for doc in (graded, json.loads(text)):
+        assert not list(validator.iter_errors(doc)), doc["command"]
