@@ -89,29 +89,68 @@ def read_document(
     return (document if templates else first_variant(document, name)), folder
 
 
-def load_key(name: str, *, require_values: bool = True, text: str | None = None) -> Key:
-    """Read, check and compute the key (every exercise once). Errors are exit 2."""
+def load_key(
+    name: str,
+    *,
+    require_values: bool = True,
+    text: str | None = None,
+    shared: dict[str, KeyExercise] | None = None,
+) -> Key:
+    """Read, check and compute the key (every exercise once). Errors are exit 2. ``shared``:
+    exercises already computed by other keys (``grade --variants`` reads a key per student;
+    students who drew the same values share one computed exercise)."""
     document, folder = read_document(name, text)
     answers = load_document(document, name, folder)
     exercises = []
     for exercise in answers.exercises:
-        where = f"{name}: exercise {exercise.id}"
-        if exercise.problem:
-            raise HwcheckError(where, exercise.problem)
-        if "." in exercise.id:
-            raise HwcheckError(where, "an exercise id in a key contains no '.'")
-        result = compute(answers, exercise, where)
-        data = result.to_json()
-        claims = tuple(
-            KeyClaim(exercise.id, key, exercise.claim_points[key], _expected(data, key, where))
-            for key in exercise.claims
-        )
-        key_exercise = KeyExercise(exercise, result, data, claims, dict(exercise.partial))
-        if require_values:
-            _check_claims(key_exercise, where)
+        token = _token(exercise) if shared is not None and not _names_files(exercise) else None
+        if token is not None and token in shared:
+            exercises.append(shared[token])
+            continue
+        key_exercise = _key_exercise(answers, exercise, name, require_values)
+        if token is not None:
+            shared[token] = key_exercise
         exercises.append(key_exercise)
     path = None if name == "-" else Path(name).resolve()
     return Key(name, path, folder, tuple(exercises))
+
+
+def _key_exercise(answers, exercise: Exercise, name: str, require_values: bool) -> KeyExercise:
+    where = f"{name}: exercise {exercise.id}"
+    if exercise.problem:
+        raise HwcheckError(where, exercise.problem)
+    if "." in exercise.id:
+        raise HwcheckError(where, "an exercise id in a key contains no '.'")
+    result = compute(answers, exercise, where)
+    data = result.to_json()
+    claims = tuple(
+        KeyClaim(exercise.id, key, exercise.claim_points[key], _expected(data, key, where))
+        for key in exercise.claims
+    )
+    key_exercise = KeyExercise(exercise, result, data, claims, dict(exercise.partial))
+    if require_values:
+        _check_claims(key_exercise, where)
+    return key_exercise
+
+
+def _token(exercise: Exercise) -> str | None:
+    """Everything an exercise of a key is (its claims as written included), as one text."""
+    import json
+
+    from hwcheck.answers.toml import written
+
+    try:
+        return json.dumps(written(vars(exercise)), sort_keys=True, default=repr)
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
+def _names_files(exercise: Exercise) -> bool:
+    """An option that names a file (read relative to the key's own folder)."""
+    return any(
+        isinstance(v, str) and (k == "model" or v.startswith("@"))
+        for k, v in exercise.options.items()
+    )
 
 
 def compute(answers, exercise: Exercise, where: str):

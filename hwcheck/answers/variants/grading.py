@@ -23,6 +23,8 @@ class VariantKeys:
     def __init__(self, folder: str, template):
         self.folder, self.template = folder, template
         self.loaded: dict[str, tuple[Any, Any] | str] = {}
+        self.judge = None  # one Judge for every key: a verdict per (claim, result, answer)
+        self.shared: dict[str, Any] = {}  # computed exercises, shared by equal variants
 
     def get(self, student: str):
         """``(key, judge)`` of ``student``, or the reason there is none (their error row)."""
@@ -45,12 +47,14 @@ class VariantKeys:
         if not path.is_file():
             return f"no variant for '{student}' in {self.folder} (not in the roster of variants)"
         try:
-            key = load_key(str(path))
+            key = load_key(str(path), shared=self.shared)
         except HwcheckError as exc:
             return f"{exc.where}: {exc.message}"
         if sorted(c.label for c in key.claims) != sorted(c.label for c in self.template.claims):
             return f"{path} does not ask the claims of the key {self.template.name}"
-        return key, Judge(key)
+        if self.judge is None:
+            self.judge = Judge(key)
+        return key, self.judge
 
     def mark(self, students: list[dict[str, Any]]) -> None:
         """Name ``other_variant`` in the class's graded claims (:func:`mark_other_variants`)."""
