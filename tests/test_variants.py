@@ -206,6 +206,11 @@ def template(tmp_path: Path, body: str) -> Path:
 
 
 BAD_TEMPLATES = {
+    "too long": (
+        '[[exercise]]\nid = "A"\ncommand = "params"\nspec = "' + "{h}" * 2000 + '"\n'
+        f'[exercise.vary]\nh = ["{"x" * 1000}"]\n[exercise.claims]\ntotal_params = "?"\n',
+        "exercise A: spec: a filled text would exceed 1,000,000 characters",
+    ),
     "placeholder": (
         (
             '[[exercise]]\nid = "A"\ncommand = "params"\nspec = "{h}x{h}x3 | conv2d {filters} 3"\n'

@@ -87,6 +87,8 @@ class Drawer:
         where = f"{self.name}: exercise {exercise.id}"
         if exercise.problem:
             raise HwcheckError(where, exercise.problem)  # the key's, not the draw's
+        if "." in exercise.id:
+            raise HwcheckError(where, "an exercise id in a key contains no '.'")
         try:
             result = compute(answers, exercise, where)
         except HwcheckError as exc:

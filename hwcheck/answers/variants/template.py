@@ -30,6 +30,7 @@ from hwcheck.core.errors import HwcheckError
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 MAX_PARAMETERS = 32
 MAX_CHOICES = 10_000
+MAX_FILLED = 1_000_000  # characters of one filled string
 MAX_RANGE = 10**12  # values of one range (drawn by index, never listed)
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: keys of an exercise a template never fills: the grading metadata
@@ -137,6 +138,7 @@ class Template:
 
     id: str
     parameters: tuple[Parameter, ...]
+    where: str = ""  # the key's name and the exercise, for errors
 
     @classmethod
     def of(cls, entry: dict[str, Any], where: str) -> Template:
@@ -147,7 +149,7 @@ class Template:
             raise HwcheckError(where, "[exercise.vary] must be a table of name = choices")
         if len(raw) > MAX_PARAMETERS:
             raise HwcheckError(where, f"more than {MAX_PARAMETERS} parameters")
-        template = cls(ident, tuple(Parameter.of(n, v, where) for n, v in raw.items()))
+        template = cls(ident, tuple(Parameter.of(n, v, where) for n, v in raw.items()), where)
         names = {p.name for p in template.parameters}
         for name in placeholders(_filled_part(entry)):
             if name not in names:
@@ -175,7 +177,10 @@ class Template:
         for key, value in entry.items():
             if key == "vary":
                 continue
-            out[key] = value if key in FIXED_KEYS else _substitute(value, drawn)
+            try:
+                out[key] = value if key in FIXED_KEYS else _substitute(value, drawn)
+            except HwcheckError as exc:
+                raise HwcheckError(f"{self.where}: {key}", exc.message) from None
         return out
 
     def parameters_of(self, indices: tuple[int, ...]) -> dict[str, Any]:
@@ -211,7 +216,13 @@ def _substitute(value: Any, drawn: dict[str, tuple[Parameter, Any]], depth: int 
         if whole:
             parameter, drawn_value = drawn[whole.group(1)]
             return as_option(drawn_value, parameter)
-        return PLACEHOLDER.sub(lambda m: written(drawn[m.group(1)][1]), value)
+        names = PLACEHOLDER.findall(value)
+        texts = {n: written(drawn[n][1]) for n in set(names)}
+        if len(value) + sum(len(texts[n]) for n in names) > MAX_FILLED:
+            raise HwcheckError(
+                "[exercise.vary]", f"a filled text would exceed {MAX_FILLED:,} characters"
+            )
+        return PLACEHOLDER.sub(lambda m: texts[m.group(1)], value)
     if depth > 64:
         return value
     if isinstance(value, dict):
