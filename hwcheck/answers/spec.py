@@ -93,7 +93,6 @@ VARIANTS = register(
         ),
         variants_request,
         variants,
-        formats=("table", "json"),
         calculator=False,
     ),
 )
