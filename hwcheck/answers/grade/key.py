@@ -198,11 +198,27 @@ def _check_claims(ex: KeyExercise, where: str) -> None:
 
 
 def _as_computed(value: Any, ex: KeyExercise, key: str) -> bool:
-    """The claim's value is the computed one, literally (its TOML form)."""
-    from hwcheck.answers.grade.draft import _claim_value, toml_value
-
+    """The claim's value is the computed one, exactly (as hwcheck key and variants write it)."""
     expected = next((c.expected for c in ex.claims if c.key == key), None)
-    try:
-        return expected is not None and toml_value(value) == toml_value(_claim_value(expected))
-    except (TypeError, ValueError, RecursionError):
-        return False
+    if isinstance(expected, dict) and "expr" in expected:
+        expected = expected["expr"]
+    return _same(value, expected)
+
+
+def _same(value: Any, expected: Any, depth: int = 0) -> bool:
+    """Equal as written: the same type (an int is not a float here) and the same value."""
+    if isinstance(value, bool) or isinstance(expected, bool) or depth > 64:
+        return False  # judged as any claim
+    if isinstance(expected, list):
+        return (
+            isinstance(value, list)
+            and len(value) == len(expected)
+            and all(_same(v, e, depth + 1) for v, e in zip(value, expected))
+        )
+    kinds = (str, float, int)  # in this order: a float is not an int, an int not a float
+    kind = next((k for k in kinds if isinstance(expected, k)), None)
+    return (
+        kind is not None
+        and next((k for k in kinds if isinstance(value, k)), None) is kind
+        and (value == expected)
+    )
