@@ -60,6 +60,8 @@ class Exercise:
     claim_points: dict[str, float] = field(default_factory=dict)
     #: ``[exercise.partial]``: mistake id → credit in [0, 1] (grading metadata; check ignores it)
     partial: dict[str, float] = field(default_factory=dict)
+    #: a template's question as filled (``text``, CONVENTIONS §6c): handouts and feedback show it
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,7 @@ def _exercise(entry: dict[str, Any], index: int, defaults: dict[str, Any]) -> Ex
         problem,
         claim_points,
         partial,
+        entry["text"] if isinstance(entry.get("text"), str) else "",
     )
 
 

@@ -103,6 +103,8 @@ def exercise_sections(ex, claims: list[dict[str, Any]]) -> list[Section]:
     """One exercise: the claims as judged, then the worked solution of this variant."""
     title = ex.exercise.title
     out: list[Section] = [Heading(f"Exercise {ex.exercise.id}" + (f": {title}" if title else ""))]
+    if ex.exercise.text.strip():
+        out.append(Text(tuple(ex.exercise.text.strip().splitlines())))
     out.append(
         Table(("claim", "you wrote", "verdict", "points"), _rows(claims), title="Your answers")
     )
