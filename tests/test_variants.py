@@ -287,6 +287,9 @@ def test_pdf_compiles_every_handout(cli, tmp_path):
     out = tmp_path / "out"
     code, _, err = variants(cli, KEY, roster(tmp_path, ["alice"]), out, "--pdf")
     assert code == 0, err
+    first = tree(out)
+    assert variants(cli, KEY, roster(tmp_path, ["alice"]), out, "--pdf")[0] == 0
+    assert tree(out) == first, "the PDFs are byte-identical too"
     assert sorted(p.name for p in (out / "alice").iterdir()) == [
         "handout.md",
         "handout.pdf",

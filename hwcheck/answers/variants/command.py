@@ -238,6 +238,13 @@ def _compile(temp: Path, students: list[str], pdflatex: str) -> None:
             _pdf(pdflatex, temp / student, name, f"{student}/{name}.tex")
 
 
+def _reproducible() -> dict[str, str]:
+    """pdfTeX writes no clock time or random id: the same .tex gives the same PDF."""
+    import os
+
+    return {**os.environ, "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}
+
+
 def _pdf(pdflatex: str, where: Path, name: str, label: str) -> None:
     import subprocess
 
@@ -250,6 +257,7 @@ def _pdf(pdflatex: str, where: Path, name: str, label: str) -> None:
             capture_output=True,
             timeout=PDFLATEX_SECONDS,
             stdin=subprocess.DEVNULL,
+            env=_reproducible(),
         )
     except subprocess.TimeoutExpired:
         raise HwcheckError(f"--pdf: {label}", f"pdflatex ran over {PDFLATEX_SECONDS} s") from None
