@@ -115,6 +115,16 @@ COMMAND_CASES: dict[str, list[str]] = {
     "check": ["check", "examples.toml", "--only", "B,E,K,O,R,S-b,U"],
     "grade": ["grade", "tests/data/grade/key.toml", "tests/data/grade/submissions"],
     "key": ["key", "tests/data/grade/draft.toml"],
+    "variants": [
+        "variants",
+        "tests/data/variants/key.toml",
+        "--roster",
+        "tests/data/variants/roster.csv",
+        "--seed",
+        "2026",
+        "--out",
+        "/tmp/hwcheck-variants-golden",
+    ],
 }
 
 #: the calculators once more with claims (appended to the command's case)

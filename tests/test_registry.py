@@ -41,6 +41,7 @@ HELP_ORDER = [
     "check",
     "grade",
     "key",
+    "variants",
 ]
 
 

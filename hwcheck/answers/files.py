@@ -37,6 +37,8 @@ EXERCISE_KEYS = (
     "tolerances",
     "notes",
     "partial",
+    "text",  # a template's question (CONVENTIONS §6c), shown in handouts
+    "vary",  # a template's parameters (hwcheck.answers.variants.template)
 )
 
 
@@ -58,6 +60,8 @@ class Exercise:
     claim_points: dict[str, float] = field(default_factory=dict)
     #: ``[exercise.partial]``: mistake id → credit in [0, 1] (grading metadata; check ignores it)
     partial: dict[str, float] = field(default_factory=dict)
+    #: a template's question as filled (``text``, CONVENTIONS §6c): handouts and feedback show it
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,9 +79,10 @@ def read_text(name: str) -> tuple[str, Path]:
 
 def load(name: str) -> AnswersFile:
     from hwcheck.answers.toml import load_toml
+    from hwcheck.answers.variants.template import first_variant
 
     text, folder = read_text(name)
-    return load_document(load_toml(text, name), name, folder)
+    return load_document(first_variant(load_toml(text, name), name), name, folder)
 
 
 def load_document(document: dict[str, Any], name: str, folder: Path) -> AnswersFile:
@@ -178,6 +183,7 @@ def _exercise(entry: dict[str, Any], index: int, defaults: dict[str, Any]) -> Ex
         problem,
         claim_points,
         partial,
+        entry["text"] if isinstance(entry.get("text"), str) else "",
     )
 
 

@@ -68,3 +68,32 @@ SPECS = register(
         calculator=False,
     ),
 )
+
+
+def variants_request():
+    from hwcheck.answers.variants.request import VariantsRequest
+
+    return VariantsRequest
+
+
+def variants(request):
+    from hwcheck.answers.variants.command import variants
+
+    return variants(request)
+
+
+VARIANTS = register(
+    CommandSpec(
+        "variants",
+        "A variant of a template key per student: concrete keys, handouts, solution sheets.",
+        (
+            (
+                "variants tests/data/variants/key.toml --roster tests/data/variants/roster.csv "
+                "--seed 2026 --out /tmp/hwcheck-variants-example"
+            ),
+        ),
+        variants_request,
+        variants,
+        calculator=False,
+    ),
+)

@@ -121,6 +121,17 @@ FOLLOWS_FROM_EARLIER = Mistake(
 )
 
 
+#: a wrong answer that is right for another student's variant (``grade --variants`` names it)
+OTHER_VARIANT = Mistake(
+    "other_variant",
+    "another student's variant",
+    "the right answer of another student's variant of the exercise: another handout's numbers",
+    "any claim graded with grade --variants",
+    True,
+    _never,
+)
+
+
 def ids() -> tuple[str, ...]:
     """Every mistake id (``grade`` validates ``[exercise.partial]`` against these)."""
     return tuple(m.id for m in catalogue())
@@ -133,6 +144,7 @@ def catalogue() -> tuple[Mistake, ...]:
         for m in provider():
             seen.setdefault(m.id, m)
     seen.setdefault(FOLLOWS_FROM_EARLIER.id, FOLLOWS_FROM_EARLIER)
+    seen.setdefault(OTHER_VARIANT.id, OTHER_VARIANT)
     return tuple(seen.values())
 
 

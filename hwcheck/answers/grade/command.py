@@ -24,7 +24,13 @@ def grade(request) -> GradeResult:
 
         check_bundle_target(request)
     check_budgets(request)
-    key = load_key(str(request.key))
+    key = load_key(str(request.key), require_values=not request.variants)
+    variants = None
+    if request.variants:
+        from hwcheck.answers.variants.grading import VariantKeys, check_folder
+
+        check_folder(str(request.variants))
+        variants = VariantKeys(str(request.variants), key)
     if request.gradescope:
         from hwcheck.answers.grade.gradescope import run_gradescope
 
@@ -33,7 +39,13 @@ def grade(request) -> GradeResult:
                 "--gradescope", "reads <root>/submission/; give no submission on the command line"
             )
 
-        return run_gradescope(key, request)
+        feedback = _feedback_target(request, [request.key])
+        result = run_gradescope(key, request, variants)
+        if feedback is not None:
+            from hwcheck.answers.grade.feedback import write_feedback
+
+            write_feedback(result, key, variants, feedback)
+        return result
     names = [str(s) for s in request.submissions]
     if not names and not request.gradescope_bundle:
         raise HwcheckError("submissions", "no submission given (files, CSVs or folders)")
@@ -45,16 +57,32 @@ def grade(request) -> GradeResult:
     inputs = [request.key, *names, *([request.roster] if request.roster else [])]
     inputs += [str(f.path) for f in found if f.path is not None and f.refused is None]
     files_out.check_outputs(targets, inputs)
+    feedback = _feedback_target(request, inputs)
     with budget(request.run_budget, "--run-budget"):
-        result = grade_class(key, found, request.file_budget, roster)
+        result = grade_class(key, found, request.file_budget, roster, variants)
     if request.csv:
         files_out.write_text(request.csv, gradebook(result), "--csv")
+    if feedback is not None:
+        from hwcheck.answers.grade.feedback import write_feedback
+
+        write_feedback(result, key, variants, feedback)
     if request.html:
         from hwcheck.answers.grade.html import html_report
 
-        files_out.write_text(request.html, html_report(result), "--html")
+        links = str(request.feedback) if request.feedback else None
+        files_out.write_text(request.html, html_report(result, links, request.html), "--html")
     if request.gradescope_bundle:
         from hwcheck.answers.grade.bundle import write_bundle
 
         write_bundle(key, request.gradescope_bundle)
     return result
+
+
+def _feedback_target(request, inputs: list[str]):
+    """``--feedback DIR``, checked before any grading (new, empty, or written by it before)."""
+    if not request.feedback:
+        return None
+    from hwcheck.answers.grade.feedback import is_ours
+    from hwcheck.answers.variants.folder import check_target
+
+    return check_target(str(request.feedback), "--feedback", is_ours, inputs)

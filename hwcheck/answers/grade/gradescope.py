@@ -14,7 +14,7 @@ from typing import Any
 from hwcheck.answers.grade.submissions import safe_text
 
 
-def run_gradescope(key, request):
+def run_gradescope(key, request, variants=None):
     """Grade ``<root>/submission/`` (one answers file) and write ``<root>/results/results.json``."""
     from dataclasses import replace
 
@@ -34,13 +34,21 @@ def run_gradescope(key, request):
         where = Path(refused[0].display).relative_to(folder).as_posix()
         result = _not_graded(key, folder, f"{where}: {refused[0].refused}")
     else:
-        result = _grade_one(key, folder, files, request.file_budget)
-    document = results_json(key, result.students[0])
+        result = _grade_one(key, folder, files, request.file_budget, variants)
+    student = result.students[0]
+    own = None
+    if getattr(request, "feedback", None):  # each test's output: the student's feedback text
+        from hwcheck.answers.grade.feedback import _own_key
+
+        own = _own_key(student, key, variants) or key
+    document = results_json(key, student, own)
     files_out.write_text(str(results), dumps(document, indent=2) + "\n", "--gradescope")
     return replace(result, gradescope=document)
 
 
-def _grade_one(key, folder: Path, files: list[Path], file_budget: float | None = None):
+def _grade_one(
+    key, folder: Path, files: list[Path], file_budget: float | None = None, variants=None
+):
     """The one answers file of the submission, or a row saying why there is none."""
     from hwcheck.answers.grade.run import grade_class
 
@@ -50,7 +58,7 @@ def _grade_one(key, folder: Path, files: list[Path], file_budget: float | None =
         found = ", ".join(f.name for f in files[:5])
         return _not_graded(key, folder, f"several answers files ({found}): upload one")
     found = [(str(files[0]), files[0], files[0].stem, None, True)]  # inside: never via a link
-    result = grade_class(key, found, file_budget)
+    result = grade_class(key, found, file_budget, variants=variants)
     if len(result.students) != 1:  # a CSV of several rows is not one student's submission
         count = len(result.students)
         return _not_graded(key, folder, f"{files[0].name} holds {count} students, not one")
@@ -78,15 +86,21 @@ def _finite(x: float) -> float:
     return float(x) if math.isfinite(x) else 0.0
 
 
-def results_json(key, student: dict[str, Any]) -> dict[str, Any]:
-    """Gradescope's results.json for one student: a test per exercise."""
+def results_json(key, student: dict[str, Any], feedback=None) -> dict[str, Any]:
+    """Gradescope's results.json for one student: a test per exercise. ``feedback``: the
+    student's own key (``--feedback``): each test's output is then the feedback page's text
+    of that exercise (hwcheck.answers.grade.feedback), worked solution included."""
     from hwcheck.core.version import __version__
 
     by_exercise: dict[str, list[dict[str, Any]]] = {}
     for c in student.get("claims", ()):
         by_exercise.setdefault(c["exercise"], []).append(c)
+    own = {ex.exercise.id: ex for ex in feedback.exercises} if feedback is not None else {}
     tests = [
-        _test(ex, by_exercise.get(ex.exercise.id, []), student.get("error")) for ex in key.exercises
+        _test(
+            ex, by_exercise.get(ex.exercise.id, []), student.get("error"), own.get(ex.exercise.id)
+        )
+        for ex in key.exercises
     ]
     return {
         "score": _finite(student["score"]),
@@ -104,8 +118,14 @@ def _code(text: str) -> str:
     return "`" + safe_text(text, 200).replace("`", "'") + "`"
 
 
-def _test(ex, claims: list[dict[str, Any]], error: str | None) -> dict[str, Any]:
+def _test(ex, claims: list[dict[str, Any]], error: str | None, own=None) -> dict[str, Any]:
     from hwcheck.answers.grade.report import claim_lines
+
+    output = "\n".join(claim_lines({"claims": claims}))
+    if own is not None and not error:
+        from hwcheck.answers.grade.feedback import exercise_markdown
+
+        output = exercise_markdown(own, claims)
 
     title = f": {ex.exercise.title}" if ex.exercise.title else ""
     passed = bool(claims) and all(c["verdict"] == "correct" for c in claims)
@@ -114,9 +134,7 @@ def _test(ex, claims: list[dict[str, Any]], error: str | None) -> dict[str, Any]
         "score": _finite(round(sum(c["awarded"] for c in claims), 6)),
         "max_score": _finite(round(sum(c.points for c in ex.claims), 6)),
         "status": "passed" if passed else "failed",
-        "output": f"Not graded: {_code(error)}"
-        if error
-        else "\n".join(claim_lines({"claims": claims})),
+        "output": f"Not graded: {_code(error)}" if error else output,
         "output_format": "md",
         "visibility": "visible",
     }

@@ -32,7 +32,9 @@ def e(text: Any) -> str:
     return html.escape(safe_text(str(text), 400), quote=True)
 
 
-def html_report(result) -> str:
+def html_report(result, feedback: str | None = None, page: str | None = None) -> str:
+    """``feedback``: the folder of ``--feedback``; each student links to their page there
+    (a path relative to the report's own file ``page``)."""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -49,7 +51,7 @@ def html_report(result) -> str:
         "<h2>Correct answers per claim</h2>",
         claim_bars(result.summary),
         "<h2>Students</h2>",
-        students_table(result.students),
+        students_table(result.students, _links(feedback, page)),
         "<h2>Per claim</h2>",
         summary_table(result.summary),
         notes(result.students),
@@ -105,7 +107,20 @@ def claim_bars(summary: list[dict[str, Any]]) -> str:
     return "".join(out)
 
 
-def students_table(students: list[dict[str, Any]]) -> str:
+def _links(feedback: str | None, page: str | None):
+    """student → the relative URL of their feedback page (None: no links)."""
+    if not feedback:
+        return None
+    import os
+    from pathlib import Path
+    from urllib.parse import quote
+
+    base = Path(page).resolve().parent if page else Path.cwd()
+    folder = os.path.relpath(Path(feedback).resolve(), base)
+    return lambda student: quote(Path(folder, f"{student}.html").as_posix())
+
+
+def students_table(students: list[dict[str, Any]], link=None) -> str:
     rows = [
         (
             '<table id="students"><tr><th>student</th><th>score</th><th>max</th>'
@@ -119,8 +134,11 @@ def students_table(students: list[dict[str, Any]]) -> str:
             detail = '<td colspan="2">no submission</td>'
         else:
             detail = f"<td>{e(', '.join(s['missing']))}</td><td>{e(', '.join(s['wrong']))}</td>"
+        name = e(s["student"])
+        if link is not None:
+            name = f'<a href="{e(link(s["student"]))}">{name}</a>'
         rows.append(
-            f'<tr><td>{e(s["student"])}</td><td class="num">{e(score_text(s["score"]))}</td>'
+            f'<tr><td>{name}</td><td class="num">{e(score_text(s["score"]))}</td>'
             f'<td class="num">{e(score_text(s["max"]))}</td>{detail}</tr>'
         )
     rows.append("</table>")
@@ -150,7 +168,17 @@ def summary_table(summary: list[dict[str, Any]]) -> str:
 
 
 def notes(students: list[dict[str, Any]]) -> str:
+    from hwcheck.answers.grade.report import other_variants
+
     items = [f"<li>{e(s['student'])}: {e(n)}</li>" for s in students for n in s.get("notes", ())]
-    if not items:
-        return ""
-    return "<h2>Notes (refused, changing no score)</h2><ul>" + "".join(items) + "</ul>"
+    signals = "".join(f"<li>{e(line)}</li>" for line in other_variants(students))
+    out = (
+        "<h2>Notes (refused, changing no score)</h2><ul>" + "".join(items) + "</ul>"
+        if items
+        else ""
+    )
+    if signals:
+        out += (
+            f'<h2>Right for another student\'s variant</h2><ul id="other-variants">{signals}</ul>'
+        )
+    return out

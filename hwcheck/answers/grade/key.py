@@ -72,40 +72,85 @@ class Key:
 # ------------------------------------------------------------------------------ reading
 
 
-def read_document(name: str, text: str | None = None) -> tuple[dict[str, Any], Path]:
-    """The key's TOML (floats keep their text) and its folder."""
+def read_document(
+    name: str, text: str | None = None, *, templates: bool = False
+) -> tuple[dict[str, Any], Path]:
+    """The key's TOML (floats keep their text) and its folder; each template exercise is read
+    as its first variant (every parameter at its first value) unless ``templates``."""
     from hwcheck.answers.toml import load_toml
 
     if text is None:
         text, folder = read_text(name)
     else:
         folder = Path.cwd() if name == "-" else Path(name).resolve().parent
-    return load_toml(text.removeprefix("\ufeff"), name), folder
+    from hwcheck.answers.variants.template import first_variant
+
+    document = load_toml(text.removeprefix("\ufeff"), name)
+    return (document if templates else first_variant(document, name)), folder
 
 
-def load_key(name: str, *, require_values: bool = True, text: str | None = None) -> Key:
-    """Read, check and compute the key (every exercise once). Errors are exit 2."""
+def load_key(
+    name: str,
+    *,
+    require_values: bool = True,
+    text: str | None = None,
+    shared: dict[str, KeyExercise] | None = None,
+) -> Key:
+    """Read, check and compute the key (every exercise once). Errors are exit 2. ``shared``:
+    exercises already computed by other keys (``grade --variants`` reads a key per student;
+    students who drew the same values share one computed exercise)."""
     document, folder = read_document(name, text)
     answers = load_document(document, name, folder)
     exercises = []
     for exercise in answers.exercises:
-        where = f"{name}: exercise {exercise.id}"
-        if exercise.problem:
-            raise HwcheckError(where, exercise.problem)
-        if "." in exercise.id:
-            raise HwcheckError(where, "an exercise id in a key contains no '.'")
-        result = compute(answers, exercise, where)
-        data = result.to_json()
-        claims = tuple(
-            KeyClaim(exercise.id, key, exercise.claim_points[key], _expected(data, key, where))
-            for key in exercise.claims
-        )
-        key_exercise = KeyExercise(exercise, result, data, claims, dict(exercise.partial))
-        if require_values:
-            _check_claims(key_exercise, where)
+        token = _token(exercise) if shared is not None and not _names_files(exercise) else None
+        if token is not None and token in shared:
+            exercises.append(shared[token])
+            continue
+        key_exercise = _key_exercise(answers, exercise, name, require_values)
+        if token is not None:
+            shared[token] = key_exercise
         exercises.append(key_exercise)
     path = None if name == "-" else Path(name).resolve()
     return Key(name, path, folder, tuple(exercises))
+
+
+def _key_exercise(answers, exercise: Exercise, name: str, require_values: bool) -> KeyExercise:
+    where = f"{name}: exercise {exercise.id}"
+    if exercise.problem:
+        raise HwcheckError(where, exercise.problem)
+    if "." in exercise.id:
+        raise HwcheckError(where, "an exercise id in a key contains no '.'")
+    result = compute(answers, exercise, where)
+    data = result.to_json()
+    claims = tuple(
+        KeyClaim(exercise.id, key, exercise.claim_points[key], _expected(data, key, where))
+        for key in exercise.claims
+    )
+    key_exercise = KeyExercise(exercise, result, data, claims, dict(exercise.partial))
+    if require_values:
+        _check_claims(key_exercise, where)
+    return key_exercise
+
+
+def _token(exercise: Exercise) -> str | None:
+    """Everything an exercise of a key is (its claims as written included), as one text."""
+    import json
+
+    from hwcheck.answers.toml import written
+
+    try:
+        return json.dumps(written(vars(exercise)), sort_keys=True, default=repr)
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
+def _names_files(exercise: Exercise) -> bool:
+    """An option that names a file (read relative to the key's own folder)."""
+    return any(
+        isinstance(v, str) and (k == "model" or v.startswith("@"))
+        for k, v in exercise.options.items()
+    )
 
 
 def compute(answers, exercise: Exercise, where: str):
@@ -139,6 +184,8 @@ def _check_claims(ex: KeyExercise, where: str) -> None:
                 "has no value yet",
                 hint="fill every claim with the computed values: hwcheck key DRAFT.toml > key.toml",
             )
+        if _as_computed(value, ex, key):
+            continue  # written exactly as computed (hwcheck key, hwcheck variants): nothing to judge
         verdict = judge_claim(ex.result, ex.data, ex.exercise, key, value, {})
         if verdict.verdict not in ("correct", "inconclusive"):
             detail = f" ({verdict.hint})" if verdict.hint else ""
@@ -148,3 +195,30 @@ def _check_claims(ex: KeyExercise, where: str) -> None:
                 f"{verdict.verdict}{detail}",
                 hint="rewrite the key's values with: hwcheck key KEY.toml > fixed.toml",
             )
+
+
+def _as_computed(value: Any, ex: KeyExercise, key: str) -> bool:
+    """The claim's value is the computed one, exactly (as hwcheck key and variants write it)."""
+    expected = next((c.expected for c in ex.claims if c.key == key), None)
+    if isinstance(expected, dict) and "expr" in expected:
+        expected = expected["expr"]
+    return _same(value, expected)
+
+
+def _same(value: Any, expected: Any, depth: int = 0) -> bool:
+    """Equal as written: the same type (an int is not a float here) and the same value."""
+    if isinstance(value, bool) or isinstance(expected, bool) or depth > 64:
+        return False  # judged as any claim
+    if isinstance(expected, list):
+        return (
+            isinstance(value, list)
+            and len(value) == len(expected)
+            and all(_same(v, e, depth + 1) for v, e in zip(value, expected))
+        )
+    kinds = (str, float, int)  # in this order: a float is not an int, an int not a float
+    kind = next((k for k in kinds if isinstance(expected, k)), None)
+    return (
+        kind is not None
+        and next((k for k in kinds if isinstance(value, k)), None) is kind
+        and (value == expected)
+    )

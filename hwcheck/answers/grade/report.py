@@ -73,6 +73,9 @@ def class_sections(result, digits: int = 6) -> list:
             notes.append(f"{safe_text(s['student'], 60)}: {note}")
     if notes:
         sections.append(Text(tuple(notes), title="Notes (refused, changing no score)"))
+    signals = other_variants(result.students)
+    if signals:
+        sections.append(Text(tuple(signals), title="Right for another student's variant"))
     sections.append(Text((headline(result),)))
     return sections
 
@@ -120,3 +123,15 @@ def md_code(value: Any) -> str:
 
     text = safe_text(describe_value(value), 60).replace("`", "'")
     return f"`{text}`"
+
+
+def other_variants(students: list[dict[str, Any]]) -> list[str]:
+    """``alice: B.total_params is right for bob's variant`` (grade --variants; instructor only)."""
+    return [
+        f"{safe_text(s['student'], 60)}: {c['exercise']}.{c['key']} is right for "
+        f"{safe_text(str(m['value']), 60)}'s variant"
+        for s in students
+        for c in s.get("claims", ())
+        for m in c.get("mistakes", ())
+        if m["id"] == "other_variant"
+    ]

@@ -49,6 +49,14 @@ class GradeRequest:
         None,
         "Write the Gradescope autograder zip (setup.sh, run_autograder, the key, hwcheck's wheel).",
     )
+    variants: str | None = text(
+        None,
+        "Judge each student against their own variant: the folder hwcheck variants wrote.",
+    )
+    feedback: str | None = text(
+        None,
+        "Write a feedback page per student (<student>.html and .md) into this new folder.",
+    )
     file_budget: float = number(
         20.0,
         "Seconds of symbolic work one submission may take; then its remaining expression claims "

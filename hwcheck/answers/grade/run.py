@@ -48,6 +48,7 @@ def grade_class(
     found: list[tuple],
     file_budget: float | None = None,
     roster=None,
+    variants=None,
 ) -> GradeResult:
     """Every submission in ``found`` (:class:`~hwcheck.answers.grade.submissions.Found` or
     ``(display, path, default id)``); ids follow the identity rule
@@ -60,12 +61,15 @@ def grade_class(
 
     token = FILE_ROOT.set(Path(tempfile.gettempdir()) / f"hwcheck-no-files-{uuid.uuid4().hex}")
     try:
-        return _grade_class(key, found, file_budget, roster)
+        return _grade_class(key, found, file_budget, roster, variants)
     finally:
         FILE_ROOT.reset(token)
 
 
-def _grade_class(key: Key, found: list[tuple], file_budget: float | None, roster) -> GradeResult:
+def _grade_class(
+    key: Key, found: list[tuple], file_budget: float | None, roster, variants=None
+) -> GradeResult:
+    """``variants`` (hwcheck.answers.variants.grading.VariantKeys): each student's own key."""
     from hwcheck.answers.grade.identity import identify
 
     catalogue = Catalogue.of(key)
@@ -74,8 +78,11 @@ def _grade_class(key: Key, found: list[tuple], file_budget: float | None, roster
     subs = identify([s for item in items for s in _read(key, item, catalogue)], roster)
     students: list[dict[str, Any]] = []
     for sub in subs:  # one student's slow claims cannot hold the class:
+        own_key, own_judge = _own_key(key, judge, sub, variants)
         with budget(file_budget, "--file-budget"):
-            students.append(grade_student(key, sub, judge))
+            students.append(grade_student(own_key, sub, own_judge))
+    if variants is not None:  # wrong answers right for another variant: other_variant
+        variants.mark(students)
     return GradeResult(
         key.name, key.max_score, students, summarise(key, students), class_notes(students)
     )
@@ -119,6 +126,18 @@ def _is_key(key: Key, path: Path) -> bool:
     return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
 
+def _own_key(key: Key, judge, sub: Submission, variants) -> tuple[Key, Any]:
+    """The key a student is judged against: their variant's with ``--variants`` (a student
+    with none is an error row), else the class's."""
+    if variants is None or sub.error is not None:
+        return key, judge
+    own = variants.get(sub.student)
+    if isinstance(own, str):
+        sub.error = own
+        return key, judge
+    return own
+
+
 def class_notes(students: list[dict[str, Any]]) -> list[str]:
     notes = []
     for s in students:
@@ -148,7 +167,8 @@ class Judge:
             token = json.dumps(written(answers), sort_keys=True, ensure_ascii=False)
         except (TypeError, ValueError):
             token = None
-        memo = (claim.label, token) if token is not None else None
+        # the exercise's result too: with --variants one Judge serves every student's own key
+        memo = (claim.label, id(ex.result), token) if token is not None else None
         if memo is not None and memo in self.cache:
             return self.cache[memo]
         try:

@@ -1,0 +1,207 @@
+"""``grade --feedback DIR``: one page per student, ``DIR/<student>.md`` and ``DIR/<student>.html``.
+
+Each page holds the student's score, then per exercise each claim with what they wrote, the
+verdict, the points, the named mistakes with their work, and the worked solution of the
+student's own exercise (their variant's with ``--variants``): its view, as ``check
+--show-all`` prints it, and the right answers. Nothing on a page names another student: the
+``other_variant`` mistake says only that the answer belongs to another variant.
+
+The HTML is self-contained like the class report: inline CSS, no script, a
+Content-Security-Policy that forbids every request, every text escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from hwcheck.core.views import Heading, Matrix, Section, Table, Text
+
+OTHER_VARIANT_WORDS = (
+    "this is the right answer of another variant of this exercise: "
+    "work with the numbers of your own handout"
+)
+STYLE = """
+body { font: 15px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 60em; color: #1a202c; }
+h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 32px; } h3 { font-size: 15px; }
+table { border-collapse: collapse; margin: 8px 0; }
+th, td { border-bottom: 1px solid #e2e8f0; padding: 3px 10px; text-align: left; vertical-align: top; }
+pre { background: #f7fafc; padding: 8px; overflow-x: auto; }
+.correct { color: #2f855a; } .wrong { color: #c53030; }
+"""
+
+
+def is_ours(path: Path) -> bool:
+    """A folder of feedback pages only (``.md`` and ``.html`` files): replaced whole."""
+    return all(f.is_file() and f.suffix in (".md", ".html") for f in path.iterdir())
+
+
+def write_feedback(result, key, variants, target: Path) -> None:
+    """Every student's two pages, into ``target`` whole or not at all."""
+    from hwcheck.answers.variants.folder import write_folder
+
+    files: dict[str, bytes] = {}
+    for student in result.students:
+        name = _page_name(student["student"])
+        if name is None:  # an id that names no file gets no page
+            continue
+        own = _own_key(student, key, variants)
+        sections = student_sections(student, own, result.key)
+        files[f"{name}.md"] = _markdown(sections).encode()
+        files[f"{name}.html"] = html_page(student["student"], sections).encode()
+    write_folder(target, files, "--feedback")
+
+
+def _page_name(student: str) -> str | None:
+    from hwcheck.answers.variants.folder import file_name
+    from hwcheck.core.errors import HwcheckError
+
+    try:
+        return file_name(student, "--feedback")
+    except HwcheckError:
+        return None
+
+
+def _own_key(student: dict[str, Any], key, variants):
+    if variants is None:
+        return key
+    own = variants.loaded.get(student["student"])
+    return own[0] if isinstance(own, tuple) else None
+
+
+def _markdown(sections: list[Section]) -> str:
+    from hwcheck.render.text import to_markdown
+
+    return to_markdown(sections)
+
+
+# ------------------------------------------------------------------------------ content
+
+
+def student_sections(student: dict[str, Any], key, key_name: str) -> list[Section]:
+    from hwcheck.answers.grade.report import score_text
+
+    score = f"{score_text(student['score'])} / {score_text(student['max'])}"
+    sections: list[Section] = [
+        Heading(f"Feedback for {student['student']}", level=1),
+        Text((f"Score {score} ({Path(key_name).name}).",)),
+    ]
+    if student.get("error"):
+        return [*sections, Text((f"Your submission could not be graded: {student['error']}",))]
+    by_exercise: dict[str, list[dict[str, Any]]] = {}
+    for c in student["claims"]:
+        by_exercise.setdefault(c["exercise"], []).append(c)
+    for ex in key.exercises if key is not None else ():
+        sections += exercise_sections(ex, by_exercise.get(ex.exercise.id, []))
+    for note in student.get("notes", ()):
+        sections.append(Text((f"Ignored in your submission: {note}",)))
+    return sections
+
+
+def exercise_sections(ex, claims: list[dict[str, Any]]) -> list[Section]:
+    """One exercise: the claims as judged, then the worked solution of this variant."""
+    title = ex.exercise.title
+    out: list[Section] = [Heading(f"Exercise {ex.exercise.id}" + (f": {title}" if title else ""))]
+    if ex.exercise.text.strip():
+        out.append(Text(tuple(ex.exercise.text.strip().splitlines())))
+    out.append(
+        Table(("claim", "you wrote", "verdict", "points"), _rows(claims), title="Your answers")
+    )
+    said = [line for c in claims for line in claim_lines(c)]
+    if said:
+        out.append(Text(tuple(said), title="Why"))
+    out += [Heading("Worked solution", level=3), *ex.result.view(6)]
+    out.append(_answers(ex))
+    return out
+
+
+def _rows(claims: list[dict[str, Any]]) -> tuple[tuple[str, ...], ...]:
+    from hwcheck.answers.grade.report import score_text
+
+    return tuple(
+        (
+            c["key"],
+            "—" if c["claimed_text"] is None else str(c["claimed_text"]),
+            c["verdict"],
+            f"{score_text(c['awarded'])} / {score_text(c['points'])}",
+        )
+        for c in claims
+    )
+
+
+def claim_lines(c: dict[str, Any]) -> list[str]:
+    """What a verdict that is not ``correct`` says: the rule, the hint, each named mistake
+    (``other_variant`` without the other student)."""
+    if c["verdict"] in ("correct", "missing"):
+        return []
+    lines = [f"{c['key']}: {c['verdict']} ({c['rule']})" + (f"; {c['hint']}" if c["hint"] else "")]
+    for m in c.get("mistakes", ()):
+        if m["id"] == "other_variant":
+            lines.append(f"{c['key']}: {m['name']}: {OTHER_VARIANT_WORDS}")
+    return lines
+
+
+def _answers(ex) -> Table:
+    from hwcheck.answers.grade.draft import _claim_value
+    from hwcheck.claims.verdict import describe_value
+
+    rows = tuple((c.key, describe_value(_claim_value(c.expected))) for c in ex.claims)
+    return Table(("claim", "right answer"), rows, title="Right answers")
+
+
+def exercise_markdown(ex, claims: list[dict[str, Any]]) -> str:
+    """One exercise's feedback as Markdown (Gradescope's test ``output``)."""
+    return _markdown(exercise_sections(ex, claims))
+
+
+# ------------------------------------------------------------------------------ HTML
+
+
+def e(text: Any) -> str:
+    from hwcheck.answers.grade.submissions import safe_text
+
+    return html.escape(safe_text(str(text), 100_000), quote=True)
+
+
+def html_page(student: str, sections: list[Section]) -> str:
+    body = "\n".join(html_section(s) for s in sections)
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">\n'
+        '<meta http-equiv="Content-Security-Policy" '
+        "content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+        f"<title>Feedback for {e(student)}</title>\n"
+        f"<style>{STYLE}</style></head><body>\n{body}\n</body></html>\n"
+    )
+
+
+def html_section(section: Section) -> str:
+    if isinstance(section, Heading):
+        level = min(max(section.level, 1), 3)
+        return f"<h{level}>{e(section.text)}</h{level}>"
+    title = f"<p><strong>{e(section.title)}</strong></p>" if section.title else ""
+    if isinstance(section, Table):
+        return title + _html_table(section.columns, (*section.rows, *section.footer))
+    if isinstance(section, Matrix):
+        return title + _html_table((), section.entries)
+    if section.preformatted or section.math:
+        return title + "<pre>" + e("\n".join(section.lines)) + "</pre>"
+    return title + "".join(f"<p>{e(line)}</p>" for line in section.lines if line.strip())
+
+
+def _html_table(columns, rows) -> str:
+    head = "<tr>" + "".join(f"<th>{e(c)}</th>" for c in columns) + "</tr>" if columns else ""
+    body = "".join(
+        "<tr>" + "".join(f"<td{_verdict_class(x)}>{e(x)}</td>" for x in row) + "</tr>"
+        for row in rows
+    )
+    return f"<table>{head}{body}</table>"
+
+
+def _verdict_class(cell: Any) -> str:
+    if cell == "correct":
+        return ' class="correct"'
+    if cell in ("wrong", "imprecise", "error", "missing"):
+        return ' class="wrong"'
+    return ""

@@ -1,0 +1,100 @@
+"""The output folder of ``variants`` (and of ``grade --feedback``): written whole or not at all.
+
+The files are written (each through :func:`hwcheck.render.files.write_bytes`) into a new hidden
+folder beside the target, then moved into place by one rename. The target may be missing, an
+empty folder, or a folder this command wrote before (it holds only the files it writes: it is
+then replaced whole); anything else is refused, so no file of the user's is ever removed. A
+failure or an interruption removes the hidden folder and leaves the target as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from hwcheck.core.errors import HwcheckError
+
+#: characters a student id may not hold to name a file or folder on any common system
+UNSAFE = re.compile(r'[/\\:*?"<>|]')
+
+
+def file_name(student: str, where: str) -> str:
+    """``student`` as a file or folder name, unchanged; refused (naming the id) when it cannot
+    be one on Linux, macOS and Windows alike."""
+    bad = UNSAFE.search(student)
+    if bad or student in (".", "..") or student.startswith(".") or student.endswith((" ", ".")):
+        what = f"the character {bad.group()!r}" if bad else "a leading or trailing dot or space"
+        raise HwcheckError(where, f"student id '{student}' cannot name a file: it holds {what}")
+    return student
+
+
+def check_unique(names: list[str], where: str) -> None:
+    """Two ids that one case-insensitive file system would store as one file."""
+    seen: dict[str, str] = {}
+    for name in names:
+        folded = name.casefold()
+        if folded in seen:
+            raise HwcheckError(
+                where, f"student ids '{seen[folded]}' and '{name}' differ only in case"
+            )
+        seen[folded] = name
+
+
+def check_target(out: str, option: str, ours: Callable[[Path], bool], inputs: list[str]) -> Path:
+    """The target folder, checked before any work: new, empty, or written by us before; no
+    input lives inside it; its parent folder exists and is writable."""
+    path = Path(out).expanduser().resolve()
+    if path.exists() and not path.is_dir():
+        raise HwcheckError(option, f"{out} exists and is not a folder")
+    if path.is_dir() and any(path.iterdir()) and not ours(path):
+        raise HwcheckError(
+            option,
+            f"{out} is a folder with other files in it; give a new or empty folder",
+            hint="a folder this command wrote before is replaced whole",
+        )
+    for name in inputs:
+        if name != "-" and path in Path(name).resolve().parents:
+            raise HwcheckError(option, f"the input {name} is inside {out}; it would be replaced")
+    if not path.parent.is_dir() or not os.access(path.parent, os.W_OK):
+        raise HwcheckError(option, f"cannot write {out}: its folder is missing or not writable")
+    return path
+
+
+def write_folder(path: Path, files: dict[str, bytes], option: str, after=None) -> None:
+    """``files`` (relative path → bytes) as the folder ``path``, whole or not at all;
+    ``after(temp)`` runs on the complete temporary folder before it moves into place."""
+    from hwcheck.render.files import write_bytes
+
+    temp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        for relative, data in files.items():
+            target = temp / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_bytes(str(target), data, option)
+        if after is not None:
+            after(temp)
+        os.chmod(temp, 0o755)
+        _swap(temp, path, option)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+
+
+def _swap(temp: Path, path: Path, option: str) -> None:
+    old = None
+    try:
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+            os.rename(path, old / "previous")
+        os.rename(temp, path)
+    except OSError as exc:
+        if old is not None and (old / "previous").exists() and not path.exists():
+            os.rename(old / "previous", path)
+        raise HwcheckError(option, f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)

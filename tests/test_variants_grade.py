@@ -1,0 +1,288 @@
+"""``grade --variants`` and ``grade --feedback`` on a seeded class of 200 students.
+
+Each student answering their own variant scores full marks; answering a neighbour's is named
+``other_variant`` with that neighbour (in the JSON and the report, never on the student's own
+feedback page); a student with no variant is their own error row. The feedback pages are
+self-contained (no script, no URL) and open in headless Chromium when it is installed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA
+
+KEY = DATA / "variants" / "key.toml"
+STUDENTS = [f"s{i:03d}" for i in range(200)]
+
+
+def cell(value) -> str:
+    return json.dumps(value) if isinstance(value, list) else repr(value)
+
+
+def right_answers(folder: Path, student: str) -> dict[str, object]:
+    key = tomllib.loads((folder / student / "key.toml").read_text(encoding="utf-8"))
+    return {f"{ex['id']}.{k}": v for ex in key["exercise"] for k, v in ex["claims"].items()}
+
+
+def class_csv(path: Path, rows: dict[str, dict[str, object]]) -> Path:
+    labels = list(next(iter(rows.values())))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["student", *labels])
+    for student, answers in rows.items():
+        writer.writerow([student, *(cell(answers[label]) for label in labels)])
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def term(tmp_path_factory):
+    """The 200 students' variants, and their right answers."""
+    from hwcheck.answers.variants.command import variants
+    from hwcheck.answers.variants.request import VariantsRequest
+
+    base = tmp_path_factory.mktemp("term")
+    roster = base / "roster.csv"
+    roster.write_text("student\n" + "\n".join(STUDENTS) + "\n", encoding="utf-8")
+    out = base / "variants"
+    variants(VariantsRequest(key=str(KEY), roster=str(roster), seed=11, out=str(out)))
+    return base, out, {s: right_answers(out, s) for s in STUDENTS}
+
+
+def grade(cli, *argv):
+    code, out, err = cli("grade", str(KEY), *map(str, argv), "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_each_student_answering_their_own_variant_scores_full_marks(cli, term):
+    base, out, right = term
+    doc = grade(cli, class_csv(base / "own.csv", right), "--variants", out)
+    assert len(doc["students"]) == 200
+    for s in doc["students"]:
+        assert s["score"] == s["max"] == 4, (s["student"], s.get("error"), s.get("wrong"))
+        assert all(c["mistakes"] == [] for c in s["claims"])
+
+
+def test_a_neighbours_answers_are_named_other_variant_with_the_neighbour(cli, term):
+    base, out, right = term
+    copied = {s: right[STUDENTS[(i + 1) % 200]] for i, s in enumerate(STUDENTS)}
+    doc = grade(cli, class_csv(base / "copied.csv", copied), "--variants", out)
+    named = 0
+    for s in doc["students"]:
+        for c in s["claims"]:
+            ids = [m["id"] for m in c["mistakes"]]
+            if c["verdict"] == "correct":
+                assert "other_variant" not in ids
+                continue
+            assert "other_variant" in ids, (s["student"], c)  # maybe with another mistake too
+            other = next(m["value"] for m in c["mistakes"] if m["id"] == "other_variant")
+            assert other != s["student"] and other in STUDENTS
+            if named < 20:  # the named student's key holds (checked for a sample)
+                code, _, _ = cli("check", str(out / other / "key.toml"), "--only", c["exercise"])
+                assert code == 0
+            theirs = right[other][f"{c['exercise']}.{c['key']}"]
+            assert _close(theirs, c["claimed"]), (theirs, c["claimed"])
+            named += 1
+    assert named > 500  # most of the 1,000 answers differ from the student's own
+
+
+def _close(a, b) -> bool:
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
+    return abs(a - b) <= 1e-9 + 1e-3 * abs(a)
+
+
+def test_a_wrong_answer_right_for_nobody_is_not_other_variant(cli, term, tmp_path):
+    _, out, right = term
+    answers = {label: value for label, value in right["s000"].items()}
+    answers["B.total_params"] = answers["B.total_params"] + 1
+    rows = {"s000": answers}
+    doc = grade(cli, class_csv(tmp_path / "one.csv", rows), "--variants", out)
+    claim = next(c for c in doc["students"][0]["claims"] if c["key"] == "total_params")
+    assert claim["verdict"] == "wrong" and "other_variant" not in [
+        m["id"] for m in claim["mistakes"]
+    ]
+
+
+def test_a_student_with_no_variant_is_their_error_row(cli, term, tmp_path):
+    _, out, right = term
+    rows = {"s001": right["s001"], "stranger": right["s002"]}
+    doc = grade(cli, class_csv(tmp_path / "two.csv", rows), "--variants", out)
+    ok, stranger = doc["students"]
+    assert ok["score"] == 4 and "error" not in ok
+    assert stranger["score"] == 0 and "no variant for 'stranger'" in stranger["error"]
+
+
+def test_partial_credit_for_other_variant_comes_from_the_students_key(cli, term, tmp_path):
+    """[exercise.partial] other_variant = 0.5 in a student's key gives half the points."""
+    _, out, right = term
+    mine = tmp_path / "variants"
+    shutil.copytree(out, mine)
+    key = mine / "s000" / "key.toml"
+    text = key.read_text(encoding="utf-8")
+    text = text.replace(
+        "[exercise.claims]\nlr_max",
+        "[exercise.partial]\nother_variant = 0.5\n\n[exercise.claims]\nlr_max",
+    )
+    key.write_text(text, encoding="utf-8")
+    other = next(s for s in STUDENTS if right[s]["K.lr_max"] != right["s000"]["K.lr_max"])
+    answers = {**right["s000"], "K.lr_max": right[other]["K.lr_max"]}
+    doc = grade(cli, class_csv(tmp_path / "p.csv", {"s000": answers}), "--variants", mine)
+    assert doc["students"][0]["score"] == 3.5
+
+
+# ------------------------------------------------------------------------------ feedback
+
+
+@pytest.fixture(scope="module")
+def pages(term, tmp_path_factory):
+    from hwcheck.answers.grade.command import grade as run_grade
+    from hwcheck.answers.grade.request import GradeRequest
+
+    _, out, right = term
+    folder = tmp_path_factory.mktemp("feedback")
+    copied = {s: right[STUDENTS[(i + 1) % 200]] for i, s in enumerate(STUDENTS[:20])}
+    copied["s000"] = right["s000"]
+    submissions = class_csv(folder / "class.csv", copied)
+    feedback, report = folder / "pages", folder / "report.html"
+    result = run_grade(
+        GradeRequest(
+            key=str(KEY),
+            submissions=(str(submissions),),
+            variants=str(out),
+            feedback=str(feedback),
+            html=str(report),
+        )
+    )
+    return feedback, report, result.to_json()
+
+
+def test_every_student_has_two_pages_that_name_no_other_student(pages):
+    feedback, _, doc = pages
+    assert sorted(p.name for p in feedback.iterdir()) == sorted(
+        f"{s['student']}.{x}" for s in doc["students"] for x in ("md", "html")
+    )
+    for s in doc["students"]:
+        others = {
+            m["value"] for c in s["claims"] for m in c["mistakes"] if m["id"] == "other_variant"
+        }
+        for suffix in ("md", "html"):
+            text = (feedback / f"{s['student']}.{suffix}").read_text(encoding="utf-8")
+            assert f"Feedback for {s['student']}" in text and "Worked solution" in text
+            for other in others:
+                assert not re.search(rf"\b{other}\b", text), (s["student"], other)
+            if others:
+                assert "another variant of this exercise" in text
+
+
+def test_a_page_shows_what_was_written_the_verdict_and_the_right_answer(pages):
+    feedback, _, doc = pages
+    s = next(s for s in doc["students"] if s["student"] == "s005")
+    text = (feedback / "s005.md").read_text(encoding="utf-8")
+    wrong = next(c for c in s["claims"] if c["verdict"] == "wrong")
+    assert wrong["claimed_text"].replace("[", "\\[").replace("]", "\\]") in text
+    assert "Right answers" in text and "Your answers" in text
+
+
+def test_pages_are_self_contained(pages):
+    feedback, _, _ = pages
+    for page in feedback.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "<script" not in text.lower() and "http://" not in text and "https://" not in text
+        assert "default-src 'none'" in text
+
+
+def test_the_class_report_links_each_student_and_names_the_copying(pages):
+    _, report, doc = pages
+    text = report.read_text(encoding="utf-8")
+    for s in doc["students"]:
+        assert f'href="pages/{s["student"]}.html"' in text
+    assert 'id="other-variants"' in text and "s001: B.output_shape is right for s002" in text
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+def test_a_page_opens_in_headless_chromium_without_a_request(pages, tmp_path):
+    feedback, _, _ = pages
+    done = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            (feedback / "s003.html").as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Feedback for s003" in done.stdout and "Worked solution" in done.stdout
+
+
+def test_gradescope_mode_puts_the_feedback_in_each_tests_output(cli, term, tmp_path):
+    _, out, right = term
+    root = tmp_path / "autograder"
+    (root / "submission").mkdir(parents=True)
+    lines = ['student = "s007"', "[answers]"]
+    lines += [f"{json.dumps(k)} = {json.dumps(v)}" for k, v in right["s008"].items()]
+    (root / "submission" / "answers.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, _, err = cli(
+        "grade",
+        str(KEY),
+        "--gradescope",
+        "--autograder-root",
+        str(root),
+        "--variants",
+        str(out),
+        "--feedback",
+        str(tmp_path / "pages"),
+    )
+    assert code == 0, err
+    results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+    assert all("Worked solution" in t["output"] for t in results["tests"])
+    assert not any("s008" in t["output"] for t in results["tests"])
+    assert any("another variant" in t["output"] for t in results["tests"])
+
+
+def test_the_json_documents_follow_the_schema(cli, term, tmp_path):
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is not installed")
+    from tests.conftest import ROOT
+
+    schema = json.loads((ROOT / "docs" / "output.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    base, out, right = term
+    copied = {s: right[STUDENTS[(i + 1) % 200]] for i, s in enumerate(STUDENTS[:5])}
+    graded = grade(cli, class_csv(tmp_path / "c.csv", copied), "--variants", out)
+    code, text, err = cli(
+        "variants",
+        str(KEY),
+        "--roster",
+        str(base / "roster.csv"),
+        "--seed",
+        "3",
+        "--out",
+        str(tmp_path / "v"),
+        "--json",
+    )
+    assert code == 0, err
+    for doc in (graded, json.loads(text)):
+        assert not list(validator.iter_errors(doc)), doc["command"]
