@@ -32,7 +32,7 @@ import signal
 import stat
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
 from hwcheck.core.errors import HwcheckError
@@ -225,13 +225,22 @@ def _sync_folder(folder: Path) -> None:
 # ------------------------------------------------------------------------------- a folder
 
 
-def write_folder(name: str, files: Mapping[str, str | bytes], option: str) -> None:
+def write_folder(
+    name: str,
+    files: Mapping[str, str | bytes],
+    option: str,
+    *,
+    replaceable: Callable[[Path], bool] | None = None,
+    after: Callable[[Path], None] | None = None,
+) -> None:
     """A folder of files (``files``: relative POSIX path → content), whole or nothing: built
     beside the target under a temporary name and renamed into place. The target is a new folder
-    or an empty one (a folder that holds anything is refused, so nothing of the user's is lost);
-    no input of the run may lie inside it."""
+    or an empty one, or one ``replaceable(folder)`` recognises as this command's own earlier
+    output (then replaced whole); a folder that holds anything else is refused, so nothing of
+    the user's is lost; no input of the run may lie inside it. ``after(temp)`` runs on the
+    complete temporary folder before it moves into place (``variants --pdf`` compiles there)."""
     folder = _path(name)
-    _check_new_folder(name, option, current_inputs())
+    _check_new_folder(name, option, current_inputs(), replaceable)
     entries = [(_relative(rel, option), content) for rel, content in files.items()]
     temp = None
     try:
@@ -241,8 +250,11 @@ def write_folder(name: str, files: Mapping[str, str | bytes], option: str) -> No
             )
         for rel, content in entries:
             _write_new(temp / rel, content.encode("utf-8") if isinstance(content, str) else content)
+        if after is not None:
+            after(temp)
+        os.chmod(temp, 0o755)
         with signals_deferred():
-            _swap_in(temp, folder)
+            _swap_in(temp, folder, replaceable)
             temp = None
     except OSError as exc:
         raise HwcheckError(option, f"cannot write {name}: {exc.strerror or exc}") from None
@@ -253,7 +265,7 @@ def write_folder(name: str, files: Mapping[str, str | bytes], option: str) -> No
     _sync_folder(folder.parent)
 
 
-def _check_new_folder(name: str, option: str, inputs: Inputs) -> None:
+def _check_new_folder(name: str, option: str, inputs: Inputs, replaceable=None) -> None:
     if name == "-" or "\x00" in name:
         raise HwcheckError(option, f"cannot write a folder named {name!r}")
     folder = _path(name)
@@ -272,9 +284,12 @@ def _check_new_folder(name: str, option: str, inputs: Inputs) -> None:
         raise HwcheckError(
             option, f"{name} holds the input {inside}; an output never overwrites an input"
         )
-    if info is not None and not _empty(folder, name, option):
+    ours = replaceable is not None and info is not None and replaceable(folder)
+    if info is not None and not ours and not _empty(folder, name, option):
         raise HwcheckError(
-            option, f"{name} is a folder that is not empty; give a new or an empty folder"
+            option,
+            f"{name} is a folder that is not empty; give a new or an empty folder",
+            hint="a folder this command wrote before is replaced whole" if replaceable else None,
         )
     _check_folder(name, option, folder.parent)
 
@@ -307,11 +322,26 @@ def _write_new(path: Path, data: bytes) -> None:
         os.fsync(out.fileno())
 
 
-def _swap_in(temp: Path, folder: Path) -> None:
-    """The built folder takes the target's name (an empty target folder is removed first)."""
-    if folder.is_dir():
-        folder.rmdir()  # empty, checked above; rmdir fails rather than lose a file put there since
-    os.rename(temp, folder)
+def _swap_in(temp: Path, folder: Path, replaceable=None) -> None:
+    """The built folder takes the target's name. An empty target folder is removed first (rmdir
+    fails rather than lose a file put there since); one ``replaceable`` recognises is moved
+    aside, and removed once the new one is in place (put back if the rename fails)."""
+    if not folder.is_dir():
+        os.rename(temp, folder)
+        return
+    if replaceable is None or _empty(folder, str(folder), "folder"):
+        folder.rmdir()
+        os.rename(temp, folder)
+        return
+    old = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=TEMP_SUFFIX))
+    os.rename(folder, old / "previous")
+    try:
+        os.rename(temp, folder)
+    except OSError:
+        os.rename(old / "previous", folder)
+        raise
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def make_folder(name: str, option: str) -> Path:

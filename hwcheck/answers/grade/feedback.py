@@ -50,7 +50,7 @@ def write_feedback(result, key, variants, target: Path) -> None:
         sections = student_sections(student, own, result.key)
         files[f"{name}.md"] = _markdown(sections).encode()
         files[f"{name}.html"] = html_page(student["student"], sections).encode()
-    write_folder(target, files, "--feedback")
+    write_folder(target, files, "--feedback", ours=is_ours)
 
 
 def _page_name(student: str) -> str | None:

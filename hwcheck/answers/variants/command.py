@@ -83,7 +83,7 @@ def variants(request) -> VariantsResult:
     drawn = {student: drawer.student(student) for student in roster.ids}
     files = _files(document, drawn, key, key_folder, request.seed)
     after = (lambda temp: _compile(temp, list(drawn), pdflatex)) if pdflatex else None
-    folder.write_folder(target, files, "--out", after)
+    folder.write_folder(target, files, "--out", after, ours=is_ours)
     return _result(str(request.out), request.seed, drawn, drawer)
 
 
@@ -223,9 +223,9 @@ def _per_exercise(drawn: dict[str, list[Variant]], drawer) -> list[dict[str, Any
 
 
 def _pdflatex() -> str:
-    import shutil
+    from shutil import which
 
-    found = shutil.which("pdflatex")
+    found = which("pdflatex")
     if not found:
         raise HwcheckError("--pdf", "pdflatex is not installed (or not on PATH)")
     return found

@@ -1,7 +1,7 @@
 """The output folder of ``variants`` (and of ``grade --feedback``): written whole or not at all.
 
-The files are written (each through :func:`hwcheck.render.files.write_bytes`) into a new hidden
-folder beside the target, then moved into place by one rename. The target may be missing, an
+The files are written by the one writer (:func:`hwcheck.render.files.write_folder`) into a new
+hidden folder beside the target, then moved into place by one rename. The target may be missing, an
 empty folder, or a folder this command wrote before (it holds only the files it writes: it is
 then replaced whole); anything else is refused, so no file of the user's is ever removed. A
 failure or an interruption removes the hidden folder and leaves the target as it was.
@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -64,37 +62,11 @@ def check_target(out: str, option: str, ours: Callable[[Path], bool], inputs: li
     return path
 
 
-def write_folder(path: Path, files: dict[str, bytes], option: str, after=None) -> None:
-    """``files`` (relative path → bytes) as the folder ``path``, whole or not at all;
-    ``after(temp)`` runs on the complete temporary folder before it moves into place."""
-    from hwcheck.render.files import write_bytes
+def write_folder(path: Path, files: dict[str, bytes], option: str, after=None, ours=None) -> None:
+    """``files`` (relative path → bytes) as the folder ``path``, whole or not at all, through
+    the one writer (:func:`hwcheck.render.files.write_folder`); ``ours(folder)`` recognises a
+    folder this command wrote before (replaced whole), ``after(temp)`` runs on the complete
+    temporary folder before it moves into place."""
+    from hwcheck.render.files import write_folder as write_whole
 
-    temp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-    try:
-        for relative, data in files.items():
-            target = temp / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write_bytes(str(target), data, option)
-        if after is not None:
-            after(temp)
-        os.chmod(temp, 0o755)
-        _swap(temp, path, option)
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
-
-
-def _swap(temp: Path, path: Path, option: str) -> None:
-    old = None
-    try:
-        if path.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
-            os.rename(path, old / "previous")
-        os.rename(temp, path)
-    except OSError as exc:
-        if old is not None and (old / "previous").exists() and not path.exists():
-            os.rename(old / "previous", path)
-        raise HwcheckError(option, f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+    write_whole(str(path), files, option, replaceable=ours, after=after)
