@@ -22,15 +22,7 @@ from timing import ROOT
 
 sys.path.insert(0, str(ROOT))
 
-KEY = """[[exercise]]
-id = "B"
-command = "params"
-spec = "35x35x16 | conv2d filters=32 kernel=3"
-points = 2
-[exercise.claims]
-total_params = 4640
-output_shape = [33, 33, 32]
-"""
+KEY = (ROOT / "tests/data/grade/one_conv_key.toml").read_text(encoding="utf-8")
 
 
 def best(fn, repeat: int = 3) -> float:

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.test_net import brute_forward
 
 HANG = 60  # seconds: a hang guard, never a speed requirement
 
@@ -72,28 +73,6 @@ def _net_toml(inputs: int, units: int, bias: str, seed: int = 1) -> str:
     )
 
 
-def _brute(layers: list[dict], x) -> list[Fraction]:
-    a = [Fraction(v) for v in x]
-    for layer in layers:
-        z = [
-            sum(a[i] * Fraction(layer["weights"][i][j]) for i in range(len(a)))
-            + Fraction(layer["bias"][j])
-            for j in range(len(layer["bias"]))
-        ]
-        act = layer["activation"]
-        a = [
-            max(v, 0)
-            if act == "relu"
-            else Fraction(int(v >= 0))
-            if act == "step"
-            else Fraction((v > 0) - (v < 0))
-            if act == "sign"
-            else v
-            for v in z
-        ]
-    return a
-
-
 def test_net_16_inputs_64_relu_units_biases_one_third_is_exact_and_prompt(tmp_path):
     path = tmp_path / "net.toml"
     path.write_text(_net_toml(16, 64, "1/3"))
@@ -102,7 +81,9 @@ def test_net_16_inputs_64_relu_units_biases_one_third_is_exact_and_prompt(tmp_pa
     data = json.loads(done.stdout)
     assert data["rows"] == 2**16 and data["failing_count"] > 0
     for x, shown in zip(data["failing_rows"], data["failing_outputs"], strict=True):
-        assert shown["y"] == [float(v) for v in _brute(data["layers"], x)]  # against fractions
+        assert shown["y"] == [
+            float(v) for v in brute_forward(data["layers"], x)
+        ]  # against fractions
 
 
 def test_net_exact_evaluation_matches_fractions_on_random_networks():
@@ -134,7 +115,7 @@ def test_net_exact_evaluation_matches_fractions_on_random_networks():
             {"weights": ly.weights, "bias": ly.bias, "activation": ly.activation} for ly in layers
         ]
         for row, out in zip(x, got, strict=True):
-            assert list(out) == [float(v) for v in _brute(plain, row)]
+            assert list(out) == [float(v) for v in brute_forward(plain, row)]
 
 
 def test_net_points_are_evaluated_as_written_not_as_floats():

@@ -21,15 +21,8 @@ from pathlib import Path
 
 import pytest
 
-KEY = """[[exercise]]
-id = "B"
-command = "params"
-spec = "35x35x16 | conv2d filters=32 kernel=3"
-points = 2
-[exercise.claims]
-total_params = 4640
-output_shape = [33, 33, 32]
-"""
+#: one exercise, two claims (B.total_params, B.output_shape), 2 points
+KEY = (Path(__file__).parent / "data/grade/one_conv_key.toml").read_text(encoding="utf-8")
 RIGHT = '[answers]\n"B.total_params" = 4640\n"B.output_shape" = [33, 33, 32]\n'
 HALF = '[answers]\n"B.total_params" = 4640\n"B.output_shape" = [35, 35, 32]\n'
 SECRET = (

@@ -20,18 +20,12 @@ import csv
 import io
 import json
 import re
+from pathlib import Path
 
 import pytest
 
-KEY = """[[exercise]]
-id = "B"
-command = "params"
-spec = "35x35x16 | conv2d filters=32 kernel=3"
-points = 2
-[exercise.claims]
-total_params = 4640
-output_shape = [33, 33, 32]
-"""
+#: one exercise, two claims (B.total_params, B.output_shape), 2 points
+KEY = (Path(__file__).parent / "data/grade/one_conv_key.toml").read_text(encoding="utf-8")
 ROSTER = (
     "student,name,id,sis_user_id,sis_login_id,section,email,username,idnumber\n"
     "alice,Alice Ames,101,S-1,aames,Sec 1,alice@uni.edu,aames,A1\n"
