@@ -266,8 +266,17 @@ def equivalence(
             "not_equivalent", "numeric", seed, found.agreed, found.counterexample, probed=probed
         )
     agreed = found.agreed if found is not None else 0
+    if probe.done and _piecewise(a, b):
+        limits = {"timeout": timeout, "positive": positive, "prove": prove, "probes": probes}
+        return _across_breakpoints(a, b, agreed, probed, seed, **limits)
     if not prove and found is not None and agreed >= probes:
         return Equivalence("equivalent", "numeric", seed, agreed, probed=probed)
+    return _proved(a, b, seed, agreed, probed, timeout, probe, probes)
+
+
+def _proved(a, b, seed, agreed, probed, timeout, probe, probes, cut=None) -> Equivalence:
+    """The symbolic steps once the probes agree: ``simplify`` in process, then in the worker;
+    agreement at every probe (and, for a piecewise pair, at every breakpoint) is ``numeric``."""
     if not _spent() and probe.done and normal_form_proof(a, b):
         return Equivalence("equivalent", "simplify", seed, agreed, probed=probed)
     proof = bounded(symbolic_proof, (a, b), timeout)
@@ -275,9 +284,58 @@ def equivalence(
         return Equivalence("equivalent", proof.value, seed, agreed, probed=probed)
     if proof.timed_out or probe.timed_out:
         return _timed_out(seed, agreed, probed, proof.stopped or probe.stopped)
+    if cut is not None and not cut.decided:
+        return _undecided(seed, agreed, probed, cut.unsolved)
     if agreed >= probes:
         return Equivalence("equivalent", "numeric", seed, agreed, probed=probed)
     return Equivalence("inconclusive", "numeric", seed, agreed, reason="undefined", probed=probed)
+
+
+# ------------------------------------------------------------------------- breakpoints
+
+
+def _piecewise(a, b) -> bool:
+    from hwcheck.families.symbolic.breakpoints import piecewise_heads
+
+    heads = piecewise_heads()
+    return a.has(*heads) or b.has(*heads)
+
+
+def _across_breakpoints(
+    a, b, agreed, probed, seed, *, timeout, positive, prove, probes
+) -> Equivalence:
+    """A piecewise pair whose probes agree: probed on both sides of every breakpoint
+    (:mod:`.breakpoints`), in process for a pair inside the size gate (no clock), else in the
+    worker. A kink that cannot be solved leaves the pair to the symbolic proof, and without
+    one it is ``inconclusive`` (reason ``breakpoints``), never ``equivalent``."""
+    from hwcheck.families.symbolic.breakpoints import Breakpoints, probe_breakpoints
+    from hwcheck.families.symbolic.worker import in_process
+
+    arguments = {"seed": seed, "positive": positive}
+    if bounded_by_size(a) and bounded_by_size(b):
+        step = in_process(_call, (probe_breakpoints, (a, b), arguments), timeout)
+    else:
+        step = bounded(probe_breakpoints, (a, b), timeout, **arguments)
+    if step.timed_out:
+        return _timed_out(seed, agreed, probed, step.stopped or _stopped(timeout))
+    cut = step.value if step.done else Breakpoints(0, unsolved="they could not be computed")
+    probed = f"{probed} and {cut.points} at breakpoints" if cut.points else probed
+    if cut.counterexample is not None:
+        return Equivalence(
+            "not_equivalent", "numeric", seed, agreed, cut.counterexample, probed=probed
+        )
+    if cut.decided and not prove:
+        return Equivalence("equivalent", "numeric", seed, agreed, probed=probed)
+    if not cut.decided and not prove:
+        if not _spent() and normal_form_proof(a, b):
+            return Equivalence("equivalent", "simplify", seed, agreed, probed=probed)
+        return _undecided(seed, agreed, probed, cut.unsolved)
+    return _proved(a, b, seed, agreed, probed, timeout, _Done(None), probes, cut)
+
+
+def _undecided(seed: int, agreed: int, probed: str | None, why: str | None) -> Equivalence:
+    reason = f"breakpoints: {why}" if why else "breakpoints"
+    return Equivalence("inconclusive", "numeric", seed, agreed, reason=reason, probed=probed)
 
 
 def _timed_out(seed: int, agreed: int, probed: str | None, stopped) -> Equivalence:

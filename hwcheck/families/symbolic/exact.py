@@ -1,0 +1,217 @@
+"""Exact values of piecewise-rational expressions, many points at once, with no rounding.
+
+An expression built from numbers, variables, ``+ − × ÷``, integer powers and the piecewise
+functions (relu, abs, max, min, sign, heaviside, dirac) has an exact rational value at a
+rational point. :func:`exact_function` turns such an expression into a function of columns
+(numpy object arrays of Python ``int`` / ``Fraction``) that returns ``(values, undefined)``:
+the exact values and a mask of the points where the expression is undefined (a division by
+zero, dirac at 0)::
+
+    >>> import sympy
+    >>> x = sympy.Symbol("x", real=True)
+    >>> f = exact_function([x], 10**8 * x + x / 3)
+    >>> values, undefined = f(columns([[0, 1, 3]]))
+    >>> [str(v) for v in values], undefined.tolist()
+    (['0', '300000001/3', '300000001'], [False, False, False])
+
+An expression with any other part (exp, log, σ, a fractional power, …) is not exact:
+:func:`exact_function` returns None and the caller evaluates it another way. No tree is ever
+turned back into text to run: each node becomes a Python closure over numpy's element-wise
+operations on Python numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+
+MAX_POWER = 64  # |n| in u**n evaluated exactly (larger powers are not exact here)
+
+
+class NotExact(Exception):
+    """A part of the expression without an exact rational value."""
+
+
+def columns(rows_of_values) -> list:
+    """Object arrays of exact numbers, one per variable, from lists of ints / Fractions."""
+    import numpy as np
+
+    out = []
+    for values in rows_of_values:
+        column = np.empty(len(values), dtype=object)
+        column[:] = [v if isinstance(v, Fraction) else int(v) for v in values]
+        out.append(column)
+    return out
+
+
+def exact_function(symbols, expr) -> Callable | None:
+    """``f(columns) → (values, undefined)``, or None when ``expr`` is not piecewise-rational."""
+    try:
+        node = _compile(expr, {s: i for i, s in enumerate(symbols)})
+    except NotExact:
+        return None
+
+    def function(cols):
+        import numpy as np
+
+        size = len(cols[0]) if cols else 1
+        values, undefined = node(cols, size)
+        return values, np.broadcast_to(np.asarray(undefined, dtype=bool), (size,))
+
+    return function
+
+
+def plain(value):
+    """An exact value for JSON: an int when whole, else a float."""
+    if isinstance(value, Fraction) and value.denominator != 1:
+        return float(value)
+    return int(value)
+
+
+# ------------------------------------------------------------------------------- compiling
+
+
+def _array(values, size: int):
+    import numpy as np
+
+    column = np.empty(size, dtype=object)
+    column[:] = [values] * size
+    return column
+
+
+def _compile(expr, index: dict) -> Callable:
+    import sympy
+
+    if expr in index:
+        i = index[expr]
+        return lambda cols, size: (cols[i], False)
+    if expr.is_Rational:
+        value = int(expr.p) if expr.q == 1 else Fraction(int(expr.p), int(expr.q))
+        return lambda cols, size: (_array(value, size), False)
+    if expr.is_Add or expr.is_Mul:
+        return _fold(expr, index)
+    if expr.is_Pow:
+        return _power(expr, index)
+    handler = _PIECEWISE.get(type(expr).__name__)
+    if handler is None or isinstance(expr, sympy.Symbol):
+        raise NotExact(str(expr.func))
+    return handler(expr, [_compile(a, index) for a in expr.args])
+
+
+def _fold(expr, index: dict) -> Callable:
+    parts = [_compile(a, index) for a in expr.args]
+    add = expr.is_Add
+
+    def node(cols, size):
+        total, undefined = parts[0](cols, size)
+        for part in parts[1:]:
+            value, bad = part(cols, size)
+            total = total + value if add else total * value
+            undefined = undefined | bad
+        return total, undefined
+
+    return node
+
+
+def _power(expr, index: dict) -> Callable:
+    import numpy as np
+
+    n = expr.exp
+    if not (n.is_Integer and abs(int(n)) <= MAX_POWER):
+        raise NotExact("power")
+    n = int(n)
+    base = _compile(expr.base, index)
+    if n >= 0:
+        return lambda cols, size: _raise(base(cols, size), n)
+
+    def node(cols, size):
+        value, undefined = base(cols, size)
+        zero = np.asarray(value == 0, dtype=bool)
+        safe = _where(zero, 1, value) if zero.any() else value
+        return _reciprocal(safe) ** -n, undefined | zero
+
+    return node
+
+
+def _raise(pair, n: int):
+    value, undefined = pair
+    return value**n, undefined
+
+
+def _reciprocal(value):
+    import numpy as np
+
+    out = np.empty(value.shape, dtype=object)
+    out[:] = [Fraction(1) / v for v in value]
+    return out
+
+
+def _where(condition, yes, no):
+    """numpy's ``where`` kept on Python numbers (object arrays: never a fixed-width integer)."""
+    import numpy as np
+
+    return np.where(np.asarray(condition, dtype=bool), yes, no).astype(object)
+
+
+def _unary(rule):
+    def handler(expr, parts):
+        (part, *extra) = parts
+
+        def node(cols, size):
+            value, undefined = part(cols, size)
+            more = [p(cols, size)[0] for p in extra]
+            out, bad = rule(value, *more)
+            return out, undefined | bad
+
+        return node
+
+    return handler
+
+
+def _relu(u):
+    return _where(u > 0, u, 0), False
+
+
+def _abs(u):
+    return _where(u < 0, -u, u), False
+
+
+def _sign(u):
+    return _where(u > 0, 1, _where(u < 0, -1, 0)), False
+
+
+def _heaviside(u, h0=Fraction(1, 2)):
+    return _where(u > 0, 1, _where(u < 0, 0, h0)), False
+
+
+def _dirac(u, *order):
+    import numpy as np
+
+    return 0, np.asarray(u == 0, dtype=bool)
+
+
+def _extreme(largest: bool):
+    def handler(expr, parts):
+        def node(cols, size):
+            best, undefined = parts[0](cols, size)
+            for part in parts[1:]:
+                value, bad = part(cols, size)
+                better = value > best if largest else value < best
+                best = _where(better, value, best)
+                undefined = undefined | bad
+            return best, undefined
+
+        return node
+
+    return handler
+
+
+_PIECEWISE = {
+    "relu": _unary(_relu),
+    "Abs": _unary(_abs),
+    "sign": _unary(_sign),
+    "Heaviside": _unary(_heaviside),
+    "DiracDelta": _unary(_dirac),
+    "Max": _extreme(True),
+    "Min": _extreme(False),
+}
