@@ -74,6 +74,47 @@ def test_hidden_differences_in_claims_and_the_reversed_pair(right, wrong, _):
         assert equivalence(*pair, prove=False).verdict == "not_equivalent"
 
 
+#: smooth differences the probes' relative tolerance (10⁻⁷) hid, and a polynomial made to
+#: vanish at every seeded probe point: confirmed with no tolerance, or by exact algebra
+SMOOTH = [
+    ("w", "w + 10**-9*w"),
+    ("w", "0.33333333*w*3"),
+    ("w", "w*(1 + 10**-12)"),
+    ("w", "w + 10**-8*sin(w)"),
+    ("w", "w + exp(-100)"),
+    ("w*x", "w*x + 10**-30*sigmoid(w)"),
+    ("x/3", "0.3333333333333333*x"),
+]
+
+
+@pytest.mark.parametrize("right, wrong", SMOOTH)
+def test_tiny_smooth_differences_are_found(right, wrong):
+    a, b = expression(right), expression(wrong)
+    found = equivalence(a, b, prove=False)
+    assert found.verdict == "not_equivalent"
+    # checked another way: b − a at the counterexample, in mpmath at 200 digits, is not 0
+    from hwcheck.families.symbolic.numeric import mp_function, mp_value
+
+    names = sorted(found.counterexample["at"])
+    point = [Fraction(str(found.counterexample["at"][n])) for n in names]
+    difference = mp_function([expression(n) for n in names], b - a)
+    assert mp_value(difference, point, 200) != 0
+
+
+def test_a_polynomial_vanishing_at_every_probe_is_still_not_zero():
+    from hwcheck.families.symbolic.build import symbol
+    from hwcheck.families.symbolic.equiv import probe_points, wide_points
+
+    w = symbol("w")
+    points = [p[w] for p in probe_points([w], 12, 0, False)]
+    points += [p[w] for p in wide_points([w], 12, 0, False)]
+    poly = "*".join(f"({q.denominator}*w - {q.numerator})" for q in points)
+    found = equivalence(expression("w"), expression(f"w + {poly}/10**60"), prove=False)
+    assert found.verdict == "not_equivalent"
+    (at,) = found.counterexample["at"].values()
+    assert Fraction(str(at)) not in points
+
+
 def test_dirac_is_a_distribution_not_zero_almost_everywhere():
     r = hwcheck.equiv("w", "w + dirac(w - 0.123456)")
     assert r.verdict == "not_equivalent"

@@ -296,11 +296,14 @@ def _compare_exact(fa, fb, symbols, points: list[dict]) -> Breakpoints:
 
 
 def settle_exactly(ma, mb, md, exact) -> tuple:
-    """("agree" | "differ" | "skip", a, b) at one point with no tolerance. ``md`` is a − b as
-    sympy writes it (common terms cancelled), so a difference far below the values themselves
-    (e^(−10⁶)) is still a number: it differs when its value at precision p and 2p is the same
-    nonzero number, and agrees when it shrinks with the precision below 10^−p of the values.
-    A point where a side is undefined is skipped."""
+    """("agree" | "differ" | "skip", a, b) at one point with no fixed tolerance. ``md`` is
+    a − b as sympy writes it (common terms cancelled). At precision p (30, 60, 120, 240
+    digits, each checked against 2p) the two differ when a − b is the same number at p and 2p
+    and above 10^(−p/2) of the values (and of 1), so ``w + exp(−100)`` differs from ``w`` once
+    p reaches 120; they agree when a − b is 0, or is rounding (not the same at p and 2p) below
+    10^(−p) of them. A point where a side is undefined, or where a − b stays the same tiny
+    number at every precision (a value rounded away: 1 − σ(10⁶) against σ(−10⁶)), is
+    skipped: it decides nothing."""
     import mpmath
 
     from hwcheck.families.symbolic.numeric import FAR
@@ -312,11 +315,13 @@ def settle_exactly(ma, mb, md, exact) -> tuple:
             return "skip", None, None
         with mpmath.workdps(2 * dps):
             (x, y, d), d_low = high, low[2]
-            if d != 0 and abs(d - d_low) <= abs(d) * mpmath.mpf(10) ** -6:
+            scale = max(1, abs(x), abs(y))
+            stable = abs(d - d_low) <= abs(d) * mpmath.mpf(10) ** -6
+            if d != 0 and stable and abs(d) > scale * mpmath.mpf(10) ** (-dps // 2):
                 if float(x) == float(y):  # equal as floats: show the digits that differ
-                    return "differ", mpmath.nstr(x, dps), mpmath.nstr(y, dps)
+                    return "differ", mpmath.nstr(x, 2 * dps), mpmath.nstr(y, 2 * dps)
                 return "differ", float(x), float(y)
-            if abs(d) <= mpmath.mpf(10) ** (-dps) * max(1, abs(x), abs(y)):
+            if (d == 0 or not stable) and abs(d) <= scale * mpmath.mpf(10) ** (-dps):
                 return "agree", float(x), float(y)
     return "skip", None, None
 

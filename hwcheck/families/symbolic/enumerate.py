@@ -98,36 +98,39 @@ def enumerate_rows(a, b, domain: Domain, rtol: float = 1e-7, atol: float = 1e-9)
     row by row in mpmath with no tolerance (up to :data:`SETTLED_ROWS` rows; past that, a
     float screen whose differences are settled in mpmath, and the rows it cannot settle leave
     the verdict undecided)."""
-    from hwcheck.families.symbolic.exact import exact_function
+    from hwcheck.families.symbolic.exact import exact_function, fits_int64
 
     symbols = sorted(a.free_symbols | b.free_symbols, key=lambda s: natural(str(s)))
     rows = check_rows(domain, len(symbols))
-    fa, fb = exact_function(symbols, a), exact_function(symbols, b)
+    k = max(abs(v) for v in domain.values)
+    int64 = fits_int64(a, k) and fits_int64(b, k)
+    fa, fb = exact_function(symbols, a, int64), exact_function(symbols, b, int64)
     if fa is not None and fb is not None:
-        return _exact_rows(fa, fb, symbols, domain, rows)
+        return _exact_rows(fa, fb, symbols, domain, rows, int64)
     if rows <= SETTLED_ROWS:
         return _settled_rows(a, b, symbols, domain, range(rows))
     return _screened_rows(a, b, symbols, domain, rows, rtol, atol)
 
 
-def _row_columns(domain: Domain, n: int, start: int, stop: int, exact: bool) -> list:
-    """Rows start … stop − 1 as columns (x1 most significant): object arrays of Python ints
-    (``exact``) or float arrays."""
+def _row_columns(domain: Domain, n: int, start: int, stop: int, dtype) -> list:
+    """Rows start … stop − 1 as columns (x1 most significant): of Python ints (``object``),
+    64-bit integers (``"int64"``, for a pair that fits them) or floats."""
     import numpy as np
 
-    values = np.array(domain.values, dtype=object if exact else float)
+    values = np.array(domain.values, dtype=dtype)
     base = len(domain.values)
     index = np.arange(start, stop, dtype=np.int64)
     return [values[(index // base ** (n - 1 - j)) % base] for j in range(n)]
 
 
-def _exact_rows(fa, fb, symbols, domain: Domain, rows: int) -> Enumerated:
+def _exact_rows(fa, fb, symbols, domain: Domain, rows: int, int64: bool) -> Enumerated:
     import numpy as np
 
     from hwcheck.families.symbolic.exact import plain
 
+    dtype = "int64" if int64 else object
     for start in range(0, rows, CHUNK):
-        columns = _row_columns(domain, len(symbols), start, min(start + CHUNK, rows), True)
+        columns = _row_columns(domain, len(symbols), start, min(start + CHUNK, rows), dtype)
         (x, bad_x), (y, bad_y) = fa(columns), fb(columns)
         equal = np.asarray(x == y, dtype=bool)
         hits = np.flatnonzero((bad_x != bad_y) | (~bad_x & ~bad_y & ~equal))
@@ -183,7 +186,7 @@ def _screened_rows(a, b, symbols, domain: Domain, rows: int, rtol, atol) -> Enum
     fa, fb = _numpy_function(symbols, a), _numpy_function(symbols, b)
     n = len(symbols)
     for start in range(0, rows, CHUNK):
-        columns = _row_columns(domain, n, start, min(start + CHUNK, rows), False)
+        columns = _row_columns(domain, n, start, min(start + CHUNK, rows), float)
         size = len(columns[0])
         x, y = _evaluate(fa, columns, size), _evaluate(fb, columns, size)
         bad_x, bad_y = ~np.isfinite(x), ~np.isfinite(y)

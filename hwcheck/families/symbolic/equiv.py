@@ -266,6 +266,14 @@ def equivalence(
             "not_equivalent", "numeric", seed, found.agreed, found.counterexample, probed=probed
         )
     agreed = found.agreed if found is not None else 0
+    if probe.done and agreed:
+        confirmed = _confirmed(a, b, seed, positive, timeout)
+        if confirmed is not None:
+            return Equivalence("not_equivalent", "numeric", seed, agreed, confirmed, probed=probed)
+    if probe.done and agreed and not _piecewise(a, b):
+        rational = _rational(a, b, seed, positive, agreed, probed, timeout)
+        if rational is not None:
+            return rational
     if probe.done and _piecewise(a, b):
         limits = {"timeout": timeout, "positive": positive, "prove": prove, "probes": probes}
         return _across_breakpoints(a, b, agreed, probed, seed, **limits)
@@ -289,6 +297,72 @@ def _proved(a, b, seed, agreed, probed, timeout, probe, probes, cut=None) -> Equ
     if agreed >= probes:
         return Equivalence("equivalent", "numeric", seed, agreed, probed=probed)
     return Equivalence("inconclusive", "numeric", seed, agreed, reason="undefined", probed=probed)
+
+
+# ------------------------------------------------------------------------- confirmation
+
+#: agreeing probes confirmed with no tolerance (the first of the box, the first of the wide)
+CONFIRM_BOX, CONFIRM_WIDE = 6, 3
+
+
+def _confirmed(a, b, seed: int, positive: bool, timeout: float) -> dict | None:
+    """A counterexample among the first probe points, compared with no tolerance (exactly, or
+    in mpmath at rising precision: :func:`.breakpoints.compare_at`), or None. The probes
+    agree within rtol 10⁻⁷, which hides ``w + 10⁻⁹·w`` and ``w + exp(−100)``; here a
+    difference that holds as the precision rises is a difference, however small."""
+    from hwcheck.families.symbolic.breakpoints import compare_at
+    from hwcheck.families.symbolic.worker import in_process
+
+    symbols = sorted(a.free_symbols | b.free_symbols, key=str)
+    points = probe_points(symbols, CONFIRM_BOX, seed, positive)
+    points += wide_points(symbols, CONFIRM_WIDE, seed, positive)
+    if bounded_by_size(a) and bounded_by_size(b):
+        step = in_process(compare_at, (a, b, symbols, points), timeout)
+    else:
+        step = bounded(compare_at, (a, b, symbols, points), timeout)
+    return step.value.counterexample if step.done else None
+
+
+def _rational(a, b, seed, positive, agreed, probed, timeout) -> Equivalence | None:
+    """Two rational functions are equal exactly when a − b cancels to 0. When it does not,
+    they differ (a polynomial that vanishes at every probe is still not 0), and a point
+    showing it is searched among further seeded points, exactly. None when the pair is not
+    rational or cancels (the ladder goes on as before). Inside the size gate this is decided
+    in process; past it, ``cancel`` runs in the worker, and a timeout is ``inconclusive``."""
+    from hwcheck.families.symbolic.breakpoints import compare_at
+    from hwcheck.families.symbolic.exact import exact_function
+    from hwcheck.families.symbolic.size import fraction_terms
+
+    symbols = sorted(a.free_symbols | b.free_symbols, key=str)
+    if exact_function(symbols, a) is None or exact_function(symbols, b) is None:
+        return None
+    difference = a - b
+    if bounded_by_size(difference) and fraction_terms(difference) is not None:
+        cancels = _Done(cancels_to_zero(difference))
+    else:
+        cancels = bounded(cancels_to_zero, (difference,), timeout)
+    if cancels.timed_out or not cancels.done:
+        return _timed_out(seed, agreed, probed, cancels.stopped or _stopped(timeout))
+    if cancels.value:
+        return None
+    more = [f(symbols, RATIONAL_POINTS, seed + 1, positive) for f in (probe_points, wide_points)]
+    found = compare_at(a, b, symbols, more[0] + more[1])
+    if found.counterexample is not None:
+        return Equivalence(
+            "not_equivalent", "numeric", seed, agreed, found.counterexample, probed=probed
+        )
+    why = "a − b does not cancel to 0, but no point showing the difference was found"
+    return Equivalence("inconclusive", "simplify", seed, agreed, reason=why, probed=probed)
+
+
+def cancels_to_zero(difference) -> bool:
+    """``cancel(difference) == 0``: a rational function that is 0 everywhere it is defined."""
+    import sympy
+
+    return sympy.cancel(difference) == 0
+
+
+RATIONAL_POINTS = 64  # further seeded points (each range) to show a rational difference
 
 
 # ------------------------------------------------------------------------- breakpoints

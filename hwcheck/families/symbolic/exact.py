@@ -44,10 +44,12 @@ def columns(rows_of_values) -> list:
     return out
 
 
-def exact_function(symbols, expr) -> Callable | None:
-    """``f(columns) → (values, undefined)``, or None when ``expr`` is not piecewise-rational."""
+def exact_function(symbols, expr, int64: bool = False) -> Callable | None:
+    """``f(columns) → (values, undefined)``, or None when ``expr`` is not piecewise-rational.
+    ``int64``: constants as 64-bit integers, for integer columns of an expression that
+    :func:`fits_int64` (the same exact values, many times faster than Python integers)."""
     try:
-        node = _compile(expr, {s: i for i, s in enumerate(symbols)})
+        node = _compile(expr, {s: i for i, s in enumerate(symbols)}, "int64" if int64 else object)
     except NotExact:
         return None
 
@@ -71,15 +73,56 @@ def plain(value):
 # ------------------------------------------------------------------------------- compiling
 
 
-def _array(values, size: int):
+INT64_BOUND = 1 << 62  # every value of an int64 evaluation stays below this in magnitude
+
+
+def fits_int64(expr, k: int) -> bool:
+    """Every sub-expression of ``expr`` is an integer below :data:`INT64_BOUND` in magnitude
+    when each variable is an integer with |x| ≤ ``k``: integer constants, +, ×, powers
+    n ≥ 0, relu, abs, max, min, sign (a bound computed from the tree, no evaluation)."""
+    return _bound(expr, k) is not None
+
+
+def _bound(expr, k: int) -> int | None:
+    if expr.is_Symbol:
+        bound = k
+    elif expr.is_Rational:
+        bound = abs(int(expr.p)) if expr.q == 1 else None
+    elif expr.is_Pow:
+        base = _bound(expr.base, k)
+        n = expr.exp
+        ok = base is not None and n.is_Integer and 0 <= int(n) <= MAX_POWER
+        bound = base ** int(n) if ok else None
+    else:
+        parts = [_bound(a, k) for a in expr.args]
+        if any(p is None for p in parts):
+            return None
+        bound = _combine_bounds(type(expr).__name__, expr, parts)
+    return bound if bound is not None and bound < INT64_BOUND else None
+
+
+def _combine_bounds(head: str, expr, parts: list[int]) -> int | None:
+    if expr.is_Add:
+        return sum(parts)
+    if expr.is_Mul:
+        product = 1
+        for p in parts:
+            product *= p
+        return product
+    if head in ("relu", "Abs", "Max", "Min"):
+        return max(parts)
+    return 1 if head == "sign" else None
+
+
+def _array(values, size: int, dtype=object):
     import numpy as np
 
-    column = np.empty(size, dtype=object)
-    column[:] = [values] * size
+    column = np.empty(size, dtype=dtype)
+    column[:] = values if dtype != object else [values] * size
     return column
 
 
-def _compile(expr, index: dict) -> Callable:
+def _compile(expr, index: dict, dtype=object) -> Callable:
     import sympy
 
     if expr in index:
@@ -87,19 +130,20 @@ def _compile(expr, index: dict) -> Callable:
         return lambda cols, size: (cols[i], False)
     if expr.is_Rational:
         value = int(expr.p) if expr.q == 1 else Fraction(int(expr.p), int(expr.q))
-        return lambda cols, size: (_array(value, size), False)
+        kind = dtype if isinstance(value, int) else object
+        return lambda cols, size: (_array(value, size, kind), False)
     if expr.is_Add or expr.is_Mul:
-        return _fold(expr, index)
+        return _fold(expr, index, dtype)
     if expr.is_Pow:
-        return _power(expr, index)
+        return _power(expr, index, dtype)
     handler = _PIECEWISE.get(type(expr).__name__)
     if handler is None or isinstance(expr, sympy.Symbol):
         raise NotExact(str(expr.func))
-    return handler(expr, [_compile(a, index) for a in expr.args])
+    return handler(expr, [_compile(a, index, dtype) for a in expr.args])
 
 
-def _fold(expr, index: dict) -> Callable:
-    parts = [_compile(a, index) for a in expr.args]
+def _fold(expr, index: dict, dtype) -> Callable:
+    parts = [_compile(a, index, dtype) for a in expr.args]
     add = expr.is_Add
 
     def node(cols, size):
@@ -113,14 +157,14 @@ def _fold(expr, index: dict) -> Callable:
     return node
 
 
-def _power(expr, index: dict) -> Callable:
+def _power(expr, index: dict, dtype) -> Callable:
     import numpy as np
 
     n = expr.exp
     if not (n.is_Integer and abs(int(n)) <= MAX_POWER):
         raise NotExact("power")
     n = int(n)
-    base = _compile(expr.base, index)
+    base = _compile(expr.base, index, dtype)
     if n >= 0:
         return lambda cols, size: _raise(base(cols, size), n)
 
@@ -147,10 +191,10 @@ def _reciprocal(value):
 
 
 def _where(condition, yes, no):
-    """numpy's ``where`` kept on Python numbers (object arrays: never a fixed-width integer)."""
+    """numpy's ``where``: an object array (Python numbers) when either branch holds one."""
     import numpy as np
 
-    return np.where(np.asarray(condition, dtype=bool), yes, no).astype(object)
+    return np.where(np.asarray(condition, dtype=bool), yes, no)
 
 
 def _unary(rule):
