@@ -262,3 +262,66 @@ def test_enumeration_beyond_rationals_is_exact_too():
     assert r.counterexample["at"] == {"x1": 0, "x2": 1}
     r = hwcheck.equiv("sigmoid(x1 + x2)", "1/(1 + exp(-x1 - x2))", domain="integers:2")
     assert r.verdict == "equivalent"
+
+
+# ---------------------------------------------- the exact evaluators, checked against sympy
+
+
+def test_exact_values_are_sympys_own():
+    """The exact evaluators (Fractions, and scaled integers for piecewise polynomials) give
+    the value sympy computes by substituting the rational point (an independent reference)."""
+    hypothesis = pytest.importorskip("hypothesis")
+    import math
+
+    import sympy
+
+    from hwcheck.families.symbolic.exact import (
+        aligned,
+        columns,
+        denominators,
+        exact_function,
+        scaled_function,
+    )
+    from hwcheck.families.symbolic.functions import expand_nn
+
+    st = hypothesis.strategies
+    leaves = st.sampled_from(["x", "y", "2", "1/3", "10**7", "-5/4"])
+
+    def grow(children):
+        return st.one_of(
+            st.tuples(children, children).map(lambda p: f"({p[0]} + {p[1]})"),
+            st.tuples(children, children).map(lambda p: f"({p[0]} - {p[1]})*{p[1]}"),
+            st.tuples(st.sampled_from(["relu", "abs", "sign", "heaviside"]), children).map(
+                lambda p: f"{p[0]}({p[1]})"
+            ),
+            st.tuples(st.sampled_from(["max", "min"]), children, children).map(
+                lambda p: f"{p[0]}({p[1]}, {p[2]})"
+            ),
+            children.map(lambda c: f"({c})**2"),
+        )
+
+    text = st.recursive(leaves, grow, max_leaves=8)
+    value = st.fractions(min_value=-1000, max_value=1000, max_denominator=1000)
+
+    @hypothesis.settings(max_examples=60, deadline=None)
+    @hypothesis.given(text, st.lists(st.tuples(value, value), min_size=1, max_size=4))
+    def check(source, points):
+        expr = expression(source)
+        x, y = expression("x"), expression("y")
+        symbols = [x, y]
+        cols = columns([[p[0] for p in points], [p[1] for p in points]])
+        values, undefined = exact_function(symbols, expr)(cols)
+        scaled = scaled_function(symbols, expr)
+        for i, (px, py) in enumerate(points):
+            point = {x: sympy.Rational(px.numerator, px.denominator)}
+            point[y] = sympy.Rational(py.numerator, py.denominator)
+            reference = expand_nn(expr).xreplace(point)
+            assert not undefined[i]
+            assert Fraction(int(reference.p), int(reference.q)) == values[i]
+            d = math.lcm(2, px.denominator, py.denominator, *denominators(expr))
+            numerators = columns([[int(px * d)], [int(py * d)]])
+            n, e, _ = scaled(numerators, columns([[d]])[0])
+            (n,), e = aligned([(n, e, False)], d)
+            assert Fraction(int(n[0] if hasattr(n, "__len__") else n), d**e) == values[i]
+
+    check()

@@ -37,6 +37,8 @@ MAX_KINKS = 32  # distinct kink arguments
 MAX_BRANCHES = 16  # smooth branches of one kink argument
 MAX_DEGREE = 8  # degree of a kink's polynomial in one variable
 MAX_POINTS = 2_048  # breakpoint probes (left, at, right of every root, at every base point)
+MAX_EXACT_POINTS = 16_384  # the same when both sides are piecewise-rational (compared at once)
+MAX_SOLVES = 600  # polynomials solved (branches × variables × base points over all kinks)
 GRID_POINTS = 256  # probes combining the critical values of several variables
 BASES = 3  # base points: the other variables' values while one variable crosses its kinks
 
@@ -81,7 +83,12 @@ def kink_arguments(expr) -> list:
             kinks.extend(p - q for p, q in itertools.combinations(part.args, 2))
         else:
             kinks.append(part.args[0])
-    return list(dict.fromkeys(k for k in kinks if k.free_symbols))
+    return list(dict.fromkeys(_sign_free(k) for k in kinks if k.free_symbols))
+
+
+def _sign_free(g):
+    """``g`` or ``−g``, one of the two always (relu(u) and max(0, u) have one kink)."""
+    return -g if g.could_extract_minus_sign() else g
 
 
 def smooth_branches(g, limit: int = MAX_BRANCHES) -> list | None:
@@ -124,12 +131,18 @@ def real_roots(h, v, base: dict, positive: bool) -> list[Fraction] | None:
     u = h.xreplace({s: sympy.Rational(base[s]) for s in h.free_symbols if s != v})
     if v not in u.free_symbols:
         return []
-    numerator, _ = sympy.fraction(sympy.together(u))
+    numerator = u if u.is_polynomial(v) else sympy.fraction(sympy.together(u))[0]
     if not numerator.is_polynomial(v):
         return None
     poly = sympy.Poly(numerator, v)
     if poly.degree() > MAX_DEGREE:
         return None
+    if poly.degree() == 1 and poly.domain.is_Exact:
+        slope, constant = poly.all_coeffs()
+        root = -constant / slope
+        if root.is_Rational:
+            r = Fraction(int(root.p), int(root.q))
+            return [r] if r > 0 or not positive else []
     roots = (
         _rational_roots(poly) if poly.domain.is_QQ or poly.domain.is_ZZ else _numeric_roots(poly)
     )
@@ -192,9 +205,20 @@ def line_values(roots: list[Fraction], positive: bool) -> list[Fraction]:
     values.extend((p + q) / 2 for p, q in itertools.pairwise(roots))
     for i, r in enumerate(roots):
         gaps = [abs(r - q) for q in roots[max(0, i - 1) : i + 2] if q != r]
-        delta = min([max(Fraction(1), abs(r)) / 1000] + [g / 4 for g in gaps])
+        delta = _power_of_ten(min([max(Fraction(1), abs(r)) / 1000] + [g / 4 for g in gaps]))
         values.extend((r - delta, r, r + delta))
     return sorted({v for v in values if v > 0 or not positive})
+
+
+def _power_of_ten(bound: Fraction) -> Fraction:
+    """The largest 10^k ≤ ``bound`` (small denominators keep the exact values cheap)."""
+    k = len(str(bound.numerator)) - len(str(bound.denominator))
+    step = Fraction(10) ** k
+    while step > bound:
+        step /= 10
+    while step * 10 <= bound:
+        step *= 10
+    return step
 
 
 def probe_breakpoints(a, b, *, seed: int = 0, positive: bool = False) -> Breakpoints:
@@ -210,27 +234,41 @@ def probe_breakpoints(a, b, *, seed: int = 0, positive: bool = False) -> Breakpo
     kinks = list(dict.fromkeys(kink_arguments(a) + kink_arguments(b)))
     if len(kinks) > MAX_KINKS:
         return Breakpoints(0, unsolved=f"{len(kinks)} kinks (at most {MAX_KINKS} are solved)")
-    crossings: dict = {}
-    for g in kinks:
-        found = _crossings(g, bases, positive)
-        if found is None:
+    branches = [(g, smooth_branches(g)) for g in kinks]
+    unsolvable = next((g for g, found in branches if found is None), None)
+    if unsolvable is not None:
+        return Breakpoints(0, unsolved=f"the kink {to_text(unsolvable)} = 0 has too many branches")
+    solves = sum(len(h.free_symbols) * len(bases) for _, found in branches for h in found)
+    if solves > MAX_SOLVES:
+        return Breakpoints(0, unsolved=f"{solves:,} kink equations (at most {MAX_SOLVES:,})")
+    crossings: dict = {}  # (base index, variable) → the roots of every kink there
+    for g, found in branches:
+        roots = _crossings(found, bases, positive)
+        if roots is None:
             return Breakpoints(0, unsolved=f"the kink {to_text(g)} = 0 could not be solved exactly")
-        for _base, v, roots in found:
-            crossings.setdefault(v, set()).update(roots)
-    lines = {v: line_values(list(roots), positive) for v, roots in crossings.items()}
-    points = [{**base, v: x} for base in bases for v, line in lines.items() for x in line]
-    if len(points) > MAX_POINTS:
-        return Breakpoints(0, unsolved=f"more than {MAX_POINTS:,} breakpoint probes")
+        for i, v, values in roots:
+            crossings.setdefault((i, v), set()).update(values)
+    points, lines = [], {}
+    for (i, v), roots in crossings.items():
+        line = line_values(list(roots), positive)
+        lines.setdefault(v, set()).update(line)
+        points.extend({**bases[i], v: x} for x in line)
+    cap = MAX_EXACT_POINTS if _rational_pair(a, b, symbols) else MAX_POINTS
+    if len(points) > cap:
+        return Breakpoints(0, unsolved=f"more than {cap:,} breakpoint probes")
     points.extend(_grid(symbols, bases, lines, seed))
     return compare_at(a, b, symbols, points)
 
 
-def _crossings(g, bases, positive: bool) -> list | None:
-    """(base, variable, roots) for every smooth branch of the kink ``g``; None if a branch is
+def _rational_pair(a, b, symbols) -> bool:
+    from hwcheck.families.symbolic.exact import exact_function
+
+    return exact_function(symbols, a) is not None and exact_function(symbols, b) is not None
+
+
+def _crossings(branches: list, bases, positive: bool) -> list | None:
+    """(base index, variable, roots) for every smooth branch of a kink; None if a branch is
     a polynomial in none of its variables."""
-    branches = smooth_branches(g)
-    if branches is None:
-        return None
     out = []
     for h in branches:
         solved = False
@@ -239,7 +277,7 @@ def _crossings(g, bases, positive: bool) -> list | None:
             if any(r is None for r in roots):
                 continue
             solved = True
-            out.extend((base, v, r) for base, r in zip(bases, roots))
+            out.extend((i, v, r) for i, r in enumerate(roots))
         if not solved and h.free_symbols:
             return None
     return out
@@ -266,8 +304,11 @@ def _grid(symbols, bases, lines: dict, seed: int) -> list[dict]:
 def compare_at(a, b, symbols, points: list[dict]) -> Breakpoints:
     """The first point where ``a`` and ``b`` differ: exactly when both are piecewise-rational,
     else in mpmath at rising precision (a difference must hold as the precision rises)."""
-    from hwcheck.families.symbolic.exact import exact_function
+    from hwcheck.families.symbolic.exact import exact_function, scaled_function
 
+    sa, sb = scaled_function(symbols, a), scaled_function(symbols, b)
+    if sa is not None and sb is not None and points:
+        return _compare_scaled(sa, sb, a, b, symbols, points)
     fa, fb = exact_function(symbols, a), exact_function(symbols, b)
     if fa is not None and fb is not None:
         return _compare_exact(fa, fb, symbols, points)
@@ -293,6 +334,34 @@ def _compare_exact(fa, fb, symbols, points: list[dict]) -> Breakpoints:
                 shown = (str(x[i]), str(y[i]))
             return Breakpoints(len(points), _counterexample(point, *shown))
     return Breakpoints(len(points))
+
+
+def _compare_scaled(sa, sb, a, b, symbols, points: list[dict]) -> Breakpoints:
+    """:func:`_compare_exact` for piecewise polynomials in scaled integers: at each point,
+    D is the least common multiple of its coordinates' and the constants' denominators, and
+    every value is N / Dᵉ with N a Python integer (:func:`.exact.scaled_function`)."""
+    import math
+
+    import numpy as np
+
+    from hwcheck.families.symbolic.exact import aligned, columns, denominators, plain
+
+    constant = math.lcm(2, *denominators(a), *denominators(b))
+    d = [math.lcm(constant, *(p[s].denominator for s in symbols)) for p in points]
+    (d_column,) = columns([d])
+    cols = columns([[int(p[s] * di) for p, di in zip(points, d)] for s in symbols])
+    values = [sa(cols, d_column), sb(cols, d_column)]
+    (x, y), e = aligned(values, d_column)
+    size = len(points)
+    x, y = (np.broadcast_to(np.asarray(v, dtype=object), (size,)) for v in (x, y))
+    bad = [np.broadcast_to(np.asarray(v[2], dtype=bool), (size,)) for v in values]
+    for i in np.flatnonzero(np.asarray(x != y, dtype=bool) & ~bad[0] & ~bad[1]):
+        scale = Fraction(d[i]) ** (e if isinstance(e, int) else int(e[i]))
+        shown = (plain(Fraction(x[i]) / scale), plain(Fraction(y[i]) / scale))
+        if shown[0] == shown[1]:  # equal as floats: the exact values show the difference
+            shown = (str(Fraction(x[i]) / scale), str(Fraction(y[i]) / scale))
+        return Breakpoints(size, _counterexample(points[int(i)], *shown))
+    return Breakpoints(size)
 
 
 def settle_exactly(ma, mb, md, exact) -> tuple:

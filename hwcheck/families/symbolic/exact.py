@@ -259,3 +259,135 @@ _PIECEWISE = {
     "Max": _extreme(True),
     "Min": _extreme(False),
 }
+
+
+# ------------------------------------------------------------ scaled integers (no Fractions)
+
+
+def scaled_function(symbols, expr) -> Callable | None:
+    """For a piecewise-polynomial ``expr`` (no division by a variable): ``f(numerators, D)
+    → (N, e, undefined)`` with value = N / Dᵉ, from integer columns ``numerators`` (the
+    points' coordinates times D). Python integers throughout, many times faster than
+    Fractions; None for any other expression (use :func:`exact_function`). D must be a
+    multiple of every constant's denominator (:func:`denominators`)."""
+    try:
+        return _scaled(expr, {s: i for i, s in enumerate(symbols)})
+    except NotExact:
+        return None
+
+
+def denominators(expr) -> set[int]:
+    """The denominators of the constants of ``expr``."""
+    import sympy
+
+    return {int(r.q) for r in expr.atoms(sympy.Rational)}
+
+
+def _scaled(expr, index: dict) -> Callable:
+    if expr in index:
+        i = index[expr]
+        return lambda cols, d: (cols[i], 1, False)
+    if expr.is_Rational:
+        p, q = int(expr.p), int(expr.q)
+        if q == 1:
+            return lambda cols, d: (p, 0, False)
+        return lambda cols, d: (p * (d // q), 1, False)
+    if expr.is_Add or expr.is_Mul:
+        return _scaled_fold(expr, index)
+    if expr.is_Pow:
+        n = expr.exp
+        if not (n.is_Integer and 0 <= int(n) <= MAX_POWER):
+            raise NotExact("power")
+        base, n = _scaled(expr.base, index), int(n)
+        return lambda cols, d: _scaled_power(base(cols, d), n)
+    rule = _SCALED.get(type(expr).__name__)
+    if rule is None or expr.is_Symbol:
+        raise NotExact(str(expr.func))
+    parts = [_scaled(a, index) for a in expr.args]
+    return lambda cols, d: rule([p(cols, d) for p in parts], d)
+
+
+def _scaled_power(value, n: int):
+    numerator, e, undefined = value
+    return numerator**n, e * n, undefined
+
+
+def _scaled_fold(expr, index: dict) -> Callable:
+    parts = [_scaled(a, index) for a in expr.args]
+    add = expr.is_Add
+
+    def node(cols, d):
+        values = [p(cols, d) for p in parts]
+        if add:
+            numerators, e = aligned(values, d)
+            return sum(numerators[1:], numerators[0]), e, _any_undefined(values)
+        product, e = 1, 0
+        for numerator, degree, _ in values:
+            product, e = product * numerator, e + degree
+        return product, e, _any_undefined(values)
+
+    return node
+
+
+def aligned(values, d: int) -> tuple[list, int]:
+    """The numerators brought to one power of D: N·D^(e − eᵢ)."""
+    e = max(v[1] for v in values)
+    return [n * d ** (e - k) if e > k else n for n, k, _ in values], e
+
+
+def _any_undefined(values):
+    undefined = False
+    for _, _, bad in values:
+        undefined = undefined | bad
+    return undefined
+
+
+def _scaled_extreme(largest: bool):
+    def rule(values, d):
+        numerators, e = aligned(values, d)
+        best = numerators[0]
+        for n in numerators[1:]:
+            best = _where(n > best if largest else n < best, n, best)
+        return best, e, _any_undefined(values)
+
+    return rule
+
+
+def _scaled_relu(values, d):
+    n, e, bad = values[0]
+    return _where(n > 0, n, 0), e, bad
+
+
+def _scaled_abs(values, d):
+    n, e, bad = values[0]
+    return _where(n < 0, -n, n), e, bad
+
+
+def _scaled_sign(values, d):
+    n, _, bad = values[0]
+    return _where(n > 0, 1, _where(n < 0, -1, 0)), 0, bad
+
+
+def _scaled_heaviside(values, d):
+    """H(u) with H(0) = h0 (a constant, sympy's second argument: 1/2 unless given)."""
+    (n, _, bad), *rest = values
+    (one, h0), e = aligned([(1, 0, False), rest[0] if rest else (d // 2, 1, False)], d)
+    return _where(n > 0, one, _where(n < 0, 0, h0)), e, bad
+
+
+def _scaled_dirac(values, d):
+    import numpy as np
+
+    n, _, bad = values[0]
+    return 0, 0, bad | np.asarray(n == 0, dtype=bool)
+
+
+_SCALED = {
+    "relu": _scaled_relu,
+    "Abs": _scaled_abs,
+    "sign": _scaled_sign,
+    "Heaviside": _scaled_heaviside,
+    "DiracDelta": _scaled_dirac,
+    "Max": _scaled_extreme(True),
+    "Min": _scaled_extreme(False),
+}
