@@ -19,7 +19,11 @@ sys.path.insert(0, ".")
 
 INPUTS = "+".join(f"x{i}" for i in range(1, 9))
 PAIRS = [
-    ("H, smooth", "lam*w + x*y*(1 - y)*(y - t)", "(y - t)*y*(1 - y)*x + lam*w"),
+    (
+        "H, sigmoid written out",
+        "lam*w + x*sigmoid(b + w*x)*(1 - sigmoid(b + w*x))*(sigmoid(b + w*x) - t)",
+        "x*(sigmoid(b + w*x)**2 - sigmoid(b + w*x))*(t - sigmoid(b + w*x)) + lam*w",
+    ),
     ("relu = (x + |x|)/2", "relu(w*x + b)", "(w*x + b + abs(w*x + b))/2"),
     ("max = mean + |diff|/2", "max(a, b)", "(a + b)/2 + abs(a - b)/2"),
     (

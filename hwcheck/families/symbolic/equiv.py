@@ -302,7 +302,7 @@ def _proved(a, b, seed, agreed, probed, timeout, probe, probes, cut=None) -> Equ
 # ------------------------------------------------------------------------- confirmation
 
 #: agreeing probes confirmed with no tolerance (the first of the box, the first of the wide)
-CONFIRM_BOX, CONFIRM_WIDE = 6, 3
+CONFIRM_BOX, CONFIRM_WIDE = 4, 2
 
 
 def _confirmed(a, b, seed: int, positive: bool, timeout: float) -> dict | None:
