@@ -224,10 +224,25 @@ def normal_form_proof(a, b) -> str | None:
     from hwcheck.families.symbolic.functions import expand_nn
     from hwcheck.families.symbolic.size import bounded_by_size, fraction_terms
 
+    if max(piecewise_depth(a), piecewise_depth(b)) > MAX_PIECEWISE_DEPTH:
+        return None  # writing nested relus as max takes sympy time exponential in the depth
     difference = (expand_nn(a) - expand_nn(b)).rewrite(sympy.exp)
     if not bounded_by_size(difference) or fraction_terms(difference) is None:
         return None
     return "simplify" if sympy.cancel(difference) == 0 else None
+
+
+#: relu / max / min / abs nested deeper than this are not written as max in process
+MAX_PIECEWISE_DEPTH = 3
+
+
+def piecewise_depth(expr) -> int:
+    """How deeply piecewise parts nest in ``expr`` (relu(relu(x) − 1) is 2)."""
+    from hwcheck.families.symbolic.breakpoints import piecewise_heads
+
+    heads = piecewise_heads()
+    inner = max((piecewise_depth(arg) for arg in expr.args), default=0)
+    return inner + isinstance(expr, heads)
 
 
 # --------------------------------------------------------------------------------- ladder
