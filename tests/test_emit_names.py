@@ -122,3 +122,19 @@ def test_generated_names_run_in_torch_and_keras(tmp_path_factory):
         round_trip(table, tmp_path_factory.mktemp("emit"))
 
     check()
+
+
+def test_a_graph_whose_nodes_have_reserved_and_long_names(tmp_path):
+    # a residual block: the merge reads its inputs by the (reserved, long) names
+    long = "skip_" + "s" * 59
+    table = {
+        "input": [8, 8, 4],
+        "layers": [
+            {"type": "conv2d", "name": "forward", "filters": 4, "kernel": 3, "padding": "same"},
+            {"type": "relu", "name": "training"},
+            {"type": "conv2d", "name": long, "filters": 4, "kernel": 1, "inputs": ["forward"]},
+            {"type": "add", "name": "keys", "inputs": ["training", long]},
+            {"type": "global_avgpool", "name": "to"},
+        ],
+    }
+    round_trip(table, tmp_path)
