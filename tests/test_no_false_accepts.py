@@ -274,6 +274,10 @@ def test_enumeration_beyond_rationals_is_exact_too():
     assert r.counterexample["at"] == {"x1": 0, "x2": 1}
     r = hwcheck.equiv("sigmoid(x1 + x2)", "1/(1 + exp(-x1 - x2))", domain="integers:2")
     assert r.verdict == "equivalent"
+    # a difference below the doubles' resolution: shown in the digits that carry it
+    r = hwcheck.equiv("sigmoid(x1 + x2)", "1/(1 + exp(-x1 - x2)) + x1*x2*10**-20", domain="boolean")
+    assert r.verdict == "not_equivalent" and r.counterexample["at"] == {"x1": 1, "x2": 1}
+    assert isinstance(r.counterexample["b"], str) and r.counterexample["a"] != r.counterexample["b"]
 
 
 # ---------------------------------------------- the exact evaluators, checked against sympy

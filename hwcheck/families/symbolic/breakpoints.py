@@ -388,11 +388,22 @@ def settle_exactly(ma, mb, md, exact) -> tuple:
             stable = abs(d - d_low) <= abs(d) * mpmath.mpf(10) ** -6
             if d != 0 and stable and abs(d) > scale * mpmath.mpf(10) ** (-dps // 2):
                 if float(x) == float(y):  # equal as floats: show the digits that differ
-                    return "differ", mpmath.nstr(x, 2 * dps), mpmath.nstr(y, 2 * dps)
+                    return ("differ", *_distinguished(x, y, 2 * dps))
                 return "differ", float(x), float(y)
             if (d == 0 or not stable) and abs(d) <= scale * mpmath.mpf(10) ** (-dps):
                 return "agree", float(x), float(y)
     return "skip", None, None
+
+
+def _distinguished(x, y, dps: int) -> tuple[str, str]:
+    """``x`` and ``y`` as text with the fewest digits (20, 40, … up to ``dps``) that differ."""
+    import mpmath
+
+    digits = 20
+    while digits < dps and mpmath.nstr(x, digits) == mpmath.nstr(y, digits):
+        digits *= 2
+    digits = min(digits, dps)
+    return mpmath.nstr(x, digits), mpmath.nstr(y, digits)
 
 
 def _mp(function, exact, dps: int):

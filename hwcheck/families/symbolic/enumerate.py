@@ -226,7 +226,13 @@ def _plain(v: float):
     return int(v) if float(v).is_integer() else float(v)
 
 
-def _value(v: float):
+def _value(v):
+    """A side's value in a counterexample: a number, ``"undefined"``, or the digits that
+    show a difference floats cannot (text, as :func:`.breakpoints.settle_exactly` gives it)."""
     import math
 
+    if v is None:
+        return "undefined"
+    if isinstance(v, str):
+        return v
     return "undefined" if not math.isfinite(v) else _plain(v)
