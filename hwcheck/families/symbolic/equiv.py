@@ -8,6 +8,13 @@ The ladder (CONVENTIONS §5):
    where the two differ (or, in the box, only one is defined) is a counterexample, so the
    verdict is ``not_equivalent`` at once; floats first, and a disagreement is settled in
    mpmath at rising precision, so rounding never makes a counterexample;
+2b. no false accepts (issue 20.5), once the probes agree: the first six probe points again
+   with no tolerance (exactly, or in mpmath while the precision doubles), which finds
+   ``w + 10⁻⁹·w`` and ``w + exp(−100)``; two rational functions are equal only if a − b
+   cancels to 0 (a polynomial built to vanish at every probe is still not 0); and a pair with
+   a piecewise part is probed on both sides of every breakpoint (:mod:`.breakpoints`: relu,
+   abs, max, min, sign, heaviside; dirac as a distribution) — a kink that cannot be solved
+   leaves the pair ``inconclusive`` (reason ``breakpoints: …``) unless a proof below decides;
 3. ``simplify`` — a − b, with σ, softplus and relu written in exponentials, is 0: first as
    one cancelled fraction when the pair is inside the size gate (:func:`normal_form_proof`),
    else by ``simplify(a − b) == 0``;
@@ -17,7 +24,8 @@ The ladder (CONVENTIONS §5):
 What decides without a clock (the same verdict and method on any machine, under any load):
 structural equality; the probes of a pair inside the size gate
 (:func:`hwcheck.families.symbolic.size.bounded_by_size`), so every claim on such a pair
-(``prove=False``: decided by the probes alone); and the size-bounded ``simplify`` proof of
+(``prove=False``: decided by the probes, the confirmation and the breakpoints, all in
+process for such a pair); and the size-bounded ``simplify`` proof of
 :func:`normal_form_proof` (exercise L: e^z1/(e^z1 + e^z2) = σ(z1 − z2)). What stays
 clock-bounded: the probes of a larger pair, and sympy's ``simplify`` and ``equals`` when the
 size-bounded proof does not decide — they run in a worker process
