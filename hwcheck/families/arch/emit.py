@@ -79,16 +79,43 @@ class EmitResult(Result):
         return [Text(tuple(self.code.rstrip("\n").split("\n")), preformatted=True)]
 
 
+#: Names ``nn.ModuleDict`` already has as attributes (torch 2.13), which it refuses as keys;
+#: tests/test_emit_names.py holds this list to the installed torch's.
+TORCH_RESERVED = frozenset((
+    "T_destination", "add_module", "apply", "bfloat16", "buffers", "call_super_init", "children",
+    "clear", "compile", "cpu", "cuda", "double", "dump_patches", "eval", "extra_repr", "float",
+    "forward", "get_buffer", "get_extra_state", "get_parameter", "get_submodule", "half", "ipu",
+    "items", "keys", "load_state_dict", "modules", "mtia", "named_buffers", "named_children",
+    "named_modules", "named_parameters", "parameters", "pop", "register_backward_hook",
+    "register_buffer", "register_forward_hook", "register_forward_pre_hook",
+    "register_full_backward_hook", "register_full_backward_pre_hook",
+    "register_load_state_dict_post_hook", "register_load_state_dict_pre_hook", "register_module",
+    "register_parameter", "register_state_dict_post_hook", "register_state_dict_pre_hook",
+    "requires_grad_", "set_extra_state", "set_submodule", "share_memory", "state_dict", "to",
+    "to_empty", "train", "training", "type", "update", "values", "xpu", "zero_grad",
+))  # fmt: skip
+#: Keras names a model's Input layer ``input_layer`` (``input_layer_1``, … once taken)
+KERAS_INPUT = re.compile(r"input_layer(_\d+)?")
+
+
+def reserved(name: str) -> bool:
+    """A name one framework keeps for itself: a ModuleDict attribute, Keras' input layer."""
+    return name in TORCH_RESERVED or KERAS_INPUT.fullmatch(name) is not None
+
+
 def node_names(layers) -> list[str]:
-    """Layer names as identifiers, unique: ``conv 1`` → ``conv_1``."""
+    """Layer names as identifiers, unique, and never a name a framework keeps for itself:
+    ``conv 1`` → ``conv_1``, ``a.b`` → ``a_b``, ``training`` → ``training_``."""
     out, seen = [], set()
     for layer in layers:
         base = re.sub(r"\W", "_", layer.name, flags=re.ASCII).strip("_") or layer.type
         if base[0].isdigit():
             base = "l_" + base
+        if reserved(base):
+            base += "_"
         name, n = base, 1
-        while name in seen:
-            name, n = f"{base}_{n}", n + 1
+        while name in seen or reserved(name):
+            name, n = f"{base}{'' if base.endswith('_') else '_'}{n}", n + 1
         seen.add(name)
         out.append(name)
     return out
@@ -96,11 +123,13 @@ def node_names(layers) -> list[str]:
 
 def wrap(line: str, width: int = 79) -> str:
     """A generated line over ``width`` split at the commas of its first bracket, recursively
-    (the code holds no string with a bracket or comma: names are identifiers)."""
+    (the code holds no string with a bracket or comma: names are identifiers). A subscript
+    (``self.layers['…']``) is never split — one key with a trailing comma would be a tuple —
+    and a parenthesised single expression gets no trailing comma, for the same reason."""
     if len(line) <= width:
         return line
     indent = " " * (len(line) - len(line.lstrip()))
-    start = next((i for i, c in enumerate(line) if c in "(["), None)
+    start = _opening(line)
     if start is None:
         return line
     depth, parts, begin = 0, [], start + 1
@@ -113,8 +142,38 @@ def wrap(line: str, width: int = 79) -> str:
         if depth == 0:
             break
     parts.append(line[begin:end])
-    inner = [wrap(f"{indent}    {p.strip()},", width) for p in parts if p.strip()]
+    parts = [p.strip() for p in parts if p.strip()]
+    grouping = line[start] == "(" and not _follows_value(line, start) and len(parts) == 1
+    comma = "" if grouping else ","
+    inner = [wrap(f"{indent}    {p}{comma}", width) for p in parts]
     return "\n".join([line[: start + 1], *inner, indent + line[end:]])
+
+
+def _opening(line: str) -> int | None:
+    """The first bracket that may be split: not a subscript, nor inside one."""
+    i = 0
+    while i < len(line):
+        if line[i] == "[" and _follows_value(line, i):
+            i = _closing(line, i)
+        elif line[i] in "([":
+            return i
+        i += 1
+    return None
+
+
+def _follows_value(line: str, i: int) -> bool:
+    """The bracket at ``i`` comes right after a name, a call or a subscript (not an operator)."""
+    before = line[:i].rstrip()
+    return bool(before) and (before[-1].isalnum() or before[-1] in "_)]'\"")
+
+
+def _closing(line: str, start: int) -> int:
+    depth = 0
+    for i in range(start, len(line)):
+        depth += (line[i] in "([{") - (line[i] in ")]}")
+        if depth == 0:
+            return i
+    return len(line)
 
 
 def call_line(target: str, layer_expr: str, inputs: list[str], attention: bool = False) -> str:

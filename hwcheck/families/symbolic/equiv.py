@@ -8,6 +8,13 @@ The ladder (CONVENTIONS §5):
    where the two differ (or, in the box, only one is defined) is a counterexample, so the
    verdict is ``not_equivalent`` at once; floats first, and a disagreement is settled in
    mpmath at rising precision, so rounding never makes a counterexample;
+2b. no false accepts (issue 20.5), once the probes agree: the first six probe points again
+   with no tolerance (exactly, or in mpmath while the precision doubles), which finds
+   ``w + 10⁻⁹·w`` and ``w + exp(−100)``; two rational functions are equal only if a − b
+   cancels to 0 (a polynomial built to vanish at every probe is still not 0); and a pair with
+   a piecewise part is probed on both sides of every breakpoint (:mod:`.breakpoints`: relu,
+   abs, max, min, sign, heaviside; dirac as a distribution) — a kink that cannot be solved
+   leaves the pair ``inconclusive`` (reason ``breakpoints: …``) unless a proof below decides;
 3. ``simplify`` — a − b, with σ, softplus and relu written in exponentials, is 0: first as
    one cancelled fraction when the pair is inside the size gate (:func:`normal_form_proof`),
    else by ``simplify(a − b) == 0``;
@@ -17,7 +24,8 @@ The ladder (CONVENTIONS §5):
 What decides without a clock (the same verdict and method on any machine, under any load):
 structural equality; the probes of a pair inside the size gate
 (:func:`hwcheck.families.symbolic.size.bounded_by_size`), so every claim on such a pair
-(``prove=False``: decided by the probes alone); and the size-bounded ``simplify`` proof of
+(``prove=False``: decided by the probes, the confirmation and the breakpoints, all in
+process for such a pair); and the size-bounded ``simplify`` proof of
 :func:`normal_form_proof` (exercise L: e^z1/(e^z1 + e^z2) = σ(z1 − z2)). What stays
 clock-bounded: the probes of a larger pair, and sympy's ``simplify`` and ``equals`` when the
 size-bounded proof does not decide — they run in a worker process
@@ -224,10 +232,25 @@ def normal_form_proof(a, b) -> str | None:
     from hwcheck.families.symbolic.functions import expand_nn
     from hwcheck.families.symbolic.size import bounded_by_size, fraction_terms
 
+    if max(piecewise_depth(a), piecewise_depth(b)) > MAX_PIECEWISE_DEPTH:
+        return None  # writing nested relus as max takes sympy time exponential in the depth
     difference = (expand_nn(a) - expand_nn(b)).rewrite(sympy.exp)
     if not bounded_by_size(difference) or fraction_terms(difference) is None:
         return None
     return "simplify" if sympy.cancel(difference) == 0 else None
+
+
+#: relu / max / min / abs nested deeper than this are not written as max in process
+MAX_PIECEWISE_DEPTH = 3
+
+
+def piecewise_depth(expr) -> int:
+    """How deeply piecewise parts nest in ``expr`` (relu(relu(x) − 1) is 2)."""
+    from hwcheck.families.symbolic.breakpoints import piecewise_heads
+
+    heads = piecewise_heads()
+    inner = max((piecewise_depth(arg) for arg in expr.args), default=0)
+    return inner + isinstance(expr, heads)
 
 
 # --------------------------------------------------------------------------------- ladder
@@ -266,8 +289,25 @@ def equivalence(
             "not_equivalent", "numeric", seed, found.agreed, found.counterexample, probed=probed
         )
     agreed = found.agreed if found is not None else 0
+    if probe.done and agreed:
+        confirmed = _confirmed(a, b, seed, positive, timeout)
+        if confirmed is not None:
+            return Equivalence("not_equivalent", "numeric", seed, agreed, confirmed, probed=probed)
+    if probe.done and agreed and not _piecewise(a, b):
+        rational = _rational(a, b, seed, positive, agreed, probed, timeout)
+        if rational is not None:
+            return rational
+    if probe.done and _piecewise(a, b):
+        limits = {"timeout": timeout, "positive": positive, "prove": prove, "probes": probes}
+        return _across_breakpoints(a, b, agreed, probed, seed, **limits)
     if not prove and found is not None and agreed >= probes:
         return Equivalence("equivalent", "numeric", seed, agreed, probed=probed)
+    return _proved(a, b, seed, agreed, probed, timeout, probe, probes)
+
+
+def _proved(a, b, seed, agreed, probed, timeout, probe, probes, cut=None) -> Equivalence:
+    """The symbolic steps once the probes agree: ``simplify`` in process, then in the worker;
+    agreement at every probe (and, for a piecewise pair, at every breakpoint) is ``numeric``."""
     if not _spent() and probe.done and normal_form_proof(a, b):
         return Equivalence("equivalent", "simplify", seed, agreed, probed=probed)
     proof = bounded(symbolic_proof, (a, b), timeout)
@@ -275,9 +315,124 @@ def equivalence(
         return Equivalence("equivalent", proof.value, seed, agreed, probed=probed)
     if proof.timed_out or probe.timed_out:
         return _timed_out(seed, agreed, probed, proof.stopped or probe.stopped)
+    if cut is not None and not cut.decided:
+        return _undecided(seed, agreed, probed, cut.unsolved)
     if agreed >= probes:
         return Equivalence("equivalent", "numeric", seed, agreed, probed=probed)
     return Equivalence("inconclusive", "numeric", seed, agreed, reason="undefined", probed=probed)
+
+
+# ------------------------------------------------------------------------- confirmation
+
+#: agreeing probes confirmed with no tolerance (the first of the box, the first of the wide)
+CONFIRM_BOX, CONFIRM_WIDE = 4, 2
+
+
+def _confirmed(a, b, seed: int, positive: bool, timeout: float) -> dict | None:
+    """A counterexample among the first probe points, compared with no tolerance (exactly, or
+    in mpmath at rising precision: :func:`.breakpoints.compare_at`), or None. The probes
+    agree within rtol 10⁻⁷, which hides ``w + 10⁻⁹·w`` and ``w + exp(−100)``; here a
+    difference that holds as the precision rises is a difference, however small."""
+    from hwcheck.families.symbolic.breakpoints import compare_at
+    from hwcheck.families.symbolic.worker import in_process
+
+    symbols = sorted(a.free_symbols | b.free_symbols, key=str)
+    points = probe_points(symbols, CONFIRM_BOX, seed, positive)
+    points += wide_points(symbols, CONFIRM_WIDE, seed, positive)
+    if bounded_by_size(a) and bounded_by_size(b):
+        step = in_process(compare_at, (a, b, symbols, points), timeout)
+    else:
+        step = bounded(compare_at, (a, b, symbols, points), timeout)
+    return step.value.counterexample if step.done else None
+
+
+def _rational(a, b, seed, positive, agreed, probed, timeout) -> Equivalence | None:
+    """Two rational functions are equal exactly when a − b cancels to 0. When it does not,
+    they differ (a polynomial that vanishes at every probe is still not 0), and a point
+    showing it is searched among further seeded points, exactly. None when the pair is not
+    rational or cancels (the ladder goes on as before). Inside the size gate this is decided
+    in process; past it, ``cancel`` runs in the worker, and a timeout is ``inconclusive``."""
+    from hwcheck.families.symbolic.breakpoints import compare_at
+    from hwcheck.families.symbolic.exact import exact_function
+    from hwcheck.families.symbolic.size import fraction_terms
+
+    symbols = sorted(a.free_symbols | b.free_symbols, key=str)
+    if exact_function(symbols, a) is None or exact_function(symbols, b) is None:
+        return None
+    difference = a - b
+    if bounded_by_size(difference) and fraction_terms(difference) is not None:
+        cancels = _Done(cancels_to_zero(difference))
+    else:
+        cancels = bounded(cancels_to_zero, (difference,), timeout)
+    if cancels.timed_out or not cancels.done:
+        return _timed_out(seed, agreed, probed, cancels.stopped or _stopped(timeout))
+    if cancels.value:
+        return None
+    more = [f(symbols, RATIONAL_POINTS, seed + 1, positive) for f in (probe_points, wide_points)]
+    found = compare_at(a, b, symbols, more[0] + more[1])
+    if found.counterexample is not None:
+        return Equivalence(
+            "not_equivalent", "numeric", seed, agreed, found.counterexample, probed=probed
+        )
+    why = "a − b does not cancel to 0, but no point showing the difference was found"
+    return Equivalence("inconclusive", "simplify", seed, agreed, reason=why, probed=probed)
+
+
+def cancels_to_zero(difference) -> bool:
+    """``cancel(difference) == 0``: a rational function that is 0 everywhere it is defined."""
+    import sympy
+
+    return sympy.cancel(difference) == 0
+
+
+RATIONAL_POINTS = 64  # further seeded points (each range) to show a rational difference
+
+
+# ------------------------------------------------------------------------- breakpoints
+
+
+def _piecewise(a, b) -> bool:
+    from hwcheck.families.symbolic.breakpoints import piecewise_heads
+
+    heads = piecewise_heads()
+    return a.has(*heads) or b.has(*heads)
+
+
+def _across_breakpoints(
+    a, b, agreed, probed, seed, *, timeout, positive, prove, probes
+) -> Equivalence:
+    """A piecewise pair whose probes agree: probed on both sides of every breakpoint
+    (:mod:`.breakpoints`), in process for a pair inside the size gate (no clock), else in the
+    worker. A kink that cannot be solved leaves the pair to the symbolic proof, and without
+    one it is ``inconclusive`` (reason ``breakpoints``), never ``equivalent``."""
+    from hwcheck.families.symbolic.breakpoints import Breakpoints, probe_breakpoints
+    from hwcheck.families.symbolic.worker import in_process
+
+    arguments = {"seed": seed, "positive": positive}
+    if bounded_by_size(a) and bounded_by_size(b):
+        step = in_process(_call, (probe_breakpoints, (a, b), arguments), timeout)
+    else:
+        step = bounded(probe_breakpoints, (a, b), timeout, **arguments)
+    if step.timed_out:
+        return _timed_out(seed, agreed, probed, step.stopped or _stopped(timeout))
+    cut = step.value if step.done else Breakpoints(0, unsolved="they could not be computed")
+    probed = f"{probed} and {cut.points} at breakpoints" if cut.points else probed
+    if cut.counterexample is not None:
+        return Equivalence(
+            "not_equivalent", "numeric", seed, agreed, cut.counterexample, probed=probed
+        )
+    if cut.decided and not prove:
+        return Equivalence("equivalent", "numeric", seed, agreed, probed=probed)
+    if not cut.decided and not prove:
+        if not _spent() and normal_form_proof(a, b):
+            return Equivalence("equivalent", "simplify", seed, agreed, probed=probed)
+        return _undecided(seed, agreed, probed, cut.unsolved)
+    return _proved(a, b, seed, agreed, probed, timeout, _Done(None), probes, cut)
+
+
+def _undecided(seed: int, agreed: int, probed: str | None, why: str | None) -> Equivalence:
+    reason = f"breakpoints: {why}" if why else "breakpoints"
+    return Equivalence("inconclusive", "numeric", seed, agreed, reason=reason, probed=probed)
 
 
 def _timed_out(seed: int, agreed: int, probed: str | None, stopped) -> Equivalence:

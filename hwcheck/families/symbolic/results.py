@@ -283,6 +283,10 @@ def _enumerated(request, sides, domain) -> EquivResult:
     if not outcome.done:
         return EquivResult(verdict=Undecided("undefined"), probes=0, reason="undefined", **common)
     found = outcome.value
+    if found.unsettled:  # no exact value for some rows: undecided, never equivalent
+        return EquivResult(
+            verdict=Undecided(found.unsettled), probes=0, reason=found.unsettled, **common
+        )
     if found.counterexample is not None:
         return EquivResult(
             verdict="not_equivalent",

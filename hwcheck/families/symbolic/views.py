@@ -115,7 +115,8 @@ def _method(result) -> str:
     if result.method == "enumeration":
         return f"enumeration ({result.probed})"
     if result.method == "numeric" and result.verdict == "not_equivalent":
-        return f"numeric (seeded probe points, seed {result.seed}): they differ at the point below"
+        where = " and breakpoints" if "breakpoints" in (result.probed or "") else ""
+        return f"numeric (seeded probe points{where}, seed {result.seed}): they differ at the point below"
     if result.method == "numeric":
         return (
             f"numeric (agree at {result.probes} probe points: {result.probed}; seed {result.seed})"
