@@ -221,7 +221,7 @@ def problem_of(request) -> Problem:
         t,
         request.loss,
         request.reduction,
-        request.slope,
+        request.slope if exact else float(request.slope),
         request.lr,
         steps,
         exact,

@@ -92,7 +92,7 @@ def sequence_of(request) -> Sequence:
         t,
         request.loss,
         request.reduction,
-        request.slope,
+        request.slope if exact else float(request.slope),
         request.lr,
         sgd,
         exact,
