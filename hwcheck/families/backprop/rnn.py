@@ -24,7 +24,7 @@ from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numfmt import fmt
 from hwcheck.core.result import Result, Table, Text, view_only
 from hwcheck.families.backprop import dense
-from hwcheck.families.backprop.results import (
+from hwcheck.families.backprop.build import (
     check_chain,
     check_output,
     check_size,
@@ -238,7 +238,9 @@ class RnnResult(Result):
         counted = [self.time_steps[k]["h"] for k in self.counted_steps]
         for i, layer in enumerate(self.layers):
             sections.append(
-                layer_table(layer, counted, i, len(self.layers), digits, self.loss_function)
+                layer_table(
+                    layer, counted, i, len(self.layers), digits, self.loss_function, self.reduction
+                )
             )
             counted = layer["a"]
         for step in self.steps or []:
@@ -311,7 +313,7 @@ def _mode(s: Sequence, rows) -> str:
 
 
 def _readout_entries(s: Sequence, passes) -> list[dict]:
-    from hwcheck.families.backprop.results import layer_entries
+    from hwcheck.families.backprop.build import layer_entries
 
     return layer_entries(s.readout, passes)[: s.shown_layers]
 

@@ -51,7 +51,9 @@ def formula(text: str, latex: str) -> FormulaText:
     return FormulaText(text, latex)
 
 
-def layer_table(layer: dict, previous, index: int, count: int, digits: int, loss: str) -> Table:
+def layer_table(
+    layer: dict, previous, index: int, count: int, digits: int, loss: str, reduction: str = "mean"
+) -> Table:
     """One layer's rows: z, a, ∂L/∂a, δ, ∂L/∂W, ∂L/∂b."""
     n, m = index + 1, index
     s, p = sup(n), sup(m)
@@ -81,7 +83,7 @@ def layer_table(layer: dict, previous, index: int, count: int, digits: int, loss
         ),
     ]
     if index == count - 1:
-        rows.append(_output_grad_row(layer, n, loss, digits))
+        rows.append(_output_grad_row(layer, n, loss, reduction, digits))
     else:
         rows.append(
             (
@@ -122,8 +124,9 @@ def layer_table(layer: dict, previous, index: int, count: int, digits: int, loss
     if act == "softmax" and loss == "ce":
         rows[3] = (
             formula(
-                f"δ{s} = (a{s}·Σt − t)/N",
-                rf"\delta^{{({n})}} = (a^{{({n})}} \textstyle\sum t - t)/N",
+                f"δ{s} = (a{s}·Σt − t)" + ("/N" if reduction == "mean" else ""),
+                rf"\delta^{{({n})}} = (a^{{({n})}} \textstyle\sum t - t)"
+                + ("/N" if reduction == "mean" else ""),
             ),
             "",
             matrix_text(layer["dL_dz"], digits),
@@ -143,8 +146,14 @@ _LOSS_GRAD = {
 }
 
 
-def _output_grad_row(layer: dict, n: int, loss: str, digits: int) -> tuple:
+_SUMMED = {"/(N·K)": "", "/(y·N)": "/y", "/(yN)": "/y", "/N": "", "/(NK)": ""}
+
+
+def _output_grad_row(layer: dict, n: int, loss: str, reduction: str, digits: int) -> tuple:
     text, latex = _LOSS_GRAD[loss]
+    if reduction == "sum":  # no division by the samples (or entries)
+        for mean, summed in _SUMMED.items():
+            text, latex = text.replace(mean, summed), latex.replace(mean, summed)
     return (
         formula(text + f"  (y = a{sup(n)})", latex + rf"\ (y = a^{{({n})}})"),
         "",
