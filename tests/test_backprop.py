@@ -612,3 +612,25 @@ def test_network_file_with_layers_and_rnn(cli, tmp_path):
     doc = json.loads(out)
     assert doc["mode"] == "rnn" and doc["rnn_loss"] == "last"
     assert doc["time_steps"][0]["h"] == pytest.approx([math.tanh(0.5)])
+
+
+def test_axes_of_length_one_are_read_as_absent(cli):
+    """A 1×1 matrix claimed as a number, one sample's row as a list: the same verdict as the
+    nested form, by --claim and by the API."""
+    code, out, _ = cli(
+        "backprop",
+        *MAZUR,
+        "--claim",
+        "layers.0.a=0.593270 0.596884",
+        "--claim",
+        "layers.0.a=[[0.593270, 0.596884]]",
+        "--claim",
+        "layers.0.dL_db.0=0.00877135",
+        "--json",
+    )
+    claims = json.loads(out)["claims"]
+    assert code == 0 and [c["verdict"] for c in claims] == ["correct"] * 3
+    assert "axes of length 1" in claims[0]["rule"]
+    r = hwcheck.backprop(layer=["linear | 2"], x="3", target="1")
+    assert [v.verdict for v in r.verify({"layers.0.dL_dW": 15})] == ["correct"]  # (6 − 1)·3
+    assert [v.verdict for v in r.verify({"layers.0.dL_dW": 16})] == ["wrong"]

@@ -35,6 +35,7 @@ EXACT_ACTIVATIONS = ("linear", "relu", "leaky_relu")
 EXACT_LOSSES = ("half_sse", "mse")
 MAX_PRODUCTS = 10**9  # multiply-adds of all passes (float64)
 MAX_PRODUCTS_EXACT = 2 * 10**5  # … in fractions
+MAX_EXACT_BITS = 4096  # a fraction longer than this (about 1,230 digits) ends exact arithmetic
 LOG_FLOOR = -100.0  # torch's BCELoss clamps its logs here
 BCE_EPS = 1e-12  # … and y(1 − y) here in the gradient
 
@@ -255,6 +256,20 @@ def check_domain(p: Problem, y, t) -> None:
         )
 
 
+def check_length(arrays, step: int) -> None:
+    """Exact weights whose fractions outgrow :data:`MAX_EXACT_BITS` (they can double in length
+    every step through several layers) stop the run rather than the machine."""
+    for a in arrays:
+        for v in a.flat:
+            if max(v.numerator.bit_length(), Fraction(v).denominator.bit_length()) > MAX_EXACT_BITS:
+                raise HwcheckError(
+                    "--steps",
+                    f"after step {step} the exact fractions have more than "
+                    f"{MAX_EXACT_BITS * 3 // 10:,} digits",
+                    hint="add --floats (float64), or take fewer steps",
+                )
+
+
 def train(p: Problem, slip: Slip | None = None):
     """(loss, passes at the given weights, steps): each step (loss before it, the passes whose
     gradients it used, weights and biases after it)."""
@@ -268,5 +283,7 @@ def train(p: Problem, slip: Slip | None = None):
         weights = [w - sign * lr * g.dL_dW for w, g in zip(weights, passes, strict=True)]
         biases = [b - sign * lr * g.dL_db for b, g in zip(biases, passes, strict=True)]
         steps.append((loss, passes, weights, biases))
+        if p.exact:
+            check_length(weights + biases, len(steps))
         loss, passes = one_pass(p, weights, biases, x, t, slip)
     return first[0], first[1], steps

@@ -16,7 +16,7 @@ from typing import Any
 from hwcheck.core.arrays import parse_assignments
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numbers import parse_number
-from hwcheck.core.options import choice, integer, matrix, multi, text, vector
+from hwcheck.core.options import choice, flag, integer, matrix, multi, text, vector
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "softmax", "linear")
 LOSSES = ("half_sse", "mse", "bce", "ce")
@@ -187,6 +187,10 @@ class BackpropRequest:
         Fraction(1, 100), "leaky_relu's negative slope (torch's default 0.01)", parse=parse_fraction
     )
     lr: Fraction | None = text(None, "learning rate η of plain SGD steps", parse=parse_fraction)
+    floats: bool = flag(
+        "compute in float64 even where exact fractions are possible (long runs: the fractions "
+        "of many steps grow very long)"
+    )
     steps: int | None = integer(
         None, "SGD steps W ← W − η·∂L/∂W (default 1 with --lr)", minimum=1, maximum=1000
     )

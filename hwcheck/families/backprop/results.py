@@ -120,7 +120,9 @@ def problem_of(request) -> Problem:
     layers = network_layers(request)
     if not layers:
         raise HwcheckError(
-            "--layer", "no layers: give --layer 'act | W | b' (repeated) or a network file"
+            "--layer",
+            "no layers: give --layer 'act | W | b' (repeated) or --net FILE, or an expression "
+            "with --at for a graph",
         )
     if request.x is None:
         raise HwcheckError("--x", "the input batch is required (one row per sample)")
@@ -128,7 +130,7 @@ def problem_of(request) -> Problem:
     check_output(request.loss, layers)
     t = read_targets(request, len(request.x), layers[-1].units)
     acts = tuple(ly.activation for ly in layers)
-    exact = is_exact(acts, request.loss)
+    exact = is_exact(acts, request.loss) and not request.floats
     steps = request.steps if request.steps is not None else 1
     if request.steps is not None and request.lr is None:
         raise HwcheckError("--steps", "give the learning rate --lr too")

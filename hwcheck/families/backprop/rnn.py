@@ -77,7 +77,7 @@ def sequence_of(request) -> Sequence:
     counted = _counted(request, steps_t)
     t = read_targets(request, len(counted), layers[-1].units)
     acts = tuple(ly.activation for ly in layers)
-    exact = dense.is_exact((*acts, cell.activation), request.loss)
+    exact = dense.is_exact((*acts, cell.activation), request.loss) and not request.floats
     sgd = request.steps if request.steps is not None else 1
     passes = 1 + (sgd if request.lr is not None else 0)
     work = steps_t * (len(cell.W_x) + units) * units + len(counted) * sum(
@@ -167,6 +167,8 @@ def train(s: Sequence):
         readout_w = [w - lr * g.dL_dW for w, g in zip(readout_w, passes, strict=True)]
         readout_b = [b - lr * g.dL_db for b, g in zip(readout_b, passes, strict=True)]
         steps.append((current[0], cell, readout_w, readout_b))
+        if s.readout.exact:
+            dense.check_length([*cell[:3], *readout_w, *readout_b], len(steps))
         current = run_pass(s, cell, readout_w, readout_b, x, t)
     return first, steps
 
