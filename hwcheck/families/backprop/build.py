@@ -96,7 +96,10 @@ def check_size(products: int, exact: bool) -> None:
 
 
 def plain(a) -> Any:
-    """A numpy array (or number) → nested lists of int, Fraction or float."""
+    """A numpy array (or number) → nested lists of int, Fraction or float (a float array's
+    ``tolist`` is already plain; fractions are walked so whole ones become ints)."""
+    if getattr(a, "dtype", None) is not None and a.dtype != object:
+        return a.tolist()
     value = a.tolist() if hasattr(a, "tolist") else a
     if isinstance(value, list):
         return [plain(v) for v in value]
@@ -111,8 +114,8 @@ def layer_entries(p: Problem, passes) -> list[dict]:
         {
             "index": i,
             "activation": act,
-            "W": plain_matrix(w, p.exact),
-            "b": plain_matrix(b, p.exact),
+            "W": plain(g.W),
+            "b": plain(g.b),
             "z": plain(g.z),
             "a": plain(g.a),
             "dL_da": plain(g.dL_da),
@@ -120,9 +123,7 @@ def layer_entries(p: Problem, passes) -> list[dict]:
             "dL_dW": plain(g.dL_dW),
             "dL_db": plain(g.dL_db),
         }
-        for i, (act, w, b, g) in enumerate(
-            zip(p.activations, p.weights, p.biases, passes, strict=True)
-        )
+        for i, (act, g) in enumerate(zip(p.activations, passes, strict=True))
     ]
 
 

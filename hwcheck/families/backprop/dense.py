@@ -74,8 +74,9 @@ def arrays(p: Problem):
     import numpy as np
 
     def array(values):
-        a = np.array(values, dtype=object)
-        return a if p.exact else a.astype(float)
+        if not p.exact:
+            return np.array(values, dtype=float)
+        return np.array(values, dtype=object)
 
     return (
         [array(w) for w in p.weights],
@@ -205,6 +206,8 @@ class LayerPass:
     dL_dz: Any
     dL_dW: Any
     dL_db: Any
+    W: Any  # the weights and bias the pass used
+    b: Any
 
 
 def forward(p: Problem, weights, biases, x):
@@ -234,8 +237,10 @@ def one_pass(p: Problem, weights, biases, x, t, slip: Slip | None = None):
         )
     inputs = [x] + [a for _, a in forwards[:-1]]
     passes = [
-        LayerPass(z, a, g, d, a_in.T.dot(d), d.sum(axis=0))
-        for (z, a), g, d, a_in in zip(forwards, upstream, deltas, inputs, strict=True)
+        LayerPass(z, a, g, d, a_in.T.dot(d), d.sum(axis=0), w, b)
+        for (z, a), g, d, a_in, w, b in zip(
+            forwards, upstream, deltas, inputs, weights, biases, strict=True
+        )
     ]
     return loss_value(p, z_out, y, t, slip), passes
 
