@@ -333,7 +333,7 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
 
 def _write_files(result) -> None:
     """Files a result carries as ``(path, bytes, option)`` (backprop --dot): checked, written whole."""
-    files = getattr(result, "files", ())
+    files = getattr(result, "output_files", ())
     if files:
         from hwcheck.render.files import check_outputs, write_bytes
 

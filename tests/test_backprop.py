@@ -634,3 +634,60 @@ def test_axes_of_length_one_are_read_as_absent(cli):
     r = hwcheck.backprop(layer=["linear | 2"], x="3", target="1")
     assert [v.verdict for v in r.verify({"layers.0.dL_dW": 15})] == ["correct"]  # (6 − 1)·3
     assert [v.verdict for v in r.verify({"layers.0.dL_dW": 16})] == ["wrong"]
+
+
+# ------------------------------------------------------------------- every road, one verdict
+
+
+def test_every_road_gives_one_verdict_and_the_same_mistakes(monkeypatch, tmp_path):
+    """--claim, check (typed and string), grade (TOML and CSV) and the API: the same verdict,
+    the same value read and the same mistake ids for each answer (the roads of test_roads)."""
+    from tests import test_roads as roads
+
+    q = roads.q
+    exercise = roads.Exercise(
+        "BP",
+        "backprop",
+        'layer = ["relu | 1 -1; 2 1 | 0 1", "linear | 1; -1"]\nx = "1 2; -1 1/2"\n'
+        'target = "3; 0"\nloss = "mse"\nlr = "1/10"',
+        ("--layer", "relu | 1 -1; 2 1 | 0 1", "--layer", "linear | 1; -1")
+        + ("--x", "1 2; -1 1/2", "--target", "3; 0", "--loss", "mse", "--lr", "1/10"),
+        {
+            "layer": ["relu | 1 -1; 2 1 | 0 1", "linear | 1; -1"],
+            "x": "1 2; -1 1/2",
+            "target": "3; 0",
+            "loss": "mse",
+            "lr": "1/10",
+        },
+        (
+            roads.Claim("loss", (('"25/8"', "3.125", q("25/8"), q("۳٫۱۲۵")), ("6.25", q("25/4")))),
+            roads.Claim(
+                "layers.1.dL_dW",
+                (
+                    ('[[0], ["-25/4"]]', q("0; -25/4"), q("0 -6.25"), q("[[0], [-6.25]]")),
+                    ('[[0], ["-25/2"]]', q("0; -12.5")),
+                ),
+            ),
+            roads.Claim(
+                "steps.0.layers.1.W",
+                (
+                    ('[[1], ["-3/8"]]', q("1; -0.375"), q("1 -3/8")),
+                    ("[[1], [-1.625]]", q("1; -13/8")),
+                ),
+            ),
+        ),
+    )
+    monkeypatch.setitem(roads.BY_ID, "BP", exercise)
+    monkeypatch.chdir(tmp_path)
+    found = []
+    by_answer = roads._survey_exercise(exercise, tmp_path)
+    for answer, by_road in by_answer.items():
+        for part in (0, 1):
+            differ = roads._disagreements(by_road, part)
+            if differ:
+                found.append(f"{answer}: {differ}")
+    assert not found, "\n".join(found)
+    verdicts = {a.literal: r["--claim"][0] for a, r in by_answer.items()}
+    assert verdicts['"25/8"'][0] == "correct" and verdicts["6.25"][1] == ("mean_forgotten",)
+    assert verdicts['"0 -6.25"'][0] == "correct"
+    assert verdicts['"1; -13/8"'][1] == ("update_sign_flipped",)

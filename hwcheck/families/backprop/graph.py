@@ -275,7 +275,7 @@ class GraphResult(Result):
     nodes: list[dict[str, Any]]
     grads: dict[str, Any]
     contributions: dict = view_only()
-    files: tuple = view_only(())
+    output_files: tuple = view_only(())  # (path, bytes, option) the command line writes
 
     def view(self, digits: int = 6) -> list:
         f = lambda v: fmt(v, digits, sep=False)
@@ -418,7 +418,7 @@ def graph_result(request) -> GraphResult:
 
         from hwcheck.families.backprop.dot import drawn
 
-        result = replace(result, files=(drawn(result, request.dot),))
+        result = replace(result, output_files=(drawn(result, request.dot),))
     return result
 
 
