@@ -332,8 +332,9 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
 
 
 def _write_files(result) -> None:
-    """Files a result carries as ``(path, bytes, option)`` (backprop --dot): checked, written whole."""
-    files = getattr(result, "output_files", ())
+    """Files a result's ``output_files()`` gives as ``(path, bytes, option)`` (backprop --dot):
+    checked, then written whole."""
+    files = result.output_files() if hasattr(result, "output_files") else ()
     if files:
         from hwcheck.render.files import check_outputs, write_bytes
 

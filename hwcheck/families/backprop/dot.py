@@ -64,14 +64,21 @@ def dot_text(result) -> str:
     return "\n".join(lines) + "\n"
 
 
+def check_name(path) -> str:
+    """A file name the graph can be written to: .dot/.gv (DOT text), .svg/.png (drawn)."""
+    if not isinstance(path, str) or not path.strip():
+        raise HwcheckError("--dot", "expected a file name ending .dot, .gv, .svg or .png")
+    if Path(path).suffix.lower() not in (*TEXT, *DRAWN):
+        raise HwcheckError("--dot", f"{path}: write .dot or .gv (DOT text), .svg or .png (drawn)")
+    return path
+
+
 def drawn(result, path: str) -> tuple[str, bytes, str]:
     """(path, bytes, option) to write: DOT text, or the picture the dot program draws."""
-    suffix = Path(path).suffix.lower()
+    suffix = Path(check_name(path)).suffix.lower()
     text = dot_text(result)
     if suffix in TEXT:
         return path, text.encode("utf-8"), "--dot"
-    if suffix not in DRAWN:
-        raise HwcheckError("--dot", f"{path}: write .dot or .gv (DOT text), .svg or .png (drawn)")
     program = shutil.which("dot")
     if program is None:
         raise HwcheckError(

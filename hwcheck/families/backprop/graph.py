@@ -25,6 +25,8 @@ from hwcheck.core.numfmt import fmt
 from hwcheck.core.result import Result, Table, Text, view_only
 
 MAX_GRAPH_NODES = 200
+MAX_EXACT_EXPONENT = 1024
+MAX_EXACT_BITS = 20_000  # an exact power longer than this is computed in floats
 SYMBOLS = {"add": "+", "sub": "−", "mul": "·", "neg": "neg"}
 CALLS = {
     "sigmoid": "σ",
@@ -81,11 +83,15 @@ def _float(x, op: str) -> float:
 
 def primitive(op: str, args: list, where: str) -> tuple[Any, tuple]:
     """(value, local gradients) of one primitive at its inputs."""
+    infix = op in ("+", "−", "·", "neg", "1/x", "pow") or op.startswith("^")
+    shown = _formula(op, [(_paren if infix else str)(fmt(a, sep=False)) for a in args])
     try:
         return _primitive(op, args)
-    except (ZeroDivisionError, ValueError, OverflowError) as exc:
-        shown = ", ".join(fmt(a, sep=False) for a in args)
-        raise HwcheckError(where, f"{op}({shown}) is undefined or out of range ({exc})") from None
+    except OverflowError:
+        raise HwcheckError(where, f"{shown} leaves the 64-bit float range") from None
+    except (ZeroDivisionError, ValueError) as exc:
+        reason = str(exc).replace("math domain error", "outside the function's domain")
+        raise HwcheckError(where, f"{shown} is undefined ({reason})") from None
 
 
 def _primitive(op: str, a: list) -> tuple[Any, tuple]:
@@ -114,7 +120,7 @@ def _primitive(op: str, a: list) -> tuple[Any, tuple]:
 
 
 def _power(x, n: Fraction) -> tuple[Any, tuple]:
-    if n.denominator == 1 and isinstance(x, (int, Fraction)):
+    if n.denominator == 1 and isinstance(x, (int, Fraction)) and _small_power(x, n):
         k = int(n)
         if x == 0 and k < 1:
             raise ZeroDivisionError("0 to a power below 1")
@@ -132,6 +138,13 @@ def _power(x, n: Fraction) -> tuple[Any, tuple]:
     magnitude = abs(xf) ** float(n)
     value = -magnitude if xf < 0 and n.numerator % 2 else magnitude
     return value, (float(n) * value / xf if xf else 0.0,)
+
+
+def _small_power(x, n: Fraction) -> bool:
+    """An exact power stays exact only while it stays short (9**9**9 goes to floats, and out)."""
+    x = Fraction(x)
+    bits = max(x.numerator.bit_length(), x.denominator.bit_length(), 1)
+    return abs(n) <= MAX_EXACT_EXPONENT and bits * abs(n) <= MAX_EXACT_BITS
 
 
 def _general_power(base, exponent) -> tuple[Any, tuple]:
@@ -275,7 +288,16 @@ class GraphResult(Result):
     nodes: list[dict[str, Any]]
     grads: dict[str, Any]
     contributions: dict = view_only()
-    output_files: tuple = view_only(())  # (path, bytes, option) the command line writes
+    dot_path: str | None = view_only()
+
+    def output_files(self) -> tuple:
+        """``(path, bytes, option)`` of ``--dot FILE``, drawn when asked for: the command line
+        writes it; an answers file or the API never starts the dot program unasked."""
+        if self.dot_path is None:
+            return ()
+        from hwcheck.families.backprop.dot import drawn
+
+        return (drawn(self, self.dot_path),)
 
     def view(self, digits: int = 6) -> list:
         f = lambda v: fmt(v, digits, sep=False)
@@ -416,9 +438,9 @@ def graph_result(request) -> GraphResult:
     if request.dot is not None:
         from dataclasses import replace
 
-        from hwcheck.families.backprop.dot import drawn
+        from hwcheck.families.backprop.dot import check_name
 
-        result = replace(result, output_files=(drawn(result, request.dot),))
+        result = replace(result, dot_path=check_name(request.dot))
     return result
 
 
