@@ -691,3 +691,50 @@ def test_every_road_gives_one_verdict_and_the_same_mistakes(monkeypatch, tmp_pat
     assert verdicts['"25/8"'][0] == "correct" and verdicts["6.25"][1] == ("mean_forgotten",)
     assert verdicts['"0 -6.25"'][0] == "correct"
     assert verdicts['"1; -13/8"'][1] == ("update_sign_flipped",)
+
+
+# ------------------------------------------------------------- golden files and the schema
+
+MODES = {
+    "graph": ["1/(1 + exp(-(w0*x0 + w1*x1 + w2)))", "--at", "w0=2,x0=-1,w1=-3,x1=-2,w2=-3"],
+    "graph-exact": ["x*y + x*y + (x - y)**2/y", "--at", "x=1/2,y=3"],
+    "rnn": [
+        "--rnn",
+        "tanh | 0.5 -0.3; 0.2 0.8 | 0.1 0.4; -0.6 0.2 | 0.05 -0.1",
+        "--layer",
+        "linear | 1; -0.5 | 0.2",
+        "--x",
+        "1 0; 0.5 -1; -0.2 0.3",
+        "--target",
+        "0.3; -0.1; 0.4",
+        "--lr",
+        "0.1",
+    ],
+    "rnn-exact": [
+        "--rnn",
+        "relu | 1 0; 0 1 | 1/2 0; 0 1/2",
+        "--x",
+        "1 2; 3 4",
+        "--target",
+        "1 1; 0 0",
+    ],
+    "softmax-ce": SOFTMAX_NET,
+}
+
+
+@pytest.mark.parametrize("name", MODES)
+def test_golden_modes_follow_the_schema(cli, golden, monkeypatch, name):
+    jsonschema = pytest.importorskip("jsonschema")
+    from tests.conftest import ROOT
+    from tests.test_golden_commands import normalised_json, normalised_text
+
+    monkeypatch.chdir(ROOT)
+    code, out, err = cli("backprop", *MODES[name])
+    assert code == 0, err
+    golden(f"commands/backprop-{name}.txt", normalised_text(out))
+    code, out, err = cli("backprop", *MODES[name], "--json")
+    doc = json.loads(out)
+    schema = json.loads((ROOT / "docs" / "output.schema.json").read_text(encoding="utf-8"))
+    errors = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(doc)]
+    assert not errors, errors
+    golden(f"commands/backprop-{name}.json", normalised_json(doc))

@@ -382,7 +382,7 @@ def _upstream(name: str, output: str, parts: dict, grad, f) -> str:
     terms = parts.get(name, [])
     if not terms:
         return f(grad)
-    shown = " + ".join(f"{f(u)}·{_paren(f(loc))}" for _, u, loc in terms)
+    shown = " + ".join(f"{_paren(f(u))}·{_paren(f(loc))}" for _, u, loc in terms)
     return f"{shown} = {f(grad)}"
 
 

@@ -241,7 +241,14 @@ class RnnResult(Result):
         for i, layer in enumerate(self.layers):
             sections.append(
                 layer_table(
-                    layer, counted, i, len(self.layers), digits, self.loss_function, self.reduction
+                    layer,
+                    counted,
+                    i,
+                    len(self.layers),
+                    digits,
+                    self.loss_function,
+                    self.reduction,
+                    source="h",
                 )
             )
             counted = layer["a"]

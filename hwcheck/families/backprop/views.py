@@ -52,14 +52,21 @@ def formula(text: str, latex: str) -> FormulaText:
 
 
 def layer_table(
-    layer: dict, previous, index: int, count: int, digits: int, loss: str, reduction: str = "mean"
+    layer: dict,
+    previous,
+    index: int,
+    count: int,
+    digits: int,
+    loss: str,
+    reduction: str = "mean",
+    source: str = "x",
 ) -> Table:
     """One layer's rows: z, a, ∂L/∂a, δ, ∂L/∂W, ∂L/∂b."""
     n, m = index + 1, index
     s, p = sup(n), sup(m)
     act = layer["activation"]
-    a_prev = "x" if index == 0 else f"a{p}"
-    a_prev_tex = "x" if index == 0 else f"a^{{({m})}}"
+    a_prev = source if index == 0 else f"a{p}"  # the network's input (x, or an RNN's h)
+    a_prev_tex = source if index == 0 else f"a^{{({m})}}"
 
     def row(text, latex, operands, numbers, value):
         shown = numbers() if small(*operands) else ""
