@@ -131,3 +131,10 @@ def plain_matrix(values, exact: bool) -> Any:
     if isinstance(values, (list, tuple)):
         return [plain_matrix(v, exact) for v in values]
     return plain(Fraction(values)) if exact else float(values)
+
+
+def sgd_steps(request) -> int:
+    """SGD steps to take: ``--steps`` (default 1), only with ``--lr``."""
+    if request.steps is not None and request.lr is None:
+        raise HwcheckError("--steps", "give the learning rate --lr too")
+    return request.steps if request.steps is not None else 1

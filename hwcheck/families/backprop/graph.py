@@ -301,51 +301,40 @@ class GraphResult(Result):
 
     def view(self, digits: int = 6) -> list:
         f = lambda v: fmt(v, digits, sep=False)
-        rows = []
-        for n in self.nodes:
-            args = [_named(i, self.at, self.nodes, f) for i in n["inputs"]]
-            rows.append(
+        at = ", ".join(f"{k} = {f(v)}" for k, v in self.at.items())
+        head = Text(
+            (
+                f"f = {self.expr} at {at}",
+                f"forward: f = {self.output} = {f(self.value)}",
                 (
-                    n["id"],
-                    n["op"],
-                    " = ".join(
-                        (
-                            _formula(n["op"], [str(i) for i in n["inputs"]]),
-                            _formula(n["op"], args),
-                            f(n["value"]),
-                        )
-                    ),
-                    ", ".join(
-                        f"∂/∂{i}: {f(v)}" for i, v in zip(n["inputs"], n["local"]) if not _const(i)
-                    ),
-                    _upstream(n["id"], self.output, self.contributions, n["grad"], f),
-                )
-            )
-        sections: list = [
-            Text(
-                (
-                    f"f = {self.expr} at " + ", ".join(f"{k} = {f(v)}" for k, v in self.at.items()),
-                    f"forward: f = {self.output} = {f(self.value)}",
-                    (
-                        "backward from ∂f/∂f = 1: each node's gradient = Σ over its users of "
-                        "(their gradient)·(local gradient)"
-                    ),
+                    "backward from ∂f/∂f = 1: each node's gradient = Σ over its users of "
+                    "(their gradient)·(local gradient)"
                 ),
-                title="Computational graph",
             ),
-            Table(
-                ("node", "op", "forward", "local gradients", "∂f/∂node (upstream)"),
-                tuple(rows),
-                title="Nodes in topological order",
-                below=(2, 4),
-            ),
-        ]
+            title="Computational graph",
+        )
+        nodes = Table(
+            ("node", "op", "forward", "local gradients", "∂f/∂node (upstream)"),
+            tuple(self._node_row(n, f) for n in self.nodes),
+            title="Nodes in topological order",
+            below=(2, 4),
+        )
         var_rows = tuple(
             (name, _upstream(name, self.output, self.contributions, g, f))
             for name, g in self.grads.items()
         )
-        sections.append(Table(("variable", "∂f/∂variable"), var_rows, title="Gradients"))
-        return sections
+        return [head, nodes, Table(("variable", "∂f/∂variable"), var_rows, title="Gradients")]
+
+    def _node_row(self, n: dict, f) -> tuple:
+        """node, op, its forward formula = numbers = value, local gradients, upstream."""
+        args = [_named(i, self.at, self.nodes, f) for i in n["inputs"]]
+        names = [str(i) for i in n["inputs"]]
+        forward = f"{_formula(n['op'], names)} = {_formula(n['op'], args)} = {f(n['value'])}"
+        local = ", ".join(
+            f"∂/∂{i}: {f(v)}" for i, v in zip(n["inputs"], n["local"]) if not _const(i)
+        )
+        upstream = _upstream(n["id"], self.output, self.contributions, n["grad"], f)
+        return (n["id"], n["op"], forward, local, upstream)
 
 
 def _const(i) -> bool:
@@ -395,53 +384,52 @@ def _plain_ref(ref: Ref) -> Any:
 
 
 def graph_result(request) -> GraphResult:
+    text, stager, output = staged(request.expr, dict(request.at or {}))
+    grads, var_grads, parts = backward(stager.nodes, output)
+    order = [v for v in dict.fromkeys(_names_in_order(stager.nodes, output)) if v in var_grads]
+    return GraphResult(
+        mode="graph",
+        expr=text,
+        at={k: _number(v) for k, v in stager.at.items()},
+        value=_number(stager.value_of(output)),
+        output=str(output.name),
+        nodes=[_node_entry(n, grads[n.id]) for n in stager.nodes],
+        grads={v: _number(var_grads[v]) for v in order},
+        contributions=parts,
+        dot_path=None if request.dot is None else _dot_name(request.dot),
+    )
+
+
+def staged(expr, at: dict) -> tuple[str, Stager, Ref]:
+    """(the text, its nodes, the output) of an expression at a point (every variable given)."""
     from hwcheck.families.symbolic.parser import as_text, parse
 
-    text = as_text(request.expr)
-    tree = parse(text)
-    at = dict(request.at or {})
+    text = as_text(expr)
     stager = Stager(at)
-    output = stager.ref(tree)
+    output = stager.ref(parse(text))
     if output.kind == "const":
         raise HwcheckError("expression", "has no variable: nothing to differentiate")
     extra = sorted(set(at) - stager.used)
     if extra:
         raise HwcheckError("--at", f"'{extra[0]}' is not a variable of the expression")
-    nodes = stager.nodes
-    grads, var_grads, parts = backward(nodes, output)
-    entries = [
-        {
-            "id": n.id,
-            "op": n.op,
-            "inputs": [_plain_ref(r) for r in n.inputs],
-            "value": n.value,
-            "local": [_number(v) if isinstance(v, Fraction) else v for v in n.local],
-            "grad": _number(grads[n.id]) if isinstance(grads[n.id], Fraction) else grads[n.id],
-        }
-        for n in nodes
-    ]
-    value = stager.value_of(output)
-    order = [v for v in dict.fromkeys(_names_in_order(nodes, output)) if v in var_grads]
-    result = GraphResult(
-        mode="graph",
-        expr=text,
-        at={k: _number(v) for k, v in at.items()},
-        value=_number(value) if isinstance(value, Fraction) else value,
-        output=str(output.name),
-        nodes=entries,
-        grads={
-            v: _number(var_grads[v]) if isinstance(var_grads[v], Fraction) else var_grads[v]
-            for v in order
-        },
-        contributions=parts,
-    )
-    if request.dot is not None:
-        from dataclasses import replace
+    return text, stager, output
 
-        from hwcheck.families.backprop.dot import check_name
 
-        result = replace(result, dot_path=check_name(request.dot))
-    return result
+def _node_entry(n: Node, grad) -> dict:
+    return {
+        "id": n.id,
+        "op": n.op,
+        "inputs": [_plain_ref(r) for r in n.inputs],
+        "value": n.value,
+        "local": [_number(v) for v in n.local],
+        "grad": _number(grad),
+    }
+
+
+def _dot_name(path) -> str:
+    from hwcheck.families.backprop.dot import check_name
+
+    return check_name(path)
 
 
 def _names_in_order(nodes: list[Node], output: Ref) -> list[str]:

@@ -20,6 +20,7 @@ from hwcheck.families.backprop.build import (
     plain,
     plain_matrix,
     read_targets,
+    sgd_steps,
 )
 from hwcheck.families.backprop.dense import Problem, Slip, is_exact, train
 
@@ -131,9 +132,7 @@ def problem_of(request) -> Problem:
     t = read_targets(request, len(request.x), layers[-1].units)
     acts = tuple(ly.activation for ly in layers)
     exact = is_exact(acts, request.loss) and not request.floats
-    steps = request.steps if request.steps is not None else 1
-    if request.steps is not None and request.lr is None:
-        raise HwcheckError("--steps", "give the learning rate --lr too")
+    steps = sgd_steps(request)
     passes = 1 + (steps if request.lr is not None else 0)
     check_size(3 * len(request.x) * sum(ly.inputs * ly.units for ly in layers) * passes, exact)
     return Problem(

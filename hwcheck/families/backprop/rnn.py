@@ -32,6 +32,7 @@ from hwcheck.families.backprop.build import (
     plain,
     plain_matrix,
     read_targets,
+    sgd_steps,
 )
 from hwcheck.families.backprop.views import layer_table, matrix_text
 
@@ -52,38 +53,17 @@ class Sequence:
 
 def sequence_of(request) -> Sequence:
     cell = request.rnn if request.rnn is not None else request.net.rnn
-    layers = network_layers(request)
-    if request.x is None:
-        raise HwcheckError("--x", "the input sequence is required (one row per time step)")
-    units = len(cell.b)
-    steps_t = len(request.x)
-    if len(request.x[0]) != len(cell.W_x):
-        raise HwcheckError(
-            "--rnn",
-            f"W_x is {len(cell.W_x)}×{units} (inputs × units) but --x has {len(request.x[0])} "
-            "columns",
-        )
-    h0 = [Fraction(v) for v in (request.h0 or [0] * units)]
-    if len(h0) != units:
-        raise HwcheckError("--h0", f"{len(h0)} entries; the cell has {units} units")
-    shown = len(layers)
-    if not layers:
-        from hwcheck.families.net.network import make_layer
-
-        eye = [[1 if i == j else 0 for j in range(units)] for i in range(units)]
-        layers = [make_layer("linear", eye, None, "identity")]
-    check_chain(layers, units, "the cell's h")
+    h0 = _initial_state(request, cell)
+    given = network_layers(request)
+    layers = given or [_identity(len(cell.b))]
+    check_chain(layers, len(cell.b), "the cell's h")
     check_output(request.loss, layers)
-    counted = _counted(request, steps_t)
+    counted = _counted(request, len(request.x))
     t = read_targets(request, len(counted), layers[-1].units)
     acts = tuple(ly.activation for ly in layers)
     exact = dense.is_exact((*acts, cell.activation), request.loss) and not request.floats
-    sgd = request.steps if request.steps is not None else 1
-    passes = 1 + (sgd if request.lr is not None else 0)
-    work = steps_t * (len(cell.W_x) + units) * units + len(counted) * sum(
-        ly.inputs * ly.units for ly in layers
-    )
-    check_size(3 * work * passes, exact)
+    sgd = sgd_steps(request)
+    _check_work(request, cell, layers, len(counted), exact, sgd)
     readout = dense.Problem(
         acts,
         tuple(ly.weights for ly in layers),
@@ -97,7 +77,40 @@ def sequence_of(request) -> Sequence:
         sgd,
         exact,
     )
-    return Sequence(cell.activation, cell.W_x, cell.W_h, cell.b, tuple(h0), readout, shown, counted)
+    return Sequence(cell.activation, cell.W_x, cell.W_h, cell.b, h0, readout, len(given), counted)
+
+
+def _initial_state(request, cell) -> tuple:
+    """h₀ (default zeros), with --x checked against W_x."""
+    units = len(cell.b)
+    if request.x is None:
+        raise HwcheckError("--x", "the input sequence is required (one row per time step)")
+    if len(request.x[0]) != len(cell.W_x):
+        raise HwcheckError(
+            "--rnn",
+            f"W_x is {len(cell.W_x)}×{units} (inputs × units) but --x has {len(request.x[0])} "
+            "columns",
+        )
+    h0 = tuple(Fraction(v) for v in (request.h0 or [0] * units))
+    if len(h0) != units:
+        raise HwcheckError("--h0", f"{len(h0)} entries; the cell has {units} units")
+    return h0
+
+
+def _identity(units: int):
+    """No read-out layers: y_t = h_t, an identity layer standing in (not reported)."""
+    from hwcheck.families.net.network import make_layer
+
+    eye = [[1 if i == j else 0 for j in range(units)] for i in range(units)]
+    return make_layer("linear", eye, None, "identity")
+
+
+def _check_work(request, cell, layers, counted: int, exact: bool, sgd: int) -> None:
+    units = len(cell.b)
+    passes = 1 + (sgd if request.lr is not None else 0)
+    work = len(request.x) * (len(cell.W_x) + units) * units
+    work += counted * sum(ly.inputs * ly.units for ly in layers)
+    check_size(3 * work * passes, exact)
 
 
 def _counted(request, steps_t: int) -> tuple[int, ...]:
@@ -205,38 +218,7 @@ class RnnResult(Result):
         return data
 
     def view(self, digits: int = 6) -> list:
-        f = lambda v: matrix_text(v, digits)
-        act = self.cell["activation"]
-        rows = tuple(
-            (str(r["t"]), f(r["x"]), f(r["z"]), f(r["h"]), f(r["dL_dh"]), f(r["dL_dz"]))
-            for r in self.time_steps
-        )
-        sections: list = [
-            Text(
-                (
-                    (
-                        f"z_t = x_t·W_x + h_(t−1)·W_h + b, h_t = {act}(z_t); W_x = {f(self.cell['W_x'])}, "
-                        f"W_h = {f(self.cell['W_h'])}, b = {f(self.cell['b'])}, h₀ = {f(self.cell['h0'])}"
-                    ),
-                    f"loss {self.loss_function} ({self.reduction}) at "
-                    + ("the last step" if self.rnn_loss == "last" else "every step")
-                    + f" = {fmt(self.loss, digits)}",
-                    "backward: ∂L/∂h_t = (from y_t) + δ_(t+1)·W_hᵀ, δ_t = ∂L/∂h_t ⊙ f′(z_t)",
-                ),
-                title=f"Backpropagation through time: {len(self.time_steps)} steps",
-            ),
-            Table(("t", "x_t", "z_t", "h_t", "∂L/∂h_t", "δ_t = ∂L/∂z_t"), rows, title="Time steps"),
-            Table(
-                ("gradient", "formula", "result"),
-                (
-                    ("∂L/∂W_x", "Σ_t x_tᵀ·δ_t", f(self.dL_dW_x)),
-                    ("∂L/∂W_h", "Σ_t h_(t−1)ᵀ·δ_t", f(self.dL_dW_h)),
-                    ("∂L/∂b", "Σ_t δ_t", f(self.dL_db)),
-                    ("∂L/∂h₀", "δ₁·W_hᵀ", f(self.dL_dh0)),
-                ),
-                title="The cell's gradients",
-            ),
-        ]
+        sections = [self._summary(digits), self._time_table(digits), self._cell_table(digits)]
         counted = [self.time_steps[k]["h"] for k in self.counted_steps]
         for i, layer in enumerate(self.layers):
             sections.append(
@@ -252,69 +234,119 @@ class RnnResult(Result):
                 )
             )
             counted = layer["a"]
-        for step in self.steps or []:
-            lines = [f"{k} = {f(step['cell'][k])}" for k in ("W_x", "W_h", "b")]
-            lines += [
-                f"layers.{i}: W = {f(ly['W'])}, b = {f(ly['b'])}"
-                for i, ly in enumerate(step["layers"])
-            ]
-            sections.append(
-                Text(
-                    tuple(lines),
-                    title=f"After step t = {step['t']} (W ← W − η·∂L/∂W, η = {fmt(self.lr)}; "
-                    f"loss before {fmt(step['loss'], digits)})",
-                )
-            )
-        return sections
+        return sections + [self._step_text(step, digits) for step in self.steps or []]
+
+    def _summary(self, digits: int) -> Text:
+        f, cell = (lambda v: matrix_text(v, digits)), self.cell
+        where = "the last step" if self.rnn_loss == "last" else "every step"
+        return Text(
+            (
+                (
+                    f"z_t = x_t·W_x + h_(t−1)·W_h + b, h_t = {cell['activation']}(z_t); "
+                    f"W_x = {f(cell['W_x'])}, W_h = {f(cell['W_h'])}, b = {f(cell['b'])}, "
+                    f"h₀ = {f(cell['h0'])}"
+                ),
+                (
+                    f"loss {self.loss_function} ({self.reduction}) at {where} = "
+                    f"{fmt(self.loss, digits)}"
+                ),
+                "backward: ∂L/∂h_t = (from y_t) + δ_(t+1)·W_hᵀ, δ_t = ∂L/∂h_t ⊙ f′(z_t)",
+            ),
+            title=f"Backpropagation through time: {len(self.time_steps)} steps",
+        )
+
+    def _time_table(self, digits: int) -> Table:
+        rows = tuple(
+            (str(r["t"]), *(matrix_text(r[k], digits) for k in ("x", "z", "h", "dL_dh", "dL_dz")))
+            for r in self.time_steps
+        )
+        columns = ("t", "x_t", "z_t", "h_t", "∂L/∂h_t", "δ_t = ∂L/∂z_t")
+        return Table(columns, rows, title="Time steps")
+
+    def _cell_table(self, digits: int) -> Table:
+        rows = (
+            ("∂L/∂W_x", "Σ_t x_tᵀ·δ_t", self.dL_dW_x),
+            ("∂L/∂W_h", "Σ_t h_(t−1)ᵀ·δ_t", self.dL_dW_h),
+            ("∂L/∂b", "Σ_t δ_t", self.dL_db),
+            ("∂L/∂h₀", "δ₁·W_hᵀ", self.dL_dh0),
+        )
+        return Table(
+            ("gradient", "formula", "result"),
+            tuple((g, rule, matrix_text(v, digits)) for g, rule, v in rows),
+            title="The cell's gradients",
+        )
+
+    def _step_text(self, step: dict, digits: int) -> Text:
+        f = lambda v: matrix_text(v, digits)
+        lines = [f"{k} = {f(step['cell'][k])}" for k in ("W_x", "W_h", "b")]
+        lines += [
+            f"layers.{i}: W = {f(ly['W'])}, b = {f(ly['b'])}" for i, ly in enumerate(step["layers"])
+        ]
+        title = (
+            f"After step t = {step['t']} (W ← W − η·∂L/∂W, η = {fmt(self.lr)}; "
+            f"loss before {fmt(step['loss'], digits)})"
+        )
+        return Text(tuple(lines), title=title)
 
 
 def rnn_result(request) -> RnnResult:
-    import numpy as np
-
     s = sequence_of(request)
-    try:
-        with np.errstate(over="raise", invalid="raise"):
-            (loss, rows, grads, passes), steps = train(s)
-    except FloatingPointError as exc:
-        raise HwcheckError("<backprop>", f"the numbers leave the float range ({exc})") from None
+    (loss, rows, grads, passes), steps = _trained(s)
     p = s.readout
-    exact = s.readout.exact
-    layers = _readout_entries(s, passes)
     return RnnResult(
         mode="rnn",
-        exact=exact,
+        exact=p.exact,
         loss_function=p.loss,
         reduction=p.reduction,
         rnn_loss=_mode(s, rows),
         counted_steps=list(s.counted),
         loss=plain(loss),
-        cell={
-            "activation": s.activation,
-            "W_x": plain_matrix(s.W_x, exact),
-            "W_h": plain_matrix(s.W_h, exact),
-            "b": plain_matrix(s.b, exact),
-            "h0": plain_matrix(s.h0, exact),
-        },
-        time_steps=[
-            {
-                "t": k + 1,
-                "x": plain_matrix(s.readout.x[k], exact),
-                "z": plain(z),
-                "h": plain(h),
-                "dL_dh": plain(dh),
-                "dL_dz": plain(dz),
-            }
-            for k, (z, h, dh, dz) in enumerate(rows)
-        ],
+        cell=_cell_entry(s),
+        time_steps=_time_entries(s, rows),
         dL_dW_x=plain(grads[0]),
         dL_dW_h=plain(grads[1]),
         dL_db=plain(grads[2]),
         dL_dh0=plain(grads[3]),
-        layers=layers,
-        lr=None if p.lr is None else plain_matrix(p.lr, exact),
+        layers=_readout_entries(s, passes),
+        lr=None if p.lr is None else plain_matrix(p.lr, p.exact),
         steps=_step_entries(s, steps) if p.lr is not None else None,
         sequence=s,
     )
+
+
+def _trained(s: Sequence):
+    import numpy as np
+
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            return train(s)
+    except FloatingPointError as exc:
+        raise HwcheckError("<backprop>", f"the numbers leave the float range ({exc})") from None
+
+
+def _cell_entry(s: Sequence) -> dict:
+    exact = s.readout.exact
+    return {
+        "activation": s.activation,
+        "W_x": plain_matrix(s.W_x, exact),
+        "W_h": plain_matrix(s.W_h, exact),
+        "b": plain_matrix(s.b, exact),
+        "h0": plain_matrix(s.h0, exact),
+    }
+
+
+def _time_entries(s: Sequence, rows) -> list[dict]:
+    return [
+        {
+            "t": k + 1,
+            "x": plain_matrix(s.readout.x[k], s.readout.exact),
+            "z": plain(z),
+            "h": plain(h),
+            "dL_dh": plain(dh),
+            "dL_dz": plain(dz),
+        }
+        for k, (z, h, dh, dz) in enumerate(rows)
+    ]
 
 
 def _mode(s: Sequence, rows) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from hwcheck.core.formula import FormulaText
 from hwcheck.core.numfmt import fmt
 from hwcheck.core.views import Table
@@ -61,85 +64,115 @@ def layer_table(
     reduction: str = "mean",
     source: str = "x",
 ) -> Table:
-    """One layer's rows: z, a, ∂L/∂a, δ, ∂L/∂W, ∂L/∂b."""
-    n, m = index + 1, index
-    s, p = sup(n), sup(m)
-    act = layer["activation"]
-    a_prev = source if index == 0 else f"a{p}"  # the network's input (x, or an RNN's h)
-    a_prev_tex = source if index == 0 else f"a^{{({m})}}"
+    """One layer's rows: z, a, ∂L/∂a, δ, ∂L/∂W, ∂L/∂b (``source``: the network's input, x or
+    an RNN's h)."""
+    sheet = LayerSheet(
+        layer, previous, index + 1, index == count - 1, digits, loss, reduction, source
+    )
+    return sheet.table()
 
-    def row(text, latex, operands, numbers, value):
-        shown = numbers() if small(*operands) else ""
-        return (formula(text, latex), shown, matrix_text(value, digits))
 
-    f = lambda v: matrix_text(v, digits)
-    rows = [
-        row(
-            f"z{s} = {a_prev}·W{s} + b{s}",
-            rf"z^{{({n})}} = {a_prev_tex} W^{{({n})}} + b^{{({n})}}",
-            (previous, layer["W"]),
-            lambda: f"{f(previous)}·{f(layer['W'])} + {f(layer['b'])}",
-            layer["z"],
-        ),
-        row(
-            f"a{s} = {act}(z{s})",
-            rf"a^{{({n})}} = \mathrm{{{act}}}(z^{{({n})}})".replace("_", r"\_"),
-            (layer["z"],),
-            lambda: f"{act}({f(layer['z'])})",
-            layer["a"],
-        ),
-    ]
-    if index == count - 1:
-        rows.append(_output_grad_row(layer, n, loss, reduction, digits))
-    else:
-        rows.append(
-            (
-                formula(
-                    f"∂L/∂a{s} = δ{sup(n + 1)}·W{sup(n + 1)}ᵀ",
-                    rf"\partial L/\partial a^{{({n})}} = \delta^{{({n + 1})}} (W^{{({n + 1})}})^\top",
-                ),
-                "",
-                matrix_text(layer["dL_da"], digits),
+@dataclass(frozen=True)
+class LayerSheet:
+    """One layer of the solution sheet: each row a formula, its numbers and its result."""
+
+    layer: dict
+    previous: Any  # the layer's input rows
+    n: int  # the layer's number, 1-based as textbooks write a⁽¹⁾
+    last: bool
+    digits: int
+    loss: str
+    reduction: str
+    source: str
+
+    def m(self, values) -> str:
+        return matrix_text(values, self.digits)
+
+    def row(self, text: str, latex: str, value, operands=(), numbers=None) -> tuple:
+        shown = numbers() if numbers is not None and small(*operands) else ""
+        return (formula(text, latex), shown, self.m(value))
+
+    @property
+    def names(self) -> tuple[str, str, str, str]:
+        """(s, the input's name, its LaTeX, the layer's LaTeX superscript)."""
+        if self.n == 1:
+            return sup(1), self.source, self.source, "^{(1)}"
+        return sup(self.n), f"a{sup(self.n - 1)}", f"a^{{({self.n - 1})}}", f"^{{({self.n})}}"
+
+    def forward(self) -> list[tuple]:
+        s, a_in, a_tex, t = self.names
+        ly, act = self.layer, self.layer["activation"]
+        return [
+            self.row(
+                f"z{s} = {a_in}·W{s} + b{s}",
+                rf"z{t} = {a_tex} W{t} + b{t}",
+                ly["z"],
+                (self.previous, ly["W"]),
+                lambda: f"{self.m(self.previous)}·{self.m(ly['W'])} + {self.m(ly['b'])}",
+            ),
+            self.row(
+                f"a{s} = {act}(z{s})",
+                rf"a{t} = \mathrm{{{act}}}(z{t})".replace("_", r"\_"),
+                ly["a"],
+                (ly["z"],),
+                lambda: f"{act}({self.m(ly['z'])})",
+            ),
+        ]
+
+    def upstream(self) -> tuple:
+        s, _, _, t = self.names
+        if self.last:
+            text, latex = _loss_gradient(self.loss, self.reduction)
+            return self.row(f"{text}  (y = a{s})", latex + rf"\ (y = a{t})", self.layer["dL_da"])
+        up = sup(self.n + 1)
+        return self.row(
+            f"∂L/∂a{s} = δ{up}·W{up}ᵀ",
+            rf"\partial L/\partial a{t} = \delta^{{({self.n + 1})}} (W^{{({self.n + 1})}})^\top",
+            self.layer["dL_da"],
+        )
+
+    def delta(self) -> tuple:
+        s, _, _, t = self.names
+        if self.last and self.loss == "ce" and self.layer["activation"] == "softmax":
+            per = "/N" if self.reduction == "mean" else ""
+            return self.row(
+                f"δ{s} = (a{s}·Σt − t){per}",
+                rf"\delta{t} = (a{t} \textstyle\sum t - t){per}",
+                self.layer["dL_dz"],
             )
+        d_text, d_tex = DERIVATIVE[self.layer["activation"]]
+        return self.row(
+            f"δ{s} = ∂L/∂z{s} = ∂L/∂a{s} ⊙ f′(z{s}); {d_text}",
+            rf"\delta{t} = \partial L/\partial a{t} \odot f'(z{t});\ {d_tex}",
+            self.layer["dL_dz"],
         )
-    d_text, d_tex = DERIVATIVE[act]
-    rows += [
-        (
-            formula(
-                f"δ{s} = ∂L/∂z{s} = ∂L/∂a{s} ⊙ f′(z{s}); {d_text}",
-                rf"\delta^{{({n})}} = \partial L/\partial a^{{({n})}} \odot f'(z^{{({n})}});\ {d_tex}",
+
+    def gradients(self) -> list[tuple]:
+        s, a_in, a_tex, t = self.names
+        ly = self.layer
+        return [
+            self.row(
+                f"∂L/∂W{s} = {a_in}ᵀ·δ{s}",
+                rf"\partial L/\partial W{t} = ({a_tex})^\top \delta{t}",
+                ly["dL_dW"],
+                (self.previous, ly["dL_dz"]),
+                lambda: f"{self.m(self.previous)}ᵀ·{self.m(ly['dL_dz'])}",
             ),
-            "",
-            matrix_text(layer["dL_dz"], digits),
-        ),
-        row(
-            f"∂L/∂W{s} = {a_prev}ᵀ·δ{s}",
-            rf"\partial L/\partial W^{{({n})}} = ({a_prev_tex})^\top \delta^{{({n})}}",
-            (previous, layer["dL_dz"]),
-            lambda: f"{f(previous)}ᵀ·{f(layer['dL_dz'])}",
-            layer["dL_dW"],
-        ),
-        (
-            formula(
+            self.row(
                 f"∂L/∂b{s} = Σₙ δ{s}",
-                rf"\partial L/\partial b^{{({n})}} = \textstyle\sum_n \delta^{{({n})}}",
+                rf"\partial L/\partial b{t} = \textstyle\sum_n \delta{t}",
+                ly["dL_db"],
             ),
-            "",
-            matrix_text(layer["dL_db"], digits),
-        ),
-    ]
-    if act == "softmax" and loss == "ce":
-        rows[3] = (
-            formula(
-                f"δ{s} = (a{s}·Σt − t)" + ("/N" if reduction == "mean" else ""),
-                rf"\delta^{{({n})}} = (a^{{({n})}} \textstyle\sum t - t)"
-                + ("/N" if reduction == "mean" else ""),
-            ),
-            "",
-            matrix_text(layer["dL_dz"], digits),
+        ]
+
+    def table(self) -> Table:
+        rows = [*self.forward(), self.upstream(), self.delta(), *self.gradients()]
+        ly = self.layer
+        title = (
+            f"Layer {self.n} (layers.{self.n - 1}): {ly['activation']}, "
+            f"{len(ly['W'])} → {len(ly['b'])}"
         )
-    title = f"Layer {n} (layers.{index}): {act}, {len(layer['W'])} → {len(layer['b'])}"
-    return Table(("formula", "numbers", "result"), tuple(rows), title=title, below=(1,))
+        return Table(("formula", "numbers", "result"), tuple(rows), title=title, below=(1,))
 
 
 _LOSS_GRAD = {
@@ -156,16 +189,13 @@ _LOSS_GRAD = {
 _SUMMED = {"/(N·K)": "", "/(y·N)": "/y", "/(yN)": "/y", "/N": "", "/(NK)": ""}
 
 
-def _output_grad_row(layer: dict, n: int, loss: str, reduction: str, digits: int) -> tuple:
+def _loss_gradient(loss: str, reduction: str) -> tuple[str, str]:
+    """∂L/∂y of the loss, divided as ``reduction`` says."""
     text, latex = _LOSS_GRAD[loss]
     if reduction == "sum":  # no division by the samples (or entries)
         for mean, summed in _SUMMED.items():
             text, latex = text.replace(mean, summed), latex.replace(mean, summed)
-    return (
-        formula(text + f"  (y = a{sup(n)})", latex + rf"\ (y = a^{{({n})}})"),
-        "",
-        matrix_text(layer["dL_da"], digits),
-    )
+    return text, latex
 
 
 def step_table(step: dict, before: list, lr, digits: int) -> Table:
