@@ -738,3 +738,55 @@ def test_golden_modes_follow_the_schema(cli, golden, monkeypatch, name):
     errors = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(doc)]
     assert not errors, errors
     golden(f"commands/backprop-{name}.json", normalised_json(doc))
+
+
+@st.composite
+def expressions(draw, depth=3):
+    """A random expression in a and b whose every primitive is defined at any real point."""
+    if depth == 0 or draw(st.integers(0, 3)) == 0:
+        return draw(st.sampled_from(["a", "b", "a", "b", "2", "1/3"]))
+    kind = draw(st.sampled_from(["+", "-", "*", "/", "call", "pow"]))
+    left = draw(expressions(depth - 1))
+    if kind == "call":
+        fn = draw(st.sampled_from(["sigmoid", "tanh", "exp(tanh", "log(1 + ", "sqrt(2 + ", "relu"]))
+        if fn.startswith("exp("):
+            return f"exp(tanh({left}))"
+        if fn.endswith("+ "):
+            return f"{fn}({left})**2)"
+        return f"{fn}({left})"
+    if kind == "pow":
+        return f"({left})**{draw(st.sampled_from([2, 3]))}"
+    right = draw(expressions(depth - 1))
+    if kind == "/":
+        return f"({left})/(1 + ({right})**2)"
+    return f"({left}) {kind} ({right})"
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    expressions(), st.fractions(-3, 3, max_denominator=7), st.fractions(-3, 3, max_denominator=7)
+)
+def test_random_graphs_agree_with_derive_and_finite_differences(expr, a, b):
+    if not {"a", "b"} & set(expr):
+        return
+    at = ",".join(f"{k}={v}" for k, v in (("a", a), ("b", b)) if k in expr)
+    try:
+        doc = hwcheck.backprop(expr, at=at).to_json()
+    except hwcheck.HwcheckError:
+        return  # a point outside a primitive's domain (never here) or too large
+    grads = {k: _floats(v) for k, v in doc["grads"].items()}
+    try:
+        expected = _derive_values(expr, at)
+    except hwcheck.HwcheckError:  # derive simplified every variable away (a − a)
+        expected = {}
+    assert set(expected) <= set(grads)
+    for name, g in grads.items():  # a variable that cancels has gradient 0 in the graph
+        assert g == pytest.approx(expected.get(name, 0.0), rel=1e-7, abs=1e-9), name
+    point = {k: float(v) for k, v in (("a", a), ("b", b)) if k in doc["at"]}
+    h = 1e-6
+    for name, v in point.items():
+        if "relu" in expr:
+            break  # a kink within h of the point would make the difference quotient lie
+        up = _value(expr, dict(point, **{name: v + h}))
+        down = _value(expr, dict(point, **{name: v - h}))
+        assert grads.get(name, 0.0) == pytest.approx((up - down) / (2 * h), rel=1e-4, abs=1e-6)
