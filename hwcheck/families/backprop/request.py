@@ -180,8 +180,8 @@ class BackpropRequest:
     rnn_loss: str | None = choice(
         None,
         ("last", "every"),
-        "RNN: the loss at the last step only, or summed over every step "
-        "(default: every when --target has a row per step, else last)",
+        "RNN: the loss at the last step only, or at every step with the outputs stacked as a "
+        "batch (--reduction applies; default: every when --target has a row per step)",
     )
     slope: Fraction = text(
         Fraction(1, 100), "leaky_relu's negative slope (torch's default 0.01)", parse=parse_fraction
