@@ -569,6 +569,15 @@ def test_mistakes_reach_every_road(cli, tmp_path):
         (["log(x)", "--at", "x=0"], "node n1 (log)", "undefined"),
         (["heaviside(x)", "--at", "x=1"], "expression", "no derivative"),
         (["x + 1", "--at", "x=1", "--dot", "g.pdf"], "--dot", ".svg or .png"),
+        (["x", "--at", "x=1", "--lr", "0.1"], "--lr", "only with layers"),
+        (["--layer", "relu | 1", "--x", "1", "--target", "1", "--dot", "g.dot"], "--dot", "only"),
+        (
+            ["--layer", "relu | 1", "--x", "1", "--target", "1", "--h0", "1"],
+            "--h0",
+            "only with --rnn",
+        ),
+        (["--rnn", "tanh | 1 | 1", "--x", "1 2", "--target", "1"], "--rnn", "--x has 2 columns"),
+        (["--rnn", "tanh | 1 | 1 2", "--x", "1", "--target", "1"], "--rnn", "W_h is 1×2"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(cli, args, where, what):

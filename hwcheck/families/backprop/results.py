@@ -99,12 +99,22 @@ def backprop(request):
     if request.expr is not None:
         from hwcheck.families.backprop.graph import graph_result
 
+        _only(request, ("x", "target", "lr", "steps", "h0", "rnn_loss"), "with layers or --rnn")
         return graph_result(request)
+    _only(request, ("at", "dot"), "with an expression (a computational graph)")
     if _rnn(request) is not None:
         from hwcheck.families.backprop.rnn import rnn_result
 
         return rnn_result(request)
+    _only(request, ("h0", "rnn_loss"), "with --rnn (or an [rnn] table)")
     return layers_result(request)
+
+
+def _only(request, names: tuple[str, ...], where: str) -> None:
+    """An option of another exercise is refused, not silently ignored."""
+    for name in names:
+        if getattr(request, name) is not None:
+            raise HwcheckError(f"--{name.replace('_', '-')}", f"only {where}")
 
 
 def _layers_given(request) -> bool:
