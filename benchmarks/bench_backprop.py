@@ -49,7 +49,7 @@ def baseline(arrays) -> None:
 
     ws, bs, x, t = arrays
     ws, bs = list(ws), list(bs)
-    for _ in range(STEPS + 1):
+    for _ in range(STEPS):  # one pass and one update per step, as backprop does
         acts = [x]
         for w, b in zip(ws, bs):
             acts.append(1 / (1 + np.exp(-(acts[-1] @ w + b))))

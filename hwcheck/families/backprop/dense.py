@@ -284,11 +284,13 @@ def train(p: Problem, slip: Slip | None = None):
     sign = -1 if _slipped(slip, "update_sign_flipped", True) else 1
     lr = p.lr if p.exact or p.lr is None else float(p.lr)
     steps = []
-    for _ in range(p.steps if p.lr is not None else 0):
+    count = p.steps if p.lr is not None else 0
+    for k in range(count):
         weights = [w - sign * lr * g.dL_dW for w, g in zip(weights, passes, strict=True)]
         biases = [b - sign * lr * g.dL_db for b, g in zip(biases, passes, strict=True)]
         steps.append((loss, passes, weights, biases))
         if p.exact:
             check_length(weights + biases, len(steps))
-        loss, passes = one_pass(p, weights, biases, x, t, slip)
+        if k < count - 1:  # the gradients after the last step are used by no step
+            loss, passes = one_pass(p, weights, biases, x, t, slip)
     return first[0], first[1], steps
