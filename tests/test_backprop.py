@@ -799,3 +799,62 @@ def test_random_graphs_agree_with_derive_and_finite_differences(expr, a, b):
         up = _value(expr, dict(point, **{name: v + h}))
         down = _value(expr, dict(point, **{name: v - h}))
         assert grads.get(name, 0.0) == pytest.approx((up - down) / (2 * h), rel=1e-4, abs=1e-6)
+
+
+@st.composite
+def sequences(draw):
+    units, inputs, steps = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 4))
+    small = st.integers(-6, 6).map(lambda k: k / 8)
+
+    def matrix(r, c):
+        return [[draw(small) for _ in range(c)] for _ in range(r)]
+
+    act = draw(st.sampled_from(["tanh", "relu"]))
+    mode = draw(st.sampled_from(["last", "every"]))
+    rows = steps if mode == "every" else 1
+    return (
+        act,
+        matrix(inputs, units),
+        matrix(units, units),
+        matrix(1, units)[0],
+        matrix(steps, inputs),
+        matrix(rows, units),
+        mode,
+        draw(st.sampled_from(["mean", "sum"])),
+    )
+
+
+@settings(max_examples=25, deadline=None)
+@given(sequences())
+def test_bptt_matches_torch_nn_rnn(case):
+    """torch.nn.RNN (weight_ih = W_xᵀ, weight_hh = W_hᵀ, bias_ih = b, bias_hh = 0), no
+    read-out: y_t = h_t, against every gradient of the cell."""
+    torch = pytest.importorskip("torch")
+    act, w_x, w_h, b, xs, ts, mode, reduction = case
+    line = lambda v: " ".join(map(str, v))
+    r = hwcheck.backprop(
+        rnn=f"{act} | {_text(w_x)} | {_text(w_h)} | {line(b)}",
+        x=_text(xs),
+        target=_text(ts),
+        rnn_loss=mode,
+        loss="mse",
+        reduction=reduction,
+    ).to_json()
+    units = len(b)
+    rnn = torch.nn.RNN(len(w_x), units, nonlinearity=act, batch_first=True, dtype=torch.float64)
+    with torch.no_grad():
+        rnn.weight_ih_l0.copy_(torch.tensor(w_x, dtype=torch.float64).T)
+        rnn.weight_hh_l0.copy_(torch.tensor(w_h, dtype=torch.float64).T)
+        rnn.bias_ih_l0.copy_(torch.tensor(b, dtype=torch.float64))
+        rnn.bias_hh_l0.zero_()
+    out, _ = rnn(torch.tensor([xs], dtype=torch.float64))
+    y = out[0] if mode == "every" else out[0, -1:]
+    loss = torch.nn.functional.mse_loss(
+        y, torch.tensor(ts, dtype=torch.float64), reduction=reduction
+    )
+    loss.backward()
+    _close(r["loss"], loss.item())
+    _close(r["dL_dW_x"], rnn.weight_ih_l0.grad.T.tolist())
+    _close(r["dL_dW_h"], rnn.weight_hh_l0.grad.T.tolist())
+    _close(r["dL_db"], rnn.bias_ih_l0.grad.tolist())
+    _close([s["h"] for s in r["time_steps"]], out[0].tolist())
