@@ -99,7 +99,7 @@ def plain(a) -> Any:
     """A numpy array (or number) → nested lists of int, Fraction or float (a float array's
     ``tolist`` is already plain; fractions are walked so whole ones become ints)."""
     if getattr(a, "dtype", None) is not None and a.dtype != object:
-        return a.tolist()
+        return (a + 0.0).tolist()  # + 0.0: no −0.0 in a table or a document
     value = a.tolist() if hasattr(a, "tolist") else a
     if isinstance(value, list):
         return [plain(v) for v in value]

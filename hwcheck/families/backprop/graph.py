@@ -71,6 +71,9 @@ class Node:
 
 
 def _number(x) -> Any:
+    """A whole fraction as an int; −0.0 as 0.0."""
+    if isinstance(x, float):
+        return x + 0.0
     return int(x) if isinstance(x, Fraction) and x.denominator == 1 else x
 
 
