@@ -55,6 +55,10 @@ def test_mazur_step_by_step_example(cli):
     # Mazur's w5 (h1 → o1) is W⁽²⁾[0][0]: ∂E/∂w5 = 0.082167041
     assert out["dL_dW"][0][0] == pytest.approx(0.082167041, abs=1e-9)
     assert hidden["dL_dW"][0][0] == pytest.approx(0.000438568, abs=1e-9)  # ∂E/∂w1
+    # ∂out/∂net: 0.186815602 for o1, 0.241300709 for h1; ∂E_total/∂out_h1 = 0.036350306
+    assert out["df_dz"][0][0] == pytest.approx(0.186815602, abs=1e-9)
+    assert hidden["df_dz"][0][0] == pytest.approx(0.241300709, abs=1e-9)
+    assert hidden["dL_da"][0][0] == pytest.approx(0.036350306, abs=1e-9)
     w1, w2 = doc["steps"][0]["layers"][0]["W"], doc["steps"][0]["layers"][1]["W"]
     # w1⁺ … w4⁺ and w5⁺ … w8⁺ (W is inputs × units: w5, w7 in row 0; w6, w8 in row 1)
     assert [w1[0][0], w1[1][0], w1[0][1], w1[1][1]] == pytest.approx(

@@ -119,6 +119,7 @@ def layer_entries(p: Problem, passes) -> list[dict]:
             "z": plain(g.z),
             "a": plain(g.a),
             "dL_da": plain(g.dL_da),
+            "df_dz": None if g.df_dz is None else plain(g.df_dz),
             "dL_dz": plain(g.dL_dz),
             "dL_dW": plain(g.dL_dW),
             "dL_db": plain(g.dL_db),

@@ -122,6 +122,11 @@ def derivative(name: str, z, a, slope):
     return 1 - a * a  # tanh
 
 
+def slope_of(name: str, z, a, slope):
+    """f′(z) as the solution sheet shows it beside δ (softmax: None)."""
+    return None if name == "softmax" else derivative(name, z, a, slope)
+
+
 def local_backward(name: str, g, z, a, slope, slip: Slip | None, is_output: bool):
     """δ = ∂L/∂z from g = ∂L/∂a: the activation's Jacobian applied to g."""
     if _slipped(slip, "activation_derivative_forgotten", is_output):
@@ -208,6 +213,7 @@ class LayerPass:
     dL_db: Any
     W: Any  # the weights and bias the pass used
     b: Any
+    df_dz: Any = None  # f′(z) entry by entry (None for softmax: its Jacobian is not diagonal)
 
 
 def forward(p: Problem, weights, biases, x):
@@ -237,9 +243,9 @@ def one_pass(p: Problem, weights, biases, x, t, slip: Slip | None = None):
         )
     inputs = [x] + [a for _, a in forwards[:-1]]
     passes = [
-        LayerPass(z, a, g, d, a_in.T.dot(d), d.sum(axis=0), w, b)
-        for (z, a), g, d, a_in, w, b in zip(
-            forwards, upstream, deltas, inputs, weights, biases, strict=True
+        LayerPass(z, a, g, d, a_in.T.dot(d), d.sum(axis=0), w, b, slope_of(act, z, a, p.slope))
+        for (z, a), g, d, a_in, w, b, act in zip(
+            forwards, upstream, deltas, inputs, weights, biases, p.activations, strict=True
         )
     ]
     return loss_value(p, z_out, y, t, slip), passes

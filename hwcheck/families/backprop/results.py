@@ -75,7 +75,14 @@ class BackpropResult(Result):
         for i, layer in enumerate(self.layers):
             sections.append(
                 views.layer_table(
-                    layer, previous, i, len(self.layers), digits, self.loss_function, self.reduction
+                    layer,
+                    previous,
+                    i,
+                    len(self.layers),
+                    digits,
+                    self.loss_function,
+                    self.reduction,
+                    following=self.layers[i + 1] if i + 1 < len(self.layers) else None,
                 )
             )
             previous = layer["a"]

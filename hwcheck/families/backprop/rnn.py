@@ -231,6 +231,7 @@ class RnnResult(Result):
                     self.loss_function,
                     self.reduction,
                     source="h",
+                    following=self.layers[i + 1] if i + 1 < len(self.layers) else None,
                 )
             )
             counted = layer["a"]

@@ -63,11 +63,12 @@ def layer_table(
     loss: str,
     reduction: str = "mean",
     source: str = "x",
+    following: dict | None = None,
 ) -> Table:
     """One layer's rows: z, a, ∂L/∂a, δ, ∂L/∂W, ∂L/∂b (``source``: the network's input, x or
     an RNN's h)."""
     sheet = LayerSheet(
-        layer, previous, index + 1, index == count - 1, digits, loss, reduction, source
+        layer, previous, index + 1, index == count - 1, digits, loss, reduction, source, following
     )
     return sheet.table()
 
@@ -84,6 +85,7 @@ class LayerSheet:
     loss: str
     reduction: str
     source: str
+    following: dict | None = None  # the next layer (its δ and W give this layer's ∂L/∂a)
 
     def m(self, values) -> str:
         return matrix_text(values, self.digits)
@@ -124,11 +126,13 @@ class LayerSheet:
         if self.last:
             text, latex = _loss_gradient(self.loss, self.reduction)
             return self.row(f"{text}  (y = a{s})", latex + rf"\ (y = a{t})", self.layer["dL_da"])
-        up = sup(self.n + 1)
+        up, nxt = sup(self.n + 1), self.following or {}
         return self.row(
             f"∂L/∂a{s} = δ{up}·W{up}ᵀ",
             rf"\partial L/\partial a{t} = \delta^{{({self.n + 1})}} (W^{{({self.n + 1})}})^\top",
             self.layer["dL_da"],
+            (nxt.get("dL_dz", []), nxt.get("W", [])),
+            (lambda: f"{self.m(nxt['dL_dz'])}·{self.m(nxt['W'])}ᵀ") if nxt else None,
         )
 
     def delta(self) -> tuple:
@@ -141,10 +145,16 @@ class LayerSheet:
                 self.layer["dL_dz"],
             )
         d_text, d_tex = DERIVATIVE[self.layer["activation"]]
+        ly = self.layer
+        numbers = None
+        if ly.get("df_dz") is not None:
+            numbers = lambda: f"{self.m(ly['dL_da'])} ⊙ {self.m(ly['df_dz'])}"
         return self.row(
             f"δ{s} = ∂L/∂z{s} = ∂L/∂a{s} ⊙ f′(z{s}); {d_text}",
             rf"\delta{t} = \partial L/\partial a{t} \odot f'(z{t});\ {d_tex}",
-            self.layer["dL_dz"],
+            ly["dL_dz"],
+            (ly["dL_da"], ly.get("df_dz") or []),
+            numbers,
         )
 
     def gradients(self) -> list[tuple]:
