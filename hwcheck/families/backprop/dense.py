@@ -74,9 +74,9 @@ def arrays(p: Problem):
     import numpy as np
 
     def array(values):
-        if not p.exact:
-            return np.array(values, dtype=float)
-        return np.array(values, dtype=object)
+        if p.exact:
+            return np.array(values, dtype=object)
+        return np.array(_floats(values), dtype=float)
 
     return (
         [array(w) for w in p.weights],
@@ -84,6 +84,15 @@ def arrays(p: Problem):
         array(p.x),
         array(p.target),
     )
+
+
+def _floats(values):
+    """Rows of fractions as floats (n/d directly: float(Fraction) is several calls deep)."""
+    if isinstance(values, (tuple, list)):
+        if values and not isinstance(values[0], (tuple, list)):
+            return [v.numerator / v.denominator for v in values]
+        return [_floats(v) for v in values]
+    return values.numerator / values.denominator
 
 
 # ---------------------------------------------------------------------------- activations
