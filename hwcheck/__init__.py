@@ -26,6 +26,7 @@ from hwcheck.core.version import __version__
 from hwcheck.families.arch import spec as _arch  # noqa: F401
 from hwcheck.families.conv import spec as _conv  # noqa: F401
 from hwcheck.families.net import spec as _net  # noqa: F401
+from hwcheck.families.backprop import spec as _backprop  # noqa: F401
 from hwcheck.families.linalg import spec as _linalg  # noqa: F401
 from hwcheck.families.calc import spec as _calc  # noqa: F401
 from hwcheck.families.symbolic import spec as _symbolic  # noqa: F401

@@ -311,6 +311,7 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
                 raise HwcheckError(f"--claim {v.key}", v.hint or v.rule)
         if plot_path is not None:
             _plot(spec, request, result, values, plot_path, compare)
+        _write_files(result)
         with signals_held(fmt == "json"):  # a JSON document is written whole or not at all
             emit(result, verdicts, fmt, digits, standalone=standalone)
         for line in getattr(result, "stderr_lines", list)():  # check: files it could not read
@@ -330,6 +331,18 @@ def run(spec: CommandSpec, values: dict[str, Any]) -> int:
 
         error = HwcheckError("input", f"a number has more than {MAX_DIGITS} digits")
         return report_error(spec.name, error, fmt)
+
+
+def _write_files(result) -> None:
+    """Files a result's ``output_files()`` gives as ``(path, bytes, option)`` (backprop --dot):
+    checked, then written whole."""
+    files = result.output_files() if hasattr(result, "output_files") else ()
+    if files:
+        from hwcheck.render.files import check_outputs, write_bytes
+
+        check_outputs([(path, option) for path, _, option in files], [])
+        for path, data, option in files:
+            write_bytes(path, data, option)
 
 
 def _plot(spec: CommandSpec, request, result, values, path: str, compare: str | None) -> None:

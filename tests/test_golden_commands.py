@@ -55,6 +55,21 @@ COMMAND_CASES: dict[str, list[str]] = {
         "--target",
         "xor(x1, x2)",
     ],
+    "backprop": [
+        "backprop",
+        "--layer",
+        "relu | 1 -1; 2 1 | 0 1",
+        "--layer",
+        "linear | 1; -1",
+        "--x",
+        "1 2; -1 1/2",
+        "--target",
+        "3; 0",
+        "--loss",
+        "mse",
+        "--lr",
+        "1/10",
+    ],
     "lstsq": ["lstsq", "--X", "1 2 0; 0 1 1", "--y", "1 2"],
     "linear-collapse": ["linear-collapse", "--layers", "4"],
     "pool": [
@@ -136,6 +151,12 @@ CLAIMS: dict[str, list[str]] = {
     "conv-cost": ["direct_multiplications=16,777,216", "fft_size=64"],
     "separable": ["rank=1", "u=6 8 10", "v=0.5 1 1.5"],
     "net": ["failing_count=0", "params=9", "depth=3"],
+    "backprop": [
+        "loss=25/8",
+        "layers.1.dL_dW=0; -25/4",
+        "layers.1.dL_dz.1=-5",
+        "steps.0.layers.1.W=1; -0.375",
+    ],
     "lstsq": ['min_norm_solution=["-1/3", "2/3", "4/3"]', "solutions=exactly one"],
     "linear-collapse": ["W_prime=W4 W3 W2 W1", "y=x W' + b'"],
     "pool": ["output=[[5/3, 3/2], [11/9, 11/6]]", "output_shape=2x2", "fits=false"],
@@ -499,7 +520,28 @@ def check_ridge(doc):
     assert gradient == [0, 0]
 
 
+def check_backprop(doc):
+    """∂L/∂W = a_prevᵀ·δ and ∂L/∂b = Σ δ per layer; the step is W − η·∂L/∂W."""
+    previous = [[exact(v) for v in row] for row in doc["x"]]
+    lr = exact(doc["lr"])
+    for layer, step in zip(doc["layers"], doc["steps"][0]["layers"], strict=True):
+        delta = [[exact(v) for v in row] for row in layer["dL_dz"]]
+        dw = [
+            [
+                sum(previous[n][i] * delta[n][j] for n in range(len(delta)))
+                for j in range(len(delta[0]))
+            ]
+            for i in range(len(previous[0]))
+        ]
+        assert dw == [[exact(v) for v in row] for row in layer["dL_dW"]]
+        assert [sum(col) for col in zip(*delta)] == [exact(v) for v in layer["dL_db"]]
+        new = [[exact(w) - lr * g for w, g in zip(r, gr)] for r, gr in zip(layer["W"], dw)]
+        assert new == [[exact(v) for v in row] for row in step["W"]]
+        previous = [[exact(v) for v in row] for row in layer["a"]]
+
+
 SEMANTIC = {
+    "backprop": check_backprop,
     "params": check_params,
     "rf": check_rf,
     "models": check_models,

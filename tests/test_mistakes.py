@@ -83,9 +83,11 @@ def diagnosable(key: str) -> bool:
     if top == "layers" and n == 4:
         return parts[2] in ("memory", "flops")
     if top == "layers":
-        return n == 3 and parts[2] in ("params", "output_shape", "size", "macs", "rf")
+        return n == 3 and parts[2] in ("params", "output_shape", "size", "macs", "rf", "dL_dW")
     if top in ("matrix", "derivatives"):
         return n <= 2
+    if top == "steps" and n == 5 and parts[2] == "layers":  # backprop: W after a step
+        return parts[4] == "W"
     return top == "steps" and n == 4 and parts[2] == "params"
 
 
@@ -223,6 +225,19 @@ def test_every_catalogue_entry_is_named_back_somewhere():
     )
     seen |= applied_and_named(
         hwcheck.conv_backprop(x="1 2 3; 4 5 6; 7 8 9", f="1 2; 3 5", loss="sum")
+    )
+    layers = ["sigmoid | 0.5 -0.5; 0.25 1 | 0 0.1", "sigmoid | 1 -1; 0.5 2 | 0.2 0"]
+    seen |= applied_and_named(
+        hwcheck.backprop(layer=layers, x="1 2; -1 0.5", target="1 0; 0 1", lr=0.5, loss="bce")
+    )
+    seen |= applied_and_named(
+        hwcheck.backprop(
+            layer=[layers[0], "softmax | 1 0 -1; -1 0.5 0 | 0 0 0.2"],
+            x="1 2; -1 0.5",
+            target="0; 2",
+            loss="ce",
+            lr=0.5,
+        )
     )
     missing = set(mistakes.ids()) - seen - {"follows_from_earlier", "other_variant"}
     assert not missing

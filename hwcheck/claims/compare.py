@@ -130,6 +130,8 @@ class Comparer:
         note = None
         if fair.is_shape(expected) and fair.has_batch_axis(items, expected):
             items, note = items[1:], f"batch axis {fair.shown(items[0])} dropped"
+        elif fair.unit_axes_only(items, expected):
+            items, note = fair.reshaped(items, expected), "axes of length 1 read as absent"
         outcome = self.elements(path, expected, items)
         if outcome.verdict == "wrong" and fair.is_shape(expected) and self.tensor_shape(path):
             hint = fair.layout_hint(expected, items, self.data.get("layout") or "hwc")

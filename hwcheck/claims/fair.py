@@ -40,6 +40,36 @@ def has_batch_axis(items: Any, expected: list) -> bool:
     return first.is_number and first.value in (1, -1)
 
 
+def unit_axes_only(items: Any, expected: list) -> bool:
+    """``0.5`` for ``[[0.5]]``, ``[1, 2]`` for ``[[1, 2]]`` (one sample's row of a batch): the
+    shapes differ only by axes of length 1."""
+    from hwcheck.core.arrays import shape_of
+
+    have, want = shape_of(items), shape_of(expected)
+    return have != want and [n for n in have if n != 1] == [n for n in want if n != 1]
+
+
+def reshaped(items: Any, expected: list) -> list:
+    """The claim's entries, in order, nested as ``expected`` is."""
+    flat = list(_leaves(items))
+    position = iter(range(len(flat)))
+
+    def build(like):
+        if isinstance(like, list):
+            return [build(x) for x in like]
+        return flat[next(position)]
+
+    return build(expected)
+
+
+def _leaves(items: Any):
+    if isinstance(items, list):
+        for x in items:
+            yield from _leaves(x)
+    else:
+        yield items
+
+
 def shown(entry: Claimed) -> str:
     """A batch-axis entry in a rule: its value, never its spelling (``۱`` and ``1`` are one rule)."""
     value = entry.value

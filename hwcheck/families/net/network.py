@@ -56,22 +56,25 @@ class NetLayer:
         return sum(1 for row in self.weights for w in row if w != 0)
 
 
-def activation_name(value: Any, where: str) -> str:
+def activation_name(value: Any, where: str, activations: tuple = ACTIVATIONS) -> str:
     name = str(value).strip().lower() if isinstance(value, str) else None
     if name == "identity":
         name = "linear"
-    if name not in ACTIVATIONS:
+    if name not in activations:
         raise HwcheckError(
             where,
-            f"unknown activation {value!r}{did_you_mean(str(value), ACTIVATIONS)}",
-            hint="activations: " + ", ".join(ACTIVATIONS),
+            f"unknown activation {value!r}{did_you_mean(str(value), activations)}",
+            hint="activations: " + ", ".join(activations),
         )
     return name
 
 
-def make_layer(activation: Any, weights: Any, bias: Any, where: str) -> NetLayer:
-    """A layer from raw values (text or lists), with the shapes checked."""
-    act = activation_name(activation, f"{where}: activation")
+def make_layer(
+    activation: Any, weights: Any, bias: Any, where: str, activations: tuple = ACTIVATIONS
+) -> NetLayer:
+    """A layer from raw values (text or lists), with the shapes checked; ``activations``: the
+    names the command allows (``backprop`` adds leaky_relu and softmax)."""
+    act = activation_name(activation, f"{where}: activation", activations)
     w = parse_matrix(weights, f"{where}: weights", max_entries=MAX_UNITS * MAX_UNITS)
     units = len(w[0])
     if bias is None:
@@ -93,7 +96,7 @@ def make_layer(activation: Any, weights: Any, bias: Any, where: str) -> NetLayer
     )
 
 
-def parse_layer_text(text: Any, where: str) -> NetLayer:
+def parse_layer_text(text: Any, where: str, activations: tuple = ACTIVATIONS) -> NetLayer:
     """``"relu | 1 1; -1 1 | 0 -1"``: activation, W (inputs × units), optional bias."""
     if not isinstance(text, str):
         raise HwcheckError(where, "expected 'activation | W | b', e.g. 'relu | 1 -1; -1 1 | 0 0'")
@@ -104,10 +107,11 @@ def parse_layer_text(text: Any, where: str) -> NetLayer:
             f"expected 'activation | W | b' (b optional), got {len(parts)} part(s)",
             hint="e.g. 'relu | 1 -1; -1 1 | 0 0' (W is inputs × units, rows split by ';')",
         )
-    return make_layer(parts[0], parts[1], parts[2] if len(parts) == 3 else None, where)
+    bias = parts[2] if len(parts) == 3 else None
+    return make_layer(parts[0], parts[1], bias, where, activations)
 
 
-def layer_from_table(table: Any, where: str) -> NetLayer:
+def layer_from_table(table: Any, where: str, activations: tuple = ACTIVATIONS) -> NetLayer:
     if not isinstance(table, dict):
         raise HwcheckError(where, "expected a table with weights, bias and activation")
     unknown = set(table) - {"weights", "bias", "activation", "W", "b"}
@@ -121,7 +125,11 @@ def layer_from_table(table: Any, where: str) -> NetLayer:
     if weights is None:
         raise HwcheckError(where, "weights are required (a matrix, inputs × units)")
     return make_layer(
-        table.get("activation", "linear"), weights, table.get("bias", table.get("b")), where
+        table.get("activation", "linear"),
+        weights,
+        table.get("bias", table.get("b")),
+        where,
+        activations,
     )
 
 

@@ -1,0 +1,1 @@
+"""Backpropagation by hand: dense layers, a recurrent cell through time, computational graphs."""
