@@ -294,6 +294,20 @@ def test_two_answers_to_one_claim_keep_the_first(cli, tmp_path):
     assert student["notes"] == ["ignored 'A.steps.2.params.w': a second answer to A.w(3)"]
 
 
+def test_a_csv_with_a_column_per_spelling_takes_each_rows_filled_cell(cli, tmp_path):
+    """A class CSV where students wrote one claim two ways: each row's filled cell is its
+    answer (the other column empty), as each student's own TOML file would be read."""
+    key = _write(tmp_path, "key.toml", KEY)
+    rows = "student,A.w(3),A.steps.2.params.w\nana,-0.3967,\nbob,,-0.3967\ncid,-0.3967,5\n"
+    doc = json.loads(cli("grade", key, _write(tmp_path, "c.csv", rows), "--json")[1])
+    for student in doc["students"]:
+        (claim,) = [c for c in student["claims"] if c["exercise"] == "A"]
+        assert claim["verdict"] == "correct" and claim["claimed_text"] == "-0.3967", student
+    notes = {s["student"]: s["notes"] for s in doc["students"]}
+    assert notes["ana"] == notes["bob"] == []
+    assert notes["cid"] == ["ignored 'A.steps.2.params.w': a second answer to A.w(3)"]
+
+
 # ---------------------------------------------------------------------- the class summary
 
 

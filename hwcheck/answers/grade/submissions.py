@@ -455,14 +455,12 @@ def _from_csv(text: str, display: str, path: Path, cat: Catalogue) -> list[Submi
     labels = [cat.resolve(c) for c in columns]  # the key's label of each column, or None
     if not any(labels):
         raise HwcheckError(display, "no column names a claim of the key (EXERCISE.CLAIM)")
-    notes, seen = [], set()
-    for i, (column, label) in enumerate(zip(columns, labels)):
+    notes = []
+    for column, label in zip(columns, labels):
         if label is None:
             notes.append(f"ignored column '{safe_text(column)}': {cat.why_not(column)}")
-        elif label in seen:
-            notes.append(f"ignored column '{safe_text(column)}': a second column for {label}")
-            labels[i] = None
-        seen.add(label)
+    # two columns may name one claim (`B.b(1)` and `B.steps.0.params.b`, aliases): per row the
+    # filled one is the answer, as in a TOML file; a row filling both gets a note on the second
     return [
         _csv_row(row, i + 2, header, labels, display, path, notes) for i, row in enumerate(rows[1:])
     ]
