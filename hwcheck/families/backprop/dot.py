@@ -6,9 +6,9 @@ Each edge carries both values of the lecture-note drawing: the forward value flo
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
+from shutil import which
 
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numfmt import fmt
@@ -79,7 +79,7 @@ def drawn(result, path: str) -> tuple[str, bytes, str]:
     text = dot_text(result)
     if suffix in TEXT:
         return path, text.encode("utf-8"), "--dot"
-    program = shutil.which("dot")
+    program = which("dot")
     if program is None:
         raise HwcheckError(
             "--dot",
