@@ -175,8 +175,14 @@ def test_bidirectional_without_merge_is_two_outputs_as_keras(tmp_path, kind, seq
     assert forward["params"] == backward["params"] == model.count_params() // 2
 
 
-def test_bidirectional_without_merge_under_pytorch_is_refused():
-    with pytest.raises(HwcheckError, match="always concatenate"):
-        hwcheck.params(
-            spec="10x8 framework=pytorch | lstm 16 bidirectional=true merge_mode=none | concat( ; )"
-        )
+def test_bidirectional_without_merge_under_pytorch_is_the_halves_of_torchs_output():
+    torch = pytest.importorskip("torch")
+    r = hwcheck.params(
+        spec="10x8 framework=pytorch | lstm 16 bidirectional=true merge_mode=none"
+        " return_sequences=true | concat( ; )"
+    )
+    both = torch.nn.LSTM(8, 16, batch_first=True, bidirectional=True)
+    out = both(torch.zeros(1, 10, 8))[0]
+    halves = out.chunk(2, dim=-1)
+    assert [shapes_of(r)[f"lstm:{k}"] for k in (0, 1)] == [tuple(h.shape[1:]) for h in halves]
+    assert r.total_params == sum(p.numel() for p in both.parameters())

@@ -836,7 +836,7 @@ def recurrent(layer: Layer, shape, ctx: Context) -> LayerOut:
             raise layer.fail("merge_mode 'none' with num_layers > 1: only Keras has it, unstacked")
         directions = 1
     if ctx.framework == "pytorch":
-        if merge != "concat":
+        if merge not in ("concat", "none"):  # none: the two halves of torch's output
             raise layer.fail(
                 f"merge_mode '{merge}': torch.nn recurrent layers always concatenate the directions"
             )
