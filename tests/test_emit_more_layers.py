@@ -125,8 +125,8 @@ def test_what_a_framework_lacks_is_refused(spec, framework, match, cli):
     assert code == 2 and out == "" and err.startswith("error: ") and f"--emit {framework}" in err
 
 
-def test_keras_helpers_compute_what_keras_computes(tmp_path):
-    """The torch helpers of Keras-only layers agree with Keras on values, not only shapes."""
+def test_torch_classes_compute_what_keras_computes(tmp_path):
+    """The torch classes written for Keras-only layers agree with Keras on values, not only shapes."""
     keras = pytest.importorskip("keras")
     torch = pytest.importorskip("torch")
     import numpy as np
@@ -152,7 +152,7 @@ def test_keras_helpers_compute_what_keras_computes(tmp_path):
     np.testing.assert_allclose(ours, keras.ops.convert_to_numpy(theirs), rtol=1e-5, atol=1e-6)
 
 
-def test_split_and_direction_helpers_match_torch(tmp_path):
+def test_split_and_direction_classes_match_torch(tmp_path):
     """Part k is torch.split's k-th; the two Directions carry torch's bidirectional weights."""
     torch = pytest.importorskip("torch")
     spec = (

@@ -43,9 +43,9 @@ def emit(model: Model, framework: str) -> str:
             writer.add(layer, name, shapes[0], [f"h{i + 1}" for i in sources], shapes)
         except HwcheckError as exc:
             raise exc.within(model.source) from None
-    from hwcheck.families.arch.emit_extra import with_helpers
+    from hwcheck.families.arch.emit_extra import with_own_classes
 
-    return with_helpers(writer)  # the module, with the helper classes it uses
+    return with_own_classes(writer)  # the module, with the small classes it uses
 
 
 def outputs_of(model: Model) -> str:

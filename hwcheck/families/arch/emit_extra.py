@@ -67,7 +67,7 @@ def needs(writer, name: str) -> None:
 
 
 def with_classes(code: str, writer, marker: str, classes: dict[str, str]) -> str:
-    """The module with the helper classes it uses, written before ``marker``."""
+    """The module with the small classes it uses, written before ``marker``."""
     used = [classes[n] for n in getattr(writer, "extra", ())]
     if not used:
         return code
@@ -353,8 +353,8 @@ def t_adaptive(w, layer, shape, channels, o) -> str:
     return f"nn.Adaptive{kind}Pool{rank}d({size!r})"
 
 
-def t_helper(cls: str, *keys: str, dim: bool = False, count: bool = False):
-    """A helper module of the emitted file, built from the layer's options."""
+def t_own_class(cls: str, *keys: str, dim: bool = False, count: bool = False):
+    """A small module class of the emitted file, built from the layer's options."""
 
     def build(w, layer, shape, channels, o) -> str:
         needs(w, cls)
@@ -376,7 +376,7 @@ def t_normalization(w, layer, shape, channels, o) -> str:
             "an adapted Normalization holds statistics from Keras's adapt(); torch has no such "
             "layer: give mean and variance",
         )
-    return t_helper("Normalize", "mean", "variance", "invert", dim=True)(
+    return t_own_class("Normalize", "mean", "variance", "invert", dim=True)(
         w, layer, shape, channels, o
     )
 
@@ -439,8 +439,8 @@ def t_merge(w, layer, shape, channels, o) -> str:
 TORCH = {
     "adaptive_avgpool": t_adaptive,
     "adaptive_maxpool": t_adaptive,
-    "layer_scale": t_helper("LayerScale", "init_value", dim=True, count=True),
-    "rescaling": t_helper("Rescale", "scale", "offset", dim=True),
+    "layer_scale": t_own_class("LayerScale", "init_value", dim=True, count=True),
+    "rescaling": t_own_class("Rescale", "scale", "offset", dim=True),
     "normalization": t_normalization,
     "relu": t_activation,
     "softmax": t_activation,
@@ -607,8 +607,8 @@ TORCH_CLASSES = {
 }
 
 
-def with_helpers(writer) -> str:
-    """The writer's module with the helper classes its nodes use."""
+def with_own_classes(writer) -> str:
+    """The writer's module with the small classes its nodes use."""
     if writer.ctx.framework == "keras":
         return with_classes(writer.module(), writer, "def build():", KERAS_CLASSES)
     return with_classes(writer.module(), writer, "class Model(nn.Module):", TORCH_CLASSES)
