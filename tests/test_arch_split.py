@@ -125,6 +125,11 @@ def test_rf_along_the_channels_is_the_identity_and_along_a_spatial_axis_a_crop()
         ("8x8x6 | split sizes=[6]", "2 to 4096 sizes"),
         ("8x8x6 | split sizes=[2,4] axis=3 | concat( ; )", "outside a shape"),
         ("8x8x6 | conv2d 2 1 name=a:b", "':' is kept"),
+        ("8x8x6 | chunk 1 | relu", "at least 2"),
+        ("8x8x6 | split sections=99999", "at most 4,096"),
+        ("8x8x6 | split sizes=[a,b] | concat( ; )", "'a' is not a number"),
+        ("8x8x6 | split 2 | concat( ; ) *3", "nothing after"),
+        ("10x8 | lstm 4 merge_mode=none | concat( ; )", "needs bidirectional"),
     ],
 )
 def test_bad_splits_are_one_line_errors(spec, match):

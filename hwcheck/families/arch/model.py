@@ -712,7 +712,8 @@ class SpecParser:
             layer["repeat"] = repeat
         self.last = layer.get("name") or auto_name(counts, layer["type"], repeat or 1)
         try:
-            parts = output_count(layer["type"], layer, f"layers[{self.count - 1}]")
+            where = f"layers[{self.count - 1}] ({layer['type']})"
+            parts = output_count(layer["type"], layer, where)
         except HwcheckError as exc:
             raise spec_error(self.spec, toks[0][1], exc.where, exc.message) from None
         self.several = (self.last, parts) if parts > 1 else None
