@@ -168,3 +168,32 @@ def test_split_and_direction_classes_match_torch(tmp_path):
         getattr(target, name.removesuffix("_reverse")).data.copy_(p.data)
     x = torch.randn(2, 10, 8)
     torch.testing.assert_close(built(x), both(x)[0])
+
+
+SHUFFLE = {  # a split inside a block, the block repeated (ShuffleNet's channel split)
+    "input": [8, 8, 8],
+    "blocks": {
+        "shuffle": {
+            "layers": [
+                {"type": "split", "sections": 2, "name": "s"},
+                {"type": "conv2d", "filters": 4, "kernel": 3, "padding": "same",
+                 "inputs": ["s:1"], "name": "c"},
+                {"type": "concat", "inputs": ["s:0", "c"]},
+            ]
+        }
+    },
+    "layers": [{"block": "shuffle", "repeat": 2}],
+}  # fmt: skip
+
+
+def test_a_split_in_a_repeated_block_round_trips(tmp_path):
+    pytest.importorskip("keras")
+    rows = hwcheck.params(model=SHUFFLE).layers
+    assert [r["name"] for r in rows][:2] == ["shuffle.0.s:0", "shuffle.0.s:1"]
+    assert sum(r["params"] for r in rows) == 2 * (3 * 3 * 4 * 4 + 4)
+    model = load_model(SHUFFLE, None)
+    built = run_module(emit(model, "keras"), tmp_path)["build"]()
+    assert built.count_params() == sum(r["params"] for r in rows)
+    assert list(built.output.shape[1:]) == [8, 8, 8]
+    torch_model = load_model({**SHUFFLE, "framework": "pytorch", "layout": "hwc"}, None)
+    torch_round_trip(torch_model, rows, tmp_path)
