@@ -40,6 +40,7 @@ KERAS_SPECS = [
     "4x5x8 | multi_head_attention 2",
     "10 | embedding 50 8 | position_embedding 16 | segment_embedding | class_token | layernorm",
     "8x8x3 | upsampling2d 2 interpolation=bicubic",
+    "8x8x3 | activation activation=softsign | conv2d 4 3 activation=log_softmax | dense 4 activation=celu",
 ]  # fmt: skip
 TORCH_SPECS = [
     ("6x16x16", MORE, "chw"),
@@ -52,6 +53,7 @@ TORCH_SPECS = [
     ("8x4", "dot axes=[1,1] normalize=true ( dense 4 ; dense 6 )", "chw"),
     ("10", "embedding 50 8 | position_embedding 16 | segment_embedding | class_token", "chw"),
     ("3x8x8", "upsampling2d 2 interpolation=bicubic", "chw"),
+    ("3x8x8", "activation activation=softsign | conv2d 4 3 activation=log_softmax | dense 4 activation=celu", "chw"),
 ]  # fmt: skip
 
 

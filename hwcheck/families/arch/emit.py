@@ -592,6 +592,9 @@ TORCH_ACTIVATIONS = {
     "hard_sigmoid": "nn.Hardsigmoid()", "hard_swish": "nn.Hardswish()",
     "softplus": "nn.Softplus()", "mish": "nn.Mish()", "linear": "nn.Identity()",
 }  # fmt: skip
+#: the activations added for published networks (``activation = "celu"`` on a layer too)
+TORCH_ACTIVATIONS |= {"softsign": "nn.Softsign()", "celu": "nn.CELU()",
+                      "log_softmax": "nn.LogSoftmax(dim=-1)"}  # fmt: skip
 
 
 def torch_padding(layer: Layer, o, rank: int):
