@@ -199,3 +199,39 @@ def test_a_split_in_a_repeated_block_round_trips(tmp_path):
     assert list(built.output.shape[1:]) == [8, 8, 8]
     torch_model = load_model({**SHUFFLE, "framework": "pytorch", "layout": "hwc"}, None)
     torch_round_trip(torch_model, rows, tmp_path)
+
+
+def every_layer_type():
+    from hwcheck.families.arch.layers import LAYER_TYPES
+
+    return sorted(LAYER_TYPES)
+
+
+@pytest.mark.parametrize("kind", every_layer_type())
+@pytest.mark.parametrize("framework", ["keras", "pytorch"])
+@pytest.mark.parametrize("layout", ["hwc", "chw"])
+def test_every_layer_type_emits_a_module_that_runs_or_is_refused(kind, framework, layout, tmp_path):
+    """Each type on a sample input (tests/test_arch_model.py): the emitted module builds and
+    has hwcheck's output shape and total count, or the emit is a one-line refusal."""
+    from tests.test_arch_model import sample
+
+    spec = sample(kind)
+    pytest.importorskip("keras" if framework == "keras" else "torch")
+    try:
+        model = load_model(None, spec, layout=layout, framework=framework)
+        code = emit(model, framework)
+    except HwcheckError as exc:
+        assert "\n" not in exc.message
+        return
+    r = hwcheck.params(spec=spec, layout=layout, framework=framework)
+    module = run_module(code, tmp_path)
+    built = module["build"]()
+    if framework == "keras":
+        shape, count = list(built.output.shape[1:]), built.count_params()
+    else:
+        import torch
+
+        with torch.no_grad():
+            out = built.eval()(module["example_input"](2))
+        shape, count = list(out.shape[1:]), sum(p.numel() for p in built.parameters())
+    assert (shape, count) == (r.output_shape, r.total_params)

@@ -179,8 +179,11 @@ def k_per_channel(cls: str, keys: tuple[str, ...]):
             else (v[0] if isinstance(v, tuple) else v)
             for k, v in values.items()
         }
-        if cls == "Rescaling" and w.cf and isinstance(o.get("scale") or o.get("offset"), tuple):
+        listed = any(isinstance(o.get(k), tuple) and len(o[k]) > 1 for k in keys)
+        if cls == "Rescaling" and w.cf and listed:
             raise refuse(layer, "keras", "Keras Rescaling broadcasts a list along the last axis")
+        if cls == "Rescaling" and values["scale"] is None:  # Keras requires it
+            values["scale"] = 1.0
         if cls == "Normalization":
             raw = o.get("axis")
             values["axis"] = keras_axes(raw) if raw else channel_axis(shape, w.ctx, True)
@@ -386,7 +389,7 @@ def t_activation(w, layer, shape, channels, o) -> str:
     if t == "softsign":
         return "nn.Softsign()"
     if t == "celu":
-        return f"nn.CELU({args(o.get('alpha'))})"
+        return "nn.CELU()" if o.get("alpha") is None else f"nn.CELU({o['alpha']!r})"
     if t in ("softmax", "log_softmax"):
         axis = (o.get("axis") or (-1,))[0]
         if len(o.get("axis") or (-1,)) != 1:
