@@ -235,3 +235,20 @@ def test_every_layer_type_emits_a_module_that_runs_or_is_refused(kind, framework
             out = built.eval()(module["example_input"](2))
         shape, count = list(out.shape[1:]), sum(p.numel() for p in built.parameters())
     assert (shape, count) == (r.output_shape, r.total_params)
+
+
+@pytest.mark.parametrize("kind", ["add", "minimum", "maximum", "concat"])
+@pytest.mark.parametrize("framework", ["keras", "pytorch"])
+def test_a_one_input_merge_emits(kind, framework, tmp_path):
+    """Keras's ``Minimum()([x])``: the merge of one tensor passes it through, in both files."""
+    pytest.importorskip("keras" if framework == "keras" else "torch")
+    model = {
+        "input": [4, 6],
+        "framework": framework,
+        "layers": [{"type": "dense", "units": 3, "name": "d"}, {"type": kind, "inputs": ["d"]}],
+    }
+    rows = hwcheck.params(model=model).layers
+    if framework == "pytorch":
+        return torch_round_trip(load_model(model, None), rows, tmp_path)
+    built = run_module(emit(load_model(model, None), "keras"), tmp_path)["build"]()
+    assert (list(built.output.shape[1:]), built.count_params()) == ([4, 3], 21)
