@@ -114,8 +114,8 @@ def test_torch_round_trip(shape, layers, layout, tmp_path):
     [
         ("5x8x8x3 | conv_lstm2d 4 3", "pytorch", "torch.nn has no ConvLSTM"),
         ("8x8x3 | normalization", "pytorch", "give mean and variance"),
-        ("10 | embedding 50 8 | dense 50 tied=true bias=false", "pytorch", "tied = true"),
-        ("10 | embedding 50 8 | dense 50 tied=true bias=false", "keras", "tied = true"),
+        ("10 | embedding 50 8 | dense 40 tied=true bias=false", "pytorch", "no embedding of"),
+        ("10 | embedding 50 8 | dense 50 tied=true bias=false activation=relu", "keras", "tied"),
         ("3x8x8 layout=chw | rescaling scale=[1,2,3]", "keras", "along the last axis"),
         ("5x8x8x3 | conv_lstm2d 4 3 padding=1", "keras", "'valid' or 'same'"),
     ],
@@ -252,3 +252,56 @@ def test_a_one_input_merge_emits(kind, framework, tmp_path):
         return torch_round_trip(load_model(model, None), rows, tmp_path)
     built = run_module(emit(load_model(model, None), "keras"), tmp_path)["build"]()
     assert (list(built.output.shape[1:]), built.count_params()) == ([4, 3], 21)
+
+
+TIED = "10 | embedding 50 8 name=wte | layernorm | dense 50 tied=true bias=false name=head"
+
+
+@pytest.mark.parametrize("framework", ["keras", "pytorch"])
+def test_a_tied_head_reads_the_embeddings_matrix(framework, tmp_path):
+    """GPT-2's head: the emitted dense layer has no weights and computes x·Wᵀ with the
+    embedding's W, so the model's count is hwcheck's (the matrix counted once)."""
+    pytest.importorskip("keras" if framework == "keras" else "torch")
+    import numpy as np
+
+    r = hwcheck.params(spec=TIED, framework=framework)
+    module = run_module(emit(load_model(None, TIED), framework), tmp_path)
+    built = module["build"]()
+    if framework == "keras":
+        import keras
+
+        assert built.count_params() == r.total_params == 50 * 8 + 2 * 8
+        head, wte = built.get_layer("head"), built.get_layer("wte")
+        x = np.random.default_rng(0).normal(size=(2, 10, 8)).astype("float32")
+        want = x @ keras.ops.convert_to_numpy(wte.embeddings).T
+        got = keras.ops.convert_to_numpy(head(x))
+    else:
+        import torch
+
+        assert sum(p.numel() for p in built.parameters()) == r.total_params
+        torch_round_trip(load_model(None, TIED, framework="pytorch"), r.layers, tmp_path)
+        x = torch.randn(2, 10, 8)
+        want = (x @ built.layers["wte"].weight.T).detach().numpy()
+        got = built.layers["head"](x).detach().numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_a_tied_head_without_its_embedding_is_refused():
+    with pytest.raises(HwcheckError, match="no embedding of vocab 40 and dim 8"):
+        emit(load_model(None, "10x8 | dense 40 tied=true bias=false"), "pytorch")
+
+
+@pytest.mark.parametrize(
+    "name, published",
+    [("gpt2", 124_439_808), ("bert_base", 109_482_240), ("vit_b16", 86_567_656)],
+)
+def test_zoo_transformers_emit_to_torch_with_their_published_counts(name, published, tmp_path):
+    """Built on torch's meta device (no memory for the weights): GPT-2's tied head included."""
+    torch = pytest.importorskip("torch")
+    from hwcheck.families.arch import zoo
+
+    model = load_model(zoo.table(name), None)
+    module = run_module(emit(model, "pytorch"), tmp_path)
+    with torch.device("meta"):
+        built = module["build"]()
+    assert sum(p.numel() for p in built.parameters()) == published

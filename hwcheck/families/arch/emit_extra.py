@@ -5,10 +5,10 @@ recurrent layer with ``merge_mode = "none"``).
 The writers of :mod:`.emit` ask :func:`keras_add` and :func:`torch_add` first; these write the
 node and return True for the types here (and False for the rest). Where a framework has no layer,
 the emitted module defines a small one (only those it uses): Keras ``LayerScale``, the
-transformer embeddings; torch ``Part``, ``Direction``, ``Rescale``, ``Normalize``, …. Refused,
-with the reason: ConvLSTM in torch (torch.nn has none), an adapted ``Normalization`` in torch
-(its statistics come from Keras's ``adapt``), ``tied`` dense layers (the frameworks tie weights
-by sharing a tensor between two modules, which these one-module-per-node files do not write).
+transformer embeddings, ``TiedDense``; torch ``Part``, ``Direction``, ``Rescale``, ``Normalize``,
+``Tied``, …; a ``tied`` dense layer is tied to its embedding in ``build()``. Refused, with the
+reason: ConvLSTM in torch (torch.nn has none), an adapted ``Normalization`` in torch (its
+statistics come from Keras's ``adapt``), a tied layer with no embedding of its shape above it.
 Every value written is a validated number, tuple or word (no user text but identifier names).
 """
 
@@ -81,6 +81,7 @@ def with_classes(code: str, writer, marker: str, classes: dict[str, str]) -> str
 def keras_line(w, layer: Layer, name: str, shape, sources: list[str]) -> str | None:
     """The node's line when its type is one of this module's ("" when an earlier line made
     it: the later outputs of a split); None otherwise."""
+    w.__dict__.setdefault("names", {})[layer.index] = name
     t = layer.type
     target = f"h{layer.index + 1}"
     if several(layer):
@@ -242,18 +243,34 @@ def k_embedding_like(w, layer, name, shape, o) -> str:
     return f"AddedEmbedding({args(rows, segment=segment, name=name)})"
 
 
+def tied_source(w, layer: Layer, shape, framework: str) -> int:
+    """The embedding a tied dense layer reads: the last one above it of vocab = units and
+    dim = the input's features (GPT-2's wte)."""
+    units, width = layer.options["units"], shape[-1]
+    for earlier in reversed(w.model.layers[: layer.index]):
+        o = earlier.options
+        if earlier.type == "embedding" and (o["vocab"], o["dim"]) == (units, width):
+            return earlier.index
+    raise refuse(
+        layer, framework, f"tied = true: no embedding of vocab {units} and dim {width} above it"
+    )
+
+
 def k_dense(w, layer, name, shape, o) -> str:
-    raise refuse(layer, "keras", TIED)
+    w.__dict__.setdefault("ties", []).append((name, tied_source(w, layer, shape, "keras")))
+    needs(w, "TiedDense")
+    if o.get("activation") not in (None, "linear"):
+        raise refuse(layer, "keras", "a tied dense layer with an activation: write it after")
+    return f"TiedDense({args(o['units'], name=name)})"
 
 
 def t_dense(w, layer, shape, channels, o) -> str:
-    raise refuse(layer, "pytorch", TIED)
+    if o.get("activation") not in (None, "linear"):
+        raise refuse(layer, "pytorch", "a tied dense layer with an activation: write it after")
+    w.__dict__.setdefault("ties", []).append((layer.index, tied_source(w, layer, shape, "pytorch")))
+    needs(w, "Tied")
+    return "Tied()"
 
-
-TIED = (
-    "tied = true shares an embedding's matrix; this file writes one layer per node and "
-    "cannot share it: emit with tied = false (the count then includes the matrix)"
-)
 
 KERAS = {
     "adaptive_avgpool": k_adaptive,
@@ -306,6 +323,22 @@ KERAS_CLASSES = {
 
     def call(self, x):
         return x + self.table[: 1 if self.segment else x.shape[1]]''',
+    "TiedDense": '''class TiedDense(layers.Layer):
+    """A dense layer whose matrix is an embedding's, transposed (GPT-2's head reads the token
+    embeddings): no weights of its own; tie() it to the embedding once the model is built."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def tie(self, embedding):
+        self.__dict__["embedding"] = embedding  # not tracked: its matrix is counted there
+
+    def compute_output_shape(self, shape):
+        return (*shape[:-1], self.units)
+
+    def call(self, x):
+        return keras.ops.matmul(x, keras.ops.transpose(self.embedding.embeddings))''',
     "ClassToken": '''class ClassToken(layers.Layer):
     """ViT's learned [class] token before a sequence [T, D]: [T + 1, D]."""
 
@@ -586,6 +619,15 @@ TORCH_CLASSES = {
 
     def forward(self, x):
         return torch.cat([self.token.expand(x.shape[0], -1, -1), x], dim=1)''',
+    "Tied": '''class Tied(nn.Module):
+    """A dense layer whose matrix is an embedding's (GPT-2's head reads the token embeddings):
+    no weights of its own; tie() it to the embedding once the model is built."""
+
+    def tie(self, embedding):
+        self.__dict__["embedding"] = embedding  # not a child: its weight is counted there
+
+    def forward(self, x):
+        return x @ self.embedding.weight.T''',
     "MinimumOrDot": '''class MinimumOrDot(nn.Module):
     """Keras Minimum, or Keras Dot(axes, normalize): Σ over one axis of each input (counted
     with the batch axis), the other axes of the first input, then of the second."""
@@ -611,7 +653,38 @@ TORCH_CLASSES = {
 
 
 def with_own_classes(writer) -> str:
-    """The writer's module with the small classes its nodes use."""
+    """The writer's module with the small classes its nodes use (and its ties)."""
     if writer.ctx.framework == "keras":
-        return with_classes(writer.module(), writer, "def build():", KERAS_CLASSES)
-    return with_classes(writer.module(), writer, "class Model(nn.Module):", TORCH_CLASSES)
+        code = with_classes(writer.module(), writer, "def build():", KERAS_CLASSES)
+        return with_ties(code, writer, "    return keras.Model(", keras_ties)
+    code = with_classes(writer.module(), writer, "class Model(nn.Module):", TORCH_CLASSES)
+    return with_ties(code, writer, "    return Model()", torch_ties)
+
+
+def with_ties(code: str, writer, marker: str, lines) -> str:
+    """``build()`` ties each tied dense layer to its embedding once the model exists."""
+    ties = getattr(writer, "ties", ())
+    if not ties:
+        return code
+    head, found, tail = code.partition(marker)
+    if not found:  # the templates of emit.py end build() with this line
+        raise ValueError(f"no '{marker.strip()}' in the emitted module")
+    end = tail.index("\n")
+    made = "    model = " + marker.removeprefix("    return ") + tail[:end]
+    return head + "\n".join([made, *lines(writer, ties), "    return model"]) + tail[end:]
+
+
+def keras_ties(writer, ties) -> list[str]:
+    names = writer.names
+    return [
+        f"    model.get_layer({head!r}).tie(model.get_layer({names[source]!r}))"
+        for head, source in ties
+    ]
+
+
+def torch_ties(writer, ties) -> list[str]:
+    names = [name for name, _ in writer.modules]
+    return [
+        f"    model.layers[{names[head]!r}].tie(model.layers[{names[source]!r}])"
+        for head, source in ties
+    ]
