@@ -305,3 +305,27 @@ def test_zoo_transformers_emit_to_torch_with_their_published_counts(name, publis
     with torch.device("meta"):
         built = module["build"]()
     assert sum(p.numel() for p in built.parameters()) == published
+
+
+@pytest.mark.parametrize(
+    "left, right, axes, normalize",
+    [
+        ((2, 5, 4), (2, 5, 6), (1, 1), True),
+        ((2, 5, 4), (2, 7, 4), (-1,), False),
+        ((2, 4), (2, 4), (1,), False),
+        ((2, 3, 4), (2, 4, 5), (2, 1), False),
+    ],
+)
+def test_the_torch_dot_is_keras_dot(left, right, axes, normalize, tmp_path):
+    keras = pytest.importorskip("keras")
+    torch = pytest.importorskip("torch")
+    import numpy as np
+
+    code = emit(load_model(None, "8x4 | dot( dense 4 ; dense 4 )"), "pytorch")
+    space = run_module(code, tmp_path)  # the class as the emitted file defines it
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=left).astype("float32"), rng.normal(size=right).astype("float32")
+    keras_axes = list(axes) if len(axes) > 1 else axes[0]
+    want = keras.layers.Dot(axes=keras_axes, normalize=normalize)([a, b])
+    got = space["MinimumOrDot"]("dot", axes, normalize)(torch.from_numpy(a), torch.from_numpy(b))
+    np.testing.assert_allclose(got.numpy(), keras.ops.convert_to_numpy(want), atol=1e-5)
