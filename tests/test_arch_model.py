@@ -357,6 +357,8 @@ def test_random_specs_raise_only_hwcheck_errors(spec):
 
 SAMPLE_INPUTS = {  # a spec fragment each layer type accepts, on an input it accepts
     "embedding": ("7", "embedding 10 4"),
+    "split": ("6x6x2", "split 2 | concat( ; )"),  # several outputs: a merge reads them
+    "chunk": ("6x6x2", "chunk 2 | concat( ; )"),
     "repeat_vector": ("6", "repeat_vector 3"),
     "rnn": ("7x3", "rnn 4"),
     "lstm": ("7x3", "lstm 4"),

@@ -43,7 +43,9 @@ def emit(model: Model, framework: str) -> str:
             writer.add(layer, name, shapes[0], [f"h{i + 1}" for i in sources], shapes)
         except HwcheckError as exc:
             raise exc.within(model.source) from None
-    return writer.module()
+    from hwcheck.families.arch.emit_extra import with_own_classes
+
+    return with_own_classes(writer)  # the module, with the small classes it uses
 
 
 def outputs_of(model: Model) -> str:
@@ -226,6 +228,12 @@ class KerasWriter:
         self.cf = "channels_first" if ctx.layout == "chw" else None
 
     def add(self, layer: Layer, name: str, shape, sources: list[str], shapes) -> None:
+        from hwcheck.families.arch.emit_extra import keras_line
+
+        line = keras_line(self, layer, name, shape, sources)
+        if line is not None:  # the types added later (emit_extra)
+            self.lines.extend([wrap(line)] if line else [])
+            return
         target = f"h{layer.index + 1}"
         if layer.type in MERGE_CLASSES:
             extra = (
@@ -599,6 +607,13 @@ class TorchWriter:
         self.lines: list[str] = []
 
     def add(self, layer: Layer, name: str, shape, sources: list[str], shapes) -> None:
+        from hwcheck.families.arch.emit_extra import torch_expr
+
+        extra = torch_expr(self, layer, shape)
+        if extra is not None:  # the types added later (emit_extra)
+            self.modules.append((name, extra))
+            self.lines.append(call_line(f"h{layer.index + 1}", f"self.layers[{name!r}]", sources))
+            return
         if layer.type in MERGE_CLASSES:
             axis = merge_axis_for(layer, shapes, self.ctx) if layer.type == "concat" else None
             expr = f"Merge({layer.type!r}, {axis!r})"
@@ -636,6 +651,9 @@ TORCH_ACTIVATIONS = {
     "hard_sigmoid": "nn.Hardsigmoid()", "hard_swish": "nn.Hardswish()",
     "softplus": "nn.Softplus()", "mish": "nn.Mish()", "linear": "nn.Identity()",
 }  # fmt: skip
+#: the activations added for published networks (``activation = "celu"`` on a layer too)
+TORCH_ACTIVATIONS |= {"softsign": "nn.Softsign()", "celu": "nn.CELU()",
+                      "log_softmax": "nn.LogSoftmax(dim=-1)"}  # fmt: skip
 
 
 def torch_padding(layer: Layer, o, rank: int):

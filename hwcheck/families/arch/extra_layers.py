@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from math import ceil, prod
 
+from hwcheck.core.errors import HwcheckError
 from hwcheck.core.geometry import Window
+from hwcheck.core.numbers import parse_int
 from hwcheck.core.numfmt import fmt
 from hwcheck.families.arch.layers import (
     IDENTITY,
@@ -145,3 +147,106 @@ SPELLINGS = {
     "convlstm1d": "conv_lstm1d",
     "convlstm2d": "conv_lstm2d",
 }
+
+
+# ------------------------------------------------------------- split and chunk
+#
+# A split has several outputs. The graph gives each its own node, ``name:0``, ``name:1``, …
+# (``name.k`` already means the copies of ``repeat``); the node's ``output`` option says which
+# part it is. Every part reads the split's input, so a part's shape, rf and counts are its own.
+
+SPLITS = ("split", "chunk")
+
+
+def split_axis(layer: Layer, shape, ctx: Context) -> int:
+    """``axis`` counted without the batch axis (negative from the end); default the channels."""
+    raw = layer.options.get("axis")
+    rank = len(shape)
+    if raw is None:
+        return rank - 1 if ctx.layout == "hwc" or rank == 1 else 0
+    if len(raw) != 1:
+        raise layer.fail(f"{layer.type} cuts along one axis, got {len(raw)}")
+    if not -rank <= raw[0] < rank:
+        raise layer.fail(f"axis {raw[0]} is outside a shape of {rank} axes")
+    return raw[0] % rank
+
+
+def split_sizes(layer: Layer, n: int) -> tuple[tuple[int, ...], str]:
+    """The parts' sizes along the axis of length ``n``, and how they were found."""
+    o = layer.options
+    if layer.type == "chunk":  # torch.chunk: parts of ⌈n/chunks⌉, the last one smaller
+        chunks = o["chunks"]
+        size = -(-n // chunks)
+        sizes = tuple(min(size, n - start) for start in range(0, n, size))
+        if len(sizes) != chunks:
+            raise layer.fail(
+                f"torch.chunk cuts {n} into parts of ⌈{n}/{chunks}⌉ = {size}: "
+                f"{len(sizes)} parts ({', '.join(map(str, sizes))}), not {chunks}",
+                hint=f"write split sizes=[{','.join(map(str, sizes))}]",
+            )
+        return sizes, f"⌈{n}/{chunks}⌉ = {size} per part: {' + '.join(map(str, sizes))} = {n}"
+    if o.get("sizes") is not None:
+        sizes = tuple(o["sizes"])
+        if sum(sizes) != n:
+            raise layer.fail(f"sizes {' + '.join(map(str, sizes))} = {sum(sizes)}, not {n}")
+        return sizes, f"{' + '.join(map(str, sizes))} = {n}"
+    sections = o["sections"]
+    if n % sections:
+        raise layer.fail(f"{sections} equal parts of {n} do not exist ({n} mod {sections} ≠ 0)")
+    return (n // sections,) * sections, f"{n}/{sections} = {n // sections} per part"
+
+
+def split_part(layer: Layer, shape, ctx: Context) -> LayerOut:
+    """Part ``output`` of torch.split/torch.chunk/keras.ops.split: the input cut along ``axis``;
+    no weights; the identity for rf along the channels, a crop along a spatial axis."""
+    axis = split_axis(layer, shape, ctx)
+    sizes, how = split_sizes(layer, shape[axis])
+    k = layer.options["output"]
+    if k >= len(sizes):
+        raise layer.fail(f"output {k}: the split has {len(sizes)} parts")
+    start = sum(sizes[:k])
+    out = tuple(sizes[k] if a == axis else n for a, n in enumerate(shape))
+    line = f"axis {axis}: {how}; part {k} is [{start}, {start + sizes[k]})"
+    return LayerOut(out, explain=(line,), field=split_field(shape, axis, start, sizes[k], ctx))
+
+
+def split_field(shape, axis: int, start: int, size: int, ctx: Context):
+    rank = len(shape)
+    channel = rank - 1 if ctx.layout == "hwc" else 0
+    if rank < 2 or axis == channel:
+        return IDENTITY
+    spatial = [a for a in range(rank) if a != channel]
+    return tuple(
+        Window(1, 1, 1, -start, -(shape[a] - start - size)) if a == axis else Window(1, 1, 1, 0, 0)
+        for a in spatial
+    )
+
+
+def output_count(kind: str, table: dict, where: str) -> int:
+    """How many outputs a layer table has: the parts of a split, the two directions of a
+    bidirectional recurrent layer with ``merge_mode = "none"`` (Keras ``merge_mode=None``)."""
+    if kind == "chunk":
+        return parse_int(table.get("chunks", 0), f"{where}: chunks", minimum=2, maximum=4096)
+    if kind == "split":
+        if ("sizes" in table) == ("sections" in table):
+            raise HwcheckError(where, "give sizes = [...] or sections = N (one of them)")
+        if "sections" in table:
+            return parse_int(table["sections"], f"{where}: sections", minimum=2, maximum=4096)
+        return len(split_size_list(table["sizes"], f"{where}: sizes"))
+    if kind in ("rnn", "lstm", "gru") and str(table.get("merge_mode", "")).lower() == "none":
+        return 2
+    return 1
+
+
+def split_size_list(value, where: str) -> tuple[int, ...]:
+    if isinstance(value, str):
+        value = [v for v in value.strip().strip("[]").replace("x", ",").split(",") if v.strip()]
+    if not isinstance(value, (list, tuple)) or not 2 <= len(value) <= 4096:
+        raise HwcheckError(where, "expected a list of 2 to 4096 sizes, e.g. [2, 3]")
+    return tuple(
+        parse_int(v, f"{where}[{i}]", minimum=1, maximum=10**18) for i, v in enumerate(value)
+    )
+
+
+LAYER_TYPES["split"] = LayerType(split_part, ("sizes", "sections", "axis"), (), ("sections",))
+LAYER_TYPES["chunk"] = LayerType(split_part, ("chunks", "axis"), ("chunks",), ("chunks",))

@@ -14,6 +14,9 @@ The rules (README, "Describing a model"):
   ``"input"`` means the block's input; the block's output is its last layer; its layers are
   named ``instance.layer`` (``stage1.0.conv1``).
 - The graph's output is the node nobody consumes; several need ``outputs = [...]``.
+- A layer with several outputs (``split``, ``chunk``, a bidirectional recurrent layer with
+  ``merge_mode = "none"``) becomes one node per output, ``name:0``, ``name:1``, … (each with
+  ``part`` set); later layers name the one they read, and ``name`` alone is refused.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 
 from hwcheck.core.errors import HwcheckError, did_you_mean
 from hwcheck.core.numbers import parse_int
+from hwcheck.families.arch.extra_layers import output_count
 from hwcheck.families.arch.merge import MERGES
 
 INPUT = "input"
@@ -40,6 +44,7 @@ class Node:
     origin: int  # index of the [[layers]] table it comes from
     trail: str | None = None  # "from blocks.basic.layers[1] (block basic)"
     pos: int | None = None  # where the layer starts in a --spec
+    part: int | None = None  # which output of a layer with several (split, chunk, …)
 
 
 @dataclass
@@ -52,6 +57,8 @@ class Scope:
     defined_at: dict[str, str] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     previous: int = -1
+    several: dict[str, int] = field(default_factory=dict)  # name → its number of outputs
+    after: str | None = None  # set right after a layer with several outputs
 
     def define(self, name: str, index: int, where: str, flat: dict[str, int]) -> None:
         if name in self.names and self.names[name] != index:
@@ -106,6 +113,11 @@ class Expander:
                 f"{kind} needs its inputs named (at least 2, or one as Keras's {kind}([x]))",
                 hint=f'in a file: inputs = ["a", "b"]; in --spec: {kind}( branch ; branch )',
             )
+        parts = output_count(kind, table, f"layers[{len(self.nodes)}] ({kind})")
+        if first is None:
+            check_previous(scope, f"layers[{len(self.nodes)}] ({kind})")
+        if parts > 1:
+            return self.parts(table, kind, parts, repeat, first, scope, (here, origin, stack, pos))
         numbers = copies(explicit, repeat, scope)
         for r in range(repeat):
             if explicit is None:
@@ -120,8 +132,30 @@ class Expander:
             )
             scope.define(local, index, here, self.flat)
             scope.previous = index
+        scope.after = None
         if explicit is not None and repeat > 1:
             scope.define(explicit, scope.previous, here, self.flat)
+
+    def parts(self, table, kind, parts, repeat, first, scope, at):
+        """A layer with several outputs: one node per output, ``name:0``, ``name:1``, …"""
+        here, origin, stack, pos = at
+        if repeat > 1:
+            raise HwcheckError(f"{here}: repeat", f"{kind} has {parts} outputs: it cannot repeat")
+        local = table.get("name")
+        if local is None:
+            n = scope.counts.get(kind, 0)
+            scope.counts[kind] = n + 1
+            local = kind if n == 0 else f"{kind}_{n}"
+        sources = first if first is not None else (scope.previous,)
+        for k in range(parts):
+            name = f"{local}:{k}"
+            index = self.add({**table, "name": scope.prefix + name}, sources, origin,
+                             trail(here, stack), pos)  # fmt: skip
+            self.nodes[index].part = k
+            scope.define(name, index, here, self.flat)
+            scope.previous = index
+        scope.several[local] = parts
+        scope.after = local
 
     def call(self, table, block, repeat, first, scope, here, origin, stack):
         name = table.pop("name", None)
@@ -148,9 +182,15 @@ class Expander:
             start = first[0] if r == 0 and first is not None else scope.previous
             if r == 0 and first is not None and len(first) != 1:
                 raise HwcheckError(f"{here}: inputs", "a block takes one input")
+            if r == 0 and first is None:
+                check_previous(scope, here)
             inner = Scope(scope.prefix + instance + ".", start, previous=start)
             self.level(layers, inner, f"blocks.{block}.layers", origin, (*stack, block))
+            if inner.after is not None:
+                raise HwcheckError(here, f"block '{block}' ends with {inner.after}, which has "
+                                   "several outputs: end it with a layer that reads them")  # fmt: skip
             scope.previous = inner.previous
+            scope.after = None
             scope.define(instance, inner.previous, here, self.flat)
         if repeat > 1:
             scope.define(name, scope.previous, here, self.flat)
@@ -196,6 +236,12 @@ class Expander:
             )
         if index is not None:
             return index
+        several = scope.several.get(name)
+        if several:
+            raise HwcheckError(
+                f"{here}: inputs",
+                f"'{name}' has {several} outputs: name one, {name}:0 … {name}:{several - 1}",
+            )
         if name in later:
             cycle = find_cycle(later, name, later_name(i, later))
             if cycle:
@@ -260,9 +306,22 @@ def find_cycle(later, start: str, target: str | None) -> list[str] | None:
     return None
 
 
+def check_previous(scope: Scope, where: str) -> None:
+    """A layer without ``inputs`` right after a layer with several outputs: which one?"""
+    if scope.after is not None:
+        n = scope.several[scope.after]
+        raise HwcheckError(
+            where,
+            f"'{scope.after}' above has {n} outputs: name the one this layer reads",
+            hint=f'inputs = ["{scope.after}:0"]; in --spec a merge group after it, one branch per output',
+        )
+
+
 def check_name(name: Any, where: str) -> None:
     if not isinstance(name, str) or not name or len(name) > 64:
         raise HwcheckError(where, "expected a name of 1 to 64 characters")
+    if ":" in name:
+        raise HwcheckError(where, "':' is kept for the outputs of a split (name:0, name:1, …)")
     if name == INPUT:
         raise HwcheckError(where, "'input' names the model's input; choose another name")
 

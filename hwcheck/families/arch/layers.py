@@ -842,8 +842,12 @@ def recurrent(layer: Layer, shape, ctx: Context) -> LayerOut:
     merge = o.get("merge_mode") or "concat"
     if merge != "concat" and directions == 1:
         raise layer.fail(f"merge_mode '{merge}' needs bidirectional = true")
+    if merge == "none":  # Keras merge_mode=None: two outputs, one node per direction
+        if o.get("num_layers", 1) > 1:
+            raise layer.fail("merge_mode 'none' with num_layers > 1: only Keras has it, unstacked")
+        directions = 1
     if ctx.framework == "pytorch":
-        if merge != "concat":
+        if merge not in ("concat", "none"):  # none: the two halves of torch's output
             raise layer.fail(
                 f"merge_mode '{merge}': torch.nn recurrent layers always concatenate the directions"
             )
@@ -860,12 +864,16 @@ def recurrent(layer: Layer, shape, ctx: Context) -> LayerOut:
         macs += steps * directions * GATES[layer.type] * units * (i + units)
         work.append(f"{steps}·{directions}·{GATES[layer.type]}·{units}·({i} + {units})")
     formula = " + ".join(formula) + f" = {fmt(total)}"
+    if merge == "none":
+        formula += f" ({('forward', 'backward')[o.get('output', 0)]} direction)"
     out = (steps, width) if o.get("return_sequences") else (width,)
     field = (
         GLOBAL
         if not o.get("return_sequences") or directions == 2
         else ("unsupported: a unidirectional recurrent unit at step t sees steps 0…t, not a window")
     )
+    if merge == "none" and o.get("output") == 1 and o.get("return_sequences"):
+        field = "unsupported: the backward direction at step t sees steps t…T−1, not a window"
     work = " + ".join(work) + f" = {fmt(macs)}"
     return LayerOut(out, total, 0, macs, formula, field=field, macs_formula=work)
 

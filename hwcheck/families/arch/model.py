@@ -22,14 +22,14 @@ Graphs, blocks and ``repeat`` in files: :mod:`hwcheck.families.arch.graph`. With
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hwcheck.core.arrays import parse_shape
 from hwcheck.core.errors import HwcheckError, did_you_mean, pointer
 from hwcheck.core.inputs import read_toml_table
 from hwcheck.core.numbers import parse_bool, parse_float, parse_int
-from hwcheck.families.arch.extra_layers import SPELLINGS
+from hwcheck.families.arch.extra_layers import SPELLINGS, output_count, split_size_list
 from hwcheck.families.arch.graph import (
     INPUT,
     POSITION,
@@ -181,7 +181,10 @@ def validate_model(table: Any, layout: str | None, framework: str | None, spec: 
     built = []
     for index, node in enumerate(nodes):
         try:
-            built.append(validate_layer(index, node.table, counts))
+            layer = validate_layer(index, node.table, counts)
+            if node.part is not None:  # one output of a split, chunk, … (graph.py)
+                layer = replace(layer, options={**layer.options, "output": node.part})
+            built.append(layer)
         except HwcheckError as exc:
             if exc.hint is None:
                 exc.hint = (
@@ -410,11 +413,11 @@ def validate_layer(index: int, table: Any, counts: dict[str, int]) -> Layer:
 MAX_STACKED = 1_000  # torch's num_layers
 POSITIVE = ("filters", "units", "vocab", "dim", "multiplier", "groups", "heads", "key_dim",
             "value_dim", "n", "num_parameters", "rank", "num_layers", "output_shape", "length",
-            "segments")  # fmt: skip
+            "segments", "sections", "chunks")  # fmt: skip
 BOOLEANS = ("bias", "ceil_mode", "return_sequences", "bidirectional", "keepdims", "center",
             "scale", "rms_scaling", "reset_after", "batch_first", "normalize", "tied")  # fmt: skip
 WORDS = {
-    "merge_mode": ("concat", "sum", "mul", "ave"),
+    "merge_mode": ("concat", "sum", "mul", "ave", "none"),
     "padding_mode": PADDING_MODES,
     "interpolation": ("nearest", "bilinear", "bicubic"),
 }
@@ -431,6 +434,8 @@ def convert(key: str, value: Any, where: str, kind: str) -> Any:
         return floats(value, where)
     if key in ("init_value", "stddev", "max_value", "threshold"):
         return parse_float(value, where)
+    if key == "sizes":
+        return split_size_list(value, where)
     if key == "output_size":
         return axes(value, where, spatial_rank(kind), minimum=1)
     if key == "invert":
@@ -639,6 +644,7 @@ class SpecParser:
         self.count = 0  # layers so far, for 'layers[N]' in errors
         self.depth = 0  # groups inside groups
         self.last = INPUT  # the name of the last item parsed
+        self.several: tuple[str, int] | None = None  # the last item's name and outputs, if > 1
 
     def peek(self) -> tuple[str | None, int]:
         return self.toks[self.i] if self.i < len(self.toks) else (None, len(self.spec))
@@ -678,7 +684,7 @@ class SpecParser:
         while self.peek()[0] == "|":
             self.i += 1
             items.append(self.item(counts, groups))
-        return items
+        return [x for item in items for x in (item if isinstance(item, list) else [item])]
 
     def words(self) -> list[tuple[str, int]]:
         out = []
@@ -705,6 +711,12 @@ class SpecParser:
         if repeat is not None:
             layer["repeat"] = repeat
         self.last = layer.get("name") or auto_name(counts, layer["type"], repeat or 1)
+        try:
+            where = f"layers[{self.count - 1}] ({layer['type']})"
+            parts = output_count(layer["type"], layer, where)
+        except HwcheckError as exc:
+            raise spec_error(self.spec, toks[0][1], exc.where, exc.message) from None
+        self.several = (self.last, parts) if parts > 1 else None
         return layer, toks[0][1]
 
     def group(self, toks, start, counts, groups) -> tuple[dict, int]:
@@ -718,6 +730,8 @@ class SpecParser:
                 "",
                 f"'(' follows {merge['type']}: only merges group branches ({', '.join(MERGES)})",
             )
+        if self.several is not None and self.several[0] == self.last:
+            return self.parts_group(merge, toks, counts, groups)
         self.depth += 1
         if self.depth > SPEC_DEPTH:
             raise spec_error(self.spec, toks[0][1], "", f"groups nest at most {SPEC_DEPTH} deep")
@@ -754,13 +768,43 @@ class SpecParser:
         self.last = name
         return call, toks[0][1]
 
-    def branch(self, counts: dict, groups: dict) -> tuple[list[dict], str]:
+    def branch(self, counts: dict, groups: dict, start: str = INPUT) -> tuple[list[dict], str]:
         """One branch of a group, from the group's input; (its tables, its last name)."""
         if self.peek()[0] in (";", ")"):
-            return [], INPUT
+            return [], start
         tables = [t for t, _ in self.chain(counts, groups)]
-        tables[0]["inputs"] = [INPUT]
+        tables[0]["inputs"] = [start]
         return tables, self.last
+
+    def parts_group(self, merge, toks, counts, groups) -> list[tuple[dict, int]]:
+        """A merge group right after a split: branch k reads output k (``name:k``); its layers
+        are written in line (in the split's scope), not as a block."""
+        (name, n), at = self.several, toks[0][1]
+        self.i += 1
+        branches = [self.branch(counts, groups, f"{name}:0")]
+        while self.peek()[0] == ";":
+            self.i += 1
+            branches.append(self.branch(counts, groups, f"{name}:{len(branches)}"))
+        text, end = self.peek()
+        if text != ")":
+            raise spec_error(self.spec, end, "", f"expected ')' to close the group at {at}")
+        self.i += 1
+        after = self.words()
+        if after:
+            raise spec_error(
+                self.spec, after[0][1], "", "a group after a split takes nothing after ')'"
+            )
+        if len(branches) != n:
+            raise spec_error(
+                self.spec, at, "", f"'{name}' has {n} outputs: give the group {n} branches"
+            )
+        merge["inputs"] = [end for _, end in branches]
+        merge[POSITION] = at
+        self.count += 1
+        self.last = merge.get("name") or auto_name(counts, merge["type"], 1)
+        self.several = None
+        layers = [t for branch, _ in branches for t in branch] + [merge]
+        return [(t, t.get(POSITION, at)) for t in layers]
 
 
 def auto_name(counts: dict, kind: str, repeat: int) -> str:
