@@ -129,6 +129,18 @@ def test_one_student_graded_per_the_specification(cli, tmp_path):
     assert "267,465,316" in doc["tests"][1]["output"]  # what the student wrote
 
 
+def test_gradescope_and_the_bundle_are_never_asked_at_once(cli, tmp_path):
+    """One runs inside the autograder, the other builds it: asked together, exit 2, nothing written."""
+    root = tree(tmp_path, {"answers.toml": "[answers]\n"})
+    bundle = tmp_path / "b.zip"
+    code, _, err = cli(
+        "grade", str(KEY), "--gradescope", "--autograder-root", str(root),
+        "--gradescope-bundle", str(bundle),
+    )  # fmt: skip
+    assert code == 2 and err.startswith("error: --gradescope-bundle:")
+    assert not bundle.exists() and not (root / "results" / "results.json").exists()
+
+
 def test_tampering_is_reported_to_the_student_and_changes_no_score(cli, tmp_path):
     alice = (GRADE / "submissions" / "alice.toml").read_text(encoding="utf-8")
     tampered = alice.replace(

@@ -38,6 +38,11 @@ def grade(request) -> GradeResult:
             raise HwcheckError(
                 "--gradescope", "reads <root>/submission/; give no submission on the command line"
             )
+        if request.gradescope_bundle:  # one is the autograder, the other builds it: never both
+            raise HwcheckError(
+                "--gradescope-bundle",
+                "builds the autograder zip on your machine; --gradescope runs inside it: give one",
+            )
 
         feedback = _feedback_target(request, [request.key])
         result = run_gradescope(key, request, variants)
