@@ -11,6 +11,7 @@ sides first, so a claim may use the abbreviations or the full expression.
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 
@@ -78,7 +79,8 @@ def compare_expression(
     found = equivalence(
         target, claim, timeout=CLAIM_TIMEOUT, positive=assume == "positive", prove=False
     )
-    return _verdict(found)
+    text = as_text(claimed, where).strip()
+    return _rounded(found, text, target, definitions, where, assume) or _verdict(found)
 
 
 def _compare_big(expected: str, claimed) -> tuple[str, str, str | None]:
@@ -115,6 +117,71 @@ def _verdict(found) -> tuple[str, str, str | None]:
         what = found.stopped.describe() if found.stopped else "not decided within the time bound"
         return "inconclusive", rule, f"inconclusive (timeout): {what}"
     return "inconclusive", rule, f"could not decide ({found.reason})"
+
+
+#: a decimal literal in an expression (``0.33333333``, ``3e-1``): a rounded value, not exact
+DECIMAL = re.compile(r"(?<![\w.])(\d+\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+)(?![\w.])")
+
+
+def _rounded(found, claimed: str, target, definitions, where: str, assume: str):
+    """``imprecise`` for an expression whose decimals are roundings of the right exact
+    coefficients (``0.333*x`` for ``x/3``), as a rounded number is ``imprecise`` (CONVENTIONS
+    §5): each decimal is replaced by the simplest fraction its written digits allow, and the
+    result must then be *equivalent* (so ``0.333*x + relu(x − 10**7)`` stays wrong). Never
+    ``correct``."""
+    from hwcheck.families.symbolic.equiv import equivalence
+
+    literals = DECIMAL.findall(claimed)
+    if found.verdict != "not_equivalent" or not literals:
+        return None
+    if any(_figures(x) < 2 for x in literals):  # imprecise only from 2 significant figures
+        return None
+    exact = DECIMAL.sub(lambda m: f"({simplest_written(m.group(1))})", claimed)
+    try:
+        claim = definitions.expression(exact, where, assume)
+    except HwcheckError:
+        return None
+    again = equivalence(
+        target, claim, timeout=CLAIM_TIMEOUT, positive=assume == "positive", prove=False
+    )
+    if again.verdict != "equivalent":
+        return None
+    hint = (
+        f"the decimals are rounded values of the right coefficients: {exact.strip()} is "
+        "equivalent, the rounded form is not; write exact values (1/3, not 0.333…)"
+    )
+    return "imprecise", "expression: rounded decimals (the exact values are equivalent)", hint
+
+
+def _figures(text: str) -> int:
+    """Significant figures of a decimal literal as written (``0.0330`` has 3)."""
+    return len(text.lower().partition("e")[0].replace(".", "").lstrip("0"))
+
+
+def simplest_written(text: str) -> str:
+    """The simplest fraction that rounds to ``text`` at its written digits: ``0.333`` → ``1/3``,
+    ``0.25`` → ``1/4``, ``3.14159`` → ``355/113``."""
+    from fractions import Fraction
+
+    mantissa, _, exponent = text.lower().partition("e")
+    decimals = len(mantissa.partition(".")[2])
+    value = Fraction(text)
+    half = Fraction(1, 2 * 10**decimals) * Fraction(10) ** int(exponent or 0)
+    best = _simplest(value - half, value + half)
+    return str(best.numerator) if best.denominator == 1 else f"{best.numerator}/{best.denominator}"
+
+
+def _simplest(lo, hi):
+    """The fraction with the smallest denominator in [lo, hi] (0 ≤ lo < hi), by continued
+    fractions."""
+    from fractions import Fraction
+
+    if lo <= 0:
+        return Fraction(0)
+    n = math.floor(lo)
+    if n == lo or n + 1 <= hi:
+        return Fraction(n if n == lo else n + 1)
+    return n + 1 / _simplest(1 / (hi - n), 1 / (lo - n))
 
 
 def _show(value) -> str:
