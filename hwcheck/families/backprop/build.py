@@ -1,5 +1,5 @@
 """What the layers and the recurrent exercises share: reading the network, the targets and
-their domain, the size gate, and plain values for the JSON."""
+their domain, the size gate, plain values for the JSON, and their results' common base."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numfmt import fmt
+from hwcheck.core.result import Result
 from hwcheck.families.backprop.dense import MAX_PRODUCTS, MAX_PRODUCTS_EXACT, Problem
 
 
@@ -139,3 +140,13 @@ def sgd_steps(request) -> int:
     if request.steps is not None and request.lr is None:
         raise HwcheckError("--steps", "give the learning rate --lr too")
     return request.steps if request.steps is not None else 1
+
+
+class Trained(Result):
+    """A result whose ``steps`` and ``lr`` exist only when ``--lr`` asked for training."""
+
+    def payload(self) -> dict[str, Any]:
+        data = super().payload()
+        if data["steps"] is None:
+            del data["steps"], data["lr"]
+        return data

@@ -9,9 +9,10 @@ from typing import Any
 
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numfmt import fmt
-from hwcheck.core.result import Result, Text, view_only
+from hwcheck.core.result import Text, view_only
 from hwcheck.families.backprop import views
 from hwcheck.families.backprop.build import (
+    Trained,
     check_chain,
     check_output,
     check_size,
@@ -33,7 +34,7 @@ LOSS_WORDS = {
 
 
 @dataclass(frozen=True)
-class BackpropResult(Result):
+class BackpropResult(Trained):
     command = "backprop"
 
     mode: str
@@ -47,12 +48,6 @@ class BackpropResult(Result):
     lr: Any = None
     steps: list[dict[str, Any]] | None = None
     problem: Any = view_only()
-
-    def payload(self) -> dict[str, Any]:
-        data = super().payload()
-        if data["steps"] is None:
-            del data["steps"], data["lr"]
-        return data
 
     def view(self, digits: int = 6) -> list:
         formula, over = LOSS_WORDS[self.loss_function]

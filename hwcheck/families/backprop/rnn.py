@@ -22,9 +22,10 @@ from typing import Any
 
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numfmt import fmt
-from hwcheck.core.result import Result, Table, Text, view_only
+from hwcheck.core.result import Table, Text, view_only
 from hwcheck.families.backprop import dense
 from hwcheck.families.backprop.build import (
+    Trained,
     check_chain,
     check_output,
     check_size,
@@ -190,7 +191,7 @@ def train(s: Sequence):
 
 
 @dataclass(frozen=True)
-class RnnResult(Result):
+class RnnResult(Trained):
     command = "backprop"
 
     mode: str
@@ -210,12 +211,6 @@ class RnnResult(Result):
     lr: Any = None
     steps: list[dict[str, Any]] | None = None
     sequence: Any = view_only()
-
-    def payload(self) -> dict[str, Any]:
-        data = super().payload()
-        if data["steps"] is None:
-            del data["steps"], data["lr"]
-        return data
 
     def view(self, digits: int = 6) -> list:
         sections = [self._summary(digits), self._time_table(digits), self._cell_table(digits)]
