@@ -78,6 +78,21 @@ def output_size(n: int, before: int, after: int, k: int, s: int, d: int) -> int:
     return _OUTPUT_SIZE({"n": n, "before": before, "after": after, "k": k, "s": s, "d": d})
 
 
+def pool_output_size(n: int, w: Window, ceil_mode: bool = False) -> int:
+    """:func:`output_size`, or with ``ceil_mode`` torch's rule: ⌈⌉ instead of ⌊⌋, then one
+    fewer when the last window would start in the right padding (may be below 1).
+
+    >>> pool_output_size(4, Window(3, 2, 1, 0, 0)), pool_output_size(4, Window(3, 2, 1, 0, 0), True)
+    (1, 2)
+    """
+    out = output_size(n, w.before, w.after, w.kernel, w.stride, w.dilation)
+    if ceil_mode and (n + w.before + w.after - w.span) % w.stride:
+        out += 1
+        if (out - 1) * w.stride >= n + w.before:
+            out -= 1
+    return out
+
+
 def padding_pair(padding, axis: int, n: int, k: int, s: int, d: int) -> tuple[int, int]:
     """(before, after) along ``axis`` for ``valid`` / ``same`` / ``full`` or explicit pairs."""
     if padding == "valid":

@@ -132,11 +132,7 @@ def output_size(
 ) -> int:
     """⌊(n + before + after − d·(k−1) − 1)/s⌋ + 1, with PyTorch's ceil_mode rule for pools."""
     padded = n + w.before + w.after
-    out = rounded_size(n, w, ceil_mode)
-    if (
-        ceil_mode and (out - 1) * w.stride >= n + w.before
-    ):  # the last window would start in the right padding
-        out -= 1
+    out = geometry.pool_output_size(n, w, ceil_mode)
     if out < 1:
         dilated = f" (dilated {w.span})" if w.dilation > 1 else ""
         what = "window" if pool else "kernel"

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from math import ceil, floor
 from typing import Any
 
+from hwcheck.core import geometry
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numfmt import fmt
 from hwcheck.core.result import Matrix, Result, Text, view_only
@@ -22,15 +22,12 @@ SHOWN = 24  # windows written out in the view (the JSON has every output)
 
 
 def out_size(n: int, k: int, s: int, p: int, ceil_mode: bool) -> int:
-    """Output length along one axis (torch's pooling_output_shape)."""
-    span = n + 2 * p - k
-    if span < 0:
+    """Output length along one axis (torch's rule: :func:`hwcheck.core.geometry.pool_output_size`)."""
+    size = geometry.pool_output_size(n, geometry.Window(k, s, 1, p, p), ceil_mode)
+    if size < 1:
         raise HwcheckError(
             "--kernel", f"the window ({k}) is larger than the padded input ({n + 2 * p})"
         )
-    size = (ceil if ceil_mode else floor)(Fraction(span, s)) + 1
-    if ceil_mode and (size - 1) * s >= n + p:  # a last window must start inside input or left pad
-        size -= 1
     return size
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from hwcheck.core import geometry
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numfmt import fmt
 from hwcheck.core.result import Result, Text, view_only
@@ -75,7 +76,7 @@ def _sized(values, request, lines, solutions=None, fitting=None) -> ConvSizeResu
             f"input W + 2P = {w + 2 * p}",
         )
     exact = Fraction(n, s) + 1
-    output, leftover = n // s + 1, n % s
+    output, leftover = geometry.output_size(w, p, p, f, s, d), n % s
     return ConvSizeResult(
         input=w,
         kernel=f,
