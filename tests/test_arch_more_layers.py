@@ -178,10 +178,10 @@ def test_torch_layers_written_around_before(spec, module, shape):
     assert out == tuple(y.shape[1:]) and params == sum(p.numel() for p in m.parameters())
 
 
-def test_unequal_adaptive_windows_have_no_one_field(cli):
-    """5 → 3 pools [0,2) [1,4) [3,5): windows of 2 and 3 units, so no one receptive field."""
-    code, _, err = cli("rf", "--spec", "5x5x3 | adaptive_avgpool2d 3")
-    assert code == 2 and "differ in length" in err
+def test_unequal_adaptive_windows_give_each_unit_its_field():
+    """5 → 3 pools [0,2) [1,4) [3,5): fields of 2, 3 and 2 (tests/test_rf_uneven.py)."""
+    unevenly = hwcheck.rf(spec="5x5x3 | adaptive_avgpool2d 3")
+    assert unevenly.rf == [3, 3] and unevenly.unit_rf == [[2, 3, 2]] * 2
     evenly = hwcheck.rf(spec="7x7x3 | adaptive_avgpool2d 3")  # [0,3) [2,5) [4,7): a pool 3, 2
     assert evenly.rf == [3, 3] and evenly.jump == [2, 2]
 

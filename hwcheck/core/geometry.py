@@ -52,6 +52,22 @@ class Window:
         return dilated_span(self.kernel, self.dilation)
 
 
+@dataclass(frozen=True)
+class UnevenWindows:
+    """Windows of different lengths along one axis (adaptive pooling, 5 → 3: [0,2) [1,4) [3,5)):
+    output unit i reads the input units ``bounds[i][0]`` … ``bounds[i][1] − 1``."""
+
+    bounds: tuple[tuple[int, int], ...]
+
+    @property
+    def kernel(self) -> int:
+        """The longest window."""
+        return max(b - a for a, b in self.bounds)
+
+    stride = None  # no one step between windows
+    dilation = 1
+
+
 def dilated_span(k: int, d: int) -> int:
     """The dilated kernel's extent d·(k − 1) + 1."""
     return d * (k - 1) + 1

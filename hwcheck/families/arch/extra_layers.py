@@ -9,7 +9,7 @@ from __future__ import annotations
 from math import ceil, prod
 
 from hwcheck.core.errors import HwcheckError
-from hwcheck.core.geometry import Window
+from hwcheck.core.geometry import UnevenWindows, Window
 from hwcheck.core.numbers import parse_int
 from hwcheck.core.numfmt import fmt
 from hwcheck.families.arch.layers import (
@@ -42,14 +42,14 @@ def adaptive_windows(n: int, out: int) -> list[tuple[int, int]]:
 
 def adaptive_pool(layer: Layer, shape, ctx: Context) -> LayerOut:
     """torch AdaptiveAvgPool/AdaptiveMaxPool, Keras AdaptiveAveragePooling/AdaptiveMaxPooling:
-    the output size is given, each window is [⌊i·n/o⌋, ⌈(i + 1)·n/o⌉). Equal windows (o divides
-    n) are a pool with kernel = stride = n/o; unequal ones give each unit its own field."""
+    the output size is given, each window is [⌊i·n/o⌋, ⌈(i + 1)·n/o⌉). Windows of one length and
+    one step (8 → 4, 9 → 4) are a pool; others give each unit its own field (see :mod:`.rf`)."""
     spatial, channels = conv_input(layer, shape, ctx)
     sizes = layer.options["output_size"]
     sizes = sizes * len(spatial) if len(sizes) == 1 else sizes
     if len(sizes) != len(spatial):
         raise layer.fail(f"output_size has {len(sizes)} sizes for {len(spatial)} spatial axes")
-    lines, fields = [], []
+    lines, field = [], []
     for name, n, o in zip(axis_names(len(spatial)), spatial, sizes):
         wins = adaptive_windows(n, o)
         shown = " ".join(f"[{a},{b})" for a, b in wins[:8]) + (" …" if o > 8 else "")
@@ -57,18 +57,11 @@ def adaptive_pool(layer: Layer, shape, ctx: Context) -> LayerOut:
         lengths = {b - a for a, b in wins}
         starts = {wins[i + 1][0] - wins[i][0] for i in range(o - 1)} or {n}
         if len(lengths) == 1 and len(starts) == 1:
-            fields.append(Window(lengths.pop(), starts.pop(), 1, 0, 0))
+            field.append(Window(lengths.pop(), starts.pop(), 1, 0, 0))
         else:
-            fields.append(f"{name}: windows of {min(lengths)} to {max(lengths)} units")
-    unequal = [f for f in fields if isinstance(f, str)]
-    field = (
-        tuple(fields)
-        if not unequal
-        else "unsupported: adaptive windows differ in length (" + "; ".join(unequal) + "), "
-        "so each output unit has its own field"
-    )
+            field.append(UnevenWindows(tuple(wins)))
     out = check_size(layer, join(sizes, channels, ctx.layout))
-    return LayerOut(out, explain=tuple(lines), field=field)
+    return LayerOut(out, explain=tuple(lines), field=tuple(field))
 
 
 # --------------------------------------------------------------- per-channel layers

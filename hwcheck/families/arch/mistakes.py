@@ -609,8 +609,10 @@ def _recurrence(
 def _rf_mistake(label: str, **how) -> Callable[[Case], Iterator[Candidate]]:
     def recompute(case: Case) -> Iterator[Candidate]:
         layers = _rf_layers(case)
-        if layers is None or any(not isinstance(l.get("kernel"), list) for l in layers):
-            return
+        if layers is None or any(
+            not isinstance(l.get("kernel"), list) or None in l["stride"] for l in layers
+        ):
+            return  # global layers, or windows of different lengths: no one recurrence
         reverse = how.get("reverse", False)
         fields = _recurrence(layers, **how)
 

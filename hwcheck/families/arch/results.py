@@ -10,7 +10,7 @@ from typing import Any
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numfmt import DEFAULT_DIGITS, fmt, fmt_shape
 from hwcheck.core.result import Result, Table, Text, view_only
-from hwcheck.families.arch.layers import DOES_NOT_FIT, axis_names, split
+from hwcheck.families.arch.layers import DOES_NOT_FIT, axis_names
 from hwcheck.families.arch.model import Model, load_model, trace
 
 BYTES_PER_FLOAT = 4
@@ -350,10 +350,12 @@ class RfResult(Result):
     work: tuple[str, ...] = view_only(())
     picture: tuple[str, ...] = view_only(())
     graph: bool = view_only(False)
+    unit_rf: list[list[int] | None] | None = None  # per axis, each unit's field where they differ
+    uneven_at: str = view_only("")  # the layer whose windows differ in length
 
     def payload(self) -> dict[str, Any]:
         out = super().payload()
-        for key in ("path", "aligned"):
+        for key in ("path", "aligned", "unit_rf"):
             if out[key] is None:
                 del out[key]
         keys = list(out)
@@ -384,7 +386,12 @@ class RfResult(Result):
             ),
             Text(self.work, "the recurrences (Araujo, Norris & Sim, Distill 2019)"),
         ]
-        lines = [self.chain, *self.alignment_lines()]
+        lines = [self.chain, *self.alignment_lines(), *self.uneven_lines()]
+        if self.unit is not None and self.region is None:
+            lines.append(
+                f"unit ({', '.join(map(str, self.unit))}) of layers[{self.layer}] reads only "
+                "padding: it sees no input pixel"
+            )
         if self.region is not None:
             lines.append(
                 f"unit ({', '.join(map(str, self.unit))}) of layers[{self.layer}] sees input "
@@ -406,6 +413,21 @@ class RfResult(Result):
                 )
             )
         return sections
+
+    def uneven_lines(self) -> list[str]:
+        """Where windows of different lengths gave each unit a field of its own."""
+        if self.unit_rf is None:
+            return []
+        return [
+            f"along {name} the units' fields differ ({self.uneven_at} has windows of different "
+            "lengths): "
+            + ", ".join(map(str, fields[:12]))
+            + (", …" if len(fields) > 12 else "")
+            + f" {_fields().pixel_word(len(self.rf))}; rf is the largest, {max(fields)}, and "
+            "jump and start are null"
+            for name, fields in zip(axis_names(len(self.rf)), self.unit_rf)
+            if fields is not None
+        ]
 
     def alignment_lines(self) -> list[str]:
         if not self.graph or self.is_global:
@@ -481,6 +503,8 @@ def step_row(step, input_sizes, inputs: list[str], graph: bool = False) -> dict[
     }
     if graph:
         row["aligned"] = list(step.aligned)
+    if any(x.uneven for x in a):
+        row["unit_rf"] = [_fields().unit_fields(x) for x in a]
     return row
 
 
@@ -496,22 +520,54 @@ def recurrence_work(rows, limit: int = 40) -> tuple[str, ...]:
     for i in shown:
         if i != previous + 1:
             lines.append(f"… {count - limit} more …")
-        lines.append(recurrence_line(rows[i], rows[i - 1].axes[0] if i else _fields().Axis()))
+        before = rows[i - 1].axes if i else (_fields().Axis(),) * len(rows[i].windows or [0])
+        lines.append(recurrence_line(rows[i], before))
         previous = i
     rules = ", ".join(rule.text() for rule in _fields().RECURRENCES)
     return (f"{rules} with k′ = d·(k − 1) + 1 (layer t reads layer t − 1)", *lines)
 
 
 def recurrence_line(step, before) -> str:
+    """One layer's work: the recurrences along the first even axis, numbers substituted, and
+    along each uneven axis the units' fields."""
     if step.axes is None:
         return f"layers[{step.index}] {step.name}: every unit sees the whole input ({step.type})"
-    w, after = step.windows[0], step.axes[0]
-    axis_note = "" if set(step.windows) == {w} and set(step.axes) == {after} else " (axis 0)"
-    env, parts = _fields().recurrence_env(before, w), []
-    for rule in _fields().RECURRENCES:  # the rules Axis.through computes with, numbers substituted
-        text, env[rule.lhs.key] = rule.explain(env, _exact, step.index + 1)
-        parts.append(text)
-    return f"layers[{step.index}] {step.name}{axis_note}: " + ", ".join(parts)
+    names = axis_names(len(step.axes))
+    even = [a for a, x in enumerate(step.axes) if not x.uneven]
+    parts = []
+    if even:
+        w, after = step.windows[even[0]], step.axes[even[0]]
+        same = all(step.windows[a] == w and step.axes[a] == after for a in even)
+        note = "" if same and len(even) == len(step.axes) else f" (axis {even[0]})"
+        env = _fields().recurrence_env(before[even[0]], w)
+        for rule in _fields().RECURRENCES:  # the rules Axis.through computes with
+            text, env[rule.lhs.key] = rule.explain(env, _exact, step.index + 1)
+            parts.append(text)
+        head = f"layers[{step.index}] {step.name}{note}: " + ", ".join(parts)
+    else:
+        head = f"layers[{step.index}] {step.name}"
+    uneven = [
+        uneven_text(names[a], step.windows[a], step.axes[a])
+        for a, x in enumerate(step.axes)
+        if x.uneven
+    ]
+    return "; ".join([head, *uneven]) if even else head + ": " + "; ".join(uneven)
+
+
+def uneven_text(name: str, w, after, shown: int = 6) -> str:
+    """``along W: windows [0,2) [1,4) [3,5) → fields 0…3, 2…6, 4…7: r = 4, 5, 4``."""
+    fields = _fields().unit_fields(after)
+    spans = ["padding" if x is None else f"{x[0]}…{x[1]}" for x in after.units]
+    more = " …" if len(spans) > shown else ""
+    how = (
+        "windows " + " ".join(f"[{a},{b})" for a, b in w.bounds[:shown]) + more
+        if w.stride is None
+        else "each unit's field is the hull of the fields its window reads"
+    )
+    return (
+        f"along {name}: {how} → fields {', '.join(spans[:shown])}{more}: "
+        f"r = {', '.join(map(str, fields[:shown]))}{more} (no one jump)"
+    )
 
 
 def _exact(value) -> str:
@@ -554,11 +610,6 @@ def global_chain(rows, sizes) -> str:
     )
 
 
-def spatial_sizes(model: Model, shape) -> tuple[int, ...]:
-    """The spatial sizes of a layer's output (after an embedding: every axis but the last)."""
-    return shape[:-1] if model.layers[0].type == "embedding" else split(shape, model.layout)[0]
-
-
 def rf(request) -> RfResult:
     model = model_of(request)
     index = selected(model, request.layer)
@@ -590,7 +641,7 @@ def rf(request) -> RfResult:
     path = _fields().path_to(rows, index)
     on_path = [rows[i] for i in path]
     levels = _fields().path_levels(path)
-    out_sizes = spatial_sizes(model, outs[-1].shape)
+    out_sizes = _fields().spatial_sizes(model, outs[-1].shape)
     unit, bounds, clipped, picture = None, None, None, ()
     if request.unit is not None or request.draw:
         unit = (
@@ -599,7 +650,7 @@ def rf(request) -> RfResult:
             else tuple(n // 2 for n in out_sizes)
         )
         bounds = unit_region(last, unit)
-        clipped = _fields().clip(bounds, sizes)
+        clipped = None if bounds is None else _fields().clip(bounds, sizes)
         if request.draw:
             picture = drawing(model, rows, outs, unit, bounds, sizes, graph)
     rf_sizes = last.rf
@@ -622,39 +673,47 @@ def rf(request) -> RfResult:
         recurrence_work(on_path),
         picture,
         graph,
+        [_fields().unit_fields(a) for a in last.axes] if any(a.uneven for a in last.axes) else None,
+        next((f"layers[{r.index}] {r.name}" for r in on_path if any(a.uneven for a in r.axes)), ""),
     )
 
 
-def unit_region(last, unit) -> list[list[int]]:
-    """[[first, last], ...] input pixels (unclipped) the unit sees over every path."""
-    for axis, u in enumerate(last.union):
-        if u is None:
+def unit_region(last, unit) -> list[list[int]] | None:
+    """[[first, last], ...] input pixels (unclipped) the unit sees over every path; None when
+    along an uneven axis it reads only padding."""
+    for axis, (u, a) in enumerate(zip(last.union, last.axes)):
+        if u is None and not a.uneven:
             raise HwcheckError(
                 "--unit",
                 f"along axis {axis} the paths reaching layers[{last.index}] have different "
                 "jumps, so units see fields of different shapes",
             )
-    return [
-        [lo + u * a.jump, hi + u * a.jump] for (lo, hi), a, u in zip(last.union, last.axes, unit)
+    spans = [
+        a.span(x) if a.uneven else (span[0] + x * a.jump, span[1] + x * a.jump)
+        for span, a, x in zip(last.union, last.axes, unit)
     ]
+    return None if None in spans else [list(x) for x in spans]
 
 
 def drawing(model, rows, outs, unit, bounds, sizes, graph) -> tuple[str, ...]:
     last = rows[-1]
-    centre, points = [(lo + hi) / 2 for lo, hi in bounds], None
+    centre = [-2.0] * len(sizes) if bounds is None else [(lo + hi) / 2 for lo, hi in bounds]
+    points = None
     if graph:
-        node_sizes = {i: spatial_sizes(model, o.shape) for i, o in enumerate(outs)}
+        node_sizes = {i: _fields().spatial_sizes(model, o.shape) for i, o in enumerate(outs)}
         node_sizes[-1] = sizes
         points = _fields().seen_in_graph(model, rows, unit, node_sizes)
         exact = (
             None if points is None else [sorted({p[a] for p in points}) for a in range(len(sizes))]
         )
     else:
-        in_sizes = [sizes, *(spatial_sizes(model, o.shape) for o in outs[:-1])]
+        in_sizes = [sizes, *(_fields().spatial_sizes(model, o.shape) for o in outs[:-1])]
         exact = _fields().seen_positions(rows, unit, in_sizes)
-        centre = [a.start + u * a.jump for a, u in zip(last.axes, unit)]
+        centre = [
+            c if a.uneven else a.start + u * a.jump for c, a, u in zip(centre, last.axes, unit)
+        ]
     seen = exact or [
-        list(range(max(lo, 0), min(hi, n - 1) + 1)) for (lo, hi), n in zip(bounds, sizes)
+        list(range(max(lo, 0), min(hi, n - 1) + 1)) for (lo, hi), n in zip(bounds or [], sizes)
     ]
     picture = _fields().draw(sizes, seen, centre, points)
     if exact is None:

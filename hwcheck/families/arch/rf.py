@@ -16,6 +16,12 @@ and the centre (start); then the fields are concentric and the union is the larg
 Per node we keep, per axis, the state of the path with the largest field (its predecessor gives
 the path), whether all paths are aligned, and the union of unit 0's fields while the jumps agree
 — never the paths themselves, whose number grows exponentially (ResNet-152 has 2⁵⁰).
+
+Uneven windows (adaptive pooling whose windows differ in length, 5 → 3: [0,2) [1,4) [3,5)) end
+the recurrences along that axis: there is no one jump, and each unit has a field of its own.
+From there on we keep every unit's field [first, last] (in input pixels) instead: through a
+window it is the hull of the fields of the units the window reads (taps in padding read no
+unit), and the table's rf is the largest of them.
 """
 
 from __future__ import annotations
@@ -27,11 +33,12 @@ from typing import Any
 
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.formula import Rule, Sym, sequence
-from hwcheck.core.geometry import Window
+from hwcheck.core.geometry import UnevenWindows, Window
 from hwcheck.core.numfmt import fmt_shape
 from hwcheck.families.arch.layers import GLOBAL, IDENTITY, split
 from hwcheck.families.arch.model import Model
 
+IDENTITY_WINDOW = Window(1, 1, 1, 0, 0)
 MAX_DRAW = 64  # input pixels per side that --draw shows
 MAX_EXACT = 100_000  # work bound for tracing the exact set of seen pixels, per layer
 
@@ -66,24 +73,94 @@ def recurrence_env(axis: Axis, w: Window) -> dict[str, Any]:
     }
 
 
+Span = tuple[int, int] | None  # a unit's field [first, last] in input pixels; None: padding only
+
+
 @dataclass(frozen=True)
 class Axis:
-    """The recurrence state along one axis: field size, jump, left edge of unit 0."""
+    """The recurrence state along one axis: field size, jump, left edge of unit 0; once windows
+    differ in length (``units``), each unit's field instead, and ``rf`` the largest of them."""
 
     rf: int = 1
     jump: int = 1
     lo: int = 0
+    units: tuple[Span, ...] | None = None
 
     @property
-    def start(self) -> float:
-        return self.lo + (self.rf - 1) / 2
+    def uneven(self) -> bool:
+        return self.units is not None
 
-    def through(self, w: Window) -> Axis:
-        env = recurrence_env(self, w)
-        for key, rule, _ in _STEPS:
-            env[key] = rule(env)
-        rf = int(env["rf"])
-        return Axis(rf, int(env["jump"]), int(env["start"] - Fraction(rf - 1, 2)))
+    @property
+    def start(self) -> float | None:
+        return None if self.uneven else self.lo + (self.rf - 1) / 2
+
+    def span(self, u: int) -> Span:
+        """Unit ``u``'s field [first, last] (unclipped)."""
+        if self.units is not None:
+            return self.units[u]
+        return self.lo + u * self.jump, self.lo + u * self.jump + self.rf - 1
+
+    def through(self, w: Window | UnevenWindows, count: int = 0) -> Axis:
+        """The state after a layer's windows; ``count`` (the layer's output size along the axis)
+        is read only once the fields are uneven."""
+        if isinstance(w, Window) and not self.uneven:
+            env = recurrence_env(self, w)
+            for key, rule, _ in _STEPS:
+                env[key] = rule(env)
+            rf = int(env["rf"])
+            return Axis(rf, int(env["jump"]), int(env["start"] - Fraction(rf - 1, 2)))
+        if w == IDENTITY_WINDOW and count == len(self.units):
+            return self  # an activation, a norm: each unit reads itself
+        if isinstance(w, UnevenWindows):
+            return of_units(tuple(self.hull_of(range(a, b)) for a, b in w.bounds))
+        n = len(self.units)
+        return of_units(tuple(self.hull_of(inside(reads(w, u), n)) for u in range(count)))
+
+    def hull_of(self, taps: range) -> Span:
+        """The hull of the fields of units ``taps``. Fields only move right from unit to unit
+        (adaptive windows do, and so does every hull of them), so it is the first unit's left
+        edge to the last one's right edge, unless one of those reads only padding."""
+        if not taps:
+            return None
+        first, last = self.span(taps[0]), self.span(taps[-1])
+        if first is not None and last is not None:
+            return first[0], last[1]
+        return hull(self.span(q) for q in taps)
+
+
+def inside(taps: range, n: int) -> range:
+    """The taps at positions 0 … n − 1 (the rest are padding)."""
+    lo = taps.start if taps.start >= 0 else taps.start % taps.step  # the first tap at 0 or after
+    return range(lo, min(taps.stop, n), taps.step)
+
+
+def hull(spans) -> Span:
+    """The smallest [first, last] holding every span (None for none)."""
+    spans = [x for x in spans if x is not None]
+    return (min(x[0] for x in spans), max(x[1] for x in spans)) if spans else None
+
+
+def interval(spans) -> bool:
+    """Whether the spans' union has no gap (then it is their hull)."""
+    reach = None
+    for lo, hi in sorted(x for x in spans if x is not None):
+        if reach is not None and lo > reach + 1:
+            return False
+        reach = hi if reach is None else max(reach, hi)
+    return True
+
+
+def of_units(units: tuple[Span, ...]) -> Axis:
+    sizes = [hi - lo + 1 for lo, hi in filter(None, units)]
+    first = next(filter(None, units), (0, 0))
+    return Axis(max(sizes, default=0), 0, first[0], units)
+
+
+def unit_fields(axis: Axis) -> list[int] | None:
+    """Each unit's field size along an uneven axis (0: it reads only padding)."""
+    if not axis.uneven:
+        return None
+    return [0 if x is None else x[1] - x[0] + 1 for x in axis.units]
 
 
 @dataclass(frozen=True)
@@ -93,7 +170,7 @@ class Step:
     index: int
     name: str
     type: str
-    windows: tuple[Window, ...] | None  # None once global
+    windows: tuple[Window | UnevenWindows, ...] | None  # None once global
     axes: tuple[Axis, ...] | None  # along the path with the largest field
     best: int = -1  # the input that path comes through (-1: the model input)
     aligned: tuple[bool, ...] = ()  # per axis: every path shares jump and centre
@@ -103,8 +180,12 @@ class Step:
 
     @property
     def rf(self) -> list[int | None]:
-        """The field per axis: the union of the paths' fields, None where they are unaligned."""
-        return [hi - lo + 1 if ok else None for (lo, hi), ok in zip(self.spans, self.aligned)]
+        """The field per axis: the union of the paths' fields, None where they are unaligned
+        (along an uneven axis, the largest unit's field)."""
+        return [
+            None if not ok else a.rf if a.uneven else u[1] - u[0] + 1
+            for a, u, ok in zip(self.axes, self.spans, self.aligned)
+        ]
 
     @property
     def spans(self) -> list[tuple[int, int]]:
@@ -122,18 +203,28 @@ def through_union(union, axis: Axis, w: Window):
 
 
 def merged(states: list[Step], rank: int):
-    """(best input position, aligned, union) of several inputs, per axis."""
+    """(best input position, aligned, union, axes) of several inputs, per axis. Along an uneven
+    axis each unit's field is the union of its fields through every input (aligned while that
+    union has no gap); elsewhere the axes are those of the path with the largest field."""
     best = max(range(len(states)), key=lambda i: (sum(a.rf for a in states[i].axes), -i))
-    aligned, union = [], []
+    aligned, union, axes = [], [], []
     for a in range(rank):
-        axes = [st.axes[a] for st in states]
-        same_jump = len({x.jump for x in axes}) == 1 and all(st.union[a] for st in states)
+        each = [st.axes[a] for st in states]
+        if any(x.uneven for x in each):
+            count = next(len(x.units) for x in each if x.uneven)
+            spans = [[x.span(u) for x in each] for u in range(count)]
+            aligned.append(all(st.aligned[a] for st in states) and all(map(interval, spans)))
+            union.append(None)
+            axes.append(of_units(tuple(map(hull, spans))))
+            continue
+        same_jump = len({x.jump for x in each}) == 1 and all(st.union[a] for st in states)
         aligned.append(
-            same_jump and all(st.aligned[a] for st in states) and len({x.start for x in axes}) == 1
+            same_jump and all(st.aligned[a] for st in states) and len({x.start for x in each}) == 1
         )
         spans = [st.union[a] for st in states]
         union.append((min(s[0] for s in spans), max(s[1] for s in spans)) if same_jump else None)
-    return best, tuple(aligned), tuple(union)
+        axes.append(states[best].axes[a])
+    return best, tuple(aligned), tuple(union), tuple(axes)
 
 
 def input_spatial(model: Model) -> tuple[int, ...]:
@@ -145,12 +236,19 @@ def input_spatial(model: Model) -> tuple[int, ...]:
     return split(model.input_shape, model.layout)[0]
 
 
+def spatial_sizes(model: Model, shape) -> tuple[int, ...]:
+    """The spatial sizes of a layer's output (after an embedding: every axis but the last)."""
+    return (
+        tuple(shape[:-1]) if model.layers[0].type == "embedding" else split(shape, model.layout)[0]
+    )
+
+
 def layer_windows(field, rank: int, where: str):
     """The windows of one layer along ``rank`` axes; None for global layers."""
     if field == GLOBAL:
         return None
     if field == IDENTITY:
-        return (Window(1, 1, 1, 0, 0),) * rank
+        return (IDENTITY_WINDOW,) * rank
     if isinstance(field, str):  # "unsupported: why"
         raise HwcheckError(where, "receptive field not supported: " + field.partition(": ")[2])
     if len(field) != rank:
@@ -182,18 +280,21 @@ def step(model: Model, layer, out, start: Step, rows: list[Step], rank: int) -> 
     if failed is not None:
         return Step(*head, None, None, sources[0], error=failed)
     if len(ins) == 1:
-        best, aligned, union = 0, ins[0].aligned, ins[0].union
+        best, aligned, union, before = 0, ins[0].aligned, ins[0].union, ins[0].axes
     else:
-        best, aligned, union = merged(ins, rank)
+        best, aligned, union, before = merged(ins, rank)
     try:
         wins = layer_windows(out.field, rank, f"{model.source}: {layer.where}")
     except HwcheckError as exc:
         return Step(*head, None, None, sources[best], error=exc)
     if wins is None:
         return Step(*head, None, None, sources[best])
-    before = ins[best].axes
-    axes = tuple(a.through(w) for a, w in zip(before, wins))
-    union = tuple(through_union(u, a, w) for u, a, w in zip(union, before, wins))
+    counts = spatial_sizes(model, out.shape) if any(a.uneven for a in before) else (0,) * rank
+    axes = tuple(a.through(w, n) for a, w, n in zip(before, wins, counts))
+    union = tuple(
+        None if b.uneven else through_union(u, a, w)
+        for u, a, w, b in zip(union, before, wins, axes)
+    )
     return Step(*head, wins, axes, sources[best], aligned, union)
 
 
@@ -218,6 +319,15 @@ def clip(bounds: list[list[int]], sizes) -> list[list[int]] | None:
     return None if any(lo > hi for lo, hi in out) else out
 
 
+def reads(w: Window | UnevenWindows, p: int) -> range:
+    """The positions of the layer below that unit ``p`` reads through ``w`` (padding included:
+    the caller drops positions outside the layer)."""
+    if isinstance(w, UnevenWindows):
+        return range(*w.bounds[p])
+    first = p * w.stride - w.before
+    return range(first, first + w.dilation * (w.kernel - 1) + 1, w.dilation)
+
+
 def seen_positions(rows: list[Step], unit: tuple[int, ...], in_sizes) -> list[list[int]] | None:
     """Per axis, exactly which input positions the unit sees: dilation and strides larger than
     kernels leave holes, and positions in a layer's padding lead nowhere. ``in_sizes[l]`` are
@@ -229,12 +339,7 @@ def seen_positions(rows: list[Step], unit: tuple[int, ...], in_sizes) -> list[li
             w, n = row.windows[axis], sizes[axis]
             if len(seen) * w.kernel > MAX_EXACT:
                 return None
-            seen = {
-                q
-                for p in seen
-                for t in range(w.kernel)
-                if 0 <= (q := p * w.stride - w.before + w.dilation * t) < n
-            }
+            seen = {q for p in seen for q in reads(w, p) if 0 <= q < n}
         out.append(sorted(seen))
     return out
 
@@ -250,13 +355,41 @@ def chain_sizes(rows: list[Step], levels=None) -> list[tuple[int, list[int]]]:
     """What one unit of the top layer sees, measured in units of each layer below it:
     [(level, sizes), ...] from the layer just below down to level 0, the input.
     Layer k is the output of layers[k−1] (1-based, as students count); along a path of a graph
-    ``levels[p]`` is the layer that ``rows[p]`` reads."""
+    ``levels[p]`` is the layer that ``rows[p]`` reads. Along an uneven axis the unit is the one
+    with the largest field."""
     levels = levels or range(len(rows))
-    field, parts = [1] * len(rows[-1].windows), []
-    for level in range(len(rows) - 1, -1, -1):
-        field = [(r - 1) * w.stride + w.span for r, w in zip(field, rows[level].windows)]
-        parts.append((levels[level], list(field)))
-    return parts
+    per_axis = [axis_chain(rows, a) for a in range(len(rows[-1].windows))]
+    return [
+        (levels[level], [sizes[i] for sizes in per_axis])
+        for i, level in enumerate(range(len(rows) - 1, -1, -1))
+    ]
+
+
+def axis_chain(rows: list[Step], a: int) -> list[int]:
+    """Along axis ``a``, the units of each layer (top down) that one top unit sees: (r − 1)·s + k′
+    while the fields are even; along an uneven axis, the widest unit's, followed window by window
+    (positions in the padding of a layer of uneven fields are no units)."""
+    if not rows[-1].axes[a].uneven:
+        field, out = 1, []
+        for row in reversed(rows):
+            w = row.windows[a]
+            field = (field - 1) * w.stride + w.span
+            out.append(field)
+        return out
+    sizes = unit_fields(rows[-1].axes[a])
+    lo = hi = sizes.index(max(sizes))
+    out = []
+    for p in range(len(rows) - 1, -1, -1):
+        w, below = rows[p].windows[a], rows[p - 1].axes[a] if p else None
+        if hi < lo:
+            pass  # the unit reads only padding
+        elif below is not None and below.uneven:  # taps in padding read no unit
+            taps = [q for u in range(lo, hi + 1) for q in reads(w, u) if 0 <= q < len(below.units)]
+            lo, hi = (min(taps), max(taps)) if taps else (0, -1)
+        else:
+            lo, hi = reads(w, lo)[0], reads(w, hi)[-1]
+        out.append(hi - lo + 1)
+    return out
 
 
 def path_levels(path: list[int]) -> list[int]:
@@ -328,10 +461,7 @@ def seen_in_graph(model: Model, rows: list[Step], unit, sizes) -> set[tuple[int,
                 if work > MAX_GRAPH_WORK:
                     return None
                 below = {
-                    (*p[:a], q, *p[a + 1 :])
-                    for p in below
-                    for t in range(w.kernel)
-                    if 0 <= (q := p[a] * w.stride - w.before + w.dilation * t) < n[a]
+                    (*p[:a], q, *p[a + 1 :]) for p in below for q in reads(w, p[a]) if 0 <= q < n[a]
                 }
             (seen if source < 0 else pending.setdefault(source, set())).update(below)
     return seen
