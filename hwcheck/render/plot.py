@@ -194,13 +194,21 @@ def _quadratic(figure, command, result, request, others) -> None:
 
 def field_box(result) -> tuple[tuple[float, float], list[list[int]]]:
     """The unit's centre (row, column) in input pixels and its field's [first, last] rows and
-    columns (unclipped)."""
-    unit = result.unit or [0] * len(result.rf)
-    centre = tuple(s + u * j for s, u, j in zip(result.start, unit, result.jump))
-    region = result.region or [
+    columns (unclipped): the region the result names, else unit 0's from start and jump."""
+    if result.region is not None:
+        return tuple((lo + hi) / 2 for lo, hi in result.region), result.region
+    if result.unit is not None:
+        raise HwcheckError("--plot", "the unit reads only padding: it has no field to draw")
+    if None in result.start or None in result.jump:
+        raise HwcheckError(
+            "--plot",
+            "the units' fields differ along an axis (windows of different lengths, or paths "
+            "that are not aligned): name the unit to draw with --unit i,j",
+        )
+    centre = tuple(result.start)
+    return centre, [
         [math.ceil(c - (r - 1) / 2), math.floor(c + (r - 1) / 2)] for c, r in zip(centre, result.rf)
     ]
-    return centre, region
 
 
 def _receptive_field(figure, command, result, request, others) -> None:
@@ -226,7 +234,7 @@ def _receptive_field(figure, command, result, request, others) -> None:
     unit = result.unit or [0, 0]
     axes.set_title(
         f"unit ({unit[0]}, {unit[1]}) of layers[{result.layer}]: field "
-        f"{result.rf[0]}×{result.rf[1]}, centre ({centre[0]:g}, {centre[1]:g})"
+        f"{r1 - r0 + 1}×{c1 - c0 + 1}, centre ({centre[0]:g}, {centre[1]:g})"
     )
     axes.set_xlabel("input column")
     axes.set_ylabel("input row")
