@@ -611,7 +611,11 @@ def test_rf_of_a_branch_that_does_not_read_an_unsupported_layer():
         {"type": "conv2d", "filters": 1, "kernel": 3, "inputs": ["a"], "name": "b"},
         outputs=["up", "b"],
     )
-    assert hwcheck.rf(model=graph, layer=2).rf == [5, 5]
+    branch = hwcheck.rf(model=graph, layer=2)
+    assert branch.rf == [5, 5]
+    up = branch.layers[1]  # shown as having no field, not as seeing the whole input
+    assert up["rf"] == [None, None] and not up["global"]
+    assert up["unsupported"].startswith("layers[1] (conv_transpose2d): ")
     with pytest.raises(HwcheckError, match="not supported"):
         hwcheck.rf(model=graph)  # the first output, 'up'
 

@@ -140,6 +140,22 @@ def test_unsupported_layers_say_so():
     assert hwcheck.rf(spec="20 | embedding 100 8 | conv1d 4 3").rf == [3]
 
 
+def test_a_global_layer_after_a_layer_without_a_field_sees_the_whole_input():
+    """ViT: a patch conv, a reshape to a sequence (no field: it moves positions between axes),
+    then attention, which mixes every token, so every later unit sees the whole image."""
+    r = hwcheck.rf(model="vit_b16")
+    assert r.jump is None and r.rf == [224, 224] and "multi_head_attention" in r.chain
+    reshape = r.layers[1]
+    assert reshape["type"] == "reshape" and reshape["rf"] == [None, None]
+    assert reshape["unsupported"] == "layers[1] (reshape): reshape moves positions between axes"
+    assert not reshape["global"] and r.layers[0]["rf"] == [16, 16]
+    assert any("layers[1] patches: no receptive field" in line for line in r.work)
+    flat = hwcheck.rf(spec="32x32x3 | conv2d 8 4 stride=4 | reshape [64, 8] | flatten")
+    assert flat.to_json()["global"] is True and "flatten at layers[2]" in flat.chain
+    with pytest.raises(HwcheckError, match="not supported"):  # per-token: still no field
+        hwcheck.rf(spec="32x32x3 | conv2d 8 4 stride=4 | reshape [64, 8] | dense 4")
+
+
 def test_rf_json_keys():
     data = hwcheck.rf(spec=A).to_json()
     for key in ("layers", "rf", "jump", "start", "rf_area", "global"):

@@ -463,6 +463,8 @@ def rf_cell(values) -> str:
 
 def rf_row(x: dict, graph: bool = False) -> tuple[str, ...]:
     head = (str(x["index"]), x["name"], x["type"], *((", ".join(x["inputs"]),) if graph else ()))
+    if "unsupported" in x:
+        return (*head, "—", "—", "—", "—", "none", "—")
     if x["global"]:
         return (*head, "—", "—", "—", "—", fmt_shape(x["rf"]) + " (all)", "—")
     start = None if x["start"] is None else [None if s is None else fmt(s) for s in x["start"]]
@@ -479,6 +481,15 @@ def rf_row(x: dict, graph: bool = False) -> tuple[str, ...]:
 
 def step_row(step, input_sizes, inputs: list[str], graph: bool = False) -> dict[str, Any]:
     head = {"index": step.index, "name": step.name, "type": step.type, "inputs": inputs}
+    if step.error is not None:
+        return {
+            **head,
+            **dict.fromkeys(("kernel", "stride", "dilation", "jump")),
+            "rf": [None] * len(input_sizes),
+            "start": None,
+            "global": False,
+            "unsupported": _fields().why_none(step),
+        }
     if step.axes is None:
         return {
             **head,
@@ -511,7 +522,7 @@ def step_row(step, input_sizes, inputs: list[str], graph: bool = False) -> dict[
 def recurrence_work(rows, limit: int = 40) -> tuple[str, ...]:
     """``layers[1] conv2d_1: r = 3 + (3 − 1)·1 = 5, j = 1·1 = 1, start = 1 + (1 − 0)·1 = 2``
     (the first and last ``limit / 2`` layers: only those are written out)."""
-    end = next((i for i, step in enumerate(rows) if step.axes is None), None)
+    end = next((i for i, s in enumerate(rows) if s.axes is None and s.error is None), None)
     count = len(rows) if end is None else end + 1
     shown = (
         range(count) if count <= limit else [*range(limit // 2), *range(count - limit // 2, count)]
@@ -530,6 +541,8 @@ def recurrence_work(rows, limit: int = 40) -> tuple[str, ...]:
 def recurrence_line(step, before) -> str:
     """One layer's work: the recurrences along the first even axis, numbers substituted, and
     along each uneven axis the units' fields."""
+    if step.error is not None:
+        return f"layers[{step.index}] {step.name}: no receptive field ({_fields().why_none(step)})"
     if step.axes is None:
         return f"layers[{step.index}] {step.name}: every unit sees the whole input ({step.type})"
     names = axis_names(len(step.axes))
@@ -602,7 +615,7 @@ def check_unit(unit: tuple[int, ...], rank: int, sizes) -> tuple[int, ...]:
 
 
 def global_chain(rows, sizes) -> str:
-    first = next(s for s in rows if s.axes is None)
+    first = next(s for s in rows if s.axes is None and s.error is None)
     area = f" = {prod(sizes):,}" if len(sizes) > 1 else ""
     return (
         f"every unit of layer {len(rows)} sees the whole input ({fmt_shape(sizes)}{area} "

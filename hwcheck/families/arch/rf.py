@@ -156,6 +156,12 @@ def of_units(units: tuple[Span, ...]) -> Axis:
     return Axis(max(sizes, default=0), 0, first[0], units)
 
 
+def why_none(step: Step) -> str:
+    """Why a row has no field: ``layers[1] (reshape): reshape moves positions between axes``."""
+    where = step.error.where.rpartition(": ")[2]
+    return f"{where}: {step.error.message.removeprefix('receptive field not supported: ')}"
+
+
 def unit_fields(axis: Axis) -> list[int] | None:
     """Each unit's field size along an uneven axis (0: it reads only padding)."""
     if not axis.uneven:
@@ -259,7 +265,8 @@ def layer_windows(field, rank: int, where: str):
 def steps(model: Model, outs) -> list[Step]:
     """The recurrence through every layer of ``outs`` (a prefix of the model), in file order.
     A layer without a field (a transposed convolution, …) is an error only for the last layer
-    and the layers that depend on it, not for a branch the last layer does not read."""
+    and the layers that depend on it, not for a branch the last layer does not read, nor once a
+    global layer (attention, flatten, a global pool) has mixed every position it reads."""
     rank = len(input_spatial(model))
     start = Step(-1, "input", "", None, (Axis(),) * rank, -1, (True,) * rank, ((0, 0),) * rank)
     rows: list[Step] = []
@@ -278,6 +285,8 @@ def step(model: Model, layer, out, start: Step, rows: list[Step], rank: int) -> 
         return Step(*head, None, None, sources[0])
     failed = next((st.error for st in ins if st.error is not None), None)
     if failed is not None:
+        if out.field == GLOBAL:  # it mixes every position it reads, wherever the layers below
+            return Step(*head, None, None, sources[0])  # moved them (ViT's patch reshape)
         return Step(*head, None, None, sources[0], error=failed)
     if len(ins) == 1:
         best, aligned, union, before = 0, ins[0].aligned, ins[0].union, ins[0].axes
