@@ -66,7 +66,8 @@ def written_numbers(draw, *, in_list: bool = False):
     marks = [".", "٫"] + (["/"] if script != "ascii" else [])
     mark = draw(st.sampled_from(marks))
     groups = ["", "_"] if in_list else ["", "_", ",", "٬"]
-    grouping = draw(st.sampled_from(groups)) if len(whole) > 3 else ""
+    # nobody groups a whole part that starts with 0 ('0,001' with Eastern digits is 0.001)
+    grouping = draw(st.sampled_from(groups)) if len(whole) > 3 and whole[0] != "0" else ""
     k = draw(st.none() | st.integers(-420, 420) | st.integers(-5, 5))
     style = draw(st.sampled_from(["e", "E", "·10^", "×10^", "*10^", "×10^()", "super"]))
 
