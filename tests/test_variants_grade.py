@@ -142,6 +142,48 @@ def test_partial_credit_for_other_variant_comes_from_the_students_key(cli, term,
     assert doc["students"][0]["score"] == 3.5
 
 
+EXPRESSION_KEY = """title = "Derivatives"
+[[exercise]]
+id = "D"
+command = "derive"
+expr = "{a}*x**2 + {c}*x"
+wrt = ["x"]
+[exercise.vary]
+a = [2, 3, 5, 7]
+c = [1, 4]
+[exercise.claims]
+"derivatives.x" = "?"
+"""
+
+
+def test_a_neighbours_expression_written_another_way_is_other_variant(cli, tmp_path):
+    """A derivative copied from a neighbour and rewritten (1*(…) around it) is the neighbour's
+    answer as much as the same text: other_variant either way, one answer, one verdict."""
+    from hwcheck.answers.variants.command import variants
+    from hwcheck.answers.variants.request import VariantsRequest
+
+    key = tmp_path / "key.toml"
+    key.write_text(EXPRESSION_KEY, encoding="utf-8")
+    students = [f"e{i}" for i in range(8)]
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student\n" + "\n".join(students) + "\n", encoding="utf-8")
+    out = tmp_path / "variants"
+    variants(VariantsRequest(key=str(key), roster=str(roster), seed=3, out=str(out)))
+    right = {s: right_answers(out, s)["D.derivatives.x"] for s in students}
+    me = students[0]
+    other = next(s for s in students if right[s] != right[me])
+    for written in (right[other], f"1*({right[other]})", f"({right[other]}) + 0*x"):
+        answers = tmp_path / "c.csv"
+        answers.write_text(f'student,D.derivatives.x\n{me},"{written}"\n', encoding="utf-8")
+        code, text, err = cli("grade", str(key), str(answers), "--variants", str(out), "--json")
+        assert code == 0, err
+        (claim,) = json.loads(text)["students"][0]["claims"]
+        assert claim["verdict"] == "wrong"
+        assert {"id": "other_variant", "value": other} in [
+            {"id": m["id"], "value": m.get("value")} for m in claim["mistakes"]
+        ], (written, claim["mistakes"])
+
+
 # ------------------------------------------------------------------------------ feedback
 
 

@@ -15,12 +15,11 @@ import sympy
 
 from hwcheck.core.errors import HwcheckError, pointer
 from hwcheck.families.symbolic import functions as nn
-from hwcheck.families.symbolic.parser import Node, parse
+from hwcheck.families.symbolic.parser import ALIASES, Node, parse
 
 MAX_EXPONENT = 1_000  # |n| in x**n
 MAX_BITS = 13_000  # size of a number computed from literals (~3,900 digits)
 
-ALIASES = {"λ": "lam"}  # the regularization weight may be written λ or lam
 
 _FUNCTIONS = {
     "sigmoid": nn.sigmoid,

@@ -10,10 +10,16 @@ numeric versions below are stable for |z| up to 1e4 and beyond.
 
 from __future__ import annotations
 
-import math
-
 import sympy
 from sympy import Function, Heaviside, Max, Rational, exp, log
+
+from hwcheck.families.symbolic.values import (
+    dirac,
+    heaviside,
+    stable_relu,
+    stable_sigmoid,
+    stable_softplus,
+)
 
 
 class sigmoid(Function):
@@ -154,32 +160,6 @@ def _stable_patterns() -> list:
 
 
 # --------------------------------------------------------------------- stable numerics
-
-
-def stable_sigmoid(z: float) -> float:
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
-
-
-def stable_softplus(z: float) -> float:
-    return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
-
-
-def stable_relu(z: float) -> float:
-    return z if z > 0 else 0.0 * z
-
-
-def heaviside(z: float, h0: float = 0.5) -> float:
-    return 1.0 if z > 0 else (0.0 if z < 0 else h0)
-
-
-def dirac(z: float, *order) -> float:
-    """δ(z) as a function: 0 away from 0, undefined at 0 (where the derivative does not exist)."""
-    if z == 0:
-        raise ValueError("DiracDelta at 0")
-    return 0.0
 
 
 MATH_FUNCTIONS = {

@@ -30,6 +30,8 @@ MAX_DEPTH = 60  # nested parentheses / operators
 MAX_DIGITS = 40  # digits in one number literal
 MAX_NAME = 64
 
+ALIASES = {"λ": "lam"}  # the regularization weight may be written λ or lam
+
 #: function name (as written) → (canonical name, minimum arguments, maximum arguments)
 FUNCTIONS: dict[str, tuple[str, int, int]] = {
     "sigmoid": ("sigmoid", 1, 1),

@@ -5,16 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hwcheck.core.options import choice, flag, integer, multi, names, number, text
-
-#: the regularization weight may be written λ or lam (as in expressions: symbolic.build.ALIASES)
-_ALIASES = {"λ": "lam"}
+from hwcheck.families.symbolic.parser import ALIASES
 
 
 def parse_point(raw, where: str) -> dict:
     """``--at w=0.1,x=2`` → ``{"w": Fraction(1, 10), "x": 2}`` (``λ`` read as ``lam``)."""
     from hwcheck.core.arrays import parse_assignments
 
-    return {_ALIASES.get(k, k): v for k, v in parse_assignments(raw, where).items()}
+    return {ALIASES.get(k, k): v for k, v in parse_assignments(raw, where).items()}
 
 
 def parse_domain(raw, where: str):
