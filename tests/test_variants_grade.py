@@ -256,6 +256,38 @@ def test_the_class_report_links_each_student_and_names_the_copying(pages):
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def test_every_id_gets_its_own_page(cli, tmp_path):
+    """Ids a student controls: a slash, a leading dot, a '%', 150 Persian letters (300 bytes,
+    past a file name's 255): each gets a page of its own, and none stops the others (a long id
+    made the whole --feedback run fail before; the others were skipped without a word)."""
+    from hwcheck.answers.grade.feedback import page_name
+
+    ids = ["a/b", ".hidden", "%41", "A", "ع" * 150, "ع" * 149 + "ف", "ok"]
+    rows = "".join(f'"{s}",4640\n' for s in ids)
+    answers = tmp_path / "class.csv"
+    answers.write_text("student,B.total_params\n" + rows, encoding="utf-8")
+    pages = tmp_path / "pages"
+    key = DATA / "grade" / "key.toml"
+    code, _, err = cli("grade", str(key), str(answers), "--feedback", str(pages))
+    assert code == 0, err
+    names = [page_name(s) for s in ids]
+    assert len(set(names)) == len(ids)
+    assert names[:4] == ["a%2Fb", "%2Ehidden", "%2541", "A"]
+    assert all(len(n.encode()) <= 200 for n in names)
+    written = sorted(p.name for p in pages.iterdir())
+    assert written == sorted(f"{n}.{ext}" for n in names for ext in ("html", "md"))
+    assert "a/b" in (pages / "a%2Fb.html").read_text(encoding="utf-8")
+
+
+def test_a_variant_needs_an_id_that_can_name_its_folder():
+    from hwcheck.answers.variants.folder import file_name
+    from hwcheck.core.errors import HwcheckError
+
+    assert file_name("ع" * 100, "roster") == "ع" * 100  # 200 bytes
+    with pytest.raises(HwcheckError, match="too long to name a file"):
+        file_name("ع" * 101, "roster")
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 def test_a_page_opens_in_headless_chromium_without_a_request(pages, tmp_path):
     feedback, _, _ = pages

@@ -43,9 +43,7 @@ def write_feedback(result, key, variants, target: Path) -> None:
 
     files: dict[str, bytes] = {}
     for student in result.students:
-        name = _page_name(student["student"])
-        if name is None:  # an id that names no file gets no page
-            continue
+        name = page_name(student["student"])
         own = _own_key(student, key, variants)
         sections = student_sections(student, own, result.key)
         files[f"{name}.md"] = _markdown(sections).encode()
@@ -53,14 +51,31 @@ def write_feedback(result, key, variants, target: Path) -> None:
     write_folder(target, files, "--feedback", ours=is_ours)
 
 
-def _page_name(student: str) -> str | None:
-    from hwcheck.answers.variants.folder import file_name
-    from hwcheck.core.errors import HwcheckError
+def page_name(student: str) -> str:
+    """The file name of a student's pages: the id itself where it can name a file on Linux,
+    macOS and Windows alike; otherwise with each character that cannot (``/ \\ : * ? " < > |``,
+    a control character, a leading dot, a trailing dot or space) and every ``%`` written as
+    ``%XX``, its UTF-8 bytes, as in a URL, so that two ids never share a page. A name longer
+    than ``MAX_NAME_BYTES`` (200) bytes is cut, and ``~`` and 12 hex digits of the id's SHA-256
+    added."""
+    from hwcheck.answers.variants.folder import MAX_NAME_BYTES, UNSAFE
 
-    try:
-        return file_name(student, "--feedback")
-    except HwcheckError:
-        return None
+    def unsafe(i: int, c: str) -> bool:
+        edge = (i == 0 and c == ".") or (i == len(student) - 1 and c in ". ")
+        return edge or c == "%" or ord(c) < 32 or bool(UNSAFE.match(c))
+
+    name = "".join(
+        "".join(f"%{b:02X}" for b in c.encode()) if unsafe(i, c) else c
+        for i, c in enumerate(student)
+    )
+    if len(name.encode()) <= MAX_NAME_BYTES:
+        return name
+    import hashlib
+
+    digest = hashlib.sha256(student.encode()).hexdigest()[:12]
+    while len(name.encode()) > MAX_NAME_BYTES - 13:  # a file name holds 255 bytes at most
+        name = name[:-1]
+    return f"{name.rstrip('. ')}~{digest}"
 
 
 def _own_key(student: dict[str, Any], key, variants):

@@ -18,6 +18,7 @@ from hwcheck.core.errors import HwcheckError
 
 #: characters a student id may not hold to name a file or folder on any common system
 UNSAFE = re.compile(r'[/\\:*?"<>|]')
+MAX_NAME_BYTES = 200  # a file name holds 255 bytes; the writer adds a temporary suffix
 
 
 def file_name(student: str, where: str) -> str:
@@ -27,6 +28,12 @@ def file_name(student: str, where: str) -> str:
     if bad or student in (".", "..") or student.startswith(".") or student.endswith((" ", ".")):
         what = f"the character {bad.group()!r}" if bad else "a leading or trailing dot or space"
         raise HwcheckError(where, f"student id '{student}' cannot name a file: it holds {what}")
+    if len(student.encode()) > MAX_NAME_BYTES:
+        raise HwcheckError(
+            where,
+            f"student id '{student[:40]}…' is too long to name a file "
+            f"({len(student.encode())} bytes in UTF-8, at most {MAX_NAME_BYTES})",
+        )
     return student
 
 
