@@ -301,3 +301,36 @@ def test_tolerances_have_one_rule_in_check_and_in_a_calculator(cli, monkeypatch,
         for args in (("check", "examples.toml", "--only", "B"), ("sgd",))
     ]
     assert errors[0] == errors[1] == f"error: {option}: must not be negative, got -1\n"
+
+
+def test_a_link_swapped_in_after_the_path_was_resolved_is_refused(cli, tmp_path, monkeypatch):
+    """``f = "@k.txt"`` resolves inside the folder; if a link out of it takes k.txt's place
+    before the file is opened, the file opened is outside: refused (Linux, by /proc)."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the check after opening reads /proc/self/fd")
+    from hwcheck.core import inputs
+
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    (tmp_path / "secret.txt").write_text("9 9; 9 9\n", encoding="utf-8")
+    kernel = folder / "k.txt"
+    kernel.write_text("1 0; 0 -1\n", encoding="utf-8")
+    real = inputs.resolve_path
+
+    def resolve_then_swap(name, where):
+        path = real(name, where)
+        if name == "k.txt":
+            kernel.unlink()
+            kernel.symlink_to(tmp_path / "secret.txt")
+        return path
+
+    monkeypatch.setattr(inputs, "resolve_path", resolve_then_swap)
+    text = (
+        '[[exercise]]\nid = "a"\ncommand = "conv-matrix"\ninput = "3x3"\nf = "@k.txt"\n'
+        '[exercise.claims]\n"shape" = [4, 9]\n'
+    )
+    _code, out, _ = cli("check", write(folder, text), "--json")
+    doc = json.loads(out)
+    assert "leaves the answers file's folder" in doc["exercises"][0]["error"]

@@ -227,10 +227,10 @@ def test_a_file_that_vanishes_before_it_is_read(cli, world, monkeypatch):
     gone.write_text(RIGHT, encoding="utf-8")
     real = submissions.read_text_file
 
-    def vanishing(name, where, max_bytes, path=None):
+    def vanishing(name, where, max_bytes, path=None, **kw):
         if name.endswith("gone.toml"):
             Path(name).unlink(missing_ok=True)
-        return real(name, where, max_bytes, path)
+        return real(name, where, max_bytes, path, **kw)
 
     monkeypatch.setattr(submissions, "read_text_file", vanishing)
     before = snapshot(world)
@@ -441,10 +441,10 @@ def test_an_unforeseen_failure_reading_one_file_is_its_error_row(cli, world, mon
     (world / "class" / "odd.toml").write_text(RIGHT, encoding="utf-8")
     real = submissions.read_text_file
 
-    def failing(name, where, max_bytes, path=None):
+    def failing(name, where, max_bytes, path=None, **kw):
         if name.endswith("odd.toml"):
             raise TypeError("unforeseen")
-        return real(name, where, max_bytes, path)
+        return real(name, where, max_bytes, path, **kw)
 
     monkeypatch.setattr(submissions, "read_text_file", failing)
     assert "TypeError: unforeseen" in error_of(run_class(cli, world), "odd.toml")
@@ -471,3 +471,36 @@ def test_a_link_swapped_in_after_the_walk_is_not_followed(cli, world, monkeypatc
     assert "TOP_SECRET" not in out
     row = next(s for s in json.loads(out)["students"] if s["file"].endswith("carol.toml"))
     assert "symbolic link" in row["error"] and row["score"] == 0
+
+
+@pytest.mark.parametrize("swap", ["link", "file"])
+def test_a_swap_between_the_look_and_the_open_is_refused(cli, world, monkeypatch, swap):
+    """The tightest window: the file passes the look (a regular file, not a link), then a link
+    out of the folder, or another file, takes its place before it is opened. The file opened
+    must be the one looked at, reached without following a link."""
+    from hwcheck.answers.grade import submissions
+
+    (world / "secret.toml").write_text(SECRET, encoding="utf-8")
+    target = world / "class" / "carol.toml"
+    target.write_text(RIGHT, encoding="utf-8")
+    real = submissions._not_a_link
+
+    def look_then_swap(path, display):
+        seen = real(path, display)
+        if path.name == "carol.toml":
+            target.unlink()
+            if swap == "link":
+                target.symlink_to(world / "secret.toml")
+            else:
+                target.write_text(SECRET, encoding="utf-8")  # a new file: another inode
+        return seen
+
+    keep = world / "keep.toml"  # holds the old inode, so the new file cannot reuse its number
+    os.link(target, keep)
+    monkeypatch.setattr(submissions, "_not_a_link", look_then_swap)
+    code, out, err = cli("grade", str(world / "key.toml"), str(world / "class"), "--json")
+    assert (code, err) == (0, "")
+    assert "TOP_SECRET" not in out
+    row = next(s for s in json.loads(out)["students"] if s["file"].endswith("carol.toml"))
+    assert row["score"] == 0
+    assert ("symbolic link" in row["error"]) if swap == "link" else ("changed" in row["error"])

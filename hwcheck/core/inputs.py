@@ -114,13 +114,23 @@ def read_bytes_file(name: str, where: str, max_bytes: int = MAX_FILE_BYTES) -> b
     return _read_bytes(Path(name), name, where, max_bytes)
 
 
-def read_text_file(name: str, where: str, max_bytes: int, path: Path | None = None) -> str:
+def read_text_file(
+    name: str,
+    where: str,
+    max_bytes: int,
+    path: Path | None = None,
+    *,
+    same_as: tuple[int, int] | None = None,
+) -> str:
     """The UTF-8 text of file ``path`` (default ``name``), or of standard input for ``-``.
 
     One bounded reader for every file hwcheck reads: a regular file only (a folder, FIFO,
     device, socket or ``/proc`` file is refused before it is opened, so nothing blocks), at most
     ``max_bytes`` read, a leading UTF-8 byte-order mark dropped. ``-`` (standard input) only
-    from the command line: never while an answers file is being checked.
+    from the command line: never while an answers file is being checked. ``same_as``: the
+    (device, inode) the caller found at the path; the file opened must be that one, reached
+    without following a link (a link or file swapped in after the caller looked is refused).
+    A ``path`` resolved inside an answers file's folder must still be inside it once opened.
     """
     if name == "-":
         if FILE_ROOT.get() is not None:
@@ -129,7 +139,8 @@ def read_text_file(name: str, where: str, max_bytes: int, path: Path | None = No
             )
         data = _read_stdin(where, max_bytes)
     else:
-        data = _read_bytes(path or Path(name), name, where, max_bytes)
+        inside = FILE_ROOT.get() if path is not None else None  # resolved by resolve_path
+        data = _read_bytes(path or Path(name), name, where, max_bytes, same_as, inside)
     data = data.removeprefix(_BOM)
     try:
         return data.decode("utf-8")
@@ -156,8 +167,17 @@ def _read_stdin(where: str, max_bytes: int) -> bytes:
     return data
 
 
-def _read_bytes(path: Path, name: str, where: str, max_bytes: int) -> bytes:
-    """At most ``max_bytes`` of a regular file, checked with ``stat`` before it is opened."""
+def _read_bytes(
+    path: Path,
+    name: str,
+    where: str,
+    max_bytes: int,
+    same_as: tuple[int, int] | None = None,
+    inside: Path | None = None,
+) -> bytes:
+    """At most ``max_bytes`` of a regular file, checked with ``stat`` before it is opened
+    (``same_as`` and ``inside``: :func:`read_text_file`)."""
+    import errno
     import os
     import stat
 
@@ -171,11 +191,17 @@ def _read_bytes(path: Path, name: str, where: str, max_bytes: int) -> bytes:
         if info.st_size > max_bytes:
             raise HwcheckError(where, f"{it} is larger than {max_bytes // 1024:,} KiB")
         flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)
+        if same_as is not None:
+            flags |= getattr(os, "O_NOFOLLOW", 0)
         fd = os.open(path, flags)
         try:
             opened = os.fstat(fd)
             if not stat.S_ISREG(opened.st_mode):  # swapped after the stat above
                 raise HwcheckError(where, f"{it} is not a regular file")
+            if same_as is not None and (opened.st_dev, opened.st_ino) != same_as:
+                raise HwcheckError(where, f"{it} changed while it was read")
+            if inside is not None and not _opened_inside(fd, inside):
+                raise HwcheckError(where, f"{it} leaves the answers file's folder")
             note_input(str(path), opened)  # an output of this run never overwrites it
             with os.fdopen(fd, "rb", closefd=False) as handle:
                 data = handle.read(max_bytes + 1)
@@ -183,12 +209,27 @@ def _read_bytes(path: Path, name: str, where: str, max_bytes: int) -> bytes:
             os.close(fd)
     except FileNotFoundError:
         raise HwcheckError(where, f"no such file: {_short(name, 80)}") from None
-    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
-        reason = getattr(exc, "strerror", None) or "a file name cannot hold a NUL byte"
-        raise HwcheckError(where, f"cannot read {it}: {reason}") from None
+    except OSError as exc:
+        if same_as is not None and exc.errno == errno.ELOOP:  # O_NOFOLLOW met a link
+            raise HwcheckError(where, f"{it} is a symbolic link (not followed)") from None
+        raise HwcheckError(where, f"cannot read {it}: {exc.strerror or exc}") from None
+    except ValueError:  # a NUL byte in the name
+        raise HwcheckError(where, f"cannot read {it}: a file name cannot hold a NUL byte") from None
     if len(data) > max_bytes:
         raise HwcheckError(where, f"{it} is larger than {max_bytes // 1024:,} KiB")
     return data
+
+
+def _opened_inside(fd: int, root: Path) -> bool:
+    """Whether the file open as ``fd`` lies inside ``root``, by the kernel's own name for it
+    (``/proc/self/fd``); where the system has none, the check before opening stands alone."""
+    import os
+
+    try:
+        real = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return True
+    return Path(real).is_relative_to(root.resolve())
 
 
 def _file_kind(mode: int) -> str:

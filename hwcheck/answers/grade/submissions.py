@@ -278,15 +278,12 @@ def read(
 
 
 def _read_text(display: str, path: Path, max_bytes: int, inside: bool) -> str:
-    """The text of a submission file; one found in a folder must be the same file, and not a
-    symbolic link, before and after it is read (a link swapped in after the walk is refused)."""
+    """The text of a submission file; one found in a folder must not be a symbolic link, and
+    the file opened must be the very file looked at (opened without following a link, its
+    device and inode compared): a link or file swapped in after the walk is refused."""
     if not inside:
         return read_text_file(display, display, max_bytes)
-    before = _not_a_link(path, display)
-    text = read_text_file(display, display, max_bytes)
-    if _not_a_link(path, display) != before:
-        raise HwcheckError(display, "changed while it was read")
-    return text
+    return read_text_file(display, display, max_bytes, same_as=_not_a_link(path, display))
 
 
 def _not_a_link(path: Path, display: str) -> tuple[int, int]:
