@@ -200,3 +200,14 @@ def test_keras_pools_the_same_windows(n, o):
     assert hwcheck.params(spec=f"{n}x1 | adaptive_avgpool1d {o}").output_shape == [o, 1]
     means = [values[a:b].mean() for a, b in adaptive_windows(n, o)]
     assert pooled == pytest.approx(means, rel=1e-6)
+
+
+def test_following_every_unit_has_a_bound(cli):
+    """70,000 units with fields of their own through 50 layers: refused past a million units
+    followed (about a second), with the layer to ask for instead; an earlier layer still works."""
+    convs = " | ".join(["conv1d 1 3 padding=same"] * 50)
+    spec = f"100000x1 | adaptive_avgpool1d 70000 | {convs}"
+    code, _, err = cli("rf", "--spec", spec)
+    assert code == 2 and "past 1,000,000 units" in err and "--layer" in err
+    assert len(err.strip().splitlines()) == 1
+    assert hwcheck.rf(spec=spec, layer=5).rf == [17]

@@ -41,6 +41,7 @@ from hwcheck.families.arch.model import Model
 IDENTITY_WINDOW = Window(1, 1, 1, 0, 0)
 MAX_DRAW = 64  # input pixels per side that --draw shows
 MAX_EXACT = 100_000  # work bound for tracing the exact set of seen pixels, per layer
+MAX_UNEVEN_WORK = 1_000_000  # units whose own fields are followed, over all layers
 
 
 # The Distill recurrences (Araujo, Norris & Sim 2019), written once: Axis.through computes with
@@ -270,8 +271,18 @@ def steps(model: Model, outs) -> list[Step]:
     rank = len(input_spatial(model))
     start = Step(-1, "input", "", None, (Axis(),) * rank, -1, (True,) * rank, ((0, 0),) * rank)
     rows: list[Step] = []
+    work = 0
     for layer, out in zip(model.layers, outs):
         rows.append(step(model, layer, out, start, rows, rank))
+        work += sum(len(a.units) for a in rows[-1].axes or () if a.uneven)
+        if work > MAX_UNEVEN_WORK:
+            raise HwcheckError(
+                f"{model.source}: {layer.where}",
+                f"receptive fields of different sizes followed unit by unit past "
+                f"{MAX_UNEVEN_WORK:,} units in all (windows of different lengths at "
+                f"{next(r.name for r in rows if r.axes and any(a.uneven for a in r.axes))}); "
+                "ask for an earlier layer with --layer",
+            )
     if rows and rows[-1].error is not None:
         raise rows[-1].error
     return rows
