@@ -262,7 +262,7 @@ def test_every_id_gets_its_own_page(cli, tmp_path):
     made the whole --feedback run fail before; the others were skipped without a word)."""
     from hwcheck.answers.grade.feedback import page_name
 
-    ids = ["a/b", ".hidden", "%41", "A", "ع" * 150, "ع" * 149 + "ف", "ok"]
+    ids = ["a/b", ".hidden", "%41", "A", "ع" * 150, "ع" * 149 + "ف", "ok", "con", "Nul.x"]
     rows = "".join(f'"{s}",4640\n' for s in ids)
     answers = tmp_path / "class.csv"
     answers.write_text("student,B.total_params\n" + rows, encoding="utf-8")
@@ -273,6 +273,7 @@ def test_every_id_gets_its_own_page(cli, tmp_path):
     names = [page_name(s) for s in ids]
     assert len(set(names)) == len(ids)
     assert names[:4] == ["a%2Fb", "%2Ehidden", "%2541", "A"]
+    assert names[-2:] == ["%63on", "%4Eul.x"]  # Windows keeps CON and NUL for devices
     assert all(len(n.encode()) <= 200 for n in names)
     written = sorted(p.name for p in pages.iterdir())
     assert written == sorted(f"{n}.{ext}" for n in names for ext in ("html", "md"))
@@ -286,6 +287,10 @@ def test_a_variant_needs_an_id_that_can_name_its_folder():
     assert file_name("ع" * 100, "roster") == "ع" * 100  # 200 bytes
     with pytest.raises(HwcheckError, match="too long to name a file"):
         file_name("ع" * 101, "roster")
+    for device in ("con", "COM1", "lpt9.txt", "aux "):
+        with pytest.raises(HwcheckError, match="cannot name a file"):
+            file_name(device, "roster")
+    assert file_name("console", "roster") == "console"
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")

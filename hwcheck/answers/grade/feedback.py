@@ -54,14 +54,17 @@ def write_feedback(result, key, variants, target: Path) -> None:
 def page_name(student: str) -> str:
     """The file name of a student's pages: the id itself where it can name a file on Linux,
     macOS and Windows alike; otherwise with each character that cannot (``/ \\ : * ? " < > |``,
-    a control character, a leading dot, a trailing dot or space) and every ``%`` written as
-    ``%XX``, its UTF-8 bytes, as in a URL, so that two ids never share a page. A name longer
+    a control character, a leading dot, a trailing dot or space, the first of a name Windows
+    keeps for a device such as ``con``) and every ``%`` written as ``%XX``, its UTF-8 bytes,
+    as in a URL, so that two ids never share a page. A name longer
     than ``MAX_NAME_BYTES`` (200) bytes is cut, and ``~`` and 12 hex digits of the id's SHA-256
     added."""
-    from hwcheck.answers.variants.folder import MAX_NAME_BYTES, UNSAFE
+    from hwcheck.answers.variants.folder import MAX_NAME_BYTES, UNSAFE, reserved
+
+    device = reserved(student)
 
     def unsafe(i: int, c: str) -> bool:
-        edge = (i == 0 and c == ".") or (i == len(student) - 1 and c in ". ")
+        edge = (i == 0 and (c == "." or device)) or (i == len(student) - 1 and c in ". ")
         return edge or c == "%" or ord(c) < 32 or bool(UNSAFE.match(c))
 
     name = "".join(

@@ -19,6 +19,13 @@ from hwcheck.core.errors import HwcheckError
 #: characters a student id may not hold to name a file or folder on any common system
 UNSAFE = re.compile(r'[/\\:*?"<>|]')
 MAX_NAME_BYTES = 200  # a file name holds 255 bytes; the writer adds a temporary suffix
+#: names Windows keeps for devices, with any extension (con.html is the console too)
+RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"{d}{i}" for d in ("COM", "LPT") for i in range(1, 10))}
+
+
+def reserved(name: str) -> bool:
+    """Whether Windows keeps ``name`` for a device (``nul``, ``COM1.txt``)."""
+    return name.split(".")[0].rstrip(" ").upper() in RESERVED
 
 
 def file_name(student: str, where: str) -> str:
@@ -28,6 +35,10 @@ def file_name(student: str, where: str) -> str:
     if bad or student in (".", "..") or student.startswith(".") or student.endswith((" ", ".")):
         what = f"the character {bad.group()!r}" if bad else "a leading or trailing dot or space"
         raise HwcheckError(where, f"student id '{student}' cannot name a file: it holds {what}")
+    if reserved(student):
+        raise HwcheckError(
+            where, f"student id '{student}' cannot name a file: Windows keeps the name for a device"
+        )
     if len(student.encode()) > MAX_NAME_BYTES:
         raise HwcheckError(
             where,
