@@ -42,8 +42,12 @@ def write_feedback(result, key, variants, target: Path) -> None:
     from hwcheck.answers.variants.folder import write_folder
 
     files: dict[str, bytes] = {}
+    taken: set[str] = set()
     for student in result.students:
         name = page_name(student["student"])
+        if name.casefold() in taken:  # Ann and ann: one file on a case-insensitive system
+            name = f"{name}~{_digest(student['student'])}"
+        taken.add(name.casefold())
         own = _own_key(student, key, variants)
         sections = student_sections(student, own, result.key)
         files[f"{name}.md"] = _markdown(sections).encode()
@@ -58,7 +62,8 @@ def page_name(student: str) -> str:
     keeps for a device such as ``con``) and every ``%`` written as ``%XX``, its UTF-8 bytes,
     as in a URL, so that two ids never share a page. A name longer
     than ``MAX_NAME_BYTES`` (200) bytes is cut, and ``~`` and 12 hex digits of the id's SHA-256
-    added."""
+    added (as is, by :func:`write_feedback`, to the second of two names that differ only in
+    case)."""
     from hwcheck.answers.variants.folder import MAX_NAME_BYTES, UNSAFE, reserved
 
     device = reserved(student)
@@ -73,12 +78,15 @@ def page_name(student: str) -> str:
     )
     if len(name.encode()) <= MAX_NAME_BYTES:
         return name
-    import hashlib
-
-    digest = hashlib.sha256(student.encode()).hexdigest()[:12]
     while len(name.encode()) > MAX_NAME_BYTES - 13:  # a file name holds 255 bytes at most
         name = name[:-1]
-    return f"{name.rstrip('. ')}~{digest}"
+    return f"{name.rstrip('. ')}~{_digest(student)}"
+
+
+def _digest(student: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(student.encode()).hexdigest()[:12]
 
 
 def _own_key(student: dict[str, Any], key, variants):
