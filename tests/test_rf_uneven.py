@@ -211,3 +211,13 @@ def test_following_every_unit_has_a_bound(cli):
     assert code == 2 and "past 1,000,000 units" in err and "--layer" in err
     assert len(err.strip().splitlines()) == 1
     assert hwcheck.rf(spec=spec, layer=5).rf == [17]
+
+
+def test_after_unaligned_paths_no_unit_fields_are_invented():
+    """A 2×2 'same' branch shifts the centre by half a pixel: the paths are not aligned, so the
+    largest path's fields are not the union's; rf and unit_rf stay null there."""
+    r = hwcheck.rf(
+        spec="8x8x1 | conv2d 1 3 padding=same | add( conv2d 1 2 padding=same ) | adaptive_avgpool2d 3"
+    )
+    assert r.aligned == [False, False] and r.rf == [None, None] and r.unit_rf is None
+    assert "unit_rf" not in r.layers[-1]

@@ -514,9 +514,18 @@ def step_row(step, input_sizes, inputs: list[str], graph: bool = False) -> dict[
     }
     if graph:
         row["aligned"] = list(step.aligned)
-    if any(x.uneven for x in a):
-        row["unit_rf"] = [_fields().unit_fields(x) for x in a]
+    fields = own_fields(step)
+    if fields is not None:
+        row["unit_rf"] = fields
     return row
+
+
+def own_fields(step) -> list[list[int] | None] | None:
+    """Per axis, every unit's field where windows of different lengths gave each its own (None
+    along an even axis, and along one whose paths are not aligned: there the largest path's
+    fields are not the union's); None when no axis has them."""
+    fields = [_fields().unit_fields(x) if ok else None for x, ok in zip(step.axes, step.aligned)]
+    return fields if any(f is not None for f in fields) else None
 
 
 def recurrence_work(rows, limit: int = 40) -> tuple[str, ...]:
@@ -686,7 +695,7 @@ def rf(request) -> RfResult:
         recurrence_work(on_path),
         picture,
         graph,
-        [_fields().unit_fields(a) for a in last.axes] if any(a.uneven for a in last.axes) else None,
+        own_fields(last),
         next((f"layers[{r.index}] {r.name}" for r in on_path if any(a.uneven for a in r.axes)), ""),
     )
 
