@@ -221,3 +221,11 @@ def test_after_unaligned_paths_no_unit_fields_are_invented():
     )
     assert r.aligned == [False, False] and r.rf == [None, None] and r.unit_rf is None
     assert "unit_rf" not in r.layers[-1]
+    # --unit still gives the union's region, not the largest path's: unit u of the add sees
+    # u…u+2 through two 2×2 'same' convolutions and u−1…u+1 through a 3×3; pooled 8 → 3, unit 1
+    # reads units 2…5 of the add: input 1…7 (the first path alone: 2…7)
+    spec = (
+        "8x8x1 | add ( conv2d 1 2 padding=same | conv2d 1 2 padding=same ; "
+        "conv2d 1 3 padding=same ) | adaptive_avgpool2d 3"
+    )
+    assert hwcheck.rf(spec=spec, unit=(1, 1)).region == [[1, 7], [1, 7]]

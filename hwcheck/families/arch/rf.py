@@ -310,7 +310,7 @@ def step(model: Model, layer, out, start: Step, rows: list[Step], rank: int) -> 
     if wins is None:
         return Step(*head, None, None, sources[best])
     counts = spatial_sizes(model, out.shape) if any(a.uneven for a in before) else (0,) * rank
-    axes = tuple(a.through(w, n) for a, w, n in zip(before, wins, counts))
+    axes = tuple(entering(a, u, w).through(w, n) for a, u, w, n in zip(before, union, wins, counts))
     union = tuple(
         None if b.uneven else through_union(u, a, w)
         for u, a, w, b in zip(union, before, wins, axes)
@@ -337,6 +337,14 @@ def region(axes: tuple[Axis, ...], unit: tuple[int, ...]) -> list[list[int]]:
 def clip(bounds: list[list[int]], sizes) -> list[list[int]] | None:
     out = [[max(lo, 0), min(hi, n - 1)] for (lo, hi), n in zip(bounds, sizes)]
     return None if any(lo > hi for lo, hi in out) else out
+
+
+def entering(axis: Axis, union, w) -> Axis:
+    """The state windows of different lengths start from: the union of every path's fields
+    (unit 0's union, moved by the shared jump), which is the largest path's when they align."""
+    if isinstance(w, UnevenWindows) and not axis.uneven and union is not None:
+        return Axis(union[1] - union[0] + 1, axis.jump, union[0])
+    return axis
 
 
 def reads(w: Window | UnevenWindows, p: int) -> range:
