@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import pairwise
 from math import prod
 from typing import Any
 
@@ -86,6 +87,7 @@ class Axis:
     jump: int = 1
     lo: int = 0
     units: tuple[Span, ...] | None = None
+    monotone: bool = True  # the units' fields only move right (both edges never decrease)
 
     @property
     def uneven(self) -> bool:
@@ -118,14 +120,15 @@ class Axis:
         return of_units(tuple(self.hull_of(inside(reads(w, u), n)) for u in range(count)))
 
     def hull_of(self, taps: range) -> Span:
-        """The hull of the fields of units ``taps``. Fields only move right from unit to unit
-        (adaptive windows do, and so does every hull of them), so it is the first unit's left
-        edge to the last one's right edge, unless one of those reads only padding."""
+        """The hull of the fields of units ``taps``: where the fields only move right from unit
+        to unit (even fields and adaptive windows do; a dilated window next to padding need
+        not), the first unit's left edge to the last one's right edge."""
         if not taps:
             return None
-        first, last = self.span(taps[0]), self.span(taps[-1])
-        if first is not None and last is not None:
-            return first[0], last[1]
+        if self.monotone:
+            first, last = self.span(taps[0]), self.span(taps[-1])
+            if first is not None and last is not None:
+                return first[0], last[1]
         return hull(self.span(q) for q in taps)
 
 
@@ -152,9 +155,10 @@ def interval(spans) -> bool:
 
 
 def of_units(units: tuple[Span, ...]) -> Axis:
-    sizes = [hi - lo + 1 for lo, hi in filter(None, units)]
-    first = next(filter(None, units), (0, 0))
-    return Axis(max(sizes, default=0), 0, first[0], units)
+    spans = [x for x in units if x is not None]
+    first = spans[0] if spans else (0, 0)
+    monotone = all(a[0] <= b[0] and a[1] <= b[1] for a, b in pairwise(spans))
+    return Axis(max((hi - lo + 1 for lo, hi in spans), default=0), 0, first[0], units, monotone)
 
 
 def why_none(step: Step) -> str:
@@ -405,18 +409,26 @@ def axis_chain(rows: list[Step], a: int) -> list[int]:
             out.append(field)
         return out
     sizes = unit_fields(rows[-1].axes[a])
-    lo = hi = sizes.index(max(sizes))
-    out = []
+    seen, out = {sizes.index(max(sizes))}, []  # the widest unit, followed exactly
+    interval = None  # below the windows of different lengths: [lo, hi], padding counted
     for p in range(len(rows) - 1, -1, -1):
         w, below = rows[p].windows[a], rows[p - 1].axes[a] if p else None
-        if hi < lo:
-            pass  # the unit reads only padding
-        elif below is not None and below.uneven:  # taps in padding read no unit
-            taps = [q for u in range(lo, hi + 1) for q in reads(w, u) if 0 <= q < len(below.units)]
-            lo, hi = (min(taps), max(taps)) if taps else (0, -1)
-        else:
-            lo, hi = reads(w, lo)[0], reads(w, hi)[-1]
-        out.append(hi - lo + 1)
+        if interval is not None:
+            interval = reads(w, interval[0])[0], reads(w, interval[1])[-1]
+            out.append(interval[1] - interval[0] + 1)
+            continue
+        seen = {
+            q
+            for u in seen
+            for q in reads(w, u)
+            if below is None or not below.uneven or 0 <= q < len(below.units)
+        }
+        if below is None or not below.uneven:
+            interval = (min(seen), max(seen)) if seen else None
+        out.append(max(seen) - min(seen) + 1 if seen else 0)
+        if not seen:
+            out += [0] * p
+            break
     return out
 
 
