@@ -115,31 +115,31 @@ def test_trace_png_one_parameter_problem(cli, tmp_path):
     assert png_size(path) == (800, 450)
 
 
-def test_rf_draws_a_units_own_field_where_windows_differ(cli, tmp_path):
-    """Adaptive 5 → 3 after a 3×3 conv: unit (1, 1) pools conv units 1…3, input pixels 1…5."""
+def field_share(cli, tmp_path, spec: str, unit: str) -> float:
+    """The share of the drawn input grid that ``rf --unit --plot`` shades as the field."""
     path = tmp_path / "rf.png"
-    spec = "7x7x1 | conv2d 1 3 | adaptive_avgpool2d 3"
-    code, _, err = cli("rf", "--spec", spec, "--unit", "1,1", "--plot", str(path))
+    code, _, err = cli("rf", "--spec", spec, "--unit", unit, "--plot", str(path))
     assert code == 0, err
     image = pixels(path)
     field, rest = near(image, (0xD6, 0x27, 0x28)), near(image, (0xF4, 0xF4, 0xF4))
-    assert field.sum() / (field.sum() + rest.sum()) == pytest.approx(25 / 49, rel=0.15)
+    return field.sum() / (field.sum() + rest.sum())
+
+
+def test_rf_draws_a_units_own_field_where_windows_differ(cli, tmp_path):
+    """Adaptive 5 → 3 after a 3×3 conv: unit (1, 1) pools conv units 1…3, input pixels 1…5."""
+    share = field_share(cli, tmp_path, "7x7x1 | conv2d 1 3 | adaptive_avgpool2d 3", "1,1")
+    assert share == pytest.approx(25 / 49, rel=0.15)
 
 
 def test_rf_draws_a_unit_whose_paths_are_not_aligned(cli, tmp_path):
     """A 2×2 'same' branch shifts the centre by half a pixel: rf and start are null, but the
-    unit's region (the union of its paths' fields, 3…10) is known and drawn (exit 3 before)."""
-    path = tmp_path / "rf.png"
-    spec = "16x16x1 | conv2d 1 3 | add( conv2d 1 3 padding=same ) | add( conv2d 1 2 padding=same )"
-    code, _, err = cli("rf", "--spec", spec, "--unit", "5,5", "--plot", str(path))
-    assert code == 0, err
-    image = pixels(path)
-    field, rest = near(image, (0xD6, 0x27, 0x28)), near(image, (0xF4, 0xF4, 0xF4))
+    unit's region (the union of its paths' fields) is known and drawn (exit 3 before)."""
     import hwcheck
 
-    region = hwcheck.rf(spec=spec, unit=(5, 5)).region
-    area = (region[0][1] - region[0][0] + 1) * (region[1][1] - region[1][0] + 1)
-    assert field.sum() / (field.sum() + rest.sum()) == pytest.approx(area / 256, rel=0.15)
+    spec = "16x16x1 | conv2d 1 3 | add( conv2d 1 3 padding=same ) | add( conv2d 1 2 padding=same )"
+    (r0, r1), (c0, c1) = hwcheck.rf(spec=spec, unit=(5, 5)).region
+    share = field_share(cli, tmp_path, spec, "5,5")
+    assert share == pytest.approx((r1 - r0 + 1) * (c1 - c0 + 1) / 256, rel=0.15)
 
 
 @pytest.mark.parametrize(
