@@ -7,6 +7,7 @@ disagree about a shape.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from hwcheck.core.formula import Node, Sym, ceil, floor
 
@@ -120,6 +121,7 @@ def padding_pair(padding, axis: int, n: int, k: int, s: int, d: int) -> tuple[in
     return padding[axis]
 
 
+@lru_cache(maxsize=1024)  # a network repeats its layers: ResNet's blocks, a generated graph
 def size_arithmetic(n: int, w: Window, ceil_mode: bool = False) -> str:
     """The output-size formula with the numbers substituted, up to the rounding.
 

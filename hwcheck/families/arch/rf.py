@@ -106,14 +106,14 @@ class Axis:
     def through(self, w: Window | UnevenWindows, count: int = 0) -> Axis:
         """The state after a layer's windows; ``count`` (the layer's output size along the axis)
         is read only once the fields are uneven."""
+        if w == IDENTITY_WINDOW and (self.units is None or count == len(self.units)):
+            return self  # an activation, a norm, a merge: each unit reads itself (r, j, start kept)
         if isinstance(w, Window) and not self.uneven:
             env = recurrence_env(self, w)
             for key, rule, _ in _STEPS:
                 env[key] = rule(env)
             rf = int(env["rf"])
             return Axis(rf, int(env["jump"]), int(env["start"] - Fraction(rf - 1, 2)))
-        if w == IDENTITY_WINDOW and count == len(self.units):
-            return self  # an activation, a norm: each unit reads itself
         if isinstance(w, UnevenWindows):
             return of_units(tuple(self.hull_of(range(a, b)) for a, b in w.bounds))
         n = len(self.units)
