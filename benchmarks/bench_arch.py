@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from timing import ROOT, wall_times
+from timing import ROOT, call_times, wall_times
 
 sys.path.insert(0, str(ROOT))
 
@@ -39,12 +39,7 @@ def wall(argv: list[str], repeat: int = 7) -> float:
 
 
 def inproc(function, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(call_times(function, repeat))
 
 
 #: The start-up model: a small conv net as students write model files (4 layers with weights).

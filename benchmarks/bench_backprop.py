@@ -19,7 +19,7 @@ import statistics
 import sys
 import time
 
-from timing import ROOT
+from timing import ROOT, call_times
 
 sys.path.insert(0, str(ROOT))
 
@@ -62,12 +62,7 @@ def baseline(arrays) -> None:
 
 
 def median_time(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(call_times(function, repeats))
 
 
 def main() -> None:

@@ -15,10 +15,9 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from timing import ROOT
+from timing import ROOT, call_times
 
 sys.path.insert(0, str(ROOT))
 
@@ -26,12 +25,7 @@ KEY = (ROOT / "tests/data/grade/one_conv_key.toml").read_text(encoding="utf-8")
 
 
 def best(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(call_times(fn, repeat))
 
 
 def walk_figures(root: Path) -> None:

@@ -18,10 +18,9 @@ import shutil
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from timing import ENV, ROOT, wall_times
+from timing import ENV, ROOT, call_times, wall_times
 
 sys.path.insert(0, str(ROOT))
 
@@ -29,12 +28,7 @@ KEY = ROOT / "tests" / "data" / "grade" / "key.toml"
 
 
 def median_seconds(function, repeat: int = 31) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(call_times(function, repeat))
 
 
 def plain_with_fsync(path: Path, data: bytes) -> None:

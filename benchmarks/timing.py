@@ -28,3 +28,13 @@ def wall_times(argv: list[str], repeat: int, *, warm_up: bool = True) -> list[fl
         if timed:
             times.append(time.perf_counter() - start)
     return times
+
+
+def call_times(function, repeat: int, *args, **kwargs) -> list[float]:
+    """Seconds of each of ``repeat`` calls of ``function(*args, **kwargs)`` in this process."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function(*args, **kwargs)
+        times.append(time.perf_counter() - start)
+    return times

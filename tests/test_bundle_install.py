@@ -106,17 +106,22 @@ def _requirement(value: str) -> str:
     return name + ",".join(sorted(specifiers.split(","))) + (marker or "")
 
 
+def source_copy(folder: Path) -> Path:
+    """The checkout's sources as a wheel is built from them: pyproject, README, the package."""
+    folder.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, folder)
+    shutil.copytree(
+        ROOT / "hwcheck", folder / "hwcheck", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    return folder
+
+
 @pytest.mark.slow
 def test_the_wheel_holds_what_setuptools_would_build(checkout_bundle, tmp_path):
     """The reference: ``pip wheel`` of the checkout with setuptools (from this environment)."""
     pytest.importorskip("setuptools")
-    copy = tmp_path / "src"
-    copy.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(ROOT / name, copy)
-    shutil.copytree(
-        ROOT / "hwcheck", copy / "hwcheck", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    copy = source_copy(tmp_path / "src")
     done = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
          "--no-cache-dir", "-q", "-w", str(tmp_path / "ref"), str(copy)],
@@ -260,13 +265,7 @@ def test_a_fresh_python_3_11_venv_builds_the_project(tmp_path):
     """The fix of pyproject's [build-system]: a fresh venv (setuptools 65 on Python 3.11) builds
     hwcheck's wheel with pip's build isolation, which fetches setuptools >= 70.1."""
     venv = _fresh_venv_or_skip(tmp_path / "venv")
-    copy = tmp_path / "src"
-    copy.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(ROOT / name, copy)
-    shutil.copytree(
-        ROOT / "hwcheck", copy / "hwcheck", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    copy = source_copy(tmp_path / "src")
     done = subprocess.run(
         [str(venv / "bin" / "python"), "-m", "pip", "wheel", "--no-deps", "-q", "-w",
          str(tmp_path / "out"), str(copy)],
