@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import io
 import json
 import re
@@ -213,9 +214,14 @@ def pages(term, tmp_path_factory):
 
 def test_every_student_has_two_pages_that_name_no_other_student(pages):
     feedback, _, doc = pages
-    assert sorted(p.name for p in feedback.iterdir()) == sorted(
+    assert sorted(p.name for p in feedback.iterdir() if p.name != "index.csv") == sorted(
         f"{s['student']}.{x}" for s in doc["students"] for x in ("md", "html")
     )
+    index = list(csv.reader(io.StringIO((feedback / "index.csv").read_text(encoding="utf-8"))))
+    assert index == [
+        ["student", "page"],
+        *([s["student"], f"{s['student']}.html"] for s in doc["students"]),
+    ]
     for s in doc["students"]:
         others = {
             m["value"] for c in s["claims"] for m in c["mistakes"] if m["id"] == "other_variant"
@@ -277,7 +283,7 @@ def test_every_id_gets_its_own_page(cli, tmp_path):
     assert names[-3:-1] == ["%63on", "%4Eul.x"]  # Windows keeps CON and NUL for devices
     names[-1] += "~" + hashlib.sha256(b"OK").hexdigest()[:12]  # 'ok' took ok.html: any case
     assert all(len(n.encode()) <= 200 for n in names)
-    written = sorted(p.name for p in pages.iterdir())
+    written = sorted(p.name for p in pages.iterdir() if p.name != "index.csv")
     assert len({n.casefold() for n in written}) == len(written)
     assert written == sorted(f"{n}.{ext}" for n in names for ext in ("html", "md"))
     assert "a/b" in (pages / "a%2Fb.html").read_text(encoding="utf-8")
@@ -368,3 +374,91 @@ def test_the_json_documents_follow_the_schema(cli, term, tmp_path):
     assert code == 0, err
     for doc in (graded, json.loads(text)):
         assert not list(validator.iter_errors(doc)), doc["command"]
+
+
+def test_feedback_never_replaces_a_folder_of_the_users_own_pages(cli, tmp_path):
+    """A folder of someone's .md and .html files is not one --feedback wrote (it has no
+    index.csv): refused, every file left as it was."""
+    mine = tmp_path / "docs"
+    mine.mkdir()
+    (mine / "thesis.md").write_text("notes\n", encoding="utf-8")
+    (mine / "index.html").write_text("<p>site</p>\n", encoding="utf-8")
+    answers = tmp_path / "class.csv"
+    answers.write_text("student,B.total_params\nalice,4640\n", encoding="utf-8")
+    key = DATA / "grade" / "key.toml"
+    code, _, err = cli("grade", str(key), str(answers), "--feedback", str(mine))
+    assert code == 2 and "--feedback" in err
+    assert sorted(p.name for p in mine.iterdir()) == ["index.html", "thesis.md"]
+    pages = tmp_path / "pages"  # one it wrote is replaced whole on the next run
+    assert cli("grade", str(key), str(answers), "--feedback", str(pages))[0] == 0
+    assert cli("grade", str(key), str(answers), "--feedback", str(pages))[0] == 0
+
+
+def test_the_class_report_links_every_page_that_was_written(cli, tmp_path):
+    """Ids whose page names are written %XX, or tagged (Ann and ann), a folder's 'group/x':
+    every link of the report opens a page of that student."""
+    from urllib.parse import unquote
+
+    folder = tmp_path / "class"
+    (folder / "group").mkdir(parents=True)
+    for name in ("group/carol", "Ann", "ann2"):
+        (folder / f"{name}.toml").write_text(
+            "[answers]\n'B.total_params' = 4640\n", encoding="utf-8"
+        )
+    (folder / "ann2.toml").write_text(
+        "student = 'ann'\n[answers]\n'B.total_params' = 1\n", encoding="utf-8"
+    )
+    answers = tmp_path / "class.csv"
+    answers.write_text('student,B.total_params\n"a:b",4640\n"50%",4640\n', encoding="utf-8")
+    pages, report = tmp_path / "pages", tmp_path / "report.html"
+    key = DATA / "grade" / "key.toml"
+    code, _, err = cli(
+        "grade",
+        str(key),
+        str(folder),
+        str(answers),
+        "--feedback",
+        str(pages),
+        "--html",
+        str(report),
+    )
+    assert code == 0, err
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', report.read_text(encoding="utf-8"))
+    assert len(links) >= 5
+    for href, shown in links:
+        page = (report.parent / unquote(href)).resolve()
+        assert page.is_file(), href
+        assert html.escape(html.unescape(shown)) in page.read_text(encoding="utf-8")
+
+
+def test_no_output_is_written_inside_the_feedback_folder(cli, tmp_path):
+    answers = tmp_path / "class.csv"
+    answers.write_text("student,B.total_params\nalice,4640\n", encoding="utf-8")
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    key = DATA / "grade" / "key.toml"
+    code, _, err = cli(
+        "grade", str(key), str(answers), "--feedback", str(pages), "--csv", str(pages / "s.csv")
+    )
+    assert code == 2 and err.startswith("error: --csv: ") and "--feedback" in err
+    assert list(pages.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--roster", "/no/such/roster.csv"],
+        ["--csv", "scores.csv"],
+        ["--csv-format", "canvas"],
+        ["--assignment", "HW3"],
+        ["--html", "report.html"],
+    ],
+)
+def test_gradescope_mode_refuses_what_it_would_ignore(cli, tmp_path, monkeypatch, extra):
+    monkeypatch.chdir(tmp_path)
+    root = tmp_path / "autograder"
+    (root / "submission").mkdir(parents=True)
+    key = DATA / "grade" / "key.toml"
+    code, _, err = cli("grade", str(key), "--gradescope", "--autograder-root", str(root), *extra)
+    assert code == 2 and err.startswith(f"error: {extra[0]}: does not apply with --gradescope")
+    assert not (root / "results").exists() and not (tmp_path / extra[1]).exists()

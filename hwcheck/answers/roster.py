@@ -59,9 +59,6 @@ class Roster:
     header: tuple[str, ...]
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    def __contains__(self, student: str) -> bool:
-        return normal_id(student) in self.columns
-
 
 def read_roster(name: str) -> Roster:
     """Read and check the roster file ``name`` (bounded, a regular file only)."""

@@ -6,6 +6,8 @@ Gradescope submission around it, :mod:`hwcheck.render.files` checks and writes t
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hwcheck.answers.check import check_budgets
 from hwcheck.answers.grade.key import load_key
 from hwcheck.answers.grade.run import GradeResult, grade_class
@@ -34,17 +36,8 @@ def grade(request) -> GradeResult:
     if request.gradescope:
         from hwcheck.answers.grade.gradescope import run_gradescope
 
-        if request.submissions:
-            raise HwcheckError(
-                "--gradescope", "reads <root>/submission/; give no submission on the command line"
-            )
-        if request.gradescope_bundle:  # one is the autograder, the other builds it: never both
-            raise HwcheckError(
-                "--gradescope-bundle",
-                "builds the autograder zip on your machine; --gradescope runs inside it: give one",
-            )
-
-        feedback = _feedback_target(request, [request.key])
+        _nothing_gradescope_ignores(request)
+        feedback = _feedback_target(request, [request.key], [])
         result = run_gradescope(key, request, variants)
         if feedback is not None:
             from hwcheck.answers.grade.feedback import write_feedback
@@ -62,7 +55,7 @@ def grade(request) -> GradeResult:
     inputs = [request.key, *names, *([request.roster] if request.roster else [])]
     inputs += [str(f.path) for f in found if f.path is not None and f.refused is None]
     files_out.check_outputs(targets, inputs)
-    feedback = _feedback_target(request, inputs)
+    feedback = _feedback_target(request, inputs, targets)
     with budget(request.run_budget, "--run-budget"):
         result = grade_class(key, found, request.file_budget, roster, variants)
     if request.csv:
@@ -83,11 +76,44 @@ def grade(request) -> GradeResult:
     return result
 
 
-def _feedback_target(request, inputs: list[str]):
-    """``--feedback DIR``, checked before any grading (new, empty, or written by it before)."""
+#: what --gradescope does not do (option, request field, why), refused rather than ignored
+GRADESCOPE_IGNORES = (
+    (
+        "--gradescope",
+        "submissions",
+        "reads <root>/submission/; give no submission on the command line",
+    ),
+    (
+        "--gradescope-bundle",
+        "gradescope_bundle",
+        "builds the autograder zip on your machine; --gradescope runs inside it: give one",
+    ),
+    ("--csv", "csv", "Gradescope keeps the scores (<root>/results/results.json): no gradebook"),
+    ("--csv-format", "csv_format", "Gradescope keeps the scores: no gradebook"),
+    ("--assignment", "assignment", "Gradescope keeps the scores: no gradebook"),
+    ("--roster", "roster", "Gradescope grades one submission, its student known: no class list"),
+    ("--html", "html", "Gradescope grades one submission: no class report"),
+)
+
+
+def _nothing_gradescope_ignores(request) -> None:
+    """Exit 2 for an option ``--gradescope`` would not act on (a gradebook, a roster …)."""
+    for option, field, why in GRADESCOPE_IGNORES:
+        value = getattr(request, field)
+        if value and value != "plain":  # csv_format's default
+            raise HwcheckError(option, f"does not apply with --gradescope: {why}")
+
+
+def _feedback_target(request, inputs: list[str], outputs: list[tuple]):
+    """``--feedback DIR``, checked before any grading (new, empty, or written by it before);
+    no other output may be written inside it (the folder is replaced whole)."""
     if not request.feedback:
         return None
     from hwcheck.answers.grade.feedback import is_ours
     from hwcheck.answers.variants.folder import check_target
 
-    return check_target(str(request.feedback), "--feedback", is_ours, inputs)
+    folder = check_target(str(request.feedback), "--feedback", is_ours, inputs)
+    for path, option in outputs:
+        if path and Path(path).expanduser().resolve().is_relative_to(folder):
+            raise HwcheckError(option, f"{path} is inside the --feedback folder {request.feedback}")
+    return folder

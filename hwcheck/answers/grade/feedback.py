@@ -32,26 +32,49 @@ pre { background: #f7fafc; padding: 8px; overflow-x: auto; }
 """
 
 
+INDEX = "index.csv"  # student → page: the TA's map, and the mark of a folder we wrote
+INDEX_HEADER = "student,page\n"
+
+
 def is_ours(path: Path) -> bool:
-    """A folder of feedback pages only (``.md`` and ``.html`` files): replaced whole."""
-    return all(f.is_file() and f.suffix in (".md", ".html") for f in path.iterdir())
+    """A folder ``--feedback`` wrote before (its ``index.csv``, then pages only): replaced
+    whole. A folder of someone's own ``.md`` or ``.html`` files is not."""
+    index = path / INDEX
+    try:
+        if not index.is_file() or not index.read_text(encoding="utf-8").startswith(INDEX_HEADER):
+            return False
+    except (OSError, UnicodeDecodeError):
+        return False
+    return all(f.is_file() and f.suffix in (".md", ".html") for f in path.iterdir() if f != index)
+
+
+def page_names(students: list[dict[str, Any]]) -> list[str]:
+    """Each row's page name (:func:`page_name`), the second of two that differ only in case
+    tagged with its id's digest (Ann and ann: one file on a case-insensitive system)."""
+    names, taken = [], set()
+    for student in students:
+        name = page_name(student["student"])
+        if name.casefold() in taken:
+            name = f"{name}~{_digest(student['student'])}"
+        taken.add(name.casefold())
+        names.append(name)
+    return names
 
 
 def write_feedback(result, key, variants, target: Path) -> None:
-    """Every student's two pages, into ``target`` whole or not at all."""
+    """Every student's two pages and the index, into ``target`` whole or not at all."""
+    from hwcheck.answers.grade.gradebook import write
     from hwcheck.answers.variants.folder import write_folder
 
+    names = page_names(result.students)
     files: dict[str, bytes] = {}
-    taken: set[str] = set()
-    for student in result.students:
-        name = page_name(student["student"])
-        if name.casefold() in taken:  # Ann and ann: one file on a case-insensitive system
-            name = f"{name}~{_digest(student['student'])}"
-        taken.add(name.casefold())
+    for student, name in zip(result.students, names):
         own = _own_key(student, key, variants)
         sections = student_sections(student, own, result.key)
         files[f"{name}.md"] = _markdown(sections).encode()
         files[f"{name}.html"] = html_page(student["student"], sections).encode()
+    rows = [[s["student"], f"{name}.html"] for s, name in zip(result.students, names)]
+    files[INDEX] = write([["student", "page"], *rows]).encode()
     write_folder(target, files, "--feedback", ours=is_ours)
 
 

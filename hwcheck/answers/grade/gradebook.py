@@ -49,7 +49,6 @@ MOODLE_NAMES = (
     ("First name", ("first name", "firstname")),
     ("Last name", ("last name", "surname")),
 )
-FORMATS = ("plain", "canvas", "moodle")
 
 
 def _plain_name(header: str) -> str:
@@ -67,8 +66,9 @@ class Mapping:
         by_name = {_plain_name(h): h for h in roster.header if _plain_name(h) != "student"}
         return cls(tuple((out, _first(by_name, names)) for out, names in wanted))
 
-    def present(self) -> tuple[str, ...]:
-        return tuple(out for out, source in self.columns if source is not None)
+    def present(self) -> Mapping:
+        """The columns the roster has (Moodle's importer takes only those)."""
+        return Mapping(tuple((out, source) for out, source in self.columns if source is not None))
 
     def row(self, roster, student: str) -> list[str]:
         cells = roster.columns.get(student, {})
@@ -147,11 +147,10 @@ def canvas(result, roster, mapping: Mapping, assignment: str) -> str:
 
 
 def moodle(result, roster, mapping: Mapping, assignment: str) -> str:
-    kept = [(out, source) for out, source in mapping.columns if source is not None]
-    used = Mapping(tuple(kept))
+    used = mapping.present()
     by_id = roster_scores(result, roster)
     rows = [used.row(roster, student) + [by_id[student]] for student in roster.ids]
-    return write([[out for out, _ in kept] + [assignment], *rows])
+    return write([[out for out, _ in used.columns] + [assignment], *rows])
 
 
 def roster_scores(result, roster) -> dict[str, str]:

@@ -51,7 +51,7 @@ def html_report(result, feedback: str | None = None, page: str | None = None) ->
         "<h2>Correct answers per claim</h2>",
         claim_bars(result.summary),
         "<h2>Students</h2>",
-        students_table(result.students, _links(feedback, page)),
+        students_table(result.students, _links(feedback, page, result.students)),
         "<h2>Per claim</h2>",
         summary_table(result.summary),
         notes(result.students),
@@ -107,27 +107,30 @@ def claim_bars(summary: list[dict[str, Any]]) -> str:
     return "".join(out)
 
 
-def _links(feedback: str | None, page: str | None):
-    """student → the relative URL of their feedback page (None: no links)."""
+def _links(feedback: str | None, page: str | None, students) -> list[str] | None:
+    """Each row's relative URL of its feedback page, named as ``--feedback`` names it
+    (:func:`~hwcheck.answers.grade.feedback.page_names`); None: no links."""
     if not feedback:
         return None
     import os
     from pathlib import Path
     from urllib.parse import quote
 
+    from hwcheck.answers.grade.feedback import page_names
+
     base = Path(page).resolve().parent if page else Path.cwd()
     folder = os.path.relpath(Path(feedback).resolve(), base)
-    return lambda student: quote(Path(folder, f"{student}.html").as_posix())
+    return [quote(Path(folder, f"{name}.html").as_posix()) for name in page_names(students)]
 
 
-def students_table(students: list[dict[str, Any]], link=None) -> str:
+def students_table(students: list[dict[str, Any]], links: list[str] | None = None) -> str:
     rows = [
         (
             '<table id="students"><tr><th>student</th><th>score</th><th>max</th>'
             "<th>missing</th><th>not correct</th></tr>"
         )
     ]
-    for s in students:
+    for i, s in enumerate(students):
         if s.get("error"):
             detail = f'<td colspan="2" class="error">not graded: {e(s["error"])}</td>'
         elif s.get("verdict") == "missing":
@@ -135,8 +138,8 @@ def students_table(students: list[dict[str, Any]], link=None) -> str:
         else:
             detail = f"<td>{e(', '.join(s['missing']))}</td><td>{e(', '.join(s['wrong']))}</td>"
         name = e(s["student"])
-        if link is not None:
-            name = f'<a href="{e(link(s["student"]))}">{name}</a>'
+        if links is not None:
+            name = f'<a href="{e(links[i])}">{name}</a>'
         rows.append(
             f'<tr><td>{name}</td><td class="num">{e(score_text(s["score"]))}</td>'
             f'<td class="num">{e(score_text(s["max"]))}</td>{detail}</tr>'

@@ -3,19 +3,13 @@ hwcheck.answers.grade.gradebook; checking and writing files is hwcheck.render.fi
 
 from __future__ import annotations
 
-from hwcheck.answers.grade.gradebook import plain
 from hwcheck.core.errors import HwcheckError
-
-
-def scores_csv(result) -> str:
-    """``student,score,max``: one row per student id in the report's order (a gradebook import)."""
-    return plain(result)
 
 
 def gradebook_plan(request, key, roster):
     """The writer of ``--csv`` in ``--csv-format``, checked before grading (a missing roster
     column is exit 2 before any work)."""
-    from hwcheck.answers.grade.gradebook import default_assignment, plan
+    from hwcheck.answers.grade.gradebook import default_assignment, plain, plan
 
     if not request.csv:
         if request.csv_format != "plain":

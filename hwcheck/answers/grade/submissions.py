@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from hwcheck.answers.files import CONTROL  # one rule for what a file may not hold
-from hwcheck.answers.roster import normal_id
+from hwcheck.answers.roster import MAX_ID_CHARS, normal_id
+from hwcheck.answers.roster import id_problem as roster_id_problem
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.inputs import read_text_file
 
@@ -28,7 +29,6 @@ MAX_CSV_BYTES = 16 * 1024 * 1024
 MAX_FILES = 100_000  # files found in folders
 MAX_ROWS = 100_000  # students in one CSV
 MAX_VALUE_CHARS = 100_000
-MAX_ID_CHARS = 200
 MAX_DEPTH = 32  # folders searched below a submissions folder
 #: control characters and the bidirectional overrides that could forge a line of a report
 _KEY_TABLES = ("points", "rtol", "atol", "tolerances", "partial", "defaults")
@@ -393,9 +393,7 @@ def value_problem(value: Any, depth: int = 0) -> str | None:
 def id_problem(student: str) -> str | None:
     """Why ``student`` cannot be an id: the roster's rule (hwcheck.answers.roster), one rule
     for ids wherever they come from."""
-    from hwcheck.answers.roster import id_problem as roster_rule
-
-    return roster_rule(normal_id(student))
+    return roster_id_problem(normal_id(student))
 
 
 def shown(claim: dict[str, Any]) -> dict[str, Any]:
