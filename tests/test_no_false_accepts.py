@@ -341,3 +341,23 @@ def test_exact_values_are_sympys_own():
             assert Fraction(int(n[0] if hasattr(n, "__len__") else n), d**e) == values[i]
 
     check()
+
+
+@pytest.mark.parametrize(
+    ("argv", "claim"),
+    [
+        (["pool", "--x", "1 3; 5 6; 7 2; 1 0", "--kernel", "2"], "output=[[6, 7]]"),
+        (
+            ["backprop", "--layer", "sigmoid | 1 -1; 2 1 | 0 1", "--layer", "linear | 1; -1",
+             "--x", "1 2", "--target", "3", "--loss", "mse"],
+            "layers.1.dL_dW=[[-5.7363, -5.0866]]",
+        ),
+    ],
+)  # fmt: skip
+def test_a_row_for_a_column_is_a_transpose_not_a_fair_reading(cli, argv, claim):
+    """The reading 'axes of length 1 are absent' takes a number for a 1×1 and a row for a
+    batch of one, never a 1×n row for an n×1 column (the expected values are columns)."""
+    code, out, _ = cli(*argv, "--claim", claim, "--json")
+    (verdict,) = json.loads(out)["claims"]
+    assert code == 1 and verdict["verdict"] == "wrong", verdict
+    assert len(verdict["expected"]) == 2 and len(verdict["expected"][0]) == 1  # a column

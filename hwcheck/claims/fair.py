@@ -42,11 +42,14 @@ def has_batch_axis(items: Any, expected: list) -> bool:
 
 def unit_axes_only(items: Any, expected: list) -> bool:
     """``0.5`` for ``[[0.5]]``, ``[1, 2]`` for ``[[1, 2]]`` (one sample's row of a batch): the
-    shapes differ only by axes of length 1."""
+    shapes differ only by axes of length 1, and one of them has none. A row for a column
+    (``[[6, 7]]`` for ``[[6], [7]]``) is a transpose, never this reading."""
     from hwcheck.core.arrays import shape_of
 
     have, want = shape_of(items), shape_of(expected)
-    return have != want and [n for n in have if n != 1] == [n for n in want if n != 1]
+    kept = [n for n in want if n != 1]
+    one_side = 1 not in have or 1 not in want or not kept  # (a single entry: no transpose)
+    return have != want and one_side and [n for n in have if n != 1] == kept
 
 
 def reshaped(items: Any, expected: list) -> list:
