@@ -59,7 +59,7 @@ def test_a_worked_max_pool():
 def test_a_window_that_does_not_fit_is_said():
     result = hwcheck.pool(x="1 2 3; 4 5 6; 7 8 9", kernel="2")
     assert not result.fits and result.output == [[5]]
-    assert "do not fit" in "\n".join(result.sizes)
+    assert "does not fit" in "\n".join(result.sizes)
 
 
 @pytest.mark.parametrize(
@@ -304,3 +304,28 @@ def test_bad_input_is_one_line_and_exit_2(argv, cli):
     code, out, err = cli(*argv)
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) <= 2 and err.startswith("error: ")
+
+
+def test_conv_size_ceil_output_is_torchs_ceil_mode():
+    """ceil_output is torch's ceil_mode size, which drops a last window that would start in
+    the right padding (5, kernel 2, stride 2, padding 1: 3, not ⌈5/2⌉ + 1 = 4)."""
+    torch = pytest.importorskip("torch")
+    for n in range(2, 12):
+        for k in range(1, 5):
+            for s in range(1, 4):
+                for p in range(k // 2 + 1):
+                    if n + 2 * p < k:
+                        continue
+                    r = hwcheck.conv_size(input=n, kernel=k, stride=s, padding=p)
+                    x = torch.zeros(1, 1, n)
+                    theirs = torch.nn.functional.max_pool1d(x, k, s, p, ceil_mode=True)
+                    assert r.ceil_output == theirs.shape[-1], (n, k, s, p)
+
+
+def test_pool_explains_a_dropped_ceil_window_as_conv_layers_do():
+    r = hwcheck.pool(x="1 2 3 4 5; 1 2 3 4 5", kernel="1x2", padding="0x1", ceil=True)
+    assert r.output_shape == [2, 3]
+    assert r.sizes[1] == (
+        "columns: ⌈(5 + 1 + 1 − 2)/2⌉ + 1 = 4 − 1 = 3 "
+        "(the last window would start in the right padding: dropped)"
+    )

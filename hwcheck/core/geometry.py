@@ -95,6 +95,17 @@ def output_size(n: int, before: int, after: int, k: int, s: int, d: int) -> int:
     return _OUTPUT_SIZE({"n": n, "before": before, "after": after, "k": k, "s": s, "d": d})
 
 
+def leftover(n: int, w: Window) -> int:
+    """Padded positions past the last whole window: (n + p₁ + p₂ − k′) mod s (0: it fits)."""
+    return (n + w.before + w.after - w.span) % w.stride
+
+
+def rounded_size(n: int, w: Window, ceil_mode: bool = False) -> int:
+    """:func:`output_size`, or with ⌈⌉ instead of ⌊⌋ when ``ceil_mode``."""
+    floor = output_size(n, w.before, w.after, w.kernel, w.stride, w.dilation)
+    return floor + 1 if ceil_mode and leftover(n, w) else floor
+
+
 def pool_output_size(n: int, w: Window, ceil_mode: bool = False) -> int:
     """:func:`output_size`, or with ``ceil_mode`` torch's rule: ⌈⌉ instead of ⌊⌋, then one
     fewer when the last window would start in the right padding (may be below 1).
@@ -102,12 +113,33 @@ def pool_output_size(n: int, w: Window, ceil_mode: bool = False) -> int:
     >>> pool_output_size(4, Window(3, 2, 1, 0, 0)), pool_output_size(4, Window(3, 2, 1, 0, 0), True)
     (1, 2)
     """
-    out = output_size(n, w.before, w.after, w.kernel, w.stride, w.dilation)
-    if ceil_mode and (n + w.before + w.after - w.span) % w.stride:
-        out += 1
-        if (out - 1) * w.stride >= n + w.before:
-            out -= 1
+    out = rounded_size(n, w, ceil_mode)
+    if out != rounded_size(n, w) and (out - 1) * w.stride >= n + w.before:
+        out -= 1
     return out
+
+
+#: the words that mark a size the stride does not divide (CS231n: the hyperparameters do not fit)
+DOES_NOT_FIT = "does not fit"
+
+
+def explain_size(name: str, n: int, w: Window, out: int, *, ceil_mode: bool = False) -> str:
+    """``H: ⌊(227 + 2 + 2 − 5)/1⌋ + 1 = 227``; a quotient that is not whole is said so."""
+    text = f"{name}: {size_arithmetic(n, w, ceil_mode)} = "
+    rounded = rounded_size(n, w, ceil_mode)
+    if ceil_mode and out != rounded:
+        return (
+            text
+            + f"{rounded} − 1 = {out} (the last window would start in the right padding: dropped)"
+        )
+    left = leftover(n, w)
+    if left and not ceil_mode:
+        return (
+            f"{text}{out} ({DOES_NOT_FIT}: the stride {w.stride} does not divide "
+            f"{n + w.before + w.after - w.span}; the last {left} of the padded input's "
+            f"{n + w.before + w.after} positions {'is' if left == 1 else 'are'} covered by no window)"
+        )
+    return text + str(out)
 
 
 def padding_pair(padding, axis: int, n: int, k: int, s: int, d: int) -> tuple[int, int]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from hwcheck.core import geometry
 from hwcheck.core.errors import HwcheckError
-from hwcheck.core.geometry import Window
+from hwcheck.core.geometry import Window, explain_size
 from hwcheck.core.numfmt import fmt
 
 MAX_SIZE = 10**18  # any size along one axis
@@ -121,12 +121,6 @@ def macs_text(positions, kernel, c_in: int, c_out: int, macs: int) -> str:
 # --------------------------------------------------------------------------- windows
 
 
-def rounded_size(n: int, w: Window, ceil_mode: bool) -> int:
-    """:func:`geometry.output_size`, or with ⌈⌉ instead of ⌊⌋ when ``ceil_mode``."""
-    floor = geometry.output_size(n, w.before, w.after, w.kernel, w.stride, w.dilation)
-    return floor + 1 if ceil_mode and (n + w.before + w.after - w.span) % w.stride else floor
-
-
 def output_size(
     layer: Layer, n: int, w: Window, *, ceil_mode: bool = False, pool: bool = False
 ) -> int:
@@ -138,29 +132,6 @@ def output_size(
         what = "window" if pool else "kernel"
         raise layer.fail(f"{what} {w.kernel}{dilated} is larger than the padded input {padded}")
     return out
-
-
-#: the words that mark a size the stride does not divide (CS231n: the hyperparameters do not fit)
-DOES_NOT_FIT = "does not fit"
-
-
-def explain_size(name: str, n: int, w: Window, out: int, *, ceil_mode: bool = False) -> str:
-    """``H: ⌊(227 + 2 + 2 − 5)/1⌋ + 1 = 227``; a quotient that is not whole is said so."""
-    text = f"{name}: {geometry.size_arithmetic(n, w, ceil_mode)} = "
-    rounded = rounded_size(n, w, ceil_mode)
-    if ceil_mode and out != rounded:
-        return (
-            text
-            + f"{rounded} − 1 = {out} (the last window would start in the right padding: dropped)"
-        )
-    left = (n + w.before + w.after - w.span) % w.stride
-    if left and not ceil_mode:
-        return (
-            f"{text}{out} ({DOES_NOT_FIT}: the stride {w.stride} does not divide "
-            f"{n + w.before + w.after - w.span}; the last {left} of the padded input's "
-            f"{n + w.before + w.after} positions {'is' if left == 1 else 'are'} covered by no window)"
-        )
-    return text + str(out)
 
 
 def windows(layer: Layer, spatial) -> tuple[Window, ...]:

@@ -8,9 +8,10 @@ from math import prod
 from typing import Any
 
 from hwcheck.core.errors import HwcheckError
+from hwcheck.core.geometry import DOES_NOT_FIT
 from hwcheck.core.numfmt import DEFAULT_DIGITS, fmt, fmt_shape
 from hwcheck.core.result import Result, Table, Text, view_only
-from hwcheck.families.arch.layers import DOES_NOT_FIT, axis_names
+from hwcheck.families.arch.layers import axis_names
 from hwcheck.families.arch.model import Model, load_model, trace
 
 BYTES_PER_FLOAT = 4

@@ -102,7 +102,9 @@ def pool(request) -> PoolResult:
     if request.kind == "max":
         flat = [_argmax(w, x) for w in windows]
         argmax = [flat[i * out[1] : (i + 1) * out[1]] for i in range(out[0])]
-    fits = all((shape[a] + 2 * p[a] - k[a]) % s[a] == 0 for a in (0, 1))
+    fits = not any(
+        geometry.leftover(shape[a], geometry.Window(k[a], s[a], 1, p[a], p[a])) for a in (0, 1)
+    )
     return PoolResult(
         kind=request.kind,
         input_shape=list(shape),
@@ -120,15 +122,9 @@ def pool(request) -> PoolResult:
 
 
 def _size_line(a: int, shape, k, s, p, out, ceil_mode) -> str:
-    axis = ("rows", "columns")[a]
-    left, right = ("⌈", "⌉") if ceil_mode else ("⌊", "⌋")
-    span = f"({shape[a]} + 2·{p[a]} − {k[a]})/{s[a]}"
-    exact = Fraction(shape[a] + 2 * p[a] - k[a], s[a])
-    line = f"{axis}: {left}{span}{right} + 1 = {left}{fmt(exact)}{right} + 1 = {out[a]}"
-    if exact.denominator != 1:
-        line += " (the hyperparameters do not fit: a last partial window is "
-        line += "dropped)" if not ceil_mode else "kept, ceil_mode)"
-    return line
+    """``rows: ⌊(4 − 2)/2⌋ + 1 = 2``: the one sliding-window explanation (core.geometry)."""
+    w = geometry.Window(k[a], s[a], 1, p[a], p[a])
+    return geometry.explain_size(("rows", "columns")[a], shape[a], w, out[a], ceil_mode=ceil_mode)
 
 
 def _window(x, at, k, s, p, request) -> Window:

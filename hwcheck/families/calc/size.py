@@ -76,7 +76,9 @@ def _sized(values, request, lines, solutions=None, fitting=None) -> ConvSizeResu
             f"input W + 2P = {w + 2 * p}",
         )
     exact = Fraction(n, s) + 1
-    output, leftover = geometry.output_size(w, p, p, f, s, d), n % s
+    window = geometry.Window(f, s, d, p, p)
+    output, leftover = geometry.output_size(w, p, p, f, s, d), geometry.leftover(w, window)
+    ceil_output = geometry.pool_output_size(w, window, ceil_mode=True)  # torch's rule
     return ConvSizeResult(
         input=w,
         kernel=f,
@@ -87,11 +89,11 @@ def _sized(values, request, lines, solutions=None, fitting=None) -> ConvSizeResu
         exact=exact.numerator if exact.denominator == 1 else exact,
         fits=leftover == 0,
         leftover=leftover,
-        ceil_output=-(-n // s) + 1,
+        ceil_output=ceil_output,
         solve=request.solve,
         solutions=solutions,
         fitting=fitting,
-        lines=tuple(_size_lines(w, f, s, p, d, exact, output, leftover) + lines),
+        lines=tuple(_size_lines(w, f, s, p, d, exact, output, leftover, ceil_output) + lines),
     )
 
 
@@ -103,20 +105,20 @@ def _with(request, value: int | None):
     return request.input, values["kernel"], values["stride"], values["padding"], request.dilation
 
 
-def _size_lines(w, f, s, p, d, exact, output, leftover) -> list[str]:
+def _size_lines(w, f, s, p, d, exact, output, leftover, ceil_output) -> list[str]:
     n = span(w, f, s, p, d)
     if d == 1:  # CS231n's (W − F + 2P)/S + 1
         written = f"({w} − {f} + 2·{p})/{s} + 1"
     else:
         written = f"({w} − {d}·({f} − 1) − 1 + 2·{p})/{s} + 1"
-    out = [f"O = {written} = {fmt(Fraction(n + 1 - 1, s))} + 1 = {fmt(exact)}"]
+    out = [f"O = {written} = {fmt(Fraction(n, s))} + 1 = {fmt(exact)}"]
     if leftover == 0:
         out.append(f"fits: the stride {s} divides {n}, so O = {output}")
     else:
         cells = "positions" if leftover > 1 else "position"
         out.append(
             f"does not fit: {fmt(exact)} is not an integer; torch and Keras floor it to "
-            f"O = {output} (ceil_mode rounds up: {-(-n // s) + 1}), and the last {leftover} "
+            f"O = {output} (torch's ceil_mode: {ceil_output}), and the last {leftover} "
             f"{cells} of the padded input {'are' if leftover > 1 else 'is'} covered by no window"
         )
     return out
