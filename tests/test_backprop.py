@@ -302,6 +302,29 @@ def test_graph_agrees_with_derive_and_finite_differences(expr, at):
         assert _floats(doc["grads"][name]) == pytest.approx(fd, rel=1e-5, abs=1e-7)
 
 
+@pytest.mark.parametrize(
+    ("expr", "at"),
+    [
+        ("max(x, y)*z", "x=2,y=2,z=3"),  # a tie: the gradient is shared, as torch.maximum does
+        ("min(x, y) + x", "x=1,y=1"),
+        ("lam*w**2/2", "λ=1/10,w=2"),  # λ and lam are one name, as derive reads them
+        ("λ*w**2/2", "lam=1/10,w=2"),
+    ],
+)
+def test_graph_agrees_with_derive_at_ties_and_for_lambda(expr, at):
+    doc = hwcheck.backprop(expr, at=at).to_json()
+    grads = {k: _floats(v) for k, v in doc["grads"].items()}
+    assert grads == pytest.approx(_derive_values(expr, at), rel=1e-12)
+
+
+def test_a_tie_shares_the_gradient_as_torch_does():
+    torch = pytest.importorskip("torch")
+    x, y = (torch.tensor(2.0, requires_grad=True) for _ in range(2))
+    (torch.maximum(x, y) * 3).backward()
+    doc = hwcheck.backprop("max(x, y)*z", at="x=2,y=2,z=3").to_json()
+    assert [_floats(doc["grads"][k]) for k in "xy"] == [x.grad.item(), y.grad.item()]
+
+
 def _value(expr, point):
     at = ",".join(f"{k}={v!r}" for k, v in point.items())
     return _floats(hwcheck.backprop(expr, at=at).to_json()["value"])

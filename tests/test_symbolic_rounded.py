@@ -61,3 +61,11 @@ def test_the_simplest_fraction_is_the_smallest_denominator_in_the_rounding_inter
     assert lo <= best <= hi
     for q in range(1, best.denominator):  # brute force: no smaller denominator fits
         assert math.ceil(lo * q) > math.floor(hi * q)
+
+
+@pytest.mark.parametrize("digits", ["0.3*x", "۰.۳*x", "٠.٣*x"])
+def test_one_figure_is_no_rounding_in_any_script(digits):
+    """x/3 claimed as 0.3·x: one significant figure is not a rounding of 1/3 (wrong), written
+    in Western, Persian or Arabic-Indic digits alike (the Persian ones read as imprecise)."""
+    (verdict,) = hwcheck.derive("x**2/6", wrt=["x"]).verify({"derivatives.x": digits})
+    assert verdict.verdict == "wrong"

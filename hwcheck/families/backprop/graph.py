@@ -23,6 +23,7 @@ from typing import Any
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numfmt import fmt
 from hwcheck.core.result import Result, Table, Text, view_only
+from hwcheck.families.symbolic.parser import ALIASES
 
 MAX_GRAPH_NODES = 200
 MAX_EXACT_EXPONENT = 1024
@@ -115,10 +116,10 @@ def _primitive(op: str, a: list) -> tuple[Any, tuple]:
         return _power(a[0], Fraction(op[1:]))
     if op == "pow":
         return _general_power(a[0], a[1])
-    if op in ("max", "min"):
+    if op in ("max", "min"):  # at a tie the gradient is shared, as derive and torch share it
         best = (max if op == "max" else min)(a)
-        first = a.index(best)
-        return best, tuple(1 if i == first else 0 for i in range(len(a)))
+        tied = [x == best for x in a]
+        return best, tuple(Fraction(1, sum(tied)) if t else 0 for t in tied)
     return _function(op, a[0])
 
 
@@ -203,12 +204,13 @@ class Stager:
         if tree.kind == "num":
             return Ref("const", tree.value)
         if tree.kind == "name":
-            if tree.value not in self.at:
+            name = ALIASES.get(tree.value, tree.value)  # λ is lam, as derive reads it
+            if name not in self.at:
                 raise HwcheckError(
                     "--at", f"no value for '{tree.value}'", hint="give every variable, e.g. x=1"
                 )
-            self.used.add(tree.value)
-            return Ref("var", tree.value)
+            self.used.add(name)
+            return Ref("var", name)
         return self.staged(*self.operation(tree))
 
     def operation(self, tree) -> tuple[str, list[Ref]]:

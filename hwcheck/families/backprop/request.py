@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from hwcheck.core.arrays import parse_assignments
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numbers import parse_number
 from hwcheck.core.options import choice, flag, integer, matrix, multi, text, vector
+from hwcheck.families.symbolic.request import parse_point
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "softmax", "linear")
 LOSSES = ("half_sse", "mse", "bce", "ce")
@@ -119,10 +119,6 @@ def parse_fraction(value: Any, where: str) -> Fraction:
     return Fraction(number)
 
 
-def parse_point(value: Any, where: str) -> dict:
-    return parse_assignments(value, where)
-
-
 @dataclass(frozen=True)
 class BackpropRequest:
     expr: object = text(
@@ -133,7 +129,7 @@ class BackpropRequest:
     )
     at: dict | None = text(
         None, "the graph's point, e.g. x=-2,y=5,z=-4 (every variable)", parse=parse_point
-    )
+    )  # derive's reading: λ and lam are one name
     dot: str | None = text(
         None,
         "write the graph as Graphviz DOT to FILE (.dot; .svg or .png drawn by the dot program)",

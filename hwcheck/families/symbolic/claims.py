@@ -129,12 +129,13 @@ def _rounded(found, claimed: str, target, definitions, where: str, assume: str):
     §5): each decimal is replaced by the simplest fraction its written digits allow, and the
     result must then be *equivalent* (so ``0.333*x + relu(x − 10**7)`` stays wrong). Never
     ``correct``."""
+    from hwcheck.claims.read import significant_figures
     from hwcheck.families.symbolic.equiv import equivalence
 
     literals = DECIMAL.findall(claimed)
     if found.verdict != "not_equivalent" or not literals:
         return None
-    if any(_figures(x) < 2 for x in literals):  # imprecise only from 2 significant figures
+    if any((significant_figures(x) or 0) < 2 for x in literals):  # from 2 figures on (۰.۳ too)
         return None
     exact = DECIMAL.sub(lambda m: f"({simplest_written(m.group(1))})", claimed)
     try:
@@ -151,11 +152,6 @@ def _rounded(found, claimed: str, target, definitions, where: str, assume: str):
         "equivalent, the rounded form is not; write exact values (1/3, not 0.333…)"
     )
     return "imprecise", "expression: rounded decimals (the exact values are equivalent)", hint
-
-
-def _figures(text: str) -> int:
-    """Significant figures of a decimal literal as written (``0.0330`` has 3)."""
-    return len(text.lower().partition("e")[0].replace(".", "").lstrip("0"))
 
 
 def simplest_written(text: str) -> str:

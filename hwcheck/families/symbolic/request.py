@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hwcheck.core.options import choice, flag, integer, multi, names, number, text
-from hwcheck.families.symbolic.parser import ALIASES
 
 
 def parse_point(raw, where: str) -> dict:
     """``--at w=0.1,x=2`` → ``{"w": Fraction(1, 10), "x": 2}`` (``λ`` read as ``lam``)."""
     from hwcheck.core.arrays import parse_assignments
+    from hwcheck.families.symbolic.parser import ALIASES  # (not at start-up: the parser)
 
     return {ALIASES.get(k, k): v for k, v in parse_assignments(raw, where).items()}
 
@@ -49,8 +49,8 @@ class DeriveRequest:
     )
     explain: bool = flag("show the chain rule factor by factor")
     expect: tuple = multi(
-        "a random symbol with mean 0 and its variance, e.g. e1=alpha*w1**2 (repeatable; "
-        "uncorrelated): E[L] is taken before differentiating"
+        "a random symbol with mean 0 and its variance, e.g. e1=alpha*w1**2, or a dropout mask "
+        "m=bernoulli(q) (repeatable; uncorrelated): E[L] is taken before differentiating"
     )
     covariance: tuple = multi(
         "a cross moment of two --expect symbols, E[e1·e2] = c, written e1*e2=c (repeatable; "
