@@ -422,18 +422,20 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _slow_lstsq_toml(padding: int = 0) -> str:
-    """An answers file whose one exercise is a long exact reduction (64×64, 50 digits: within
-    the bound, seconds of work), padded with a comment so that writing it to a pipe only
+def _slow_lstsq_toml(padding: int = 0, copies: int = 1) -> str:
+    """An answers file whose exercises are long exact reductions (64×64, 50 digits: within
+    the bound, seconds of work each), padded with a comment so that writing it to a pipe only
     returns once hwcheck is reading it (past its start-up, in its own signal handling)."""
     rng = random.Random(9)
-    x = [[rng.randint(10**49, 10**50) for _ in range(64)] for _ in range(64)]
-    return (
-        "# " + "x" * padding + "\n"
-        '[[exercise]]\nid = "N"\ncommand = "lstsq"\n'
-        f'X = "{_matrix_text(x)}"\ny = "{" ".join("1" * 64)}"\n'
-        "[exercise.claims]\nrank_X = 64\n"
-    )
+    text = "# " + "x" * padding + "\n"
+    for i in range(copies):
+        x = [[rng.randint(10**49, 10**50) for _ in range(64)] for _ in range(64)]
+        text += (
+            f'[[exercise]]\nid = "N{i}"\ncommand = "lstsq"\n'
+            f'X = "{_matrix_text(x)}"\ny = "{" ".join("1" * 64)}"\n'
+            "[exercise.claims]\nrank_X = 64\n"
+        )
+    return text
 
 
 def _start(*args: str) -> subprocess.Popen:
@@ -448,19 +450,25 @@ def _start(*args: str) -> subprocess.Popen:
     )
 
 
-def _slow_derive_toml(padding: int = 0) -> str:
-    """An answers file whose one exercise is seconds of sympy: the 10-variable Hessian of
-    σ(w·x), within its bound (each derivative tidied in a time-bounded child process)."""
+def _slow_derive_toml(padding: int = 0, copies: int = 1) -> str:
+    """An answers file whose exercises are seconds of sympy each: the 10-variable Hessian of
+    σ(w·x + i), within its bound (each derivative tidied in a time-bounded child process)."""
     expr, wrt = _sigmoid(10)
     names = ", ".join(f'"{v}"' for v in wrt.split(","))
-    return (
-        "# " + "x" * padding + "\n"
-        f'[[exercise]]\nid = "H"\ncommand = "derive"\nexpr = "{expr}"\nwrt = [{names}]\n'
-        'hessian = true\n[exercise.claims]\n"hessian.matrix.0.0" = "x1**2"\n'
-    )
+    text = "# " + "x" * padding + "\n"
+    for i in range(copies):
+        text += (
+            f'[[exercise]]\nid = "H{i}"\ncommand = "derive"\nexpr = "{expr[:-1]} + {i})"\n'
+            f'wrt = [{names}]\nhessian = true\n[exercise.claims]\n"hessian.matrix.0.0" = "x1**2"\n'
+        )
+    return text
 
 
-SLOW = {"lstsq": _slow_lstsq_toml, "derive": _slow_derive_toml}
+#: work that lasts far past the signal on any machine: a minute of it here, signalled at 0.5 s
+SLOW = {
+    "lstsq": lambda: _slow_lstsq_toml(copies=4),
+    "derive": lambda: _slow_derive_toml(padding=512 * 1024, copies=30),
+}
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc")
@@ -473,11 +481,12 @@ SLOW = {"lstsq": _slow_lstsq_toml, "derive": _slow_derive_toml}
     ],
 )
 def test_a_signal_during_exact_arithmetic_exits_130_or_143(work, signum, code, line):
-    """In big-integer arithmetic (lstsq) and in sympy (derive, with its bounded children)."""
+    """In big-integer arithmetic (lstsq) and in sympy (derive, with its bounded children):
+    several exercises of seconds each, so the signal lands mid-work however fast the machine."""
     proc = _start("check", "-", "--json")
     children: set[int] = set()
     try:
-        proc.stdin.write(SLOW[work](padding=512 * 1024).encode())  # returns once read
+        proc.stdin.write(SLOW[work]().encode())  # returns once read
         proc.stdin.close()
         for _ in range(10):
             time.sleep(0.05)
