@@ -462,3 +462,24 @@ def test_gradescope_mode_refuses_what_it_would_ignore(cli, tmp_path, monkeypatch
     code, _, err = cli("grade", str(key), "--gradescope", "--autograder-root", str(root), *extra)
     assert code == 2 and err.startswith(f"error: {extra[0]}: does not apply with --gradescope")
     assert not (root / "results").exists() and not (tmp_path / extra[1]).exists()
+
+
+def test_no_folder_is_written_through_a_symbolic_link(cli, tmp_path):
+    """--feedback and variants --out, like every output: a link is refused before any work,
+    and nothing lands in the folder it points to."""
+    real = tmp_path / "real"
+    real.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    answers = tmp_path / "class.csv"
+    answers.write_text("student,B.total_params\nalice,4640\n", encoding="utf-8")
+    key = DATA / "grade" / "key.toml"
+    code, _, err = cli("grade", str(key), str(answers), "--feedback", str(link))
+    assert code == 2 and "symbolic link" in err
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student\nalice\n", encoding="utf-8")
+    code, _, err = cli(
+        "variants", str(KEY), "--roster", str(roster), "--seed", "1", "--out", str(link)
+    )
+    assert code == 2 and "symbolic link" in err
+    assert list(real.iterdir()) == []

@@ -114,6 +114,6 @@ def _feedback_target(request, inputs: list[str], outputs: list[tuple]):
 
     folder = check_target(str(request.feedback), "--feedback", is_ours, inputs)
     for path, option in outputs:
-        if path and Path(path).expanduser().resolve().is_relative_to(folder):
+        if path and Path(path).expanduser().resolve().is_relative_to(folder.resolve()):
             raise HwcheckError(option, f"{path} is inside the --feedback folder {request.feedback}")
     return folder

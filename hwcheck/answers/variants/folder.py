@@ -61,9 +61,16 @@ def check_unique(names: list[str], where: str) -> None:
 
 
 def check_target(out: str, option: str, ours: Callable[[Path], bool], inputs: list[str]) -> Path:
-    """The target folder, checked before any work: new, empty, or written by us before; no
-    input lives inside it; its parent folder exists and is writable."""
-    path = Path(out).expanduser().resolve()
+    """The target folder, checked before any work: not a symbolic link (an output is never
+    written through one, as the writer says again when it writes), new, empty, or written by
+    us before; no input lives inside it; its parent folder exists and is writable. Returned as
+    given, so that the writer sees the link too."""
+    given = Path(out).expanduser()
+    if given.is_symlink():
+        raise HwcheckError(
+            option, f"{out} is a symbolic link; an output is never written through a link"
+        )
+    path = given.resolve()
     if path.exists() and not path.is_dir():
         raise HwcheckError(option, f"{out} exists and is not a folder")
     if path.is_dir() and any(path.iterdir()) and not ours(path):
@@ -77,7 +84,7 @@ def check_target(out: str, option: str, ours: Callable[[Path], bool], inputs: li
             raise HwcheckError(option, f"the input {name} is inside {out}; it would be replaced")
     if not path.parent.is_dir() or not os.access(path.parent, os.W_OK):
         raise HwcheckError(option, f"cannot write {out}: its folder is missing or not writable")
-    return path
+    return given
 
 
 def write_folder(path: Path, files: dict[str, bytes], option: str, after=None, ours=None) -> None:
