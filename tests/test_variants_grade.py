@@ -483,3 +483,17 @@ def test_no_folder_is_written_through_a_symbolic_link(cli, tmp_path):
     )
     assert code == 2 and "symbolic link" in err
     assert list(real.iterdir()) == []
+
+
+def test_a_neighbours_shape_with_a_batch_axis_is_other_variant(cli, term, tmp_path):
+    """[1, h, h, f] is right for the neighbour as Keras prints it (the engine drops the batch
+    axis), so it is their answer too: the filter before the engine must not lose it."""
+    _, out, right = term
+    mine = right["s000"]["B.output_shape"]
+    other = next(s for s in STUDENTS if right[s]["B.output_shape"] != mine)
+    answers = {**right["s000"], "B.output_shape": [1, *right[other]["B.output_shape"]]}
+    doc = grade(cli, class_csv(tmp_path / "b.csv", {"s000": answers}), "--variants", out)
+    claim = next(c for c in doc["students"][0]["claims"] if c["key"] == "output_shape")
+    assert claim["verdict"] == "wrong"
+    named = [m.get("value") for m in claim["mistakes"] if m["id"] == "other_variant"]
+    assert named and right[named[0]]["B.output_shape"] == right[other]["B.output_shape"]
