@@ -269,11 +269,11 @@ _SPARK = {ch: i + 1 for i, ch in enumerate("▁▂▃▄▅▆▇█")}
 EASTERN = {chr(0x6F0 + i): str(i) for i in range(10)}
 EASTERN.update({chr(0x660 + i): str(i) for i in range(10)})
 EASTERN.update({"٫": ".", "٬": ","})
-_EASTERN_SLASH = re.compile("(?<=[۰-۹٠-٩])/(?=[۰-۹٠-٩])")  # ۰/۲۵: the Persian decimal mark
+_EASTERN_SLASH = Pattern("(?<=[۰-۹٠-٩])/(?=[۰-۹٠-٩])")  # ۰/۲۵: the Persian decimal mark
 
 
 #: a number written in Eastern digits (its decimal and thousands marks, ``/`` between digits)
-_EASTERN_RUN = re.compile("((?:[۰-۹٠-٩])(?:[۰-۹٠-٩٫٬]|/(?=[۰-۹٠-٩]))*)")
+_EASTERN_RUN = Pattern("((?:[۰-۹٠-٩])(?:[۰-۹٠-٩٫٬]|/(?=[۰-۹٠-٩]))*)")
 #: the macro a number in Eastern digits is written with: ``{as Western digits}{as written}``
 EASTERN_MACRO = "hwcheckeastern"
 
@@ -296,7 +296,7 @@ def _as_written(number: str) -> str:
 #: the Arabic script's blocks (Persian and Arabic letters, their digits and punctuation)
 _ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
 #: words of the Arabic script (a zero-width non-joiner inside) and the spaces between them
-_ARABIC_RUN = re.compile(f"([{_ARABIC}\u200c]+(?: +[{_ARABIC}\u200c]+)*)")
+_ARABIC_RUN = Pattern(f"([{_ARABIC}\u200c]+(?: +[{_ARABIC}\u200c]+)*)")
 #: the macro Arabic-script words are written with: ``{for pdflatex}{as written, for xelatex}``
 RTL_MACRO = "hwcheckrtl"
 
@@ -473,7 +473,7 @@ def _latin(text: str, space: str, breaks: bool) -> str:
 
 
 #: a long token may break after these (a comma or dot only where no number continues)
-_BREAK_AFTER = re.compile(
+_BREAK_AFTER = Pattern(
     r"(?<=[;/=_|·×])(?=\S)|(?<=[*+])(?=[^\s*])|(?<=,)(?=[^\d\s])|(?<=\.)(?=[^\W\d])"
     r"|(?<=\.)(?=\d+\.)"
 )

@@ -16,7 +16,7 @@ through a link, whole or nothing.
   temporary file. :func:`write_folder` does the same for a folder of files.
 
 The API for commands: :func:`check_outputs` (before the work), :func:`write_bytes`,
-:func:`write_text`, :func:`write_output` and :func:`write_folder` (after it), :func:`make_folder`
+:func:`write_text` and :func:`write_folder` (after it), :func:`make_folder`
 for a folder outputs go into. Inputs the run reads through :mod:`hwcheck.core.inputs` are noted
 there; others with :func:`note_inputs`. A run is ``CommandSpec.run`` (:func:`inputs_of_run`
 opens one elsewhere, e.g. in a script that writes with this module directly).
@@ -46,7 +46,6 @@ __all__ = [
     "note_inputs",
     "write_bytes",
     "write_folder",
-    "write_output",
     "write_text",
 ]
 
@@ -175,11 +174,6 @@ def write_bytes(name: str, data: bytes, option: str) -> None:
 
 def write_text(name: str, text: str, option: str) -> None:
     write_bytes(name, text.encode("utf-8"), option)
-
-
-def write_output(name: str, data: str | bytes, option: str = "output") -> None:
-    """:func:`write_bytes` or :func:`write_text` by the type of ``data``."""
-    write_bytes(name, data.encode("utf-8") if isinstance(data, str) else bytes(data), option)
 
 
 def _replace_whole(path: Path, data: bytes, mode: int) -> None:

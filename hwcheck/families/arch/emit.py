@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from hwcheck.core.errors import HwcheckError
 from hwcheck.core.numfmt import DEFAULT_DIGITS
 from hwcheck.core.result import Result, Text
+from hwcheck.families.arch.emit_args import args, refuse
 from hwcheck.families.arch.layers import Context, Layer, split
 from hwcheck.families.arch.model import Model
 
@@ -190,29 +191,10 @@ CONV_DEFAULTS = {"strides": 1, "stride": 1, "padding": ("valid", 0), "dilation_r
 POOL_DEFAULTS = {"padding": ("valid", 0), "dilation": 1, "ceil_mode": (False,)}
 
 
-def args(*positional, defaults=None, **keywords) -> str:
-    """Python call arguments; keywords that are None, or in ``defaults``, are left out."""
-    defaults = defaults or {}
-
-    def default(k, v) -> bool:
-        d = defaults.get(k, ())
-        return any(
-            v is x or (type(v) is type(x) and v == x) for x in (d if isinstance(d, tuple) else (d,))
-        )
-
-    parts = [repr(p) for p in positional]
-    parts += [f"{k}={v!r}" for k, v in keywords.items() if v is not None and not default(k, v)]
-    return ", ".join(parts)
-
-
 def one(values):
     """(3, 3) → 3 when every axis agrees (the frameworks take either)."""
     values = tuple(values)
     return values[0] if len(set(values)) == 1 else values
-
-
-def refuse(layer: Layer, framework: str, what: str) -> HwcheckError:
-    return layer.fail(f"--emit {framework}: {what}")
 
 
 def raise_(error: Exception):

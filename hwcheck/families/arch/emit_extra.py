@@ -14,23 +14,11 @@ Every value written is a validated number, tuple or word (no user text but ident
 
 from __future__ import annotations
 
-from hwcheck.core.errors import HwcheckError
+from hwcheck.families.arch.emit_args import args, refuse
 from hwcheck.families.arch.extra_layers import SPLITS, split_axis, split_sizes
 from hwcheck.families.arch.layers import Context, Layer, spatial_rank, split
 
 RECURRENT = ("rnn", "lstm", "gru")
-
-
-def args(*positional, defaults=None, **keywords) -> str:
-    """Python call arguments; keywords that are None (or equal to ``defaults``) left out."""
-    defaults = defaults or {}
-    parts = [repr(p) for p in positional]
-    parts += [f"{k}={v!r}" for k, v in keywords.items() if v is not None and defaults.get(k) != v]
-    return ", ".join(parts)
-
-
-def refuse(layer: Layer, framework: str, what: str) -> HwcheckError:
-    return layer.fail(f"--emit {framework}: {what}")
 
 
 def several(layer: Layer) -> bool:

@@ -303,7 +303,7 @@ def _channels_forgotten(case: Case) -> Iterator[Candidate]:
             lost.append((j, prod(kernel) * (c_in - 1) * c_out, kernel, c_out))
     total = case.path in (("total_params",), ("trainable_params",))
     for j, delta, kernel, c_out in lost:
-        bias = f" + {fmt(c_out)}" if layer_bias(model.layers[j]) else ""
+        bias = f" + {fmt(c_out)}" if _has_bias(model.layers[j]) else ""
         value = (case.expected if total else rows[j]["params"]) - delta
         if case.path == ("layers", j, "params"):
             work = f"{'·'.join(map(str, kernel))}·{fmt(c_out)}{bias} = {fmt(value)}"
@@ -315,10 +315,6 @@ def _channels_forgotten(case: Case) -> Iterator[Candidate]:
     if total and len(lost) > 1:
         value = case.expected - sum(d for _, d, _, _ in lost)
         yield Candidate(value, f"every convolution without its input channels: {fmt(value)}")
-
-
-def layer_bias(layer) -> bool:
-    return bool(layer.options.get("bias", True))
 
 
 _CONVENTION = {

@@ -410,12 +410,12 @@ def axis_chain(rows: list[Step], a: int) -> list[int]:
         return out
     sizes = unit_fields(rows[-1].axes[a])
     seen, out = {sizes.index(max(sizes))}, []  # the widest unit, followed exactly
-    interval = None  # below the windows of different lengths: [lo, hi], padding counted
+    reach = None  # below the windows of different lengths: [lo, hi], padding counted
     for p in range(len(rows) - 1, -1, -1):
         w, below = rows[p].windows[a], rows[p - 1].axes[a] if p else None
-        if interval is not None:
-            interval = reads(w, interval[0])[0], reads(w, interval[1])[-1]
-            out.append(interval[1] - interval[0] + 1)
+        if reach is not None:
+            reach = reads(w, reach[0])[0], reads(w, reach[1])[-1]
+            out.append(reach[1] - reach[0] + 1)
             continue
         seen = {
             q
@@ -424,7 +424,7 @@ def axis_chain(rows: list[Step], a: int) -> list[int]:
             if below is None or not below.uneven or 0 <= q < len(below.units)
         }
         if below is None or not below.uneven:
-            interval = (min(seen), max(seen)) if seen else None
+            reach = (min(seen), max(seen)) if seen else None
         out.append(max(seen) - min(seen) + 1 if seen else 0)
         if not seen:
             out += [0] * p
