@@ -185,8 +185,8 @@ def networks(draw):
     n = draw(st.integers(1, 3))
     x = [[draw(numbers) for _ in range(sizes[0])] for _ in range(n)]
     if loss == "ce":
-        t = [[1 if j == draw(st.integers(0, sizes[-1] - 1)) else 0 for j in range(sizes[-1])]]
-        t = [[1 if j == k else 0 for j in range(sizes[-1])] for k in [0] * n]
+        classes = [draw(st.integers(0, sizes[-1] - 1)) for _ in range(n)]  # one per sample
+        t = [[1 if j == k else 0 for j in range(sizes[-1])] for k in classes]
     elif loss == "bce":
         t = [[draw(st.sampled_from([0, 1])) for _ in range(sizes[-1])] for _ in range(n)]
     else:

@@ -53,6 +53,10 @@ def test_lstsq_agrees_with_numpy(cli, x, data):
     residual = a @ w_np - b
     assert float(Fraction(got["min_loss"])) == pytest.approx(0.5 * residual @ residual, abs=1e-9)
     assert got["consistent"] == got["zero_loss"]
+    # exactly, in fractions: the minimum-norm solution is X⁺y (X⁺ by the rank factorisation,
+    # the reference the Penrose test below checks)
+    exact = matmul(pinv([[Fraction(v) for v in row] for row in x]), [[Fraction(v)] for v in y])
+    assert [Fraction(c) for c in got["min_norm_solution"]] == [row[0] for row in exact]
 
 
 @settings(max_examples=30, deadline=None)

@@ -175,7 +175,8 @@ def train(s: Sequence):
     lr = (
         None if s.readout.lr is None else (s.readout.lr if s.readout.exact else float(s.readout.lr))
     )
-    for _ in range(s.readout.steps if lr is not None else 0):
+    count = s.readout.steps if lr is not None else 0
+    for k in range(count):
         _, _, grads, passes = current
         cell = (*(w - lr * g for w, g in zip(cell[:3], grads[:3], strict=True)), cell[3])
         readout_w = [w - lr * g.dL_dW for w, g in zip(readout_w, passes, strict=True)]
@@ -183,7 +184,8 @@ def train(s: Sequence):
         steps.append((current[0], cell, readout_w, readout_b))
         if s.readout.exact:
             dense.check_length([*cell[:3], *readout_w, *readout_b], len(steps))
-        current = run_pass(s, cell, readout_w, readout_b, x, t)
+        if k < count - 1:  # (no pass after the last step: nothing reads it)
+            current = run_pass(s, cell, readout_w, readout_b, x, t)
     return first, steps
 
 

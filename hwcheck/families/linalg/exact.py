@@ -166,12 +166,6 @@ def inverse(a: Matrix, where: str = "<matrix>") -> Matrix:
     return [[reduced.fraction(i, n + j) for j in range(n)] for i in range(n)]
 
 
-def null_space(a: Matrix) -> Matrix:
-    """A basis of {w : a·w = 0}: one vector per free column of the RREF."""
-    red, pivots = rref(a)
-    return null_basis(red, pivots, len(a[0]))
-
-
 def null_basis(red: Matrix, pivots: list[int], cols: int) -> Matrix:
     """The null-space basis read off a reduced row echelon form (pivots below ``cols``)."""
     basis = []
