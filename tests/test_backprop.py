@@ -885,3 +885,26 @@ def test_bptt_matches_torch_nn_rnn(case):
     _close(r["dL_dW_h"], rnn.weight_hh_l0.grad.T.tolist())
     _close(r["dL_db"], rnn.bias_ih_l0.grad.tolist())
     _close([s["h"] for s in r["time_steps"]], out[0].tolist())
+
+
+def test_a_net_file_is_read_as_net_reads_it(cli, tmp_path):
+    """The issue's 'layers written as net writes them': net's own file (inputs, [[layer]])
+    gives the same network as the --layer texts; a wrong input count is net's error."""
+    net = tmp_path / "n.toml"
+    net.write_text(
+        'inputs = 2\n[[layer]]\nweights = [[1, -1], [2, 1]]\nbias = [0, 1]\nactivation = "relu"\n'
+        '[[layer]]\nweights = [[1], [-1]]\nactivation = "linear"\n',
+        encoding="utf-8",
+    )
+    assert cli("net", str(net), "--points", "1 2")[0] == 0
+    by_file = run_json(
+        cli, "--net", str(net), "--x", "1 2; 0 1", "--target", "2; 0", "--lr", "1/10"
+    )
+    by_text = run_json(
+        cli, "--layer", "relu | 1 -1; 2 1 | 0 1", "--layer", "linear | 1; -1",
+        "--x", "1 2; 0 1", "--target", "2; 0", "--lr", "1/10",
+    )  # fmt: skip
+    assert by_file["loss"] == by_text["loss"] and by_file["steps"] == by_text["steps"]
+    net.write_text(net.read_text(encoding="utf-8").replace("inputs = 2", "inputs = 3"))
+    code, _, err = cli("backprop", "--net", str(net), "--x", "1 2", "--target", "3")
+    assert code == 2 and "W has 2 rows but the network has 3 inputs" in err

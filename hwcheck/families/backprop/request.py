@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import Any
 
 from hwcheck.core.errors import HwcheckError
-from hwcheck.core.numbers import parse_number
+from hwcheck.core.numbers import parse_int, parse_number
 from hwcheck.core.options import choice, flag, integer, matrix, multi, text, vector
 from hwcheck.families.symbolic.request import parse_point
 
@@ -50,12 +50,13 @@ def parse_layers(values: tuple, where: str) -> tuple:
 
 
 def parse_network(value: Any, where: str) -> Network:
-    """A TOML file (``-`` for standard input) or inline table: ``[[layers]]`` and ``[rnn]``."""
+    """A TOML file (``-`` for standard input) or inline table: ``[[layers]]`` and ``[rnn]``;
+    a ``net`` file as it is (``inputs = n`` and ``[[layer]]``: its inputs, checked)."""
     from hwcheck.core.inputs import read_toml_table
-    from hwcheck.families.net.network import layer_from_table
+    from hwcheck.families.net.network import check_chain, layer_from_table
 
     source, table = read_toml_table(value, "net", MAX_FILE_BYTES)
-    unknown = set(table) - {"layer", "layers", "rnn", "title", "name", "description"}
+    unknown = set(table) - {"layer", "layers", "rnn", "inputs", "title", "name", "description"}
     if unknown:
         raise HwcheckError(source, f"unknown key '{min(unknown)}' (expected [[layers]], [rnn])")
     entries = table.get("layers", table.get("layer", []))
@@ -65,6 +66,10 @@ def parse_network(value: Any, where: str) -> Network:
         layer_from_table(t, f"{source}: layers[{i}]", ACTIVATIONS) for i, t in enumerate(entries)
     )
     rnn = _rnn_table(table["rnn"], f"{source}: rnn") if "rnn" in table else None
+    if "inputs" in table and layers and rnn is None:  # net's own check, naming both counts
+        check_chain(
+            list(layers), parse_int(table["inputs"], f"{source}: inputs"), f"{source}: layer"
+        )
     if not layers and rnn is None:
         raise HwcheckError(source, "expected [[layers]] tables (activation, W, b) or [rnn]")
     return Network(layers, rnn)
