@@ -47,7 +47,8 @@ class Text:
     title: str | None = None
     preformatted: bool = False
     latex: tuple[str, ...] | None = None  # LaTeX math, one displayed equation per line
-    math: bool = False  # ``lines`` are LaTeX math source (shown as such in a terminal)
+    math: bool = False  # ``lines`` are LaTeX math source (shown as such in a terminal; typeset,
+    # with no title, in LaTeX)
 
 
 @dataclass(frozen=True)

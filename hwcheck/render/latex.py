@@ -552,9 +552,9 @@ def _heading(section: Heading) -> str:
 
 
 def _title_of(section: Section) -> str | None:
-    """A section's title; the derivative family's "LaTeX" (its source, in a terminal) is no
-    heading on a page where the equations are typeset."""
-    if isinstance(section, Text) and section.title == "LaTeX" and (section.latex or section.math):
+    """A section's title; a ``math`` section's title names its source form (shown as such in a
+    terminal), no heading on a page where the equations are typeset."""
+    if isinstance(section, Text) and section.math:
         return None
     return section.title
 
